@@ -1,0 +1,5 @@
+"""Run the CLI with `python -m academichub`."""
+
+from academichub.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Briefing service: themed, cross-field, cited briefings of a radar's period (issue #5)."""

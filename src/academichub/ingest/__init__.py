@@ -1,0 +1,1 @@
+"""Ingest: normalise, merge, sanitise last, upsert, report."""

@@ -1,0 +1,74 @@
+"""Merging two descriptions of one work into one record.
+
+The rules make merging idempotent (merge(a, b) merged with b again changes nothing), so
+re-ingesting a listing writes nothing, and a newer arXiv version updates the work in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from academichub.model import Author, Paper
+
+
+def _min(a: date | None, b: date | None) -> date | None:
+    return min(d for d in (a, b) if d) if (a or b) else None
+
+
+def _max(a: date | None, b: date | None) -> date | None:
+    return max(d for d in (a, b) if d) if (a or b) else None
+
+
+def is_older(incoming: Paper, existing: Paper) -> bool:
+    """True when `incoming` describes an earlier arXiv version than `existing`."""
+    return (incoming.arxiv_version is not None and existing.arxiv_version is not None
+            and incoming.arxiv_version < existing.arxiv_version)
+
+
+def _authors(existing: list[Author], incoming: list[Author]) -> list[Author]:
+    """Take the incoming list, keeping ORCIDs and affiliations only the existing one knew."""
+    known = {a.key: a for a in existing}
+    merged = []
+    for author in incoming:
+        old = known.get(author.key)
+        if old is not None:
+            author = replace(author, orcid=author.orcid or old.orcid,
+                             affiliations=author.affiliations or old.affiliations)
+        merged.append(author)
+    return merged
+
+
+def merge(existing: Paper, incoming: Paper) -> Paper:
+    """Combine a stored record with a new description of the same work."""
+    base, other = (incoming, existing) if not is_older(incoming, existing) else (existing, incoming)
+    announced = _min(existing.announced, incoming.announced)
+    if announced is not None and announced == existing.announced:
+        announce_type = existing.announce_type or incoming.announce_type
+    else:
+        announce_type = incoming.announce_type or existing.announce_type
+    authors = (_authors(other.authors, base.authors) if base.authors else other.authors)
+    return replace(
+        base,
+        title=base.title or other.title,
+        abstract=base.abstract or other.abstract,
+        authors=authors,
+        arxiv_id=existing.arxiv_id or incoming.arxiv_id,
+        arxiv_version=max((v for v in (existing.arxiv_version, incoming.arxiv_version) if v), default=None),
+        doi=base.doi or other.doi,
+        pmid=base.pmid or other.pmid,
+        openalex_id=base.openalex_id or other.openalex_id,
+        categories=base.categories or other.categories,
+        primary_category=base.primary_category or other.primary_category,
+        venue=base.venue or other.venue,
+        journal_ref=base.journal_ref or other.journal_ref,
+        comment=base.comment or other.comment,
+        submitted=_min(existing.submitted, incoming.submitted),
+        published=_min(existing.published, incoming.published),
+        announced=announced,
+        updated=_max(existing.updated, incoming.updated),
+        announce_type=announce_type,
+        links={**other.links, **base.links},
+        license=base.license or other.license,
+        source=existing.source,
+    )

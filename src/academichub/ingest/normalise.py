@@ -1,0 +1,174 @@
+"""Normalisers for identifiers, names, dates and text, shared by every source parser."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+
+from pylatexenc.latex2text import LatexNodes2Text
+
+from academichub.model import Author
+
+_ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(?:v(\d+))?")
+_ARXIV_OLD = re.compile(r"([a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?")
+_ARXIV_PREFIX = re.compile(
+    r"^(?:oai:arxiv\.org:|arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.I
+)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]+")
+_PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
+_NON_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
+_ET_AL = re.compile(r"(?:^|\s+)et\.?\s+al\.?$", re.I)
+_LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False)
+
+
+def parse_arxiv_id(text: str) -> tuple[str, int | None]:
+    """Split any spelling of an arXiv identifier into (id without version, version or None)."""
+    candidate = _ARXIV_PREFIX.sub("", text.strip())
+    candidate = candidate.removesuffix(".pdf").strip("/")
+    for pattern in (_ARXIV_NEW, _ARXIV_OLD):
+        match = pattern.fullmatch(candidate)
+        if match:
+            version = int(match.group(2)) if match.group(2) else None
+            return match.group(1), version
+    raise ValueError(f"normalise: not an arXiv identifier: {text!r}")
+
+
+def normalise_doi(text: str | None) -> str | None:
+    """Return the first DOI in `text`, lower-cased and stripped of URL prefixes, or None."""
+    if not text:
+        return None
+    for token in text.split():
+        doi = _DOI_PREFIX.sub("", token.strip().rstrip(".,;")).lower()
+        if _DOI.match(doi):
+            return doi
+    return None
+
+
+def clean_categories(values: list[str] | tuple[str, ...]) -> list[str]:
+    """Keep arXiv category codes in order, dropping ACM/MSC codes and duplicates."""
+    seen: dict[str, None] = {}
+    for value in values:
+        for token in value.replace(",", " ").split():
+            if _CATEGORY.match(token):
+                seen.setdefault(token, None)
+    return list(seen)
+
+
+def strip_control(text: str) -> str:
+    """Remove control characters and lone surrogates that no reader can display."""
+    return _CONTROL.sub("", text.replace("\t", " "))
+
+
+def clean_line(text: str | None) -> str:
+    """Collapse a one-line field (title, name) to single spaces."""
+    if not text:
+        return ""
+    if text.isascii() and text.isprintable() and "  " not in text and text == text.strip():
+        return text  # the common case, and ingest's hot path: nothing to do
+    return _SPACES.sub(" ", strip_control(unicodedata.normalize("NFC", text)).replace("\n", " ")).strip()
+
+
+def clean_abstract(text: str | None) -> str:
+    """Undo hard line wraps while keeping paragraph breaks, the way arXiv marks them."""
+    if not text:
+        return ""
+    text = strip_control(unicodedata.normalize("NFC", text)).replace("\r\n", "\n").strip("\n")
+    lines = text.split("\n")
+    indented = [line[:1].isspace() for line in lines[1:] if line.strip()]
+    # arXiv starts a paragraph with an indented line; if every line is indented the
+    # indentation is decoration (a reformatted file) and only blank lines separate paragraphs.
+    indent_breaks = bool(indented) and not all(indented)
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if not line.strip():
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        if indent_breaks and line[:1].isspace() and paragraphs[-1]:
+            paragraphs.append([])
+        paragraphs[-1].append(line.strip())
+    return "\n\n".join(_SPACES.sub(" ", " ".join(p)).strip() for p in paragraphs if p)
+
+
+def latex_to_text(text: str) -> str:
+    """Turn LaTeX accents and braces in names into plain Unicode (C. Bal\\'azs -> C. Balázs)."""
+    if "\\" not in text and "{" not in text:
+        return text
+    try:
+        return _LATEX.latex_to_text(text)
+    except Exception:  # pylatexenc raises assorted errors on malformed input; keep the raw text
+        return text
+
+
+def name_key(name: str) -> str:
+    """Match key of a person's name: accents folded, case folded, punctuation as spaces."""
+    name = _PAREN.sub("", latex_to_text(name))
+    if name.isascii():  # fast path for most names; same result as the general one below
+        return " ".join(_NON_ALNUM_ASCII.sub(" ", name.lower()).split())
+    decomposed = unicodedata.normalize("NFKD", name)
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in folded).split())
+
+
+def make_author(name: str, *, affiliations: tuple[str, ...] = (), orcid: str | None = None) -> Author | None:
+    """Build an Author from a printed name, moving a trailing "(affiliation)" aside."""
+    name = clean_line(latex_to_text(name))
+    extra = _PAREN.search(name)
+    if extra and extra.start() > 0:
+        affiliations = (*affiliations, clean_line(extra.group(1)))
+        name = name[: extra.start()].strip()
+    key = name_key(name)
+    if not key:
+        return None
+    return Author(name=name, key=key, orcid=orcid, affiliations=tuple(a for a in affiliations if a))
+
+
+def split_author_list(text: str) -> list[str]:
+    """Split "A, B, and C" into names, ignoring commas inside parentheses."""
+    names: list[str] = []
+    depth, current = 0, []
+    for ch in text.replace("\n", " "):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        if ch == "," and depth == 0:
+            names.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    names.append("".join(current))
+    result: list[str] = []
+    for chunk in names:
+        for part in re.split(r"\s+and\s+", chunk.strip()) if "(" not in chunk else [chunk]:
+            part = _ET_AL.sub("", re.sub(r"^and\s+", "", part.strip())).strip()
+            if part:
+                result.append(part)
+    return result
+
+
+def authors_from_text(text: str | None) -> list[Author]:
+    """Parse a printed author list into Authors."""
+    if not text:
+        return []
+    authors = (make_author(name) for name in split_author_list(text))
+    return [author for author in authors if author is not None]
+
+
+def parse_date(text: str | None) -> date | None:
+    """Read ISO 8601 or RFC 2822 dates; the calendar day is taken in the text's own zone."""
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        if text[:4].isdigit():
+            return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        return parsedate_to_datetime(text).date()
+    except (ValueError, TypeError, IndexError):
+        return None

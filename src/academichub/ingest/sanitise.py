@@ -1,0 +1,75 @@
+"""The last ingest step: make every source string safe and bounded before it is stored.
+
+Titles and abstracts are stored as plain text and escaped when rendered; this step removes what
+no renderer should see (control characters, unsafe link schemes) and bounds lengths, so a
+hostile or broken feed cannot bloat or poison the store.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import lxml.html
+
+from academichub.ingest.normalise import clean_abstract, clean_line, normalise_doi
+from academichub.model import Author, Paper
+
+MAX_TITLE = 1_000
+MAX_ABSTRACT = 20_000
+MAX_AUTHORS = 2_000
+MAX_SHORT = 1_000
+_SAFE_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Reduce an HTML fragment (from a feed that carries HTML) to its text content."""
+    if not fragment or "<" not in fragment:
+        return fragment or ""
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except Exception:  # lxml raises ParserError/ValueError on junk; treat it as plain text
+        return fragment
+    for bad in root.xpath("//script|//style"):
+        bad.drop_tree()
+    return root.text_content()
+
+
+def safe_url(url: str | None) -> str | None:
+    """Keep only absolute http(s) URLs; anything else (javascript:, data:) is dropped."""
+    if not url:
+        return None
+    url = url.strip()
+    return url if _SAFE_URL.match(url) else None
+
+
+def _bounded(text: str | None, limit: int) -> str | None:
+    if text is None:
+        return None
+    text = clean_line(text)
+    return text[:limit] if text else None
+
+
+def _author(author: Author) -> Author:
+    name = clean_line(author.name)[:MAX_SHORT]
+    affiliations = tuple(clean_line(a)[:MAX_SHORT] for a in author.affiliations if a.strip())
+    if name == author.name and affiliations == author.affiliations:
+        return author  # already clean (parsers build names with make_author)
+    return replace(author, name=name, affiliations=affiliations)
+
+
+def sanitise_paper(paper: Paper) -> Paper:
+    """Return a copy of `paper` with bounded, clean text and only safe links."""
+    links = {name: url for name, value in paper.links.items() if (url := safe_url(value))}
+    return replace(
+        paper,
+        title=clean_line(paper.title)[:MAX_TITLE],
+        abstract=clean_abstract(paper.abstract)[:MAX_ABSTRACT],
+        authors=[_author(a) for a in paper.authors[:MAX_AUTHORS]],
+        doi=normalise_doi(paper.doi),
+        venue=_bounded(paper.venue, MAX_SHORT),
+        journal_ref=_bounded(paper.journal_ref, MAX_SHORT),
+        comment=_bounded(paper.comment, MAX_SHORT),
+        license=_bounded(paper.license, MAX_SHORT),
+        links=links,
+    )

@@ -1,0 +1,1 @@
+"""Radar service: subscriptions, periods and the feed with its batches."""

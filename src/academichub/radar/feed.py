@@ -1,0 +1,184 @@
+"""The feed: a ranked list of unseen papers shown in batches; "换一批" shows the next batch.
+
+Every batch shown is recorded, so neither the next batch nor a later day's feed repeats a
+work. The current batch is re-ranked in place when the radar's subscriptions or the period
+change (earlier batches stay seen), and a new batch starts by itself once newer announcement
+days arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from academichub.radar import periods
+from academichub.ranking.ranker import Ranked, rank
+from academichub.ranking.rules import Reason
+from academichub.settings import FeedSettings
+from academichub.storage.accounts import Radar, Subscription
+from academichub.storage.feedstate import Batch, BatchItem
+from academichub.storage.store import Store
+from academichub.storage.works import StoredWork
+
+PROFILE_PAPERS_PER_AUTHOR = 20
+
+
+@dataclass(frozen=True)
+class Card:
+    """One numbered card of the feed."""
+
+    number: int
+    work: StoredWork
+    score: float
+    reasons: list[Reason]
+    seen: bool = False
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """What the feed shows now: a batch (or the seen-again view) within a period."""
+
+    batch: int | None
+    period: periods.Period
+    cards: list[Card]
+    show_seen: bool = False
+
+
+def reason_text(reason: Reason, _: Callable[[str], str]) -> str:
+    """A reason as the card prints it, in the reader's language."""
+    templates = {
+        "author": _("Author: {value}"),
+        "keyword": _("Keyword: {value}"),
+        "venue": _("Venue: {value}"),
+        "category": "{value}",
+        "similar": _("Related: {value}"),
+        "recent": _("New on {value}"),
+    }
+    return templates.get(reason.kind, "{value}").format(value=reason.value)
+
+
+def card_json(card: Card, _: Callable[[str], str]) -> dict[str, Any]:
+    """The API form of a card (the feed contract's item)."""
+    paper = card.work.paper
+    return {
+        "n": card.number,
+        "id": card.work.public_id,
+        "title": paper.title,
+        "authors": [a.name for a in paper.authors],
+        "source_label": card.work.label,
+        "date": card.work.feed_date.isoformat(),
+        "abstract": paper.abstract,
+        "reasons": [reason_text(r, _) for r in card.reasons],
+        "reason_codes": [r.to_json() for r in card.reasons],
+        "categories": paper.categories,
+        "announce_type": paper.announce_type,
+        "links": paper.links,
+        "score": round(card.score, 4),
+        "seen": card.seen,
+    }
+
+
+def page_json(page: FeedPage, _: Callable[[str], str]) -> dict[str, Any]:
+    """The feed contract: {"batch", "period", "items": [...]}."""
+    return {"batch": page.batch, "period": page.period.to_json(), "show_seen": page.show_seen,
+            "items": [card_json(c, _) for c in page.cards]}
+
+
+class FeedService:
+    """Builds, records and replays a radar's batches."""
+
+    def __init__(self, store: Store, settings: FeedSettings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def _period(self, spec: str | None) -> periods.Period:
+        return periods.resolve(spec, self.store.works, recent_days=self.settings.recent_days)
+
+    def _candidate_ids(self, period: periods.Period, subs: list[Subscription]) -> set[int]:
+        works = self.store.works
+        ids = set(works.ids_in_window(period.start, period.end))
+        authors = [s.value_key for s in subs if s.kind == "author"]
+        if period.spec == periods.DEFAULT and authors and period.end and self.settings.author_lookback_days:
+            since = period.end - timedelta(days=self.settings.author_lookback_days)
+            ids |= set(works.ids_by_author_keys(authors, since, period.end))
+        return ids
+
+    def _profile(self, subs: list[Subscription]) -> list[str]:
+        """Texts that describe what the radar follows: keywords and followed authors' papers."""
+        texts = [s.value for s in subs if s.kind == "keyword"]
+        authors = [s.value_key for s in subs if s.kind == "author"]
+        if authors:
+            ids = sorted(self.store.works.ids_by_author_keys(authors, None, None), reverse=True)
+            for work in self.store.works.get_many(ids[: PROFILE_PAPERS_PER_AUTHOR * len(authors)]):
+                texts.append(f"{work.paper.title}. {work.paper.abstract}")
+        return texts
+
+    def ranked(self, radar: Radar, period: periods.Period, exclude: set[int]) -> list[Ranked]:
+        """All candidates of the period not in `exclude`, best first."""
+        subs = self.store.accounts.subscriptions(radar.id)
+        ids = sorted(self._candidate_ids(period, subs) - exclude)
+        return rank(self.store.works.get_many(ids), subs, self._profile(subs))
+
+    def _items(self, radar: Radar, period: periods.Period, exclude: set[int]) -> list[BatchItem]:
+        top = self.ranked(radar, period, exclude)[: self.settings.batch_size]
+        return [BatchItem(r.work.id, i, r.score, [x.to_json() for x in r.reasons]) for i, r in enumerate(top)]
+
+    def current(self, radar: Radar, *, period: str | None = None, show_seen: bool = False,
+                page: int = 1) -> FeedPage:
+        """The batch to show now (creating or re-ranking it as needed), or the seen-again view."""
+        radar = self.store.accounts.get_radar(radar.id)
+        latest = self.store.feed_state.latest(radar.id)
+        spec = periods.check_spec(period or (latest.period if latest else None))
+        resolved = self._period(spec)
+        if show_seen:
+            return self._seen_again(radar, resolved, page)
+        if latest is None or (resolved.end and latest.anchor_date and latest.anchor_date < resolved.end
+                              and spec == latest.period):
+            return self._new_batch(radar, resolved)
+        if latest.period != spec or latest.subs_version != radar.subs_version:
+            exclude = self.store.feed_state.seen(radar.id, before=latest.number)
+            latest = self.store.feed_state.replace(
+                latest, period=spec, anchor_date=resolved.end, subs_version=radar.subs_version,
+                items=self._items(radar, resolved, exclude))
+        return self._page(latest, resolved)
+
+    def next(self, radar: Radar, *, period: str | None = None) -> FeedPage:
+        """换一批: record and return the next batch of unseen papers."""
+        radar = self.store.accounts.get_radar(radar.id)
+        latest = self.store.feed_state.latest(radar.id)
+        spec = periods.check_spec(period or (latest.period if latest else None))
+        return self._new_batch(radar, self._period(spec))
+
+    def _new_batch(self, radar: Radar, period: periods.Period) -> FeedPage:
+        seen = self.store.feed_state.seen(radar.id)
+        items = self._items(radar, period, seen)
+        for _attempt in range(3):
+            try:
+                batch = self.store.feed_state.create(
+                    radar.id, period=period.spec, anchor_date=period.end,
+                    subs_version=radar.subs_version, items=items)
+                return self._page(batch, period)
+            except sa.exc.IntegrityError:  # a concurrent request took this batch number
+                continue
+        raise RuntimeError("feed: could not record a new batch")
+
+    def _page(self, batch: Batch, period: periods.Period) -> FeedPage:
+        works = {w.id: w for w in self.store.works.get_many([i.work_id for i in batch.items])}
+        cards = [
+            Card(i.position + 1, works[i.work_id], i.score, [Reason(**r) for r in i.reasons])
+            for i in batch.items if i.work_id in works
+        ]
+        return FeedPage(batch.number, period, cards)
+
+    def _seen_again(self, radar: Radar, period: periods.Period, page: int) -> FeedPage:
+        seen = self.store.feed_state.seen(radar.id)
+        ranked = self.ranked(radar, period, set())
+        size = self.settings.batch_size
+        start = max(0, page - 1) * size
+        cards = [Card(start + i + 1, r.work, r.score, r.reasons, r.work.id in seen)
+                 for i, r in enumerate(ranked[start:start + size])]
+        return FeedPage(None, period, cards, show_seen=True)

@@ -1,0 +1,1 @@
+"""Ranking service: rule matches with reasons, text similarity, ordering."""

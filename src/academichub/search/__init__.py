@@ -1,0 +1,1 @@
+"""Search service: full-text search over stored works with filters."""

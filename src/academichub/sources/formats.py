@@ -1,0 +1,143 @@
+"""Local files of every supported format: detection by content, and reading into records."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+from academichub.errors import InputError, SourceError
+from academichub.model import Paper, Rejected
+from academichub.sources import arxiv_api, arxiv_bulk, arxiv_listing, arxiv_oai
+
+Items = Iterator[Paper | Rejected]
+_ROOT_TAG = re.compile(rb"<([A-Za-z][\w:.-]*)")
+
+
+def _listing(data: bytes) -> Items:
+    yield from arxiv_listing.parse(data).items
+
+
+def _listing_json(data: bytes) -> Items:
+    for listing in arxiv_listing.parse_feedparser_json(data):
+        yield from listing.items
+
+
+def _api(data: bytes) -> Items:
+    yield from arxiv_api.parse(data).items
+
+
+def _oai(data: bytes) -> Items:
+    yield from arxiv_oai.parse(data).items
+
+
+# Whole-document formats take the bytes; line formats stream.
+DOCUMENT_FORMATS: dict[str, Callable[[bytes], Items]] = {
+    "arxiv-listing": _listing,
+    "arxiv-listing-json": _listing_json,
+    "arxiv-api": _api,
+    "arxiv-oai": _oai,
+}
+STREAM_FORMATS: dict[str, Callable[[IO[bytes]], Items]] = {
+    "arxiv-kaggle": arxiv_bulk.iter_kaggle,
+    "arxiv-jsonl": arxiv_bulk.iter_corpus,
+}
+FORMATS: tuple[str, ...] = (*DOCUMENT_FORMATS, *STREAM_FORMATS)
+FORMAT_HELP = {
+    "arxiv-listing": "arXiv daily listing, RSS 2.0 or Atom (rss.arxiv.org)",
+    "arxiv-listing-json": "arXiv listing as cached by feedparser (JSON)",
+    "arxiv-api": "arXiv query API response (Atom)",
+    "arxiv-oai": "arXiv OAI-PMH response (arXiv or arXivRaw metadata)",
+    "arxiv-kaggle": "arXiv metadata snapshot, JSON Lines (Kaggle dataset)",
+    "arxiv-jsonl": "AcademicHub corpus JSON Lines (papers.jsonl.gz)",
+}
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a file for reading, transparently un-gzipping it."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"ingest: cannot read {path}: {exc.strerror or exc}") from None
+    if handle.read(2) == b"\x1f\x8b":
+        handle.seek(0)
+        return gzip.open(handle, "rb")  # type: ignore[return-value]
+    handle.seek(0)
+    return handle
+
+
+def _sniff_xml(head: bytes) -> str | None:
+    for match in _ROOT_TAG.finditer(head):
+        tag = match.group(1).decode("ascii", "replace")
+        if tag == "rss":
+            return "arxiv-listing"
+        if tag == "OAI-PMH":
+            return "arxiv-oai"
+        if tag == "feed":
+            return "arxiv-api" if b"opensearch" in head or b"arxiv.org/api" in head else "arxiv-listing"
+        return None
+    return None
+
+
+def _sniff_json(stream: IO[bytes], head: bytes) -> str | None:
+    first_line = head.split(b"\n", 1)[0]
+    try:
+        record = json.loads(first_line)
+    except ValueError:
+        record = None
+    if isinstance(record, dict) and "id" in record:
+        return arxiv_bulk.looks_like(record)
+    try:
+        document = json.loads(head + stream.read())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(document, dict) and (
+        "entries" in document or any(isinstance(v, dict) and "entries" in v for v in document.values())
+    ):
+        return "arxiv-listing-json"
+    return None
+
+
+def detect_format(path: Path) -> str:
+    """Tell a file's format from its first bytes, or raise InputError naming the choices."""
+    with open_binary(path) as stream:
+        try:
+            head = stream.read(8192).lstrip(b"\xef\xbb\xbf \t\r\n")
+        except (OSError, EOFError) as exc:
+            raise InputError(f"ingest: cannot read {path}: {exc}") from None
+        found = None
+        if head.startswith(b"<"):
+            found = _sniff_xml(head)
+        elif head.startswith(b"{"):
+            found = _sniff_json(stream, head)
+    if found is None:
+        raise InputError(
+            f"ingest: cannot tell the format of {path}; name it with --format ({', '.join(FORMATS)})"
+        )
+    return found
+
+
+def read_items(path: Path, fmt: str | None = None) -> tuple[str, Items]:
+    """Return (format, records) for a local file; the records stream for line formats."""
+    fmt = fmt or detect_format(path)
+    if fmt not in FORMATS:
+        raise InputError(f"ingest: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt in STREAM_FORMATS:
+        return fmt, _streamed(path, STREAM_FORMATS[fmt])
+    with open_binary(path) as stream:
+        try:
+            data = stream.read()
+        except (OSError, EOFError) as exc:
+            raise InputError(f"ingest: cannot read {path}: {exc}") from None
+    return fmt, DOCUMENT_FORMATS[fmt](data)
+
+
+def _streamed(path: Path, reader: Callable[[IO[bytes]], Items]) -> Items:
+    with open_binary(path) as stream:
+        try:
+            yield from reader(stream)
+        except (OSError, EOFError) as exc:
+            raise SourceError(f"{path.name} is truncated or unreadable: {exc}", component="ingest") from None

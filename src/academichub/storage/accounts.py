@@ -1,0 +1,152 @@
+"""Users, their radars and the radars' subscriptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from academichub.errors import NotFoundError
+from academichub.storage.schema import radars, subscriptions, users
+
+LOCAL_USER = "local"
+DEFAULT_RADAR = "default"
+
+
+@dataclass(frozen=True)
+class User:
+    """A reader."""
+
+    id: int
+    name: str
+    display_name: str
+    language: str | None
+    is_local: bool
+
+
+@dataclass(frozen=True)
+class Radar:
+    """A named set of subscriptions with its own feed."""
+
+    id: int
+    user_id: int
+    name: str
+    is_default: bool
+    subs_version: int
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One followed author, keyword, category or venue."""
+
+    id: int
+    radar_id: int
+    kind: str
+    value: str
+    value_key: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccountRepo:
+    """SQL for users, radars and subscriptions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def ensure_local_user(self) -> tuple[User, Radar]:
+        """The single local user and their default radar, created on first use."""
+        user = self.find_user(LOCAL_USER) or self.create_user(LOCAL_USER, "Local reader", is_local=True)
+        return user, self.default_radar(user.id)
+
+    def find_user(self, name: str) -> User | None:
+        """A user by name, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+        return User(row.id, row.name, row.display_name, row.language, row.is_local) if row else None
+
+    def create_user(self, name: str, display_name: str, *, is_local: bool = False) -> User:
+        """Create a user; if a concurrent process created the same name first, return that one."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(sa.insert(users).values(name=name, display_name=display_name,
+                                                     is_local=is_local, created_at=_now()))
+        except sa.exc.IntegrityError:
+            pass
+        user = self.find_user(name)
+        if user is None:  # pragma: no cover - the insert either succeeded or lost a race
+            raise NotFoundError(f"accounts: could not create user {name!r}")
+        return user
+
+    def get_user(self, user_id: int) -> User:
+        """A user by id."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
+        if row is None:
+            raise NotFoundError(f"accounts: no user {user_id}")
+        return User(row.id, row.name, row.display_name, row.language, row.is_local)
+
+    def default_radar(self, user_id: int) -> Radar:
+        """The user's default radar, created when the user has none."""
+        query = (sa.select(radars).where(radars.c.user_id == user_id)
+                 .order_by(radars.c.is_default.desc(), radars.c.id))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.insert(radars).values(user_id=user_id, name=DEFAULT_RADAR,
+                                                          is_default=True, created_at=_now()))
+            except sa.exc.IntegrityError:  # created meanwhile by another process
+                pass
+            with self.engine.connect() as conn:
+                row = conn.execute(query).one()
+        return Radar(row.id, row.user_id, row.name, row.is_default, row.subs_version)
+
+    def get_radar(self, radar_id: int) -> Radar:
+        """A radar by id."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(radars).where(radars.c.id == radar_id)).first()
+        if row is None:
+            raise NotFoundError(f"accounts: no radar {radar_id}")
+        return Radar(row.id, row.user_id, row.name, row.is_default, row.subs_version)
+
+    def subscriptions(self, radar_id: int) -> list[Subscription]:
+        """A radar's subscriptions in the order they were added."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(subscriptions).where(subscriptions.c.radar_id == radar_id)
+                                .order_by(subscriptions.c.id))
+            return [Subscription(r.id, r.radar_id, r.kind, r.value, r.value_key) for r in rows]
+
+    def add_subscription(self, radar_id: int, kind: str, value: str, value_key: str) -> Subscription:
+        """Follow something; following it again returns the existing subscription."""
+        with self.engine.begin() as conn:
+            existing = conn.execute(sa.select(subscriptions).where(
+                subscriptions.c.radar_id == radar_id, subscriptions.c.kind == kind,
+                subscriptions.c.value_key == value_key)).first()
+            if existing is not None:
+                return Subscription(existing.id, radar_id, kind, existing.value, value_key)
+            sub_id = conn.execute(sa.insert(subscriptions).values(
+                radar_id=radar_id, kind=kind, value=value, value_key=value_key, created_at=_now()
+            ).returning(subscriptions.c.id)).scalar_one()
+            self._bump(conn, radar_id)
+        return Subscription(sub_id, radar_id, kind, value, value_key)
+
+    def remove_subscription(self, radar_id: int, subscription_id: int) -> Subscription:
+        """Unfollow by subscription id."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(subscriptions).where(
+                subscriptions.c.id == subscription_id, subscriptions.c.radar_id == radar_id)).first()
+            if row is None:
+                raise NotFoundError(f"radar: no subscription {subscription_id} on this radar")
+            conn.execute(sa.delete(subscriptions).where(subscriptions.c.id == subscription_id))
+            self._bump(conn, radar_id)
+        return Subscription(row.id, row.radar_id, row.kind, row.value, row.value_key)
+
+    def _bump(self, conn: sa.Connection, radar_id: int) -> None:
+        conn.execute(sa.update(radars).where(radars.c.id == radar_id)
+                     .values(subs_version=radars.c.subs_version + 1))

@@ -1,0 +1,132 @@
+"""SQLAlchemy Core tables; Alembic migrations create them, code reads them from here."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+works = sa.Table(
+    "works",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("arxiv_id", sa.String(64), unique=True),
+    sa.Column("arxiv_version", sa.Integer),
+    sa.Column("doi", sa.String(255), unique=True),
+    sa.Column("pmid", sa.String(32), unique=True),
+    sa.Column("openalex_id", sa.String(32), unique=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("abstract", sa.Text, nullable=False, server_default=""),
+    sa.Column("primary_category", sa.String(64)),
+    sa.Column("venue", sa.String(1000)),
+    sa.Column("journal_ref", sa.Text),
+    sa.Column("comment", sa.Text),
+    sa.Column("submitted", sa.Date),
+    sa.Column("updated", sa.Date),
+    sa.Column("announced", sa.Date),
+    sa.Column("published", sa.Date),
+    sa.Column("feed_date", sa.Date, nullable=False, index=True),
+    sa.Column("announce_type", sa.String(16)),
+    sa.Column("license", sa.String(1000)),
+    sa.Column("links", sa.JSON, nullable=False),
+    sa.Column("sources", sa.JSON, nullable=False),
+    sa.Column("content_hash", sa.String(32), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+work_authors = sa.Table(
+    "work_authors",
+    metadata,
+    sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(1000), nullable=False),
+    sa.Column("name_key", sa.String(1000), nullable=False, index=True),
+    sa.Column("orcid", sa.String(32)),
+    sa.Column("affiliations", sa.JSON, nullable=False),
+)
+
+work_categories = sa.Table(
+    "work_categories",
+    metadata,
+    sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("category", sa.String(64), primary_key=True, index=True),
+    sa.Column("is_primary", sa.Boolean, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("language", sa.String(8)),
+    sa.Column("is_local", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+radars = sa.Table(
+    "radars",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("is_default", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Bumped on every subscription change, so a stale current batch is re-ranked.
+    sa.Column("subs_version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("user_id", "name"),
+)
+
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("radar_id", sa.Integer, sa.ForeignKey("radars.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("value", sa.String(500), nullable=False),
+    sa.Column("value_key", sa.String(500), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("radar_id", "kind", "value_key"),
+)
+
+feed_batches = sa.Table(
+    "feed_batches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("radar_id", sa.Integer, sa.ForeignKey("radars.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("period", sa.String(40), nullable=False),
+    sa.Column("anchor_date", sa.Date),
+    sa.Column("subs_version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("radar_id", "number"),
+)
+
+batch_items = sa.Table(
+    "batch_items",
+    metadata,
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("feed_batches.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+)
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,108 @@
+"""The Store: one database (SQLite or PostgreSQL) plus its full-text index, opened together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from academichub.model import Paper
+from academichub.settings import Settings
+from academichub.storage.accounts import AccountRepo
+from academichub.storage.engine import make_engine, migrate, normalise_url
+from academichub.storage.feedstate import FeedStateRepo
+from academichub.storage.search_index import IndexDoc, SearchHits, SearchIndex
+from academichub.storage.works import WorkRepo
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int], None]
+
+
+def index_doc(work_id: int, paper: Paper) -> IndexDoc:
+    """What the search index keeps of a stored work."""
+    return IndexDoc(
+        work_id=work_id, title=paper.title, abstract=paper.abstract,
+        authors=", ".join(a.name for a in paper.authors), categories=paper.categories,
+        day=paper.feed_date or date.today(),  # the same fallback storage files it under
+    )
+
+
+def database_fingerprint(url: str) -> str:
+    """The database URL without its password, naming what an index mirrors."""
+    return sa.engine.make_url(normalise_url(url)).render_as_string(hide_password=True)
+
+
+class Store:
+    """Repositories over one engine, and the search index kept in step with them."""
+
+    def __init__(self, engine: sa.Engine, index: SearchIndex, *, database: str) -> None:
+        self.engine = engine
+        self.index = index
+        self.database = database
+        self.works = WorkRepo(engine)
+        self.accounts = AccountRepo(engine)
+        self.feed_state = FeedStateRepo(engine)
+
+    @classmethod
+    def open(cls, settings: Settings, *, sync: bool = True) -> Store:
+        """Open (creating and migrating as needed) the store of these settings."""
+        settings.home.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.db_url)
+        migrate(engine)
+        store = cls(engine, SearchIndex(settings.index_dir), database=database_fingerprint(settings.db_url))
+        if sync:
+            store.sync_index()
+        return store
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- keeping the index in step ----------------------------------------------------
+    def index_works(self, works: Iterable[tuple[int, Paper]]) -> int:
+        """Write these (work id, record) pairs to the index and advance the watermark."""
+        written = self.index.upsert(index_doc(work_id, paper) for work_id, paper in works)
+        self._mark_synced()
+        return written
+
+    def _mark_synced(self) -> None:
+        newest = self.works.max_updated_at()
+        self.index.write_sync(database=self.database, watermark=newest.isoformat() if newest else None)
+
+    def _docs(self, since: datetime | None, progress: Progress | None) -> Iterable[IndexDoc]:
+        for chunk in self.works.iter_all(since=since):
+            yield from (index_doc(w.id, w.paper) for w in chunk)
+            if progress:
+                progress(len(chunk))
+
+    def sync_index(self, progress: Progress | None = None) -> int:
+        """Catch the index up with the database; rebuild it when it mirrors another or drifted."""
+        state = self.index.read_sync()
+        if state.get("database") != self.database:
+            return self.reindex(progress)
+        since = datetime.fromisoformat(state["watermark"]) if state.get("watermark") else None
+        written = self.index.upsert(self._docs(since, progress))
+        if self.index.count() != self.works.count():
+            log.warning("search index count differs from the database; rebuilding")
+            return self.reindex(progress)
+        self._mark_synced()
+        return written
+
+    def reindex(self, progress: Progress | None = None) -> int:
+        """Rebuild the whole index from the database."""
+        self.index.clear()
+        written = self.index.upsert(self._docs(None, progress))
+        self._mark_synced()
+        return written
+
+    def search(self, query: str, **filters: object) -> SearchHits:
+        """Full-text search; the one search method behind which the index sits."""
+        return self.index.search(query, **filters)  # type: ignore[arg-type]

@@ -1,0 +1,101 @@
+"""The versioned JSON API: every page's twin, over the same services."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from academichub.errors import NotFoundError
+from academichub.radar import subscriptions as subs
+from academichub.radar.feed import page_json
+from academichub.search.service import search
+from academichub.web import schemas
+from academichub.web.deps import Ctx
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": schemas.ErrorBody, "description": "Bad input"},
+    404: {"model": schemas.ErrorBody, "description": "Not found"},
+    422: {"model": schemas.ErrorBody, "description": "Invalid request"},
+}
+
+
+def require_json(request: Request) -> None:
+    """Writes must be JSON: a cross-site form cannot send it without a CORS preflight."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise HTTPException(415, "send Content-Type: application/json")
+
+
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERRORS)
+JsonWrite = Depends(require_json)
+
+
+@router.get("/feed", response_model=schemas.FeedPublic, response_model_by_alias=True)
+async def get_feed(ctx: Ctx, period: str | None = None, seen: bool = False,
+                   page: Annotated[int, Query(ge=1)] = 1) -> dict[str, Any]:
+    """The current batch (the feed page's twin); `seen=true` lists seen papers again."""
+    result = await run_in_threadpool(ctx.app.feed.current, ctx.radar, period=period, show_seen=seen, page=page)
+    return page_json(result, ctx.gettext)
+
+
+@router.post("/feed/next", response_model=schemas.FeedPublic, dependencies=[JsonWrite])
+async def post_feed_next(ctx: Ctx, body: schemas.FeedNext | None = None) -> dict[str, Any]:
+    """换一批: record and return the next batch of unseen papers."""
+    result = await run_in_threadpool(ctx.app.feed.next, ctx.radar, period=body.period if body else None)
+    return page_json(result, ctx.gettext)
+
+
+@router.get("/papers/{paper_id:path}")
+async def get_paper(ctx: Ctx, paper_id: str) -> dict[str, Any]:
+    """Every stored field of one paper (the paper page's twin)."""
+    def load() -> dict[str, Any]:
+        work_id = ctx.app.store.works.id_for_public(paper_id)
+        work = ctx.app.store.works.get(work_id) if work_id is not None else None
+        if work is None:
+            raise NotFoundError(f"papers: no paper {paper_id!r}")
+        return work.to_json()
+    return await run_in_threadpool(load)
+
+
+@router.get("/search", response_model=schemas.SearchPublic)
+async def get_search(ctx: Ctx, q: str, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                     offset: Annotated[int, Query(ge=0)] = 0, category: str | None = None,
+                     date_from: Annotated[date | None, Query(alias="from")] = None,
+                     date_to: Annotated[date | None, Query(alias="to")] = None) -> dict[str, Any]:
+    """Full-text search (the search page's twin)."""
+    result = await run_in_threadpool(search, ctx.app.store, q, limit=limit, offset=offset,
+                                     category=category, date_from=date_from, date_to=date_to)
+    return result.to_json()
+
+
+@router.get("/subscriptions", response_model=list[schemas.SubscriptionPublic])
+async def list_subscriptions(ctx: Ctx) -> list[dict[str, Any]]:
+    """What the radar follows (the chips)."""
+    rows = await run_in_threadpool(ctx.app.store.accounts.subscriptions, ctx.radar.id)
+    return [{"id": s.id, "kind": s.kind, "value": s.value} for s in rows]
+
+
+@router.post("/subscriptions", response_model=schemas.SubscriptionPublic, status_code=201,
+             dependencies=[JsonWrite])
+async def create_subscription(ctx: Ctx, body: schemas.SubscriptionCreate) -> dict[str, Any]:
+    """Follow an author, keyword, category or venue."""
+    sub = await run_in_threadpool(subs.follow, ctx.app.store, ctx.radar.id, body.kind, body.value)
+    return {"id": sub.id, "kind": sub.kind, "value": sub.value}
+
+
+@router.delete("/subscriptions/{subscription_id}", status_code=204)
+async def delete_subscription(ctx: Ctx, subscription_id: int) -> None:
+    """Unfollow (remove a chip)."""
+    await run_in_threadpool(ctx.app.store.accounts.remove_subscription, ctx.radar.id, subscription_id)
+
+
+@router.get("/health", response_model=schemas.HealthPublic)
+async def health(ctx: Ctx) -> dict[str, Any]:
+    """Whether the store answers, how many works it holds and its newest day."""
+    def read() -> dict[str, Any]:
+        days = ctx.app.store.works.latest_feed_dates(1)
+        return {"status": "ok", "works": ctx.app.store.works.count(),
+                "latest_day": days[0].isoformat() if days else None}
+    return await run_in_threadpool(read)

@@ -1,0 +1,75 @@
+"""The FastAPI app factory: pages and /api/v1 over the same services, assets from the package."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from academichub import __version__
+from academichub.errors import AcademicHubError, InputError, NotFoundError
+from academichub.radar.feed import FeedService
+from academichub.settings import Settings
+from academichub.storage.store import Store
+from academichub.web import api, pages
+from academichub.web.deps import AppState
+from academichub.web.security import SecurityHeaders, load_secret
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _status(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, NotFoundError):
+        return 404, "not_found"
+    if isinstance(exc, InputError):
+        return 400, "bad_request"
+    return 500, "internal_error"
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+    """Build the app for these settings (the store is opened here unless given)."""
+    store = store or Store.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(title="AcademicHub", version=__version__, lifespan=lifespan,
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+    app.state.academichub = AppState(settings, store, FeedService(store, settings.feed), load_secret(settings))
+    app.state.local_user = store.accounts.ensure_local_user()
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(AcademicHubError)
+    async def handle_known(request: Request, exc: AcademicHubError):  # type: ignore[no-untyped-def]
+        status, code = _status(exc)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": {"code": code, "message": str(exc)}}, status_code=status)
+        return pages.error_page(request, status, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def handle_http(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
+        code = {404: "not_found", 405: "method_not_allowed", 403: "forbidden", 415: "unsupported_media_type"}
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": {"code": code.get(exc.status_code, "http_error"),
+                                           "message": str(exc.detail)}}, status_code=exc.status_code)
+        return pages.error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def handle_invalid(request: Request, exc: RequestValidationError):  # type: ignore[no-untyped-def]
+        message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": {"code": "invalid_request", "message": message}}, status_code=422)
+        return pages.error_page(request, 422, message)
+
+    return app

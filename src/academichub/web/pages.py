@@ -1,0 +1,151 @@
+"""Server-rendered pages: the feed, a paper, search; forms post back and redirect."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from academichub import __version__
+from academichub.errors import InputError, NotFoundError
+from academichub.i18n import LANGUAGES, gettext_for, pick_language
+from academichub.radar import periods
+from academichub.radar import subscriptions as subs
+from academichub.radar.feed import reason_text
+from academichub.search.service import search
+from academichub.web.deps import LANG_COOKIE, Ctx
+from academichub.web.render import render_paragraphs, render_tex
+from academichub.web.security import csrf_ok, csrf_token
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.filters["tex"] = render_tex
+TEMPLATES.env.filters["paragraphs"] = render_paragraphs
+TEMPLATES.env.globals["version"] = __version__
+TEMPLATES.env.globals["languages"] = LANGUAGES
+PERIOD_CHOICES = ("recent", "latest", "week", "month", "all")
+router = APIRouter(include_in_schema=False)
+
+
+def _render(request: Request, ctx: Ctx, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    _ = ctx.gettext
+    context = {
+        "_": _, "lang": ctx.lang, "csrf": csrf_token(ctx.app.secret, ctx.user.name),
+        "reason_text": lambda r: reason_text(r, _), "path": request.url.path,
+        "query": str(request.url.query), **values,
+    }
+    response = TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+    if request.query_params.get("lang") in LANGUAGES:  # ?lang=en also remembers the choice
+        response.set_cookie(LANG_COOKIE, ctx.lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """A plain error page in the reader's language (used by the app's error handlers)."""
+    lang = pick_language(request.cookies.get(LANG_COOKIE), default="zh")
+    _ = gettext_for(lang)
+    context = {"_": _, "lang": lang, "status": status, "message": message, "path": request.url.path,
+               "query": "", "csrf": ""}
+    return TEMPLATES.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+def _check_csrf(ctx: Ctx, token: str | None) -> None:
+    if not csrf_ok(ctx.app.secret, ctx.user.name, token):
+        raise HTTPException(403, "invalid or missing form token; reload the page and try again")
+
+
+def _local_path(target: str | None) -> str:
+    """Only same-site paths may be redirect targets."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/", response_class=HTMLResponse)
+async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen: bool = False,
+                    page: int = 1, date_from: Annotated[str, Query(alias="from")] = "",
+                    date_to: Annotated[str, Query(alias="to")] = "") -> HTMLResponse:
+    """The first screen: chips, 换一批 and the numbered cards."""
+    if date_from or date_to:
+        period = f"{date_from}..{date_to}"
+
+    def build() -> tuple[Any, list[Any]]:
+        feed = ctx.app.feed.current(ctx.radar, period=period, show_seen=seen, page=max(1, page))
+        return feed, ctx.app.store.accounts.subscriptions(ctx.radar.id)
+    feed, chips = await run_in_threadpool(build)
+    return _render(request, ctx, "feed.html", feed=feed, chips=chips, kinds=subs.KINDS,
+                   period_choices=PERIOD_CHOICES, seen=seen, page=page)
+
+
+@router.post("/feed/next")
+async def feed_next(ctx: Ctx, csrf: Annotated[str, Form()] = "",
+                    period: Annotated[str, Form()] = "") -> RedirectResponse:
+    """换一批 from the page; redirects back to the feed."""
+    _check_csrf(ctx, csrf)
+    spec = periods.check_spec(period or None) if period else None
+    await run_in_threadpool(ctx.app.feed.next, ctx.radar, period=spec)
+    return RedirectResponse("/" + (f"?{urlencode({'period': spec})}" if spec else ""), status_code=303)
+
+
+@router.post("/subscriptions")
+async def add_subscription(ctx: Ctx, kind: Annotated[str, Form()], value: Annotated[str, Form()],
+                           csrf: Annotated[str, Form()] = "",
+                           next: Annotated[str, Form()] = "/") -> RedirectResponse:
+    """Add a chip."""
+    _check_csrf(ctx, csrf)
+    await run_in_threadpool(subs.follow, ctx.app.store, ctx.radar.id, kind, value)
+    return RedirectResponse(_local_path(next), status_code=303)
+
+
+@router.post("/subscriptions/{subscription_id}/delete")
+async def remove_subscription(ctx: Ctx, subscription_id: int, csrf: Annotated[str, Form()] = "",
+                              next: Annotated[str, Form()] = "/") -> RedirectResponse:
+    """Remove a chip (its ×)."""
+    _check_csrf(ctx, csrf)
+    await run_in_threadpool(ctx.app.store.accounts.remove_subscription, ctx.radar.id, subscription_id)
+    return RedirectResponse(_local_path(next), status_code=303)
+
+
+@router.get("/paper/{paper_id:path}", response_class=HTMLResponse)
+async def paper_page(request: Request, ctx: Ctx, paper_id: str) -> HTMLResponse:
+    """All metadata of one paper, with links to abs, PDF and DOI."""
+    def load() -> Any:
+        work_id = ctx.app.store.works.id_for_public(paper_id)
+        work = ctx.app.store.works.get(work_id) if work_id is not None else None
+        if work is None:
+            raise NotFoundError(f"papers: no paper {paper_id!r}")
+        return work
+    work = await run_in_threadpool(load)
+    return _render(request, ctx, "paper.html", work=work, paper=work.paper)
+
+
+@router.get("/search", response_class=HTMLResponse)
+async def search_page(request: Request, ctx: Ctx, q: str = "", category: str = "",
+                      date_from: str = "", date_to: str = "", page: int = 1) -> HTMLResponse:
+    """Full-text search with filters."""
+    result, error = None, None
+    if q.strip():
+        try:
+            start = date.fromisoformat(date_from) if date_from else None
+            end = date.fromisoformat(date_to) if date_to else None
+            result = await run_in_threadpool(search, ctx.app.store, q, limit=20, offset=(max(1, page) - 1) * 20,
+                                             category=category or None, date_from=start, date_to=end)
+        except (InputError, ValueError) as exc:
+            error = str(exc)
+    return _render(request, ctx, "search.html", q=q, category=category, date_from=date_from,
+                   date_to=date_to, result=result, error=error, page=max(1, page))
+
+
+@router.get("/lang/{code}")
+async def switch_language(code: str, next: str = "/") -> RedirectResponse:
+    """Switch the interface language and go back."""
+    if code not in LANGUAGES:
+        raise InputError(f"web: unknown language {code!r}")
+    response = RedirectResponse(_local_path(next), status_code=303)
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax")
+    return response

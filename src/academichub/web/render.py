@@ -1,0 +1,69 @@
+"""Rendering untrusted titles and abstracts: everything escaped, LaTeX math shown as MathML.
+
+Math segments ($…$, $$…$$, \\(…\\)) go through latex2mathml, whose output can carry raw text
+from the source (``\\text{<img onerror=…>}``) or links (``\\href``); it is therefore
+sanitised with nh3 against an allowlist of presentation-MathML tags and attributes, with no
+URLs allowed. Chromium renders MathML natively, so no script or CDN is needed.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import nh3
+from latex2mathml.converter import convert
+from markupsafe import Markup, escape
+
+_MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\((.+?)\\\)", re.S)
+MAX_MATH = 400
+MATHML_TAGS = {
+    "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub", "msubsup", "mfrac",
+    "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd", "mstyle",
+    "mpadded", "mphantom", "menclose", "merror", "semantics", "annotation",
+}
+_MATHML_ATTRS = {"mathvariant", "stretchy", "fence", "separator", "lspace", "rspace", "accent",
+                 "accentunder", "displaystyle", "scriptlevel", "columnalign", "rowspacing",
+                 "columnspacing", "linethickness", "notation", "width", "height", "depth", "movablelimits"}
+MATHML_ATTRIBUTES = {tag: set(_MATHML_ATTRS) for tag in MATHML_TAGS}
+MATHML_ATTRIBUTES["math"] |= {"display"}
+
+
+@lru_cache(maxsize=4096)
+def tex_to_mathml(tex: str, display: bool = False) -> str | None:
+    """Safe MathML for a LaTeX math snippet, or None when it cannot be converted."""
+    if len(tex) > MAX_MATH:
+        return None
+    try:
+        mathml = convert(tex, display="block" if display else "inline")
+    except Exception:  # latex2mathml raises many error types on malformed TeX; show the source
+        return None
+    return nh3.clean(mathml, tags=MATHML_TAGS, attributes=MATHML_ATTRIBUTES, url_schemes=set(),
+                     strip_comments=True, link_rel=None)
+
+
+def _text(part: str) -> str:
+    # TeX quotes (``like this'') read better as typographic quotes.
+    return str(escape(part.replace("``", "\u201c").replace("''", "\u201d")))
+
+
+def render_tex(text: str | None) -> Markup:
+    """Escape `text` for HTML, turning its math segments into sanitised MathML."""
+    if not text:
+        return Markup("")
+    parts: list[str] = []
+    position = 0
+    for match in _MATH.finditer(text):
+        parts.append(_text(text[position:match.start()]))
+        tex = match.group(1) or match.group(2) or match.group(3)
+        mathml = tex_to_mathml(tex.strip(), display=match.group(1) is not None)
+        parts.append(mathml if mathml is not None else str(escape(match.group(0))))
+        position = match.end()
+    parts.append(_text(text[position:]))
+    return Markup("".join(parts))
+
+
+def render_paragraphs(text: str | None) -> Markup:
+    """An abstract as HTML paragraphs, each rendered by `render_tex`."""
+    paragraphs = [p for p in (text or "").split("\n\n") if p.strip()]
+    return Markup("".join(f"<p>{render_tex(p)}</p>" for p in paragraphs))

@@ -1,0 +1,1 @@
+"""Worker: jobs as plain functions and the embedded scheduler that runs them."""

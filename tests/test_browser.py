@@ -1,0 +1,116 @@
+"""The feed in a real browser: Playwright driving Debian's Chromium against the real server."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from academichub.ingest.pipeline import ingest
+from academichub.model import Author, Paper
+from academichub.radar.subscriptions import follow
+from academichub.storage.store import Store
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, running_server
+from tests.conftest import make_settings
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (scripts/test installs it)")]
+
+
+@pytest.fixture
+def site(sample_home: Path):  # type: ignore[no-untyped-def]
+    settings = make_settings(sample_home)
+    with Store.open(settings) as store:
+        _user, radar = store.accounts.ensure_local_user()
+        follow(store, radar.id, "author", "Jianxiang He")
+        ingest(store, [Paper(title="Hostile <script>alert('t')</script> title", source="arxiv",
+                             arxiv_id="2509.88888", arxiv_version=1, announced=date(2025, 9, 26),
+                             abstract='<img src=x onerror="alert(1)"> $\\text{<svg onload=alert(2)>}$',
+                             authors=[Author("Mallory", "mallory")], categories=["cs.CR"])], source="arxiv")
+    with running_server(settings) as base:
+        yield base
+
+
+@pytest.fixture
+def page(site: str):  # type: ignore[no-untyped-def]
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(locale="zh-CN")
+        tab = context.new_page()
+        dialogs: list[str] = []
+        tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        tab.dialogs = dialogs
+        yield tab
+        browser.close()
+
+
+def card_ids(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.locator("article.card").evaluate_all("cards => cards.map(c => c.dataset.id)")
+
+
+def test_feed_chips_next_batches_language_and_paper_page(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site + "/")
+    expect = playwright_api.expect
+    expect(page.locator("h1")).to_have_text("探索全球前沿学术脉络")
+    expect(page.locator("article.card .num").first).to_have_text("01.")
+    expect(page.locator("article.card .label").first).to_have_text("arXiv (CS.CV)")
+    assert page.locator("article.card").count() == 10
+    assert "作者: Jianxiang He" in page.locator("article.card").first.inner_text()
+
+    chip = page.locator("li.chip", has_text="Jianxiang He")
+    chip.get_by_role("button").click()  # the ×
+    expect(page.locator("li.chip", has_text="Jianxiang He")).to_have_count(0)
+    assert "作者: Jianxiang He" not in page.locator("ol.cards").inner_text()
+
+    page.locator("form.add-chip select").select_option("author")
+    page.locator("form.add-chip input[name=value]").fill("Jianxiang He")
+    page.locator("form.add-chip button").click()
+    expect(page.locator("li.chip", has_text="Jianxiang He")).to_have_count(1)
+    first_batch = card_ids(page)
+    assert set(first_batch[:3]) == {"arxiv:2503.13139", "arxiv:2508.06869", "arxiv:2509.21113"}
+
+    seen = list(first_batch)
+    for _ in range(3):
+        page.get_by_role("button", name="换一批").click()
+        page.wait_for_load_state()
+        batch = card_ids(page)
+        assert batch and not set(batch) & set(seen)
+        seen += batch
+    assert len(seen) == len(set(seen)) == 40
+
+    more = page.locator("article.card button.more").first
+    more.click()
+    expect(more).to_have_text("收起")
+
+    page.get_by_role("link", name="EN", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Explore the frontiers of global research")
+    expect(page.get_by_role("button", name="Show another batch")).to_be_visible()
+
+    title = page.locator("article.card h2 a").first
+    heading = title.inner_text()
+    title.click()
+    expect(page.locator("h1.title")).to_have_text(heading)
+    expect(page.get_by_role("link", name="arXiv page", exact=True)).to_have_attribute("href", "https://arxiv.org/abs/" + page.url.rsplit(":", 1)[1])
+    expect(page.get_by_role("link", name="PDF", exact=True)).to_be_visible()
+    assert page.dialogs == []
+
+
+def test_hostile_title_and_abstract_never_run(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site + "/paper/arxiv:2509.88888")
+    playwright_api.expect(page.locator("h1.title")).to_have_text("Hostile <script>alert('t')</script> title")
+    assert "<img src=x onerror=" in page.locator(".abstract").inner_text()
+    assert page.locator(".abstract img, .abstract svg, h1 script").count() == 0
+    page.goto(site + "/search?q=hostile")
+    page.wait_for_load_state()
+    assert page.dialogs == []
+
+
+def test_math_in_titles_renders_as_mathml(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site + "/paper/arxiv:2508.05746")  # "… explain the $S_8$ tension …"
+    math = page.locator("h1.title math")
+    playwright_api.expect(math).to_have_count(1)
+    assert "$" not in page.locator("h1.title").inner_text()
+    box = math.bounding_box()
+    assert box and box["width"] > 0 and box["height"] > 0

@@ -1,0 +1,103 @@
+"""The command line, run in-process through its real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from academichub.cli.main import main
+from tests.conftest import DATA
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run `academichub ARGS`; return (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    captured = capsys.readouterr()
+    return exited.value.code, captured.out, captured.err
+
+
+def test_follow_then_feed_lists_his_papers_first_and_next_never_repeats(
+        capsys: pytest.CaptureFixture[str], sample_home: Path) -> None:
+    home = ["--home", str(sample_home)]
+    assert run(capsys, *home, "init")[0] == 0
+    code, _, err = run(capsys, *home, "follow", "author", "Jianxiang He")
+    assert code == 0 and "Following author 'Jianxiang He'" in err
+    code, out, _ = run(capsys, *home, "feed", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["batch"] == 1
+    assert set(data["items"][0]) >= {"id", "title", "authors", "source_label", "date", "abstract", "reasons"}
+    top = data["items"][:3]
+    assert all("Jianxiang He" in item["authors"] and "作者: Jianxiang He" in item["reasons"] for item in top)
+    shown = [item["id"] for item in data["items"]]
+    for _ in range(20):
+        code, out, _ = run(capsys, *home, "feed", "--next", "--json")
+        shown += [item["id"] for item in json.loads(out)["items"]]
+    assert len(shown) == len(set(shown)) == 210
+
+
+def test_init_loads_the_sample_into_an_empty_home(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACADEMICHUB_HOME", str(tmp_path / "via-env"))
+    code, _, err = run(capsys, "init")
+    assert code == 0 and "Loaded 4223 papers" in err and (tmp_path / "via-env" / "academichub.db").exists()
+    code, _, err = run(capsys, "init")  # a second init loads nothing more
+    assert code == 0 and "Loaded" not in err and "4223 papers" in err
+
+
+def test_ingest_file_prints_the_report_and_is_idempotent(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    home = ["--home", str(tmp_path / "home")]
+    rss = str(DATA / "arxiv_listing/rss_2025-04-04.xml")
+    code, out, _ = run(capsys, *home, "ingest", "--file", rss, "--json")
+    report = json.loads(out)
+    assert code == 0 and {"source", "fetched", "new", "updated", "merged", "rejected", "errors"} <= set(report)
+    assert (report["fetched"], report["new"], report["errors"]) == (88, 88, [])
+    code, out, _ = run(capsys, *home, "ingest", "--file", rss, "--format", "arxiv-listing", "--json")
+    assert json.loads(out)["new"] == 0 and json.loads(out)["unchanged"] == 88
+    code, out, _ = run(capsys, *home, "search", "identity linkage", "--json")
+    assert json.loads(out)["items"][0]["id"] == "arxiv:2504.01979"
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--bogus"], 2, "error: No such option: --bogus"),
+    (["feed", "--colour"], 2, "No such option: --colour"),
+    (["ingest", "--file", "/no/such/file.xml"], 1, "ingest: cannot read /no/such/file.xml"),
+    (["ingest", "--file", str(DATA / "PROVENANCE.md")], 1, "cannot tell the format"),
+    (["ingest", "--file", str(DATA / "PROVENANCE.md"), "--format", "csv"], 1, "unknown format 'csv'"),
+    (["ingest", "elsevier"], 1, "unknown source 'elsevier'"),
+    (["ingest", "arxiv", "--from", "2025-13-40"], 1, "--from: expected YYYY-MM-DD"),
+    (["feed", "--period", "fortnight"], 1, "unknown period 'fortnight'"),
+    (["follow", "category", "not a category"], 1, "not an arXiv category"),
+    (["unfollow", "author", "Nobody"], 1, "not following author 'Nobody'"),
+])
+def test_bad_input_gives_one_line_and_a_nonzero_exit(capsys: pytest.CaptureFixture[str], sample_home: Path,
+                                                     args: list[str], code: int, message: str) -> None:
+    exit_code, out, err = run(capsys, "--home", str(sample_home), *args)
+    assert exit_code == code and message in err
+    assert err.count("\n") == 1 and err.startswith("academichub: ") and "Traceback" not in err
+
+
+def test_invalid_setting_in_the_environment(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    monkeypatch.setenv("ACADEMICHUB_FEED__BATCH_SIZE", "0")
+    code, _, err = run(capsys, "--home", str(tmp_path), "feed")
+    assert code == 2 and err.startswith("academichub: invalid setting feed.batch_size")
+
+
+def test_settings_file_in_the_home(capsys: pytest.CaptureFixture[str], sample_home: Path) -> None:
+    (sample_home / "settings.toml").write_text("[feed]\nbatch_size = 3\n")
+    code, out, _ = run(capsys, "--home", str(sample_home), "feed", "--json", "--lang", "en")
+    assert code == 0 and len(json.loads(out)["items"]) == 3
+
+
+def test_live_fetch_without_network_reports_a_classified_error(capsys: pytest.CaptureFixture[str],
+                                                               sample_home: Path) -> None:
+    (sample_home / "settings.toml").write_text(
+        '[sources.arxiv]\nlisting_url = "http://127.0.0.1:9"\nmin_interval = 0\n'
+        '[sources.http]\nretries = 0\ntimeout = 2\n')
+    code, out, err = run(capsys, "--home", str(sample_home), "ingest", "arxiv", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["errors"][0]["kind"] == "network"
+    assert report["errors"][0]["message"].startswith("arxiv-listing: network error")

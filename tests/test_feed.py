@@ -1,0 +1,131 @@
+"""The feed on both databases: rules first with reasons, 换一批 never repeats, periods, seen state."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from academichub.errors import InputError
+from academichub.i18n import gettext_for
+from academichub.radar import periods
+from academichub.radar.feed import FeedService, page_json
+from academichub.radar.subscriptions import follow, normalise_category, unfollow
+from academichub.settings import FeedSettings
+from academichub.storage.accounts import Radar
+from academichub.storage.store import Store
+
+HIS_PAPERS = {"arxiv:2503.13139", "arxiv:2508.06869", "arxiv:2509.21113"}
+zh, en = gettext_for("zh"), gettext_for("en")
+
+
+@pytest.fixture
+def feed(sample_store: Store) -> FeedService:
+    return FeedService(sample_store, FeedSettings())
+
+
+def test_default_period_is_the_latest_announcement_days_in_the_store(feed: FeedService, fresh_radar: Radar) -> None:
+    page = feed.current(fresh_radar)
+    assert page.batch == 1 and len(page.cards) == 10
+    assert page.period.spec == "recent" and page.period.end == date(2025, 9, 26)
+    assert page.period.start == date(2025, 9, 22)  # five announcement days back, not today's date
+    assert [c.number for c in page.cards] == list(range(1, 11))
+    assert all(c.work.feed_date >= page.period.start for c in page.cards)
+
+
+def test_followed_author_comes_first_with_the_reason(feed: FeedService, sample_store: Store, fresh_radar: Radar) -> None:
+    follow(sample_store, fresh_radar.id, "author", "Jianxiang He")
+    data = page_json(feed.current(fresh_radar), zh)
+    top = data["items"][:3]
+    assert {item["id"] for item in top} == HIS_PAPERS
+    assert all("作者: Jianxiang He" in item["reasons"] for item in top)
+    assert all("Jianxiang He" in item["authors"] for item in top)
+    assert not any("作者: Jianxiang He" in item["reasons"] for item in data["items"][3:])
+    assert top[0]["source_label"] == "arXiv (CS.CV)"
+    assert page_json(feed.current(fresh_radar), en)["items"][0]["reasons"][0] == "Author: Jianxiang He"
+
+
+def test_next_batches_never_repeat_a_work(feed: FeedService, sample_store: Store, fresh_radar: Radar) -> None:
+    follow(sample_store, fresh_radar.id, "keyword", "language model")
+    shown = [c.work.id for c in feed.current(fresh_radar).cards]
+    for number in range(2, 22):
+        page = feed.next(fresh_radar)
+        assert page.batch == number
+        ids = [c.work.id for c in page.cards]
+        assert ids and not set(ids) & set(shown)
+        shown += ids
+    assert len(shown) == len(set(shown)) == 210
+    assert feed.current(fresh_radar).batch == 21  # the current batch is the last one shown
+
+
+def test_keyword_and_category_reasons(feed: FeedService, sample_store: Store, fresh_radar: Radar) -> None:
+    follow(sample_store, fresh_radar.id, "keyword", "unlearning")
+    follow(sample_store, fresh_radar.id, "category", "astro-ph.ga")
+    data = page_json(feed.current(fresh_radar, period="month"), zh)
+    reasons = [r for item in data["items"] for r in item["reasons"]]
+    assert "关键词: unlearning" in reasons
+    first = data["items"][0]
+    assert "关键词: unlearning" in first["reasons"] and "unlearning" in (first["title"] + first["abstract"]).lower()
+    assert any(r == "astro-ph.GA" for r in reasons)
+
+
+def test_subscription_change_reranks_the_current_batch(feed: FeedService, sample_store: Store, fresh_radar: Radar) -> None:
+    before = feed.current(fresh_radar)
+    sub = follow(sample_store, fresh_radar.id, "author", "Jianxiang He")
+    after = feed.current(fresh_radar)
+    assert after.batch == before.batch == 1
+    assert {c.work.public_id for c in after.cards[:3]} == HIS_PAPERS
+    sample_store.accounts.remove_subscription(fresh_radar.id, sub.id)
+    follow(sample_store, fresh_radar.id, "author", "jianxiang  HE")  # same key, re-added
+    assert {c.work.public_id for c in feed.current(fresh_radar).cards[:3]} == HIS_PAPERS
+
+
+def test_periods_and_show_seen(feed: FeedService, fresh_radar: Radar) -> None:
+    latest = feed.current(fresh_radar, period="latest")
+    assert latest.period.start == latest.period.end == date(2025, 9, 26)
+    assert all(c.work.feed_date == date(2025, 9, 26) for c in latest.cards)
+    ranged = feed.current(fresh_radar, period="2025-08-11..2025-08-15")
+    assert all(date(2025, 8, 11) <= c.work.feed_date <= date(2025, 8, 15) for c in ranged.cards)
+    seen_ids = {c.work.id for c in ranged.cards}
+    assert feed.next(fresh_radar).cards[0].work.id not in seen_ids
+    again = feed.current(fresh_radar, period="2025-08-11..2025-08-15", show_seen=True)
+    assert again.batch is None and again.show_seen
+    assert {c.work.id for c in again.cards} == seen_ids and all(c.seen for c in again.cards)
+
+
+def test_a_new_announcement_day_starts_a_new_batch(feed: FeedService, sample_store: Store, fresh_radar: Radar) -> None:
+    from academichub.ingest.pipeline import ingest
+    from academichub.model import Author, Paper
+
+    first = feed.current(fresh_radar)
+    fresh = Paper(title="A paper announced after the sample", source="arxiv", arxiv_id="2509.99999",
+                  arxiv_version=1, abstract="Tomorrow's news.", authors=[Author("New Author", "new author")],
+                  categories=["cs.AI"], primary_category="cs.AI", announced=date(2025, 9, 29))
+    ingest(sample_store, [fresh], source="arxiv")
+    try:
+        tomorrow = feed.current(fresh_radar)
+        assert tomorrow.batch == first.batch + 1
+        assert not {c.work.id for c in tomorrow.cards} & {c.work.id for c in first.cards}
+        assert "arxiv:2509.99999" in {c.work.public_id for c in tomorrow.cards}
+    finally:  # the store is shared by this module's tests
+        with sample_store.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM works WHERE arxiv_id = '2509.99999'")
+        sample_store.sync_index()
+
+
+@pytest.mark.parametrize("spec", ["yesterday", "2025-13-01..2025-12-01", "2025-09-10..2025-09-01", ".."])
+def test_bad_periods_are_refused(spec: str) -> None:
+    with pytest.raises(InputError, match="feed: "):
+        periods.check_spec(spec)
+
+
+def test_subscription_validation(sample_store: Store, fresh_radar: Radar) -> None:
+    assert normalise_category("CS.cl") == "cs.CL" and normalise_category("physics.OPTICS") == "physics.optics"
+    with pytest.raises(InputError, match="not an arXiv category"):
+        follow(sample_store, fresh_radar.id, "category", "computer science")
+    with pytest.raises(InputError, match="unknown subscription kind"):
+        follow(sample_store, fresh_radar.id, "planet", "Mars")
+    with pytest.raises(InputError, match="not following"):
+        unfollow(sample_store, fresh_radar.id, "author", "Nobody")
+    first = follow(sample_store, fresh_radar.id, "author", "Jianxiang He")
+    assert follow(sample_store, fresh_radar.id, "author", "Jianxiang He").id == first.id

@@ -1,0 +1,136 @@
+"""Normalisers: identifiers, DOIs, names, dates and text (examples plus property tests)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from academichub.ingest.normalise import (
+    authors_from_text,
+    clean_abstract,
+    clean_categories,
+    clean_line,
+    make_author,
+    name_key,
+    normalise_doi,
+    parse_arxiv_id,
+    parse_date,
+    split_author_list,
+)
+
+new_ids = st.builds(lambda y, m, n, w: f"{y:02d}{m:02d}.{n:0{w}d}", st.integers(7, 30), st.integers(1, 12),
+                    st.integers(0, 9999), st.sampled_from([4, 5]))
+old_ids = st.builds(lambda a, n: f"{a}/{n:07d}", st.sampled_from(["astro-ph", "hep-th", "math", "cond-mat", "math.GT"]),
+                    st.integers(0, 9999999))
+prefixes = st.sampled_from(["", "arXiv:", "arxiv:", "oai:arXiv.org:", "http://arxiv.org/abs/",
+                            "https://arxiv.org/abs/", "https://export.arxiv.org/abs/", "https://arxiv.org/pdf/"])
+
+
+@given(ident=st.one_of(new_ids, old_ids), prefix=prefixes, version=st.one_of(st.none(), st.integers(1, 40)))
+def test_arxiv_id_survives_every_spelling(ident: str, prefix: str, version: int | None) -> None:
+    text = f"{prefix}{ident}{f'v{version}' if version else ''}"
+    assert parse_arxiv_id(text) == (ident, version)
+
+
+@pytest.mark.parametrize("text", ["abc", "1234.567", "0808.05394v", "cs.AI", "", "10.1000/xyz"])
+def test_arxiv_id_rejects_non_ids(text: str) -> None:
+    with pytest.raises(ValueError, match="not an arXiv identifier"):
+        parse_arxiv_id(text)
+
+
+def test_doi_prefixes_case_and_lists() -> None:
+    assert normalise_doi("https://doi.org/10.1109/ICSTW55395.2022.00035") == "10.1109/icstw55395.2022.00035"
+    assert normalise_doi("doi: 10.1103/PhysRevD.93.016005,") == "10.1103/physrevd.93.016005"
+    assert normalise_doi("10.1103/PhysRevC.76.024606 10.1103/PhysRevC.76.039902") == "10.1103/physrevc.76.024606"
+    assert normalise_doi("not a doi") is None
+    assert normalise_doi(None) is None
+
+
+@given(suffix=st.text(st.characters(whitelist_categories=("Ll", "Lu", "Nd"), whitelist_characters="./-_()"),
+                      min_size=1, max_size=30))
+def test_doi_normalisation_is_idempotent(suffix: str) -> None:
+    doi = normalise_doi(f"https://doi.org/10.1234/{suffix}")
+    assert doi is not None and normalise_doi(doi) == doi and doi == doi.lower()
+
+
+def test_categories_keep_arxiv_codes_only() -> None:
+    assert clean_categories(["cs.CV", "cs.AI", "I.2.10", "68T50", "cs.CV", "physics.chem-ph", "hep-th"]) == [
+        "cs.CV", "cs.AI", "physics.chem-ph", "hep-th"]
+
+
+def test_abstract_unwraps_lines_and_keeps_paragraphs() -> None:
+    raw = "  The density dependence of\nthe symmetry energy.\n  A second paragraph\nwraps here.\n"
+    assert clean_abstract(raw) == "The density dependence of the symmetry energy.\n\nA second paragraph wraps here."
+
+
+def test_abstract_with_decorative_indentation_is_one_paragraph() -> None:
+    raw = "\n                    A generalized Dedekind sum\n                    is proved.\n                "
+    assert clean_abstract(raw) == "A generalized Dedekind sum is proved."
+
+
+@given(st.text(max_size=400))
+def test_clean_abstract_is_idempotent_and_clean(text: str) -> None:
+    once = clean_abstract(text)
+    assert clean_abstract(once) == once
+    assert "\x00" not in once and "  " not in once and "\t" not in once
+    assert once == once.strip()
+
+
+@given(st.text(max_size=200))
+def test_clean_line_has_no_newlines_and_is_idempotent(text: str) -> None:
+    line = clean_line(text)
+    assert "\n" not in line and clean_line(line) == line
+
+
+def test_author_names_latex_affiliations_and_lists() -> None:
+    names = [a.name for a in authors_from_text(r"C. Bal\'azs, E. L. Berger, and C.-P. Yuan")]
+    assert names == ["C. Balázs", "E. L. Berger", "C.-P. Yuan"]
+    author = make_author("Huu Danh Nguyen (Stanford University, CA)")
+    assert author is not None and author.name == "Huu Danh Nguyen"
+    assert author.affiliations == ("Stanford University, CA",)
+    assert split_author_list("A. One and B. Two") == ["A. One", "B. Two"]
+    assert split_author_list("Alice Smith, Bob Jones et al.") == ["Alice Smith", "Bob Jones"]
+    assert split_author_list("Alice Smith, et al") == ["Alice Smith"]
+
+
+@given(st.text(max_size=60))
+def test_name_key_is_idempotent(text: str) -> None:
+    assert name_key(name_key(text)) == name_key(text)
+
+
+def test_name_key_folds_case_accents_and_punctuation() -> None:
+    assert name_key("José  García-Pérez") == name_key("jose garcia perez") == "jose garcia perez"
+    assert name_key("Jianxiang He") == "jianxiang he"
+    assert name_key("何建祥") == "何建祥"
+
+
+@given(st.datetimes(min_value=datetime(1991, 1, 1), max_value=datetime(2100, 1, 1)),
+       st.integers(-12, 14))
+def test_dates_round_trip_in_their_own_zone(moment: datetime, offset_hours: int) -> None:
+    aware = moment.replace(tzinfo=timezone(timedelta(hours=offset_hours)))
+    assert parse_date(aware.isoformat()) == aware.date()
+    assert parse_date(format_datetime(aware)) == aware.date()
+
+
+def test_dates_in_source_formats() -> None:
+    assert parse_date("Fri, 04 Apr 2025 00:00:00 -0400") == date(2025, 4, 4)
+    assert parse_date("2022-02-24T15:05:19Z") == date(2022, 2, 24)
+    assert parse_date("Tue, 3 Apr 2007 22:04:11 GMT") == date(2007, 4, 3)
+    assert parse_date("nonsense") is None and parse_date("") is None
+
+
+def _reference_key(name: str) -> str:
+    import unicodedata
+    decomposed = unicodedata.normalize("NFKD", name)
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in folded).split())
+
+
+@given(st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40))
+def test_ascii_fast_path_of_name_key_matches_the_general_rule(name: str) -> None:
+    if "\\" not in name and "{" not in name and "(" not in name:
+        assert name_key(name) == _reference_key(name)

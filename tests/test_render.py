@@ -1,0 +1,51 @@
+"""Untrusted text to HTML: escaped everywhere, math as sanitised MathML (property tests)."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from academichub.web.render import MATHML_ATTRIBUTES, MATHML_TAGS, render_paragraphs, render_tex
+
+PAYLOADS = ["<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "javascript:alert(1)",
+            r"\href{javascript:alert(1)}{x}", r"\text{<svg onload=alert(1)>}", "<a href='//evil'>x</a>",
+            r"\unknown{<b>}", "&lt;script&gt;", "\"'><iframe src=//evil>"]
+fragments = st.one_of(st.sampled_from(PAYLOADS), st.text(max_size=30),
+                      st.sampled_from([r"x^2", r"\alpha_{i}", r"\frac{a}{b}", r"\mathrm{CeAg}_2"]))
+texts = st.lists(st.tuples(fragments, st.sampled_from(["", "$", "$$", r"\(", r"\)"])), max_size=8).map(
+    lambda parts: "".join(a + b for a, b in parts))
+TAG = re.compile(r"<([a-zA-Z][\w-]*)([^>]*)>")
+ATTRIBUTE = re.compile(r"([\w-]+)\s*=")
+
+
+@settings(max_examples=300)
+@given(texts)
+def test_rendered_text_has_only_mathml_tags_and_no_active_content(text: str) -> None:
+    html = str(render_tex(text))
+    for tag, attributes in TAG.findall(html):  # escaped source text has no "<": every one is a real tag
+        assert tag.lower() in MATHML_TAGS
+        assert {a.lower() for a in ATTRIBUTE.findall(attributes)} <= MATHML_ATTRIBUTES[tag.lower()]
+        assert "javascript" not in attributes.lower()
+    stripped = TAG.sub("", html).replace("</", "")
+    assert "<" not in stripped
+
+
+def test_math_becomes_mathml_and_text_stays_text() -> None:
+    html = str(render_tex(r"Modular forms over $\mathbb{Q}(\sqrt{5})$ & <friends>"))
+    assert "<math" in html and "<msqrt>" in html and "&amp; &lt;friends&gt;" in html
+    assert str(render_tex("no math, just $5")) == "no math, just $5"
+    assert "<math" in str(render_tex(r"inline \(x_1\) form"))
+
+
+def test_unconvertible_math_is_shown_as_source() -> None:
+    assert str(render_tex("$" + "x" * 1000 + "$")).startswith("$xxx")
+
+
+def test_paragraphs() -> None:
+    assert str(render_paragraphs("One.\n\nTwo <b>.")) == "<p>One.</p><p>Two &lt;b&gt;.</p>"
+
+
+def test_tex_quotes_become_typographic() -> None:
+    assert str(render_tex("``finding a needle''")) == "\u201cfinding a needle\u201d"

@@ -1,0 +1,110 @@
+"""Storage and ingest on SQLite and PostgreSQL: idempotent upserts, versions, merging, index sync."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from academichub.ingest.pipeline import ingest
+from academichub.model import Author, Paper, Rejected
+from academichub.sources import arxiv_listing, arxiv_oai
+from academichub.storage.store import Store
+from tests.conftest import DATA
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+def listing_items() -> list:
+    return arxiv_listing.parse((DATA / "arxiv_listing/rss_2025-04-04.xml").read_bytes()).items
+
+
+def paper(arxiv_id: str = "2509.00001", version: int = 1, title: str = "A title", **fields) -> Paper:
+    fields.setdefault("authors", [Author("Ada Lovelace", "ada lovelace")])
+    return Paper(title=title, source="arxiv", arxiv_id=arxiv_id, arxiv_version=version,
+                 abstract="An abstract.", categories=["cs.LG"], primary_category="cs.LG",
+                 announced=date(2025, 9, 1), **fields)
+
+
+def test_reingesting_a_listing_changes_nothing(store: Store) -> None:
+    first = ingest(store, listing_items(), source="arxiv")
+    assert (first.fetched, first.new, first.updated, first.rejected) == (88, 88, 0, 0)
+    before = store.works.get_many(list(range(1, 89)))
+    again = ingest(store, listing_items(), source="arxiv")
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 88)
+    assert store.works.count() == 88 and store.index.count() == 88
+    after = store.works.get_many(list(range(1, 89)))
+    assert [w.updated_at for w in before] == [w.updated_at for w in after]
+
+
+def test_a_new_version_updates_the_work_in_place(store: Store) -> None:
+    ingest(store, [paper(version=1, title="First title")], source="arxiv")
+    report = ingest(store, [paper(version=2, title="Revised title")], source="arxiv")
+    assert (report.new, report.updated) == (0, 1) and store.works.count() == 1
+    (work,) = store.works.get_many([1])
+    assert work.paper.title == "Revised title" and work.paper.arxiv_version == 2
+    assert work.paper.announced == date(2025, 9, 1)  # still filed under its first announcement
+    hits = store.search("revised")
+    assert [h for h, _ in hits.hits] == [1] and store.search("first").total == 0
+    stale = ingest(store, [paper(version=1, title="First title")], source="arxiv")
+    assert stale.updated == 0 and store.works.get(1).paper.title == "Revised title"
+
+
+def test_fields_known_only_to_an_earlier_source_survive(store: Store) -> None:
+    rich = paper(authors=[Author("Ada Lovelace", "ada lovelace", affiliations=("Analytical Engines",))],
+                 doi="10.1000/example")
+    ingest(store, [rich], source="arxiv")
+    ingest(store, [paper(title="A title")], source="arxiv")  # a poorer record of the same version
+    work = store.works.get(1)
+    assert work.paper.authors[0].affiliations == ("Analytical Engines",)
+    assert work.paper.doi == "10.1000/example"
+
+
+def test_two_preprints_sharing_a_doi_stay_two_works(store: Store) -> None:
+    report = ingest(store, [paper("2509.00001", doi="10.1000/shared"),
+                            paper("2509.00002", doi="10.1000/shared")], source="arxiv")
+    assert report.new == 2 and store.works.count() == 2
+    dois = sorted(str(w.paper.doi) for w in store.works.get_many([1, 2]))
+    assert dois == ["10.1000/shared", "None"]
+
+
+def test_duplicates_in_one_input_merge_and_bad_records_are_rejected(store: Store) -> None:
+    items = [paper(version=1), paper(version=2, title="Second"), paper("2509.00003", title="   "),
+             Rejected("invalid JSON", ref="line 9"), replace(paper(), arxiv_id=None)]
+    report = ingest(store, items, source="arxiv")
+    assert (report.new, report.merged, report.rejected) == (1, 1, 3)
+    assert report.rejected_reasons == {"no title": 1, "invalid JSON": 1, "no identifier": 1}
+    assert store.works.get(1).paper.title == "Second"
+
+
+def test_oai_and_listing_records_of_many_works(store: Store) -> None:
+    page = arxiv_oai.parse((DATA / "arxiv_oai/arXivRaw_ListRecords_2015-01-06_with_resumptionToken.xml").read_bytes())
+    ingest(store, page.items, source="arxiv")
+    work = store.works.get(store.works.id_for_public("arxiv:0704.0716"))
+    assert work.paper.arxiv_version == 4 and work.feed_date == date(2007, 4, 5)
+    assert work.label == "arXiv (MATH-PH)" and work.paper.categories[0] == "math-ph"
+
+
+def test_index_catches_up_and_rebuilds(store: Store, settings) -> None:  # type: ignore[no-untyped-def]
+    ingest(store, listing_items(), source="arxiv")
+    store.close()
+    shutil.rmtree(settings.index_dir)  # lost index: rebuilt from the database on open
+    with Store.open(settings) as reopened:
+        assert reopened.index.count() == 88
+        assert reopened.search('"user identity linkage"').hits[0][0] == 1
+        with reopened.engine.begin() as conn:  # a write that bypassed the index (crash mid-run)
+            conn.execute(sa.text("UPDATE works SET title = 'Zebra crossing', updated_at = :t WHERE id = 2"),
+                         {"t": reopened.works.max_updated_at()})
+        assert reopened.sync_index() >= 1
+        assert [i for i, _ in reopened.search("zebra").hits] == [2]
+
+
+def test_search_filters(store: Store) -> None:
+    ingest(store, listing_items(), source="arxiv")
+    everything = store.search("learning", limit=100)
+    in_cv = store.search("learning", limit=100, category="cs.CV")
+    assert 0 < in_cv.total < everything.total
+    assert store.search("learning", date_from=date(2025, 4, 5)).total == 0

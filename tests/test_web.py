@@ -1,0 +1,158 @@
+"""Pages and their JSON twins, in-process against a real database (SQLite sample)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from academichub.ingest.pipeline import ingest
+from academichub.model import Author, Paper
+from academichub.storage.store import Store
+from academichub.web.app import create_app
+from tests.conftest import make_settings
+
+XSS_TITLE = "Attention <script>alert('title')</script> is all you need"
+XSS_ABSTRACT = 'We show <img src=x onerror="alert(1)"> and $\\text{<img src=y onerror=alert(2)>}$ tricks.'
+
+
+@pytest.fixture
+def client(sample_home: Path) -> Iterator[TestClient]:
+    settings = make_settings(sample_home)
+    with TestClient(create_app(settings), follow_redirects=False) as test_client:
+        yield test_client
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)
+
+
+def test_first_screen(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.text
+    assert "Academic Intelligence · Curated Daily" in html
+    assert "探索全球前沿学术脉络" in html and "定制您的专属科研雷达" in html
+    assert ">换一批<" in html
+    assert re.findall(r'<span class="num">(\d\d)\.</span>', html)[:3] == ["01", "02", "03"]
+    assert re.search(r'<span class="label">arXiv \([A-Z-]+\.[A-Z]+\)</span>', html)
+    assert '<time datetime="2025-09-26">' in html
+    assert 'href="/paper/arxiv:' in html
+
+
+def test_feed_json_twin_follows_the_contract(client: TestClient) -> None:
+    html_numbers = re.findall(r'data-id="([^"]+)"', client.get("/").text)
+    data = client.get("/api/v1/feed").json()
+    assert data["batch"] == 1 and [i["id"] for i in data["items"]] == html_numbers
+    item = data["items"][0]
+    assert {"id", "title", "authors", "source_label", "date", "abstract", "reasons"} <= set(item)
+    assert item["source_label"].startswith("arXiv (") and item["reasons"]
+
+
+def test_chips_add_remove_and_next_batch_through_forms(client: TestClient) -> None:
+    token = csrf_of(client.get("/").text)
+    added = client.post("/subscriptions", data={"kind": "author", "value": "Jianxiang He", "csrf": token})
+    assert added.status_code == 303 and added.headers["location"] == "/"
+    html = client.get("/").text
+    assert "作者: Jianxiang He" in html and 'aria-label="移除 Jianxiang He"' in html
+    first_three = re.findall(r'data-id="([^"]+)"', html)[:3]
+    assert set(first_three) == {"arxiv:2503.13139", "arxiv:2508.06869", "arxiv:2509.21113"}
+    chip_id = re.search(r'action="/subscriptions/(\d+)/delete"', html).group(1)
+    removed = client.post(f"/subscriptions/{chip_id}/delete", data={"csrf": token})
+    assert removed.status_code == 303 and "作者: Jianxiang He" not in client.get("/").text
+    before = set(re.findall(r'data-id="([^"]+)"', client.get("/").text))
+    nxt = client.post("/feed/next", data={"csrf": token, "period": "recent"})
+    assert nxt.status_code == 303
+    after = set(re.findall(r'data-id="([^"]+)"', client.get(nxt.headers["location"]).text))
+    assert after and not after & before
+
+
+def test_forms_without_the_token_are_refused(client: TestClient) -> None:
+    assert client.post("/feed/next", data={}).status_code == 403
+    assert client.post("/subscriptions", data={"kind": "author", "value": "X", "csrf": "0" * 64}).status_code == 403
+    assert client.get("/api/v1/subscriptions").json() == []
+
+
+def test_api_subscriptions_and_json_only_writes(client: TestClient) -> None:
+    assert client.post("/api/v1/subscriptions", data={"kind": "author", "value": "X"}).status_code == 415
+    created = client.post("/api/v1/subscriptions", json={"kind": "keyword", "value": "galaxy"})
+    assert created.status_code == 201 and created.json()["value"] == "galaxy"
+    bad = client.post("/api/v1/subscriptions", json={"kind": "planet", "value": "Mars"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_request"
+    assert "unknown subscription kind" in bad.json()["error"]["message"]
+    assert client.delete(f"/api/v1/subscriptions/{created.json()['id']}").status_code == 204
+    assert client.delete("/api/v1/subscriptions/999").status_code == 404
+    assert client.get("/api/v1/feed").json()["batch"] == 1
+    nxt = client.post("/api/v1/feed/next", json={"period": "week"})
+    assert nxt.status_code == 200 and nxt.json()["batch"] == 2 and nxt.json()["period"]["spec"] == "week"
+
+
+def test_paper_page_and_twin(client: TestClient) -> None:
+    page = client.get("/paper/arxiv:2508.06869")
+    assert page.status_code == 200
+    for fragment in ("VSI: Visual Subtitle Integration", "https://arxiv.org/abs/2508.06869",
+                     "https://arxiv.org/pdf/2508.06869", "cs.CV", "2025-08-12", "Jianxiang He"):
+        assert fragment in page.text
+    twin = client.get("/api/v1/papers/arxiv:2508.06869").json()
+    assert twin["arxiv_id"] == "2508.06869" and twin["source_label"] == "arXiv (CS.CV)"
+    assert client.get("/paper/arxiv:0000.00000").status_code == 404
+    assert client.get("/api/v1/papers/nonsense").json()["error"]["code"] == "not_found"
+
+
+def test_search_page_and_twin(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "keyframe video"})
+    assert page.status_code == 200 and "arxiv:2508.06869" in page.text
+    twin = client.get("/api/v1/search", params={"q": "keyframe video", "limit": 5}).json()
+    assert twin["total"] > 5 and len(twin["items"]) == 5
+    assert client.get("/api/v1/search", params={"q": ""}).status_code == 400
+    filtered = client.get("/api/v1/search", params={"q": "galaxy", "category": "astro-ph.GA",
+                                                   "from": "2025-09-22", "to": "2025-09-26"}).json()
+    assert filtered["items"] and all("2025-09-22" <= i["date"] <= "2025-09-26" for i in filtered["items"])
+
+
+def test_untrusted_titles_and_abstracts_are_shown_as_text(sample_home: Path) -> None:
+    settings = make_settings(sample_home)
+    with Store.open(settings) as store:
+        ingest(store, [Paper(title=XSS_TITLE, source="arxiv", arxiv_id="2509.88888", arxiv_version=1,
+                             abstract=XSS_ABSTRACT, authors=[Author("Mallory <b>", "mallory b")],
+                             categories=["cs.CR"], primary_category="cs.CR", announced=date(2025, 9, 26),
+                             links={"abs": "javascript:alert(3)"})], source="arxiv")
+    with TestClient(create_app(settings)) as client:
+        for url in ("/paper/arxiv:2509.88888", "/search?q=attention+need", "/?period=all"):
+            html = client.get(url).text
+            assert "<script>alert" not in html and "onerror=" not in html.replace("onerror=&#34;", "")
+            assert "javascript:alert" not in html
+        html = client.get("/paper/arxiv:2509.88888").text
+        assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" in html
+        assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html and "Mallory &lt;b&gt;" in html
+
+
+def test_security_headers_and_local_assets_only(client: TestClient) -> None:
+    page = client.get("/")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page.text)
+    assert assets and all(a.startswith("/static/") for a in assets)
+    for asset in assets:
+        assert client.get(asset).status_code == 200
+
+
+def test_language_switch(client: TestClient) -> None:
+    switched = client.get("/lang/en", params={"next": "/?period=week"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/?period=week"
+    html = client.get("/").text
+    assert "Explore the frontiers of global research" in html and "Show another batch" in html
+    assert client.get("/lang/en", params={"next": "https://evil.example/"}).headers["location"] == "/"
+    assert client.get("/lang/fr").status_code == 400
+    assert "探索全球前沿学术脉络" in client.get("/?lang=zh").text
+
+
+def test_openapi_and_health(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/feed", "/api/v1/feed/next", "/api/v1/papers/{paper_id}", "/api/v1/search"} <= set(spec["paths"])
+    health = client.get("/api/v1/health").json()
+    assert health == {"status": "ok", "works": 4223, "latest_day": "2025-09-26"}
