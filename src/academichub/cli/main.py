@@ -94,7 +94,7 @@ def init(ctx: typer.Context,
     """Create the data directory and database; load the bundled sample if the store is empty."""
     settings = _settings(ctx)
     with _init(settings, sample=sample) as store:
-        err.print(f"Ready: {store.works.count()} papers in {settings.db_url.split('@')[-1]}")
+        err.print(f"Ready: {store.works.count()} papers in {store.database}", soft_wrap=True)
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, store: Store | None = None) -> None:

@@ -52,6 +52,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _user(row: sa.Row) -> User:
+    return User(row.id, row.name, row.display_name, row.language, row.is_local)
+
+
+def _radar(row: sa.Row) -> Radar:
+    return Radar(row.id, row.user_id, row.name, row.is_default, row.subs_version)
+
+
+def _subscription(row: sa.Row) -> Subscription:
+    return Subscription(row.id, row.radar_id, row.kind, row.value, row.value_key)
+
+
 class AccountRepo:
     """SQL for users, radars and subscriptions."""
 
@@ -67,7 +79,7 @@ class AccountRepo:
         """A user by name, or None."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(users).where(users.c.name == name)).first()
-        return User(row.id, row.name, row.display_name, row.language, row.is_local) if row else None
+        return _user(row) if row else None
 
     def create_user(self, name: str, display_name: str, *, is_local: bool = False) -> User:
         """Create a user; if a concurrent process created the same name first, return that one."""
@@ -88,7 +100,7 @@ class AccountRepo:
             row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
         if row is None:
             raise NotFoundError(f"accounts: no user {user_id}")
-        return User(row.id, row.name, row.display_name, row.language, row.is_local)
+        return _user(row)
 
     def default_radar(self, user_id: int) -> Radar:
         """The user's default radar, created when the user has none."""
@@ -105,7 +117,7 @@ class AccountRepo:
                 pass
             with self.engine.connect() as conn:
                 row = conn.execute(query).one()
-        return Radar(row.id, row.user_id, row.name, row.is_default, row.subs_version)
+        return _radar(row)
 
     def get_radar(self, radar_id: int) -> Radar:
         """A radar by id."""
@@ -113,14 +125,14 @@ class AccountRepo:
             row = conn.execute(sa.select(radars).where(radars.c.id == radar_id)).first()
         if row is None:
             raise NotFoundError(f"accounts: no radar {radar_id}")
-        return Radar(row.id, row.user_id, row.name, row.is_default, row.subs_version)
+        return _radar(row)
 
     def subscriptions(self, radar_id: int) -> list[Subscription]:
         """A radar's subscriptions in the order they were added."""
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(subscriptions).where(subscriptions.c.radar_id == radar_id)
                                 .order_by(subscriptions.c.id))
-            return [Subscription(r.id, r.radar_id, r.kind, r.value, r.value_key) for r in rows]
+            return [_subscription(r) for r in rows]
 
     def add_subscription(self, radar_id: int, kind: str, value: str, value_key: str) -> Subscription:
         """Follow something; following it again returns the existing subscription."""
@@ -129,7 +141,7 @@ class AccountRepo:
                 subscriptions.c.radar_id == radar_id, subscriptions.c.kind == kind,
                 subscriptions.c.value_key == value_key)).first()
             if existing is not None:
-                return Subscription(existing.id, radar_id, kind, existing.value, value_key)
+                return _subscription(existing)
             sub_id = conn.execute(sa.insert(subscriptions).values(
                 radar_id=radar_id, kind=kind, value=value, value_key=value_key, created_at=_now()
             ).returning(subscriptions.c.id)).scalar_one()
@@ -145,7 +157,7 @@ class AccountRepo:
                 raise NotFoundError(f"radar: no subscription {subscription_id} on this radar")
             conn.execute(sa.delete(subscriptions).where(subscriptions.c.id == subscription_id))
             self._bump(conn, radar_id)
-        return Subscription(row.id, row.radar_id, row.kind, row.value, row.value_key)
+        return _subscription(row)
 
     def _bump(self, conn: sa.Connection, radar_id: int) -> None:
         conn.execute(sa.update(radars).where(radars.c.id == radar_id)

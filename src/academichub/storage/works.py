@@ -51,6 +51,14 @@ def _chunks(values: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
         yield values[start:start + size]
 
 
+def _filed_between(query: sa.Select, start: date | None, end: date | None) -> sa.Select:
+    if start:
+        query = query.where(works.c.feed_date >= start)
+    if end:
+        query = query.where(works.c.feed_date <= end)
+    return query
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -229,13 +237,8 @@ class WorkRepo:
 
     def ids_in_window(self, start: date | None, end: date | None) -> list[int]:
         """Ids of works filed between two dates (inclusive; None is open)."""
-        query = sa.select(works.c.id)
-        if start:
-            query = query.where(works.c.feed_date >= start)
-        if end:
-            query = query.where(works.c.feed_date <= end)
         with self.engine.connect() as conn:
-            return list(conn.execute(query).scalars())
+            return list(conn.execute(_filed_between(sa.select(works.c.id), start, end)).scalars())
 
     def ids_by_author_keys(self, keys: Iterable[str], start: date | None, end: date | None) -> list[int]:
         """Ids of works with an author whose key is in `keys`, filed between two dates."""
@@ -244,10 +247,7 @@ class WorkRepo:
             return []
         query = (sa.select(works.c.id).distinct().join(work_authors, work_authors.c.work_id == works.c.id)
                  .where(work_authors.c.name_key.in_(keys)))
-        if start:
-            query = query.where(works.c.feed_date >= start)
-        if end:
-            query = query.where(works.c.feed_date <= end)
+        query = _filed_between(query, start, end)
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
