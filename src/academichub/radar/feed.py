@@ -8,6 +8,8 @@ days arrive.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from academichub.radar import periods
-from academichub.ranking.ranker import Ranked, rank
+from academichub.ranking.ranker import Ranked, Window, rank
 from academichub.ranking.rules import Reason
 from academichub.settings import FeedSettings
 from academichub.storage.accounts import Radar, Subscription
@@ -25,6 +27,7 @@ from academichub.storage.store import Store
 from academichub.storage.works import StoredWork
 
 PROFILE_PAPERS_PER_AUTHOR = 20
+WINDOW_CACHE = 4  # fitted windows kept per process (a 50k-paper window is ~60 MB)
 
 
 @dataclass(frozen=True)
@@ -94,18 +97,34 @@ class FeedService:
     def __init__(self, store: Store, settings: FeedSettings) -> None:
         self.store = store
         self.settings = settings
+        self._windows: OrderedDict[tuple, Window] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _period(self, spec: str | None) -> periods.Period:
         return periods.resolve(spec, self.store.works, recent_days=self.settings.recent_days)
 
-    def _candidate_ids(self, period: periods.Period, subs: list[Subscription]) -> set[int]:
+    def _candidate_ids(self, period: periods.Period, subs: list[Subscription]) -> list[int]:
         works = self.store.works
         ids = set(works.ids_in_window(period.start, period.end))
         authors = [s.value_key for s in subs if s.kind == "author"]
         if period.spec == periods.DEFAULT and authors and period.end and self.settings.author_lookback_days:
             since = period.end - timedelta(days=self.settings.author_lookback_days)
             ids |= set(works.ids_by_author_keys(authors, since, period.end))
-        return ids
+        return sorted(ids)
+
+    def _window(self, ids: list[int]) -> Window:
+        """The candidates and text model of these works, reused while the store is unchanged."""
+        key = (hash(tuple(ids)), len(ids), self.store.works.max_updated_at())
+        with self._lock:
+            if key in self._windows:
+                self._windows.move_to_end(key)
+                return self._windows[key]
+        window = Window.build(self.store.works.candidates(ids))
+        with self._lock:
+            self._windows[key] = window
+            while len(self._windows) > WINDOW_CACHE:
+                self._windows.popitem(last=False)
+        return window
 
     def _profile(self, subs: list[Subscription]) -> list[str]:
         """Texts that describe what the radar follows: keywords and followed authors' papers."""
@@ -113,19 +132,18 @@ class FeedService:
         authors = [s.value_key for s in subs if s.kind == "author"]
         if authors:
             ids = sorted(self.store.works.ids_by_author_keys(authors, None, None), reverse=True)
-            for work in self.store.works.get_many(ids[: PROFILE_PAPERS_PER_AUTHOR * len(authors)]):
-                texts.append(f"{work.paper.title}. {work.paper.abstract}")
+            texts += [c.text for c in self.store.works.candidates(ids[: PROFILE_PAPERS_PER_AUTHOR * len(authors)])]
         return texts
 
-    def ranked(self, radar: Radar, period: periods.Period, exclude: set[int]) -> list[Ranked]:
-        """All candidates of the period not in `exclude`, best first."""
+    def ranked(self, radar: Radar, period: periods.Period, exclude: set[int], limit: int) -> list[Ranked]:
+        """The best `limit` candidates of the period not in `exclude`."""
         subs = self.store.accounts.subscriptions(radar.id)
-        ids = sorted(self._candidate_ids(period, subs) - exclude)
-        return rank(self.store.works.get_many(ids), subs, self._profile(subs))
+        window = self._window(self._candidate_ids(period, subs))
+        return rank(window, subs, self._profile(subs), exclude=exclude, limit=limit)
 
     def _items(self, radar: Radar, period: periods.Period, exclude: set[int]) -> list[BatchItem]:
-        top = self.ranked(radar, period, exclude)[: self.settings.batch_size]
-        return [BatchItem(r.work.id, i, r.score, [x.to_json() for x in r.reasons]) for i, r in enumerate(top)]
+        top = self.ranked(radar, period, exclude, self.settings.batch_size)
+        return [BatchItem(r.work_id, i, r.score, [x.to_json() for x in r.reasons]) for i, r in enumerate(top)]
 
     def current(self, radar: Radar, *, period: str | None = None, show_seen: bool = False,
                 page: int = 1) -> FeedPage:
@@ -176,9 +194,10 @@ class FeedService:
 
     def _seen_again(self, radar: Radar, period: periods.Period, page: int) -> FeedPage:
         seen = self.store.feed_state.seen(radar.id)
-        ranked = self.ranked(radar, period, set())
         size = self.settings.batch_size
         start = max(0, page - 1) * size
-        cards = [Card(start + i + 1, r.work, r.score, r.reasons, r.work.id in seen)
-                 for i, r in enumerate(ranked[start:start + size])]
+        ranked = self.ranked(radar, period, set(), start + size)[start:]
+        works = {w.id: w for w in self.store.works.get_many([r.work_id for r in ranked])}
+        cards = [Card(start + i + 1, works[r.work_id], r.score, r.reasons, r.work_id in seen)
+                 for i, r in enumerate(ranked) if r.work_id in works]
         return FeedPage(None, period, cards, show_seen=True)

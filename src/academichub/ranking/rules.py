@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from academichub.storage.accounts import Subscription
-from academichub.storage.works import StoredWork
+from academichub.storage.works import Candidate
 
 # Weights order the feed: a followed author outranks a keyword, which outranks a category.
 WEIGHTS = {"author": 4.0, "keyword": 2.0, "venue": 1.5, "category": 1.0}
@@ -32,25 +32,22 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?:s|es)?(?!\w)", re.IGNORECASE)
 
 
-def _category_matches(followed: str, categories: list[str]) -> bool:
+def _category_matches(followed: str, categories: tuple[str, ...]) -> bool:
     # Following an archive ("astro-ph") matches its subjects ("astro-ph.GA").
     return any(c.casefold() == followed or c.casefold().startswith(followed + ".") for c in categories)
 
 
-def match(work: StoredWork, subscriptions: list[Subscription]) -> list[Reason]:
+def match(work: Candidate, subscriptions: list[Subscription]) -> list[Reason]:
     """All subscriptions this work satisfies, strongest first."""
-    paper = work.paper
-    author_keys = {a.key for a in paper.authors}
-    text = f"{paper.title}\n{paper.abstract}"
     reasons: list[Reason] = []
     for sub in subscriptions:
-        if sub.kind == "author" and sub.value_key in author_keys:
+        if sub.kind == "author" and sub.value_key in work.author_keys:
             reasons.append(Reason("author", sub.value))
-        elif sub.kind == "keyword" and keyword_pattern(sub.value).search(text):
+        elif sub.kind == "keyword" and keyword_pattern(sub.value).search(work.text):
             reasons.append(Reason("keyword", sub.value))
-        elif sub.kind == "category" and _category_matches(sub.value_key, paper.categories):
+        elif sub.kind == "category" and _category_matches(sub.value_key, work.categories):
             reasons.append(Reason("category", sub.value))
-        elif sub.kind == "venue" and paper.venue and paper.venue.casefold() == sub.value_key:
+        elif sub.kind == "venue" and work.venue and work.venue.casefold() == sub.value_key:
             reasons.append(Reason("venue", sub.value))
     reasons.sort(key=lambda r: -WEIGHTS[r.kind])
     return reasons

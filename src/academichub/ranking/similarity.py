@@ -1,8 +1,6 @@
-"""Text similarity between candidate works and what a radar follows (TF-IDF cosine)."""
+"""Text similarity between a window of candidate works and what a radar follows (TF-IDF cosine)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -11,38 +9,41 @@ MIN_SHOWN = 0.05  # below this a similarity is noise, not a reason to show
 TOP_TERMS = 3
 
 
-@dataclass(frozen=True)
-class Similarity:
-    """A score in [0, 1] and the shared terms that produced most of it."""
+class TextModel:
+    """TF-IDF vectors of a window's texts, fitted once and reused for every 换一批 over it."""
 
-    score: float
-    terms: tuple[str, ...]
+    def __init__(self, texts: list[str]) -> None:
+        self.size = len(texts)
+        self._feature_names: np.ndarray | None = None
+        self.vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True,
+                                          token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]{2,}\b")
+        try:
+            self.matrix = self.vectorizer.fit_transform(texts) if texts else None
+        except ValueError:  # no usable terms at all
+            self.matrix = None
 
+    def _names(self) -> np.ndarray:
+        if self._feature_names is None:  # sklearn rebuilds (and sorts) this array on every call
+            self._feature_names = self.vectorizer.get_feature_names_out()
+        return self._feature_names
 
-def score(candidates: list[str], profile: list[str]) -> list[Similarity]:
-    """Cosine similarity of each candidate text to the centroid of the profile texts."""
-    if not candidates or not any(p.strip() for p in profile):
-        return [Similarity(0.0, ()) for _ in candidates]
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1,
-                                 token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]{2,}\b")
-    try:
-        matrix = vectorizer.fit_transform(candidates + profile)
-    except ValueError:  # no usable terms at all
-        return [Similarity(0.0, ()) for _ in candidates]
-    docs, prof = matrix[: len(candidates)], matrix[len(candidates):]
-    centroid = np.asarray(prof.mean(axis=0)).ravel()
-    norm = np.linalg.norm(centroid)
-    if norm == 0:
-        return [Similarity(0.0, ()) for _ in candidates]
-    centroid /= norm
-    scores = docs @ centroid
-    terms = vectorizer.get_feature_names_out()
-    result = []
-    for row, value in enumerate(scores):
-        shared: tuple[str, ...] = ()
-        if value >= MIN_SHOWN:
-            contributions = docs[row].multiply(centroid).tocoo()
-            order = np.argsort(-contributions.data)[:TOP_TERMS]
-            shared = tuple(str(terms[contributions.col[i]]) for i in order)
-        result.append(Similarity(float(value), shared))
-    return result
+    def profile_vector(self, profile: list[str]) -> np.ndarray | None:
+        """The normalised centroid of the profile texts in this window's term space."""
+        if self.matrix is None or not any(p.strip() for p in profile):
+            return None
+        centroid = np.asarray(self.vectorizer.transform(profile).mean(axis=0)).ravel()
+        norm = np.linalg.norm(centroid)
+        return centroid / norm if norm else None
+
+    def scores(self, profile: np.ndarray | None) -> np.ndarray:
+        """Cosine similarity of every window text to the profile (zeros without one)."""
+        if profile is None or self.matrix is None:
+            return np.zeros(self.size)
+        return np.asarray(self.matrix @ profile).ravel()
+
+    def shared_terms(self, row: int, profile: np.ndarray) -> tuple[str, ...]:
+        """The terms that contribute most to one text's similarity."""
+        contributions = self.matrix[row].multiply(profile).tocoo()
+        order = np.argsort(-contributions.data)[:TOP_TERMS]
+        names = self._names()
+        return tuple(str(names[contributions.col[i]]) for i in order if contributions.data[i] > 0)

@@ -46,6 +46,24 @@ class StoredWork:
                 "date": self.feed_date.isoformat(), **as_json_dict(self.paper)}
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """The light view of a work that ranking needs (no affiliations, links or JSON to decode)."""
+
+    id: int
+    title: str
+    abstract: str
+    feed_date: date
+    venue: str | None
+    categories: tuple[str, ...]
+    author_keys: frozenset[str]
+
+    @property
+    def text(self) -> str:
+        """Title and abstract, what text similarity reads."""
+        return f"{self.title}. {self.abstract}"
+
+
 def _chunks(values: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
@@ -198,6 +216,24 @@ class WorkRepo:
         )
         return StoredWork(row.id, paper, list(row.sources or []), row.content_hash, row.feed_date,
                           row.created_at, row.updated_at)
+
+    def candidates(self, ids: Sequence[int]) -> list[Candidate]:
+        """Light views of works for ranking, in the order of `ids`."""
+        rows: dict[int, sa.Row] = {}
+        categories: dict[int, list[str]] = defaultdict(list)
+        keys: dict[int, set[str]] = defaultdict(set)
+        columns = (works.c.id, works.c.title, works.c.abstract, works.c.feed_date, works.c.venue)
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(ids)):
+                rows.update((r.id, r) for r in conn.execute(sa.select(*columns).where(works.c.id.in_(chunk))))
+                for work_id, category in conn.execute(sa.select(work_categories.c.work_id, work_categories.c.category)
+                                                      .where(work_categories.c.work_id.in_(chunk))):
+                    categories[work_id].append(category)
+                for work_id, key in conn.execute(sa.select(work_authors.c.work_id, work_authors.c.name_key)
+                                                 .where(work_authors.c.work_id.in_(chunk))):
+                    keys[work_id].add(key)
+        return [Candidate(i, rows[i].title, rows[i].abstract, rows[i].feed_date, rows[i].venue,
+                          tuple(categories[i]), frozenset(keys[i])) for i in ids if i in rows]
 
     def get(self, work_id: int) -> StoredWork | None:
         """One stored work, or None."""
