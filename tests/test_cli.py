@@ -95,7 +95,7 @@ def test_settings_file_in_the_home(capsys: pytest.CaptureFixture[str], sample_ho
 def test_live_fetch_without_network_reports_a_classified_error(capsys: pytest.CaptureFixture[str],
                                                                sample_home: Path) -> None:
     (sample_home / "settings.toml").write_text(
-        '[sources.arxiv]\nlisting_url = "http://127.0.0.1:9"\nmin_interval = 0\n'
+        '[sources.arxiv]\nbase_url = "http://127.0.0.1:9"\nmin_interval = 0\n'
         '[sources.http]\nretries = 0\ntimeout = 2\n')
     code, out, err = run(capsys, "--home", str(sample_home), "ingest", "arxiv", "--json")
     report = json.loads(out)

@@ -44,3 +44,13 @@ def test_every_setting_is_documented() -> None:
 
 def test_readme_screenshot_exists() -> None:
     assert "(docs/feed.png)" in README and (ROOT / "docs" / "feed.png").stat().st_size > 10_000
+
+
+def test_settings_table_is_generated_from_the_model() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("settings_table", ROOT / "tools" / "settings_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    section = README.split("<!-- settings:start -->")[1].split("<!-- settings:end -->")[0]
+    assert all(row in section for row in module.rows()), "run tools/settings_table.py"

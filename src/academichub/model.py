@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 AnnounceType = Literal["new", "cross", "replace", "replace-cross"]
 ANNOUNCE_TYPES: tuple[str, ...] = ("new", "cross", "replace", "replace-cross")
+ID_KINDS: tuple[str, ...] = ("arxiv_id", "doi", "pmid", "openalex_id", "url")  # the order that decides identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,9 @@ class Paper:
     doi: str | None = None
     pmid: str | None = None
     openalex_id: str | None = None
+    url: str | None = None
+    # Further identifiers of the same work, e.g. ("doi", journal DOI) on a preprint.
+    also: tuple[tuple[str, str], ...] = ()
     categories: list[str] = field(default_factory=list)
     primary_category: str | None = None
     venue: str | None = None
@@ -47,6 +51,11 @@ class Paper:
     announce_type: AnnounceType | None = None
     links: dict[str, str] = field(default_factory=dict)
     license: str | None = None
+
+    def all_ids(self) -> list[tuple[str, str]]:
+        """Every identifier of this record as (kind, value), primary ones first."""
+        primary = [(kind, value) for kind in ID_KINDS if (value := getattr(self, kind))]
+        return primary + [pair for pair in self.also if pair not in primary]
 
     @property
     def feed_date(self) -> date | None:

@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, NoArgsIsHelpError
 from academichub.errors import AcademicHubError, InputError
 from academichub.i18n import gettext_for, pick_language
-from academichub.ingest.pipeline import RunReport
+from academichub.ingest.report import RunReport
 from academichub.radar import subscriptions as subs
 from academichub.radar.feed import FeedService, page_json
 from academichub.settings import Settings, load_settings

@@ -39,9 +39,18 @@ def _authors(existing: list[Author], incoming: list[Author]) -> list[Author]:
     return merged
 
 
+def _categories(existing: Paper, incoming: Paper, base: Paper, other: Paper) -> tuple[list[str], str | None]:
+    if existing.source == incoming.source:  # a newer record of one source replaces its categories
+        return base.categories or other.categories, base.primary_category or other.primary_category
+    # Across sources the first source's classification leads (arXiv's stays primary on its work).
+    merged = list(dict.fromkeys([*existing.categories, *incoming.categories]))
+    return merged, existing.primary_category or incoming.primary_category
+
+
 def merge(existing: Paper, incoming: Paper) -> Paper:
     """Combine a stored record with a new description of the same work."""
     base, other = (incoming, existing) if not is_older(incoming, existing) else (existing, incoming)
+    categories, primary = _categories(existing, incoming, base, other)
     announced = _min(existing.announced, incoming.announced)
     if announced is not None and announced == existing.announced:
         announce_type = existing.announce_type or incoming.announce_type
@@ -58,8 +67,10 @@ def merge(existing: Paper, incoming: Paper) -> Paper:
         doi=base.doi or other.doi,
         pmid=base.pmid or other.pmid,
         openalex_id=base.openalex_id or other.openalex_id,
-        categories=base.categories or other.categories,
-        primary_category=base.primary_category or other.primary_category,
+        url=base.url or other.url,
+        also=tuple(sorted({*existing.also, *incoming.also})),
+        categories=categories,
+        primary_category=primary,
         venue=base.venue or other.venue,
         journal_ref=base.journal_ref or other.journal_ref,
         comment=base.comment or other.comment,

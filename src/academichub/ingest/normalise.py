@@ -22,6 +22,7 @@ _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]+")
 _PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
+_TAGS = re.compile(r"<[^>]{0,200}>")
 _NON_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
 _ET_AL = re.compile(r"(?:^|\s+)et\.?\s+al\.?$", re.I)
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False)
@@ -114,6 +115,16 @@ def name_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     return " ".join("".join(ch if ch.isalnum() else " " for ch in folded).split())
+
+
+def title_key(title: str) -> str:
+    """Match key of a title: TeX and accents folded, case folded, punctuation dropped."""
+    return name_key(_TAGS.sub("", title))[:300]
+
+
+def family_key(author_key: str) -> str:
+    """The family-name part of an author key (its last word), used to find title matches."""
+    return author_key.rsplit(" ", 1)[-1] if author_key else ""
 
 
 def make_author(name: str, *, affiliations: tuple[str, ...] = (), orcid: str | None = None) -> Author | None:

@@ -12,13 +12,14 @@ from dataclasses import replace
 
 import lxml.html
 
-from academichub.ingest.normalise import clean_abstract, clean_line, normalise_doi
+from academichub.ingest.normalise import clean_abstract, clean_line, normalise_doi, parse_arxiv_id
 from academichub.model import Author, Paper
 
 MAX_TITLE = 1_000
 MAX_ABSTRACT = 20_000
 MAX_AUTHORS = 2_000
 MAX_SHORT = 1_000
+ARXIV_DOI_PREFIX = "10.48550/arxiv."
 _SAFE_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
 
 
@@ -58,15 +59,40 @@ def _author(author: Author) -> Author:
     return replace(author, name=name, affiliations=affiliations)
 
 
+def _identifiers(paper: Paper) -> dict[str, object]:
+    """Normalised ids; arXiv's own DataCite DOI (10.48550/arXiv.…) becomes the arXiv id."""
+    doi = normalise_doi(paper.doi)
+    arxiv_id = paper.arxiv_id
+    if doi and doi.startswith(ARXIV_DOI_PREFIX):
+        arxiv_id = arxiv_id or _arxiv_of_doi(doi)
+        doi = None
+    also: list[tuple[str, str]] = []
+    for kind, value in paper.also:
+        if kind == "doi":
+            value = normalise_doi(value) or ""
+            if value.startswith(ARXIV_DOI_PREFIX):
+                kind, value = "arxiv_id", _arxiv_of_doi(value) or ""
+        if value and (kind, value) not in also:
+            also.append((kind, value))
+    return {"doi": doi, "arxiv_id": arxiv_id, "url": safe_url(paper.url), "also": tuple(also)}
+
+
+def _arxiv_of_doi(doi: str) -> str | None:
+    try:
+        return parse_arxiv_id(doi[len(ARXIV_DOI_PREFIX):])[0]
+    except ValueError:
+        return None
+
+
 def sanitise_paper(paper: Paper) -> Paper:
-    """Return a copy of `paper` with bounded, clean text and only safe links."""
+    """Return a copy of `paper` with bounded, clean text, normalised ids and only safe links."""
     links = {name: url for name, value in paper.links.items() if (url := safe_url(value))}
     return replace(
         paper,
+        **_identifiers(paper),
         title=clean_line(paper.title)[:MAX_TITLE],
         abstract=clean_abstract(paper.abstract)[:MAX_ABSTRACT],
         authors=[_author(a) for a in paper.authors[:MAX_AUTHORS]],
-        doi=normalise_doi(paper.doi),
         venue=_bounded(paper.venue, MAX_SHORT),
         journal_ref=_bounded(paper.journal_ref, MAX_SHORT),
         comment=_bounded(paper.comment, MAX_SHORT),

@@ -180,7 +180,7 @@ def _listing_from_feedparser(parsed: dict[str, Any]) -> Listing:
 
 def listing_url(settings: ArxivSettings, categories: list[str], *, atom: bool = False) -> str:
     """URL of the daily listing for `categories` (joined with '+', as rss.arxiv.org expects)."""
-    return f"{settings.listing_url.rstrip('/')}/{'atom' if atom else 'rss'}/{'+'.join(categories)}"
+    return f"{settings.base_url.rstrip('/')}/{'atom' if atom else 'rss'}/{'+'.join(categories)}"
 
 
 def fetch(client: HttpClient, settings: ArxivSettings, categories: list[str]) -> Listing:

@@ -22,7 +22,12 @@ works = sa.Table(
     sa.Column("doi", sa.String(255), unique=True),
     sa.Column("pmid", sa.String(32), unique=True),
     sa.Column("openalex_id", sa.String(32), unique=True),
+    # The item URL, the identity of journal-feed items that carry no DOI.
+    sa.Column("url", sa.String(1000), unique=True),
     sa.Column("title", sa.Text, nullable=False),
+    # Folded title and first author's family name: how versions without shared ids are found.
+    sa.Column("title_key", sa.String(300), nullable=False, server_default="", index=True),
+    sa.Column("first_author_key", sa.String(200), nullable=False, server_default="", index=True),
     sa.Column("abstract", sa.Text, nullable=False, server_default=""),
     sa.Column("primary_category", sa.String(64)),
     sa.Column("venue", sa.String(1000)),
@@ -40,6 +45,16 @@ works = sa.Table(
     sa.Column("content_hash", sa.String(32), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+work_ids = sa.Table(
+    "work_ids",
+    metadata,
+    # Every identifier known for a work (its primary ids and e.g. a preprint's journal DOI);
+    # one identifier names one work, which is what merging relies on.
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("value", sa.String(1000), primary_key=True),
+    sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), nullable=False, index=True),
 )
 
 work_authors = sa.Table(
@@ -119,6 +134,46 @@ batch_items = sa.Table(
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("score", sa.Float, nullable=False),
     sa.Column("reasons", sa.JSON, nullable=False),
+)
+
+source_state = sa.Table(
+    "source_state",
+    metadata,
+    # One row per harvested stream, e.g. "arxiv:listing:cs.AI+cs.CL" or "crossref:issn:0028-0836".
+    sa.Column("source_key", sa.String(300), primary_key=True),
+    sa.Column("source", sa.String(32), nullable=False, index=True),
+    sa.Column("cursor", sa.Text),
+    sa.Column("window_start", sa.Date),
+    sa.Column("window_end", sa.Date),
+    sa.Column("harvested_through", sa.Date),
+    sa.Column("etag", sa.String(500)),
+    sa.Column("last_modified", sa.String(100)),
+    sa.Column("next_check_at", sa.DateTime(timezone=True)),
+    sa.Column("consecutive_errors", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_error_kind", sa.String(32)),
+    sa.Column("last_run_at", sa.DateTime(timezone=True)),
+    sa.Column("last_success_at", sa.DateTime(timezone=True)),
+    sa.Column("last_new_at", sa.DateTime(timezone=True)),
+)
+
+source_runs = sa.Table(
+    "source_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source_key", sa.String(300), nullable=False, index=True),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("fetched", sa.Integer, nullable=False),
+    sa.Column("new", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("unchanged", sa.Integer, nullable=False),
+    sa.Column("merged", sa.Integer, nullable=False),
+    sa.Column("rejected", sa.Integer, nullable=False),
+    sa.Column("rejected_reasons", sa.JSON, nullable=False),
+    sa.Column("errors", sa.JSON, nullable=False),
+    sa.Column("not_modified", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 feedback = sa.Table(

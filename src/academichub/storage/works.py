@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from academichub.errors import StorageError
-from academichub.model import Author, Paper, as_json_dict, source_label, work_public_id
-from academichub.storage.schema import work_authors, work_categories, works
+from academichub.ingest.normalise import family_key, title_key
+from academichub.model import ID_KINDS, Author, Paper, as_json_dict, source_label, work_public_id
+from academichub.storage.schema import work_authors, work_categories, work_ids, works
 
-_ID_COLUMNS = ("arxiv_id", "doi", "pmid", "openalex_id")
 _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
 
 
@@ -81,11 +81,29 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class TitleMatch:
+    """A stored work found by its title key, with the ids that may forbid a merge."""
+
+    id: int
+    title_key: str
+    first_author_key: str
+    arxiv_id: str | None
+    doi: str | None
+    pmid: str | None
+
+
+def first_author_key(paper: Paper) -> str:
+    """The family-name key of a paper's first author ('' without authors)."""
+    return family_key(paper.authors[0].key) if paper.authors else ""
+
+
 def _work_row(paper: Paper, sources: list[str], content_hash: str) -> dict:
     feed_date = paper.feed_date or date.today()
     return {
         "arxiv_id": paper.arxiv_id, "arxiv_version": paper.arxiv_version, "doi": paper.doi,
-        "pmid": paper.pmid, "openalex_id": paper.openalex_id, "title": paper.title,
+        "pmid": paper.pmid, "openalex_id": paper.openalex_id, "url": paper.url, "title": paper.title,
+        "title_key": title_key(paper.title), "first_author_key": first_author_key(paper),
         "abstract": paper.abstract, "primary_category": paper.primary_category,
         "venue": paper.venue, "journal_ref": paper.journal_ref, "comment": paper.comment,
         "submitted": paper.submitted, "updated": paper.updated, "announced": paper.announced,
@@ -93,15 +111,6 @@ def _work_row(paper: Paper, sources: list[str], content_hash: str) -> dict:
         "license": paper.license, "links": paper.links, "sources": sources,
         "content_hash": content_hash,
     }
-
-
-def match_work(paper: Paper, found: dict[tuple[str, str], int]) -> int | None:
-    """The stored work a paper names by any identifier, given `find_existing`'s answer."""
-    for column in _ID_COLUMNS:
-        value = getattr(paper, column)
-        if value and (column, value) in found:
-            return found[(column, value)]
-    return None
 
 
 def _child_rows(work_id: int, paper: Paper) -> tuple[list[dict], list[dict]]:
@@ -133,8 +142,8 @@ class WorkRepo:
         # A plain executemany, then one lookup by identifier: INSERT … RETURNING runs row by
         # row on SQLite and made inserting four times slower.
         conn.execute(sa.insert(works), rows)
-        found = self.find_existing(conn, [p for p, _, _ in items])
-        ids = [match_work(p, found) for p, _, _ in items]
+        found = self._ids_by_primary(conn, [p for p, _, _ in items])
+        ids = [next((found[pair] for pair in p.all_ids() if pair in found), None) for p, _, _ in items]
         if None in ids:
             raise StorageError("storage: an inserted work could not be found again")
         self._write_children(conn, list(zip(ids, (p for p, _, _ in items), strict=True)))
@@ -152,38 +161,65 @@ class WorkRepo:
             )
         ids = [work_id for work_id, *_ in items]
         for chunk in _chunks(ids):
-            conn.execute(sa.delete(work_authors).where(work_authors.c.work_id.in_(chunk)))
-            conn.execute(sa.delete(work_categories).where(work_categories.c.work_id.in_(chunk)))
+            for child in (work_authors, work_categories, work_ids):
+                conn.execute(sa.delete(child).where(child.c.work_id.in_(chunk)))
         self._write_children(conn, [(work_id, paper) for work_id, paper, _, _ in items])
 
     def _write_children(self, conn: Connection, items: list[tuple[int, Paper]]) -> None:
         author_rows: list[dict] = []
         category_rows: list[dict] = []
+        id_rows: list[dict] = []
         for work_id, paper in items:
             authors, categories = _child_rows(work_id, paper)
             author_rows += authors
             category_rows += categories
+            id_rows += [{"kind": kind, "value": value, "work_id": work_id} for kind, value in paper.all_ids()]
+        if id_rows:
+            conn.execute(sa.insert(work_ids), id_rows)
         if author_rows:
             conn.execute(sa.insert(work_authors), author_rows)
         if category_rows:
             conn.execute(sa.insert(work_categories), category_rows)
 
     # -- reading ------------------------------------------------------------------------
+    def _ids_by_primary(self, conn: Connection, papers: list[Paper]) -> dict[tuple[str, str], int]:
+        """Row ids by the unique id columns of `works` (used right after inserting)."""
+        found: dict[tuple[str, str], int] = {}
+        for kind in ID_KINDS:
+            column = works.c[kind]
+            values = sorted({v for p in papers if (v := getattr(p, kind))})
+            for chunk in _chunks(values):
+                for work_id, value in conn.execute(sa.select(works.c.id, column).where(column.in_(chunk))):
+                    found[(kind, value)] = work_id
+        return found
+
     def find_existing(self, conn: Connection, papers: Iterable[Paper]) -> dict[tuple[str, str], int]:
-        """Map (id kind, value) of the given papers to the ids of works already stored."""
+        """Map every (id kind, value) of the given papers that names a stored work to its id."""
         wanted: dict[str, set[str]] = defaultdict(set)
         for paper in papers:
-            for column in _ID_COLUMNS:
-                value = getattr(paper, column)
-                if value:
-                    wanted[column].add(value)
+            for kind, value in paper.all_ids():
+                wanted[kind].add(value)
         found: dict[tuple[str, str], int] = {}
-        for column, values in wanted.items():
-            col = works.c[column]
+        for kind, values in wanted.items():
             for chunk in _chunks(sorted(values)):
-                for work_id, value in conn.execute(sa.select(works.c.id, col).where(col.in_(chunk))):
-                    found[(column, value)] = work_id
+                rows = conn.execute(sa.select(work_ids.c.value, work_ids.c.work_id)
+                                    .where(work_ids.c.kind == kind, work_ids.c.value.in_(chunk)))
+                for value, work_id in rows:
+                    found[(kind, value)] = work_id
         return found
+
+    def find_by_titles(self, conn: Connection, keys: Iterable[str], *,
+                       families: Iterable[str] = ()) -> list[TitleMatch]:
+        """Works whose title key is one of `keys`, or whose first author is one of `families`."""
+        columns = (works.c.id, works.c.title_key, works.c.first_author_key, works.c.arxiv_id, works.c.doi,
+                   works.c.pmid)
+        found: dict[int, TitleMatch] = {}
+        for column, values in ((works.c.title_key, keys), (works.c.first_author_key, families)):
+            values = sorted({v for v in values if v})
+            for chunk in _chunks(values):
+                for row in conn.execute(sa.select(*columns).where(column.in_(chunk))):
+                    found[row.id] = TitleMatch(*row)
+        return list(found.values())
 
     def load(self, conn: Connection, ids: Sequence[int]) -> dict[int, StoredWork]:
         """Full stored works by id."""
@@ -192,28 +228,34 @@ class WorkRepo:
             return result
         authors: dict[int, list[Author]] = defaultdict(list)
         categories: dict[int, list[str]] = defaultdict(list)
+        identifiers: dict[int, list[tuple[str, str]]] = defaultdict(list)
         for chunk in _chunks(list(ids)):
+            for row in conn.execute(sa.select(work_ids).where(work_ids.c.work_id.in_(chunk))):
+                identifiers[row.work_id].append((row.kind, row.value))
             for row in conn.execute(sa.select(work_authors).where(work_authors.c.work_id.in_(chunk))
                                     .order_by(work_authors.c.work_id, work_authors.c.position)):
                 authors[row.work_id].append(Author(row.name, row.name_key, row.orcid, tuple(row.affiliations)))
             for row in conn.execute(sa.select(work_categories).where(work_categories.c.work_id.in_(chunk))):
                 categories[row.work_id].append(row.category)
             for row in conn.execute(sa.select(works).where(works.c.id.in_(chunk))):
-                result[row.id] = self._stored(row, authors[row.id], categories[row.id])
+                result[row.id] = self._stored(row, authors[row.id], categories[row.id], identifiers[row.id])
         return result
 
-    def _stored(self, row: sa.Row, authors: list[Author], categories: list[str]) -> StoredWork:
+    def _stored(self, row: sa.Row, authors: list[Author], categories: list[str],
+                identifiers: list[tuple[str, str]]) -> StoredWork:
         primary = row.primary_category
         ordered = sorted(categories, key=lambda c: c != primary)  # primary first, else stable
         paper = Paper(
             title=row.title, source=(row.sources or ["?"])[0], abstract=row.abstract, authors=authors,
             arxiv_id=row.arxiv_id, arxiv_version=row.arxiv_version, doi=row.doi, pmid=row.pmid,
-            openalex_id=row.openalex_id, categories=ordered, primary_category=primary,
+            openalex_id=row.openalex_id, url=row.url, categories=ordered, primary_category=primary,
             venue=row.venue, journal_ref=row.journal_ref, comment=row.comment,
             submitted=row.submitted, updated=row.updated, announced=row.announced,
             published=row.published, announce_type=row.announce_type, links=dict(row.links or {}),
             license=row.license,
         )
+        primary = set(paper.all_ids())
+        paper.also = tuple(sorted(pair for pair in identifiers if pair not in primary))
         return StoredWork(row.id, paper, list(row.sources or []), row.content_hash, row.feed_date,
                           row.created_at, row.updated_at)
 

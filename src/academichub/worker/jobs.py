@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 
 from academichub.errors import InputError
-from academichub.ingest.pipeline import RunReport, ingest
+from academichub.ingest.pipeline import ingest
+from academichub.ingest.report import RunReport
 from academichub.model import Paper, Rejected
 from academichub.radar.subscriptions import normalise_category
 from academichub.settings import Settings

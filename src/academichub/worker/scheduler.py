@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from academichub.ingest.pipeline import RunReport
+from academichub.ingest.report import RunReport
 from academichub.settings import ScheduleSettings
 
 log = logging.getLogger(__name__)

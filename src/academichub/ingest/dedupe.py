@@ -1,0 +1,74 @@
+"""Recognising one work across sources when no identifier links them: title + first author.
+
+A preprint and its journal version usually share an id (arXiv's journal DOI, Crossref's
+`has-preprint` relation, OpenAlex locations); when they do not, their folded titles are
+compared, but only between records whose first authors share a family name and whose
+identifiers do not contradict each other (two different DOIs, arXiv ids or PMIDs are two
+works). The threshold was chosen on a labelled set of real title pairs, see
+`tests/test_dedupe.py` and `tools/build_title_pairs.py`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rapidfuzz import fuzz
+
+from academichub.ingest.normalise import title_key
+from academichub.model import Paper
+from academichub.storage.works import TitleMatch, first_author_key
+
+# Normalised Indel similarity (rapidfuzz ratio / 100) at or above which two titles by the same
+# first author are one work. On the labelled pairs it keeps precision at 1.0 (no hard
+# negative, i.e. another paper by the same first author, reaches it) and recalls every
+# title revision short of a rewrite.
+TITLE_SIMILARITY = 0.90
+MIN_WORDS = 4  # shorter titles ("Reply", "Editorial", "Erratum to …") are too ambiguous to match
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Similarity of two title keys in [0, 1]."""
+    return fuzz.ratio(a, b) / 100.0
+
+
+def _contradicts(paper: Paper, match: TitleMatch) -> bool:
+    return any(mine and theirs and mine != theirs for mine, theirs in (
+        (paper.arxiv_id, match.arxiv_id), (paper.doi, match.doi), (paper.pmid, match.pmid)))
+
+
+def score(paper: Paper, key: str, family: str, match: TitleMatch) -> float:
+    """How well a stored work matches `paper` by title (0 when it must not be merged)."""
+    if len(key.split()) < MIN_WORDS or _contradicts(paper, match):
+        return 0.0
+    if family and match.first_author_key and family != match.first_author_key:
+        return 0.0
+    if key == match.title_key:
+        return 1.0
+    if not (family and match.first_author_key):  # fuzzy matching needs the author evidence
+        return 0.0
+    similarity = title_similarity(key, match.title_key)
+    return similarity if similarity >= TITLE_SIMILARITY else 0.0
+
+
+class TitleIndex:
+    """Candidate works by title key and by first author's family name."""
+
+    def __init__(self, matches: list[TitleMatch] = ()) -> None:  # type: ignore[assignment]
+        self._by_key: dict[str, list[TitleMatch]] = defaultdict(list)
+        self._by_family: dict[str, list[TitleMatch]] = defaultdict(list)
+        for match in matches:
+            self.add(match)
+
+    def add(self, match: TitleMatch) -> None:
+        """Make a work findable."""
+        self._by_key[match.title_key].append(match)
+        if match.first_author_key:
+            self._by_family[match.first_author_key].append(match)
+
+    def best(self, paper: Paper) -> TitleMatch | None:
+        """The most similar acceptable candidate for `paper`, or None."""
+        key, family = title_key(paper.title), first_author_key(paper)
+        candidates = {m.id: m for m in (*self._by_key.get(key, ()), *self._by_family.get(family, ()))}
+        scored = [(score(paper, key, family, m), m.id, m) for m in candidates.values()]
+        scored = [s for s in scored if s[0] > 0]
+        return max(scored)[2] if scored else None

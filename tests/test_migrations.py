@@ -1,0 +1,45 @@
+"""Migrations keep stored data: a store made at the first revision upgrades with nothing lost."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from academichub.ingest.pipeline import ingest
+from academichub.model import Author, Paper
+from academichub.settings import Settings
+from academichub.storage.engine import alembic_config, make_engine, migrate
+from academichub.storage.store import Store
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+def test_upgrade_from_the_first_revision_keeps_children_and_backfills_keys(settings: Settings) -> None:
+    engine = make_engine(settings.db_url)
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(sa.text(
+            "INSERT INTO works (id, arxiv_id, doi, title, abstract, feed_date, links, sources, content_hash, "
+            "created_at, updated_at) VALUES (1, '2509.00001', '10.1/x', 'A Study of Things in Depth', '', "
+            "'2025-09-01', '{}', '[\"arxiv\"]', 'h', '2025-09-01', '2025-09-01')"))
+        conn.execute(sa.text("INSERT INTO work_authors VALUES (1, 0, 'Ada Lovelace', 'ada lovelace', NULL, '[]')"))
+        conn.execute(sa.text("INSERT INTO work_categories VALUES (1, 'cs.LG', :t)"), {"t": True})
+    migrate(engine)  # what Store.open does on start
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM work_authors")).scalar() == 1
+        assert conn.execute(sa.text("SELECT count(*) FROM work_categories")).scalar() == 1
+        keys = conn.execute(sa.text("SELECT title_key, first_author_key FROM works")).one()
+        assert tuple(keys) == ("a study of things in depth", "lovelace")
+        ids = conn.execute(sa.text("SELECT kind, value FROM work_ids ORDER BY kind")).fetchall()
+        assert [tuple(r) for r in ids] == [("arxiv_id", "2509.00001"), ("doi", "10.1/x")]
+    engine.dispose()
+    with Store.open(settings) as store:  # and the upgraded store works: the id is found again
+        report = ingest(store, [Paper(title="A Study of Things in Depth", source="arxiv", arxiv_id="2509.00001",
+                                      authors=[Author("Ada Lovelace", "ada lovelace")],
+                                      announced=date(2025, 9, 1))], source="arxiv")
+        assert report.new == 0 and store.works.count() == 1
