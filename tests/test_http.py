@@ -100,7 +100,7 @@ def test_requests_to_one_host_are_paced() -> None:
     script = Script(*[httpx.Response(200)] * 3)
     sleeps: list[float] = []
     with client(script, sleeps) as http:
-        http.set_min_interval("https://export.arxiv.org/api/query", 3.0)
+        http.configure_host("https://export.arxiv.org/api/query", 3.0)
         for _ in range(3):
             http.get("https://export.arxiv.org/api/query", component="arxiv-api")
     assert sleeps == [3.0, 3.0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -14,7 +14,8 @@ from academichub.ingest.report import RunReport
 from academichub.settings import ScheduleSettings
 from academichub.storage.store import Store
 from academichub.worker import jobs
-from academichub.worker.scheduler import DailyScheduler, next_run
+from academichub.worker.adapters import oai_set
+from academichub.worker.scheduler import Scheduler, next_run
 from tests.conftest import DATA, make_settings
 
 
@@ -62,8 +63,8 @@ def test_a_source_that_is_down_keeps_what_was_stored(store: Store, tmp_path: Pat
 
 
 def test_oai_sets_for_categories() -> None:
-    assert jobs.oai_set("hep-th") == "physics:hep-th" and jobs.oai_set("astro-ph.GA") == "physics:astro-ph"
-    assert jobs.oai_set("cs.CL") == "cs" and jobs.oai_set("math.AG") == "math"
+    assert oai_set("hep-th") == "physics:hep-th" and oai_set("astro-ph.GA") == "physics:astro-ph"
+    assert oai_set("cs.CL") == "cs" and oai_set("math.AG") == "math"
 
 
 def test_next_run_is_after_the_evening_announcement() -> None:
@@ -75,16 +76,30 @@ def test_next_run_is_after_the_evening_announcement() -> None:
     assert next_run(beijing, schedule) == datetime(2025, 11, 2, 20, 30, tzinfo=eastern)
 
 
-def test_scheduler_survives_a_failing_job() -> None:
-    calls: list[int] = []
+def test_scheduler_runs_due_streams_and_survives_a_failing_one() -> None:
+    from academichub.storage.sourcestate import SourceState
+    from academichub.worker.streams import arxiv_stream, journal_stream
 
-    def job() -> RunReport:
-        calls.append(1)
-        if len(calls) == 1:
+    eastern = ZoneInfo("America/New_York")
+    now = datetime(2025, 9, 25, 10, 0, tzinfo=eastern)
+    listing, nature, science = arxiv_stream(["cs.CL"]), journal_stream("nature"), journal_stream("science")
+    states = {nature.key: SourceState(nature.key, "journal", next_check_at=now + timedelta(hours=2)),
+              science.key: SourceState(science.key, "journal", next_check_at=now - timedelta(minutes=1))}
+    ran: list[str] = []
+
+    def run(stream):  # type: ignore[no-untyped-def]
+        ran.append(stream.key)
+        if stream.key == listing.key:
             raise RuntimeError("boom")
-        return RunReport(source="arxiv", new=3)
+        return RunReport(source=stream.source, new=3)
 
-    scheduler = DailyScheduler(ScheduleSettings(), job)
-    assert scheduler.run_once() is None and scheduler.run_once().new == 3
+    scheduler = Scheduler(ScheduleSettings(), lambda: [listing, nature, science], states.get, run, clock=lambda: now)
+    assert [s.key for s in scheduler.due(now)] == [listing.key, science.key]  # arXiv's 00:30 slot has passed
+    results = scheduler.run_due()
+    assert ran == [listing.key, science.key] and [s.key for s, _ in results] == [science.key]
+    early = datetime(2025, 9, 25, 0, 10, tzinfo=eastern)  # after a run, the next slot is tonight's 00:30
+    states[listing.key] = SourceState(listing.key, "arxiv", next_check_at=next_run(early, ScheduleSettings()))
+    assert listing not in scheduler.due(early)
+    assert listing in scheduler.due(early + timedelta(minutes=21))
     with pytest.raises(ValueError, match="HH:MM"):
         ScheduleSettings(arxiv_at="8pm")

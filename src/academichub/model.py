@@ -78,13 +78,19 @@ class Paper:
 PAPER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Paper))
 
 
+SERVER_NAMES = {"biorxiv": "bioRxiv", "medrxiv": "medRxiv"}
+
+
 def source_label(sources: list[str] | tuple[str, ...], primary_category: str | None, venue: str | None) -> str:
-    """Render the card's source label, e.g. "arXiv (CS.AI)" or a journal name."""
+    """Render the card's source labels, e.g. "arXiv (CS.AI)", "bioRxiv (Neuroscience) · Nature"."""
     labels: list[str] = []
     for source in sources:
         if source == "arxiv":
             labels.append(f"arXiv ({primary_category.upper()})" if primary_category else "arXiv")
-        elif venue and venue not in labels:
+        elif source in SERVER_NAMES:
+            category = f" ({primary_category[:1].upper()}{primary_category[1:]})" if primary_category else ""
+            labels.append(SERVER_NAMES[source] + category)
+        elif venue:
             labels.append(venue)
     if not labels and venue:
         labels.append(venue)

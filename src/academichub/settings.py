@@ -59,7 +59,7 @@ class ArxivSettings(SourceSettings):
     oai_url: str = Field("https://oaipmh.arxiv.org/oai", description="OAI-PMH endpoint.")
     min_interval: float = Field(3.0, ge=0, description="Seconds between two requests (arXiv asks 3).")
     max_concurrency: int = Field(1, ge=1, le=16, description="arXiv asks for one connection at a time.")
-    cadence_hours: float = Field(24.0, gt=0, description="Runs daily, after the 20:00 US Eastern announcement.")
+    cadence_hours: float = Field(24.0, gt=0, description="Unused for the daily listing (see schedule.arxiv_at).")
     stale_after_days: int = Field(3, ge=1, description="Announcement days without new papers before a flag.")
     page_size: int = Field(100, ge=1, le=2000, description="Records per query API page.")
     categories: list[str] = Field(
@@ -145,8 +145,10 @@ class ScheduleSettings(BaseModel):
     """The embedded daily scheduler started by `academichub up`."""
 
     enabled: bool = Field(True, description="Run the daily arXiv fetch inside `up`.")
-    arxiv_at: str = Field("20:30", description="Local time of the daily arXiv fetch (HH:MM).")
-    timezone: str = Field("America/New_York", description="Time zone of arxiv_at (arXiv announces 20:00 ET).")
+    arxiv_at: str = Field(
+        "00:30", description="Time of the daily arXiv fetch (HH:MM): after the 20:00 announcement, once the "
+        "listing feeds are rebuilt at midnight.")
+    timezone: str = Field("America/New_York", description="Time zone of arxiv_at (arXiv's is US Eastern).")
 
     @field_validator("arxiv_at")
     @classmethod

@@ -11,6 +11,19 @@ from datetime import date
 
 from academichub.model import Author, Paper
 
+# DOI prefixes of preprint servers (bioRxiv/medRxiv, Research Square, Preprints.org, OSF and its
+# archives, SSRN, ChemRxiv, TechRxiv, Authorea): a work with a journal DOI too shows that one.
+PREPRINT_DOI_PREFIXES = ("10.1101/", "10.21203/", "10.20944/", "10.31219/", "10.31234/", "10.31235/",
+                         "10.2139/", "10.26434/", "10.36227/", "10.22541/")
+
+
+def _journal_record(existing: Paper, incoming: Paper) -> Paper | None:
+    """The record of the journal version, when one of the two is a journal's and the other a preprint."""
+    def is_journal(paper: Paper) -> bool:
+        return bool(paper.doi) and not paper.doi.startswith(PREPRINT_DOI_PREFIXES) and not paper.arxiv_id
+    journals = [p for p in (existing, incoming) if is_journal(p)]
+    return journals[0] if len(journals) == 1 else None
+
 
 def _min(a: date | None, b: date | None) -> date | None:
     return min(d for d in (a, b) if d) if (a or b) else None
@@ -51,27 +64,28 @@ def merge(existing: Paper, incoming: Paper) -> Paper:
     """Combine a stored record with a new description of the same work."""
     base, other = (incoming, existing) if not is_older(incoming, existing) else (existing, incoming)
     categories, primary = _categories(existing, incoming, base, other)
+    journal = _journal_record(existing, incoming)
     announced = _min(existing.announced, incoming.announced)
     if announced is not None and announced == existing.announced:
         announce_type = existing.announce_type or incoming.announce_type
     else:
         announce_type = incoming.announce_type or existing.announce_type
     authors = (_authors(other.authors, base.authors) if base.authors else other.authors)
-    return replace(
+    merged = replace(
         base,
         title=base.title or other.title,
         abstract=base.abstract or other.abstract,
         authors=authors,
         arxiv_id=existing.arxiv_id or incoming.arxiv_id,
         arxiv_version=max((v for v in (existing.arxiv_version, incoming.arxiv_version) if v), default=None),
-        doi=base.doi or other.doi,
+        doi=(journal.doi if journal else None) or base.doi or other.doi,
         pmid=base.pmid or other.pmid,
         openalex_id=base.openalex_id or other.openalex_id,
         url=base.url or other.url,
-        also=tuple(sorted({*existing.also, *incoming.also})),
+        also=(),
         categories=categories,
         primary_category=primary,
-        venue=base.venue or other.venue,
+        venue=(journal.venue if journal else None) or base.venue or other.venue,
         journal_ref=base.journal_ref or other.journal_ref,
         comment=base.comment or other.comment,
         submitted=_min(existing.submitted, incoming.submitted),
@@ -79,7 +93,11 @@ def merge(existing: Paper, incoming: Paper) -> Paper:
         announced=announced,
         updated=_max(existing.updated, incoming.updated),
         announce_type=announce_type,
-        links={**other.links, **base.links},
+        links={**other.links, **base.links, **(journal.links if journal else {})},
         license=base.license or other.license,
         source=existing.source,
     )
+    # Every identifier either record knew survives: what is not primary is kept as "also".
+    primary = set(merged.all_ids())
+    merged.also = tuple(sorted({*existing.all_ids(), *incoming.all_ids()} - primary))
+    return merged

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text
 
@@ -117,6 +118,7 @@ def name_key(name: str) -> str:
     return " ".join("".join(ch if ch.isalnum() else " " for ch in folded).split())
 
 
+@lru_cache(maxsize=16384)  # one ingest asks for each title's key several times
 def title_key(title: str) -> str:
     """Match key of a title: TeX and accents folded, case folded, punctuation dropped."""
     return name_key(_TAGS.sub("", title))[:300]

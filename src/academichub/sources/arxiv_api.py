@@ -102,12 +102,12 @@ def fetch(
     id_list: list[str] | None = None,
     max_results: int = 100,
     sort_by: str = "submittedDate",
+    start: int = 0,
 ) -> Iterator[ApiPage]:
-    """Yield result pages until `max_results` items or the end of the result list."""
+    """Yield result pages from `start` until `max_results` items or the end of the results."""
     if not search_query and not id_list:
         raise ValueError("arxiv-api: give a search query or an id list")
-    client.set_min_interval(settings.api_url, settings.min_interval)
-    start = 0
+    client.configure_host(settings.api_url, settings.min_interval, settings.max_concurrency)
     while start < max_results:
         params: dict[str, str | int] = {
             "search_query": search_query,

@@ -26,7 +26,7 @@ from academichub.sources.arxiv_common import (
     split_listing_description,
     strip_old_title_suffix,
 )
-from academichub.sources.http import HttpClient
+from academichub.sources.http import FetchResult, HttpClient
 from academichub.sources.safexml import local_name, parse_xml, text_of
 
 COMPONENT = "arxiv-listing"
@@ -183,8 +183,9 @@ def listing_url(settings: ArxivSettings, categories: list[str], *, atom: bool = 
     return f"{settings.base_url.rstrip('/')}/{'atom' if atom else 'rss'}/{'+'.join(categories)}"
 
 
-def fetch(client: HttpClient, settings: ArxivSettings, categories: list[str]) -> Listing:
-    """Fetch and parse today's listing of `categories`."""
+def fetch(client: HttpClient, settings: ArxivSettings, categories: list[str], *, etag: str | None = None,
+          last_modified: str | None = None) -> FetchResult:
+    """Fetch today's listing of `categories` (conditionally, given the last run's validators)."""
     url = listing_url(settings, categories)
-    client.set_min_interval(url, settings.min_interval)
-    return parse(client.get(url, component=COMPONENT).content)
+    client.configure_host(url, settings.min_interval, settings.max_concurrency)
+    return client.get(url, component=COMPONENT, etag=etag, last_modified=last_modified)

@@ -150,7 +150,7 @@ def fetch(
     """Harvest ListRecords page by page; resume from `resumption_token` when given."""
     if metadata_prefix not in METADATA_PREFIXES:
         raise ValueError(f"arxiv-oai: metadata prefix must be one of {METADATA_PREFIXES}")
-    client.set_min_interval(settings.oai_url, settings.min_interval)
+    client.configure_host(settings.oai_url, settings.min_interval, settings.max_concurrency)
     params: dict[str, str | int] = {"verb": "ListRecords"}
     if resumption_token:
         params["resumptionToken"] = resumption_token

@@ -11,7 +11,17 @@ from typing import IO
 
 from academichub.errors import InputError, SourceError
 from academichub.model import Paper, Rejected
-from academichub.sources import arxiv_api, arxiv_bulk, arxiv_listing, arxiv_oai
+from academichub.sources import (
+    arxiv_api,
+    arxiv_bulk,
+    arxiv_listing,
+    arxiv_oai,
+    biorxiv,
+    crossref,
+    journal_rss,
+    openalex,
+    pubmed,
+)
 
 Items = Iterator[Paper | Rejected]
 _ROOT_TAG = re.compile(rb"<([A-Za-z][\w:.-]*)")
@@ -34,12 +44,37 @@ def _oai(data: bytes) -> Items:
     yield from arxiv_oai.parse(data).items
 
 
+def _crossref(data: bytes) -> Items:
+    yield from crossref.parse(data).items
+
+
+def _openalex(data: bytes) -> Items:
+    yield from openalex.parse(data).items
+
+
+def _pubmed(data: bytes) -> Items:
+    yield from pubmed.parse(data)
+
+
+def _biorxiv(data: bytes) -> Items:
+    yield from biorxiv.parse(data).items
+
+
+def _journal(data: bytes) -> Items:
+    yield from journal_rss.parse(data)
+
+
 # Whole-document formats take the bytes; line formats stream.
 DOCUMENT_FORMATS: dict[str, Callable[[bytes], Items]] = {
     "arxiv-listing": _listing,
     "arxiv-listing-json": _listing_json,
     "arxiv-api": _api,
     "arxiv-oai": _oai,
+    "crossref": _crossref,
+    "openalex": _openalex,
+    "pubmed": _pubmed,
+    "biorxiv": _biorxiv,
+    "journal-rss": _journal,
 }
 STREAM_FORMATS: dict[str, Callable[[IO[bytes]], Items]] = {
     "arxiv-kaggle": arxiv_bulk.iter_kaggle,
@@ -53,7 +88,16 @@ FORMAT_HELP = {
     "arxiv-oai": "arXiv OAI-PMH response (arXiv or arXivRaw metadata)",
     "arxiv-kaggle": "arXiv metadata snapshot, JSON Lines (Kaggle dataset)",
     "arxiv-jsonl": "AcademicHub corpus JSON Lines (papers.jsonl.gz)",
+    "crossref": "Crossref REST /works response (work or work-list JSON)",
+    "openalex": "OpenAlex work object or /works list (JSON)",
+    "pubmed": "PubMed efetch/esummary XML, or a PMC article set",
+    "biorxiv": "bioRxiv/medRxiv details API response (JSON)",
+    "journal-rss": "any journal feed: RSS 1.0 (RDF), RSS 2.0 or Atom",
 }
+# The source a file's records are reported under.
+FORMAT_SOURCE = {fmt: "arxiv" for fmt in FORMAT_HELP if fmt.startswith("arxiv")} | {
+    "crossref": "crossref", "openalex": "openalex", "pubmed": "pubmed", "biorxiv": "biorxiv",
+    "journal-rss": "journal"}
 
 
 def open_binary(path: Path) -> IO[bytes]:
@@ -69,15 +113,26 @@ def open_binary(path: Path) -> IO[bytes]:
     return handle
 
 
+_PUBMED_ROOTS = {"PubmedArticleSet", "eSummaryResult", "pmc-articleset", "eSearchResult", "eLinkResult"}
+
+
+def _arxiv_listing(head: bytes) -> bool:
+    return b"Announce Type" in head or b"rss.arxiv.org" in head or b"arxiv.org/abs/" in head
+
+
 def _sniff_xml(head: bytes) -> str | None:
     for match in _ROOT_TAG.finditer(head):
         tag = match.group(1).decode("ascii", "replace")
-        if tag == "rss":
-            return "arxiv-listing"
+        if tag in ("DOCTYPE", "xml"):
+            continue
         if tag == "OAI-PMH":
             return "arxiv-oai"
-        if tag == "feed":
-            return "arxiv-api" if b"opensearch" in head or b"arxiv.org/api" in head else "arxiv-listing"
+        if tag in _PUBMED_ROOTS:
+            return "pubmed"
+        if tag == "feed" and (b"opensearch" in head or b"arxiv.org/api" in head):
+            return "arxiv-api"
+        if tag in ("rss", "feed", "rdf:RDF", "RDF"):
+            return "arxiv-listing" if _arxiv_listing(head) else "journal-rss"
         return None
     return None
 
@@ -88,15 +143,21 @@ def _sniff_json(stream: IO[bytes], head: bytes) -> str | None:
         record = json.loads(first_line)
     except ValueError:
         record = None
-    if isinstance(record, dict) and "id" in record:
-        return arxiv_bulk.looks_like(record)
+    if isinstance(record, dict) and "id" in record and (bulk := arxiv_bulk.looks_like(record)):
+        return bulk
     try:
         document = json.loads(head + stream.read())
     except (ValueError, UnicodeDecodeError):
         return None
-    if isinstance(document, dict) and (
-        "entries" in document or any(isinstance(v, dict) and "entries" in v for v in document.values())
-    ):
+    if not isinstance(document, dict):
+        return None
+    if "message-type" in document:
+        return "crossref"
+    if "collection" in document and "messages" in document:
+        return "biorxiv"
+    if "results" in document or str(document.get("id", "")).startswith(openalex.ENTITY_PREFIX):
+        return "openalex"
+    if "entries" in document or any(isinstance(v, dict) and "entries" in v for v in document.values()):
         return "arxiv-listing-json"
     return None
 

@@ -35,6 +35,7 @@ from academichub.settings import HttpSettings
 log = logging.getLogger(__name__)
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 600.0
+DEFAULT_CONCURRENCY = 2
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,21 @@ class FetchResult:
     status: int
     content: bytes
     headers: Mapping[str, str]
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a 304 answer to a conditional GET (nothing new since the last fetch)."""
+        return self.status == 304
+
+    @property
+    def etag(self) -> str | None:
+        """The validator to send next time as If-None-Match."""
+        return self.headers.get("ETag")
+
+    @property
+    def last_modified(self) -> str | None:
+        """The validator to send next time as If-Modified-Since."""
+        return self.headers.get("Last-Modified")
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -103,6 +119,8 @@ class HttpClient:
         self.settings = settings
         self._sleep = sleep
         self.pacer = HostPacer(clock, sleep)
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._slots_lock = threading.Lock()
         contact = f"; mailto:{settings.contact_email}" if settings.contact_email else ""
         self.user_agent = f"AcademicHub/{__version__} (research radar{contact})"
         self._client = httpx.Client(
@@ -122,20 +140,35 @@ class HttpClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def set_min_interval(self, url: str, seconds: float) -> None:
-        """Pace requests to the host of `url`."""
-        self.pacer.set_interval(urlsplit(url).netloc, seconds)
+    def configure_host(self, url: str, min_interval: float, max_concurrency: int = 1) -> None:
+        """Pace requests to the host of `url` and cap how many are in flight at once."""
+        host = urlsplit(url).netloc
+        self.pacer.set_interval(host, min_interval)
+        with self._slots_lock:
+            if host not in self._slots:
+                self._slots[host] = threading.BoundedSemaphore(max_concurrency)
+
+    def _slot(self, host: str) -> threading.BoundedSemaphore:
+        with self._slots_lock:
+            return self._slots.setdefault(host, threading.BoundedSemaphore(DEFAULT_CONCURRENCY))
 
     def get(
-        self, url: str, *, component: str, params: Mapping[str, str | int] | None = None
+        self, url: str, *, component: str, params: Mapping[str, str | int] | None = None,
+        etag: str | None = None, last_modified: str | None = None,
     ) -> FetchResult:
-        """GET `url`, retrying what is worth retrying, and return the whole body."""
+        """GET `url`, retrying what is worth retrying; with validators a 304 means unchanged."""
         host = urlsplit(url).netloc
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
             self.pacer.wait(host)
             try:
-                return self._once(url, params, component)
+                with self._slot(host):
+                    return self._once(url, params, headers, component)
             except (TimeoutError_, NetworkError, RateLimitedError, HttpServerError) as exc:
                 if attempt + 1 >= attempts:
                     raise type(exc)(f"{exc} (gave up after {attempts} attempts)", **_kw(exc)) from None
@@ -150,9 +183,10 @@ class HttpClient:
         base = self.settings.backoff * (2**attempt)
         return base + random.uniform(0, self.settings.backoff)
 
-    def _once(self, url: str, params: Mapping[str, str | int] | None, component: str) -> FetchResult:
+    def _once(self, url: str, params: Mapping[str, str | int] | None, headers: dict[str, str],
+              component: str) -> FetchResult:
         try:
-            with self._client.stream("GET", url, params=params) as response:
+            with self._client.stream("GET", url, params=params, headers=headers) as response:
                 self._raise_for_status(response, component)
                 body = self._read_capped(response, component)
                 return FetchResult(str(response.url), response.status_code, body, response.headers)
@@ -163,7 +197,7 @@ class HttpClient:
 
     def _raise_for_status(self, response: httpx.Response, component: str) -> None:
         status, where = response.status_code, response.url.host
-        if status < 400:
+        if status < 400:  # includes 304 Not Modified
             return
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))

@@ -14,6 +14,7 @@ from academichub.storage.accounts import AccountRepo
 from academichub.storage.engine import make_engine, migrate, normalise_url
 from academichub.storage.feedstate import FeedStateRepo
 from academichub.storage.search_index import IndexDoc, SearchHits, SearchIndex
+from academichub.storage.sourcestate import SourceStateRepo
 from academichub.storage.works import WorkRepo
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class Store:
         self.works = WorkRepo(engine)
         self.accounts = AccountRepo(engine)
         self.feed_state = FeedStateRepo(engine)
+        self.sources = SourceStateRepo(engine)
 
     @classmethod
     def open(cls, settings: Settings, *, sync: bool = True) -> Store:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from academichub.errors import NotFoundError
+from academichub.health import stream_health
 from academichub.radar import subscriptions as subs
 from academichub.radar.feed import page_json
 from academichub.search.service import search
@@ -89,6 +90,13 @@ async def create_subscription(ctx: Ctx, body: schemas.SubscriptionCreate) -> dic
 async def delete_subscription(ctx: Ctx, subscription_id: int) -> None:
     """Unfollow (remove a chip)."""
     await run_in_threadpool(ctx.app.store.accounts.remove_subscription, ctx.radar.id, subscription_id)
+
+
+@router.get("/sources")
+async def list_sources(ctx: Ctx) -> list[dict[str, Any]]:
+    """Every source stream's health and last run (the sources page's twin)."""
+    report = await run_in_threadpool(stream_health, ctx.app.store, ctx.app.settings)
+    return [h.to_json() for h in report]
 
 
 @router.get("/health", response_model=schemas.HealthPublic)

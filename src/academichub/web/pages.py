@@ -14,11 +14,13 @@ from fastapi.templating import Jinja2Templates
 
 from academichub import __version__
 from academichub.errors import InputError, NotFoundError
+from academichub.health import stream_health
 from academichub.i18n import LANGUAGES, gettext_for, pick_language
 from academichub.radar import periods
 from academichub.radar import subscriptions as subs
 from academichub.radar.feed import reason_text
 from academichub.search.service import search
+from academichub.sources import journal_rss
 from academichub.web.deps import LANG_COOKIE, Ctx
 from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
@@ -139,6 +141,16 @@ async def search_page(request: Request, ctx: Ctx, q: str = "", category: str = "
             error = str(exc)
     return _render(request, ctx, "search.html", q=q, category=category, date_from=date_from,
                    date_to=date_to, result=result, error=error, page=max(1, page))
+
+
+@router.get("/sources", response_class=HTMLResponse)
+async def sources_page(request: Request, ctx: Ctx) -> HTMLResponse:
+    """Health of every source: last run, counts, errors and quiet-day flags."""
+    report = await run_in_threadpool(stream_health, ctx.app.store, ctx.app.settings)
+    _ = ctx.gettext
+    statuses = {"ok": _("OK"), "failing": _("Failing"), "quiet": _("Quiet"), "never": _("Not run yet")}
+    return _render(request, ctx, "sources.html", report=report, statuses=statuses,
+                   presets=list(journal_rss.PRESETS.values()))
 
 
 @router.get("/lang/{code}")

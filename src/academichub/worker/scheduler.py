@@ -1,8 +1,9 @@
-"""The embedded scheduler: one background thread that runs the daily arXiv fetch.
+"""The embedded scheduler: one background thread that runs every enabled stream on its cadence.
 
-arXiv announces new submissions at 20:00 US Eastern; the fetch runs at `schedule.arxiv_at` in
-`schedule.timezone` every day (on days without announcements the listing is simply empty).
-At scale the same job runs on Dramatiq workers instead.
+arXiv's daily listing runs at `schedule.arxiv_at` in `schedule.timezone` (after the 20:00 US
+Eastern announcement, once the feeds are rebuilt); every other stream runs `cadence_hours`
+after its last run, its next time being kept in the stream's database row. At scale the same
+jobs run on Dramatiq workers instead.
 """
 
 from __future__ import annotations
@@ -10,17 +11,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from academichub.ingest.report import RunReport
 from academichub.settings import ScheduleSettings
+from academichub.storage.sourcestate import SourceState
 
 log = logging.getLogger(__name__)
+TICK_SECONDS = 60.0
 
 
 def next_run(now: datetime, schedule: ScheduleSettings) -> datetime:
-    """The first scheduled moment strictly after `now` (an aware datetime)."""
+    """The first daily arXiv moment strictly after `now` (an aware datetime)."""
     zone = ZoneInfo(schedule.timezone)
     hours, minutes = (int(part) for part in schedule.arxiv_at.split(":"))
     local = now.astimezone(zone)
@@ -30,17 +33,53 @@ def next_run(now: datetime, schedule: ScheduleSettings) -> datetime:
     return candidate
 
 
-class DailyScheduler:
-    """Runs `job` at every scheduled moment until stopped."""
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
-    def __init__(self, schedule: ScheduleSettings, job: Callable[[], RunReport],
-                 clock: Callable[[], datetime] | None = None) -> None:
+
+class Scheduler:
+    """Runs due streams; `streams`, `state_of` and `run` are injected so tests need no network."""
+
+    def __init__(self, schedule: ScheduleSettings, streams: Callable[[], list], state_of: Callable[[str], SourceState | None],
+                 run: Callable[..., RunReport], clock: Callable[[], datetime] | None = None,
+                 tick: float = TICK_SECONDS) -> None:
         self.schedule = schedule
-        self.job = job
-        self.clock = clock or (lambda: datetime.now(ZoneInfo(schedule.timezone)))
-        self.last_report: RunReport | None = None
+        self.streams, self.state_of, self.run = streams, state_of, run
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.tick = tick
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="academichub-scheduler", daemon=True)
+
+    def due(self, now: datetime) -> list:
+        """Streams whose next check has come (first runs: arXiv at its time, others at once)."""
+        due = []
+        for stream in self.streams():
+            state = self.state_of(stream.key)
+            if state and state.next_check_at:
+                when = _aware(state.next_check_at)
+            elif stream.source == "arxiv":
+                when = next_run(now - timedelta(days=1), self.schedule)  # today's slot, or tomorrow's
+                if when > now:
+                    continue
+            else:
+                when = now
+            if when <= now:
+                due.append(stream)
+        return due
+
+    def run_due(self) -> list[tuple[object, RunReport]]:
+        """Run what is due now; a failing stream is logged and does not stop the others."""
+        results = []
+        for stream in self.due(self.clock()):
+            try:
+                report = self.run(stream)
+            except Exception:  # the scheduler must survive any job failure
+                log.exception("scheduled run of %s failed", stream.key)
+                continue
+            for error in report.errors:
+                log.warning("%s: %s", stream.key, error["message"])
+            results.append((stream, report))
+        return results
 
     def start(self) -> None:
         """Start the background thread."""
@@ -52,22 +91,8 @@ class DailyScheduler:
         if self._thread.is_alive():
             self._thread.join(timeout=5)
 
-    def run_once(self) -> RunReport | None:
-        """Run the job now; errors are logged, never allowed to kill the scheduler."""
-        try:
-            self.last_report = self.job()
-        except Exception:  # the scheduler must survive any job failure
-            log.exception("scheduled fetch failed")
-            return None
-        for error in self.last_report.errors:
-            log.warning("scheduled fetch: %s", error["message"])
-        return self.last_report
-
     def _loop(self) -> None:
         while not self._stop.is_set():
-            now = self.clock()
-            wait = (next_run(now, self.schedule) - now).total_seconds()
-            log.info("next arXiv fetch in %.0f s", wait)
-            if self._stop.wait(wait):
+            self.run_due()
+            if self._stop.wait(self.tick):
                 return
-            self.run_once()

@@ -1,0 +1,62 @@
+"""The Typer app and what every command shares: settings, the store, output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from academichub.cli.progress import progress_bar
+from academichub.errors import InputError
+from academichub.settings import Settings, load_settings
+from academichub.storage.store import Store
+from academichub.worker import jobs
+
+app = typer.Typer(help="AcademicHub: a self-hosted research radar.", add_completion=False,
+                  no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None)
+out = Console()
+err = Console(stderr=True)
+
+HomeOption = Annotated[Optional[Path], typer.Option("--home", help="Data directory (default: per-user; env ACADEMICHUB_HOME).")]
+
+
+@app.callback()
+def main_options(ctx: typer.Context, home: HomeOption = None) -> None:
+    """Build the settings once; every command receives them."""
+    ctx.obj = load_settings(home)
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    return ctx.obj
+
+
+def open_store(settings: Settings) -> Store:
+    return Store.open(settings)
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option}: expected YYYY-MM-DD, got {value!r}") from None
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def init_store(settings: Settings, *, sample: bool = True) -> Store:
+    store = open_store(settings)
+    store.accounts.ensure_local_user()
+    if sample and store.works.count() == 0:
+        with progress_bar("Loading the bundled arXiv sample", console=err) as advance:
+            report = jobs.load_sample(store, progress=advance)
+        err.print(f"Loaded {report.new} papers from the bundled sample into {settings.home}")
+    return store

@@ -1,0 +1,175 @@
+"""The radar's everyday commands: init, up, serve, follow, feed, search, reindex."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from academichub.cli.app import (
+    app,
+    err,
+    init_store,
+    open_store,
+    out,
+    parse_day,
+    print_json,
+    settings_of,
+)
+from academichub.cli.progress import progress_bar
+from academichub.errors import InputError
+from academichub.i18n import gettext_for, pick_language
+from academichub.radar import subscriptions as subs
+from academichub.radar.feed import FeedService, page_json
+from academichub.settings import Settings
+from academichub.storage.store import Store
+from academichub.worker import jobs, streams
+
+
+@app.command()
+def init(ctx: typer.Context,
+         sample: Annotated[bool, typer.Option("--sample/--no-sample", help="Load the bundled sample into an empty store.")] = True) -> None:
+    """Create the data directory and database; load the bundled sample if the store is empty."""
+    settings = settings_of(ctx)
+    with init_store(settings, sample=sample) as store:
+        err.print(f"Ready: {store.works.count()} papers in {store.database}", soft_wrap=True)
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, store: Store | None = None) -> None:
+    import uvicorn
+
+    from academichub.web.app import create_app
+
+    uvicorn.run(create_app(settings, store=store), host=host or settings.host, port=port or settings.port,
+                log_level="info")
+
+
+HostOption = Annotated[Optional[str], typer.Option(help="Bind address (setting `host`).")]
+PortOption = Annotated[Optional[int], typer.Option(help="Port (setting `port`).")]
+
+
+@app.command()
+def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
+    """Serve the web UI and API."""
+    _serve(settings_of(ctx), host, port)
+
+
+@app.command()
+def up(ctx: typer.Context, host: HostOption = None, port: PortOption = None,
+       schedule: Annotated[bool, typer.Option("--schedule/--no-schedule", help="Run every enabled source on its cadence.")] = True) -> None:
+    """Init, then serve the web UI with every enabled source fetched on its schedule."""
+    from academichub.worker.scheduler import Scheduler
+
+    settings = settings_of(ctx)
+    store = init_store(settings)
+    scheduler = None
+    if schedule and settings.schedule.enabled:
+        scheduler = Scheduler(settings.schedule, lambda: streams.configured(settings), store.sources.get,
+                              lambda stream: jobs.fetch_stream(store, settings, stream))
+        scheduler.start()
+    err.print(f"AcademicHub on http://{host or settings.host}:{port or settings.port}/")
+    try:
+        _serve(settings, host, port, store)
+    finally:
+        if scheduler:
+            scheduler.stop()
+
+
+KindArgument = Annotated[str, typer.Argument(help="author, keyword, category or venue.")]
+ValueArgument = Annotated[str, typer.Argument(help='What to follow, e.g. "Jianxiang He" or cs.CL.')]
+
+
+@app.command()
+def follow(ctx: typer.Context, kind: KindArgument, value: ValueArgument) -> None:
+    """Follow an author, keyword, category or venue on your radar."""
+    with init_store(settings_of(ctx)) as store:
+        _user, radar = store.accounts.ensure_local_user()
+        sub = subs.follow(store, radar.id, kind, value)
+    err.print(f"Following {sub.kind} {sub.value!r}")
+
+
+@app.command()
+def unfollow(ctx: typer.Context, kind: KindArgument, value: ValueArgument) -> None:
+    """Stop following an author, keyword, category or venue."""
+    with open_store(settings_of(ctx)) as store:
+        _user, radar = store.accounts.ensure_local_user()
+        sub = subs.unfollow(store, radar.id, kind, value)
+    err.print(f"No longer following {sub.kind} {sub.value!r}")
+
+
+@app.command()
+def following(ctx: typer.Context,
+              as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List what your radar follows."""
+    with open_store(settings_of(ctx)) as store:
+        _user, radar = store.accounts.ensure_local_user()
+        rows = store.accounts.subscriptions(radar.id)
+    if as_json:
+        print_json([{"id": s.id, "kind": s.kind, "value": s.value} for s in rows])
+        return
+    for s in rows:
+        out.print(escape(f"{s.kind:9} {s.value}"))
+
+
+@app.command()
+def feed(
+    ctx: typer.Context,
+    next_batch: Annotated[bool, typer.Option("--next", help="换一批: show the next batch of unseen papers.")] = False,
+    period: Annotated[Optional[str], typer.Option(help="recent, latest, week, month, all or FROM..TO.")] = None,
+    seen: Annotated[bool, typer.Option("--seen", help="Show seen papers again.")] = False,
+    lang: Annotated[Optional[str], typer.Option(help="Language of the reasons: zh or en.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the feed contract as JSON.")] = False,
+) -> None:
+    """Print the current batch of your feed (or, with --next, the next one)."""
+    settings = settings_of(ctx)
+    if lang is not None and lang not in ("zh", "en"):
+        raise InputError(f"feed: --lang must be zh or en, got {lang!r}")
+    _ = gettext_for(pick_language(lang, default=settings.language))
+    with init_store(settings) as store:
+        _user, radar = store.accounts.ensure_local_user()
+        service = FeedService(store, settings.feed)
+        page = service.next(radar, period=period) if next_batch else service.current(radar, period=period, show_seen=seen)
+        data = page_json(page, _)
+    if as_json:
+        print_json(data)
+        return
+    table = Table(title=f"batch {data['batch']} · {data['period']['from']} – {data['period']['to']}", show_lines=False)
+    for column in ("#", "source", "date", "title", "why"):
+        table.add_column(column, overflow="fold")
+    for item in data["items"]:
+        table.add_row(f"{item['n']:02d}.", *(escape(v) for v in (
+            item["source_label"], item["date"], item["title"], "; ".join(item["reasons"]))))
+    out.print(table)
+
+
+@app.command("search")
+def search_command(
+    ctx: typer.Context, query: Annotated[str, typer.Argument(help="Words, \"phrases\", field:term.")],
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Full-text search over stored papers."""
+    from academichub.search.service import search
+
+    with open_store(settings_of(ctx)) as store:
+        result = search(store, query, limit=limit, category=category,
+                        date_from=parse_day(date_from, "--from"), date_to=parse_day(date_to, "--to"))
+    if as_json:
+        print_json(result.to_json())
+        return
+    out.print(f"{result.total} results")
+    for i, (work, _score) in enumerate(result.hits, start=1):
+        out.print(escape(f"{i:2d}. [{work.label}] {work.feed_date} {work.paper.title}  ({work.public_id})"))
+
+
+@app.command()
+def reindex(ctx: typer.Context) -> None:
+    """Rebuild the full-text index from the database."""
+    with open_store(settings_of(ctx)) as store, progress_bar("Reindexing", console=err) as advance:
+        count = store.reindex(progress=advance)
+    err.print(f"Indexed {count} papers")

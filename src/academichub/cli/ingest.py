@@ -1,0 +1,148 @@
+"""`academichub ingest` and `academichub sources`: fetching every source, and their health."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from academichub.cli.app import app, err, open_store, out, parse_day, print_json, settings_of
+from academichub.cli.progress import progress_bar
+from academichub.errors import InputError
+from academichub.health import stream_health
+from academichub.ingest.report import RunReport
+from academichub.sources import journal_rss
+from academichub.sources.formats import FORMATS, detect_format
+from academichub.worker import jobs, streams
+from academichub.worker.streams import Window
+
+
+def _print_report(report: RunReport, as_json: bool) -> None:
+    if as_json:
+        print_json(report.to_json())
+        return
+    out.print(f"[bold]{report.source}[/]: fetched {report.fetched}, new {report.new}, updated "
+              f"{report.updated}, unchanged {report.unchanged}, merged {report.merged}, rejected "
+              f"{report.rejected} in {report.seconds:.1f}s")
+    for reason, count in report.rejected_reasons.most_common():
+        out.print(escape(f"  rejected {count}: {reason}"))
+    for error in report.errors:
+        err.print(escape(f"  error ({error['kind']}): {error['message']}"))
+
+
+SOURCE_NAMES = ("arxiv", "crossref", "openalex", "pubmed", "biorxiv", "medrxiv", "journal")
+EXIT_NOTHING_NEW = 10  # for cron: 0 = new papers arrived, 10 = ran fine but nothing new, 1 = a source failed
+
+
+def _stream(source: str, *, settings, method, categories, author, ids, issn, query, filter_, feed):  # type: ignore[no-untyped-def]
+    if source == "arxiv":
+        return jobs.arxiv_stream(settings, method=method or "listing", categories=categories, author=author, ids=ids)
+    if source == "crossref":
+        return streams.crossref_stream(issn=issn, query=query)
+    if source == "openalex":
+        return streams.openalex_stream(filter_ or "")
+    if source == "pubmed":
+        return streams.pubmed_stream(query or "")
+    if source in ("biorxiv", "medrxiv"):
+        return streams.biorxiv_stream(source)
+    if source == "journal":
+        if not feed:
+            raise InputError("ingest: journal needs --feed NAME|URL (presets: academichub sources --presets)")
+        return streams.journal_stream(feed)
+    raise InputError(f"ingest: unknown source {source!r}; available: {', '.join(SOURCE_NAMES)}")
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    source: Annotated[Optional[str], typer.Argument(help=f"Source to fetch: {', '.join(SOURCE_NAMES)}.")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", help="Ingest a local file instead of fetching.")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", help=f"Format of --file: {', '.join(FORMATS)} (detected when omitted).")] = None,
+    run_all: Annotated[bool, typer.Option("--all", help="One pass over every enabled source.")] = False,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
+    categories: Annotated[Optional[str], typer.Option(help="Comma-separated arXiv categories (default: setting).")] = None,
+    method: Annotated[Optional[str], typer.Option(help="arXiv door: listing (today), api or oai (default: listing, or api with dates).")] = None,
+    author: Annotated[Optional[str], typer.Option(help="Fetch an author's papers (arXiv query API).")] = None,
+    ids: Annotated[Optional[list[str]], typer.Option("--id", help="Fetch these arXiv ids (repeatable).")] = None,
+    issn: Annotated[Optional[str], typer.Option(help="Crossref: a journal's ISSN.")] = None,
+    query: Annotated[Optional[str], typer.Option(help="Crossref or PubMed: a search query.")] = None,
+    filter_: Annotated[Optional[str], typer.Option("--filter", help="OpenAlex: a /works filter.")] = None,
+    feed: Annotated[Optional[str], typer.Option(help="Journal feed: a preset name or a URL.")] = None,
+    max_results: Annotated[int, typer.Option("--max", min=1, help="Most records from the arXiv query API.")] = 1000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+) -> None:
+    """Fetch a source (incrementally, or for --from/--to), every enabled source (--all), or a local file."""
+    settings = settings_of(ctx)
+    if sum((file is not None, source is not None, run_all)) != 1:
+        raise InputError("ingest: give exactly one of a source, --all or --file F")
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"ingest: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if file is not None:
+        if not file.is_file():
+            raise InputError(f"ingest: cannot read {file}: no such file")
+        fmt = fmt or detect_format(file)
+    start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
+    window = Window(start, end) if (start or end) else None
+    cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
+    with open_store(settings) as store, progress_bar("Ingesting", console=err, enabled=not as_json) as advance:
+        if file is not None:
+            _fmt, report = jobs.ingest_file(store, file, fmt=fmt, progress=advance)
+            _print_report(report, as_json)
+            raise typer.Exit(1 if report.errors else 0)
+        if run_all:
+            runs = jobs.fetch_all(store, settings, progress=advance)
+        else:
+            chosen = method or ("api" if window and source == "arxiv" and not (author or ids) else None)
+            stream = _stream(source, settings=settings, method=chosen, categories=cats, author=author, ids=ids,
+                             issn=issn, query=query, filter_=filter_, feed=feed)
+            runs = [(stream, jobs.fetch_stream(store, settings, stream, window=window, progress=advance))]
+    _print_runs(runs, as_json)
+    reports = [r for _, r in runs]
+    if any(r.errors for r in reports):
+        raise typer.Exit(1)
+    raise typer.Exit(0 if any(r.new for r in reports) else EXIT_NOTHING_NEW)
+
+
+def _print_runs(runs: list, as_json: bool) -> None:  # type: ignore[type-arg]
+    if as_json:
+        data = [{"stream": stream.key, **report.to_json()} for stream, report in runs]
+        print_json(data[0] if len(data) == 1 else data)
+        return
+    if not runs:
+        err.print("No source is enabled; see `academichub sources` and the sources.* settings.")
+    for stream, report in runs:
+        out.print(escape(f"[{stream.label}]"), end=" ")
+        _print_report(report, False)
+
+
+@app.command()
+def sources(ctx: typer.Context,
+            presets: Annotated[bool, typer.Option("--presets", help="List the journal feed presets instead.")] = False,
+            as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Show every source's health: last run, last success, errors, and quiet-day flags."""
+    if presets:
+        rows = [{"name": p.name, "title": p.title, "url": p.url} for p in journal_rss.PRESETS.values()]
+        if as_json:
+            print_json(rows)
+        for row in [] if as_json else rows:
+            out.print(escape(f"{row['name']:28} {row['title']}  {row['url']}"))
+        return
+    with open_store(settings_of(ctx)) as store:
+        report = stream_health(store, settings_of(ctx))
+    if as_json:
+        print_json([h.to_json() for h in report])
+        return
+    table = Table(title="sources")
+    for column in ("stream", "status", "last run", "new", "last success", "notes"):
+        table.add_column(column, overflow="fold")
+    for h in report:
+        last = h.last_run or {}
+        notes = "; ".join([f["message"] for f in h.flags] + ([f"{h.last_error_kind}: {h.last_error}"]
+                                                              if h.last_error else []))
+        table.add_row(escape(h.label), h.status, str(h.last_run_at or "—")[:16], str(last.get("new", "—")),
+                      str(h.last_success_at or "—")[:16], escape(notes))
+    out.print(table)

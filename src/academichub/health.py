@@ -1,0 +1,113 @@
+"""Source health: the last run of every stream, and flags so that no day goes missing silently.
+
+A stream is `failing` while its runs error, `quiet` when it brought nothing new although it
+normally would (an arXiv announcement day per arXiv's calendar; for other sources, longer
+than their `stale_after_days`), `never` before its first run, and `ok` otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from academichub.settings import Settings
+from academichub.sources.arxiv_calendar import expects_listing
+from academichub.storage.sourcestate import SourceState
+from academichub.storage.store import Store
+from academichub.worker import streams
+from academichub.worker.streams import Stream, source_settings
+
+EASTERN = ZoneInfo("America/New_York")
+RUN_FIELDS = ("started_at", "seconds", "fetched", "new", "updated", "unchanged", "merged", "rejected",
+              "rejected_reasons", "errors", "not_modified")
+
+
+@dataclass
+class StreamHealth:
+    """What the sources page shows for one stream."""
+
+    stream: str
+    source: str
+    label: str
+    configured: bool
+    status: str
+    flags: list[dict[str, str]] = field(default_factory=list)  # {"kind": "quiet"|"rejected", "message"}
+    last_run: dict[str, Any] | None = None
+    last_run_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_new_at: datetime | None = None
+    next_check_at: datetime | None = None
+    consecutive_errors: int = 0
+    last_error: str | None = None
+    last_error_kind: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form (times as ISO strings)."""
+        data = asdict(self)
+        for key, value in list(data.items()):
+            if isinstance(value, datetime):
+                data[key] = value.isoformat()
+        if data["last_run"]:
+            data["last_run"]["started_at"] = str(data["last_run"]["started_at"])
+        return data
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive UTC datetimes; PostgreSQL aware ones.
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _flags(stream: Stream, state: SourceState, runs: list[dict[str, Any]], settings: Settings,
+           now: datetime) -> list[dict[str, str]]:
+    flags: list[dict[str, str]] = []
+    last = runs[0] if runs else None
+    if last and last["rejected"]:
+        reasons = ", ".join(f"{n} {r}" for r, n in last["rejected_reasons"].items())
+        flags.append({"kind": "rejected", "message": f"last run rejected {last['rejected']} records ({reasons})"})
+    successes = [r for r in runs if not r["errors"]]
+    if stream.source == "arxiv" and stream.params.get("method") == "listing":
+        if successes and successes[0]["new"] == 0:
+            day = _aware(successes[0]["started_at"]).astimezone(EASTERN).date()
+            if expects_listing(day, settings.sources.arxiv.holidays):
+                flags.append({"kind": "quiet",
+                              "message": f"no new papers in the listing of {day.isoformat()}, an announcement day"})
+        return flags
+    stale = timedelta(days=source_settings(settings, stream.source).stale_after_days)
+    first = _aware(min((r["started_at"] for r in runs), default=None))
+    last_new = _aware(state.last_new_at)
+    if successes and first and now - first > stale and (last_new is None or now - last_new > stale):
+        days = (now - (last_new or first)).days
+        flags.append({"kind": "quiet", "message": f"nothing new for {days} days (expected within {stale.days})"})
+    return flags
+
+
+def stream_health(store: Store, settings: Settings, *, now: datetime | None = None) -> list[StreamHealth]:
+    """Health of every configured stream and of every stream that has run."""
+    now = now or datetime.now(UTC)
+    configured = {s.key: s for s in streams.configured(settings)}
+    states = {s.source_key: s for s in store.sources.all()}
+    result = []
+    for key in [*configured, *(k for k in states if k not in configured)]:
+        state = states.get(key)
+        stream = configured.get(key) or Stream(key, state.source, key, _params_of(key))
+        runs = store.sources.runs(key, limit=20)
+        if state is None or not runs:
+            result.append(StreamHealth(key, stream.source, stream.label, key in configured, "never"))
+            continue
+        flags = _flags(stream, state, runs, settings, now)
+        quiet = any(f["kind"] == "quiet" for f in flags)
+        status = "failing" if state.consecutive_errors else ("quiet" if quiet else "ok")
+        result.append(StreamHealth(
+            key, stream.source, stream.label, key in configured, status, flags,
+            {name: runs[0][name] for name in RUN_FIELDS}, _aware(state.last_run_at), _aware(state.last_success_at),
+            _aware(state.last_new_at), _aware(state.next_check_at), state.consecutive_errors, state.last_error,
+            state.last_error_kind))
+    return result
+
+
+def _params_of(key: str) -> dict[str, str]:
+    """Enough of a stream's parameters, read back from its key, to judge its health."""
+    parts = key.split(":", 2)
+    return {"method": parts[1]} if parts[0] == "arxiv" and len(parts) > 1 else {}

@@ -1,0 +1,160 @@
+"""Crossref REST API: `/works` and `/journals/{issn}/works`, date windows, cursor paging.
+
+Abstracts come as JATS XML fragments and are reduced to text; a `has-preprint` or
+`is-preprint-of` relation links a journal article to its preprint (arXiv's DataCite DOIs
+become arXiv ids), which is how a journal version joins its preprint's work.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from academichub.errors import ParseError
+from academichub.ingest.normalise import make_author
+from academichub.ingest.sanitise import html_to_text
+from academichub.model import Author, Paper, Rejected
+from academichub.settings import CrossrefSettings
+from academichub.sources.http import HttpClient
+
+COMPONENT = "crossref"
+# Crossref types that are literature a reader follows; reviews, components and datasets are not.
+KEPT_TYPES = {"journal-article", "proceedings-article", "posted-content", "book-chapter", "report",
+              "monograph", "book", "dissertation", "reference-entry", "edited-book", "peer-reviewed-article"}
+PREPRINT_RELATIONS = ("has-preprint", "is-preprint-of")
+_JATS_TITLE = re.compile(r"<jats:title>.*?</jats:title>", re.S | re.I)
+_PARAGRAPH_END = re.compile(r"</(?:jats:)?p>", re.I)
+
+
+@dataclass
+class CrossrefPage:
+    """One page of works and the cursor to the next."""
+
+    total: int
+    next_cursor: str | None
+    items: list[Paper | Rejected] = field(default_factory=list)
+
+
+def jats_to_text(abstract: str | None) -> str:
+    """A JATS abstract as plain text: the "Abstract" heading dropped, paragraphs kept."""
+    if not abstract:
+        return ""
+    text = _JATS_TITLE.sub("", abstract)
+    text = _PARAGRAPH_END.sub("\n\n", text)
+    return "\n\n".join(p.strip() for p in html_to_text(text).split("\n\n") if p.strip())
+
+
+def date_parts(value: dict[str, Any] | None) -> date | None:
+    """A Crossref date ({"date-parts": [[y, m, d]]}), missing month or day taken as 1."""
+    try:
+        parts = (value or {})["date-parts"][0]
+        year = int(parts[0])
+        return date(year, int(parts[1]) if len(parts) > 1 and parts[1] else 1,
+                    int(parts[2]) if len(parts) > 2 and parts[2] else 1)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _authors(item: dict[str, Any]) -> list[Author]:
+    authors = []
+    for person in item.get("author") or []:
+        name = " ".join(p for p in (person.get("given"), person.get("family")) if p) or person.get("name", "")
+        orcid = (person.get("ORCID") or "").rsplit("/", 1)[-1] or None
+        affiliations = tuple(a.get("name", "") for a in person.get("affiliation") or [] if a.get("name"))
+        author = make_author(html_to_text(name), affiliations=affiliations, orcid=orcid)
+        if author:
+            authors.append(author)
+    return authors
+
+
+def _related(item: dict[str, Any]) -> list[tuple[str, str]]:
+    related = []
+    for relation in PREPRINT_RELATIONS:
+        for target in (item.get("relation") or {}).get(relation) or []:
+            kind, value = target.get("id-type"), target.get("id") or ""
+            if kind == "doi" and value:
+                related.append(("doi", value))
+            elif kind == "arxiv" and value:
+                related.append(("arxiv_id", value.removeprefix("arXiv:")))
+    return related
+
+
+def work(item: dict[str, Any]) -> Paper | Rejected:
+    """Convert one Crossref work."""
+    doi = item.get("DOI")
+    kind = item.get("type", "")
+    if kind and kind not in KEPT_TYPES:
+        return Rejected(f"type {kind}", ref=doi or "")
+    titles = item.get("title") or []
+    title = html_to_text(titles[0]) if titles else ""
+    subtitles = item.get("subtitle") or []
+    if subtitles and title and html_to_text(subtitles[0]).lower() not in title.lower():
+        title = f"{title}: {html_to_text(subtitles[0])}"
+    published = (date_parts(item.get("published-online")) or date_parts(item.get("published-print"))
+                 or date_parts(item.get("published")) or date_parts(item.get("issued")))
+    venue = (item.get("container-title") or [None])[0] or item.get("publisher")
+    links = {"doi": f"https://doi.org/{doi}"} if doi else {}
+    resource = ((item.get("resource") or {}).get("primary") or {}).get("URL")
+    if resource:
+        links["publisher"] = resource
+    license_url = next((entry.get("URL") for entry in item.get("license") or [] if entry.get("URL")), None)
+    return Paper(
+        title=title, source="crossref", abstract=jats_to_text(item.get("abstract")), authors=_authors(item),
+        doi=doi, also=tuple(_related(item)), venue=html_to_text(venue) if venue else None,
+        categories=[s for s in item.get("subject") or [] if isinstance(s, str)][:8],
+        published=published, updated=date_parts(item.get("indexed")), links=links, license=license_url,
+    )
+
+
+def parse(data: bytes) -> CrossrefPage:
+    """Parse a `work` or `work-list` response."""
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ParseError(f"invalid JSON: {exc}", component=COMPONENT) from None
+    if not isinstance(document, dict) or document.get("status") not in (None, "ok"):
+        raise ParseError(f"unexpected response: {str(document)[:200]}", component=COMPONENT)
+    message = document.get("message")
+    kind = document.get("message-type")
+    if kind == "work" and isinstance(message, dict):
+        return CrossrefPage(1, None, [work(message)])
+    if kind == "work-list" and isinstance(message, dict):
+        items = [work(i) if isinstance(i, dict) else Rejected("item is not an object")
+                 for i in message.get("items") or []]
+        return CrossrefPage(int(message.get("total-results") or 0), message.get("next-cursor"), items)
+    raise ParseError(f"expected a work or work-list message, got {kind!r}", component=COMPONENT)
+
+
+def window_filter(start: date | None, end: date | None, *, field_name: str = "pub") -> str:
+    """A Crossref `filter` for a date window ("index" dates find new and changed records)."""
+    parts = []
+    if start:
+        parts.append(f"from-{field_name}-date:{start.isoformat()}")
+    if end:
+        parts.append(f"until-{field_name}-date:{end.isoformat()}")
+    return ",".join(parts)
+
+
+def fetch(client: HttpClient, settings: CrossrefSettings, *, issn: str | None = None, query: str | None = None,
+          filter_: str = "", cursor: str | None = None, contact: str = "") -> Iterator[CrossrefPage]:
+    """Yield pages of works (a journal's when `issn` is given), resuming from `cursor`."""
+    base = settings.base_url.rstrip("/")
+    url = f"{base}/journals/{issn}/works" if issn else f"{base}/works"
+    client.configure_host(url, settings.min_interval, settings.max_concurrency)
+    params: dict[str, str | int] = {"rows": settings.rows, "cursor": cursor or "*"}
+    if filter_:
+        params["filter"] = filter_
+    if query:
+        params["query"] = query
+    if contact:
+        params["mailto"] = contact  # Crossref's polite pool
+    while True:
+        page = parse(client.get(url, params=params, component=COMPONENT).content)
+        yield page
+        if not page.items or not page.next_cursor or page.next_cursor == params["cursor"]:
+            return
+        params["cursor"] = page.next_cursor

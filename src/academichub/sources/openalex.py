@@ -1,0 +1,138 @@
+"""OpenAlex `/works`: filters by source, author, concept or date; cursor paging.
+
+Abstracts are rebuilt from `abstract_inverted_index`; an arXiv location gives the work its
+arXiv id, so the preprint and the journal version stay one work. Both the current schema
+(`primary_location`) and the older one (`host_venue`) are read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from academichub.errors import ParseError
+from academichub.ingest.normalise import make_author, parse_arxiv_id, parse_date
+from academichub.ingest.sanitise import html_to_text
+from academichub.model import Author, Paper, Rejected
+from academichub.settings import OpenAlexSettings
+from academichub.sources.http import HttpClient
+
+COMPONENT = "openalex"
+ENTITY_PREFIX = "https://openalex.org/"
+
+
+@dataclass
+class OpenAlexPage:
+    """One page of works and the cursor to the next."""
+
+    total: int
+    next_cursor: str | None
+    items: list[Paper | Rejected] = field(default_factory=list)
+
+
+def rebuild_abstract(index: dict[str, list[int]] | None) -> str:
+    """Turn an inverted index ({word: [positions]}) back into the abstract's text."""
+    if not index:
+        return ""
+    positions: dict[int, str] = {}
+    for word, places in index.items():
+        for place in places or []:
+            if isinstance(place, int) and place >= 0:
+                positions[place] = word
+    return " ".join(positions[i] for i in sorted(positions))
+
+
+def _short(value: str | None) -> str | None:
+    """The trailing id of an OpenAlex/ORCID/PubMed URL."""
+    return value.rstrip("/").rsplit("/", 1)[-1] if value else None
+
+
+def _authors(work: dict[str, Any]) -> list[Author]:
+    authors = []
+    for authorship in work.get("authorships") or []:
+        person = authorship.get("author") or {}
+        name = person.get("display_name") or authorship.get("raw_author_name") or ""
+        institutions = tuple(i.get("display_name", "") for i in authorship.get("institutions") or []
+                             if i.get("display_name"))
+        author = make_author(name, affiliations=institutions or tuple(authorship.get("raw_affiliation_strings") or ()),
+                             orcid=_short(person.get("orcid")))
+        if author:
+            authors.append(author)
+    return authors
+
+
+def _venue(work: dict[str, Any]) -> str | None:
+    source = ((work.get("primary_location") or {}).get("source") or {})
+    return source.get("display_name") or (work.get("host_venue") or {}).get("display_name")
+
+
+def _arxiv_id(work: dict[str, Any]) -> str | None:
+    for location in work.get("locations") or []:
+        for url in (location.get("landing_page_url"), location.get("pdf_url")):
+            if url and "arxiv.org/" in url:
+                try:
+                    return parse_arxiv_id(url)[0]
+                except ValueError:
+                    continue
+    return None
+
+
+def work(entity: dict[str, Any]) -> Paper | Rejected:
+    """Convert one OpenAlex work object."""
+    ident = entity.get("id") or ""
+    if not ident.startswith(f"{ENTITY_PREFIX}W"):
+        return Rejected("not a work", ref=ident)
+    ids = entity.get("ids") or {}
+    primary = entity.get("primary_location") or {}
+    links = {name: url for name, url in (("openalex", ident), ("doi", entity.get("doi")),
+                                          ("landing", primary.get("landing_page_url")),
+                                          ("pdf", primary.get("pdf_url"))) if url}
+    topic = ((entity.get("primary_topic") or {}).get("subfield") or {}).get("display_name")
+    return Paper(
+        title=html_to_text(entity.get("title") or entity.get("display_name") or ""), source="openalex",
+        abstract=rebuild_abstract(entity.get("abstract_inverted_index")), authors=_authors(entity),
+        openalex_id=_short(ident), doi=entity.get("doi"), pmid=_short(ids.get("pmid")), arxiv_id=_arxiv_id(entity),
+        venue=_venue(entity), categories=[topic] if topic else [], published=parse_date(entity.get("publication_date")),
+        updated=parse_date((entity.get("updated_date") or "")[:10]), links=links,
+        license=primary.get("license") or (entity.get("best_oa_location") or {}).get("license"),
+    )
+
+
+def parse(data: bytes) -> OpenAlexPage:
+    """Parse a single work object or a `/works` list ({"meta", "results"})."""
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ParseError(f"invalid JSON: {exc}", component=COMPONENT) from None
+    if not isinstance(document, dict):
+        raise ParseError("expected a JSON object", component=COMPONENT)
+    if "results" in document:
+        meta = document.get("meta") or {}
+        items = [work(r) if isinstance(r, dict) else Rejected("result is not an object")
+                 for r in document.get("results") or []]
+        return OpenAlexPage(int(meta.get("count") or 0), meta.get("next_cursor"), items)
+    if str(document.get("id", "")).startswith(ENTITY_PREFIX):
+        return OpenAlexPage(1, None, [work(document)])
+    if "error" in document:
+        raise ParseError(f"API error: {document.get('error')}: {document.get('message', '')}", component=COMPONENT)
+    raise ParseError("expected an OpenAlex work or a /works list", component=COMPONENT)
+
+
+def fetch(client: HttpClient, settings: OpenAlexSettings, *, filter_: str, cursor: str | None = None,
+          contact: str = "") -> Iterator[OpenAlexPage]:
+    """Yield pages of `/works?filter=…`, resuming from `cursor`."""
+    url = f"{settings.base_url.rstrip('/')}/works"
+    client.configure_host(url, settings.min_interval, settings.max_concurrency)
+    params: dict[str, str | int] = {"filter": filter_, "per-page": settings.per_page, "cursor": cursor or "*"}
+    if contact:
+        params["mailto"] = contact
+    if settings.api_key:
+        params["api_key"] = settings.api_key.get_secret_value()
+    while True:
+        page = parse(client.get(url, params=params, component=COMPONENT).content)
+        yield page
+        if not page.items or not page.next_cursor:
+            return
+        params["cursor"] = page.next_cursor

@@ -1,0 +1,217 @@
+"""PubMed E-utilities: esearch with history (WebEnv) then efetch XML in batches.
+
+`parse` reads efetch's PubmedArticleSet, esummary's DocSums and PMC's JATS article sets.
+NCBI's rule is 3 requests per second without an API key and 10 with one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from lxml import etree
+
+from academichub.errors import ParseError, ProtocolError
+from academichub.ingest.normalise import authors_from_text, clean_line, make_author
+from academichub.model import Author, Paper, Rejected
+from academichub.settings import PubmedSettings
+from academichub.sources.http import HttpClient
+from academichub.sources.safexml import local_name, parse_xml, text_of
+
+COMPONENT = "pubmed"
+MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                      "nov", "dec"], start=1)}
+
+
+@dataclass
+class Search:
+    """An esearch answer: how many records, their ids, and the history handle."""
+
+    count: int
+    ids: list[str] = field(default_factory=list)
+    web_env: str | None = None
+    query_key: str | None = None
+
+
+def _month(text: str) -> int:
+    text = text.strip().lower()[:3]
+    return int(text) if text.isdigit() else MONTHS.get(text, 1)
+
+
+def _ymd(node: etree._Element | None) -> date | None:
+    """A date from <Year>/<Month>/<Day> children, or a MedlineDate such as "1998 Dec-1999 Jan"."""
+    if node is None:
+        return None
+    year = text_of(node.find("Year")).strip()
+    if not year.isdigit():
+        medline = text_of(node.find("MedlineDate")).split()
+        if not medline or not medline[0][:4].isdigit():
+            return None
+        year, month = medline[0][:4], _month(medline[1]) if len(medline) > 1 else 1
+        return date(int(year), month or 1, 1)
+    day = text_of(node.find("Day")).strip()
+    try:
+        return date(int(year), _month(text_of(node.find("Month")) or "1"), int(day) if day.isdigit() else 1)
+    except ValueError:
+        return None
+
+
+def _abstract(article: etree._Element) -> str:
+    parts = []
+    for node in article.iterfind("Abstract/AbstractText"):
+        label = node.get("Label")
+        text = clean_line(text_of(node))
+        if text:
+            parts.append(f"{label.capitalize()}: {text}" if label else text)
+    return "\n\n".join(parts)
+
+
+def _authors(article: etree._Element) -> list[Author]:
+    authors = []
+    for node in article.iterfind("AuthorList/Author"):
+        if node.get("ValidYN") == "N":
+            continue
+        name = text_of(node.find("CollectiveName")) or " ".join(
+            p for p in (text_of(node.find("ForeName")), text_of(node.find("LastName"))) if p)
+        orcid = next((text_of(i).rsplit("/", 1)[-1] for i in node.iterfind("Identifier") if i.get("Source") == "ORCID"),
+                     None)
+        affiliations = tuple(clean_line(text_of(a)) for a in node.iterfind("AffiliationInfo/Affiliation"))
+        author = make_author(name, affiliations=affiliations, orcid=orcid)
+        if author:
+            authors.append(author)
+    return authors
+
+
+def _article(entry: etree._Element) -> Paper | Rejected:
+    citation = entry.find("MedlineCitation")
+    article = citation.find("Article") if citation is not None else None
+    pmid = text_of(citation.find("PMID")).strip() if citation is not None else ""
+    if article is None or not pmid:
+        return Rejected("PubmedArticle without an Article", ref=pmid)
+    ids = {i.get("IdType"): text_of(i).strip() for i in entry.iterfind("PubmedData/ArticleIdList/ArticleId")}
+    doi = ids.get("doi") or next((text_of(e) for e in article.iterfind("ELocationID") if e.get("EIdType") == "doi"), None)
+    electronic = next((d for d in article.iterfind("ArticleDate") if d.get("DateType") == "Electronic"), None)
+    entered = next((d for d in entry.iterfind("PubmedData/History/PubMedPubDate") if d.get("PubStatus") == "pubmed"),
+                   None)
+    links = {"pubmed": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"}
+    if doi:
+        links["doi"] = f"https://doi.org/{doi}"
+    return Paper(
+        title=clean_line(text_of(article.find("ArticleTitle")) or text_of(article.find("VernacularTitle"))),
+        source="pubmed", abstract=_abstract(article), authors=_authors(article), pmid=pmid, doi=doi,
+        also=(("arxiv_id", ids["arxiv"]),) if ids.get("arxiv") else (),
+        venue=clean_line(text_of(article.find("Journal/Title"))) or None,
+        published=_ymd(electronic) or _ymd(article.find("Journal/JournalIssue/PubDate")),
+        announced=_ymd(entered), links=links,
+    )
+
+
+def _docsum(entry: etree._Element) -> Paper | Rejected:
+    items = {i.get("Name"): i for i in entry.iterfind("Item")}
+    pmid = text_of(entry.find("Id")).strip()
+    names = [text_of(a) for a in items["AuthorList"].iterfind("Item")] if "AuthorList" in items else []
+    ids = {i.get("Name"): text_of(i) for i in items["ArticleIds"].iterfind("Item")} if "ArticleIds" in items else {}
+    pubdate = text_of(items.get("PubDate")).split()
+    published = None
+    if pubdate and pubdate[0].isdigit():
+        published = date(int(pubdate[0]), _month(pubdate[1]) if len(pubdate) > 1 else 1, 1)
+    return Paper(
+        title=clean_line(text_of(items.get("Title"))), source="pubmed", pmid=pmid, doi=ids.get("doi") or None,
+        authors=[a for a in (make_author(n) for n in names) if a],
+        venue=clean_line(text_of(items.get("FullJournalName")) or text_of(items.get("Source"))) or None,
+        published=published, links={"pubmed": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"},
+    )
+
+
+def _jats(article: etree._Element) -> Paper | Rejected:
+    meta = article.find("front/article-meta")
+    if meta is None:
+        return Rejected("JATS article without article-meta")
+    ids = {i.get("pub-id-type"): text_of(i).strip() for i in meta.iterfind("article-id")}
+    names = [" ".join(p for p in (text_of(c.find("name/given-names")), text_of(c.find("name/surname"))) if p)
+             for c in meta.iterfind("contrib-group/contrib") if c.get("contrib-type") == "author"]
+    published = next((_ymd_lower(d) for d in meta.iterfind("pub-date")), None)
+    return Paper(
+        title=clean_line(text_of(meta.find("title-group/article-title"))), source="pubmed",
+        abstract=clean_line(text_of(meta.find("abstract"))), authors=authors_from_text(", ".join(names)),
+        pmid=ids.get("pmid"), doi=ids.get("doi"),
+        venue=clean_line(text_of(article.find("front/journal-meta/journal-title-group/journal-title"))) or None,
+        published=published,
+    )
+
+
+def _ymd_lower(node: etree._Element) -> date | None:
+    year, month, day = (text_of(node.find(n)).strip() for n in ("year", "month", "day"))
+    try:
+        return date(int(year), int(month) if month.isdigit() else 1, int(day) if day.isdigit() else 1)
+    except ValueError:
+        return None
+
+
+def parse(data: bytes) -> list[Paper | Rejected]:
+    """Parse efetch (PubmedArticleSet), esummary (eSummaryResult) or PMC (pmc-articleset) XML."""
+    root = parse_xml(data, component=COMPONENT)
+    name = local_name(root)
+    if name == "PubmedArticleSet":
+        items = [_article(e) for e in root.iterfind("PubmedArticle")]
+        items += [Rejected("book record", ref=text_of(b.find(".//PMID"))) for b in root.iterfind("PubmedBookArticle")]
+        return items
+    if name == "eSummaryResult":
+        return [_docsum(e) for e in root.iterfind("DocSum")]
+    if name == "pmc-articleset":
+        return [_jats(a) for a in root.iterfind("article")]
+    if name in ("eSearchResult", "eLinkResult"):
+        raise ParseError(f"an {name} lists ids, not works; fetch them with efetch", component=COMPONENT)
+    raise ParseError(f"expected PubMed XML (PubmedArticleSet), found <{name}>", component=COMPONENT)
+
+
+def parse_search(data: bytes) -> Search:
+    """Parse an esearch answer; an <ERROR> raises ProtocolError."""
+    root = parse_xml(data, component=COMPONENT)
+    if local_name(root) != "eSearchResult":
+        raise ParseError(f"expected <eSearchResult>, found <{local_name(root)}>", component=COMPONENT)
+    error = text_of(root.find("ERROR"))
+    if error:
+        raise ProtocolError(f"esearch error: {error}", component=COMPONENT, code="esearch")
+    count = text_of(root.find("Count")).strip()
+    return Search(int(count) if count.isdigit() else 0, [text_of(i).strip() for i in root.iterfind("IdList/Id")],
+                  text_of(root.find("WebEnv")).strip() or None, text_of(root.find("QueryKey")).strip() or None)
+
+
+def _params(settings: PubmedSettings, contact: str) -> dict[str, str | int]:
+    params: dict[str, str | int] = {"db": "pubmed", "tool": "academichub"}
+    if contact:
+        params["email"] = contact
+    if settings.api_key:
+        params["api_key"] = settings.api_key.get_secret_value()
+    return params
+
+
+def search(client: HttpClient, settings: PubmedSettings, term: str, *, contact: str = "") -> Search:
+    """esearch with usehistory=y; the WebEnv then serves efetch."""
+    base = settings.base_url.rstrip("/")
+    # NCBI: 3 requests/s without a key, 10 with one.
+    interval = min(settings.min_interval, 0.1) if settings.api_key else max(settings.min_interval, 0.34)
+    client.configure_host(base, interval, settings.max_concurrency)
+    params = {**_params(settings, contact), "term": term, "usehistory": "y", "retmax": 0}
+    return parse_search(client.get(f"{base}/esearch.fcgi", params=params, component=COMPONENT).content)
+
+
+def fetch(client: HttpClient, settings: PubmedSettings, found: Search, *, start: int = 0,
+          contact: str = "") -> Iterator[tuple[int, list[Paper | Rejected]]]:
+    """efetch the searched records in batches from `start`; yields (next start, records)."""
+    base = settings.base_url.rstrip("/")
+    params: dict[str, str | int] = {**_params(settings, contact), "retmode": "xml", "retmax": settings.batch_size}
+    if found.web_env and found.query_key:
+        params.update(WebEnv=found.web_env, query_key=found.query_key)
+    total = found.count if found.web_env else len(found.ids)
+    while start < total:
+        if not found.web_env:  # no history: fetch by ids
+            params["id"] = ",".join(found.ids[start:start + settings.batch_size])
+        params["retstart"] = start
+        records = parse(client.get(f"{base}/efetch.fcgi", params=params, component=COMPONENT).content)
+        start += settings.batch_size
+        yield start, records
+        if not records:
+            return

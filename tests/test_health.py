@@ -1,0 +1,91 @@
+"""Source health: failing, quiet on an announcement day (per arXiv's calendar), stale journals."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from academichub.health import stream_health
+from academichub.ingest.report import RunReport
+from academichub.sources.arxiv_calendar import expects_listing
+from academichub.storage.store import Store
+from academichub.web.app import create_app
+from academichub.worker import streams
+from tests.conftest import make_settings
+
+EASTERN = ZoneInfo("America/New_York")
+
+
+@pytest.mark.parametrize("day, expected", [
+    (date(2025, 9, 24), True),    # Wednesday
+    (date(2025, 9, 27), False),   # Saturday
+    (date(2025, 9, 28), False),   # Sunday
+    (date(2025, 9, 1), False),    # Labor Day, an arXiv holiday
+    (date(2025, 9, 2), False),    # the listing after it
+    (date(2025, 11, 28), False),  # after Thanksgiving
+    (date(2025, 9, 3), True),
+])
+def test_arxiv_calendar(day: date, expected: bool) -> None:
+    assert expects_listing(day) is expected
+
+
+def run(store: Store, key: str, source: str, when: datetime, **counts) -> None:  # type: ignore[no-untyped-def]
+    errors = counts.pop("errors", [])
+    report = RunReport(source=source, errors=errors, rejected_reasons=Counter(counts.pop("reasons", {})), **counts)
+    store.sources.finish(key, source, report, started=when)
+
+
+@pytest.fixture
+def settings(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return make_settings(tmp_path / "home", sources={"arxiv": {"categories": ["cs.CL"]},
+                                                     "journals": {"enabled": True, "feeds": ["nature", "science"]}})
+
+
+def test_statuses_and_flags(settings) -> None:  # type: ignore[no-untyped-def]
+    listing, nature, science = (streams.arxiv_stream(["cs.CL"]), streams.journal_stream("nature"),
+                                streams.journal_stream("science"))
+    now = datetime(2025, 9, 24, 12, 0, tzinfo=UTC)
+    with Store.open(settings) as store:
+        run(store, listing.key, "arxiv", datetime(2025, 9, 23, 4, 30, tzinfo=UTC), fetched=300, new=280)
+        run(store, listing.key, "arxiv", datetime(2025, 9, 24, 4, 30, tzinfo=UTC), fetched=300, unchanged=300)
+        run(store, nature.key, "journal", now - timedelta(days=20), fetched=75, new=75,
+            rejected=2, reasons={"no title": 2})
+        run(store, nature.key, "journal", now - timedelta(hours=4), fetched=75, unchanged=73, rejected=2,
+            reasons={"no title": 2})
+        store.sources._write(nature.key, "journal", {"last_new_at": now - timedelta(days=20)})
+        run(store, "crossref:issn:0028-0836", "crossref", now - timedelta(hours=1),
+            errors=[{"kind": "rate-limited", "message": "crossref: HTTP 429 (rate limited)"}])
+        report = {h.stream: h for h in stream_health(store, settings, now=now)}
+    assert report[listing.key].status == "quiet"
+    assert report[listing.key].flags == [{"kind": "quiet", "message":
+                                         "no new papers in the listing of 2025-09-24, an announcement day"}]
+    assert report[nature.key].status == "quiet" and report[nature.key].flags[0]["kind"] == "rejected"
+    assert "nothing new for 20 days" in report[nature.key].flags[1]["message"]
+    assert report[science.key].status == "never" and report[science.key].configured
+    failing = report["crossref:issn:0028-0836"]
+    assert failing.status == "failing" and not failing.configured and failing.last_error_kind == "rate-limited"
+
+
+def test_a_quiet_weekend_is_not_an_alarm(settings) -> None:  # type: ignore[no-untyped-def]
+    listing = streams.arxiv_stream(["cs.CL"])
+    saturday_run = datetime(2025, 9, 27, 0, 30, tzinfo=EASTERN)
+    with Store.open(settings) as store:
+        run(store, listing.key, "arxiv", saturday_run.astimezone(UTC), fetched=0)
+        (health,) = [h for h in stream_health(store, settings, now=saturday_run) if h.stream == listing.key]
+    assert health.status == "ok" and health.flags == []
+
+
+def test_sources_page_and_api(settings) -> None:  # type: ignore[no-untyped-def]
+    with Store.open(settings) as store:
+        run(store, streams.journal_stream("nature").key, "journal", datetime.now(UTC), fetched=75, new=75)
+    with TestClient(create_app(settings)) as client:
+        api = {h["stream"]: h for h in client.get("/api/v1/sources").json()}
+        assert api["journal:nature"]["last_run"]["new"] == 75 and api["journal:nature"]["status"] == "ok"
+        assert api["journal:science"]["status"] == "never"
+        page = client.get("/sources?lang=en").text
+        assert 'data-stream="journal:nature"' in page and "Not run yet" in page and "<code>prl</code>" in page

@@ -1,0 +1,86 @@
+"""One record per work across sources, on both databases: preprint + journal version = one card."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from academichub.ingest.pipeline import ingest
+from academichub.model import Author, Paper
+from academichub.radar.feed import FeedService
+from academichub.settings import FeedSettings
+from academichub.sources import arxiv_api, arxiv_listing, crossref
+from academichub.storage.store import Store
+from tests.conftest import DATA
+
+pytestmark = pytest.mark.usefixtures("backend")
+ARXIV = arxiv_api.parse((DATA / "arxiv_api/q_testing_s0_m10_bc5a6c384fe9.atom.xml").read_bytes()).items
+JOURNAL = crossref.parse((DATA / "crossref/handmade_10.1109_icstw55395.2022.00035.json").read_bytes()).items
+VENUE = "2022 IEEE International Conference on Software Testing, Verification and Validation Workshops (ICSTW)"
+
+
+@pytest.mark.parametrize("order", ["preprint first", "journal first"])
+def test_preprint_and_its_journal_record_are_one_work_with_both_labels(store: Store, order: str) -> None:
+    batches = [ARXIV, JOURNAL] if order == "preprint first" else [JOURNAL, ARXIV]
+    reports = [ingest(store, items, source=items[0].source) for items in batches]
+    assert reports[1].merged == 1
+    work_id = store.works.id_for_public("arxiv:2202.12139")
+    assert work_id == store.works.id_for_public("doi:10.1109/icstw55395.2022.00035")
+    work = store.works.get(work_id)
+    assert work.sources == ["arxiv", "crossref"]
+    assert work.label == f"arXiv (CS.SE) · {VENUE}"
+    assert work.paper.primary_category == "cs.SE" and work.paper.venue == VENUE
+    assert store.works.count() == 10  # nine other arXiv papers, one shared work
+
+
+def test_crossref_preprint_relation_joins_the_arxiv_listing_item(store: Store) -> None:
+    listing = arxiv_listing.parse((DATA / "arxiv_listing/rss_2025-04-04.xml").read_bytes()).items
+    ingest(store, listing, source="arxiv")
+    record = {"DOI": "10.1000/journal.2025.1", "type": "journal-article", "container-title": ["A Journal"],
+              "title": ["MT-Link: user identity linkage across platforms"],
+              "relation": {"has-preprint": [{"id-type": "doi", "id": "10.48550/arXiv.2504.01979",
+                                             "asserted-by": "subject"}]}}
+    report = ingest(store, [crossref.work(record)], source="crossref")
+    assert (report.new, report.merged) == (0, 1)
+    work = store.works.get(store.works.id_for_public("arxiv:2504.01979"))
+    assert work.paper.doi == "10.1000/journal.2025.1" and "A Journal" in work.label
+
+
+def test_title_and_first_author_join_records_without_shared_ids(store: Store) -> None:
+    preprint = next(p for p in ARXIV if p.arxiv_id == "2405.13786")
+    ingest(store, [replace(preprint, doi=None)], source="arxiv")
+    revised = Paper(title=preprint.title.replace("Learning-to-Rank", "Learning to Rank"), source="crossref",
+                    doi="10.1000/j.2024.7", authors=list(preprint.authors), venue="Some Journal",
+                    published=date(2024, 11, 1))
+    stranger = replace(revised, doi="10.1000/j.2024.8", authors=[Author("Someone Else", "someone else")])
+    report = ingest(store, [revised, stranger], source="crossref")
+    assert (report.new, report.merged) == (1, 1)
+    work = store.works.get(store.works.id_for_public("arxiv:2405.13786"))
+    assert work.paper.doi == "10.1000/j.2024.7" and work.sources == ["arxiv", "crossref"]
+
+
+def test_a_reader_who_saw_the_preprint_is_not_shown_the_journal_version(store: Store) -> None:
+    ingest(store, ARXIV, source="arxiv")
+    user = store.accounts.create_user("reader", "Reader")
+    radar = store.accounts.default_radar(user.id)
+    feed = FeedService(store, FeedSettings(batch_size=10))
+    seen = {c.work.id for c in feed.current(radar, period="all").cards}
+    assert store.works.id_for_public("arxiv:2202.12139") in seen
+    ingest(store, JOURNAL, source="crossref")
+    later = feed.next(radar, period="all")
+    assert not {c.work.id for c in later.cards} & seen and store.works.count() == 10
+
+
+def test_bioRxiv_preprint_and_journal_version_from_real_crossref_records(store: Store) -> None:
+    document = json.loads((DATA / "crossref/works_query_ecology_query.author.json").read_text())
+    report = ingest(store, crossref.parse(json.dumps(document).encode()).items, source="crossref")
+    assert report.merged == 1  # 10.1002/ece3.2314 declares 10.1101/014852 as its preprint
+    work = store.works.get(store.works.id_for_public("doi:10.1002/ece3.2314"))
+    assert work.paper.doi == "10.1002/ece3.2314"  # the journal DOI leads, the preprint's is kept
+    assert ("doi", "10.1101/014852") in work.paper.also and work.paper.venue == "Ecology and Evolution"
+    with store.engine.connect() as conn:
+        owner = conn.exec_driver_sql("SELECT work_id FROM work_ids WHERE value = '10.1101/014852'").scalar()
+    assert owner == work.id

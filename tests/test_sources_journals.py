@@ -1,0 +1,143 @@
+"""Crossref, OpenAlex, PubMed, bioRxiv and journal RSS parsers over recorded real responses."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from academichub.errors import ParseError
+from academichub.model import Paper, Rejected
+from academichub.sources import biorxiv, crossref, journal_rss, openalex, pubmed
+from academichub.sources.formats import read_items
+from tests.conftest import DATA
+
+
+def papers(items: list) -> list[Paper]:  # type: ignore[type-arg]
+    return [i for i in items if isinstance(i, Paper)]
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "crossref").glob("works_*.json")), ids=lambda p: p.name)
+def test_every_crossref_response_parses(path: Path) -> None:
+    page = crossref.parse(path.read_bytes())
+    assert page.items and all(isinstance(i, (Paper, Rejected)) for i in page.items)
+    assert all(p.doi and p.title for p in papers(page.items))
+
+
+def test_crossref_fields() -> None:
+    (paper,) = crossref.parse((DATA / "crossref/works_doi_10.1002_jor.1100150407.json").read_bytes()).items
+    assert paper.doi == "10.1002/jor.1100150407" and paper.source == "crossref"
+    assert paper.title == ("Growth hormone secretagogue increases muscle strength during remobilization after "
+                           "canine hindlimb immobilization")
+    assert paper.venue == "Journal of Orthopaedic Research" and paper.published == date(2005, 2, 18)
+    assert paper.abstract.startswith("Twenty‐two beagles were divided") and "<jats" not in paper.abstract
+    assert not paper.abstract.startswith("Abstract")
+    assert [a.name for a in paper.authors[:2]] == ["Richard L. Lieber", "Thomas M. Jacks"]
+    page = crossref.parse((DATA / "crossref/works_query_widget_cursor_star.json").read_bytes())
+    assert page.total == 454 and page.next_cursor.startswith("DnF1ZXJ5VGhlbkZldGNo")
+    assert [r.reason for r in page.items if isinstance(r, Rejected)] == ["type dataset"] * 3
+
+
+def test_crossref_orcid_affiliation_and_preprint_relation() -> None:
+    page = crossref.parse((DATA / "crossref/works_query_ecology_query.author.json").read_bytes())
+    first = page.items[0]
+    boettiger = first.authors[0]
+    assert boettiger.name == "Carl Boettiger" and boettiger.orcid == "0000-0002-1642-628X"
+    assert boettiger.affiliations[0].startswith("Department of Environmental Science, Policy, and Management")
+    journal = next(p for p in papers(page.items) if p.doi == "10.1002/ece3.2314")
+    assert journal.also == (("doi", "10.1101/014852"),)  # has-preprint: its bioRxiv preprint
+
+
+def test_openalex_work_fields_and_entities() -> None:
+    (paper,) = openalex.parse((DATA / "openalex/W2741809807.json").read_bytes()).items
+    assert (paper.openalex_id, paper.pmid) == ("W2741809807", "29456894")
+    assert paper.doi == "https://doi.org/10.7717/peerj.4375"  # sanitised to 10.7717/peerj.4375 on ingest
+    assert paper.title.startswith("The state of OA") and paper.venue == "PeerJ"
+    assert paper.abstract.startswith("Despite growing interest in Open Access (OA) to scholarly literature")
+    assert paper.authors[0].name == "Heather Piwowar" and paper.authors[0].orcid == "0000-0003-1613-5981"
+    assert paper.published == date(2018, 2, 13)
+    (old,) = openalex.parse((DATA / "openalex/W-api-response.json").read_bytes()).items
+    assert old.venue == "Physical Review Letters" and old.title.startswith("GW170104")
+    for entity in ("A5023888391", "S137773608", "I27837315", "T11636", "C71924100"):
+        (item,) = openalex.parse((DATA / f"openalex/{entity}.json").read_bytes()).items
+        assert item == Rejected("not a work", ref=f"https://openalex.org/{entity}")
+
+
+def test_openalex_abstract_rebuild_and_arxiv_location() -> None:
+    assert openalex.rebuild_abstract({"world": [1], "Hello": [0], "again": [3], "hello": [2]}) == \
+        "Hello world hello again"
+    work = {"id": "https://openalex.org/W1", "title": "T", "locations": [
+        {"landing_page_url": "https://arxiv.org/abs/2504.01979v2"}]}
+    assert openalex.work(work).arxiv_id == "2504.01979"
+
+
+@pytest.mark.parametrize("name, count", [("pubmed1", 2), ("pubmed2", 2), ("pubmed4", 1), ("pubmed5", 1),
+                                         ("pubmed6", 1), ("pubmed7", 1), ("esummary1", 2), ("efetch_pmc", 1)])
+def test_every_pubmed_response_parses(name: str, count: int) -> None:
+    items = pubmed.parse((DATA / f"pubmed/{name}.xml").read_bytes())
+    assert len(papers(items)) == count and all(p.pmid and p.title for p in papers(items))
+
+
+def test_pubmed_fields_structured_abstract_and_dates() -> None:
+    (paper,) = pubmed.parse((DATA / "pubmed/pubmed4.xml").read_bytes())
+    assert paper.pmid == "27797938" and paper.doi == "10.1136/gutjnl-2016-312510"
+    assert paper.title.startswith("Leucocyte telomere length, genetic variants")
+    assert paper.abstract.startswith("Objective: ") and "\n\nDesign: " in paper.abstract
+    assert paper.published == date(2016, 10, 21) and paper.announced == date(2016, 11, 1)
+    assert paper.venue == "Gut" and paper.authors[0].affiliations
+    old = pubmed.parse((DATA / "pubmed/pubmed1.xml").read_bytes())[1]
+    assert old.pmid == "9997" and old.published == date(1976, 9, 28)
+
+
+def test_pubmed_search_and_non_work_answers() -> None:
+    found = pubmed.parse_search((DATA / "pubmed/esearch1.xml").read_bytes())
+    assert found.count == 63 and len(found.ids) == 20 and found.ids[0] == "41282813" and found.web_env is None
+    for name in ("esearch1", "elink1"):
+        with pytest.raises(ParseError, match="lists ids, not works"):
+            pubmed.parse((DATA / f"pubmed/{name}.xml").read_bytes())
+
+
+def test_biorxiv_details_fields() -> None:
+    page = biorxiv.parse((DATA / "biorxiv/details_10.1101_641381.json").read_bytes())
+    assert (page.total, page.count) == (2, 2)
+    first, second = page.items
+    assert first.doi == "10.1101/641381" and first.source == "biorxiv"
+    assert [a.name for a in first.authors[:2]] == ["H. Tachiwana", "M. Dacher"]
+    assert first.categories == ["biochemistry"] and first.announced == date(2019, 5, 17)
+    assert second.announced is None and second.updated == date(2019, 10, 13)
+    assert first.links["pdf"] == "https://www.biorxiv.org/content/10.1101/641381v1.full.pdf"
+    journal = biorxiv.record({"doi": "10.1101/2021.04.29.21256344", "title": "T", "authors": "A, B.",
+                              "date": "2021-05-03", "version": "1", "published": "10.1371/journal.pone.0256482",
+                              "server": "medRxiv", "category": "cardiovascular medicine"})
+    assert journal.source == "medrxiv" and journal.also == (("doi", "10.1371/journal.pone.0256482"),)
+
+
+def test_nature_rdf_feed() -> None:
+    items = journal_rss.parse((DATA / "journal_rss/nature_current_2024-07-18.rdf.xml").read_bytes())
+    assert len(items) == 75 and all(isinstance(i, Paper) for i in items)
+    first = items[0]
+    assert first.title == "Catalysis of an SN2 pathway by geometric preorganization"  # <sub> markup removed
+    assert first.doi == "10.1038/s41586-024-07811-4" and first.venue == "Nature"
+    assert [a.name for a in first.authors] == ["Gabriel J. Lovinger", "Marcus H. Sak", "Eric N. Jacobsen"]
+    assert first.published == date(2024, 7, 18) and first.abstract == ""  # the summary only repeats the title
+    news = items[1]
+    assert news.abstract.startswith("Inhibiting a protein associated with chronic inflammation")
+    assert "Published online" not in news.abstract
+
+
+def test_presets_and_urls() -> None:
+    assert journal_rss.feed_url("nature") == "https://www.nature.com/nature.rss"
+    assert journal_rss.feed_url("https://example.org/feed.xml") == "https://example.org/feed.xml"
+    with pytest.raises(ValueError, match="neither a preset"):
+        journal_rss.feed_url("natur")
+
+
+@pytest.mark.parametrize("fmt, path", [
+    ("crossref", "crossref/works_query.json"), ("openalex", "openalex/W2741809807.json"),
+    ("pubmed", "pubmed/pubmed2.xml"), ("biorxiv", "biorxiv/details_10.1101_641381.json"),
+    ("journal-rss", "journal_rss/nature_current_2024-07-18.rdf.xml"),
+])
+def test_files_of_every_source_are_detected_and_read(fmt: str, path: str) -> None:
+    detected, items = read_items(DATA / path)
+    assert detected == fmt and papers(list(items))
