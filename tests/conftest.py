@@ -83,8 +83,10 @@ def store(settings: Settings) -> Iterator[Store]:
 def sample_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A home directory with the bundled sample loaded once, copied by tests that need it."""
     home = tmp_path_factory.mktemp("sample") / "home"
-    with Store.open(make_settings(home)) as store:
+    settings = make_settings(home)
+    with Store.open(settings) as store:
         jobs.load_sample(store)
+        jobs.embed_new(store, settings)  # as `init` does: the sample's works carry their vectors
         store.accounts.ensure_local_user()
     return home
 
@@ -109,8 +111,10 @@ def sample_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         return
     schema, url = pg_schema_url()
     try:
-        with Store.open(make_settings(home, url)) as opened:
+        pg_settings = make_settings(home, url)
+        with Store.open(pg_settings) as opened:
             jobs.load_sample(opened)
+            jobs.embed_new(opened, pg_settings)
             yield opened
     finally:
         drop_pg_schema(schema)

@@ -45,7 +45,7 @@ class ReplayServer:
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 request = Seen(parts.path, parse_qs(parts.query), dict(self.headers))
                 server.seen.append(request)

@@ -100,7 +100,7 @@ def test_feed_chips_next_batches_language_and_paper_page(page, site: str) -> Non
 def test_hostile_title_and_abstract_never_run(page, site: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(site + "/paper/arxiv:2509.88888")
     playwright_api.expect(page.locator("h1.title")).to_have_text("Hostile <script>alert('t')</script> title")
-    assert "<img src=x onerror=" in page.locator(".abstract").inner_text()
+    assert "<img src=x onerror=" in page.locator(".abstract.full").inner_text()
     assert page.locator(".abstract img, .abstract svg, h1 script").count() == 0
     page.goto(site + "/search?q=hostile")
     page.wait_for_load_state()
@@ -114,3 +114,19 @@ def test_math_in_titles_renders_as_mathml(page, site: str) -> None:  # type: ign
     assert "$" not in page.locator("h1.title").inner_text()
     box = math.bounding_box()
     assert box and box["width"] > 0 and box["height"] > 0
+
+
+def test_like_dismiss_and_undo_without_a_reload(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site + "/")
+    page.evaluate("window.__sameDocument = true")  # lost if anything reloads the page
+    first, second = page.locator("article.card").nth(0), page.locator("article.card").nth(1)
+    first.get_by_role("button", name="赞", exact=True).click()
+    playwright_api.expect(first.locator(".fb-like")).to_have_attribute("aria-pressed", "true")
+    second.get_by_role("button", name="不感兴趣", exact=True).click()
+    playwright_api.expect(second).to_have_class("card dismissed")
+    playwright_api.expect(second.locator(".fb-undo")).to_be_visible()
+    second.locator(".fb-undo").click()
+    playwright_api.expect(second).to_have_class("card")
+    assert page.evaluate("window.__sameDocument") is True
+    liked = page.request.get(site + "/api/v1/feedback").json()
+    assert liked == [{"paper": first.get_attribute("data-id"), "feedback": ["like"]}]

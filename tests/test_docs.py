@@ -16,7 +16,7 @@ README = (ROOT / "README.md").read_text()
 
 def test_readme_opens_with_the_two_setup_commands() -> None:
     head = README.split("\n## ", 2)[1]
-    commands = re.findall(r"^(\./scripts/\w+)", head, re.M)
+    commands = re.findall(r"^(\./scripts/\w+)", head, re.MULTILINE)
     assert commands == ["./scripts/run", "./scripts/test"]
     assert "./scripts/test" in (ROOT / ".ci" / "run").read_text()
     for script in ("run", "test", "setup.sh"):

@@ -156,3 +156,65 @@ def test_openapi_and_health(client: TestClient) -> None:
     assert {"/api/v1/feed", "/api/v1/feed/next", "/api/v1/papers/{paper_id}", "/api/v1/search"} <= set(spec["paths"])
     health = client.get("/api/v1/health").json()
     assert health == {"status": "ok", "works": 4223, "latest_day": "2025-09-26"}
+
+
+def test_feedback_through_the_api_hides_and_undo_restores(client: TestClient) -> None:
+    first = client.get("/api/v1/feed").json()["items"][0]["id"]
+    assert client.post("/api/v1/feedback", data={"paper": first, "action": "like"}).status_code == 415
+    liked = client.post("/api/v1/feedback", json={"paper": first, "action": "like"})
+    assert liked.status_code == 200 and liked.json() == {"paper": first, "feedback": ["like"]}
+    saved = client.post("/api/v1/feedback", json={"paper": first, "action": "save"}).json()
+    assert saved["feedback"] == ["like", "save"]
+    assert client.get("/api/v1/feedback").json() == [{"paper": first, "feedback": ["like", "save"]}]
+    undone = client.post("/api/v1/feedback/undo", json={"paper": first, "action": "save"}).json()
+    assert undone["feedback"] == ["like"]
+    bad = client.post("/api/v1/feedback", json={"paper": first, "action": "adore"})
+    assert bad.status_code == 400 and "adore" in bad.json()["error"]["message"]
+    missing = client.post("/api/v1/feedback", json={"paper": "arxiv:0000.00000", "action": "like"})
+    assert missing.status_code == 404
+    dismissed = client.post("/api/v1/feed/next", json={}).json()["items"][0]["id"]
+    client.post("/api/v1/feedback", json={"paper": dismissed, "action": "dismiss"})
+    assert dismissed not in [i["id"] for i in client.get("/api/v1/feed?seen=true").json()["items"]]
+    client.post("/api/v1/feedback/undo", json={"paper": dismissed})
+    assert client.get("/api/v1/feedback").json() == [{"paper": first, "feedback": ["like"]}]
+
+
+def test_feedback_form_without_javascript_redirects_back(client: TestClient) -> None:
+    html = client.get("/").text
+    paper = re.search(r'href="/paper/([^"]+)"', html).group(1)
+    response = client.post("/feedback", data={"csrf": csrf_of(html), "paper": paper, "action": "save"})
+    assert response.status_code == 303
+    assert client.get("/api/v1/feedback").json() == [{"paper": paper, "feedback": ["save"]}]
+    assert client.post("/feedback", data={"paper": paper, "action": "save"}).status_code == 403
+
+
+def test_similar_papers_on_the_api_and_the_paper_page(client: TestClient) -> None:
+    found = client.get("/api/v1/papers/arxiv:2508.06869/similar?limit=5")
+    assert found.status_code == 200 and len(found.json()) == 5
+    assert "arxiv:2508.06869" not in [item["id"] for item in found.json()]
+    assert client.get("/api/v1/papers/arxiv:0000.00000/similar").status_code == 404
+    page = client.get("/paper/arxiv:2508.06869").text
+    assert 'id="similar"' in page and all(item["id"] in page for item in found.json())
+
+
+def test_library_upload_reports_matches_and_refuses_garbage(client: TestClient) -> None:
+    bib = (b"@article{a, title={{VSI}: Visual Subtitle Integration for Keyframe Selection to Enhance Long Video Understanding}, year={2025}}\n"
+           b"@article{b, title={A paper nobody has stored, about sheep}, doi={10.9999/none}}\n")
+    created = client.post("/api/v1/library", files={"file": ("mine.bib", bib, "application/x-bibtex")})
+    assert created.status_code == 201, created.text
+    report = created.json()
+    assert report["total"] == report["imported"] == 2 and report["matched_total"] == 1 and report["unmatched"] == 1
+    listed = client.get("/api/v1/library").json()
+    assert [row["source"] for row in listed] == ["mine.bib"] and listed[0]["items"] == 2
+    garbage = client.post("/api/v1/library", files={"file": ("x.bib", b"\x00\x01 not a library", "text/plain")})
+    assert garbage.status_code == 400 and "x.bib" in garbage.json()["error"]["message"]
+    assert client.get("/api/v1/library").json()[0]["items"] == 2  # the earlier import is intact
+
+
+def test_author_decision_is_remembered(client: TestClient) -> None:
+    client.post("/api/v1/subscriptions", json={"kind": "author", "value": "Jianxiang He"})
+    answered = client.post("/api/v1/authors/decision",
+                           json={"paper": "arxiv:2508.06869", "author": "Jianxiang He", "same": False})
+    assert answered.status_code == 204
+    bad = client.post("/api/v1/authors/decision", json={"paper": "arxiv:2508.06869", "author": "Nobody", "same": True})
+    assert bad.status_code in (400, 404)

@@ -16,12 +16,23 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/academichub/locale/zh/LC_MESSAGES/messages.po"
 METHODS = [("**/web/templates/**.html", "jinja2"), ("**.py", "python")]
 NEW: dict[str, str] = {
-    "Every harvested stream, its last run and whether anything is missing.": "每个采集流的最近一次运行，以及是否有遗漏。",
-    "Failing": "出错", "Fetched": "获取", "Journal feed presets": "期刊订阅源预设", "Last run": "最近运行",
-    "Last success": "最近成功", "Merged": "合并", "New": "新增", "Next check": "下次检查",
-    "No source is configured or has run yet.": "尚未配置或运行任何数据源。", "Not run yet": "尚未运行",
-    "OK": "正常", "Quiet": "异常安静", "Rejected": "拒收", "Sources": "数据源", "Status": "状态",
-    "Stream": "采集流", "manual": "手动", "{n} in a row": "连续 {n} 次", "Updated": "更新",
+    "Is this {value}?": "是这位 {value} 吗?", "Similar to your saved paper «{value}»": "与你收藏的论文相似«{value}»",
+    "Similar to a paper you liked «{value}»": "与你点赞的论文相似«{value}»",
+    "Similar to your library paper «{value}»": "与你文献库中的论文相似«{value}»", "Yes": "是", "No": "不是",
+    "Feedback": "反馈", "Like": "赞", "Save": "收藏", "Dismiss": "不感兴趣", "Less like this": "减少此类",
+    "Undo": "撤销", "Papers like this": "相似论文", "Library": "文献库",
+    "Import what you read: its papers teach your radar. Items are matched to stored papers by DOI, arXiv id or "
+    "title; the others are learnt from their own title and abstract.":
+        "导入你读过的文献，让雷达学习你的兴趣。条目按 DOI、arXiv 编号或标题与已收录论文匹配；未匹配的条目按其自身的标题和摘要学习。",
+    "{n} items imported in {s} s": "已导入 {n} 条，用时 {s} 秒", "Matched to stored papers: {n}": "与已收录论文匹配：{n}",
+    "Not matched (learnt from their own text): {n}": "未匹配（按其自身文本学习）：{n}", "Skipped: {n}": "跳过：{n}",
+    "Library file (BibTeX, RIS, Zotero RDF, CSL-JSON, Better BibTeX JSON)":
+        "文献库文件（BibTeX、RIS、Zotero RDF、CSL-JSON、Better BibTeX JSON）",
+    "Import": "导入", "Imported": "已导入", "Source": "来源", "Items": "条目", "Matched": "已匹配",
+    "Nothing imported yet.": "尚未导入任何文献。", "No similar papers found.": "没有找到相似论文。",
+    "Search mode": "检索方式", "Hybrid": "混合", "Full text": "全文", "Semantic": "语义",
+    'Syntax: "a phrase", AND, OR, NOT or -word, ( ), title: abstract: author: cat:':
+        '语法："短语"、AND、OR、NOT 或 -词、( )、title: abstract: author: cat:',
 }
 
 

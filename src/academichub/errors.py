@@ -64,7 +64,7 @@ class NetworkError(FetchError):
     kind = "network"
 
 
-class TimeoutError_(FetchError):  # noqa: N801 - the builtin name is taken
+class TimeoutError_(FetchError):
     """The source did not answer in time."""
 
     kind = "timeout"

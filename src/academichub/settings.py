@@ -117,6 +117,13 @@ class JournalsSettings(SourceSettings):
                              description='Preset names (see `academichub sources --presets`) or feed URLs.')
 
 
+class OrcidSettings(SourceSettings):
+    """ORCID's public API, for importing a researcher's works as a library."""
+
+    base_url: str = Field("https://pub.orcid.org/v3.0", description="ORCID public API base.")
+    min_interval: float = Field(0.1, ge=0, description="Seconds between requests.")
+
+
 class SourcesSettings(BaseModel):
     """Settings of every source."""
 
@@ -127,6 +134,41 @@ class SourcesSettings(BaseModel):
     pubmed: PubmedSettings = Field(default_factory=PubmedSettings)
     biorxiv: BiorxivSettings = Field(default_factory=BiorxivSettings)
     journals: JournalsSettings = Field(default_factory=JournalsSettings)
+    orcid: OrcidSettings = Field(default_factory=OrcidSettings)
+
+
+class EmbeddingSettings(BaseModel):
+    """Which model embeds works (title + abstract)."""
+
+    model: Literal["wordllama", "minilm", "openai"] = Field(
+        "wordllama", description="wordllama (bundled, fast), minilm (extra, slow on CPU) or openai (an endpoint).")
+    batch_size: int = Field(256, ge=1, le=4096, description="Texts per embedding call.")
+    base_url: str = Field("", description="OpenAI-compatible endpoint for model = openai (…/v1).")
+    api_key: SecretStr | None = Field(None, description="Key of that endpoint.")
+    remote_model: str = Field("text-embedding-3-small", description="Model name sent to that endpoint.")
+    timeout: float = Field(60.0, gt=0, description="Seconds per embedding request.")
+
+
+class RankingSettings(BaseModel):
+    """How the learned ranker combines what a reader follows, likes and reads."""
+
+    rules: Literal["boost", "filter"] = Field(
+        "boost", description="boost: rule matches are lifted above the model's order; filter: only they are shown.")
+    min_score: float = Field(
+        0.0, ge=0, le=1, description="Hide papers the model scores below this (0.5: an average paper of the window).")
+    diversity: float = Field(0.3, ge=0, le=1, description="MMR weight against near-duplicates in a batch.")
+    min_positives: int = Field(5, ge=1, description="Positives needed before the per-user classifier is used.")
+    negatives: int = Field(8000, ge=100, le=50000, description="Random papers of the store the model contrasts with.")
+    half_life_days: float = Field(180.0, gt=0, description="Age at which a positive counts half (recency weight).")
+
+
+class SearchSettings(BaseModel):
+    """Full-text, semantic and hybrid search."""
+
+    mode: Literal["hybrid", "text", "semantic"] = Field(
+        "hybrid", description="hybrid fuses full-text and embedding results (reciprocal rank fusion).")
+    ann_threshold: int = Field(
+        200_000, ge=0, description="Vectors beyond which similarity search uses an HNSW index instead of exact.")
 
 
 class FeedSettings(BaseModel):
@@ -177,6 +219,9 @@ class Settings(BaseSettings):
         None, description="Signs CSRF tokens; generated into the data directory when unset."
     )
     feed: FeedSettings = Field(default_factory=FeedSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    ranking: RankingSettings = Field(default_factory=RankingSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
 

@@ -6,12 +6,13 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from academichub.cli.progress import progress_bar
+from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError
 from academichub.settings import Settings, load_settings
 from academichub.storage.store import Store
@@ -22,7 +23,7 @@ app = typer.Typer(help="AcademicHub: a self-hosted research radar.", add_complet
 out = Console()
 err = Console(stderr=True)
 
-HomeOption = Annotated[Optional[Path], typer.Option("--home", help="Data directory (default: per-user; env ACADEMICHUB_HOME).")]
+HomeOption = Annotated[Path | None, typer.Option("--home", help="Data directory (default: per-user; env ACADEMICHUB_HOME).")]
 
 
 @app.callback()
@@ -59,4 +60,15 @@ def init_store(settings: Settings, *, sample: bool = True) -> Store:
         with progress_bar("Loading the bundled arXiv sample", console=err) as advance:
             report = jobs.load_sample(store, progress=advance)
         err.print(f"Loaded {report.new} papers from the bundled sample into {settings.home}")
+    embed_pending(store, settings)
     return store
+
+
+def embed_pending(store: Store, settings: Settings) -> None:
+    """Embed works still without a vector of the configured model (after a load or an ingest)."""
+    embedder = embedder_or_none(settings.embedding)
+    missing = store.vectors.count_missing(embedder.tag) if embedder is not None else 0
+    if missing:
+        with progress_bar("Embedding new papers", console=err, total=missing) as advance:
+            count = jobs.embed_new(store, settings, progress=advance, embedder=embedder)
+        err.print(f"Embedded {count} papers with {embedder.tag}")

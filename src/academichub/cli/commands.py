@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -19,6 +19,7 @@ from academichub.cli.app import (
     settings_of,
 )
 from academichub.cli.progress import progress_bar
+from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError
 from academichub.i18n import gettext_for, pick_language
 from academichub.radar import subscriptions as subs
@@ -46,8 +47,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, store: Store 
                 log_level="info")
 
 
-HostOption = Annotated[Optional[str], typer.Option(help="Bind address (setting `host`).")]
-PortOption = Annotated[Optional[int], typer.Option(help="Port (setting `port`).")]
+HostOption = Annotated[str | None, typer.Option(help="Bind address (setting `host`).")]
+PortOption = Annotated[int | None, typer.Option(help="Port (setting `port`).")]
 
 
 @app.command()
@@ -67,7 +68,7 @@ def up(ctx: typer.Context, host: HostOption = None, port: PortOption = None,
     scheduler = None
     if schedule and settings.schedule.enabled:
         scheduler = Scheduler(settings.schedule, lambda: streams.configured(settings), store.sources.get,
-                              lambda stream: jobs.fetch_stream(store, settings, stream))
+                              lambda stream: jobs.fetch_and_embed(store, settings, stream))
         scheduler.start()
     err.print(f"AcademicHub on http://{host or settings.host}:{port or settings.port}/")
     try:
@@ -117,9 +118,9 @@ def following(ctx: typer.Context,
 def feed(
     ctx: typer.Context,
     next_batch: Annotated[bool, typer.Option("--next", help="换一批: show the next batch of unseen papers.")] = False,
-    period: Annotated[Optional[str], typer.Option(help="recent, latest, week, month, all or FROM..TO.")] = None,
+    period: Annotated[str | None, typer.Option(help="recent, latest, week, month, all or FROM..TO.")] = None,
     seen: Annotated[bool, typer.Option("--seen", help="Show seen papers again.")] = False,
-    lang: Annotated[Optional[str], typer.Option(help="Language of the reasons: zh or en.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Language of the reasons: zh or en.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the feed contract as JSON.")] = False,
 ) -> None:
     """Print the current batch of your feed (or, with --next, the next one)."""
@@ -129,7 +130,8 @@ def feed(
     _ = gettext_for(pick_language(lang, default=settings.language))
     with init_store(settings) as store:
         _user, radar = store.accounts.ensure_local_user()
-        service = FeedService(store, settings.feed)
+        service = FeedService(store, settings.feed, ranking=settings.ranking,
+                              embedder=embedder_or_none(settings.embedding))
         page = service.next(radar, period=period) if next_batch else service.current(radar, period=period, show_seen=seen)
         data = page_json(page, _)
     if as_json:
@@ -146,25 +148,53 @@ def feed(
 
 @app.command("search")
 def search_command(
-    ctx: typer.Context, query: Annotated[str, typer.Argument(help="Words, \"phrases\", field:term.")],
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help='Words, "phrases", AND/OR/NOT, -word, title: abstract: author: cat:.')],
     limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
-    category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
-    date_from: Annotated[Optional[str], typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
-    date_to: Annotated[Optional[str], typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category (an archive: all its subjects).")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source (arxiv, crossref, openalex, pubmed …).")] = None,
+    venue: Annotated[str | None, typer.Option(help="Only this venue (journal name).")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
+    mode: Annotated[str | None, typer.Option(help="hybrid, text or semantic (setting search.mode).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Full-text search over stored papers."""
+    """Search stored papers: full text and embeddings fused (hybrid), or either alone."""
     from academichub.search.service import search
 
-    with open_store(settings_of(ctx)) as store:
-        result = search(store, query, limit=limit, category=category,
-                        date_from=parse_day(date_from, "--from"), date_to=parse_day(date_to, "--to"))
+    settings = settings_of(ctx)
+    chosen = mode or settings.search.mode
+    embedder = embedder_or_none(settings.embedding) if chosen != "text" else None
+    with open_store(settings) as store:
+        result = search(store, query, limit=limit, category=category, source=source, venue=venue,
+                        date_from=parse_day(date_from, "--from"), date_to=parse_day(date_to, "--to"),
+                        embedder=embedder, mode=chosen)
     if as_json:
         print_json(result.to_json())
         return
     out.print(f"{result.total} results")
     for i, (work, _score) in enumerate(result.hits, start=1):
         out.print(escape(f"{i:2d}. [{work.label}] {work.feed_date} {work.paper.title}  ({work.public_id})"))
+
+
+@app.command()
+def similar(ctx: typer.Context, paper: Annotated[str, typer.Argument(help="A paper id, e.g. arxiv:2508.06869.")],
+            limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+            as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Papers like this one (nearest by embedding)."""
+    from academichub.search.service import similar as like_this
+
+    settings = settings_of(ctx)
+    with open_store(settings) as store:
+        work, found = like_this(store, embedder_or_none(settings.embedding), paper, limit=limit)
+    if as_json:
+        print_json({"paper": work.public_id, "items": [{"id": w.public_id, "title": w.paper.title,
+                                                         "source_label": w.label, "date": w.feed_date.isoformat()}
+                                                        for w in found]})
+        return
+    out.print(escape(f"Like «{work.paper.title}»:"))
+    for i, w in enumerate(found, start=1):
+        out.print(escape(f"{i:2d}. [{w.label}] {w.feed_date} {w.paper.title}  ({w.public_id})"))
 
 
 @app.command()

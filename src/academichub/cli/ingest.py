@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from academichub.cli.app import app, err, open_store, out, parse_day, print_json, settings_of
+from academichub.cli.app import (
+    app,
+    embed_pending,
+    err,
+    open_store,
+    out,
+    parse_day,
+    print_json,
+    settings_of,
+)
 from academichub.cli.progress import progress_bar
 from academichub.errors import InputError
 from academichub.health import stream_health
@@ -58,20 +67,20 @@ def _stream(source: str, *, settings, method, categories, author, ids, issn, que
 @app.command()
 def ingest(
     ctx: typer.Context,
-    source: Annotated[Optional[str], typer.Argument(help=f"Source to fetch: {', '.join(SOURCE_NAMES)}.")] = None,
-    file: Annotated[Optional[Path], typer.Option("--file", help="Ingest a local file instead of fetching.")] = None,
-    fmt: Annotated[Optional[str], typer.Option("--format", help=f"Format of --file: {', '.join(FORMATS)} (detected when omitted).")] = None,
+    source: Annotated[str | None, typer.Argument(help=f"Source to fetch: {', '.join(SOURCE_NAMES)}.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Ingest a local file instead of fetching.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help=f"Format of --file: {', '.join(FORMATS)} (detected when omitted).")] = None,
     run_all: Annotated[bool, typer.Option("--all", help="One pass over every enabled source.")] = False,
-    date_from: Annotated[Optional[str], typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
-    date_to: Annotated[Optional[str], typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
-    categories: Annotated[Optional[str], typer.Option(help="Comma-separated arXiv categories (default: setting).")] = None,
-    method: Annotated[Optional[str], typer.Option(help="arXiv door: listing (today), api or oai (default: listing, or api with dates).")] = None,
-    author: Annotated[Optional[str], typer.Option(help="Fetch an author's papers (arXiv query API).")] = None,
-    ids: Annotated[Optional[list[str]], typer.Option("--id", help="Fetch these arXiv ids (repeatable).")] = None,
-    issn: Annotated[Optional[str], typer.Option(help="Crossref: a journal's ISSN.")] = None,
-    query: Annotated[Optional[str], typer.Option(help="Crossref or PubMed: a search query.")] = None,
-    filter_: Annotated[Optional[str], typer.Option("--filter", help="OpenAlex: a /works filter.")] = None,
-    feed: Annotated[Optional[str], typer.Option(help="Journal feed: a preset name or a URL.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
+    categories: Annotated[str | None, typer.Option(help="Comma-separated arXiv categories (default: setting).")] = None,
+    method: Annotated[str | None, typer.Option(help="arXiv door: listing (today), api or oai (default: listing, or api with dates).")] = None,
+    author: Annotated[str | None, typer.Option(help="Fetch an author's papers (arXiv query API).")] = None,
+    ids: Annotated[list[str] | None, typer.Option("--id", help="Fetch these arXiv ids (repeatable).")] = None,
+    issn: Annotated[str | None, typer.Option(help="Crossref: a journal's ISSN.")] = None,
+    query: Annotated[str | None, typer.Option(help="Crossref or PubMed: a search query.")] = None,
+    filter_: Annotated[str | None, typer.Option("--filter", help="OpenAlex: a /works filter.")] = None,
+    feed: Annotated[str | None, typer.Option(help="Journal feed: a preset name or a URL.")] = None,
     max_results: Annotated[int, typer.Option("--max", min=1, help="Most records from the arXiv query API.")] = 1000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
 ) -> None:
@@ -91,15 +100,24 @@ def ingest(
     with open_store(settings) as store, progress_bar("Ingesting", console=err, enabled=not as_json) as advance:
         if file is not None:
             _fmt, report = jobs.ingest_file(store, file, fmt=fmt, progress=advance)
-            _print_report(report, as_json)
-            raise typer.Exit(1 if report.errors else 0)
-        if run_all:
-            runs = jobs.fetch_all(store, settings, progress=advance)
         else:
-            chosen = method or ("api" if window and source == "arxiv" and not (author or ids) else None)
-            stream = _stream(source, settings=settings, method=chosen, categories=cats, author=author, ids=ids,
-                             issn=issn, query=query, filter_=filter_, feed=feed)
-            runs = [(stream, jobs.fetch_stream(store, settings, stream, window=window, progress=advance))]
+            report = None
+            if run_all:
+                runs = jobs.fetch_all(store, settings, progress=advance)
+            else:
+                chosen = method or ("api" if window and source == "arxiv" and not (author or ids) else None)
+                stream = _stream(source, settings=settings, method=chosen, categories=cats, author=author, ids=ids,
+                                 issn=issn, query=query, filter_=filter_, feed=feed)
+                runs = [(stream, jobs.fetch_stream(store, settings, stream, window=window, progress=advance))]
+    if as_json:
+        with open_store(settings) as store:
+            jobs.embed_new(store, settings)
+    else:
+        with open_store(settings) as store:
+            embed_pending(store, settings)
+    if report is not None:
+        _print_report(report, as_json)
+        raise typer.Exit(1 if report.errors else 0)
     _print_runs(runs, as_json)
     reports = [r for _, r in runs]
     if any(r.errors for r in reports):

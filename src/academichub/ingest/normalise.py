@@ -15,17 +15,17 @@ from academichub.model import Author
 _ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(?:v(\d+))?")
 _ARXIV_OLD = re.compile(r"([a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?")
 _ARXIV_PREFIX = re.compile(
-    r"^(?:oai:arxiv\.org:|arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.I
+    r"^(?:oai:arxiv\.org:|arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE
 )
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]+")
 _PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
 _TAGS = re.compile(r"<[^>]{0,200}>")
 _NON_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
-_ET_AL = re.compile(r"(?:^|\s+)et\.?\s+al\.?$", re.I)
+_ET_AL = re.compile(r"(?:^|\s+)et\.?\s+al\.?$", re.IGNORECASE)
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False)
 
 
@@ -100,8 +100,9 @@ def clean_abstract(text: str | None) -> str:
 
 def latex_to_text(text: str) -> str:
     """Turn LaTeX accents and braces in names into plain Unicode (C. Bal\\'azs -> C. Balázs)."""
-    if "\\" not in text and "{" not in text:
-        return text
+    if "\\" not in text:
+        # Braces alone only protect case in BibTeX: drop them without the (slow) TeX parser.
+        return text.replace("{", "").replace("}", "") if "{" in text or "}" in text else text
     try:
         return _LATEX.latex_to_text(text)
     except Exception:  # pylatexenc raises assorted errors on malformed input; keep the raw text

@@ -64,7 +64,7 @@ class _Batch:
         self.report.rejected += 1
         self.report.rejected_reasons[reason] += 1
 
-    def write(self, papers: list[Paper]) -> list[tuple[int, Paper]]:
+    def write(self, papers: list[Paper]) -> list[tuple[int, Paper, list[str]]]:
         works = self.store.works
         with self.store.engine.begin() as conn:
             found = works.find_existing(conn, papers)
@@ -90,8 +90,8 @@ class _Batch:
         self.report.new += len(inserts)
         self.report.updated += len(updates)
         self.report.merged += plan.merged
-        return [*((i, p) for i, (p, _, _) in zip(new_ids, inserts, strict=True)),
-                *((i, p) for i, p, _, _ in updates)]
+        return [*((i, p, s) for i, (p, s, _) in zip(new_ids, inserts, strict=True)),
+                *((i, p, s) for i, p, s, _ in updates)]
 
 
 def ingest(
@@ -106,7 +106,7 @@ def ingest(
     report = RunReport(source=source)
     started = time.perf_counter()
     batch = _Batch(store, report)
-    changed: list[tuple[int, Paper]] = []
+    changed: list[tuple[int, Paper, list[str]]] = []
     try:
         for chunk in _batched(items, batch_size):
             papers = batch.prepare(chunk)

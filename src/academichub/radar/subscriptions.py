@@ -6,11 +6,12 @@ import re
 
 from academichub.errors import InputError
 from academichub.ingest.normalise import clean_line, name_key
+from academichub.search.query import parse
 from academichub.storage.accounts import Subscription
 from academichub.storage.store import Store
 
 KINDS: tuple[str, ...] = ("author", "keyword", "category", "venue")
-_CATEGORY = re.compile(r"^([a-z]+(?:-[a-z]+)?)(?:\.([a-z]+(?:-[a-z]+)?))?$", re.I)
+_CATEGORY = re.compile(r"^([a-z]+(?:-[a-z]+)?)(?:\.([a-z]+(?:-[a-z]+)?))?$", re.IGNORECASE)
 _LOWER_SUBJECT_ARCHIVES = {"physics", "cond-mat"}
 MAX_VALUE = 200
 
@@ -44,6 +45,8 @@ def normalise(kind: str, value: str) -> tuple[str, str]:
     if kind == "category":
         value = normalise_category(value)
         return value, value.casefold()
+    if kind == "keyword":
+        parse(value)  # a keyword is a query (search.query): refuse one that does not parse
     return value, value.casefold()
 
 

@@ -1,35 +1,38 @@
-"""Rule matches between a work and a radar's subscriptions, each with the reason it gives."""
+"""Rule matches between a work and a radar's subscriptions, each with the reason it gives.
+
+Keywords are queries in the syntax of `search.query` (phrases, AND/OR/NOT, fields); followed
+authors are records (`radar.authors`) that match a paper with a confidence, so a possible
+but unproven match ("J. He") becomes a question for the reader rather than a claim.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 
+from academichub.radar.authors import AuthorRecord
+from academichub.radar.authors import match as author_match
+from academichub.search.query import Document, Node, matches, parse
 from academichub.storage.accounts import Subscription
 from academichub.storage.works import Candidate
 
 # Weights order the feed: a followed author outranks a keyword, which outranks a category.
-WEIGHTS = {"author": 4.0, "keyword": 2.0, "venue": 1.5, "category": 1.0}
+WEIGHTS = {"author": 4.0, "keyword": 2.0, "venue": 1.5, "category": 1.0, "author?": 1.0}
 
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a card is shown: a rule kind and the followed value (or the evidence)."""
+    """Why a card is shown: a kind, the followed value (or a title), and optional evidence."""
 
     kind: str
     value: str
+    detail: str = ""
 
     def to_json(self) -> dict[str, str]:
-        """Structured form for the API."""
-        return {"kind": self.kind, "value": self.value}
-
-
-@lru_cache(maxsize=1024)
-def keyword_pattern(keyword: str) -> re.Pattern[str]:
-    """Whole-word, case-insensitive match of a keyword or phrase, allowing a plural ending."""
-    words = [re.escape(w) for w in keyword.split()]
-    return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?:s|es)?(?!\w)", re.IGNORECASE)
+        """Structured form for the API and the stored batch."""
+        data = {"kind": self.kind, "value": self.value}
+        if self.detail:
+            data["detail"] = self.detail
+        return data
 
 
 def _category_matches(followed: str, categories: tuple[str, ...]) -> bool:
@@ -37,20 +40,59 @@ def _category_matches(followed: str, categories: tuple[str, ...]) -> bool:
     return any(c.casefold() == followed or c.casefold().startswith(followed + ".") for c in categories)
 
 
-def match(work: Candidate, subscriptions: list[Subscription]) -> list[Reason]:
-    """All subscriptions this work satisfies, strongest first."""
-    reasons: list[Reason] = []
-    for sub in subscriptions:
-        if sub.kind == "author" and sub.value_key in work.author_keys:
-            reasons.append(Reason("author", sub.value))
-        elif sub.kind == "keyword" and keyword_pattern(sub.value).search(work.text):
-            reasons.append(Reason("keyword", sub.value))
-        elif sub.kind == "category" and _category_matches(sub.value_key, work.categories):
-            reasons.append(Reason("category", sub.value))
-        elif sub.kind == "venue" and work.venue and work.venue.casefold() == sub.value_key:
-            reasons.append(Reason("venue", sub.value))
-    reasons.sort(key=lambda r: -WEIGHTS[r.kind])
-    return reasons
+def keyword_query(value: str) -> Node | None:
+    """The parsed query of a keyword subscription (None if it was stored before it had to parse)."""
+    try:
+        return parse(value)
+    except ValueError:
+        return None
+
+
+@dataclass
+class RuleSet:
+    """A radar's subscriptions, ready to match candidates."""
+
+    subscriptions: list[Subscription]
+    authors: dict[int, AuthorRecord] = field(default_factory=dict)  # by subscription id
+
+    def __post_init__(self) -> None:
+        self._queries = {s.id: keyword_query(s.value) for s in self.subscriptions if s.kind == "keyword"}
+
+    @property
+    def any(self) -> bool:
+        """Whether the radar follows anything at all."""
+        return bool(self.subscriptions)
+
+    def match(self, work: Candidate) -> list[Reason]:
+        """All subscriptions this work satisfies, strongest first."""
+        reasons: list[Reason] = []
+        document = None
+        for sub in self.subscriptions:
+            if sub.kind == "author":
+                reasons += self._author(sub, work)
+            elif sub.kind == "keyword":
+                query = self._queries.get(sub.id)
+                document = document or Document(work.title, work.abstract, work.author_keys, work.categories)
+                if query is not None and matches(query, document):
+                    reasons.append(Reason("keyword", sub.value))
+            elif sub.kind == "category" and _category_matches(sub.value_key, work.categories):
+                reasons.append(Reason("category", sub.value))
+            elif sub.kind == "venue" and work.venue and work.venue.casefold() == sub.value_key:
+                reasons.append(Reason("venue", sub.value))
+        reasons.sort(key=lambda r: -WEIGHTS[r.kind])
+        return reasons
+
+    def _author(self, sub: Subscription, work: Candidate) -> list[Reason]:
+        record = self.authors.get(sub.id)
+        if record is None:  # no record built (e.g. a bare rule check): exact key only
+            return [Reason("author", sub.value)] if sub.value_key in work.author_keys else []
+        found = author_match(record, work.id, work.author_keys, work.categories, work.people)
+        if found is None:
+            return []
+        evidence = "; ".join(found.evidence)
+        if found.sure:
+            return [Reason("author", sub.value, evidence)]
+        return [Reason("author?", sub.value, evidence)] if found.ask else []
 
 
 def rule_score(reasons: list[Reason]) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z0-9-]{2,}\b"  # words of 3+ characters starting with a letter
 MIN_SHOWN = 0.05  # below this a similarity is noise, not a reason to show
 TOP_TERMS = 3
 
@@ -16,7 +17,7 @@ class TextModel:
         self.size = len(texts)
         self._feature_names: np.ndarray | None = None
         self.vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True,
-                                          token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]{2,}\b")
+                                          token_pattern=TOKEN_PATTERN)
         try:
             self.matrix = self.vectorizer.fit_transform(texts) if texts else None
         except ValueError:  # no usable terms at all

@@ -1,4 +1,9 @@
-"""Full-text search over stored works, hydrated from the database, with filters."""
+"""Search over stored works: full-text (tantivy), semantic (embeddings) or both fused, with filters.
+
+Hybrid search fuses the two result lists by reciprocal rank fusion (score = Σ 1 / (60 + rank)),
+which needs no calibration between BM25 and cosine scores. The query syntax is
+`search.query`'s; a semantic hit must still respect the query's exclusions (NOT / -word).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,27 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from academichub.errors import InputError
+from academichub.embedding.base import Embedder
+from academichub.errors import InputError, NotFoundError
+from academichub.ranking.vectors import try_vectors_for
+from academichub.search.query import (
+    All,
+    Document,
+    Node,
+    Not,
+    matches,
+    parse,
+    positive_text,
+    to_tantivy,
+)
 from academichub.storage.store import Store
 from academichub.storage.works import StoredWork
 
 MAX_QUERY = 500
 MAX_LIMIT = 100
+RRF_K = 60
+DEPTH = 200  # hits taken from each list before fusing
+MODES = ("hybrid", "text", "semantic")
 
 
 @dataclass(frozen=True)
@@ -22,11 +42,12 @@ class SearchResult:
     total: int
     offset: int
     hits: list[tuple[StoredWork, float]]
+    mode: str = "text"
 
     def to_json(self) -> dict[str, Any]:
         """The API form."""
         return {
-            "query": self.query, "total": self.total, "offset": self.offset,
+            "query": self.query, "total": self.total, "offset": self.offset, "mode": self.mode,
             "items": [{
                 "id": w.public_id, "title": w.paper.title, "authors": [a.name for a in w.paper.authors],
                 "source_label": w.label, "date": w.feed_date.isoformat(), "abstract": w.paper.abstract,
@@ -35,9 +56,65 @@ class SearchResult:
         }
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What a search is restricted to."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    category: str | None = None
+    source: str | None = None
+    venue: str | None = None
+
+    @property
+    def any(self) -> bool:
+        """Whether anything is filtered."""
+        return any(v is not None for v in (self.date_from, self.date_to, self.category, self.source, self.venue))
+
+    def index_filters(self) -> dict[str, Any]:
+        """Keyword arguments of the full-text index's search."""
+        return {"date_from": self.date_from, "date_to": self.date_to, "category": self.category,
+                "source": self.source, "venue": self.venue}
+
+
+def _exclusions(node: Node) -> list[Node]:
+    """The top-level NOT parts of a query."""
+    if isinstance(node, Not):
+        return [node]
+    if isinstance(node, All):
+        return [n for n in node.nodes if isinstance(n, Not)]
+    return []
+
+
+def _semantic(store: Store, embedder: Embedder, query: str, node: Node, filters: Filters) -> list[int]:
+    text = positive_text(query)
+    if not text.strip():
+        return []
+    vector = embedder.embed([text])[0]
+    allowed = set(store.works.ids_filtered(start=filters.date_from, end=filters.date_to, category=filters.category,
+                                           source=filters.source, venue=filters.venue)) if filters.any else None
+    hits = [i for i, _ in store.vector_index(embedder.tag).nearest(vector, DEPTH, allowed=allowed)]
+    exclusions = _exclusions(node)
+    if exclusions and hits:
+        kept = {c.id for c in store.works.candidates(hits)
+                if all(matches(n, Document(c.title, c.abstract, c.author_keys, c.categories)) for n in exclusions)}
+        hits = [i for i in hits if i in kept]
+    return hits
+
+
+def fuse(*ranked_lists: list[int]) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion of ranked id lists, best first."""
+    scores: dict[int, float] = {}
+    for ranked in ranked_lists:
+        for rank, work_id in enumerate(ranked, start=1):
+            scores[work_id] = scores.get(work_id, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
 def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, date_from: date | None = None,
-           date_to: date | None = None, category: str | None = None) -> SearchResult:
-    """Best matches for `query` (words, "phrases", field:term) within the filters."""
+           date_to: date | None = None, category: str | None = None, source: str | None = None,
+           venue: str | None = None, embedder: Embedder | None = None, mode: str = "hybrid") -> SearchResult:
+    """Best matches for `query` (see search.query for the syntax) within the filters."""
     query = (query or "").strip()
     if not query:
         raise InputError("search: empty query")
@@ -45,8 +122,38 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, date_f
         raise InputError(f"search: query longer than {MAX_QUERY} characters")
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise InputError(f"search: limit must be 1..{MAX_LIMIT} and offset ≥ 0")
-    found = store.search(query, limit=limit, offset=offset, date_from=date_from, date_to=date_to,
-                         category=category)
-    works = {w.id: w for w in store.works.get_many([i for i, _ in found.hits])}
-    hits = [(works[i], score) for i, score in found.hits if i in works]
-    return SearchResult(query, found.total, offset, hits)
+    if mode not in MODES:
+        raise InputError(f"search: unknown mode {mode!r}; use {', '.join(MODES)}")
+    node = parse(query)
+    filters = Filters(date_from, date_to, category or None, source or None, venue or None)
+    if embedder is None or mode == "text":
+        found = store.search(to_tantivy(node), limit=limit, offset=offset, **filters.index_filters())
+        return _result(store, query, found.total, offset, found.hits, "text")
+    semantic = _semantic(store, embedder, query, node, filters)
+    if mode == "semantic":
+        fused = [(work_id, 1.0 / (RRF_K + rank)) for rank, work_id in enumerate(semantic, start=1)]
+    else:
+        text = store.search(to_tantivy(node), limit=DEPTH, offset=0, **filters.index_filters())
+        fused = fuse([i for i, _ in text.hits], semantic)
+    return _result(store, query, len(fused), offset, fused[offset:offset + limit], mode)
+
+
+def _result(store: Store, query: str, total: int, offset: int, hits: list[tuple[int, float]],
+            mode: str) -> SearchResult:
+    works = {w.id: w for w in store.works.get_many([i for i, _ in hits])}
+    return SearchResult(query, total, offset, [(works[i], score) for i, score in hits if i in works], mode)
+
+
+def similar(store: Store, embedder: Embedder | None, paper_id: str, *, limit: int = 10) -> tuple[StoredWork, list[StoredWork]]:
+    """"Papers like this one": the stored works nearest to a paper's embedding."""
+    work_id = store.works.id_for_public(paper_id)
+    work = store.works.get(work_id) if work_id is not None else None
+    if work is None:
+        raise NotFoundError(f"papers: no paper {paper_id!r}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"similar: limit must be 1..{MAX_LIMIT}")
+    vectors = try_vectors_for(store, embedder, [work.id])
+    if vectors is None or embedder is None:
+        return work, []
+    nearest = store.vector_index(embedder.tag).nearest(vectors[0], limit, exclude={work.id})
+    return work, store.works.get_many([i for i, _ in nearest])

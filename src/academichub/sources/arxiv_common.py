@@ -10,11 +10,11 @@ from academichub.model import ANNOUNCE_TYPES, Author, Paper
 
 # 2024+ listing descriptions: "arXiv:2504.01979v1 Announce Type: new \nAbstract: ..."
 _LISTING_HEAD = re.compile(
-    r"^\s*arXiv:(?P<id>\S+)\s+Announce\s+Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.I
+    r"^\s*arXiv:(?P<id>\S+)\s+Announce\s+Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE
 )
 # Pre-2024 listing titles carried "(arXiv:2301.00001v1 [cs.CL] UPDATED)" at the end.
 _OLD_TITLE_SUFFIX = re.compile(r"\s*\(arXiv:\S+\s*\[[^\]]*\][^)]*\)\s*$")
-_FEED_CATEGORY = re.compile(r"^\s*([a-z-]+(?:\.[A-Za-z-]+)?)\s+updates on arXiv", re.I)
+_FEED_CATEGORY = re.compile(r"^\s*([a-z-]+(?:\.[A-Za-z-]+)?)\s+updates on arXiv", re.IGNORECASE)
 
 
 def split_listing_description(text: str) -> tuple[str | None, int | None, str | None, str]:

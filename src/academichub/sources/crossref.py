@@ -26,8 +26,8 @@ COMPONENT = "crossref"
 KEPT_TYPES = {"journal-article", "proceedings-article", "posted-content", "book-chapter", "report",
               "monograph", "book", "dissertation", "reference-entry", "edited-book", "peer-reviewed-article"}
 PREPRINT_RELATIONS = ("has-preprint", "is-preprint-of")
-_JATS_TITLE = re.compile(r"<jats:title>.*?</jats:title>", re.S | re.I)
-_PARAGRAPH_END = re.compile(r"</(?:jats:)?p>", re.I)
+_JATS_TITLE = re.compile(r"<jats:title>.*?</jats:title>", re.DOTALL | re.IGNORECASE)
+_PARAGRAPH_END = re.compile(r"</(?:jats:)?p>", re.IGNORECASE)
 
 
 @dataclass

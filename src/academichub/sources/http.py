@@ -154,11 +154,11 @@ class HttpClient:
 
     def get(
         self, url: str, *, component: str, params: Mapping[str, str | int] | None = None,
-        etag: str | None = None, last_modified: str | None = None,
+        etag: str | None = None, last_modified: str | None = None, headers: Mapping[str, str] | None = None,
     ) -> FetchResult:
         """GET `url`, retrying what is worth retrying; with validators a 304 means unchanged."""
         host = urlsplit(url).netloc
-        headers = {}
+        headers = dict(headers or {})
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

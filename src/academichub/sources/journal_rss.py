@@ -22,9 +22,9 @@ from academichub.sources.http import FetchResult, HttpClient
 
 COMPONENT = "journal-rss"
 # Nature's feeds open the summary with "Nature, Published online: …; doi:…", not an abstract.
-_PUBLISHED_PREAMBLE = re.compile(r"^\s*<p>[^<]*Published online:.*?</p>", re.S | re.I)
+_PUBLISHED_PREAMBLE = re.compile(r"^\s*<p>[^<]*Published online:.*?</p>", re.DOTALL | re.IGNORECASE)
 _DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")
-_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.I)
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

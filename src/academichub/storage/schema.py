@@ -176,6 +176,61 @@ source_runs = sa.Table(
     sa.Column("not_modified", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
+work_vectors = sa.Table(
+    "work_vectors",
+    metadata,
+    sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), primary_key=True),
+    # The model that made the vector: another model re-embeds (rows of both may coexist).
+    sa.Column("model", sa.String(100), primary_key=True),
+    sa.Column("vector", sa.LargeBinary, nullable=False),  # float32, L2-normalised
+)
+
+library_items = sa.Table(
+    "library_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("source", sa.String(300), nullable=False),  # the file name or "orcid:<iD>"
+    sa.Column("item_key", sa.String(500), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("authors", sa.JSON, nullable=False),
+    sa.Column("year", sa.Integer),
+    sa.Column("doi", sa.String(255)),
+    sa.Column("arxiv_id", sa.String(64)),
+    sa.Column("abstract", sa.Text, nullable=False, server_default=""),
+    sa.Column("venue", sa.String(1000)),
+    sa.Column("added", sa.Date),
+    # The stored work it is, when one matched; otherwise its own vector stands for it.
+    sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="SET NULL"), index=True),
+    sa.Column("match", sa.String(16), nullable=False),
+    sa.Column("model", sa.String(100)),
+    sa.Column("vector", sa.LargeBinary),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("user_id", "source", "item_key"),
+)
+
+author_decisions = sa.Table(
+    "author_decisions",
+    metadata,
+    # A reader's answer to "是这位 … 吗?" for one paper, asked once and remembered.
+    sa.Column("subscription_id", sa.Integer, sa.ForeignKey("subscriptions.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("same_person", sa.Boolean, nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+author_profiles = sa.Table(
+    "author_profiles",
+    metadata,
+    # What is known of a followed author beyond the name: ids given by the reader.
+    sa.Column("subscription_id", sa.Integer, sa.ForeignKey("subscriptions.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("orcid", sa.String(32)),
+    sa.Column("openalex_id", sa.String(32)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 feedback = sa.Table(
     "feedback",
     metadata,

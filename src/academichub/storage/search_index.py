@@ -14,7 +14,7 @@ import shutil
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -27,7 +27,7 @@ WRITER_HEAP = 128_000_000
 WRITER_THREADS = max(1, min(2, os.cpu_count() or 1))  # 2 threads halve bulk indexing here
 LOCK_WAIT_SECONDS = 30.0
 SEARCH_FIELDS = ["title", "abstract", "authors", "categories"]
-SCHEMA_VERSION = "2"  # bump when _schema() changes: an index of another version is rebuilt
+SCHEMA_VERSION = "4"  # bump when _schema() changes: an index of another version is rebuilt
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class IndexDoc:
     authors: str
     categories: list[str]
     day: date
+    sources: list[str] = field(default_factory=list)
+    venue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,10 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("abstract", tokenizer_name="en_stem")
     builder.add_text_field("authors", tokenizer_name="default")
     builder.add_text_field("categories", tokenizer_name="raw")
+    builder.add_text_field("archives", tokenizer_name="raw")  # "astro-ph" of "astro-ph.GA": cat:astro-ph
     builder.add_integer_field("day", indexed=True, fast=True)
+    builder.add_text_field("sources", tokenizer_name="raw")  # "arxiv", "crossref", "nature" …
+    builder.add_text_field("venue", tokenizer_name="raw")  # folded venue name, for the venue filter
     return builder.build()
 
 
@@ -150,7 +155,13 @@ class SearchIndex:
         document.add_text("authors", doc.authors)
         for category in doc.categories:
             document.add_text("categories", category)
+        for archive in dict.fromkeys(c.split(".")[0] for c in doc.categories):
+            document.add_text("archives", archive)
         document.add_integer("day", day_number(doc.day))
+        for source in doc.sources:
+            document.add_text("sources", source)
+        if doc.venue:
+            document.add_text("venue", doc.venue.casefold())
         return document
 
     # -- reading ------------------------------------------------------------------------
@@ -168,8 +179,10 @@ class SearchIndex:
         date_from: date | None = None,
         date_to: date | None = None,
         category: str | None = None,
+        source: str | None = None,
+        venue: str | None = None,
     ) -> SearchHits:
-        """Best matches of a free-text query (tantivy syntax, parsed leniently) within filters."""
+        """Best matches of a query in tantivy's language (see search.query) within filters."""
         parsed, _errors = self.index.parse_query_lenient(
             query, default_field_names=SEARCH_FIELDS, field_boosts={"title": 2.0}
         )
@@ -181,7 +194,12 @@ class SearchIndex:
                 day_number(date_to) if date_to else None,
             )))
         if category:
-            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "categories", category)))
+            field = "categories" if "." in category else "archives"  # an archive filters on its subjects
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, field, category)))
+        if source:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "sources", source.casefold())))
+        if venue:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "venue", venue.casefold())))
         final = clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
         self.index.reload()
         searcher = self.index.searcher()

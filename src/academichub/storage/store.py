@@ -5,28 +5,35 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from academichub.model import Paper
 from academichub.settings import Settings
 from academichub.storage.accounts import AccountRepo
+from academichub.storage.authors import AuthorRepo
 from academichub.storage.engine import make_engine, migrate, normalise_url
+from academichub.storage.feedback import FeedbackRepo
 from academichub.storage.feedstate import FeedStateRepo
+from academichub.storage.library import LibraryRepo
 from academichub.storage.search_index import IndexDoc, SearchHits, SearchIndex
 from academichub.storage.sourcestate import SourceStateRepo
+from academichub.storage.vector_index import VectorIndex
+from academichub.storage.vectors import VectorRepo
 from academichub.storage.works import WorkRepo
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 
 
-def index_doc(work_id: int, paper: Paper) -> IndexDoc:
+def index_doc(work_id: int, paper: Paper, sources: list[str]) -> IndexDoc:
     """What the search index keeps of a stored work."""
     return IndexDoc(
         work_id=work_id, title=paper.title, abstract=paper.abstract,
         authors=", ".join(a.name for a in paper.authors), categories=paper.categories,
         day=paper.feed_date or date.today(),  # the same fallback storage files it under
+        sources=list(sources), venue=paper.venue,
     )
 
 
@@ -38,14 +45,22 @@ def database_fingerprint(url: str) -> str:
 class Store:
     """Repositories over one engine, and the search index kept in step with them."""
 
-    def __init__(self, engine: sa.Engine, index: SearchIndex, *, database: str) -> None:
+    def __init__(self, engine: sa.Engine, index: SearchIndex, *, database: str,
+                 vectors_dir: Path | None = None, ann_threshold: int = 200_000) -> None:
         self.engine = engine
         self.index = index
         self.database = database
+        self.vectors_dir = vectors_dir or index.path.parent / "vectors"
+        self.ann_threshold = ann_threshold
+        self._vector_indexes: dict[str, VectorIndex] = {}
         self.works = WorkRepo(engine)
         self.accounts = AccountRepo(engine)
         self.feed_state = FeedStateRepo(engine)
         self.sources = SourceStateRepo(engine)
+        self.vectors = VectorRepo(engine)
+        self.library = LibraryRepo(engine)
+        self.feedback = FeedbackRepo(engine)
+        self.authors = AuthorRepo(engine)
 
     @classmethod
     def open(cls, settings: Settings, *, sync: bool = True) -> Store:
@@ -53,7 +68,8 @@ class Store:
         settings.home.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.db_url)
         migrate(engine)
-        store = cls(engine, SearchIndex(settings.index_dir), database=database_fingerprint(settings.db_url))
+        store = cls(engine, SearchIndex(settings.index_dir), database=database_fingerprint(settings.db_url),
+                    vectors_dir=settings.home / "vectors", ann_threshold=settings.search.ann_threshold)
         if sync:
             store.sync_index()
         return store
@@ -69,9 +85,9 @@ class Store:
         self.close()
 
     # -- keeping the index in step ----------------------------------------------------
-    def index_works(self, works: Iterable[tuple[int, Paper]]) -> int:
-        """Write these (work id, record) pairs to the index and advance the watermark."""
-        written = self.index.upsert(index_doc(work_id, paper) for work_id, paper in works)
+    def index_works(self, works: Iterable[tuple[int, Paper, list[str]]]) -> int:
+        """Write these (work id, record, sources) to the index and advance the watermark."""
+        written = self.index.upsert(index_doc(*work) for work in works)
         self._mark_synced()
         return written
 
@@ -81,7 +97,7 @@ class Store:
 
     def _docs(self, since: datetime | None, progress: Progress | None) -> Iterable[IndexDoc]:
         for chunk in self.works.iter_all(since=since):
-            yield from (index_doc(w.id, w.paper) for w in chunk)
+            yield from (index_doc(w.id, w.paper, w.sources) for w in chunk)
             if progress:
                 progress(len(chunk))
 
@@ -104,6 +120,13 @@ class Store:
         written = self.index.upsert(self._docs(None, progress))
         self._mark_synced()
         return written
+
+    def vector_index(self, model: str) -> VectorIndex:
+        """Nearest-neighbour search over every stored vector of a model (one per model and store)."""
+        if model not in self._vector_indexes:
+            self._vector_indexes[model] = VectorIndex(self.vectors, model, self.vectors_dir,
+                                                      ann_threshold=self.ann_threshold)
+        return self._vector_indexes[model]
 
     def search(self, query: str, **filters: object) -> SearchHits:
         """Full-text search; the one search method behind which the index sits."""

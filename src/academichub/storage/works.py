@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -57,6 +58,7 @@ class Candidate:
     venue: str | None
     categories: tuple[str, ...]
     author_keys: frozenset[str]
+    people: tuple[tuple[str, str, str | None], ...] = ()  # (key, name, ORCID) in author order
 
     @property
     def text(self) -> str:
@@ -263,19 +265,48 @@ class WorkRepo:
         """Light views of works for ranking, in the order of `ids`."""
         rows: dict[int, sa.Row] = {}
         categories: dict[int, list[str]] = defaultdict(list)
-        keys: dict[int, set[str]] = defaultdict(set)
+        authors: dict[int, list[tuple[int, str, str, str | None]]] = defaultdict(list)
         columns = (works.c.id, works.c.title, works.c.abstract, works.c.feed_date, works.c.venue)
+        author_columns = (work_authors.c.work_id, work_authors.c.position, work_authors.c.name,
+                          work_authors.c.name_key, work_authors.c.orcid)
         with self.engine.connect() as conn:
             for chunk in _chunks(list(ids)):
                 rows.update((r.id, r) for r in conn.execute(sa.select(*columns).where(works.c.id.in_(chunk))))
                 for work_id, category in conn.execute(sa.select(work_categories.c.work_id, work_categories.c.category)
                                                       .where(work_categories.c.work_id.in_(chunk))):
                     categories[work_id].append(category)
-                for work_id, key in conn.execute(sa.select(work_authors.c.work_id, work_authors.c.name_key)
-                                                 .where(work_authors.c.work_id.in_(chunk))):
-                    keys[work_id].add(key)
-        return [Candidate(i, rows[i].title, rows[i].abstract, rows[i].feed_date, rows[i].venue,
-                          tuple(categories[i]), frozenset(keys[i])) for i in ids if i in rows]
+                for work_id, *author in conn.execute(sa.select(*author_columns)
+                                                     .where(work_authors.c.work_id.in_(chunk))):
+                    authors[work_id].append(tuple(author))
+        result = []
+        for i in ids:
+            if i not in rows:
+                continue
+            people = sorted(authors[i])
+            result.append(Candidate(i, rows[i].title, rows[i].abstract, rows[i].feed_date, rows[i].venue,
+                                    tuple(categories[i]), frozenset(p[2] for p in people),
+                                    tuple((p[2], p[1], p[3]) for p in people)))
+        return result
+
+    def sample_ids(self, count: int, *, exclude: set[int] = frozenset(), seed: int = 0) -> list[int]:
+        """Up to `count` ids of stored works drawn at random (reproducibly) outside `exclude`."""
+        with self.engine.connect() as conn:
+            low, high = conn.execute(sa.select(sa.func.min(works.c.id), sa.func.max(works.c.id))).one()
+        if low is None or count <= 0:
+            return []
+        rng = np.random.default_rng(seed)
+        chosen: set[int] = set()
+        for _attempt in range(4):  # ids have gaps (merged works): draw, keep those that exist, draw again
+            wanted = count - len(chosen)
+            picks = {int(x) for x in rng.integers(low, high + 1, size=min(2 * wanted + 10, high - low + 1))}
+            picks -= chosen | exclude
+            with self.engine.connect() as conn:
+                for chunk in _chunks(sorted(picks)):
+                    chosen.update(conn.execute(sa.select(works.c.id).where(works.c.id.in_(chunk))).scalars())
+            if len(chosen) >= count:
+                break
+        return sorted(chosen)[:count] if len(chosen) <= count else sorted(rng.choice(sorted(chosen), count,
+                                                                                       replace=False).tolist())
 
     def get(self, work_id: int) -> StoredWork | None:
         """One stored work, or None."""
@@ -317,6 +348,23 @@ class WorkRepo:
         """Ids of works filed between two dates (inclusive; None is open)."""
         with self.engine.connect() as conn:
             return list(conn.execute(_filed_between(sa.select(works.c.id), start, end)).scalars())
+
+    def ids_filtered(self, *, start: date | None = None, end: date | None = None, category: str | None = None,
+                     source: str | None = None, venue: str | None = None) -> list[int]:
+        """Ids of works passing search filters (a category without a dot is an archive: all its subjects)."""
+        query = _filed_between(sa.select(works.c.id), start, end)
+        if category:
+            subjects = sa.select(work_categories.c.work_id).where(
+                work_categories.c.category == category if "." in category
+                else sa.or_(work_categories.c.category == category,
+                            work_categories.c.category.like(f"{category}.%")))
+            query = query.where(works.c.id.in_(subjects))
+        if source:  # sources is a JSON list; its text form holds each name quoted
+            query = query.where(sa.cast(works.c.sources, sa.Text).like(f'%"{source.casefold()}"%'))
+        if venue:
+            query = query.where(sa.func.lower(works.c.venue) == venue.casefold())
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
 
     def ids_by_author_keys(self, keys: Iterable[str], start: date | None, end: date | None) -> list[int]:
         """Ids of works with an author whose key is in `keys`, filed between two dates."""

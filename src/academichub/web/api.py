@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from academichub.errors import NotFoundError
+from academichub.errors import InputError, NotFoundError
 from academichub.health import stream_health
+from academichub.library import importer
+from academichub.radar import feedback
 from academichub.radar import subscriptions as subs
+from academichub.radar.authors import author_decision
 from academichub.radar.feed import page_json
-from academichub.search.service import search
+from academichub.search.service import search, similar
 from academichub.web import schemas
 from academichub.web.deps import Ctx
 
@@ -30,6 +34,7 @@ def require_json(request: Request) -> None:
 
 
 router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERRORS)
+MAX_UPLOAD = 50_000_000
 JsonWrite = Depends(require_json)
 
 
@@ -48,6 +53,15 @@ async def post_feed_next(ctx: Ctx, body: schemas.FeedNext | None = None) -> dict
     return page_json(result, ctx.gettext)
 
 
+@router.get("/papers/{paper_id:path}/similar", response_model=list[schemas.SearchItemPublic])
+async def get_similar(ctx: Ctx, paper_id: str, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[dict]:
+    """Papers like this one (nearest by embedding); declared first so `/similar` is not read as an id."""
+    _work, found = await run_in_threadpool(similar, ctx.app.store, ctx.app.embedder, paper_id, limit=limit)
+    return [{"id": w.public_id, "title": w.paper.title, "authors": [a.name for a in w.paper.authors],
+             "source_label": w.label, "date": w.feed_date.isoformat(), "abstract": w.paper.abstract, "score": 0.0}
+            for w in found]
+
+
 @router.get("/papers/{paper_id:path}")
 async def get_paper(ctx: Ctx, paper_id: str) -> dict[str, Any]:
     """Every stored field of one paper (the paper page's twin)."""
@@ -63,12 +77,72 @@ async def get_paper(ctx: Ctx, paper_id: str) -> dict[str, Any]:
 @router.get("/search", response_model=schemas.SearchPublic)
 async def get_search(ctx: Ctx, q: str, limit: Annotated[int, Query(ge=1, le=100)] = 20,
                      offset: Annotated[int, Query(ge=0)] = 0, category: str | None = None,
+                     source: str | None = None, venue: str | None = None,
+                     mode: Annotated[str | None, Query(description="hybrid, text or semantic")] = None,
                      date_from: Annotated[date | None, Query(alias="from")] = None,
                      date_to: Annotated[date | None, Query(alias="to")] = None) -> dict[str, Any]:
-    """Full-text search (the search page's twin)."""
-    result = await run_in_threadpool(search, ctx.app.store, q, limit=limit, offset=offset,
-                                     category=category, date_from=date_from, date_to=date_to)
+    """Search (the search page's twin): the query syntax of keyword subscriptions, hybrid by default."""
+    result = await run_in_threadpool(search, ctx.app.store, q, limit=limit, offset=offset, category=category,
+                                     source=source, venue=venue, date_from=date_from, date_to=date_to,
+                                     embedder=ctx.app.embedder, mode=mode or ctx.app.settings.search.mode)
     return result.to_json()
+
+
+@router.post("/feedback", response_model=schemas.FeedbackPublic, dependencies=[JsonWrite])
+async def post_feedback(ctx: Ctx, body: schemas.FeedbackCreate) -> dict[str, Any]:
+    """Like, save, dismiss or "less like this" a paper."""
+    def give() -> dict[str, Any]:
+        item = feedback.give(ctx.app.store, ctx.user.id, body.paper, body.action)
+        return {"paper": body.paper, "feedback": sorted(feedback.state(ctx.app.store, ctx.user.id,
+                                                                        [item.work_id]).get(item.work_id, ()))}
+    return await run_in_threadpool(give)
+
+
+@router.post("/feedback/undo", response_model=schemas.FeedbackPublic, dependencies=[JsonWrite])
+async def post_feedback_undo(ctx: Ctx, body: schemas.FeedbackUndo) -> dict[str, Any]:
+    """Take feedback on a paper back (one action, or all)."""
+    def undo() -> dict[str, Any]:
+        work_id = feedback.undo(ctx.app.store, ctx.user.id, body.paper, body.action)
+        return {"paper": body.paper,
+                "feedback": sorted(feedback.state(ctx.app.store, ctx.user.id, [work_id]).get(work_id, ()))}
+    return await run_in_threadpool(undo)
+
+
+@router.get("/feedback", response_model=list[schemas.FeedbackPublic])
+async def list_feedback(ctx: Ctx) -> list[dict[str, Any]]:
+    """Every paper you gave feedback on, with the feedback standing."""
+    def read() -> list[dict[str, Any]]:
+        given: dict[int, list[str]] = {}
+        for item in ctx.app.store.feedback.all(ctx.user.id):
+            given.setdefault(item.work_id, []).append(item.action)
+        works = {w.id: w for w in ctx.app.store.works.get_many(list(given))}
+        return [{"paper": works[i].public_id, "feedback": sorted(a)} for i, a in given.items() if i in works]
+    return await run_in_threadpool(read)
+
+
+@router.post("/authors/decision", status_code=204, dependencies=[JsonWrite])
+async def post_author_decision(ctx: Ctx, body: schemas.AuthorDecision) -> None:
+    """Answer "是这位 … 吗?": whether a paper is by an author the radar follows (remembered)."""
+    await run_in_threadpool(author_decision, ctx.app.store, ctx.radar, body.author, body.paper, body.same)
+
+
+@router.get("/library", response_model=list[dict[str, Any]])
+async def list_library(ctx: Ctx) -> list[dict[str, Any]]:
+    """Imported library sources with their item and match counts."""
+    rows = await run_in_threadpool(ctx.app.store.library.sources, ctx.user.id)
+    return [{**r, "imported_at": r["imported_at"].isoformat() if r["imported_at"] else None} for r in rows]
+
+
+@router.post("/library", response_model=schemas.LibraryReportPublic, status_code=201)
+async def post_library(ctx: Ctx, file: UploadFile, format: Annotated[str | None, Form()] = None) -> dict[str, Any]:
+    """Import a library file (BibTeX, RIS, Zotero RDF, CSL-JSON, Better BibTeX JSON; gzip allowed)."""
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise InputError(f"library: upload larger than {MAX_UPLOAD // 1_000_000} MB")
+    name = Path(file.filename or "library").name
+    report = await run_in_threadpool(importer.import_bytes, ctx.app.store, ctx.app.embedder, ctx.user.id,
+                                     data, name, format or None)
+    return report.to_json()
 
 
 @router.get("/subscriptions", response_model=list[schemas.SubscriptionPublic])

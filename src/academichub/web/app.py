@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from academichub import __version__
+from academichub.embedding.base import embedder_or_none
 from academichub.errors import AcademicHubError, InputError, NotFoundError
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
@@ -43,7 +44,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
 
     app = FastAPI(title="AcademicHub", version=__version__, lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
-    app.state.academichub = AppState(settings, store, FeedService(store, settings.feed), load_secret(settings))
+    embedder = embedder_or_none(settings.embedding)
+    feed = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder)
+    app.state.academichub = AppState(settings, store, feed, load_secret(settings), embedder)
     app.state.local_user = store.accounts.ensure_local_user()
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from academichub.embedding.base import Embedder
 from academichub.i18n import gettext_for, pick_language
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
@@ -25,6 +26,7 @@ class AppState:
     store: Store
     feed: FeedService
     secret: bytes
+    embedder: Embedder | None = None
 
 
 @dataclass(frozen=True)

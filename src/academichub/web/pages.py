@@ -7,20 +7,23 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from academichub import __version__
-from academichub.errors import InputError, NotFoundError
+from academichub.errors import AcademicHubError, InputError
 from academichub.health import stream_health
 from academichub.i18n import LANGUAGES, gettext_for, pick_language
-from academichub.radar import periods
+from academichub.library import importer
+from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
+from academichub.radar.authors import author_decision
 from academichub.radar.feed import reason_text
-from academichub.search.service import search
+from academichub.search.service import search, similar
 from academichub.sources import journal_rss
+from academichub.web import api
 from academichub.web.deps import LANG_COOKIE, Ctx
 from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
@@ -31,6 +34,7 @@ TEMPLATES.env.filters["paragraphs"] = render_paragraphs
 TEMPLATES.env.globals["version"] = __version__
 TEMPLATES.env.globals["languages"] = LANGUAGES
 PERIOD_CHOICES = ("recent", "latest", "week", "month", "all")
+SIMILAR_SHOWN = 8
 router = APIRouter(include_in_schema=False)
 
 
@@ -116,31 +120,99 @@ async def remove_subscription(ctx: Ctx, subscription_id: int, csrf: Annotated[st
 @router.get("/paper/{paper_id:path}", response_class=HTMLResponse)
 async def paper_page(request: Request, ctx: Ctx, paper_id: str) -> HTMLResponse:
     """All metadata of one paper, with links to abs, PDF and DOI."""
-    def load() -> Any:
-        work_id = ctx.app.store.works.id_for_public(paper_id)
-        work = ctx.app.store.works.get(work_id) if work_id is not None else None
-        if work is None:
-            raise NotFoundError(f"papers: no paper {paper_id!r}")
-        return work
-    work = await run_in_threadpool(load)
-    return _render(request, ctx, "paper.html", work=work, paper=work.paper)
+    work, like_this = await run_in_threadpool(similar, ctx.app.store, ctx.app.embedder, paper_id, limit=SIMILAR_SHOWN)
+    return _render(request, ctx, "paper.html", work=work, paper=work.paper, similar=like_this)
 
 
 @router.get("/search", response_class=HTMLResponse)
-async def search_page(request: Request, ctx: Ctx, q: str = "", category: str = "",
-                      date_from: str = "", date_to: str = "", page: int = 1) -> HTMLResponse:
-    """Full-text search with filters."""
+async def search_page(request: Request, ctx: Ctx, q: str = "", category: str = "", source: str = "",
+                      venue: str = "", date_from: str = "", date_to: str = "", mode: str = "",
+                      page: int = 1) -> HTMLResponse:
+    """Hybrid search with filters."""
     result, error = None, None
+    mode = mode or ctx.app.settings.search.mode
     if q.strip():
         try:
             start = date.fromisoformat(date_from) if date_from else None
             end = date.fromisoformat(date_to) if date_to else None
             result = await run_in_threadpool(search, ctx.app.store, q, limit=20, offset=(max(1, page) - 1) * 20,
-                                             category=category or None, date_from=start, date_to=end)
+                                             category=category or None, source=source or None, venue=venue or None,
+                                             date_from=start, date_to=end, embedder=ctx.app.embedder, mode=mode)
         except (InputError, ValueError) as exc:
             error = str(exc)
-    return _render(request, ctx, "search.html", q=q, category=category, date_from=date_from,
-                   date_to=date_to, result=result, error=error, page=max(1, page))
+    return _render(request, ctx, "search.html", q=q, category=category, source=source, venue=venue,
+                   date_from=date_from, date_to=date_to, mode=mode, result=result, error=error, page=max(1, page))
+
+
+@router.post("/feedback")
+async def feedback_form(ctx: Ctx, paper: Annotated[str, Form()], action: Annotated[str, Form()],
+                        csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> RedirectResponse:
+    """Like, save, dismiss, less like this, or undo (the cards' buttons without JavaScript)."""
+    _check_csrf(ctx, csrf)
+    if action == "undo":
+        await run_in_threadpool(feedback.undo, ctx.app.store, ctx.user.id, paper)
+    else:
+        await run_in_threadpool(feedback.give, ctx.app.store, ctx.user.id, paper, action)
+    return RedirectResponse(_local_path(next), status_code=303)
+
+
+@router.post("/authors/decision")
+async def author_decision_form(ctx: Ctx, paper: Annotated[str, Form()], author: Annotated[str, Form()],
+                               same: Annotated[str, Form()], csrf: Annotated[str, Form()] = "",
+                               next: Annotated[str, Form()] = "/") -> RedirectResponse:
+    """Answer "是这位 … 吗?" (without JavaScript)."""
+    _check_csrf(ctx, csrf)
+    await run_in_threadpool(author_decision, ctx.app.store, ctx.radar, author, paper, same == "yes")
+    return RedirectResponse(_local_path(next), status_code=303)
+
+
+async def _library_page(request: Request, ctx: Ctx, **values: Any) -> HTMLResponse:
+    sources = await run_in_threadpool(ctx.app.store.library.sources, ctx.user.id)
+    status = 400 if values.get("error") else 200
+    return _render(request, ctx, "library.html", sources=sources, status=status, **values)
+
+
+@router.get("/library", response_class=HTMLResponse)
+async def library_page(request: Request, ctx: Ctx) -> HTMLResponse:
+    """Imported libraries, with upload and ORCID forms."""
+    return await _library_page(request, ctx)
+
+
+@router.post("/library", response_class=HTMLResponse)
+async def library_upload(request: Request, ctx: Ctx, file: UploadFile,
+                         csrf: Annotated[str, Form()] = "") -> HTMLResponse:
+    """Import an uploaded library file and show the report."""
+    _check_csrf(ctx, csrf)
+    data = await file.read(api.MAX_UPLOAD + 1)
+    try:
+        if len(data) > api.MAX_UPLOAD:
+            raise InputError(f"library: upload larger than {api.MAX_UPLOAD // 1_000_000} MB")
+        report = await run_in_threadpool(importer.import_bytes, ctx.app.store, ctx.app.embedder, ctx.user.id,
+                                         data, Path(file.filename or "library").name)
+    except AcademicHubError as exc:
+        return await _library_page(request, ctx, error=str(exc))
+    return await _library_page(request, ctx, report=report)
+
+
+@router.post("/library/orcid", response_class=HTMLResponse)
+async def library_orcid(request: Request, ctx: Ctx, orcid: Annotated[str, Form()],
+                        csrf: Annotated[str, Form()] = "") -> HTMLResponse:
+    """Import an ORCID iD's public works."""
+    _check_csrf(ctx, csrf)
+    try:
+        report = await run_in_threadpool(importer.import_orcid, ctx.app.store, ctx.app.embedder, ctx.user.id,
+                                         orcid, ctx.app.settings)
+    except AcademicHubError as exc:
+        return await _library_page(request, ctx, error=str(exc))
+    return await _library_page(request, ctx, report=report)
+
+
+@router.post("/library/remove")
+async def library_remove(ctx: Ctx, source: Annotated[str, Form()], csrf: Annotated[str, Form()] = "") -> RedirectResponse:
+    """Remove an imported source."""
+    _check_csrf(ctx, csrf)
+    await run_in_threadpool(ctx.app.store.library.delete_source, ctx.user.id, source)
+    return RedirectResponse("/library", status_code=303)
 
 
 @router.get("/sources", response_class=HTMLResponse)

@@ -31,10 +31,11 @@ class SubscriptionPublic(BaseModel):
 
 
 class ReasonPublic(BaseModel):
-    """A structured reason."""
+    """A structured reason (kinds: author, author?, keyword, venue, category, similar_to, similar, recent)."""
 
     kind: str
     value: str
+    detail: str | None = Field(None, description="Evidence (authors) or what the similar paper is (library, like, save)")
 
 
 class PeriodPublic(BaseModel):
@@ -62,6 +63,7 @@ class FeedItemPublic(BaseModel):
     links: dict[str, str]
     score: float
     seen: bool
+    feedback: list[str] = Field(default_factory=list, description="Your feedback on this paper")
 
 
 class FeedPublic(BaseModel):
@@ -97,7 +99,52 @@ class SearchPublic(BaseModel):
     query: str
     total: int
     offset: int
+    mode: str
     items: list[SearchItemPublic]
+
+
+class FeedbackCreate(BaseModel):
+    """Feedback on a paper."""
+
+    paper: str = Field(examples=["arxiv:2508.06869"], max_length=300)
+    action: str = Field(examples=["like"], description="like, save, dismiss or less (less like this)")
+
+
+class FeedbackUndo(BaseModel):
+    """Taking feedback back."""
+
+    paper: str = Field(examples=["arxiv:2508.06869"], max_length=300)
+    action: str | None = Field(None, description="One action to take back (all of them when omitted)")
+
+
+class FeedbackPublic(BaseModel):
+    """The feedback now standing on a paper."""
+
+    paper: str
+    feedback: list[str]
+
+
+class AuthorDecision(BaseModel):
+    """The answer to "is this the author you follow?" for one paper."""
+
+    paper: str = Field(examples=["arxiv:2508.06869"], max_length=300)
+    author: str = Field(examples=["Jianxiang He"], max_length=200, description="The followed author's name")
+    same: bool = Field(description="Whether the paper is by the followed author")
+
+
+class LibraryReportPublic(BaseModel):
+    """What a library import did."""
+
+    source: str
+    format: str
+    total: int
+    imported: int
+    matched: dict[str, int]
+    matched_total: int
+    unmatched: int
+    skipped: dict[str, int]
+    seconds: float
+    unmatched_examples: list[str]
 
 
 class HealthPublic(BaseModel):

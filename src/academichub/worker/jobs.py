@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import httpx
 
-from academichub.errors import InputError
+from academichub.embedding.base import Embedder, embedder_or_none
+from academichub.errors import AcademicHubError, InputError
 from academichub.ingest.pipeline import ingest
 from academichub.ingest.report import RunReport
 from academichub.radar.subscriptions import normalise_category
 from academichub.settings import Settings
 from academichub.sources.formats import FORMAT_SOURCE, read_items
 from academichub.storage.store import Store
-from academichub.worker import streams
+from academichub.worker import embedding_job, streams
 from academichub.worker.harvest import Harvester
 from academichub.worker.streams import Stream, Window
 
+log = logging.getLogger(__name__)
 ARXIV_METHODS = ("listing", "api", "oai")
 Progress = Callable[[int], None]
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
@@ -68,3 +71,28 @@ def fetch_all(store: Store, settings: Settings, *, transport: httpx.BaseTranspor
               progress: Progress | None = None) -> list[tuple[Stream, RunReport]]:
     """One pass over every enabled stream; a failing source does not stop the others."""
     return Harvester(store, settings, transport=transport).run_all(streams.configured(settings), progress)
+
+
+def embed_new(store: Store, settings: Settings, progress: Progress | None = None, *,
+              embedder: Embedder | None = None) -> int:
+    """The job after every ingest: embed works that have no vector of the configured model yet.
+
+    A model that cannot run is logged, not raised: ingest has succeeded, and ranking and search
+    fall back to text features (and embed on demand) until the model works again.
+    """
+    embedder = embedder or embedder_or_none(settings.embedding)
+    if embedder is None:
+        return 0
+    try:
+        return embedding_job.embed_missing(store, embedder, progress=progress)
+    except AcademicHubError as exc:
+        log.warning("embedding after ingest failed: %s", exc)
+        return 0
+
+
+def fetch_and_embed(store: Store, settings: Settings, stream: Stream) -> RunReport:
+    """A scheduled run: fetch one stream, then embed what it brought."""
+    report = fetch_stream(store, settings, stream)
+    if report.new or report.updated:
+        embed_new(store, settings)
+    return report

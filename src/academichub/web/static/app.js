@@ -1,4 +1,5 @@
-// Expand and collapse long abstracts; everything else works without JavaScript.
+// Expand long abstracts; send feedback and author answers without reloading the page.
+// Every form still works without JavaScript (it posts and redirects back).
 document.addEventListener("DOMContentLoaded", () => {
   for (const card of document.querySelectorAll(".card")) {
     const abstract = card.querySelector(".abstract.clamp");
@@ -11,5 +12,65 @@ document.addEventListener("DOMContentLoaded", () => {
       button.textContent = open ? button.dataset.less : button.dataset.more;
       button.setAttribute("aria-expanded", String(open));
     });
+  }
+});
+
+async function postJSON(url, body) {
+  const response = await fetch(url, {
+    method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    let message = response.statusText;
+    try { message = (await response.json()).error.message; } catch (_) { /* not JSON */ }
+    throw new Error(message);
+  }
+  return response.status === 204 ? null : response.json();
+}
+
+function showFeedback(card, given) {
+  for (const button of card.querySelectorAll("button.fb")) {
+    if (button.value !== "undo") button.setAttribute("aria-pressed", String(given.includes(button.value)));
+  }
+  card.querySelector("button.fb-undo").hidden = given.length === 0;
+  card.classList.toggle("dismissed", given.includes("dismiss") || given.includes("less"));
+  card.dataset.feedback = given.join(" ");
+}
+
+function showError(form, message) {
+  let note = form.querySelector(".note");
+  if (!note) {
+    note = document.createElement("span");
+    note.className = "note";
+    note.setAttribute("role", "alert");
+    form.append(note);
+  }
+  note.textContent = message;
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  const button = event.submitter;
+  if (!button || !(form.matches("form.actions") || form.matches("form.ask"))) return;
+  event.preventDefault();
+  const card = form.closest(".card");
+  const paper = form.elements.paper.value;
+  try {
+    if (form.matches("form.ask")) {
+      await postJSON("/api/v1/authors/decision", {paper, author: form.elements.author.value, same: button.value === "yes"});
+      form.replaceWith(Object.assign(document.createElement("span"), {className: "answered", textContent: "✓"}));
+      return;
+    }
+    const action = button.value;
+    let result;
+    if (action === "undo") {
+      result = await postJSON("/api/v1/feedback/undo", {paper});
+    } else if (button.getAttribute("aria-pressed") === "true") {  // pressing again takes it back
+      result = await postJSON("/api/v1/feedback/undo", {paper, action});
+    } else {
+      result = await postJSON("/api/v1/feedback", {paper, action});
+    }
+    showFeedback(card, result.feedback);
+  } catch (error) {
+    showError(form, error.message);
   }
 });

@@ -1,0 +1,190 @@
+"""Commands of the learning radar: embed, library import, feedback, rank and eval."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from academichub.cli.app import (
+    app,
+    err,
+    init_store,
+    open_store,
+    out,
+    parse_day,
+    print_json,
+    settings_of,
+)
+from academichub.cli.progress import progress_bar
+from academichub.embedding import make_embedder
+from academichub.errors import InputError
+from academichub.library import importer
+from academichub.library.readers import READERS
+from academichub.radar import feedback as feedback_service
+from academichub.storage.feedback import ACTIONS
+from academichub.worker import embedding_job
+
+library_app = typer.Typer(help="Import and list your library (BibTeX, RIS, Zotero, CSL-JSON, ORCID).",
+                          no_args_is_help=True)
+app.add_typer(library_app, name="library")
+
+
+@app.command()
+def embed(ctx: typer.Context) -> None:
+    """Embed every stored work that has no vector of the configured model yet."""
+    settings = settings_of(ctx)
+    with open_store(settings) as store, progress_bar("Embedding", console=err) as advance:
+        count = embedding_job.embed_missing(store, make_embedder(settings.embedding), progress=advance)
+    err.print(f"Embedded {count} papers with {settings.embedding.model}")
+
+
+@library_app.command("import")
+def library_import(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A library file (gzip allowed).")],
+    fmt: Annotated[str | None, typer.Option("--format", help=f"One of {', '.join(READERS)} (detected when omitted).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the import report as JSON.")] = False,
+) -> None:
+    """Import a library file: match its items to stored papers, embed the others, report."""
+    settings = settings_of(ctx)
+    if not file.is_file():
+        raise InputError(f"library: cannot read {file}: no such file")
+    with init_store(settings) as store:
+        user, _radar = store.accounts.ensure_local_user()
+        report = importer.import_file(store, make_embedder(settings.embedding), user.id, file, fmt)
+    if as_json:
+        print_json(report.to_json())
+        return
+    matched = ", ".join(f"{n} by {how}" for how, n in report.matched.most_common()) or "none"
+    out.print(escape(f"{report.source} ({report.format}): {report.imported} items imported in {report.seconds:.1f}s; "
+                     f"matched to stored papers: {matched}; unmatched (embedded from their own text): "
+                     f"{report.unmatched}; skipped: {dict(report.skipped) or 'none'}"))
+
+
+@library_app.command("orcid")
+def library_orcid(ctx: typer.Context, orcid: Annotated[str, typer.Argument(help="An ORCID iD, e.g. 0000-0002-1825-0097.")],
+                  as_json: Annotated[bool, typer.Option("--json", help="Print the import report as JSON.")] = False) -> None:
+    """Import the public works list of an ORCID iD."""
+    settings = settings_of(ctx)
+    with init_store(settings) as store:
+        user, _radar = store.accounts.ensure_local_user()
+        report = importer.import_orcid(store, make_embedder(settings.embedding), user.id, orcid, settings)
+    print_json(report.to_json()) if as_json else out.print(escape(
+        f"ORCID {orcid}: {report.imported} works, {sum(report.matched.values())} matched to stored papers"))
+
+
+@library_app.command("list")
+def library_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List imported library sources."""
+    with open_store(settings_of(ctx)) as store:
+        user, _radar = store.accounts.ensure_local_user()
+        rows = store.library.sources(user.id)
+    if as_json:
+        print_json([{**r, "imported_at": str(r["imported_at"])} for r in rows])
+        return
+    for row in rows:
+        out.print(escape(f"{row['source']}: {row['items']} items, {row['matched']} matched"))
+
+
+@library_app.command("remove")
+def library_remove(ctx: typer.Context, source: Annotated[str, typer.Argument(help="The source name as listed.")]) -> None:
+    """Remove an imported library source."""
+    with open_store(settings_of(ctx)) as store:
+        user, _radar = store.accounts.ensure_local_user()
+        count = store.library.delete_source(user.id, source)
+    if not count:
+        raise InputError(f"library: no imported source {source!r}")
+    err.print(f"Removed {count} items of {source}")
+
+
+@app.command()
+def feedback(ctx: typer.Context,
+             action: Annotated[str, typer.Argument(help=f"{', '.join(ACTIONS)} or undo.")],
+             paper: Annotated[str, typer.Argument(help="A paper id, e.g. arxiv:2508.06869.")]) -> None:
+    """Like, save, dismiss ("less" = less like this) a paper, or undo your feedback on it."""
+    with open_store(settings_of(ctx)) as store:
+        user, _radar = store.accounts.ensure_local_user()
+        if action == "undo":
+            feedback_service.undo(store, user.id, paper)
+        else:
+            feedback_service.give(store, user.id, paper, action)
+    err.print(f"{action}: {paper}")
+
+
+@app.command()
+def rank(
+    ctx: typer.Context,
+    library: Annotated[list[Path], typer.Option("--library", help="A library file (repeatable).")],
+    corpus: Annotated[Path, typer.Option("--corpus", help="A corpus JSONL (e.g. papers.jsonl.gz).")],
+    date_from: Annotated[str, typer.Option("--from", help="First day of the window to rank.")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day of the window to rank.")],
+    top: Annotated[int, typer.Option("--top", min=1, help="How many to list per library.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Rank a corpus window for library files without a server (the corpus is embedded once, cached)."""
+    from academichub.evaluation.offline import rank_window
+
+    settings = settings_of(ctx)
+    start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
+    for path in [*library, corpus]:
+        if not path.is_file():
+            raise InputError(f"rank: cannot read {path}: no such file")
+    result = rank_window(library, corpus, start, end, top=top, embedder=make_embedder(settings.embedding),
+                         cache_dir=settings.home / "cache")
+    if as_json:
+        print_json(result)
+        return
+    for ranking in result["rankings"]:
+        table = Table(title=escape(ranking["library"]))
+        for column in ("#", "id", "score", "why"):
+            table.add_column(column, overflow="fold")
+        for n, row in enumerate(ranking["items"], start=1):
+            table.add_row(str(n), row["id"], f"{row['score']:.3f}", escape("; ".join(row["reasons"])))
+        out.print(table)
+
+
+@app.command("eval")
+def evaluate_command(
+    ctx: typer.Context,
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="Corpus JSONL (default: the bundled sample).")] = None,
+    cutoff: Annotated[str | None, typer.Option(help="Cut-off day (profiles before, ranking after).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day (exclusive) of the ranked window.")] = None,
+    history_from: Annotated[str | None, typer.Option("--history-from", help="First day of the history.")] = None,
+    author_tasks: Annotated[int, typer.Option("--author-tasks", min=1, help="Researchers sampled (protocol a).")] = 150,
+    category_tasks: Annotated[int, typer.Option("--category-tasks", min=1, help="Categories (protocol b).")] = 20,
+    seed: Annotated[int, typer.Option(help="Random seed of the sampling.")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Evaluate AcademicHub's ranker against BM25, TF-IDF+SVM and centroid cosine (time split)."""
+    from academichub.evaluation.run import EvalConfig, evaluate
+    from academichub.worker.jobs import SAMPLE
+
+    settings = settings_of(ctx)
+    path = corpus or SAMPLE
+    if not path.is_file():
+        raise InputError(f"eval: cannot read {path}: no such file")
+    defaults = ("2026-02-01", "2026-04-01", "2025-01-01") if corpus else ("2025-09-15", "2025-09-27", "2025-01-01")
+    config = EvalConfig(path, parse_day(cutoff or defaults[0], "--cutoff"), parse_day(end or defaults[1], "--end"),
+                        parse_day(history_from or defaults[2], "--history-from"), author_tasks=author_tasks,
+                        category_tasks=category_tasks, seed=seed)
+    total = author_tasks + category_tasks
+    with progress_bar("Evaluating", console=err, total=total, enabled=not as_json) as advance:
+        result = evaluate(config, make_embedder(settings.embedding), cache_dir=settings.home / "cache",
+                          progress=advance)
+    if as_json:
+        print_json(result.to_json())
+        return
+    out.print(f"corpus {path.name}, cut-off {config.cutoff}, window to {config.end}, tasks {result.tasks}, "
+              f"embedding {result.model}, {result.seconds:.0f}s")
+    table = Table()
+    for column in ("protocol", "ranker", "nDCG@10", "recall@50", "MRR"):
+        table.add_column(column)
+    for protocol, rows in result.table.items():
+        for ranker, values in rows.items():
+            table.add_row(protocol, ranker, f"{values['ndcg@10']:.4f}", f"{values['recall@50']:.4f}",
+                          f"{values['mrr']:.4f}")
+    out.print(table)
+

@@ -1,0 +1,95 @@
+"""`academichub rank`: rank a corpus window for library files, with no server and no database.
+
+The corpus is embedded once (cached in the data directory); each library is matched to corpus
+rows by arXiv id or title, its other items are embedded from their own text, and the same
+per-user model as the feed ranks the window.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from academichub.embedding.base import Embedder, work_text
+from academichub.errors import InputError
+from academichub.evaluation.protocols import load_corpus
+from academichub.evaluation.run import corpus_texts, embed_rows
+from academichub.ingest.normalise import parse_arxiv_id, title_key
+from academichub.library.importer import read_library_file
+from academichub.library.items import LibraryItem
+from academichub.library.readers import READERS
+from academichub.ranking.learned import Example, Pool, UserModel, sparse_vectorizer
+from academichub.settings import RankingSettings
+
+NEGATIVES = RankingSettings().negatives
+SIMILAR_SHOWN = 0.5  # cosine above which "similar to your library paper" is a reason
+
+
+def _library_items(path: Path) -> list[LibraryItem]:
+    fmt, text = read_library_file(path)
+    return [e for e in READERS[fmt](text) if isinstance(e, LibraryItem)]
+
+
+def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date, *, top: int,
+                embedder: Embedder, cache_dir: Path | None) -> dict[str, Any]:
+    """{"rankings": [{"library", "items": [{"id", "score", "reasons"}]}]} for each library file."""
+    if start > end:
+        raise InputError("rank: --from is after --to")
+    corpus = load_corpus(corpus_path)
+    window = [i for i, d in enumerate(corpus.days) if start <= d <= end]
+    if not window:
+        raise InputError(f"rank: the corpus has no paper between {start} and {end}")
+    outside = [i for i, d in enumerate(corpus.days) if not start <= d <= end]
+    negatives = random.Random(7).sample(outside, min(NEGATIVES, len(outside)))
+    by_arxiv = {}
+    for row, ident in enumerate(corpus.ids):
+        try:
+            by_arxiv[parse_arxiv_id(ident)[0]] = row
+        except ValueError:
+            continue
+    by_title = {title_key(t): row for row, t in enumerate(corpus.titles)}
+    items = {path: _library_items(path) for path in libraries}
+    matched = {path: [by_arxiv.get(i.arxiv_id or "") or by_title.get(title_key(i.title)) for i in found]
+               for path, found in items.items()}
+    needed = sorted(set(window) | set(negatives) | {r for rows in matched.values() for r in rows if r is not None})
+    vectors = embed_rows(corpus, needed, embedder, cache_dir)  # the corpus is embedded once, then cached
+    pool_rows = window + negatives
+    vectorizer = sparse_vectorizer(len(pool_rows))
+    pool = Pool(pool_rows, vectorizer.fit_transform(corpus_texts(corpus, pool_rows)), vectors[pool_rows], len(window))
+    rankings = []
+    for path in libraries:
+        positives = _positives(items[path], matched[path], corpus, vectors, embedder)
+        model = UserModel(vectorizer).fit(positives, [], pool, min_positives=RankingSettings().min_positives)
+        scores = model.score(pool.sparse[: len(window)], pool.dense[: len(window)])
+        order = np.argsort(-scores)[:top]
+        ranked = []
+        for position in order:
+            row = window[position]
+            reasons = []
+            nearest = model.nearest_positive(vectors[row])
+            if nearest and nearest[1] >= SIMILAR_SHOWN:
+                reasons.append(f"similar to your library paper «{nearest[0].title}»")
+            ranked.append({"id": corpus.ids[row], "title": corpus.titles[row], "score": round(float(scores[position]), 4),
+                           "reasons": reasons or [f"{model.mode} score"]})
+        rankings.append({"library": str(path), "matched": sum(r is not None for r in matched[path]),
+                         "library_items": len(items[path]), "items": ranked})
+    return {"corpus": str(corpus_path), "from": start.isoformat(), "to": end.isoformat(), "window": len(window),
+            "embedding": embedder.tag, "rankings": rankings}
+
+
+def _positives(found: list[LibraryItem], rows: list[int | None], corpus, vectors: np.ndarray,  # type: ignore[no-untyped-def]
+               embedder: Embedder) -> list[Example]:
+    own = [i for i, row in enumerate(rows) if row is None]
+    own_vectors = dict(zip(own, embedder.embed([work_text(found[i].title, found[i].abstract) for i in own]),
+                           strict=True)) if own else {}
+    positives = []
+    for index, (entry, row) in enumerate(zip(found, rows, strict=True)):
+        if row is not None:
+            positives.append(Example(vectors[row], corpus_texts(corpus, [row])[0], title=corpus.titles[row], work_id=row))
+        else:
+            positives.append(Example(own_vectors[index], work_text(entry.title, entry.abstract), title=entry.title))
+    return positives

@@ -1,0 +1,114 @@
+"""Time-split evaluation protocols over a corpus: profiles from before a cut-off, ranking after it.
+
+(a) author continuity: a researcher's papers before the cut-off are the library; their papers
+    and their co-authors' papers in the window after it are relevant. Rankers see only titles
+    and abstracts (author names are hidden), so this measures topical continuity.
+(b) category interest: a random sample of a category's papers before the cut-off is the
+    library; the category's papers in the window are relevant.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from academichub.ingest.normalise import clean_abstract, clean_line, name_key
+
+PROTOCOLS = ("author", "category")
+
+
+@dataclass
+class Corpus:
+    """A corpus held as parallel lists (index = row)."""
+
+    ids: list[str]
+    titles: list[str]
+    abstracts: list[str]
+    authors: list[frozenset[str]]
+    primary: list[str]
+    days: list[date]
+
+    @property
+    def texts(self) -> list[str]:
+        """Title and abstract of every row (what content rankers see)."""
+        return [f"{t}. {a}" if a else t for t, a in zip(self.titles, self.abstracts, strict=True)]
+
+
+@dataclass
+class Task:
+    """One evaluation query: a library (rows before the cut-off) and relevant candidate rows."""
+
+    protocol: str
+    name: str
+    library: list[int]
+    relevant: set[int]
+
+
+def load_corpus(path: Path) -> Corpus:
+    """Read a corpus JSONL (AcademicHub's format: id, title, abstract, authors, primary_category,
+    first_listed or published)."""
+    ids, titles, abstracts, authors, primary, days = [], [], [], [], [], []
+    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            day = record.get("first_listed") or record.get("published")
+            if not day or not record.get("title"):
+                continue
+            ids.append(str(record["id"]))
+            titles.append(clean_line(record["title"]))
+            abstracts.append(clean_abstract(record.get("abstract") or ""))
+            authors.append(frozenset(name_key(a) for a in record.get("authors") or []))
+            primary.append(record.get("primary_category") or "")
+            days.append(date.fromisoformat(day[:10]))
+    return Corpus(ids, titles, abstracts, authors, primary, days)
+
+
+def split(corpus: Corpus, cutoff: date, end: date, history_from: date) -> tuple[list[int], list[int]]:
+    """(rows in [history_from, cutoff), candidate rows in [cutoff, end))."""
+    before = [i for i, d in enumerate(corpus.days) if history_from <= d < cutoff]
+    after = [i for i, d in enumerate(corpus.days) if cutoff <= d < end]
+    return before, after
+
+
+def author_tasks(corpus: Corpus, before: list[int], after: list[int], *, count: int, seed: int,
+                 min_before: int = 3) -> list[Task]:
+    """Researchers with at least `min_before` papers before the cut-off and one after it."""
+    by_author_before: dict[str, list[int]] = defaultdict(list)
+    for row in before:
+        for key in corpus.authors[row]:
+            by_author_before[key].append(row)
+    by_author_after: dict[str, set[int]] = defaultdict(set)
+    for row in after:
+        for key in corpus.authors[row]:
+            by_author_after[key].add(row)
+    eligible = sorted(k for k, rows in by_author_before.items() if len(rows) >= min_before and by_author_after.get(k))
+    random.Random(seed).shuffle(eligible)
+    tasks = []
+    for key in eligible[:count]:
+        library = by_author_before[key]
+        circle = {key} | {a for row in library for a in corpus.authors[row]}
+        relevant = set().union(*(by_author_after.get(a, set()) for a in circle))
+        tasks.append(Task("author", key, library, relevant))
+    return tasks
+
+
+def category_tasks(corpus: Corpus, before: list[int], after: list[int], *, count: int, seed: int,
+                   library_size: int = 30, min_papers: int = 100) -> list[Task]:
+    """The `count` largest categories (by papers before the cut-off), each with a sampled library."""
+    by_category: dict[str, list[int]] = defaultdict(list)
+    for row in before:
+        by_category[corpus.primary[row]].append(row)
+    after_by_category: dict[str, set[int]] = defaultdict(set)
+    for row in after:
+        after_by_category[corpus.primary[row]].add(row)
+    ranked = sorted((c for c, rows in by_category.items() if len(rows) >= min_papers and after_by_category.get(c)),
+                    key=lambda c: (-len(by_category[c]), c))
+    rng = random.Random(seed)
+    return [Task("category", c, rng.sample(by_category[c], library_size), after_by_category[c])
+            for c in ranked[:count]]

@@ -1,0 +1,116 @@
+"""The rankers compared by the harness: AcademicHub's and three baselines from open-source radars.
+
+- BM25 (bm25s): the library's text as one long query over the candidates.
+- TF-IDF + per-user linear SVM, arxiv-sanity-lite's method with its settings (unigrams and
+  bigrams, 20,000 features, max_df 0.1, min_df 5, LinearSVC C=0.01 balanced, every other paper
+  of the corpus a negative).
+- Recency-weighted centroid cosine, zotero-arxiv-daily's method: similarity of each candidate
+  to the library items weighted 1 / (1 + log10(rank by recency)), on the same embeddings.
+- AcademicHub: the product's per-user model (ranking.learned): arxiv-sanity-style sparse SVM
+  fused with a logistic regression on embeddings, the pool being the candidates plus a random
+  background of the history (as the feed's is the window plus a random background of the store),
+  positives weighted by recency.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+import bm25s
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+from academichub.evaluation.protocols import Corpus
+from academichub.ranking.learned import Example, Pool, UserModel, recency_weight, sparse_vectorizer
+from academichub.settings import RankingSettings
+
+RANKERS = ("academichub", "bm25", "tfidf-svm", "centroid")
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG to stderr
+
+MIN_POSITIVES = RankingSettings().min_positives
+
+
+@dataclass
+class Context:
+    """What every ranker may use: the corpus rows of the split, their texts, features, vectors."""
+
+    corpus: Corpus
+    history: list[int]
+    candidates: list[int]
+    vectors: np.ndarray  # one unit row per corpus row (embeddings)
+    cutoff: date
+    negative_rows: list[int] = field(default_factory=list)  # random papers before the cut-off
+    half_life_days: float = 180.0
+    _cache: dict = field(default_factory=dict)
+
+    def texts(self, rows: list[int]) -> list[str]:
+        """Titles and abstracts of rows."""
+        return [f"{self.corpus.titles[r]}. {self.corpus.abstracts[r]}" for r in rows]
+
+
+def bm25(context: Context, library: list[int]) -> np.ndarray:
+    """BM25 of the candidates against the library as one query."""
+    if "bm25" not in context._cache:
+        index = bm25s.BM25()
+        index.index(bm25s.tokenize(context.texts(context.candidates), stopwords="en", show_progress=False),
+                    show_progress=False)
+        context._cache["bm25"] = index
+    query = bm25s.tokenize([" ".join(context.texts(library))], stopwords="en", show_progress=False,
+                           return_ids=False)[0]
+    return np.asarray(context._cache["bm25"].get_scores(query), dtype=np.float64)
+
+
+def _sanity_features(context: Context):  # type: ignore[no-untyped-def]
+    if "sanity" not in context._cache:
+        rows = context.history + context.candidates
+        vectorizer = TfidfVectorizer(lowercase=True, strip_accents="unicode", stop_words="english",
+                                     token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b", ngram_range=(1, 2),
+                                     max_features=20000, norm="l2", use_idf=True, smooth_idf=True,
+                                     sublinear_tf=True, max_df=0.1, min_df=5, dtype=np.float32)
+        context._cache["sanity"] = (rows, vectorizer.fit_transform(context.texts(rows)))
+    return context._cache["sanity"]
+
+
+def tfidf_svm(context: Context, library: list[int]) -> np.ndarray:
+    """arxiv-sanity-lite: a linear SVM over every paper, the library positive, the rest negative."""
+    rows, features = _sanity_features(context)
+    wanted = set(library)
+    labels = np.array([1 if r in wanted else 0 for r in rows])
+    classifier = LinearSVC(class_weight="balanced", max_iter=10000, tol=1e-6, C=0.01).fit(features, labels)
+    return classifier.decision_function(features[len(context.history):])
+
+
+def centroid(context: Context, library: list[int]) -> np.ndarray:
+    """zotero-arxiv-daily: recency-weighted mean cosine to the library items."""
+    newest_first = sorted(library, key=lambda r: context.corpus.days[r], reverse=True)
+    weights = np.array([1.0 / (1.0 + np.log10(rank + 1)) for rank in range(len(newest_first))])
+    weights /= weights.sum()
+    similarities = context.vectors[context.candidates] @ context.vectors[newest_first].T
+    return similarities @ weights
+
+
+def _pool(context: Context) -> tuple[Pool, UserModel]:
+    """The product's pool (the candidates, then the random background) and its fitted vectorizer."""
+    if "pool" not in context._cache:
+        rows = context.candidates + context.negative_rows
+        vectorizer = sparse_vectorizer(len(rows))
+        sparse = vectorizer.fit_transform(context.texts(rows))
+        context._cache["pool"] = (Pool(rows, sparse, context.vectors[rows], len(context.candidates)), vectorizer)
+    return context._cache["pool"]
+
+
+def academichub(context: Context, library: list[int]) -> np.ndarray:
+    """AcademicHub's per-user model exactly as the feed uses it (positives weighted by recency)."""
+    pool, vectorizer = _pool(context)
+    positives = [Example(context.vectors[r], text, recency_weight(context.corpus.days[r], context.cutoff,
+                                                                  context.half_life_days), work_id=r)
+                 for r, text in zip(library, context.texts(library), strict=True)]
+    model = UserModel(vectorizer).fit(positives, [], pool, min_positives=MIN_POSITIVES)
+    window = slice(0, pool.window_size)
+    return model.score(pool.sparse[window], pool.dense[window])
+
+
+SCORERS = {"academichub": academichub, "bm25": bm25, "tfidf-svm": tfidf_svm, "centroid": centroid}

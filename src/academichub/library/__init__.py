@@ -1,0 +1,1 @@
+"""Reader libraries: BibTeX, RIS, Zotero RDF, CSL-JSON, Better BibTeX JSON files and ORCID works."""

@@ -1,0 +1,212 @@
+"""Importing a library: read, match each item to a stored work, embed the rest, report why.
+
+Items are matched by DOI, arXiv id or PMID (any identifier a stored work carries), then by
+exact folded title with the same first author or year; an unmatched item is embedded from its
+own title and abstract, so it still teaches the ranker what the reader reads.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from academichub.embedding.base import Embedder, work_text
+from academichub.errors import InputError
+from academichub.ingest.normalise import family_key, name_key, title_key
+from academichub.library.items import LibraryItem, Skipped
+from academichub.library.readers import READERS, detect
+from academichub.settings import Settings
+from academichub.sources.formats import open_binary
+from academichub.sources.http import HttpClient
+from academichub.storage.store import Store
+
+MAX_FILE_BYTES = 200_000_000
+
+
+@dataclass
+class ImportReport:
+    """What an import did: matched (by which identifier), unmatched, skipped (why)."""
+
+    source: str
+    format: str
+    total: int = 0
+    imported: int = 0
+    matched: Counter = field(default_factory=Counter)
+    unmatched: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    unmatched_examples: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as `library import --json` prints it."""
+        return {"source": self.source, "format": self.format, "total": self.total, "imported": self.imported,
+                "matched": dict(self.matched), "matched_total": sum(self.matched.values()),
+                "unmatched": self.unmatched, "skipped": dict(self.skipped), "seconds": round(self.seconds, 3),
+                "unmatched_examples": self.unmatched_examples}
+
+
+def _dedupe(items: list[LibraryItem], report: ImportReport) -> list[LibraryItem]:
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for entry in items:
+        keys = {("doi", entry.doi), ("arxiv", entry.arxiv_id), ("title", title_key(entry.title))} - \
+               {("doi", None), ("arxiv", None)}
+        if keys & seen:
+            report.skipped["duplicate"] += 1
+            continue
+        seen |= keys
+        kept.append(entry)
+    return kept
+
+
+def _match_ids(store: Store, items: list[LibraryItem]) -> dict[int, tuple[int, str]]:
+    """Item index -> (work id, how) for items an identifier places."""
+    from academichub.model import Paper
+
+    probes = [Paper(title=i.title, source="library", doi=i.doi, arxiv_id=i.arxiv_id, pmid=i.pmid) for i in items]
+    with store.engine.connect() as conn:
+        found = store.works.find_existing(conn, probes)
+    matches: dict[int, tuple[int, str]] = {}
+    for index, entry in enumerate(items):
+        for kind, value, label in (("arxiv_id", entry.arxiv_id, "arxiv"), ("doi", entry.doi, "doi"),
+                                   ("pmid", entry.pmid, "pmid")):
+            if value and (kind, value) in found:
+                matches[index] = (found[(kind, value)], label)
+                break
+    return matches
+
+
+def _match_titles(store: Store, items: list[LibraryItem], todo: list[int]) -> dict[int, tuple[int, str]]:
+    """Item index -> (work id, "title") for exact folded titles with an agreeing first author."""
+    keys = {title_key(items[i].title) for i in todo}
+    with store.engine.connect() as conn:
+        candidates = store.works.find_by_titles(conn, keys)
+    by_key: dict[str, list] = {}
+    for candidate in candidates:
+        by_key.setdefault(candidate.title_key, []).append(candidate)
+    matches = {}
+    for index in todo:
+        entry = items[index]
+        family = family_key(name_key(entry.authors[0])) if entry.authors else ""
+        for candidate in by_key.get(title_key(entry.title), []):
+            if len(entry.title.split()) >= 4 and (not family or not candidate.first_author_key
+                                                  or family == candidate.first_author_key):
+                matches[index] = (candidate.id, "title")
+                break
+    return matches
+
+
+def import_items(store: Store, embedder: Embedder | None, user_id: int, entries: list[LibraryItem | Skipped], *,
+                 source: str, fmt: str) -> ImportReport:
+    """Match, embed and store parsed entries as the user's library items from `source`."""
+    started = time.perf_counter()
+    report = ImportReport(source=source, format=fmt, total=len(entries))
+    for entry in entries:
+        if isinstance(entry, Skipped):
+            report.skipped[entry.reason] += 1
+    items = _dedupe([e for e in entries if isinstance(e, LibraryItem)], report)
+    if not items:  # refuse rather than replace an earlier import of this source with nothing
+        why = "; ".join(f"{n} {reason}" for reason, n in report.skipped.items()) or "no entries found"
+        raise InputError(f"library: {source} has no usable {fmt} entries ({why})")
+    matches = _match_ids(store, items)
+    matches |= _match_titles(store, items, [i for i in range(len(items)) if i not in matches])
+    unmatched = [i for i in range(len(items)) if i not in matches]
+    own = {}
+    if unmatched and embedder is not None:
+        texts = [work_text(items[i].title, items[i].abstract) for i in unmatched]
+        own = dict(zip(unmatched, embedder.embed(texts), strict=True))
+    rows = []
+    for index, entry in enumerate(items):
+        work_id, how = matches.get(index, (None, "none"))
+        vector = own.get(index)
+        rows.append({"item_key": entry.key[:500], "title": entry.title, "authors": entry.authors[:50],
+                     "year": entry.year, "doi": entry.doi, "arxiv_id": entry.arxiv_id, "abstract": entry.abstract,
+                     "venue": entry.venue, "added": entry.added, "work_id": work_id, "match": how,
+                     "model": embedder.tag if vector is not None and embedder is not None else None,
+                     "vector": vector.tobytes() if vector is not None else None})
+        if work_id:
+            report.matched[how] += 1
+    store.library.replace_source(user_id, source, rows)
+    report.imported = len(rows)
+    report.unmatched = len(unmatched)
+    report.unmatched_examples = [items[i].title for i in unmatched[:5]]
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def decode_library(data: bytes, name: str, fmt: str | None = None) -> tuple[str, str]:
+    """(format, text) of a library file's bytes; gzip is unpacked, the format detected if not named."""
+    if fmt is not None and fmt not in READERS:
+        raise InputError(f"library: unknown format {fmt!r}; choose one of {', '.join(READERS)}")
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"library: {name} is a broken gzip file ({exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"library: {name} is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+    text = data.decode("utf-8-sig", errors="replace")
+    if not text.strip():
+        raise InputError(f"library: {name} is empty")
+    return fmt or detect(text, name.removesuffix(".gz")), text
+
+
+def read_library_file(path: Path, fmt: str | None = None) -> tuple[str, str]:
+    """(format, text) of a library file; gzip is read transparently."""
+    try:
+        with open_binary(path) as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except (OSError, EOFError) as exc:  # a truncated or corrupt gzip
+        raise InputError(f"library: cannot read {path.name}: {exc}") from None
+    return decode_library(data, path.name, fmt)
+
+
+def import_bytes(store: Store, embedder: Embedder | None, user_id: int, data: bytes, name: str,
+                 fmt: str | None = None) -> ImportReport:
+    """Import an uploaded library file (its name becomes the source a re-import replaces)."""
+    fmt, text = decode_library(data, name, fmt)
+    return import_items(store, embedder, user_id, READERS[fmt](text), source=name.removesuffix(".gz"), fmt=fmt)
+
+
+def import_file(store: Store, embedder: Embedder | None, user_id: int, path: Path,
+                fmt: str | None = None) -> ImportReport:
+    """Import a library file (BibTeX, RIS, Zotero RDF, CSL-JSON, Better BibTeX JSON)."""
+    fmt, text = read_library_file(path, fmt)
+    return import_items(store, embedder, user_id, READERS[fmt](text), source=path.name.removesuffix(".gz"), fmt=fmt)
+
+
+_ORCID = re.compile(r"^(\d{4}-){3}\d{3}[\dX]$")
+
+
+def valid_orcid(orcid: str) -> bool:
+    """An ORCID iD in its 16-character form with a correct ISO 7064 11,2 check digit."""
+    orcid = orcid.strip().upper().removeprefix("HTTPS://ORCID.ORG/")
+    if not _ORCID.match(orcid):
+        return False
+    total = 0
+    for digit in orcid.replace("-", "")[:-1]:
+        total = (total + int(digit)) * 2
+    check = (12 - total % 11) % 11
+    return orcid[-1] == ("X" if check == 10 else str(check))
+
+
+def import_orcid(store: Store, embedder: Embedder, user_id: int, orcid: str, settings: Settings, *,
+                 transport: httpx.BaseTransport | None = None) -> ImportReport:
+    """Import the public works list of an ORCID iD."""
+    orcid = orcid.strip().upper().removeprefix("HTTPS://ORCID.ORG/")
+    if not valid_orcid(orcid):
+        raise InputError(f"library: {orcid!r} is not a valid ORCID iD (0000-0002-1825-0097 is one)")
+    orcid_settings = settings.sources.orcid
+    url = f"{orcid_settings.base_url.rstrip('/')}/{orcid}/works"
+    with HttpClient(settings.sources.http, transport=transport) as client:
+        client.configure_host(url, orcid_settings.min_interval, orcid_settings.max_concurrency)
+        text = client.get(url, component="orcid", headers={"Accept": "application/json"}).content.decode(
+            "utf-8", errors="replace")
+    return import_items(store, embedder, user_id, READERS["orcid"](text), source=f"orcid:{orcid}", fmt="orcid")

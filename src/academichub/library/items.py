@@ -1,0 +1,74 @@
+"""The library item every format is read into, and helpers shared by the readers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from academichub.ingest.normalise import clean_line, latex_to_text, normalise_doi, parse_arxiv_id
+
+_YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
+_ARXIV_IN_TEXT = re.compile(r"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf)/)([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})",
+                            re.IGNORECASE)
+
+
+@dataclass
+class LibraryItem:
+    """One entry of a reader's library, in any format."""
+
+    key: str
+    title: str
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    pmid: str | None = None
+    abstract: str = ""
+    venue: str | None = None
+    added: date | None = None
+
+
+@dataclass
+class Skipped:
+    """An entry that is not imported, and why."""
+
+    key: str
+    reason: str
+
+
+def clean_tex(value: str | None) -> str:
+    """A BibTeX-style value as plain text: braces, accents and macros resolved."""
+    if not value:
+        return ""
+    return clean_line(latex_to_text(value)).strip("{} ")
+
+
+def year_of(value: object) -> int | None:
+    """The first plausible year in a value."""
+    match = _YEAR.search(str(value or ""))
+    return int(match.group(1)) if match else None
+
+
+def arxiv_of(*values: object) -> str | None:
+    """An arXiv id found in any of the values (an eprint field, a URL, "arXiv: 1807.00144" …)."""
+    for value in values:
+        if not value:
+            continue
+        value = " ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+        try:
+            return parse_arxiv_id(value.strip())[0]
+        except ValueError:
+            match = _ARXIV_IN_TEXT.search(value)
+            if match:
+                return match.group(1)
+    return None
+
+
+def item(key: str, title: str, **fields: object) -> LibraryItem | Skipped:
+    """A cleaned LibraryItem, or Skipped when it has no title."""
+    title = clean_tex(title)
+    if not title:
+        return Skipped(key, "no title")
+    doi = normalise_doi(fields.pop("doi", None))  # type: ignore[arg-type]
+    return LibraryItem(key=key, title=title, doi=doi, **fields)  # type: ignore[arg-type]

@@ -1,0 +1,205 @@
+"""Readers of library files: each turns a file's text into LibraryItems (and what it skipped)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import bibtexparser
+import rispy
+from lxml import etree
+
+from academichub.errors import InputError, ParseError
+from academichub.ingest.normalise import parse_date
+from academichub.library.items import LibraryItem, Skipped, arxiv_of, clean_tex, item, year_of
+from academichub.sources.safexml import parse_xml, text_of
+
+Entries = list[LibraryItem | Skipped]
+SKIPPED_ZOTERO_TYPES = {"note", "attachment", "annotation"}
+
+
+def _given_first(name: str) -> str:
+    """ "Family, Given" (BibTeX, RIS) as "Given Family"."""
+    family, _, given = name.partition(",")
+    return f"{given.strip()} {family.strip()}".strip() if given.strip() else family.strip()
+
+
+def _bibtex_authors(value: str) -> list[str]:
+    return [n for n in (_given_first(name) for name in clean_tex(value).split(" and ")) if n]
+
+
+def read_bibtex(text: str) -> Entries:
+    """BibTeX or BibLaTeX (Zotero, Better BibTeX, Mendeley, JabRef exports)."""
+    library = bibtexparser.parse_string(text)
+    entries: Entries = [Skipped(getattr(b, "key", "") or "?", "unparsable BibTeX block") for b in library.failed_blocks]
+    for entry in library.entries:
+        fields = {k.lower(): str(v.value) for k, v in entry.fields_dict.items()}
+        eprint = fields.get("eprint") if fields.get("archiveprefix", fields.get("eprinttype", "")).lower() == "arxiv" \
+            else None
+        entries.append(item(
+            entry.key, fields.get("title", ""), authors=_bibtex_authors(fields.get("author", "")),
+            year=year_of(fields.get("year") or fields.get("date")), doi=fields.get("doi"),
+            arxiv_id=arxiv_of(eprint, fields.get("arxivid"), fields.get("arxiv"), fields.get("url")),
+            pmid=fields.get("pmid") or None, abstract=clean_tex(fields.get("abstract")),
+            venue=clean_tex(fields.get("journal") or fields.get("journaltitle") or fields.get("booktitle")) or None,
+            added=parse_date(fields.get("timestamp") or fields.get("date-added") or fields.get("dateadded")),
+        ))
+    return entries
+
+
+def read_ris(text: str) -> Entries:
+    """RIS (EndNote, Zotero, Mendeley, publishers' citation downloads)."""
+    try:
+        records = rispy.loads(text)
+    except Exception as exc:  # rispy raises plain exceptions on malformed input
+        raise ParseError(f"invalid RIS: {exc}", component="library") from None
+    started = sum(1 for line in text.splitlines() if line.startswith("TY  -"))
+    if started and not records:
+        raise ParseError("invalid RIS: no complete record (each runs from TY to ER)", component="library")
+    entries: Entries = [Skipped(f"ris-{len(records) + n}", "unterminated RIS record (no ER line)")
+                        for n in range(1, started - len(records) + 1)]
+    for number, record in enumerate(records, start=1):
+        urls = " ".join(record.get("urls") or [])
+        entries.append(item(
+            record.get("id") or f"ris-{number}", record.get("title") or record.get("primary_title") or "",
+            authors=[_given_first(a) for a in record.get("authors") or record.get("first_authors") or []],
+            year=year_of(record.get("year") or record.get("publication_year") or record.get("date")),
+            doi=record.get("doi"), arxiv_id=arxiv_of(urls), abstract=record.get("abstract") or "",
+            venue=record.get("journal_name") or record.get("secondary_title") or None,
+        ))
+    return entries
+
+
+def _csl_authors(people: list[dict[str, Any]]) -> list[str]:
+    return [p.get("literal") or " ".join(x for x in (p.get("given"), p.get("family")) if x) for p in people or []]
+
+
+def read_csl_json(text: str) -> Entries:
+    """CSL-JSON (Zotero, Mendeley, Pandoc): a list of items."""
+    data = _json(text)
+    items = data.get("items", []) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise ParseError("CSL-JSON must be a list of items", component="library")
+    entries: Entries = []
+    for number, record in enumerate(items, start=1):
+        issued = ((record.get("issued") or {}).get("date-parts") or [[None]])[0]
+        entries.append(item(
+            str(record.get("id") or f"csl-{number}"), record.get("title", ""), authors=_csl_authors(record.get("author")),
+            year=year_of(issued[0] if issued else None), doi=record.get("DOI"),
+            arxiv_id=arxiv_of(record.get("URL"), record.get("note"), record.get("number")),
+            pmid=record.get("PMID"), abstract=record.get("abstract") or "", venue=record.get("container-title"),
+        ))
+    return entries
+
+
+def read_bbt_json(text: str) -> Entries:
+    """Better BibTeX JSON (Zotero items with creators, notes and attachments)."""
+    data = _json(text)
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise ParseError("Better BibTeX JSON must be an object with an items list", component="library")
+    entries: Entries = []
+    for number, record in enumerate(data["items"], start=1):
+        key = record.get("citationKey") or record.get("citekey") or record.get("key") or f"bbt-{number}"
+        if record.get("itemType") in SKIPPED_ZOTERO_TYPES:
+            entries.append(Skipped(key, record["itemType"]))
+            continue
+        creators = [c.get("name") or " ".join(x for x in (c.get("firstName"), c.get("lastName")) if x)
+                    for c in record.get("creators") or [] if c.get("creatorType", "author") == "author"]
+        added = parse_date((record.get("dateAdded") or "")[:10])
+        entries.append(item(
+            key, record.get("title", ""), authors=creators, year=year_of(record.get("date")), doi=record.get("DOI"),
+            arxiv_id=arxiv_of(record.get("url"), record.get("extra"), record.get("archiveID")),
+            abstract=record.get("abstractNote") or "",
+            venue=record.get("publicationTitle") or record.get("proceedingsTitle") or None, added=added,
+        ))
+    return entries
+
+
+NS = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "z": "http://www.zotero.org/namespaces/export#",
+      "dc": "http://purl.org/dc/elements/1.1/", "dcterms": "http://purl.org/dc/terms/",
+      "bib": "http://purl.org/net/biblio#", "foaf": "http://xmlns.com/foaf/0.1/",
+      "prism": "http://prismstandard.org/namespaces/1.2/basic/"}
+
+
+def read_zotero_rdf(text: str) -> Entries:
+    """Zotero RDF exports (bib:Article, bib:Book … with dc/dcterms/foaf fields)."""
+    root = parse_xml(text.encode("utf-8"), component="library")
+    entries: Entries = []
+    for node in root:
+        about = node.get(f"{{{NS['rdf']}}}about") or ""
+        kind = text_of(node.find("z:itemType", NS))
+        if not kind or etree.QName(node).localname in ("Attachment", "Memo") or kind in SKIPPED_ZOTERO_TYPES:
+            continue  # journals, people and attachments are described as nodes too
+        people = []
+        for person in node.iterfind(".//bib:authors//foaf:Person", NS):
+            people.append(" ".join(x for x in (text_of(person.find("foaf:givenName", NS)),
+                                                text_of(person.find("foaf:surname", NS))) if x))
+        identifiers = [text_of(i) for i in node.iterfind(".//dc:identifier", NS)]
+        doi = next((i[4:].strip() for i in identifiers if i.upper().startswith("DOI ")), None)
+        urls = " ".join(text_of(u) for u in node.iterfind(".//rdf:value", NS))
+        entries.append(item(
+            about or f"rdf-{len(entries) + 1}", text_of(node.find("dc:title", NS)), authors=people,
+            year=year_of(text_of(node.find("dc:date", NS))), doi=doi, arxiv_id=arxiv_of(urls),
+            abstract=text_of(node.find("dcterms:abstract", NS)),
+            venue=text_of(node.find("dcterms:isPartOf//dc:title", NS)) or None,
+        ))
+    return entries
+
+
+def read_orcid_works(text: str) -> Entries:
+    """ORCID public API `/v3.0/{orcid}/works` (JSON): one entry per work group."""
+    data = _json(text)
+    if not isinstance(data, dict) or "group" not in data:
+        raise ParseError("expected an ORCID works response with a group list", component="orcid")
+    entries: Entries = []
+    for group in data.get("group") or []:
+        summaries = group.get("work-summary") or []
+        if not summaries:
+            continue
+        summary = summaries[0]  # the preferred (first) version of the work
+        ids = {e.get("external-id-type", "").lower(): e.get("external-id-value", "")
+               for e in (summary.get("external-ids") or {}).get("external-id") or []}
+        year = ((summary.get("publication-date") or {}).get("year") or {}).get("value")
+        entries.append(item(
+            str(summary.get("put-code") or len(entries) + 1),
+            ((summary.get("title") or {}).get("title") or {}).get("value", ""), year=year_of(year),
+            doi=ids.get("doi"), arxiv_id=arxiv_of(ids.get("arxiv")), pmid=ids.get("pmid") or None,
+            venue=((summary.get("journal-title") or {}) or {}).get("value"),
+        ))
+    return entries
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ParseError(f"invalid JSON: {exc}", component="library") from None
+
+
+READERS: dict[str, Callable[[str], Entries]] = {
+    "bibtex": read_bibtex, "ris": read_ris, "zotero-rdf": read_zotero_rdf, "csl-json": read_csl_json,
+    "bbt-json": read_bbt_json, "orcid": read_orcid_works,
+}
+
+
+def detect(text: str, filename: str = "") -> str:
+    """Tell a library file's format from its content (and name)."""
+    head = text.lstrip()[:4096]
+    if head.startswith("@") or "\n@" in head[:2000] and filename.endswith((".bib", ".bibtex")):
+        return "bibtex"
+    if head.startswith("TY  -") or "\nTY  -" in head:
+        return "ris"
+    if head.startswith("<"):
+        return "zotero-rdf"
+    if head.startswith("["):
+        return "csl-json"
+    if head.startswith("{"):
+        if '"group"' in head and "work-summary" in text:
+            return "orcid"
+        return "bbt-json" if '"items"' in text[:200000] and "itemType" in text[:200000] else "csl-json"
+    if filename.endswith((".bib", ".bibtex")) or "@article" in head.lower():
+        return "bibtex"
+    raise InputError(f"library: cannot tell the format of {filename or 'the file'}; "
+                     f"name it with --format ({', '.join(READERS)})")
+

@@ -1,0 +1,94 @@
+"""What the per-user model learns from: a reader's positives and negatives, with their weights.
+
+Positives: the library (matched works, or items embedded from their own text), likes and
+saves, papers surely by followed authors, and keyword subscriptions; weighted by recency.
+Dislikes: dismissals and "less like this" (stronger); the random background the model also
+contrasts with belongs to the feed's pool (ranking.learned.Pool), not to the profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from academichub.embedding.base import Embedder
+from academichub.errors import AcademicHubError
+from academichub.ranking.learned import NEGATIVE_WEIGHTS, Example, recency_weight
+from academichub.ranking.vectors import try_vectors_for
+from academichub.search.query import positive_text
+from academichub.settings import RankingSettings
+from academichub.storage.accounts import Subscription
+from academichub.storage.store import Store
+
+FOLLOW_WEIGHT = 0.5  # a followed author's paper or a keyword says less than a paper the reader kept
+SAVE_WEIGHT = 1.2
+
+
+@dataclass
+class Profile:
+    """Training examples of one reader."""
+
+    positives: list[Example]
+    dislikes: list[Example]
+
+
+def _embed_quietly(embedder: Embedder | None, texts: list[str]) -> np.ndarray | None:
+    if embedder is None:
+        return None
+    try:
+        return embedder.embed(texts)
+    except AcademicHubError:
+        return None  # the window goes on sparse-only too (ranking.vectors)
+
+
+def _works(store: Store, embedder: Embedder | None, ids: list[int], weights: dict[int, float], kind: str) -> list[Example]:
+    if not ids:
+        return []
+    candidates = store.works.candidates(ids)
+    vectors = try_vectors_for(store, embedder, [c.id for c in candidates])
+    return [Example(vectors[n] if vectors is not None else None, c.text, weights[c.id], c.title, kind, c.id)
+            for n, c in enumerate(candidates)]
+
+
+def build(store: Store, embedder: Embedder | None, user_id: int, subscriptions: list[Subscription],
+          author_work_ids: list[int], settings: RankingSettings, today: date) -> Profile:
+    """A reader's positives and dislikes."""
+    positives: list[Example] = []
+    own = []
+    library_ids: dict[int, float] = {}
+    for row in store.library.items(user_id):
+        when = row.added or (date(row.year, 7, 1) if row.year else None)
+        weight = recency_weight(when, today, settings.half_life_days)
+        if row.work_id is not None:
+            library_ids[row.work_id] = max(weight, library_ids.get(row.work_id, 0.0))
+        else:  # an item no stored work matched: its own text (and vector, if of this model)
+            vector = row.vector if embedder is not None and row.model == embedder.tag else None
+            own.append(Example(vector, row.text, weight, row.title, "library"))
+    positives += _works(store, embedder, list(library_ids), library_ids, "library") + own
+    liked: dict[int, tuple[float, str]] = {}
+    disliked: dict[int, tuple[float, str]] = {}
+    for item in store.feedback.all(user_id):
+        recency = recency_weight(item.created_at.date(), today, settings.half_life_days)
+        if item.action in ("like", "save"):
+            weight = recency * (SAVE_WEIGHT if item.action == "save" else 1.0)
+            liked[item.work_id] = (max(weight, liked.get(item.work_id, (0.0, ""))[0]), item.action)
+        else:
+            disliked[item.work_id] = (NEGATIVE_WEIGHTS[item.action], item.action)
+    for action in ("like", "save"):
+        ids = [i for i, (_, a) in liked.items() if a == action]
+        positives += _works(store, embedder, ids, {i: liked[i][0] for i in ids}, action)
+    follows = [i for i in author_work_ids if i not in liked and i not in library_ids]
+    positives += _works(store, embedder, follows, dict.fromkeys(follows, FOLLOW_WEIGHT), "follow")
+    keywords = [positive_text(s.value) for s in subscriptions if s.kind == "keyword"]
+    keywords = [k for k in keywords if k]
+    if keywords:
+        vectors = _embed_quietly(embedder, keywords)
+        positives += [Example(None if vectors is None else vectors[n], k, FOLLOW_WEIGHT, k, "keyword")
+                      for n, k in enumerate(keywords)]
+    dislikes = []
+    for action in ("dismiss", "less"):
+        ids = [i for i, (_, a) in disliked.items() if a == action]
+        dislikes += _works(store, embedder, ids, {i: disliked[i][0] for i in ids}, action)
+    return Profile(positives, dislikes)

@@ -1,0 +1,68 @@
+"""Followed authors' records: ids the reader gave (ORCID, OpenAlex) and answers to "是这位 … 吗?"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from academichub.storage.schema import author_decisions, author_profiles
+
+
+class AuthorRepo:
+    """SQL for author decisions and profiles."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def decide(self, subscription_id: int, work_id: int, same_person: bool) -> None:
+        """Remember whether a paper is by the followed author (a later answer replaces it)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(author_decisions).where(author_decisions.c.subscription_id == subscription_id,
+                                                           author_decisions.c.work_id == work_id))
+            conn.execute(sa.insert(author_decisions).values(subscription_id=subscription_id, work_id=work_id,
+                                                            same_person=same_person, decided_at=datetime.now(UTC)))
+
+    def decisions(self, subscription_ids: Sequence[int]) -> dict[int, dict[int, bool]]:
+        """Subscription id -> {work id: same person?}."""
+        result: dict[int, dict[int, bool]] = {i: {} for i in subscription_ids}
+        if not subscription_ids:
+            return result
+        query = sa.select(author_decisions.c.subscription_id, author_decisions.c.work_id,
+                          author_decisions.c.same_person).where(
+            author_decisions.c.subscription_id.in_(list(subscription_ids)))
+        with self.engine.connect() as conn:
+            for sub_id, work_id, same in conn.execute(query):
+                result[sub_id][work_id] = bool(same)
+        return result
+
+    def set_profile(self, subscription_id: int, *, orcid: str | None = None, openalex_id: str | None = None) -> None:
+        """Store the ids known for a followed author."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(author_profiles).where(author_profiles.c.subscription_id == subscription_id))
+            conn.execute(sa.insert(author_profiles).values(subscription_id=subscription_id, orcid=orcid,
+                                                           openalex_id=openalex_id, updated_at=datetime.now(UTC)))
+
+    def profiles(self, subscription_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+        """Subscription id -> (ORCID, OpenAlex id) for those with a profile."""
+        if not subscription_ids:
+            return {}
+        query = sa.select(author_profiles.c.subscription_id, author_profiles.c.orcid,
+                          author_profiles.c.openalex_id).where(
+            author_profiles.c.subscription_id.in_(list(subscription_ids)))
+        with self.engine.connect() as conn:
+            return {sub_id: (orcid, openalex) for sub_id, orcid, openalex in conn.execute(query)}
+
+    def version(self, subscription_ids: Sequence[int]) -> tuple[int, str]:
+        """Changes whenever a decision or profile of these subscriptions changes, for cache keys."""
+        if not subscription_ids:
+            return 0, ""
+        ids = list(subscription_ids)
+        with self.engine.connect() as conn:
+            count, newest = conn.execute(sa.select(sa.func.count(), sa.func.max(author_decisions.c.decided_at))
+                                         .where(author_decisions.c.subscription_id.in_(ids))).one()
+            profiled = conn.execute(sa.select(sa.func.max(author_profiles.c.updated_at))
+                                    .where(author_profiles.c.subscription_id.in_(ids))).scalar()
+        return int(count), f"{newest}|{profiled}"

@@ -1,0 +1,76 @@
+"""Reader feedback on works: like, save, dismiss, "less like this" — undoable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from academichub.storage.schema import feedback
+
+ACTIONS: tuple[str, ...] = ("like", "save", "dismiss", "less")
+POSITIVE = {"like", "save"}
+HIDING = {"dismiss", "less"}  # these also keep the paper out of the reader's feeds
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One piece of feedback."""
+
+    id: int
+    work_id: int
+    action: str
+    created_at: datetime
+
+
+class FeedbackRepo:
+    """SQL for feedback."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, user_id: int, work_id: int, action: str) -> Feedback:
+        """Record feedback (giving the same feedback twice keeps one)."""
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(feedback).where(feedback.c.user_id == user_id, feedback.c.work_id == work_id,
+                                                         feedback.c.action == action)).first()
+            if row is not None:
+                return Feedback(row.id, row.work_id, row.action, row.created_at)
+            new_id = conn.execute(sa.insert(feedback).values(user_id=user_id, work_id=work_id, action=action,
+                                                             created_at=now).returning(feedback.c.id)).scalar_one()
+        return Feedback(new_id, work_id, action, now)
+
+    def remove(self, user_id: int, work_id: int, action: str | None = None) -> int:
+        """Undo feedback on a work (one action, or all of it); returns how many went."""
+        query = sa.delete(feedback).where(feedback.c.user_id == user_id, feedback.c.work_id == work_id)
+        if action is not None:
+            query = query.where(feedback.c.action == action)
+        with self.engine.begin() as conn:
+            return conn.execute(query).rowcount
+
+    def all(self, user_id: int) -> list[Feedback]:
+        """A user's feedback, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(feedback).where(feedback.c.user_id == user_id).order_by(feedback.c.id))
+            return [Feedback(r.id, r.work_id, r.action, r.created_at) for r in rows]
+
+    def on(self, user_id: int, work_ids: list[int]) -> dict[int, set[str]]:
+        """The actions a user took on each of these works."""
+        result: dict[int, set[str]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(work_ids), 500):
+                query = sa.select(feedback.c.work_id, feedback.c.action).where(
+                    feedback.c.user_id == user_id, feedback.c.work_id.in_(work_ids[start:start + 500]))
+                for work_id, action in conn.execute(query):
+                    result.setdefault(work_id, set()).add(action)
+        return result
+
+    def version(self, user_id: int) -> tuple[int, int]:
+        """(count, newest id): changes whenever feedback changes, for cache keys."""
+        with self.engine.connect() as conn:
+            count, newest = conn.execute(sa.select(sa.func.count(), sa.func.max(feedback.c.id))
+                                         .where(feedback.c.user_id == user_id)).one()
+        return int(count), int(newest or 0)

@@ -1,0 +1,82 @@
+"""A reader's library items: matched to stored works, or carrying their own embedding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from academichub.storage.schema import library_items
+
+
+@dataclass(frozen=True)
+class LibraryRow:
+    """One stored library item."""
+
+    id: int
+    source: str
+    key: str
+    title: str
+    abstract: str
+    year: int | None
+    added: date | None
+    work_id: int | None
+    match: str
+    model: str | None
+    vector: np.ndarray | None
+
+    @property
+    def text(self) -> str:
+        """Title and abstract, as a stored work's text reads."""
+        return f"{self.title}. {self.abstract}" if self.abstract else self.title
+
+
+class LibraryRepo:
+    """SQL for library items."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def replace_source(self, user_id: int, source: str, rows: list[dict]) -> None:
+        """Store one import, replacing what an earlier import of the same source stored."""
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(library_items).where(library_items.c.user_id == user_id,
+                                                        library_items.c.source == source))
+            if rows:
+                conn.execute(sa.insert(library_items),
+                             [{**row, "user_id": user_id, "source": source, "imported_at": now} for row in rows])
+
+    def items(self, user_id: int) -> list[LibraryRow]:
+        """Every library item of a user."""
+        columns = [library_items.c[name] for name in ("id", "source", "item_key", "title", "abstract", "year", "added",
+                                                       "work_id", "match", "model", "vector")]
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(*columns).where(library_items.c.user_id == user_id)
+                                .order_by(library_items.c.id))
+            return [LibraryRow(*row[:-1], np.frombuffer(row[-1], dtype=np.float32) if row[-1] else None)
+                    for row in rows]
+
+    def sources(self, user_id: int) -> list[dict]:
+        """Imported sources with their item and match counts."""
+        query = (sa.select(library_items.c.source, sa.func.count(), sa.func.count(library_items.c.work_id),
+                           sa.func.max(library_items.c.imported_at))
+                 .where(library_items.c.user_id == user_id).group_by(library_items.c.source))
+        with self.engine.connect() as conn:
+            return [{"source": s, "items": n, "matched": m, "imported_at": t} for s, n, m, t in conn.execute(query)]
+
+    def delete_source(self, user_id: int, source: str) -> int:
+        """Remove an imported source; returns how many items went."""
+        with self.engine.begin() as conn:
+            return conn.execute(sa.delete(library_items).where(library_items.c.user_id == user_id,
+                                                               library_items.c.source == source)).rowcount
+
+    def version(self, user_id: int) -> tuple[int, int]:
+        """(count, newest id): changes whenever the library changes, for cache keys."""
+        with self.engine.connect() as conn:
+            count, newest = conn.execute(sa.select(sa.func.count(), sa.func.max(library_items.c.id))
+                                         .where(library_items.c.user_id == user_id)).one()
+        return int(count), int(newest or 0)

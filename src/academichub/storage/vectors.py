@@ -1,0 +1,87 @@
+"""Stored embedding vectors: float32 blobs tagged with their model (search: `vector_index`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from academichub.storage.schema import work_vectors, works
+
+_CHUNK = 500
+
+
+def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]
+
+
+class VectorRepo:
+    """SQL for work vectors."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def missing(self, model: str, *, limit: int = 1000) -> list[tuple[int, str, str]]:
+        """Works without a vector of `model`: (id, title, abstract), oldest ids first."""
+        joined = works.outerjoin(work_vectors, sa.and_(work_vectors.c.work_id == works.c.id,
+                                                       work_vectors.c.model == model))
+        query = (sa.select(works.c.id, works.c.title, works.c.abstract).select_from(joined)
+                 .where(work_vectors.c.work_id.is_(None)).order_by(works.c.id).limit(limit))
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(query)]
+
+    def count_missing(self, model: str) -> int:
+        """How many works still lack a vector of `model`."""
+        joined = works.outerjoin(work_vectors, sa.and_(work_vectors.c.work_id == works.c.id,
+                                                       work_vectors.c.model == model))
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(joined)
+                                .where(work_vectors.c.work_id.is_(None))).scalar_one()
+
+    def save(self, model: str, ids: Sequence[int], matrix: np.ndarray) -> None:
+        """Store (or replace) the vectors of these works."""
+        rows = [{"work_id": i, "model": model, "vector": np.asarray(v, dtype=np.float32).tobytes()}
+                for i, v in zip(ids, matrix, strict=True)]
+        with self.engine.begin() as conn:
+            for chunk in _chunks(list(ids)):
+                conn.execute(sa.delete(work_vectors).where(work_vectors.c.model == model,
+                                                           work_vectors.c.work_id.in_(chunk)))
+            if rows:
+                conn.execute(sa.insert(work_vectors), rows)
+
+    def load(self, model: str, ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
+        """The vectors of those works that have one: (their ids in the given order, matrix)."""
+        found: dict[int, bytes] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(ids)):
+                query = sa.select(work_vectors.c.work_id, work_vectors.c.vector).where(
+                    work_vectors.c.model == model, work_vectors.c.work_id.in_(chunk))
+                found.update((work_id, blob) for work_id, blob in conn.execute(query))
+        order = [i for i in ids if i in found]
+        if not order:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return order, np.vstack([np.frombuffer(found[i], dtype=np.float32) for i in order])
+
+    def version(self, model: str) -> tuple[int, int]:
+        """(count, highest work id) of a model's vectors: changes when works are embedded."""
+        with self.engine.connect() as conn:
+            count, top = conn.execute(sa.select(sa.func.count(), sa.func.max(work_vectors.c.work_id))
+                                      .where(work_vectors.c.model == model)).one()
+        return int(count), int(top or 0)
+
+    def load_all(self, model: str) -> tuple[list[int], np.ndarray | None]:
+        """Every vector of a model, by ascending work id."""
+        ids: list[int] = []
+        blobs: list[bytes] = []
+        query = (sa.select(work_vectors.c.work_id, work_vectors.c.vector).where(work_vectors.c.model == model)
+                 .order_by(work_vectors.c.work_id))
+        with self.engine.connect() as conn:
+            for work_id, blob in conn.execute(query):
+                ids.append(work_id)
+                blobs.append(blob)
+        if not ids:
+            return [], None
+        return ids, np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)

@@ -1,0 +1,99 @@
+"""The evaluation harness and the offline ranker: metrics, time-split protocols, CLI contracts."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from academichub.evaluation.metrics import ndcg_at, recall_at, reciprocal_rank
+from academichub.evaluation.protocols import author_tasks, category_tasks, load_corpus, split
+from tests.test_cli import run
+
+SAMPLE = Path(__file__).parents[1] / "src/academichub/data/sample/arxiv-sample.jsonl.gz"
+
+
+def test_metrics_on_known_rankings() -> None:
+    scores = np.array([0.9, 0.8, 0.7, 0.1])
+    assert ndcg_at(scores, {0}) == 1.0
+    assert ndcg_at(scores, {1}) == pytest.approx(1 / math.log2(3))
+    assert ndcg_at(scores, {1, 3}, k=2) == pytest.approx((1 / math.log2(3)) / (1 + 1 / math.log2(3)))
+    assert recall_at(scores, {0, 3}, k=2) == 0.5 and reciprocal_rank(scores, {2, 3}) == pytest.approx(1 / 3)
+    # A constant scorer gets no credit from ties: they break by row order, not in its favour.
+    assert reciprocal_rank(np.zeros(4), {3}) == 0.25
+
+
+@given(st.lists(st.floats(-5, 5), min_size=1, max_size=30), st.sets(st.integers(0, 29), max_size=10))
+def test_metrics_stay_within_their_bounds(values: list[float], relevant: set[int]) -> None:
+    scores, relevant = np.array(values), {r for r in relevant if r < len(values)}
+    for value in (ndcg_at(scores, relevant), recall_at(scores, relevant, k=5), reciprocal_rank(scores, relevant)):
+        assert 0.0 <= value <= 1.0 + 1e-9
+    if relevant:  # ranking the relevant rows first is always perfect
+        perfect = np.array([1.0 if i in relevant else 0.0 for i in range(len(values))])
+        assert ndcg_at(perfect, relevant) == pytest.approx(1.0)
+
+
+def test_protocols_split_by_time_and_hide_nothing_across_it() -> None:
+    corpus = load_corpus(SAMPLE)
+    cutoff, end = date(2025, 9, 15), date(2025, 9, 27)
+    before, after = split(corpus, cutoff, end, date(2025, 1, 1))
+    assert before and after and max(corpus.days[r] for r in before) < cutoff <= min(corpus.days[r] for r in after)
+    for task in author_tasks(corpus, before, after, count=10, seed=1):
+        assert len(task.library) >= 3 and set(task.library) <= set(before) and task.relevant <= set(after)
+        circle = {a for row in task.library for a in corpus.authors[row]}
+        assert all(corpus.authors[row] & circle for row in task.relevant)
+        assert all(task.name not in text.lower() for text in (corpus.texts[r] for r in task.relevant))
+    categories = category_tasks(corpus, before, after, count=3, seed=1)
+    assert categories and all(t.relevant == {r for r in after if corpus.primary[r] == t.name} for t in categories)
+
+
+def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "eval", "--json", "--author-tasks", "8",
+                       "--category-tasks", "3")
+    assert code == 0, out
+    result = json.loads(out)
+    assert set(result["results"]) == {"author", "category"} and result["tasks"] == {"author": 8, "category": 3}
+    for protocol in result["results"].values():
+        assert set(protocol) == {"academichub", "bm25", "tfidf-svm", "centroid"}
+        assert all(0 <= m[name] <= 1 for m in protocol.values() for name in ("ndcg@10", "recall@50", "mrr"))
+    code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "eval", "--cutoff", "2031-01-01")
+    assert code != 0
+
+
+def test_rank_reproduces_a_ranking_for_each_library(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl.gz"
+    with gzip.open(SAMPLE, "rt") as source, gzip.open(corpus, "wt") as target:
+        for line in source:
+            target.write(line)
+        target.write(json.dumps({"id": "2509.99999", "title": "Keyframe selection for long video question answering",
+                                 "abstract": "Long video understanding needs keyframe search over frames.",
+                                 "primary_category": "cs.CV", "first_listed": "2025-09-26"}) + "\n")
+    video = tmp_path / "video.bib"
+    video.write_text("@article{a, title={Logic-in-Frames: Dynamic Keyframe Search via Visual Semantic-Logical "
+                     "Verification for Long Video Understanding}, eprint={2503.13139}, archiveprefix={arXiv}}\n"
+                     "@article{b, title={Long video understanding with keyframe retrieval}, "
+                     "abstract={We select keyframes from long videos for question answering.}}\n")
+    other = Path(__file__).parent / "data/library/zotero_export.ris"
+    code, out, err = run(capsys, "--home", str(tmp_path / "home"), "rank", "--library", str(video), "--library",
+                         str(other), "--corpus", str(corpus), "--from", "2025-09-22", "--to", "2025-09-26",
+                         "--top", "10", "--json")
+    assert code == 0, err
+    rankings = json.loads(out)["rankings"]
+    assert [r["library"] for r in rankings] == [str(video), str(other)]
+    assert all(len(r["items"]) == 10 and set(r["items"][0]) >= {"id", "score", "reasons"} for r in rankings)
+    top_video = [item["id"] for item in rankings[0]["items"]]
+    assert "2509.99999" in top_video  # no authors: ranked on its content
+    assert top_video != [item["id"] for item in rankings[1]["items"]]
+    scores = [item["score"] for item in rankings[0]["items"]]
+    assert scores == sorted(scores, reverse=True)
+    assert list((tmp_path / "home").rglob("*.npy")) or list((tmp_path / "home").rglob("*cache*"))
+    code, _, err = run(capsys, "--home", str(tmp_path / "home"), "rank", "--library", str(video), "--corpus",
+                       str(corpus), "--from", "2025-09-26", "--to", "2025-09-22", "--json")
+    assert code != 0 and "--from is after --to" in err

@@ -1,0 +1,185 @@
+"""The keyword query syntax, shared by keyword subscriptions and search; hybrid search and "papers like this"."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from academichub.embedding.wordllama_model import WordLlamaEmbedder
+from academichub.errors import InputError, NotFoundError
+from academichub.radar.subscriptions import follow
+from academichub.ranking.rules import RuleSet
+from academichub.search.query import All, Any_, Document, Not, Term, matches, parse, positive_text, to_tantivy
+from academichub.search.service import fuse, search, similar
+from academichub.storage.accounts import Radar, Subscription
+from academichub.storage.store import Store
+from academichub.storage.works import Candidate
+
+PAPER = Document(
+    title="Machine Unlearning for Large Language Models",
+    abstract="We study how diffusion models forget. A survey of video methods is not included.",
+    author_keys=frozenset({"jianxiang he", "weiyu guo"}),
+    categories=("cs.CL", "cs.LG"),
+)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("unlearning", True),
+    ("Unlearnings", True),  # a plural ending matches
+    ("unlearn", False),  # whole words only
+    ('"machine unlearning"', True),
+    ('"unlearning machine"', False),
+    ("diffusion AND video", True),
+    ("diffusion video", True),  # AND is implied
+    ("diffusion AND quantum", False),
+    ("quantum OR unlearning", True),
+    ("unlearning NOT survey", False),
+    ("unlearning -survey", False),
+    ("unlearning -quantum", True),
+    ("(quantum OR diffusion) forget", True),
+    ("title:unlearning", True),
+    ("title:diffusion", False),
+    ("abstract:diffusion", True),
+    ('author:"Jianxiang He"', True),
+    ("author:guo", True),  # a family name alone
+    ("author:smith", False),
+    ("cat:cs.CL", True),
+    ("cat:cs", True),  # an archive: all its subjects
+    ("cat:cs.CV", False),
+    ("arXiv:2301.00001", False),  # not a field: a word that is absent
+])
+def test_query_matches(query: str, expected: bool) -> None:
+    assert matches(parse(query), PAPER) is expected
+
+
+@pytest.mark.parametrize("query, message", [
+    ('"unbalanced', "unbalanced quote"),
+    ("(a OR b", "missing ')'"),
+    ("a OR", "expected a term"),
+    ("title:", "needs a value"),
+    ("   ", "empty query"),
+    ("a )", "unexpected ')'"),
+])
+def test_bad_queries_name_the_problem(query: str, message: str) -> None:
+    with pytest.raises(InputError, match=re.escape(message)):
+        parse(query)
+
+
+def test_parse_tree_and_tantivy_form() -> None:
+    node = parse('title:"machine unlearning" OR (llm -survey)')
+    assert node == Any_((Term("machine unlearning", "title", True), All((Term("llm"), Not(Term("survey"))))))
+    assert to_tantivy(node) == '(title:"machine unlearning") OR (+(llm) -(survey))'
+    assert to_tantivy(parse("cat:astro-ph")) == 'archives:"astro-ph"'
+    assert positive_text('title:"machine unlearning" author:He -survey cat:cs.CL') == "machine unlearning"
+
+
+WORDS = st.sampled_from(["unlearning", "diffusion", "video", "quantum", "survey", '"machine unlearning"',
+                         "title:unlearning", "cat:cs", "author:guo"])
+
+
+@st.composite
+def queries(draw: st.DrawFn, depth: int = 2) -> str:
+    if depth == 0 or draw(st.booleans()):
+        return draw(WORDS)
+    left, right = draw(queries(depth=depth - 1)), draw(queries(depth=depth - 1))
+    op = draw(st.sampled_from(["AND", "OR", ""]))
+    negate = draw(st.sampled_from(["", "NOT ", "-"]))
+    return f"({left} {op} {negate}{right})".replace("  ", " ")
+
+
+@given(queries())
+@settings(max_examples=300, deadline=None)
+def test_boolean_laws_hold(query: str) -> None:
+    node = parse(query)
+    value = matches(node, PAPER)
+    assert matches(parse(f"NOT ({query})"), PAPER) is (not value)
+    assert matches(parse(f"({query}) OR quantum"), PAPER) is value  # quantum is absent
+    assert matches(parse(f"({query}) AND unlearning"), PAPER) is value  # unlearning is present
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_any_text_parses_or_fails_cleanly(text: str) -> None:
+    try:
+        node = parse(text)
+    except InputError:
+        return
+    to_tantivy(node)  # never raises on a parsed query
+    matches(node, PAPER)
+
+
+def test_keyword_subscriptions_use_the_query_syntax() -> None:
+    candidate = Candidate(1, PAPER.title, PAPER.abstract, None, None, PAPER.categories, PAPER.author_keys)  # type: ignore[arg-type]
+    subs = [Subscription(1, 1, "keyword", '"machine unlearning" -survey', ""),
+            Subscription(2, 1, "keyword", "unlearning NOT quantum", ""),
+            Subscription(3, 1, "keyword", "title:diffusion", "")]
+    reasons = RuleSet(subs).match(candidate)
+    assert [r.value for r in reasons] == ["unlearning NOT quantum"]
+
+
+def test_follow_refuses_a_keyword_that_does_not_parse(sample_store: Store, fresh_radar: Radar) -> None:
+    with pytest.raises(InputError, match="unbalanced quote"):
+        follow(sample_store, fresh_radar.id, "keyword", '"machine unlearning')
+
+
+def test_text_search_understands_the_syntax_and_filters(sample_store: Store) -> None:
+    plain = search(sample_store, "unlearning", limit=50, mode="text")
+    assert plain.total >= 5
+    without = search(sample_store, "unlearning -diffusion", limit=50, mode="text")
+    assert 0 < without.total < plain.total
+    assert all("diffusion" not in (w.paper.title + w.paper.abstract).lower() for w, _ in without.hits)
+    galaxies = search(sample_store, "galaxy", category="astro-ph", limit=20, mode="text")
+    assert galaxies.hits and all(any(c.startswith("astro-ph") for c in w.paper.categories) for w, _ in galaxies.hits)
+    assert search(sample_store, "galaxy", source="crossref", mode="text").total == 0
+    assert search(sample_store, "galaxy", source="arxiv", mode="text").total == \
+        search(sample_store, "galaxy", mode="text").total
+
+
+def test_hybrid_search_fuses_text_and_meaning(sample_store: Store) -> None:
+    embedder = WordLlamaEmbedder()
+    text = search(sample_store, "forgetting training data in language models", limit=20, mode="text")
+    meaning = search(sample_store, "forgetting training data in language models", limit=20, mode="semantic",
+                     embedder=embedder)
+    hybrid = search(sample_store, "forgetting training data in language models", limit=20, embedder=embedder)
+    assert hybrid.mode == "hybrid" and hybrid.hits
+    # Semantic search finds unlearning papers that do not use the query's words.
+    assert any("unlearning" in w.paper.title.lower() for w, _ in meaning.hits[:10])
+    ids = lambda result: {w.id for w, _ in result.hits}
+    assert ids(hybrid) & ids(text) and ids(hybrid) & ids(meaning)
+    dated = search(sample_store, "galaxy", embedder=embedder, date_from=pytest.importorskip("datetime").date(2025, 9, 1))
+    assert all(w.feed_date.isoformat() >= "2025-09-01" for w, _ in dated.hits)
+    excluded = search(sample_store, "language model unlearning -diffusion", limit=50, embedder=embedder)
+    assert all("diffusion" not in (w.paper.title + w.paper.abstract).lower() for w, _ in excluded.hits)
+
+
+def test_reciprocal_rank_fusion() -> None:
+    fused = fuse([1, 2, 3], [3, 1, 4])
+    assert [i for i, _ in fused] == [1, 3, 2, 4]
+    assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+
+
+def test_papers_like_this(sample_store: Store) -> None:
+    work, found = similar(sample_store, WordLlamaEmbedder(), "arxiv:2508.06869", limit=5)
+    assert work.paper.arxiv_id == "2508.06869" and len(found) == 5
+    assert work.id not in {w.id for w in found}
+    assert sum("video" in (w.paper.title + w.paper.abstract).lower() for w in found) >= 4
+    with pytest.raises(NotFoundError):
+        similar(sample_store, WordLlamaEmbedder(), "arxiv:0000.00000")
+
+
+def test_exact_and_hnsw_neighbours_agree(sample_store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from academichub.storage.vector_index import VectorIndex
+
+    embedder = WordLlamaEmbedder()
+    query = embedder.embed(["keyframe selection for long video understanding"])[0]
+    exact = VectorIndex(sample_store.vectors, embedder.tag, tmp_path, ann_threshold=10**9).nearest(query, 10)
+    ann = VectorIndex(sample_store.vectors, embedder.tag, tmp_path, ann_threshold=0)
+    approximate = ann.nearest(query, 10)
+    assert (tmp_path / f"{embedder.tag}.usearch").exists()
+    assert len({i for i, _ in exact} & {i for i, _ in approximate}) >= 8
+    assert approximate[0][0] == exact[0][0] and approximate[0][1] == pytest.approx(exact[0][1], abs=1e-2)
+    allowed = {i for i, _ in exact[5:]}
+    assert {i for i, _ in ann.nearest(query, 3, allowed=allowed)} <= allowed
