@@ -19,6 +19,7 @@ from itertools import islice
 from pathlib import Path
 
 import numpy as np
+from figures import save  # bench/figures.py (the script's own directory is on sys.path)
 
 from academichub.embedding.base import make_embedder, work_text
 from academichub.settings import EmbeddingSettings
@@ -63,10 +64,7 @@ def main() -> None:
               "machine": platform.platform(), "cpus": __import__("os").cpu_count()}
     print(f"{embedder.tag}: {len(batch)} abstracts in {seconds:.1f} s = {result['abstracts_per_second']:.0f} "
           f"abstracts/s ({result['dimensions']}-d; model load {load_seconds:.1f} s)")
-    out = ROOT / "bench" / "results" / f"embed-{args.model}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    print(f"figures in {out}")
+    save(f"embed-{args.model}", result)
 
 
 if __name__ == "__main__":

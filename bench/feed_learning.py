@@ -15,11 +15,12 @@ Writes bench/results/feed_learning.json.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import time
 from pathlib import Path
+
+from figures import save  # bench/figures.py (the script's own directory is on sys.path)
 
 from academichub.embedding.base import make_embedder
 from academichub.ingest.pipeline import ingest
@@ -68,7 +69,7 @@ def main() -> None:
         fmt, text = read_library_file(LIBRARY)
         entries = READERS[fmt](text)[:LIBRARY_SIZE]
         seconds, report = timed(lambda: import_items(store, embedder, user.id, entries, source=LIBRARY.name, fmt=fmt))
-        print(f"library: {report.imported} items ({report.matched_total} matched in the corpus) in {seconds:.1f} s")
+        print(f"library: {report.imported} items ({sum(report.matched.values())} matched in the corpus) in {seconds:.1f} s")
 
         service = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder)
         cold, page = timed(lambda: service.current(radar, period="all"))
@@ -85,7 +86,7 @@ def main() -> None:
             feedback.give(store, user.id, shown[0].work.public_id, "like")
             retrains.append(timed(lambda: service.next(radar))[0])
 
-    result = {"window_papers": window, "library_items": report.imported, "library_matched": report.matched_total,
+    result = {"window_papers": window, "library_items": report.imported, "library_matched": sum(report.matched.values()),
               "embedded_now": embedded, "cold_seconds": round(cold, 3), "restart_seconds": round(restart, 3),
               "next_p50": round(statistics.median(nexts), 3), "next_p95": round(percentile(nexts, 0.95), 3),
               "like_next_p50": round(statistics.median(retrains), 3),
@@ -94,10 +95,7 @@ def main() -> None:
     print(f"换一批: p50 {result['next_p50'] * 1000:.0f} ms, p95 {result['next_p95'] * 1000:.0f} ms; "
           f"like then 换一批 (retrain): p50 {result['like_next_p50'] * 1000:.0f} ms, "
           f"p95 {result['like_next_p95'] * 1000:.0f} ms; restart (window from disk cache) {restart:.2f} s")
-    out = ROOT / "bench" / "results" / "feed_learning.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    print(f"figures in {out}")
+    save("feed_learning", result)
 
 
 if __name__ == "__main__":

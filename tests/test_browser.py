@@ -130,3 +130,22 @@ def test_like_dismiss_and_undo_without_a_reload(page, site: str) -> None:  # typ
     assert page.evaluate("window.__sameDocument") is True
     liked = page.request.get(site + "/api/v1/feedback").json()
     assert liked == [{"paper": first.get_attribute("data-id"), "feedback": ["like"]}]
+
+
+def test_a_briefing_streams_in_and_its_citations_lead_to_the_papers(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    streamed: list[str] = []
+    page.on("request", lambda r: streamed.append(r.url) if "/api/v1/briefings/stream" in r.url else None)
+    page.goto(site + "/briefings")
+    page.select_option("select[name=period]", "week")
+    page.get_by_role("button", name="生成简报").click()
+    page.wait_for_url(site + "/briefings/*", timeout=60_000)
+    assert streamed and "period=week" in streamed[0]  # sections came over Server-Sent Events, not a form post
+    assert page.locator("#themes article.theme").count() >= 3
+    citation = page.locator("#themes a.cite").first
+    target = citation.get_attribute("href")
+    citation.click()
+    assert page.url.endswith(target) and page.locator(target).is_visible()
+    assert page.locator(f"{target} h3.title a").get_attribute("href").startswith("/paper/")
+    page.goto(site + "/briefings")
+    assert page.locator("table.past-briefings tbody tr").count() == 1
+    assert page.dialogs == []

@@ -33,6 +33,12 @@ NEW: dict[str, str] = {
     "Search mode": "检索方式", "Hybrid": "混合", "Full text": "全文", "Semantic": "语义",
     'Syntax: "a phrase", AND, OR, NOT or -word, ( ), title: abstract: author: cat:':
         '语法："短语"、AND、OR、NOT 或 -词、( )、title: abstract: author: cat:',
+    "A cross-field analysis of your radar's papers, every statement citing the papers it rests on.":
+        "对雷达论文的跨领域分析，每一处论述都注明所依据的论文。",
+    "Analyst": "撰写方式", "Briefings": "简报", "Needs an OpenAI-compatible endpoint in the settings":
+        "需要在设置中配置 OpenAI 兼容接口", "No briefing yet.": "还没有简报。", "Papers": "论文",
+    "Past briefings": "往期简报", "Write briefing": "生成简报", "Write with the LLM": "由大语言模型撰写",
+    "Writing …": "正在撰写……", "Written": "生成时间", "papers": "篇论文",
 }
 
 

@@ -183,6 +183,37 @@ class FeedSettings(BaseModel):
     )
 
 
+class BriefingSettings(BaseModel):
+    """What a briefing covers."""
+
+    papers: int = Field(40, ge=5, le=1000, description="Top papers of the radar a briefing covers.")
+    bridges: int = Field(5, ge=0, le=100, description="Extra cross-field papers added beyond the top papers.")
+
+
+class LlmSettings(BaseModel):
+    """An OpenAI-compatible chat endpoint that writes briefing prose (OpenAI, DeepSeek, Qwen, Ollama, vLLM …).
+
+    Also read from ACADEMICHUB_LLM_BASE_URL / _MODEL / _API_KEY, and OPENAI_BASE_URL / OPENAI_API_KEY.
+    """
+
+    base_url: str = Field("", description="Endpoint base, e.g. https://api.deepseek.com/v1 or http://127.0.0.1:11434/v1.")
+    model: str = Field("", description="Model name sent to the endpoint.")
+    api_key: SecretStr | None = Field(None, description="Key of the endpoint (local servers need none).")
+    timeout: float = Field(60.0, gt=0, description="Seconds one call may take (a stalled stream counts).")
+    max_seconds: float = Field(300.0, gt=0, description="Seconds the whole briefing may take before the offline one.")
+    retries: int = Field(2, ge=0, le=10, description="Retries of a call on timeouts, 429, 5xx and malformed replies.")
+    max_output_tokens: int = Field(900, ge=64, description="Output tokens per call.")
+    max_input_tokens: int = Field(6000, ge=500, description="Input tokens per theme call (abstracts are shortened).")
+    price_input: float = Field(0.0, ge=0, description="Price per million input tokens (0: cost not shown).")
+    price_output: float = Field(0.0, ge=0, description="Price per million output tokens.")
+    temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature.")
+
+    @property
+    def configured(self) -> bool:
+        """Whether an endpoint and model are set."""
+        return bool(self.base_url and self.model)
+
+
 class ScheduleSettings(BaseModel):
     """The embedded daily scheduler started by `academichub up`."""
 
@@ -199,6 +230,23 @@ class ScheduleSettings(BaseModel):
         if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
             raise ValueError(f"schedule: arxiv_at must be HH:MM, got {value!r}")
         return value
+
+
+class _LlmAliases(PydanticBaseSettingsSource):
+    """The LLM endpoint from short environment names: ACADEMICHUB_LLM_BASE_URL (above the settings
+    file) and the OpenAI client's own OPENAI_BASE_URL / OPENAI_API_KEY (below it)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], prefix: str) -> None:
+        super().__init__(settings_cls)
+        self.prefix = prefix
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        names = ("BASE_URL", "MODEL", "API_KEY") if self.prefix != "OPENAI_" else ("BASE_URL", "API_KEY")
+        found = {name.lower(): os.environ[self.prefix + name] for name in names if os.environ.get(self.prefix + name)}
+        return {"llm": found} if found else {}
 
 
 class Settings(BaseSettings):
@@ -224,6 +272,8 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings)
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    briefing: BriefingSettings = Field(default_factory=BriefingSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -238,7 +288,8 @@ class Settings(BaseSettings):
         init_kwargs: dict[str, Any] = getattr(init_settings, "init_kwargs", {})
         home = Path(init_kwargs.get("home") or os.environ.get(f"{ENV_PREFIX}HOME") or default_home())
         toml_file = Path(os.environ.get(f"{ENV_PREFIX}SETTINGS_FILE") or home / SETTINGS_FILE_NAME)
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return (init_settings, env_settings, _LlmAliases(settings_cls, "ACADEMICHUB_LLM_"),
+                TomlConfigSettingsSource(settings_cls, toml_file=toml_file), _LlmAliases(settings_cls, "OPENAI_"))
 
     @property
     def db_url(self) -> str:

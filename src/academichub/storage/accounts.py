@@ -119,6 +119,19 @@ class AccountRepo:
                 row = conn.execute(query).one()
         return _radar(row)
 
+    def find_radar(self, user_id: int, name_or_id: str | None) -> Radar:
+        """One of a user's radars by name or id; the default radar when none is named."""
+        if not name_or_id:
+            return self.default_radar(user_id)
+        query = sa.select(radars).where(radars.c.user_id == user_id)
+        query = query.where(radars.c.id == int(name_or_id)) if name_or_id.isdigit() else \
+            query.where(radars.c.name == name_or_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise NotFoundError(f"accounts: you have no radar {name_or_id!r}")
+        return _radar(row)
+
     def get_radar(self, radar_id: int) -> Radar:
         """A radar by id."""
         with self.engine.connect() as conn:

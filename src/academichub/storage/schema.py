@@ -240,3 +240,31 @@ feedback = sa.Table(
     sa.Column("action", sa.String(16), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+briefings = sa.Table(
+    "briefings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("radar_id", sa.Integer, sa.ForeignKey("radars.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("period", sa.String(64), nullable=False),
+    sa.Column("start", sa.Date),
+    sa.Column("end", sa.Date),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),
+    # Hash of everything the text depends on (papers, language, model, prompts): equal inputs reuse it.
+    sa.Column("input_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("content", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_briefings_radar_created", "radar_id", "created_at"),
+)
+
+briefing_schedules = sa.Table(
+    "briefing_schedules",
+    metadata,
+    sa.Column("radar_id", sa.Integer, sa.ForeignKey("radars.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("period", sa.String(64), nullable=False, server_default="day"),
+    sa.Column("llm", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("last_anchor", sa.Date),  # the newest announcement day already briefed
+)

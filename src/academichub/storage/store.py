@@ -13,6 +13,7 @@ from academichub.model import Paper
 from academichub.settings import Settings
 from academichub.storage.accounts import AccountRepo
 from academichub.storage.authors import AuthorRepo
+from academichub.storage.briefings import BriefingRepo
 from academichub.storage.engine import make_engine, migrate, normalise_url
 from academichub.storage.feedback import FeedbackRepo
 from academichub.storage.feedstate import FeedStateRepo
@@ -61,6 +62,7 @@ class Store:
         self.library = LibraryRepo(engine)
         self.feedback = FeedbackRepo(engine)
         self.authors = AuthorRepo(engine)
+        self.briefings = BriefingRepo(engine)
 
     @classmethod
     def open(cls, settings: Settings, *, sync: bool = True) -> Store:

@@ -344,6 +344,11 @@ class WorkRepo:
             )
             return [row[0] for row in rows]
 
+    def feed_date_before(self, day: date) -> date | None:
+        """The newest feed date before `day` (the previous announcement day)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(works.c.feed_date)).where(works.c.feed_date < day)).scalar()
+
     def ids_in_window(self, start: date | None, end: date | None) -> list[int]:
         """Ids of works filed between two dates (inclusive; None is open)."""
         with self.engine.connect() as conn:

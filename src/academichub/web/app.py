@@ -13,12 +13,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from academichub import __version__
+from academichub.briefing.service import BriefingService
 from academichub.embedding.base import embedder_or_none
 from academichub.errors import AcademicHubError, InputError, NotFoundError
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
 from academichub.storage.store import Store
-from academichub.web import api, pages
+from academichub.web import api, briefing_api, briefing_pages, pages
 from academichub.web.deps import AppState
 from academichub.web.security import SecurityHeaders, load_secret
 
@@ -46,12 +47,15 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
     embedder = embedder_or_none(settings.embedding)
     feed = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder)
-    app.state.academichub = AppState(settings, store, feed, load_secret(settings), embedder)
+    app.state.academichub = AppState(settings, store, feed, load_secret(settings), embedder,
+                                     BriefingService(settings, feed))
     app.state.local_user = store.accounts.ensure_local_user()
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
+    app.include_router(briefing_api.router)
     app.include_router(pages.router)
+    app.include_router(briefing_pages.router)
 
     @app.exception_handler(AcademicHubError)
     async def handle_known(request: Request, exc: AcademicHubError):  # type: ignore[no-untyped-def]

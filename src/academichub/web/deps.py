@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -27,6 +27,7 @@ class AppState:
     feed: FeedService
     secret: bytes
     embedder: Embedder | None = None
+    briefing: Any = None  # BriefingService (typed loosely: it imports the feed, which imports this)
 
 
 @dataclass(frozen=True)

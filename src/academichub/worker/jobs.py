@@ -91,8 +91,40 @@ def embed_new(store: Store, settings: Settings, progress: Progress | None = None
 
 
 def fetch_and_embed(store: Store, settings: Settings, stream: Stream) -> RunReport:
-    """A scheduled run: fetch one stream, then embed what it brought."""
+    """A scheduled run: fetch one stream, embed what it brought, then write the daily briefings due."""
     report = fetch_stream(store, settings, stream)
     if report.new or report.updated:
         embed_new(store, settings)
+        brief_scheduled(store, settings)
     return report
+
+
+def brief_scheduled(store: Store, settings: Settings, *, feed=None, http_client=None) -> list[int]:  # type: ignore[no-untyped-def]
+    """Write a briefing for every radar that asked for one and has an announcement day not briefed yet.
+
+    An LLM briefing that fails falls back to the offline one inside the service; any other failure
+    is logged and the radar is tried again after the next fetch. Returns the new briefings' ids.
+    """
+    from academichub.briefing.service import BriefingService, Request
+    from academichub.radar.feed import FeedService
+
+    newest = store.works.latest_feed_dates(1)
+    if not newest:
+        return []
+    feed = feed or FeedService(store, settings.feed, ranking=settings.ranking,
+                               embedder=embedder_or_none(settings.embedding))
+    service = BriefingService(settings, feed, http_client=http_client)
+    written = []
+    for schedule in store.briefings.schedules():
+        if schedule.last_anchor is not None and schedule.last_anchor >= newest[0]:
+            continue
+        try:
+            radar = store.accounts.get_radar(schedule.radar_id)
+            llm = schedule.llm and settings.llm.configured
+            briefing = service.build(Request(radar, schedule.period, schedule.lang, llm))
+        except AcademicHubError as exc:
+            log.warning("daily briefing of radar %s failed: %s", schedule.radar_id, exc)
+            continue
+        store.briefings.mark_done(schedule.radar_id, newest[0])
+        written.append(briefing.id)
+    return written

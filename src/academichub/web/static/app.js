@@ -74,3 +74,51 @@ document.addEventListener("submit", async (event) => {
     showError(form, error.message);
   }
 });
+
+// Briefings: stream the sections in as they are written (Server-Sent Events), then open the kept
+// briefing. Section HTML comes from the server, where every source string was escaped.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("brief-form");
+  const live = document.getElementById("brief-live");
+  if (!form || !live || !window.EventSource) return;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const params = new URLSearchParams({period: data.get("period"), lang: data.get("lang")});
+    if (data.get("llm")) params.set("llm", "true");
+    const stream = live.querySelector(".brief-stream");
+    const progress = live.querySelector(".brief-progress");
+    stream.replaceChildren();
+    live.hidden = false;
+    form.querySelector("button[type=submit]").disabled = true;
+    const source = new EventSource("/api/v1/briefings/stream?" + params.toString());
+    source.addEventListener("section", (message) => {
+      const section = JSON.parse(message.data);
+      const block = document.createElement("section");
+      block.className = "brief-section streamed " + section.group;
+      const heading = document.createElement("h3");
+      heading.textContent = section.title;
+      const body = document.createElement("p");
+      body.innerHTML = section.html;
+      block.append(heading, body);
+      stream.append(block);
+    });
+    source.addEventListener("note", (message) => {
+      const note = document.createElement("p");
+      note.className = "brief-note";
+      note.textContent = JSON.parse(message.data).text;
+      stream.prepend(note);
+    });
+    source.addEventListener("done", (message) => {
+      source.close();
+      window.location.assign(JSON.parse(message.data).url);
+    });
+    source.addEventListener("failed", (message) => {
+      source.close();
+      progress.textContent = JSON.parse(message.data).message;
+      progress.classList.add("error");
+      form.querySelector("button[type=submit]").disabled = false;
+    });
+    source.onerror = () => { if (source.readyState === EventSource.CLOSED) progress.classList.add("error"); };
+  });
+});

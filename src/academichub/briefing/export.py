@@ -1,0 +1,88 @@
+"""A briefing as Markdown or as a standalone HTML page; citations [n] become links to the paper list."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from academichub.briefing.fields import field_name
+from academichub.briefing.model import CITATION, Briefing
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
+HEADINGS = {
+    "en": {"title": "AcademicHub briefing", "overview": "Overview", "themes": "Themes", "links": "Across fields",
+           "trends": "Trends", "read": "Read first", "papers": "Papers", "term": "topic / category",
+           "before": "previous period", "now": "this period", "rising": "rising", "falling": "falling",
+           "mode": {"offline": "offline analyst", "llm": "written by an LLM, citations checked"}},
+    "zh": {"title": "AcademicHub 文献简报", "overview": "概览", "themes": "主题", "links": "跨领域联系", "trends": "趋势",
+           "read": "优先阅读", "papers": "论文", "term": "话题 / 分类", "before": "上一时段", "now": "本时段",
+           "rising": "上升", "falling": "下降",
+           "mode": {"offline": "离线分析", "llm": "由大语言模型撰写，引用已核对"}},
+}
+
+
+def cite_html(text: str, base: str = "") -> Markup:
+    """Escape a text, then turn its [n] markers into links to #p-n (the only markup added)."""
+    def link(match: re.Match) -> str:
+        numbers = [n.strip() for n in re.split(r"[,–-]", match.group(1)) if n.strip()]
+        return "".join(f'<a class="cite" href="{base}#p-{n}">[{n}]</a>' for n in numbers)
+    return Markup(CITATION.sub(link, str(escape(text))).replace("\n\n", "<br><br>"))
+
+
+def cite_markdown(text: str) -> str:
+    """[n] markers as Markdown links to the paper list's anchors."""
+    return CITATION.sub(lambda m: "".join(f"[\\[{n.strip()}\\]](#p-{n.strip()})"
+                                          for n in re.split(r"[,–-]", m.group(1)) if n.strip()), text)
+
+
+def _md_escape(text: str) -> str:
+    """Neutralise Markdown and HTML in untrusted text (titles) for a Markdown document."""
+    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)
+
+
+def to_markdown(briefing: Briefing, radar_name: str = "") -> str:
+    """The briefing as a Markdown document."""
+    h = HEADINGS[briefing.lang]
+    period = briefing.period
+    lines = [f"# {h['title']} — {radar_name} {period.get('from')} → {period.get('to')}".replace("  ", " "), "",
+             f"*{h['mode'][briefing.mode]}*", ""]
+    if briefing.note:
+        lines += [f"> {briefing.note}", ""]
+    lines += [f"## {h['overview']}", "", cite_markdown(briefing.overview.text), "", f"## {h['themes']}", ""]
+    for theme in briefing.themes:
+        lines += [f"### {_md_escape(theme.title)}", "", cite_markdown(theme.text), ""]
+    if briefing.links:
+        lines += [f"## {h['links']}", ""] + [f"- {cite_markdown(link.text)}" for link in briefing.links] + [""]
+    if briefing.trends:
+        lines += [f"## {h['trends']}", "", f"| {h['term']} | {h['before']} | {h['now']} | |", "|---|---|---|---|"]
+        lines += [f"| {_md_escape(t.term)} | {t.before} | {t.now} | {h['rising'] if t.rising else h['falling']} |"
+                  for t in briefing.trends] + [""]
+    if briefing.read_first:
+        lines += [f"## {h['read']}", ""] + [f"1. {cite_markdown(r.text)}" for r in briefing.read_first] + [""]
+    lines += [f"## {h['papers']}", ""]
+    for p in briefing.papers:
+        fields = ", ".join(field_name(f, briefing.lang) for f in p.fields)
+        lines.append(f'<a id="p-{p.n}"></a>**[{p.n}]** {_md_escape(p.title)} — {_md_escape(p.label)}, '
+                     f"{p.date.isoformat()} ({fields}) · {paper_link(p.id)}  ")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def paper_link(public_id: str) -> str:
+    """Where a paper id leads: its arXiv or DOI page."""
+    if public_id.startswith("arxiv:"):
+        return f"https://arxiv.org/abs/{public_id.removeprefix('arxiv:')}"
+    if public_id.startswith("doi:"):
+        return f"https://doi.org/{public_id.removeprefix('doi:')}"
+    return public_id
+
+
+def to_html(briefing: Briefing, radar_name: str = "") -> str:
+    """The briefing as a standalone HTML page (inline styles, no external resources)."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.filters["cite"] = cite_html
+    env.globals["field_name"] = field_name
+    env.globals["paper_link"] = paper_link
+    return env.get_template("briefing_export.html").render(b=briefing, h=HEADINGS[briefing.lang], radar=radar_name)

@@ -1,0 +1,112 @@
+"""Commands of the briefing: write one, list past ones, ask for one every announcement day."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from academichub.briefing.export import to_html, to_markdown
+from academichub.briefing.service import BriefingService, Request
+from academichub.cli.app import app, err, init_store, out, print_json, settings_of
+from academichub.embedding.base import embedder_or_none
+from academichub.errors import InputError
+from academichub.radar.feed import FeedService
+
+FORMATS = ("md", "html", "json")
+
+
+def _language(lang: str | None, user_language: str | None, default: str) -> str:
+    lang = lang or user_language or default
+    if lang not in ("zh", "en"):
+        raise InputError(f"brief: --lang must be zh or en, got {lang!r}")
+    return lang
+
+
+@app.command()
+def brief(
+    ctx: typer.Context,
+    radar: Annotated[str | None, typer.Option("--radar", help="Radar name or id (default: your default radar).")] = None,
+    period: Annotated[str, typer.Option("--period", help="day, week or FROM..TO (anchored on the newest "
+                                                          "announcement day in the store).")] = "day",
+    lang: Annotated[str | None, typer.Option("--lang", help="zh or en (default: your language setting).")] = None,
+    llm: Annotated[bool, typer.Option("--llm", help="Write the prose with the configured LLM endpoint.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Write a cross-field briefing of a radar's papers over a period, citing every paper it rests on."""
+    settings = settings_of(ctx)
+    if fmt not in FORMATS:
+        raise InputError(f"brief: --format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    with init_store(settings) as store:
+        user, _default = store.accounts.ensure_local_user()
+        chosen = store.accounts.find_radar(user.id, radar)
+        feed = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder_or_none(settings.embedding))
+        service = BriefingService(settings, feed)
+        result = service.build(Request(chosen, period, _language(lang, user.language, settings.language), llm))
+    if result.note:
+        err.print(f"[yellow]{escape(result.note)}[/yellow]")
+    text = {"md": lambda: to_markdown(result, chosen.name), "html": lambda: to_html(result, chosen.name),
+            "json": lambda: None}[fmt]()
+    if fmt == "json":
+        if output:
+            import json
+            output.write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+        else:
+            print_json(result.to_json())
+    elif output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
+    if output:
+        err.print(f"Wrote briefing {result.id} ({len(result.papers)} papers, {len(result.themes)} themes) to {output}")
+
+
+@app.command()
+def briefings(ctx: typer.Context,
+              as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List your past briefings, newest first."""
+    settings = settings_of(ctx)
+    with init_store(settings) as store:
+        user, _radar = store.accounts.ensure_local_user()
+        rows = store.briefings.list(user.id)
+    items = [{"id": r.id, "radar_id": r.radar_id, "period": r.period, "from": r.start.isoformat() if r.start else None,
+              "to": r.end.isoformat() if r.end else None, "lang": r.lang, "mode": r.mode,
+              "created_at": r.created_at.isoformat(), "papers": len(r.content.get("papers", []))} for r in rows]
+    if as_json:
+        print_json(items)
+        return
+    table = Table()
+    for column in ("id", "period", "from", "to", "lang", "mode", "papers", "created"):
+        table.add_column(column)
+    for i in items:
+        table.add_row(str(i["id"]), i["period"], i["from"] or "", i["to"] or "", i["lang"], i["mode"], str(i["papers"]),
+                      i["created_at"][:16])
+    out.print(table)
+
+
+@app.command("brief-daily")
+def brief_daily(
+    ctx: typer.Context,
+    switch: Annotated[str, typer.Argument(help="on or off.")],
+    radar: Annotated[str | None, typer.Option("--radar", help="Radar name or id (default: your default radar).")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="zh or en (default: your language setting).")] = None,
+    llm: Annotated[bool, typer.Option("--llm", help="Have the LLM write it.")] = False,
+) -> None:
+    """Ask the scheduler for a briefing of a radar after every announcement day (or stop it)."""
+    if switch not in ("on", "off"):
+        raise InputError(f"brief-daily: say on or off, got {switch!r}")
+    settings = settings_of(ctx)
+    with init_store(settings) as store:
+        user, _radar = store.accounts.ensure_local_user()
+        chosen = store.accounts.find_radar(user.id, radar)
+        if switch == "on":
+            store.briefings.set_schedule(chosen.id, lang=_language(lang, user.language, settings.language), llm=llm)
+            err.print(f"Radar '{chosen.name}' gets a briefing after every announcement day (academichub up)")
+        elif store.briefings.clear_schedule(chosen.id):
+            err.print(f"Radar '{chosen.name}' gets no daily briefing any more")
+        else:
+            err.print(f"Radar '{chosen.name}' had no daily briefing")

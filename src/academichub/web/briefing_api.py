@@ -1,0 +1,101 @@
+"""/api/v1/briefings: make, stream, list and export briefings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BaseModel, Field
+
+from academichub.briefing.export import cite_html, to_html, to_markdown
+from academichub.briefing.model import Briefing
+from academichub.briefing.service import Request
+from academichub.errors import AcademicHubError, NotFoundError
+from academichub.web.api import ERRORS, JsonWrite
+from academichub.web.deps import Ctx
+
+router = APIRouter(prefix="/api/v1", tags=["briefings"], responses=ERRORS)
+EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
+class BriefingCreate(BaseModel):
+    """What to brief."""
+
+    period: str = Field("day", examples=["day", "week", "2025-09-20..2025-09-26"], max_length=64)
+    lang: str | None = Field(None, description="zh or en (default: the request's language)")
+    llm: bool = Field(False, description="Write the prose with the configured LLM endpoint")
+
+
+def request_of(ctx: Ctx, period: str, lang: str | None, llm: bool) -> Request:
+    """A briefing request for the caller's radar."""
+    return Request(ctx.radar, period, lang or ctx.lang, llm)
+
+
+def summary(stored: Any) -> dict[str, Any]:
+    """A stored briefing as the list shows it."""
+    return {"id": stored.id, "radar_id": stored.radar_id, "period": stored.period, "lang": stored.lang,
+            "from": stored.start.isoformat() if stored.start else None,
+            "to": stored.end.isoformat() if stored.end else None, "mode": stored.mode,
+            "created_at": stored.created_at.isoformat(), "papers": len(stored.content.get("papers", [])),
+            "note": stored.content.get("note")}
+
+
+@router.get("/briefings")
+async def list_briefings(ctx: Ctx, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
+    """Your past briefings, newest first."""
+    rows = await run_in_threadpool(ctx.app.store.briefings.list, ctx.user.id, limit=limit)
+    return [summary(r) for r in rows]
+
+
+@router.post("/briefings", status_code=201, dependencies=[JsonWrite])
+async def create_briefing(ctx: Ctx, body: BriefingCreate) -> dict[str, Any]:
+    """Write a briefing of your radar now (reused when its inputs are unchanged); its JSON form."""
+    briefing = await run_in_threadpool(ctx.app.briefing.build, request_of(ctx, body.period, body.lang, body.llm))
+    return briefing.to_json()
+
+
+@router.get("/briefings/stream", response_class=EventSourceResponse)
+def stream_briefing(ctx: Ctx, period: str = "day", lang: str | None = None, llm: bool = False) -> Iterator[ServerSentEvent]:
+    """The briefing as it is written (Server-Sent Events): papers, each section (HTML), then done."""
+    try:
+        for kind, payload in ctx.app.briefing.events(request_of(ctx, period, lang, llm)):
+            if kind == "papers":
+                yield ServerSentEvent(event="papers", data=[{"n": p.n, "id": p.id, "title": p.title} for p in payload])
+            elif kind == "section":
+                group, section = payload
+                yield ServerSentEvent(event="section", data={"group": group, "title": section.title,
+                                                             "html": str(cite_html(section.text)),
+                                                             "cited": section.cited})
+            elif kind == "note":
+                yield ServerSentEvent(event="note", data={"text": payload})
+            elif kind == "done":
+                yield ServerSentEvent(event="done", data={"id": payload.id, "url": f"/briefings/{payload.id}",
+                                                          "mode": payload.mode, "note": payload.note})
+    except AcademicHubError as exc:  # headers are sent already: report the error as an event
+        yield ServerSentEvent(event="failed", data={"message": str(exc)})
+
+
+def stored_briefing(ctx: Ctx, briefing_id: int) -> tuple[Briefing, str]:
+    """One of the caller's briefings and its radar's name (another user's is not found)."""
+    stored = ctx.app.store.briefings.get(ctx.user.id, briefing_id)
+    if stored is None:
+        raise NotFoundError(f"briefings: no briefing {briefing_id}")
+    briefing = Briefing.from_json({**stored.content, "id": stored.id, "created_at": stored.created_at.isoformat()})
+    return briefing, ctx.app.store.accounts.get_radar(stored.radar_id).name
+
+
+@router.get("/briefings/{briefing_id}", responses={200: {"content": {"text/markdown": {}, "text/html": {}}}})
+async def get_briefing(ctx: Ctx, briefing_id: int,
+                       format: Annotated[str, Query(pattern="^(json|md|html)$")] = "json") -> Any:
+    """A briefing as JSON, Markdown or a standalone HTML page."""
+    briefing, radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)
+    if format == "md":
+        return PlainTextResponse(to_markdown(briefing, radar), media_type="text/markdown; charset=utf-8")
+    if format == "html":
+        # A standalone document: its own inline styles, no script, nothing else loaded.
+        return HTMLResponse(to_html(briefing, radar), headers={"Content-Security-Policy": EXPORT_CSP})
+    return briefing.to_json()

@@ -1,0 +1,46 @@
+"""Briefing pages: write one (streamed as it is written), read a kept one, list them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from academichub.briefing.export import HEADINGS, cite_html
+from academichub.briefing.fields import field_name
+from academichub.web.briefing_api import request_of, stored_briefing, summary
+from academichub.web.deps import Ctx
+from academichub.web.pages import TEMPLATES, _check_csrf, _render
+
+TEMPLATES.env.filters["cite"] = cite_html
+TEMPLATES.env.globals["field_name"] = field_name
+TEMPLATES.env.globals["paper_link"] = lambda public_id: f"/paper/{public_id}"  # in the app: its own paper page
+router = APIRouter(include_in_schema=False)
+PERIODS = ("day", "week")
+
+
+@router.get("/briefings", response_class=HTMLResponse)
+async def briefings_page(request: Request, ctx: Ctx) -> HTMLResponse:
+    """The form to write a briefing and the list of past ones."""
+    rows = await run_in_threadpool(ctx.app.store.briefings.list, ctx.user.id)
+    return _render(request, ctx, "briefings.html", past=[summary(r) for r in rows], periods=PERIODS,
+                   llm_ready=ctx.app.settings.llm.configured)
+
+
+@router.post("/briefings")
+async def write_briefing(ctx: Ctx, csrf: Annotated[str, Form()], period: Annotated[str, Form()] = "day",
+                         lang: Annotated[str | None, Form()] = None, llm: Annotated[str | None, Form()] = None,
+                         ) -> RedirectResponse:
+    """Write a briefing (the no-JavaScript path) and show it."""
+    _check_csrf(ctx, csrf)
+    briefing = await run_in_threadpool(ctx.app.briefing.build, request_of(ctx, period, lang, bool(llm)))
+    return RedirectResponse(f"/briefings/{briefing.id}", status_code=303)
+
+
+@router.get("/briefings/{briefing_id}", response_class=HTMLResponse)
+async def briefing_page(request: Request, ctx: Ctx, briefing_id: int) -> HTMLResponse:
+    """A kept briefing, themes as sections, [n] linking to the paper cards below."""
+    briefing, radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)
+    return _render(request, ctx, "briefing.html", b=briefing, h=HEADINGS[briefing.lang], radar=radar)
