@@ -149,3 +149,47 @@ def test_a_briefing_streams_in_and_its_citations_lead_to_the_papers(page, site: 
     page.goto(site + "/briefings")
     assert page.locator("table.past-briefings tbody tr").count() == 1
     assert page.dialogs == []
+
+
+@pytest.fixture
+def accounts_site(sample_home: Path):  # type: ignore[no-untyped-def]
+    settings = make_settings(sample_home, auth={"mode": "accounts"})
+    with running_server(settings) as base:
+        yield base
+
+
+def test_two_readers_each_see_only_their_own_radar(accounts_site: str) -> None:
+    site = accounts_site
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        feeds = {}
+        for name, radar, keyword in (("ada", "galaxies", "galaxy"), ("bob", "video work", "video")):
+            page = browser.new_context(locale="en-US").new_page()
+            page.goto(site + "/")
+            assert "/login" in page.url
+            page.get_by_role("link", name="No account yet? Sign up").click()
+            page.get_by_label("User name").fill(name)
+            page.get_by_label("Password").fill("correct horse battery")
+            page.get_by_role("button", name="Create account").click()
+            page.wait_for_url(site + "/")
+            page.goto(site + "/account")
+            page.get_by_label("New radar name").fill(radar)
+            page.get_by_role("button", name="Add radar").click()
+            page.wait_for_url(f"{site}/?radar=*")
+            page.get_by_label("Kind").select_option("keyword")
+            page.get_by_label("Follow", exact=True).fill(keyword)
+            page.get_by_role("button", name="Add", exact=True).click()
+            page.wait_for_load_state()
+            playwright_api.expect(page.locator(".radar-switch strong")).to_have_text(radar)
+            feeds[name] = (page, card_ids(page), page.url.rsplit("=", 1)[1])
+            assert page.locator(".chip", has_text=keyword).count() >= 1
+        ada_page, ada_cards, ada_radar = feeds["ada"]
+        bob_page, bob_cards, _bob_radar = feeds["bob"]
+        assert ada_cards and bob_cards and set(ada_cards) != set(bob_cards)
+        assert "galaxies" not in bob_page.content() and "video work" not in ada_page.content()
+        assert bob_page.goto(f"{site}/?radar={ada_radar}").status == 404  # ada's radar is not bob's to see
+        token = bob_page.request.post(site + "/api/v1/tokens", data={"name": "script"}).json()["token"]
+        stranger = pw.request.new_context(extra_http_headers={"Authorization": f"Bearer {token}"})
+        assert stranger.get(f"{site}/api/v1/radars/{ada_radar}/feed").status == 404
+        assert stranger.get(f"{site}/api/v1/radars").json()[1]["name"] == "video work"
+        browser.close()

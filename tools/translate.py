@@ -39,6 +39,16 @@ NEW: dict[str, str] = {
         "需要在设置中配置 OpenAI 兼容接口", "No briefing yet.": "还没有简报。", "Papers": "论文",
     "Past briefings": "往期简报", "Write briefing": "生成简报", "Write with the LLM": "由大语言模型撰写",
     "Writing …": "正在撰写……", "Written": "生成时间", "papers": "篇论文",
+    "Account": "账户", "Browser's choice": "跟随浏览器", "Radars": "雷达", "default": "默认",
+    "Private feed URL (shown once; keep it secret):": "私有订阅地址（只显示一次，请妥善保管）：",
+    "New RSS/Atom URL": "重新生成 RSS/Atom 地址", "Create RSS/Atom URL": "生成 RSS/Atom 地址",
+    "Revoke RSS URL": "作废 RSS 地址", "Delete": "删除", "New radar name": "新雷达名称", "Add radar": "添加雷达",
+    "API tokens": "API 令牌",
+    "New token (shown once; send it as Authorization: Bearer …):": "新令牌（只显示一次；以 Authorization: Bearer … 发送）：",
+    "revoked": "已作废", "Revoke": "作废", "Token name": "令牌名称", "Create token": "创建令牌", "Admin": "管理",
+    "Users": "用户", "User name": "用户名", "Errors": "错误", "Job history": "任务记录", "Started": "开始时间",
+    "Settings": "设置", "Radar": "雷达", "Sign out": "退出", "Sign in": "登录", "Password": "密码",
+    "No account yet? Sign up": "还没有账户？注册", "Sign up": "注册", "Create account": "创建账户",
 }
 
 

@@ -3,7 +3,9 @@
     AcademicHubError
     ├── ConfigError                  bad settings or options
     ├── InputError                   a file or value the user gave cannot be used
-    ├── NotFoundError                no such paper, radar, subscription …
+    ├── NotFoundError                no such paper, radar, subscription … (or not yours)
+    ├── AuthError                    not signed in, or wrong credentials
+    │   └── TooManyAttemptsError     sign-in paused after repeated failures
     ├── StorageError                 the database or the search index refused
     └── SourceError                  anything that went wrong getting data from a source
         ├── FetchError               the request did not give usable bytes (kind says why)
@@ -36,6 +38,14 @@ class InputError(AcademicHubError):
 
 class NotFoundError(AcademicHubError):
     """The requested object does not exist."""
+
+
+class AuthError(AcademicHubError):
+    """Not signed in, or the credentials are wrong (the message never says which part)."""
+
+
+class TooManyAttemptsError(AuthError):
+    """Sign-in is paused after repeated failures."""
 
 
 class StorageError(AcademicHubError):

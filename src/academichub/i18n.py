@@ -42,8 +42,9 @@ def gettext_for(language: str) -> Callable[[str], str]:
 def pick_language(*candidates: str | None, default: str = "zh") -> str:
     """The first supported language among candidates (cookie, user setting, header …)."""
     for candidate in candidates:
-        if candidate:
-            code = candidate.split("-")[0].split("_")[0].lower()
+        # An Accept-Language header lists several ("fr-CH, fr;q=0.9, en;q=0.8"): in its order of preference.
+        for part in (candidate or "").split(","):
+            code = part.split(";")[0].strip().split("-")[0].split("_")[0].lower()
             if code in LANGUAGES:
                 return code
     return default

@@ -214,6 +214,20 @@ class LlmSettings(BaseModel):
         return bool(self.base_url and self.model)
 
 
+class AuthSettings(BaseModel):
+    """Who may use the install: one local reader (default) or accounts with passwords."""
+
+    mode: Literal["local", "accounts"] = Field(
+        "local", description="local: one reader, no sign-in (a laptop); accounts: sign-up/sign-in, per-user data.")
+    signup: bool = Field(True, description="In accounts mode, whether anyone reaching the site may sign up.")
+    session_days: float = Field(30.0, gt=0, description="Days a sign-in lasts.")
+    secure_cookies: Literal["auto", "always", "never"] = Field(
+        "auto", description="Secure flag on cookies: auto sets it when the request came over HTTPS.")
+    max_failures: int = Field(5, ge=1, description="Failed sign-ins per user name or address before a pause.")
+    failure_window_minutes: float = Field(15.0, gt=0, description="How long failed sign-ins count.")
+    min_password: int = Field(10, ge=8, description="Shortest password accepted.")
+
+
 class ScheduleSettings(BaseModel):
     """The embedded daily scheduler started by `academichub up`."""
 
@@ -273,6 +287,7 @@ class Settings(BaseSettings):
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     briefing: BriefingSettings = Field(default_factory=BriefingSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
 
     @classmethod

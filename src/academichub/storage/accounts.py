@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from academichub.errors import NotFoundError
+from academichub.errors import InputError, NotFoundError
 from academichub.storage.schema import radars, subscriptions, users
 
 LOCAL_USER = "local"
@@ -118,6 +118,46 @@ class AccountRepo:
             with self.engine.connect() as conn:
                 row = conn.execute(query).one()
         return _radar(row)
+
+    def radars(self, user_id: int) -> list[Radar]:
+        """A user's radars, the default first."""
+        query = (sa.select(radars).where(radars.c.user_id == user_id)
+                 .order_by(radars.c.is_default.desc(), radars.c.id))
+        with self.engine.connect() as conn:
+            return [_radar(r) for r in conn.execute(query)]
+
+    def create_radar(self, user_id: int, name: str) -> Radar:
+        """A new, empty radar of a user (names are unique per user)."""
+        name = " ".join(name.split())[:200]
+        if not name:
+            raise InputError("radars: a radar needs a name")
+        try:
+            with self.engine.begin() as conn:
+                new_id = conn.execute(sa.insert(radars).values(user_id=user_id, name=name, is_default=False,
+                                                               created_at=_now()).returning(radars.c.id)).scalar_one()
+        except sa.exc.IntegrityError:
+            raise InputError(f"radars: you already have a radar named {name!r}") from None
+        return self.get_radar(new_id)
+
+    def delete_radar(self, user_id: int, radar_id: int) -> None:
+        """Delete one of a user's radars (not the default one)."""
+        radar = self.get_radar(radar_id)
+        if radar.user_id != user_id:
+            raise NotFoundError(f"radars: no radar {radar_id}")
+        if radar.is_default:
+            raise InputError("radars: the default radar cannot be deleted")
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(radars).where(radars.c.id == radar_id))
+
+    def users(self) -> list[User]:
+        """Every user, by name (for admins)."""
+        with self.engine.connect() as conn:
+            return [_user(r) for r in conn.execute(sa.select(users).order_by(users.c.name))]
+
+    def set_language(self, user_id: int, language: str | None) -> None:
+        """A user's interface and briefing language (None: the browser's)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(users).where(users.c.id == user_id).values(language=language))
 
     def find_radar(self, user_id: int, name_or_id: str | None) -> Radar:
         """One of a user's radars by name or id; the default radar when none is named."""

@@ -85,6 +85,8 @@ users = sa.Table(
     sa.Column("language", sa.String(8)),
     sa.Column("is_local", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("password_hash", sa.String(200)),  # argon2id; None for the local user
+    sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 radars = sa.Table(
@@ -267,4 +269,45 @@ briefing_schedules = sa.Table(
     sa.Column("period", sa.String(64), nullable=False, server_default="day"),
     sa.Column("llm", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("last_anchor", sa.Date),  # the newest announcement day already briefed
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    # sha256 of the cookie's token: a stolen database does not yield live sessions.
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),  # shown in lists so a reader can tell tokens apart
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+feed_tokens = sa.Table(
+    "feed_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("radar_id", sa.Integer, sa.ForeignKey("radars.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(300), nullable=False, index=True),  # "user:<name>" or "ip:<address>"
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from academichub.model import Paper
 from academichub.settings import Settings
 from academichub.storage.accounts import AccountRepo
+from academichub.storage.auth import AuthRepo
 from academichub.storage.authors import AuthorRepo
 from academichub.storage.briefings import BriefingRepo
 from academichub.storage.engine import make_engine, migrate, normalise_url
@@ -63,6 +64,7 @@ class Store:
         self.feedback = FeedbackRepo(engine)
         self.authors = AuthorRepo(engine)
         self.briefings = BriefingRepo(engine)
+        self.auth = AuthRepo(engine)
 
     @classmethod
     def open(cls, settings: Settings, *, sync: bool = True) -> Store:

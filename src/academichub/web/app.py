@@ -5,22 +5,32 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from academichub import __version__
 from academichub.briefing.service import BriefingService
 from academichub.embedding.base import embedder_or_none
-from academichub.errors import AcademicHubError, InputError, NotFoundError
+from academichub.errors import AcademicHubError, AuthError, InputError, NotFoundError, TooManyAttemptsError
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
 from academichub.storage.store import Store
-from academichub.web import api, briefing_api, briefing_pages, pages
-from academichub.web.deps import AppState
+from academichub.web import (
+    account_pages,
+    admin_pages,
+    api,
+    briefing_api,
+    briefing_pages,
+    feeds_out,
+    pages,
+    radar_api,
+)
+from academichub.web.deps import AppState, SignInRequired
 from academichub.web.security import SecurityHeaders, load_secret
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -31,6 +41,10 @@ def _status(exc: Exception) -> tuple[int, str]:
         return 404, "not_found"
     if isinstance(exc, InputError):
         return 400, "bad_request"
+    if isinstance(exc, TooManyAttemptsError):
+        return 429, "too_many_attempts"
+    if isinstance(exc, AuthError):
+        return 401, "unauthorized"
     return 500, "internal_error"
 
 
@@ -54,8 +68,28 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(briefing_api.router)
+    app.include_router(radar_api.router)
     app.include_router(pages.router)
     app.include_router(briefing_pages.router)
+    app.include_router(account_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(feeds_out.router)
+
+    plain_openapi = app.openapi
+
+    def openapi() -> dict:
+        # FastAPI describes Server-Sent Events with OpenAPI 3.2's `itemSchema` inside a document
+        # that says 3.1; say 3.2 so validators and generators read the document as what it is.
+        spec = plain_openapi()
+        if '"itemSchema"' in str(spec).replace("'", '"'):
+            spec["openapi"] = "3.2.0"
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(_request: Request, exc: SignInRequired):  # type: ignore[no-untyped-def]
+        return RedirectResponse(f"/login?{urlencode({'next': exc.next_path})}", status_code=303)
 
     @app.exception_handler(AcademicHubError)
     async def handle_known(request: Request, exc: AcademicHubError):  # type: ignore[no-untyped-def]

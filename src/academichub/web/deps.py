@@ -9,13 +9,25 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from academichub.embedding.base import Embedder
+from academichub.errors import AuthError, NotFoundError
 from academichub.i18n import gettext_for, pick_language
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
 from academichub.storage.accounts import Radar, User
+from academichub.storage.auth import digest
 from academichub.storage.store import Store
 
 LANG_COOKIE = "lang"
+SESSION_COOKIE = "ah_session"
+RADAR_COOKIE = "ah_radar"
+
+
+class SignInRequired(Exception):
+    """A page needs a signed-in reader: the app answers with a redirect to /login."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,8 @@ class RequestContext:
     user: User
     radar: Radar
     lang: str
+    csrf_subject: str = ""  # what form tokens are bound to: the user (local mode) or the session
+    is_admin: bool = False
 
     @property
     def gettext(self) -> Callable[[str], str]:
@@ -50,12 +64,56 @@ def app_state(request: Request) -> AppState:
     return request.app.state.academichub
 
 
+def authenticate(request: Request, state: AppState) -> tuple[User, str]:
+    """The signed-in reader and the secret their forms are bound to.
+
+    API calls may send `Authorization: Bearer TOKEN`; pages and the API also accept the session
+    cookie. Without either, the API answers 401 and pages redirect to the sign-in form.
+    """
+    store = state.store
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer ") and request.url.path.startswith("/api/"):
+        user_id = store.auth.api_token_user(header[7:].strip())
+        if user_id is None:
+            raise AuthError("api: invalid or revoked token")
+        return store.accounts.get_user(user_id), "token"
+    session = request.cookies.get(SESSION_COOKIE)
+    user_id = store.auth.session_user(session) if session else None
+    if user_id is not None:
+        return store.accounts.get_user(user_id), "session:" + digest(session)
+    if request.url.path.startswith("/api/"):
+        raise AuthError("api: sign in, or send Authorization: Bearer TOKEN (academichub token create)")
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    raise SignInRequired(target)
+
+
+def pick_radar(store: Store, user: User, request: Request) -> Radar:
+    """The radar a request is about: ?radar=ID (yours), else the remembered one, else your default."""
+    wanted = request.query_params.get("radar") or request.cookies.get(RADAR_COOKIE)
+    if wanted and wanted.isdigit():
+        try:
+            radar = store.accounts.get_radar(int(wanted))
+        except NotFoundError:
+            radar = None
+        if radar is not None and radar.user_id == user.id:
+            return radar
+        if request.query_params.get("radar"):  # asked for explicitly: someone else's is not found
+            raise NotFoundError(f"radars: no radar {wanted}")
+    return store.accounts.default_radar(user.id)
+
+
 def request_context(request: Request, state: Annotated[AppState, Depends(app_state)]) -> RequestContext:
-    """The local reader and their default radar (accounts arrive with multi-user mode)."""
-    user, radar = request.app.state.local_user
+    """The reader (the local one, or the signed-in one in accounts mode), their radar and language."""
+    if state.settings.auth.mode == "local":
+        user, _radar = request.app.state.local_user
+        subject, admin = user.name, True  # the one local reader administers their own install
+    else:
+        user, subject = authenticate(request, state)
+        admin = state.store.auth.is_admin(user.id)
+    radar = pick_radar(state.store, user, request)
     lang = pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
-                         user.language, default=state.settings.language)
-    return RequestContext(state, user, radar, lang)
+                         user.language, request.headers.get("accept-language"), default=state.settings.language)
+    return RequestContext(state, user, radar, lang, subject, admin)
 
 
 Ctx = Annotated[RequestContext, Depends(request_context)]

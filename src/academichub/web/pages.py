@@ -24,7 +24,7 @@ from academichub.radar.feed import reason_text
 from academichub.search.service import search, similar
 from academichub.sources import journal_rss
 from academichub.web import api
-from academichub.web.deps import LANG_COOKIE, Ctx
+from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx
 from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
 
@@ -41,13 +41,18 @@ router = APIRouter(include_in_schema=False)
 def _render(request: Request, ctx: Ctx, name: str, status: int = 200, **values: Any) -> HTMLResponse:
     _ = ctx.gettext
     context = {
-        "_": _, "lang": ctx.lang, "csrf": csrf_token(ctx.app.secret, ctx.user.name),
+        "_": _, "lang": ctx.lang, "csrf": csrf_token(ctx.app.secret, ctx.csrf_subject),
+        "user": ctx.user, "radar": ctx.radar, "is_admin": ctx.is_admin,
+        "accounts": ctx.app.settings.auth.mode == "accounts",
+        "radars": ctx.app.store.accounts.radars(ctx.user.id),
         "reason_text": lambda r: reason_text(r, _), "path": request.url.path,
         "query": str(request.url.query), **values,
     }
     response = TEMPLATES.TemplateResponse(request, name, context, status_code=status)
     if request.query_params.get("lang") in LANGUAGES:  # ?lang=en also remembers the choice
         response.set_cookie(LANG_COOKIE, ctx.lang, max_age=365 * 86400, samesite="lax")
+    if request.query_params.get("radar"):  # ?radar=ID switches the radar the pages show
+        response.set_cookie(RADAR_COOKIE, str(ctx.radar.id), max_age=365 * 86400, samesite="lax", httponly=True)
     return response
 
 
@@ -61,7 +66,7 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 
 
 def _check_csrf(ctx: Ctx, token: str | None) -> None:
-    if not csrf_ok(ctx.app.secret, ctx.user.name, token):
+    if not csrf_ok(ctx.app.secret, ctx.csrf_subject, token):
         raise HTTPException(403, "invalid or missing form token; reload the page and try again")
 
 

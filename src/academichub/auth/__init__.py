@@ -1,0 +1,1 @@
+"""Accounts: passwords, sign-in with rate limiting, sessions and tokens."""

@@ -1,0 +1,177 @@
+"""SQL for passwords, sessions, API tokens, private feed tokens and login failures.
+
+Every secret a client holds (session cookie, API token, feed URL token) is stored only as its
+sha256, so the database alone grants nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from academichub.storage.schema import api_tokens, feed_tokens, login_failures, sessions, users
+
+TOKEN_PREFIX = "ahk_"
+FEED_PREFIX = "ahf_"
+
+
+def digest(token: str) -> str:
+    """The stored form of a client-held secret."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A personal API token as listed (the token itself is shown once, at creation)."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+class AuthRepo:
+    """Credentials and their checks."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def set_password_hash(self, user_id: int, password_hash: str, *, admin: bool | None = None) -> None:
+        """Store a user's password hash (and admin flag when given)."""
+        values: dict = {"password_hash": password_hash}
+        if admin is not None:
+            values["is_admin"] = admin
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
+
+    def credentials(self, name: str) -> tuple[int, str | None, bool] | None:
+        """(user id, password hash, is admin) of a user name."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(users.c.id, users.c.password_hash, users.c.is_admin)
+                               .where(users.c.name == name)).first()
+        return (row.id, row.password_hash, bool(row.is_admin)) if row else None
+
+    def is_admin(self, user_id: int) -> bool:
+        """Whether a user administers the install."""
+        with self.engine.connect() as conn:
+            return bool(conn.execute(sa.select(users.c.is_admin).where(users.c.id == user_id)).scalar())
+
+    # Sessions -----------------------------------------------------------------------------------
+    def create_session(self, user_id: int, days: float) -> str:
+        """A new session for a user; returns the cookie token."""
+        token = secrets.token_urlsafe(32)
+        now = _now()
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(sessions).values(token_hash=digest(token), user_id=user_id, created_at=now,
+                                                    expires_at=now + timedelta(days=days)))
+            conn.execute(sa.delete(sessions).where(sessions.c.expires_at < now))  # sweep expired ones
+        return token
+
+    def session_user(self, token: str) -> int | None:
+        """The user id of a live session."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(sessions.c.user_id, sessions.c.expires_at)
+                               .where(sessions.c.token_hash == digest(token))).first()
+        return row.user_id if row and _aware(row.expires_at) > _now() else None
+
+    def end_session(self, token: str) -> None:
+        """Sign a session out."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(sessions).where(sessions.c.token_hash == digest(token)))
+
+    # API tokens ---------------------------------------------------------------------------------
+    def create_api_token(self, user_id: int, name: str) -> str:
+        """A new personal API token (returned once; only its hash is kept)."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(api_tokens).values(user_id=user_id, name=name[:200], token_hash=digest(token),
+                                                      prefix=token[:10], created_at=_now()))
+        return token
+
+    def api_tokens(self, user_id: int) -> list[ApiToken]:
+        """A user's tokens, newest first."""
+        query = sa.select(api_tokens).where(api_tokens.c.user_id == user_id).order_by(api_tokens.c.id.desc())
+        with self.engine.connect() as conn:
+            return [ApiToken(r.id, r.name, r.prefix, _aware(r.created_at),
+                             _aware(r.last_used_at) if r.last_used_at else None, r.revoked_at is not None)
+                    for r in conn.execute(query)]
+
+    def revoke_api_token(self, user_id: int, token_id: int) -> bool:
+        """Revoke one of a user's tokens; whether it was theirs and live."""
+        with self.engine.begin() as conn:
+            return conn.execute(sa.update(api_tokens).where(
+                api_tokens.c.id == token_id, api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None))
+                .values(revoked_at=_now())).rowcount > 0
+
+    def api_token_user(self, token: str) -> int | None:
+        """The user of a live API token (and note its use)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(api_tokens.c.id, api_tokens.c.user_id).where(
+                api_tokens.c.token_hash == digest(token), api_tokens.c.revoked_at.is_(None))).first()
+            if row is None:
+                return None
+            conn.execute(sa.update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=_now()))
+        return row.user_id
+
+    # Private feed URLs --------------------------------------------------------------------------
+    def create_feed_token(self, radar_id: int) -> str:
+        """A new private feed token for a radar, revoking the radar's earlier ones."""
+        token = FEED_PREFIX + secrets.token_urlsafe(24)
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(feed_tokens).where(feed_tokens.c.radar_id == radar_id,
+                                                      feed_tokens.c.revoked_at.is_(None)).values(revoked_at=_now()))
+            conn.execute(sa.insert(feed_tokens).values(radar_id=radar_id, token_hash=digest(token), created_at=_now()))
+        return token
+
+    def revoke_feed_tokens(self, radar_id: int) -> int:
+        """Revoke a radar's feed URLs; how many."""
+        with self.engine.begin() as conn:
+            return conn.execute(sa.update(feed_tokens).where(feed_tokens.c.radar_id == radar_id,
+                                                             feed_tokens.c.revoked_at.is_(None))
+                                .values(revoked_at=_now())).rowcount
+
+    def has_feed_token(self, radar_id: int) -> bool:
+        """Whether a radar has a live feed URL."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).where(
+                feed_tokens.c.radar_id == radar_id, feed_tokens.c.revoked_at.is_(None))).scalar() > 0
+
+    def feed_token_radar(self, token: str) -> int | None:
+        """The radar of a live feed token."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(feed_tokens.c.radar_id).where(
+                feed_tokens.c.token_hash == digest(token), feed_tokens.c.revoked_at.is_(None))).scalar()
+
+    # Login rate limiting ------------------------------------------------------------------------
+    def record_failure(self, *keys: str) -> None:
+        """Note a failed sign-in against each key (user name, client address)."""
+        now = _now()
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(login_failures), [{"key": k[:300], "at": now} for k in keys])
+            conn.execute(sa.delete(login_failures).where(login_failures.c.at < now - timedelta(days=1)))
+
+    def failures_since(self, key: str, since: datetime) -> int:
+        """Failed sign-ins against a key since a moment."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).where(login_failures.c.key == key[:300],
+                                                                 login_failures.c.at >= since)).scalar()
+
+    def clear_failures(self, key: str) -> None:
+        """Forget a key's failures (after a successful sign-in)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(login_failures).where(login_failures.c.key == key[:300]))

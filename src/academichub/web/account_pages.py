@@ -1,0 +1,201 @@
+"""Sign-up, sign-in, sign-out, the account page (language, radars, private feed URLs, API tokens)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from academichub.auth import service as auth
+from academichub.errors import AcademicHubError, NotFoundError, TooManyAttemptsError
+from academichub.i18n import LANGUAGES, gettext_for, pick_language
+from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, SESSION_COOKIE, AppState, Ctx, app_state
+from academichub.web.pages import TEMPLATES, _check_csrf, _local_path, _render
+from academichub.web.security import csrf_ok, csrf_token
+
+router = APIRouter(include_in_schema=False)
+PRE_COOKIE = "ah_pre"  # binds the sign-in and sign-up forms' CSRF token before there is a session
+State = Annotated[AppState, Depends(app_state)]
+
+
+def secure(request: Request, state: AppState) -> bool:
+    """Whether cookies get the Secure flag."""
+    mode = state.settings.auth.secure_cookies
+    return mode == "always" or (mode == "auto" and request.url.scheme == "https")
+
+
+def _public(request: Request, state: AppState, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    """A page for readers not signed in, with a pre-session form token."""
+    lang = pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
+                         request.headers.get("accept-language"), default=state.settings.language)
+    pre = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(16)
+    context = {"_": gettext_for(lang), "lang": lang, "path": request.url.path, "query": "",
+               "csrf": csrf_token(state.secret, f"pre:{pre}"), "signup": state.settings.auth.signup, **values}
+    response = TEMPLATES.TemplateResponse(request, template, context, status_code=status)
+    response.set_cookie(PRE_COOKIE, pre, httponly=True, samesite="strict", secure=secure(request, state))
+    return response
+
+
+def _pre_ok(request: Request, state: AppState, token: str | None) -> bool:
+    pre = request.cookies.get(PRE_COOKIE)
+    return bool(pre) and csrf_ok(state.secret, f"pre:{pre}", token)
+
+
+def _signed_in(request: Request, state: AppState, session: str, target: str | None) -> RedirectResponse:
+    response = RedirectResponse(_local_path(target), status_code=303)
+    response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax", secure=secure(request, state),
+                        max_age=int(state.settings.auth.session_days * 86400))
+    response.delete_cookie(RADAR_COOKIE)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse, response_model=None)
+async def login_page(request: Request, state: State, next: str = "/") -> Response:
+    """The sign-in form (local mode has no sign-in: home)."""
+    if state.settings.auth.mode == "local":
+        return RedirectResponse("/", status_code=303)
+    return _public(request, state, "login.html", next=_local_path(next))
+
+
+@router.post("/login")
+async def login(request: Request, state: State, name: Annotated[str, Form(max_length=63)],
+                password: Annotated[str, Form(max_length=1000)], csrf: Annotated[str, Form()] = "",
+                next: Annotated[str, Form()] = "/") -> Response:
+    """Check the credentials; open a session."""
+    if state.settings.auth.mode == "local":
+        return RedirectResponse("/", status_code=303)
+    if not _pre_ok(request, state, csrf):
+        return _public(request, state, "login.html", 403, next=next, error="form expired; try again")
+    address = request.client.host if request.client else "unknown"
+    try:
+        _user, session = await run_in_threadpool(auth.sign_in, state.store, name.strip(), password, address,
+                                                 state.settings.auth)
+    except AcademicHubError as exc:
+        status = 429 if isinstance(exc, TooManyAttemptsError) else 401
+        return _public(request, state, "login.html", status, next=next, error=str(exc).removeprefix("accounts: "),
+                       name=name)
+    return _signed_in(request, state, session, next)
+
+
+@router.get("/signup", response_class=HTMLResponse, response_model=None)
+async def signup_page(request: Request, state: State) -> Response:
+    """The sign-up form (when sign-up is open)."""
+    if state.settings.auth.mode == "local":
+        return RedirectResponse("/", status_code=303)
+    if not state.settings.auth.signup:
+        raise NotFoundError("accounts: sign-up is closed here; ask an administrator for an account")
+    return _public(request, state, "signup.html")
+
+
+@router.post("/signup")
+async def signup(request: Request, state: State, name: Annotated[str, Form(max_length=63)],
+                 password: Annotated[str, Form(max_length=1000)], csrf: Annotated[str, Form()] = "") -> Response:
+    """Create an account and sign it in."""
+    if state.settings.auth.mode == "local" or not state.settings.auth.signup:
+        raise NotFoundError("accounts: sign-up is closed here; ask an administrator for an account")
+    if not _pre_ok(request, state, csrf):
+        return _public(request, state, "signup.html", 403, error="form expired; try again")
+    address = request.client.host if request.client else "unknown"
+    try:
+        await run_in_threadpool(auth.add_user, state.store, name.strip(), password, state.settings.auth)
+        _user, session = await run_in_threadpool(auth.sign_in, state.store, name.strip(), password, address,
+                                                 state.settings.auth)
+    except AcademicHubError as exc:
+        return _public(request, state, "signup.html", 400, error=str(exc).removeprefix("accounts: "), name=name)
+    return _signed_in(request, state, session, "/")
+
+
+@router.post("/logout")
+async def logout(request: Request, ctx: Ctx, csrf: Annotated[str, Form()] = "") -> RedirectResponse:
+    """End the session."""
+    _check_csrf(ctx, csrf)
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        await run_in_threadpool(ctx.app.store.auth.end_session, session)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(RADAR_COOKIE)
+    return response
+
+
+async def _account(request: Request, ctx: Ctx, *, new_token: str | None = None,
+                   new_feed: tuple[int, str] | None = None) -> HTMLResponse:
+    """The account page; a secret made by this request is shown on it, once (only its hash is kept)."""
+    store = ctx.app.store
+    radars = await run_in_threadpool(store.accounts.radars, ctx.user.id)
+    feeds = {r.id: await run_in_threadpool(store.auth.has_feed_token, r.id) for r in radars}
+    tokens = await run_in_threadpool(store.auth.api_tokens, ctx.user.id)
+    return _render(request, ctx, "account.html", my_radars=radars, feeds=feeds, tokens=tokens,
+                   new_token=new_token, new_feed=new_feed, base=str(request.base_url).rstrip("/"))
+
+
+@router.get("/account", response_class=HTMLResponse)
+async def account_page(request: Request, ctx: Ctx) -> HTMLResponse:
+    """Language, radars with their private feed URLs, and API tokens."""
+    return await _account(request, ctx)
+
+
+def _back_to_account() -> RedirectResponse:
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/language")
+async def set_language(ctx: Ctx, csrf: Annotated[str, Form()], language: Annotated[str, Form()]) -> RedirectResponse:
+    """Remember the reader's language (interface and briefings)."""
+    _check_csrf(ctx, csrf)
+    await run_in_threadpool(ctx.app.store.accounts.set_language, ctx.user.id,
+                            language if language in LANGUAGES else None)
+    response = RedirectResponse("/account", status_code=303)
+    response.delete_cookie(LANG_COOKIE)
+    return response
+
+
+@router.post("/account/radars")
+async def create_radar(ctx: Ctx, csrf: Annotated[str, Form()], name: Annotated[str, Form(max_length=200)]) -> Response:
+    """Add a radar."""
+    _check_csrf(ctx, csrf)
+    radar = await run_in_threadpool(ctx.app.store.accounts.create_radar, ctx.user.id, name)
+    return RedirectResponse(f"/?radar={radar.id}", status_code=303)
+
+
+@router.post("/account/radars/{radar_id}/delete")
+async def delete_radar(ctx: Ctx, radar_id: int, csrf: Annotated[str, Form()]) -> RedirectResponse:
+    """Delete a radar (not the default one)."""
+    _check_csrf(ctx, csrf)
+    await run_in_threadpool(ctx.app.store.accounts.delete_radar, ctx.user.id, radar_id)
+    return _back_to_account()
+
+
+@router.post("/account/radars/{radar_id}/feed", response_model=None)
+async def radar_feed_url(request: Request, ctx: Ctx, radar_id: int, csrf: Annotated[str, Form()],
+                         action: Annotated[str, Form()] = "create") -> Response:
+    """Create (replacing the old one) or revoke a radar's private RSS/Atom URL."""
+    _check_csrf(ctx, csrf)
+    radar = await run_in_threadpool(ctx.app.store.accounts.get_radar, radar_id)
+    if radar.user_id != ctx.user.id:
+        raise NotFoundError(f"radars: no radar {radar_id}")
+    if action == "revoke":
+        await run_in_threadpool(ctx.app.store.auth.revoke_feed_tokens, radar_id)
+        return _back_to_account()
+    token = await run_in_threadpool(ctx.app.store.auth.create_feed_token, radar_id)
+    return await _account(request, ctx, new_feed=(radar_id, token))
+
+
+@router.post("/account/tokens")
+async def create_token(request: Request, ctx: Ctx, csrf: Annotated[str, Form()], name: Annotated[str, Form(max_length=200)] = "web") -> Response:
+    """A new personal API token, shown once."""
+    _check_csrf(ctx, csrf)
+    token = await run_in_threadpool(ctx.app.store.auth.create_api_token, ctx.user.id, name or "web")
+    return await _account(request, ctx, new_token=token)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+async def revoke_token(ctx: Ctx, token_id: int, csrf: Annotated[str, Form()]) -> RedirectResponse:
+    """Revoke a personal API token."""
+    _check_csrf(ctx, csrf)
+    if not await run_in_threadpool(ctx.app.store.auth.revoke_api_token, ctx.user.id, token_id):
+        raise NotFoundError(f"tokens: no live token {token_id}")
+    return _back_to_account()

@@ -1,0 +1,37 @@
+"""The admin page: users, source health, job history, settings (secrets masked). Admins only."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+
+from academichub.health import stream_health
+from academichub.web.deps import Ctx
+from academichub.web.pages import _render
+
+router = APIRouter(include_in_schema=False)
+
+
+def masked_settings(ctx: Ctx) -> str:
+    """The effective settings as TOML-like JSON, every secret shown as ********** (pydantic's SecretStr)."""
+    data: dict[str, Any] = json.loads(ctx.app.settings.model_dump_json())
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+async def admin_page(request: Request, ctx: Ctx) -> HTMLResponse:
+    """Users, sources, recent runs and settings for the install's administrators."""
+    if not ctx.is_admin:
+        raise HTTPException(403, "admins only")
+    store = ctx.app.store
+
+    def gather() -> dict[str, Any]:
+        users = [{"user": u, "admin": store.auth.is_admin(u.id), "radars": len(store.accounts.radars(u.id))}
+                 for u in store.accounts.users()]
+        return {"users": users, "report": stream_health(store, ctx.app.settings), "runs": store.sources.runs(limit=30),
+                "settings_text": masked_settings(ctx), "briefings": len(store.briefings.list(ctx.user.id))}
+    return _render(request, ctx, "admin.html", **await run_in_threadpool(gather))

@@ -1,0 +1,64 @@
+"""Private RSS 2.0 and Atom feeds of a radar (the token in the URL is the only credential)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from feedgen.feed import FeedGenerator
+
+from academichub.errors import NotFoundError
+from academichub.radar import periods
+from academichub.web.deps import AppState, app_state
+
+router = APIRouter(include_in_schema=False)
+FEED_ITEMS = 30
+
+
+def radar_feed(state: AppState, token: str, base: str, kind: str) -> bytes:
+    """The radar's best papers of the recent announcement days, as RSS or Atom (nothing is marked seen)."""
+    radar_id = state.store.auth.feed_token_radar(token)
+    if radar_id is None:
+        raise NotFoundError("feeds: no such feed (the link may have been revoked)")
+    radar = state.store.accounts.get_radar(radar_id)
+    period = periods.resolve(periods.DEFAULT, state.store.works, recent_days=state.settings.feed.recent_days)
+    ranked = state.feed.ranked(radar, period, set(), FEED_ITEMS)
+    works = {w.id: w for w in state.store.works.get_many([r.work_id for r in ranked])}
+    generator = FeedGenerator()
+    generator.id(f"{base}/feeds/radar-{radar.id}")
+    generator.title(f"AcademicHub · {radar.name}")
+    generator.link(href=f"{base}/", rel="alternate")
+    generator.link(href=f"{base}/feeds/{token}.{kind}", rel="self")
+    generator.description(f"Papers ranked for the radar “{radar.name}”")
+    generator.language("en")
+    for r in reversed(ranked):  # feedgen puts the last added first
+        work = works.get(r.work_id)
+        if work is None:
+            continue
+        paper = work.paper
+        link = paper.links.get("abs") or f"{base}/paper/{work.public_id}"
+        entry = generator.add_entry()
+        entry.id(f"{base}/paper/{work.public_id}")
+        entry.title(paper.title)
+        entry.link(href=link)
+        entry.description(paper.abstract or paper.title)  # feedgen escapes text; it is never markup here
+        for author in paper.authors[:20]:
+            entry.author(name=author.name)
+        for category in paper.categories[:5]:
+            entry.category(term=category)
+        entry.published(datetime.combine(work.feed_date, time(0), tzinfo=UTC))
+        entry.updated(work.updated_at if work.updated_at.tzinfo else work.updated_at.replace(tzinfo=UTC))
+    return generator.atom_str(pretty=True) if kind == "atom" else generator.rss_str(pretty=True)
+
+
+@router.get("/feeds/{token}.{kind}")
+async def feed(request: Request, token: str, kind: str) -> Response:
+    """GET /feeds/TOKEN.atom or .rss."""
+    if kind not in ("atom", "rss"):
+        raise NotFoundError("feeds: use .atom or .rss")
+    state = app_state(request)
+    body = await run_in_threadpool(radar_feed, state, token, str(request.base_url).rstrip("/"), kind)
+    media = "application/atom+xml" if kind == "atom" else "application/rss+xml"
+    return Response(body, media_type=f"{media}; charset=utf-8", headers={"Cache-Control": "private, max-age=300"})

@@ -1,0 +1,212 @@
+"""Accounts mode: passwords, sessions, CSRF, rate limits, tokens, radars, isolation between readers,
+private RSS/Atom feeds, admin, and a valid OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import pytest
+from fastapi.testclient import TestClient
+
+from academichub.auth import service as auth
+from academichub.errors import AuthError, InputError, TooManyAttemptsError
+from academichub.settings import AuthSettings
+from academichub.storage.store import Store
+from academichub.web.app import create_app
+from tests.conftest import make_settings
+from tests.test_cli import run
+
+PASSWORD = "correct horse battery"
+RULES = AuthSettings(mode="accounts", max_failures=3)
+
+
+def test_passwords_are_argon2id_and_sign_in_is_rate_limited(store: Store) -> None:
+    user = auth.add_user(store, "ada", PASSWORD, RULES)
+    assert store.auth.credentials("ada")[1].startswith("$argon2id$")
+    signed, session = auth.sign_in(store, "ada", PASSWORD, "10.0.0.1", RULES)
+    assert signed.id == user.id and store.auth.session_user(session) == user.id
+    store.auth.end_session(session)
+    assert store.auth.session_user(session) is None
+    for _ in range(3):
+        with pytest.raises(AuthError, match="wrong user name or password"):
+            auth.sign_in(store, "ada", "not the password", "10.0.0.2", RULES)
+    with pytest.raises(TooManyAttemptsError):  # paused, even with the right password now
+        auth.sign_in(store, "ada", PASSWORD, "10.0.0.3", RULES)
+    with pytest.raises(AuthError):  # an unknown name fails the same way (and counts too)
+        auth.sign_in(store, "nobody", PASSWORD, "10.0.0.4", RULES)
+    with pytest.raises(InputError, match="at least 10"):
+        auth.add_user(store, "bob", "short", RULES)
+    with pytest.raises(InputError, match="taken"):
+        auth.add_user(store, "ada", PASSWORD, RULES)
+    with pytest.raises(InputError, match="cannot be a user name"):
+        auth.add_user(store, "local", PASSWORD, RULES)
+
+
+def test_api_and_feed_tokens_are_stored_hashed_and_revocable(store: Store) -> None:
+    user = auth.add_user(store, "ada", PASSWORD, RULES)
+    token = store.auth.create_api_token(user.id, "laptop")
+    assert store.auth.api_token_user(token) == user.id
+    listed = store.auth.api_tokens(user.id)
+    assert [(t.name, t.prefix, t.revoked) for t in listed] == [("laptop", token[:10], False)]
+    assert listed[0].last_used_at is not None
+    import sqlalchemy as sa
+    with store.engine.connect() as conn:
+        assert token not in str(conn.execute(sa.text("SELECT * FROM api_tokens")).fetchall())
+    assert store.auth.revoke_api_token(user.id, listed[0].id)
+    assert store.auth.api_token_user(token) is None
+    radar = store.accounts.default_radar(user.id)
+    first = store.auth.create_feed_token(radar.id)
+    second = store.auth.create_feed_token(radar.id)  # a new URL retires the old one
+    assert store.auth.feed_token_radar(first) is None and store.auth.feed_token_radar(second) == radar.id
+    assert store.auth.revoke_feed_tokens(radar.id) == 1 and store.auth.feed_token_radar(second) is None
+
+
+@pytest.fixture
+def site(sample_home: Path) -> Iterator[TestClient]:
+    settings = make_settings(sample_home, auth={"mode": "accounts"}, llm={"api_key": "sk-very-secret"})
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        yield client
+
+
+def form_token(client: TestClient, path: str) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(path).text).group(1)
+
+
+def sign_up(client: TestClient, name: str) -> None:
+    response = client.post("/signup", data={"name": name, "password": PASSWORD, "csrf": form_token(client, "/signup")})
+    assert response.status_code == 303, response.text
+
+
+def test_pages_need_a_sign_in_and_the_api_a_credential(site: TestClient) -> None:
+    assert site.get("/").headers["location"] == "/login?next=%2F"
+    assert site.get("/briefings?x=1").headers["location"] == "/login?next=%2Fbriefings%3Fx%3D1"
+    unauthorised = site.get("/api/v1/feed")
+    assert unauthorised.status_code == 401 and unauthorised.json()["error"]["code"] == "unauthorized"
+    assert site.get("/api/v1/feed", headers={"Authorization": "Bearer ahk_wrong"}).status_code == 401
+    assert site.get("/api/v1/health").status_code == 200  # monitoring needs no account
+    no_token = site.post("/signup", data={"name": "eve", "password": PASSWORD, "csrf": "0" * 64})
+    assert no_token.status_code == 403 and site.cookies.get("ah_session") is None
+
+
+def test_sign_up_sign_in_sign_out(site: TestClient) -> None:
+    sign_up(site, "ada")
+    cookie = next(c for c in site.cookies.jar if c.name == "ah_session")
+    assert cookie.has_nonstandard_attr("HttpOnly") and not cookie.secure  # plain http: no Secure flag
+    page = site.get("/")
+    assert page.status_code == 200 and "ada" in page.text
+    logout = site.post("/logout", data={"csrf": re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)})
+    assert logout.status_code == 303 and site.get("/").status_code == 303
+    wrong = site.post("/login", data={"name": "ada", "password": "nope", "csrf": form_token(site, "/login")})
+    assert wrong.status_code == 401 and "wrong user name or password" in wrong.text
+    right = site.post("/login", data={"name": "ada", "password": PASSWORD, "next": "/briefings",
+                                      "csrf": form_token(site, "/login")})
+    assert right.status_code == 303 and right.headers["location"] == "/briefings"
+
+
+def test_cookies_are_secure_over_https(sample_home: Path) -> None:
+    settings = make_settings(sample_home, auth={"mode": "accounts"})
+    with TestClient(create_app(settings), base_url="https://radar.example", follow_redirects=False) as client:
+        response = client.post("/signup", data={"name": "ada", "password": PASSWORD,
+                                                "csrf": form_token(client, "/signup")})
+        session = next(h for h in response.headers.get_list("set-cookie") if h.startswith("ah_session="))
+        assert "Secure" in session and "HttpOnly" in session and "SameSite=lax" in session
+
+
+def test_repeated_failures_pause_sign_in(site: TestClient) -> None:
+    sign_up(site, "ada")
+    site.cookies.clear()
+    statuses = [site.post("/login", data={"name": "ada", "password": "wrong guess", "csrf": form_token(site, "/login")}
+                          ).status_code for _ in range(6)]
+    assert statuses[:5] == [401] * 5 and statuses[5] == 429
+
+
+def test_one_reader_never_reaches_another_readers_radar(site: TestClient) -> None:
+    sign_up(site, "ada")
+    ada_radar = site.post("/api/v1/radars", json={"name": "watch list"}).json()
+    site.post(f"/api/v1/subscriptions?radar={ada_radar['id']}", json={"kind": "keyword", "value": "galaxy"})
+    ada_feed = site.get(f"/api/v1/radars/{ada_radar['id']}/feed").json()
+    liked = ada_feed["items"][0]["id"]
+    site.post("/api/v1/feedback", json={"paper": liked, "action": "like"})
+    ada_brief = site.post("/api/v1/briefings", json={"period": "week", "lang": "en"}).json()["id"]
+    site.cookies.clear()
+    sign_up(site, "bob")
+    token = site.post("/api/v1/tokens", json={"name": "script"}).json()["token"]
+    site.cookies.clear()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert [r["name"] for r in site.get("/api/v1/radars", headers=bearer).json()] == ["default"]
+    for path in (f"/api/v1/radars/{ada_radar['id']}/feed", f"/api/v1/briefings/{ada_brief}",
+                 f"/api/v1/feed?radar={ada_radar['id']}", f"/api/v1/subscriptions?radar={ada_radar['id']}"):
+        assert site.get(path, headers=bearer).status_code == 404, path
+    assert site.post(f"/api/v1/radars/{ada_radar['id']}/feed/next", json={}, headers=bearer).status_code == 404
+    assert site.delete(f"/api/v1/radars/{ada_radar['id']}", headers=bearer).status_code == 404
+    assert site.get("/api/v1/feedback", headers=bearer).json() == []
+    assert site.get("/api/v1/briefings", headers=bearer).json() == []
+    assert site.get("/api/v1/me", headers=bearer).json()["name"] == "bob"
+
+
+def test_private_feed_urls_validate_and_can_be_revoked(site: TestClient) -> None:
+    sign_up(site, "ada")
+    radar = site.get("/api/v1/radars").json()[0]
+    site.post("/api/v1/subscriptions", json={"kind": "keyword", "value": "video"})
+    urls = site.post(f"/api/v1/radars/{radar['id']}/feed-url").json()
+    expected = [i["title"] for i in site.get("/api/v1/feed").json()["items"]]
+    site.cookies.clear()  # a feed reader has no session
+    for kind, url in urls.items():
+        response = site.get(url.replace("http://testserver", ""))
+        assert response.status_code == 200 and response.headers["content-type"].startswith(f"application/{kind}+xml")
+        parsed = feedparser.parse(response.content)
+        assert not parsed.bozo, parsed.bozo_exception
+        assert parsed.version == ("atom10" if kind == "atom" else "rss20")
+        titles = [e.title for e in parsed.entries]
+        assert len(titles) == 30 and set(expected) <= set(titles)
+        assert all(e.link.startswith("http") for e in parsed.entries)
+    sign_up(site, "ada2")
+    site.cookies.clear()
+    assert site.get(urls["atom"].replace("http://testserver", "")).status_code == 200
+    site.post("/login", data={"name": "ada", "password": PASSWORD, "csrf": form_token(site, "/login")})
+    assert site.delete(f"/api/v1/radars/{radar['id']}/feed-url").status_code == 204
+    assert site.get(urls["rss"].replace("http://testserver", "")).status_code == 404
+
+
+def test_admin_page_is_for_admins_and_masks_secrets(site: TestClient, sample_home: Path,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_up(site, "ada")
+    assert site.get("/admin").status_code == 403
+    site.cookies.clear()
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    code, _, err = run(capsys, "--home", str(sample_home), "admin", "create", "root", "--password-stdin")
+    assert code == 0 and "Created admin 'root'" in err
+    site.post("/login", data={"name": "root", "password": PASSWORD, "csrf": form_token(site, "/login")})
+    page = site.get("/admin")
+    assert page.status_code == 200 and "ada" in page.text and "root" in page.text
+    assert "sk-very-secret" not in page.text and "**********" in page.text
+
+
+def test_token_from_the_cli_reads_the_api(site: TestClient, sample_home: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert run(capsys, "--home", str(sample_home), "user", "add", "carol", "--password-stdin")[0] == 0
+    code, out, _ = run(capsys, "--home", str(sample_home), "token", "create", "--user", "carol")
+    token = out.strip()
+    assert code == 0 and token.startswith("ahk_")
+    radars = site.get("/api/v1/radars", headers={"Authorization": f"Bearer {token}"})
+    assert radars.status_code == 200 and radars.json()[0]["name"] == "default"
+    feed = site.get(f"/api/v1/radars/{radars.json()[0]['id']}/feed", headers={"Authorization": f"Bearer {token}"})
+    assert feed.status_code == 200 and len(feed.json()["items"]) == 10
+    assert run(capsys, "--home", str(sample_home), "token", "create", "--user", "nobody")[0] != 0
+
+
+def test_the_openapi_document_is_complete_and_valid(site: TestClient) -> None:
+    from openapi_spec_validator import validate
+    spec = site.get("/api/v1/openapi.json").json()
+    validate(spec)
+    routes = {route.path for route in site.app.routes if getattr(route, "path", "").startswith("/api/v1/")}
+    documented = set(spec["paths"])
+    assert {r.replace(":path", "") for r in routes} - {"/api/v1/openapi.json"} <= documented
+    assert {"/api/v1/radars", "/api/v1/radars/{radar_id}/feed", "/api/v1/tokens", "/api/v1/briefings"} <= documented
