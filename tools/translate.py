@@ -49,6 +49,8 @@ NEW: dict[str, str] = {
     "Users": "用户", "User name": "用户名", "Errors": "错误", "Job history": "任务记录", "Started": "开始时间",
     "Settings": "设置", "Radar": "雷达", "Sign out": "退出", "Sign in": "登录", "Password": "密码",
     "No account yet? Sign up": "还没有账户？注册", "Sign up": "注册", "Create account": "创建账户",
+    "Cite": "引用", "Export this batch": "导出本批", "Saved": "收藏", "References": "参考文献", "Export": "导出",
+    "Nothing saved yet: use Save on a card.": "还没有收藏：在卡片上点“收藏”。",
 }
 
 

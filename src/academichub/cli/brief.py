@@ -110,3 +110,51 @@ def brief_daily(
             err.print(f"Radar '{chosen.name}' gets no daily briefing any more")
         else:
             err.print(f"Radar '{chosen.name}' had no daily briefing")
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    ids: Annotated[list[str] | None, typer.Argument(help="Paper ids (arxiv:…, doi:…).")] = None,
+    feed: Annotated[bool, typer.Option("--feed", help="The current batch of your feed.")] = False,
+    saved: Annotated[bool, typer.Option("--saved", help="Your saved list.")] = False,
+    briefing: Annotated[int | None, typer.Option("--briefing", help="A briefing's references (its id).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="bibtex, ris or csl-json.")] = "bibtex",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Export papers, your feed batch, your saved list or a briefing's references as BibTeX, RIS or CSL-JSON."""
+    from academichub.briefing.model import Briefing
+    from academichub.export.citations import export
+
+    settings = settings_of(ctx)
+    if sum(map(bool, (ids, feed, saved, briefing is not None))) != 1:
+        raise InputError("export: give paper ids, or one of --feed, --saved, --briefing N")
+    with init_store(settings) as store:
+        user, radar = store.accounts.ensure_local_user()
+        if feed:
+            service = FeedService(store, settings.feed, ranking=settings.ranking,
+                                  embedder=embedder_or_none(settings.embedding))
+            works = [card.work for card in service.current(radar).cards]
+        else:
+            if saved:
+                wanted = [f.work_id for f in store.feedback.all(user.id) if f.action == "save"]
+            else:
+                if briefing is not None:
+                    stored = store.briefings.get(user.id, briefing)
+                    if stored is None:
+                        raise InputError(f"export: no briefing {briefing}")
+                    ids = [p.id for p in Briefing.from_json({**stored.content, "id": stored.id}).papers]
+                wanted = []
+                for public_id in ids or []:
+                    work_id = store.works.id_for_public(public_id)
+                    if work_id is None:
+                        raise InputError(f"export: no paper {public_id!r}")
+                    wanted.append(work_id)
+            by_id = {w.id: w for w in store.works.get_many(wanted)}
+            works = [by_id[i] for i in wanted if i in by_id]
+        text = export(works, fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"Wrote {len(works)} papers as {fmt} to {output}")
+    else:
+        print(text)

@@ -26,6 +26,7 @@ from academichub.web import (
     api,
     briefing_api,
     briefing_pages,
+    export_api,
     feeds_out,
     pages,
     radar_api,
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
+    app.include_router(export_api.router)  # before briefing_api: /briefings/{id}/export is more specific
     app.include_router(briefing_api.router)
     app.include_router(radar_api.router)
     app.include_router(pages.router)

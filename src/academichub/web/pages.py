@@ -238,3 +238,12 @@ async def switch_language(code: str, next: str = "/") -> RedirectResponse:
     response = RedirectResponse(_local_path(next), status_code=303)
     response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax")
     return response
+
+
+@router.get("/saved", response_class=HTMLResponse)
+async def saved_page(request: Request, ctx: Ctx) -> HTMLResponse:
+    """Your saved papers, with their export."""
+    from academichub.web.export_api import saved_works
+
+    works = await run_in_threadpool(saved_works, ctx)
+    return _render(request, ctx, "saved.html", works=works)

@@ -1,0 +1,1 @@
+"""Citations out: BibTeX, RIS and CSL-JSON of stored works."""

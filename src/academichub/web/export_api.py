@@ -1,0 +1,89 @@
+"""/api/v1 exports: BibTeX, RIS or CSL-JSON of papers, a feed batch, the saved list or a briefing's references."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from academichub.errors import InputError, NotFoundError
+from academichub.export.citations import FORMATS, export
+from academichub.storage.works import StoredWork
+from academichub.web.api import ERRORS
+from academichub.web.briefing_api import stored_briefing
+from academichub.web.deps import Ctx
+
+router = APIRouter(prefix="/api/v1", tags=["export"], responses=ERRORS)
+Format = Annotated[str, Query(pattern="^(bibtex|ris|csl-json)$", description="bibtex, ris or csl-json")]
+MAX_IDS = 500
+
+
+def download(works: list[StoredWork], fmt: str, name: str) -> Response:
+    """The works as a file in the format asked for."""
+    media, extension = FORMATS[fmt]
+    return Response(export(works, fmt), media_type=f"{media}; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{extension}"'})
+
+
+def works_by_public_ids(ctx: Ctx, ids: list[str]) -> list[StoredWork]:
+    """Stored works for public ids, in order; an unknown id is an error that names it."""
+    store = ctx.app.store
+    found = []
+    for public_id in ids:
+        work_id = store.works.id_for_public(public_id)
+        if work_id is None:
+            raise NotFoundError(f"export: no paper {public_id!r}")
+        found.append(work_id)
+    by_id = {w.id: w for w in store.works.get_many(found)}
+    return [by_id[i] for i in found if i in by_id]
+
+
+def saved_works(ctx: Ctx) -> list[StoredWork]:
+    """The reader's saved papers, most recently saved first."""
+    store = ctx.app.store
+    saved = [f.work_id for f in sorted(store.feedback.all(ctx.user.id), key=lambda f: f.created_at, reverse=True)
+             if f.action == "save"]
+    by_id = {w.id: w for w in store.works.get_many(saved)}
+    return [by_id[i] for i in saved if i in by_id]
+
+
+@router.get("/export")
+async def export_papers(ctx: Ctx, ids: Annotated[str, Query(description="Paper ids, comma-separated")],
+                        format: Format = "bibtex") -> Response:  # noqa: A002
+    """Papers (one or a selection) as BibTeX, RIS or CSL-JSON."""
+    wanted = [i.strip() for i in ids.split(",") if i.strip()]
+    if not wanted or len(wanted) > MAX_IDS:
+        raise InputError(f"export: give 1 to {MAX_IDS} paper ids")
+    works = await run_in_threadpool(works_by_public_ids, ctx, wanted)
+    return download(works, format, "papers" if len(works) > 1 else works[0].public_id.replace(":", "-"))
+
+
+@router.get("/feed/export")
+async def export_feed(ctx: Ctx, format: Format = "bibtex") -> Response:  # noqa: A002
+    """The radar's current batch."""
+    page = await run_in_threadpool(ctx.app.feed.current, ctx.radar)
+    return download([card.work for card in page.cards], format, f"batch-{page.batch}")
+
+
+@router.get("/saved")
+async def list_saved(ctx: Ctx) -> list[dict[str, Any]]:
+    """Your saved papers."""
+    works = await run_in_threadpool(saved_works, ctx)
+    return [{"id": w.public_id, "title": w.paper.title, "source_label": w.label, "date": w.feed_date.isoformat()}
+            for w in works]
+
+
+@router.get("/saved/export")
+async def export_saved(ctx: Ctx, format: Format = "bibtex") -> Response:  # noqa: A002
+    """Your saved list."""
+    return download(await run_in_threadpool(saved_works, ctx), format, "saved")
+
+
+@router.get("/briefings/{briefing_id}/export")
+async def export_briefing(ctx: Ctx, briefing_id: int, format: Format = "bibtex") -> Response:  # noqa: A002
+    """A briefing's references, in its [n] order."""
+    briefing, _radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)
+    works = await run_in_threadpool(works_by_public_ids, ctx, [p.id for p in briefing.papers])
+    return download(works, format, f"briefing-{briefing_id}")
