@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from academichub.export.citations import export, split_name, to_bibtex
 from academichub.ingest.normalise import title_key
-from academichub.library.readers import READERS, detect
 from academichub.library.items import LibraryItem
+from academichub.library.readers import READERS, detect
 from academichub.model import Author, Paper
 from academichub.storage.store import Store
 from academichub.storage.works import StoredWork

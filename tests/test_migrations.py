@@ -43,3 +43,17 @@ def test_upgrade_from_the_first_revision_keeps_children_and_backfills_keys(setti
                                       authors=[Author("Ada Lovelace", "ada lovelace")],
                                       announced=date(2025, 9, 1))], source="arxiv")
         assert report.new == 0 and store.works.count() == 1
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_reads(settings: Settings) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from academichub.storage.schema import metadata
+
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), metadata)
+    engine.dispose()
+    assert differences == []

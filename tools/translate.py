@@ -51,6 +51,14 @@ NEW: dict[str, str] = {
     "No account yet? Sign up": "还没有账户？注册", "Sign up": "注册", "Create account": "创建账户",
     "Cite": "引用", "Export this batch": "导出本批", "Saved": "收藏", "References": "参考文献", "Export": "导出",
     "Nothing saved yet: use Save on a card.": "还没有收藏：在卡片上点“收藏”。",
+    "Digests and webhooks": "邮件摘要与群机器人",
+    "The current radar's top papers and briefing, after each announcement day (or weekly), by e-mail or to a chat group.":
+        "当前雷达的精选论文和简报，在每个发布日之后（或每周）通过邮件或群机器人发送。",
+    "unsubscribed": "已退订", "failing": "发送失败", "Send a test": "发送测试", "Channel": "渠道", "E-mail": "邮件",
+    "E-mail address or webhook URL": "邮箱地址或 Webhook 地址", "Signing secret (Feishu, DingTalk)": "签名密钥（飞书、钉钉）",
+    "How often": "频率", "Daily": "每天", "Weekly": "每周", "Unsubscribe": "退订", "Unsubscribed": "已退订",
+    "No more digests go to {target}.": "不再向 {target} 发送摘要。",
+    "Stop sending this radar's digest to {target}?": "停止向 {target} 发送此雷达的摘要？",
 }
 
 

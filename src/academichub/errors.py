@@ -7,6 +7,7 @@
     ├── AuthError                    not signed in, or wrong credentials
     │   └── TooManyAttemptsError     sign-in paused after repeated failures
     ├── StorageError                 the database or the search index refused
+    ├── DeliveryError                an e-mail or a webhook could not be delivered
     └── SourceError                  anything that went wrong getting data from a source
         ├── FetchError               the request did not give usable bytes (kind says why)
         │   ├── NetworkError         kind="network": DNS, refused, reset
@@ -46,6 +47,10 @@ class AuthError(AcademicHubError):
 
 class TooManyAttemptsError(AuthError):
     """Sign-in is paused after repeated failures."""
+
+
+class DeliveryError(AcademicHubError):
+    """An e-mail digest or a webhook post failed (the message names the channel)."""
 
 
 class StorageError(AcademicHubError):

@@ -214,6 +214,28 @@ class LlmSettings(BaseModel):
         return bool(self.base_url and self.model)
 
 
+class SmtpSettings(BaseModel):
+    """The mail server e-mail digests are sent through."""
+
+    host: str = Field("", description="SMTP host (empty: e-mail digests are off).")
+    port: int = Field(587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 SSL, 25 plain).")
+    security: Literal["starttls", "ssl", "none"] = Field("starttls", description="starttls, ssl or none.")
+    user: str = Field("", description="SMTP user name (empty: no login).")
+    password: SecretStr | None = Field(None, description="SMTP password.")
+    sender: str = Field("AcademicHub <academichub@localhost>", description="From address of digests.")
+    timeout: float = Field(30.0, gt=0, description="Seconds for the SMTP conversation.")
+
+
+class DeliverySettings(BaseModel):
+    """E-mail digests and webhooks."""
+
+    papers: int = Field(10, ge=1, le=100, description="Top papers in a digest.")
+    briefing: bool = Field(True, description="Include the briefing's overview and themes in a digest.")
+    retries: int = Field(3, ge=0, le=10, description="Retries of a failed webhook post (backoff doubles).")
+    backoff: float = Field(1.0, ge=0, description="First retry delay in seconds.")
+    timeout: float = Field(15.0, gt=0, description="Seconds per webhook post.")
+
+
 class AuthSettings(BaseModel):
     """Who may use the install: one local reader (default) or accounts with passwords."""
 
@@ -288,6 +310,10 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     briefing: BriefingSettings = Field(default_factory=BriefingSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    public_url: str = Field("", description="Public address of this install for links in e-mails, webhooks and feeds "
+                                            "(default: http://host:port).")
     llm: LlmSettings = Field(default_factory=LlmSettings)
 
     @classmethod
@@ -305,6 +331,11 @@ class Settings(BaseSettings):
         toml_file = Path(os.environ.get(f"{ENV_PREFIX}SETTINGS_FILE") or home / SETTINGS_FILE_NAME)
         return (init_settings, env_settings, _LlmAliases(settings_cls, "ACADEMICHUB_LLM_"),
                 TomlConfigSettingsSource(settings_cls, toml_file=toml_file), _LlmAliases(settings_cls, "OPENAI_"))
+
+    @property
+    def base_url(self) -> str:
+        """Where readers reach this install (links in digests)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def db_url(self) -> str:

@@ -7,7 +7,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from academichub.cli import accounts, brief, commands, ingest, learn  # noqa: F401 - importing registers the commands
+from academichub.cli import accounts, brief, commands, deliver, ingest, learn  # noqa: F401 - importing registers the commands
 from academichub.cli.app import app
 from academichub.errors import AcademicHubError
 

@@ -311,3 +311,21 @@ login_failures = sa.Table(
     sa.Column("key", sa.String(300), nullable=False, index=True),  # "user:<name>" or "ip:<address>"
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("radar_id", sa.Integer, sa.ForeignKey("radars.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("channel", sa.String(16), nullable=False),  # email | feishu | dingtalk | wecom | slack
+    sa.Column("target", sa.String(1000), nullable=False),  # an e-mail address or a webhook URL
+    # The webhook's signing secret: kept as given, because each message is signed with it.
+    sa.Column("secret", sa.String(500)),
+    sa.Column("cadence", sa.String(8), nullable=False, server_default="daily"),  # daily | weekly
+    sa.Column("lang", sa.String(8), nullable=False, server_default="zh"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("last_anchor", sa.Date),  # the newest announcement day already delivered
+    sa.Column("last_sent_at", sa.DateTime(timezone=True)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -15,6 +15,7 @@ from academichub.storage.accounts import AccountRepo
 from academichub.storage.auth import AuthRepo
 from academichub.storage.authors import AuthorRepo
 from academichub.storage.briefings import BriefingRepo
+from academichub.storage.deliveries import DeliveryRepo
 from academichub.storage.engine import make_engine, migrate, normalise_url
 from academichub.storage.feedback import FeedbackRepo
 from academichub.storage.feedstate import FeedStateRepo
@@ -65,6 +66,7 @@ class Store:
         self.authors = AuthorRepo(engine)
         self.briefings = BriefingRepo(engine)
         self.auth = AuthRepo(engine)
+        self.deliveries = DeliveryRepo(engine)
 
     @classmethod
     def open(cls, settings: Settings, *, sync: bool = True) -> Store:

@@ -128,7 +128,9 @@ async def _account(request: Request, ctx: Ctx, *, new_token: str | None = None,
     radars = await run_in_threadpool(store.accounts.radars, ctx.user.id)
     feeds = {r.id: await run_in_threadpool(store.auth.has_feed_token, r.id) for r in radars}
     tokens = await run_in_threadpool(store.auth.api_tokens, ctx.user.id)
-    return _render(request, ctx, "account.html", my_radars=radars, feeds=feeds, tokens=tokens,
+    deliveries = await run_in_threadpool(store.deliveries.of_user, ctx.user.id)
+    return _render(request, ctx, "account.html", my_radars=radars, feeds=feeds, tokens=tokens, deliveries=deliveries,
+                   radar_names={r.id: r.name for r in radars}, smtp_ready=bool(ctx.app.settings.smtp.host),
                    new_token=new_token, new_feed=new_feed, base=str(request.base_url).rstrip("/"))
 
 

@@ -14,9 +14,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from academichub import __version__
+from academichub.auth.secret import load_secret
 from academichub.briefing.service import BriefingService
 from academichub.embedding.base import embedder_or_none
-from academichub.errors import AcademicHubError, AuthError, InputError, NotFoundError, TooManyAttemptsError
+from academichub.errors import (
+    AcademicHubError,
+    AuthError,
+    ConfigError,
+    DeliveryError,
+    InputError,
+    NotFoundError,
+    TooManyAttemptsError,
+)
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
 from academichub.storage.store import Store
@@ -26,13 +35,14 @@ from academichub.web import (
     api,
     briefing_api,
     briefing_pages,
+    delivery_routes,
     export_api,
     feeds_out,
     pages,
     radar_api,
 )
 from academichub.web.deps import AppState, SignInRequired
-from academichub.web.security import SecurityHeaders, load_secret
+from academichub.web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -40,7 +50,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 def _status(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, NotFoundError):
         return 404, "not_found"
-    if isinstance(exc, InputError):
+    if isinstance(exc, (InputError, ConfigError, DeliveryError)):
         return 400, "bad_request"
     if isinstance(exc, TooManyAttemptsError):
         return 429, "too_many_attempts"
@@ -71,6 +81,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.include_router(export_api.router)  # before briefing_api: /briefings/{id}/export is more specific
     app.include_router(briefing_api.router)
     app.include_router(radar_api.router)
+    app.include_router(delivery_routes.api)
+    app.include_router(delivery_routes.pages)
     app.include_router(pages.router)
     app.include_router(briefing_pages.router)
     app.include_router(account_pages.router)

@@ -51,7 +51,7 @@ def saved_works(ctx: Ctx) -> list[StoredWork]:
 
 @router.get("/export")
 async def export_papers(ctx: Ctx, ids: Annotated[str, Query(description="Paper ids, comma-separated")],
-                        format: Format = "bibtex") -> Response:  # noqa: A002
+                        format: Format = "bibtex") -> Response:
     """Papers (one or a selection) as BibTeX, RIS or CSL-JSON."""
     wanted = [i.strip() for i in ids.split(",") if i.strip()]
     if not wanted or len(wanted) > MAX_IDS:
@@ -61,7 +61,7 @@ async def export_papers(ctx: Ctx, ids: Annotated[str, Query(description="Paper i
 
 
 @router.get("/feed/export")
-async def export_feed(ctx: Ctx, format: Format = "bibtex") -> Response:  # noqa: A002
+async def export_feed(ctx: Ctx, format: Format = "bibtex") -> Response:
     """The radar's current batch."""
     page = await run_in_threadpool(ctx.app.feed.current, ctx.radar)
     return download([card.work for card in page.cards], format, f"batch-{page.batch}")
@@ -76,13 +76,13 @@ async def list_saved(ctx: Ctx) -> list[dict[str, Any]]:
 
 
 @router.get("/saved/export")
-async def export_saved(ctx: Ctx, format: Format = "bibtex") -> Response:  # noqa: A002
+async def export_saved(ctx: Ctx, format: Format = "bibtex") -> Response:
     """Your saved list."""
     return download(await run_in_threadpool(saved_works, ctx), format, "saved")
 
 
 @router.get("/briefings/{briefing_id}/export")
-async def export_briefing(ctx: Ctx, briefing_id: int, format: Format = "bibtex") -> Response:  # noqa: A002
+async def export_briefing(ctx: Ctx, briefing_id: int, format: Format = "bibtex") -> Response:
     """A briefing's references, in its [n] order."""
     briefing, _radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)
     works = await run_in_threadpool(works_by_public_ids, ctx, [p.id for p in briefing.papers])

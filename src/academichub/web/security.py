@@ -1,34 +1,17 @@
-"""CSRF tokens for forms, the per-install secret, and security headers on every response."""
+"""CSRF tokens for forms and security headers on every response (the secret lives in auth.secret)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
-from pathlib import Path
 
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from academichub.settings import Settings
-
-SECRET_FILE = "secret_key"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'; object-src 'none'")
-
-
-def load_secret(settings: Settings) -> bytes:
-    """The configured secret, else one generated once into the data directory (mode 600)."""
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value().encode()
-    path: Path = settings.home / SECRET_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip().encode()
 
 
 def csrf_token(secret: bytes, subject: str) -> str:

@@ -96,7 +96,22 @@ def fetch_and_embed(store: Store, settings: Settings, stream: Stream) -> RunRepo
     if report.new or report.updated:
         embed_new(store, settings)
         brief_scheduled(store, settings)
+        deliver_due(store, settings)
     return report
+
+
+def deliver_due(store: Store, settings: Settings, *, feed=None, transport=None, sleep=None) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Send the e-mail digests and webhook posts that are due (a new announcement day, or a week)."""
+    import time
+
+    from academichub.auth.secret import load_secret
+    from academichub.delivery.service import DeliveryService
+    from academichub.radar.feed import FeedService
+
+    feed = feed or FeedService(store, settings.feed, ranking=settings.ranking,
+                               embedder=embedder_or_none(settings.embedding))
+    service = DeliveryService(settings, load_secret(settings), feed, transport=transport, sleep=sleep or time.sleep)
+    return service.run_due()
 
 
 def brief_scheduled(store: Store, settings: Settings, *, feed=None, http_client=None) -> list[int]:  # type: ignore[no-untyped-def]

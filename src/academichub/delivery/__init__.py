@@ -1,0 +1,1 @@
+"""Delivering a radar where its reader is: e-mail digests and chat webhooks."""

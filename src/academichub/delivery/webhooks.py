@@ -1,0 +1,126 @@
+"""Chat webhooks: a digest in Feishu, DingTalk, WeCom and Slack message formats, signed where the
+service signs (Feishu and DingTalk: HMAC-SHA256 over "timestamp\\nsecret"), posted with retries."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from typing import Any
+
+import httpx
+
+from academichub.delivery.digest import Digest
+from academichub.errors import DeliveryError
+from academichub.settings import DeliverySettings
+
+USER_AGENT = "AcademicHub-webhook/1"
+
+
+def feishu_sign(secret: str, timestamp: int) -> str:
+    """Feishu/Lark custom bot signature: base64(HMAC-SHA256(key = "timestamp\\nsecret", message = ""))."""
+    key = f"{timestamp}\n{secret}".encode()
+    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+
+
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    """DingTalk robot signature: base64(HMAC-SHA256(key = secret, message = "timestamp\\nsecret"))."""
+    message = f"{timestamp_ms}\n{secret}".encode()
+    return base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
+
+
+def markdown(digest: Digest, *, limit: int = 10) -> str:
+    """The digest as chat Markdown (DingTalk and WeCom render it)."""
+    lines = [f"### {digest.title}"]
+    for item in digest.items[:limit]:
+        lines.append(f"{item.n}. [{_md(item.title)}]({item.url})  \n{item.label} · {item.date} · "
+                     f"{_md('; '.join(item.reasons))}")
+    if digest.overview:
+        lines.append(f"> {_md(digest.overview)[:600]}")
+        lines.append(f"[{'阅读完整简报' if digest.lang == 'zh' else 'Read the briefing'}]({digest.briefing_url})")
+    return "\n\n".join(lines)
+
+
+def _md(text: str) -> str:
+    """Untrusted text made inert in chat Markdown (no links, images or emphasis of its own)."""
+    return "".join("\\" + ch if ch in "\\`*_[]()<>#!|" else ch for ch in text.replace("\n", " "))
+
+
+def payload(channel: str, digest: Digest, secret: str | None, *, now: float | None = None) -> tuple[dict, dict]:
+    """(JSON body, extra query parameters) of one channel's message."""
+    now = time.time() if now is None else now
+    if channel == "feishu":
+        rows = [[{"tag": "a", "text": f"{i.n}. {i.title}", "href": i.url},
+                 {"tag": "text", "text": f"\n{i.label} · {i.date} · {'; '.join(i.reasons)}"}] for i in digest.items]
+        if digest.overview:
+            rows.append([{"tag": "text", "text": digest.overview[:800]}])
+        body: dict[str, Any] = {"msg_type": "post", "content": {"post": {"zh_cn" if digest.lang == "zh" else "en_us": {
+            "title": digest.title, "content": rows}}}}
+        if secret:
+            timestamp = int(now)
+            body.update(timestamp=str(timestamp), sign=feishu_sign(secret, timestamp))
+        return body, {}
+    if channel == "dingtalk":
+        body = {"msgtype": "markdown", "markdown": {"title": digest.title, "text": markdown(digest)}}
+        if secret:
+            timestamp_ms = int(now * 1000)
+            return body, {"timestamp": str(timestamp_ms), "sign": dingtalk_sign(secret, timestamp_ms)}
+        return body, {}
+    if channel == "wecom":
+        return {"msgtype": "markdown", "markdown": {"content": markdown(digest)[:4000]}}, {}
+    if channel == "slack":
+        blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": digest.title[:150]}}]
+        for item in digest.items:
+            text = f"*<{item.url}|{_slack(item.title)}>*\n{_slack(item.label)} · {item.date} · {_slack('; '.join(item.reasons))}"
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+        if digest.overview:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _slack(digest.overview)[:3000]}})
+        return {"text": digest.title, "blocks": blocks[:50]}, {}
+    raise DeliveryError(f"webhook: unknown channel {channel!r}")
+
+
+def _slack(text: str) -> str:
+    """Slack's three escapes, so a title cannot form a link or a mention."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _accepted(channel: str, response: httpx.Response) -> str | None:
+    """None when the service took the message, else its complaint (each answers in its own way)."""
+    if response.status_code >= 400:
+        return f"HTTP {response.status_code}: {response.text[:200]}"
+    if channel == "slack":
+        return None if response.text.strip() in ("ok", "") else response.text[:200]
+    try:
+        data = response.json()
+    except ValueError:
+        return f"not JSON: {response.text[:200]}"
+    code = data.get("code", data.get("errcode", data.get("StatusCode", 0)))
+    return None if code in (0, "0", None) else f"error {code}: {data.get('msg') or data.get('errmsg') or data}"
+
+
+def post(channel: str, url: str, digest: Digest, secret: str | None, settings: DeliverySettings, *,
+         transport: httpx.BaseTransport | None = None, sleep=time.sleep) -> int:  # type: ignore[no-untyped-def]
+    """Post a digest; retries on network errors, 429 and 5xx (honouring Retry-After). Returns attempts made."""
+    last = ""
+    with httpx.Client(timeout=settings.timeout, transport=transport, headers={"User-Agent": USER_AGENT}) as client:
+        for attempt in range(1, settings.retries + 2):
+            body, params = payload(channel, digest, secret)  # signed afresh: the services reject old timestamps
+            try:
+                response = client.post(url, json=body, params=params)
+            except httpx.HTTPError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            else:
+                complaint = _accepted(channel, response)
+                if complaint is None:
+                    return attempt
+                last = complaint
+                if response.status_code < 500 and response.status_code != 429:
+                    break  # the service refused the message itself: retrying sends the same thing
+                retry_after = response.headers.get("retry-after", "")
+                if retry_after.isdigit():
+                    sleep(min(float(retry_after), 60.0))
+                    continue
+            if attempt <= settings.retries:
+                sleep(settings.backoff * 2 ** (attempt - 1))
+    raise DeliveryError(f"{channel}: webhook post failed: {last}")

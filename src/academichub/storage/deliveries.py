@@ -1,0 +1,95 @@
+"""SQL for deliveries: where a radar's digest goes (e-mail, Feishu, DingTalk, WeCom, Slack) and when it went."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from academichub.storage.schema import deliveries, radars
+
+CHANNELS = ("email", "feishu", "dingtalk", "wecom", "slack")
+CADENCES = ("daily", "weekly")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One destination of a radar's digest."""
+
+    id: int
+    radar_id: int
+    channel: str
+    target: str
+    secret: str | None
+    cadence: str
+    lang: str
+    active: bool
+    last_anchor: date | None
+    last_sent_at: datetime | None
+    last_error: str | None
+
+
+def _delivery(row: sa.Row) -> Delivery:
+    sent = row.last_sent_at
+    return Delivery(row.id, row.radar_id, row.channel, row.target, row.secret, row.cadence, row.lang, bool(row.active),
+                    row.last_anchor, sent.replace(tzinfo=UTC) if sent and not sent.tzinfo else sent, row.last_error)
+
+
+class DeliveryRepo:
+    """Deliveries and their outcomes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, radar_id: int, channel: str, target: str, *, secret: str | None = None, cadence: str = "daily",
+            lang: str = "zh") -> Delivery:
+        """A new, active delivery."""
+        with self.engine.begin() as conn:
+            new_id = conn.execute(sa.insert(deliveries).values(
+                radar_id=radar_id, channel=channel, target=target, secret=secret or None, cadence=cadence, lang=lang,
+                active=True, created_at=datetime.now(UTC)).returning(deliveries.c.id)).scalar_one()
+        return self.get(new_id)
+
+    def get(self, delivery_id: int) -> Delivery | None:
+        """A delivery by id."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).first()
+        return _delivery(row) if row else None
+
+    def of_user(self, user_id: int) -> list[Delivery]:
+        """Every delivery of a user's radars."""
+        query = (sa.select(deliveries).join(radars, radars.c.id == deliveries.c.radar_id)
+                 .where(radars.c.user_id == user_id).order_by(deliveries.c.id))
+        with self.engine.connect() as conn:
+            return [_delivery(r) for r in conn.execute(query)]
+
+    def active(self) -> list[Delivery]:
+        """Every active delivery (for the scheduler)."""
+        with self.engine.connect() as conn:
+            return [_delivery(r) for r in conn.execute(sa.select(deliveries).where(deliveries.c.active)
+                                                       .order_by(deliveries.c.id))]
+
+    def remove(self, delivery_id: int) -> None:
+        """Delete a delivery."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(deliveries).where(deliveries.c.id == delivery_id))
+
+    def set_active(self, delivery_id: int, active: bool) -> None:
+        """Switch a delivery on or off (an unsubscribe link switches it off)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(deliveries).where(deliveries.c.id == delivery_id).values(active=active))
+
+    def sent(self, delivery_id: int, anchor: date | None) -> None:
+        """Record a successful delivery."""
+        values = {"last_sent_at": datetime.now(UTC), "last_error": None}
+        if anchor is not None:
+            values["last_anchor"] = anchor
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
+
+    def failed(self, delivery_id: int, error: str) -> None:
+        """Record why a delivery failed (it is tried again on the next run)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(deliveries).where(deliveries.c.id == delivery_id).values(last_error=error[:2000]))

@@ -1,0 +1,147 @@
+"""Deliveries on the web: the API, the account page's forms (with a test button) and unsubscribe links."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from academichub.delivery.service import DeliveryService, check, unsubscribe_token
+from academichub.errors import NotFoundError
+from academichub.i18n import gettext_for
+from academichub.storage.deliveries import Delivery
+from academichub.web.api import ERRORS, JsonWrite
+from academichub.web.deps import AppState, Ctx, app_state
+from academichub.web.pages import TEMPLATES, _check_csrf
+
+api = APIRouter(prefix="/api/v1", tags=["deliveries"], responses=ERRORS)
+pages = APIRouter(include_in_schema=False)
+
+
+class DeliveryCreate(BaseModel):
+    """Where and how often a radar's digest goes."""
+
+    channel: str = Field(examples=["email"], description="email, feishu, dingtalk, wecom or slack")
+    target: str = Field(examples=["reader@example.org"], max_length=1000, description="E-mail address or webhook URL")
+    secret: str | None = Field(None, max_length=500, description="Signing secret (Feishu, DingTalk)")
+    cadence: str = Field("daily", description="daily or weekly")
+    lang: str | None = Field(None, description="zh or en (default: your language)")
+    radar_id: int | None = Field(None, description="Which radar (default: the current one)")
+
+
+def delivery_json(d: Delivery) -> dict[str, Any]:
+    """A delivery as the API shows it (never its secret)."""
+    return {"id": d.id, "radar_id": d.radar_id, "channel": d.channel, "target": d.target, "signed": bool(d.secret),
+            "cadence": d.cadence, "lang": d.lang, "active": d.active,
+            "last_sent_at": d.last_sent_at.isoformat() if d.last_sent_at else None, "last_error": d.last_error}
+
+
+def own_delivery(ctx: Ctx, delivery_id: int) -> Delivery:
+    """One of the caller's deliveries; anyone else's is not found."""
+    delivery = ctx.app.store.deliveries.get(delivery_id)
+    if delivery is None or ctx.app.store.accounts.get_radar(delivery.radar_id).user_id != ctx.user.id:
+        raise NotFoundError(f"deliveries: no delivery {delivery_id}")
+    return delivery
+
+
+def add_delivery(ctx: Ctx, body: DeliveryCreate) -> Delivery:
+    """Check and store a new delivery on one of the caller's radars."""
+    radar = ctx.radar
+    if body.radar_id is not None:
+        radar = ctx.app.store.accounts.get_radar(body.radar_id)
+        if radar.user_id != ctx.user.id:
+            raise NotFoundError(f"radars: no radar {body.radar_id}")
+    lang = body.lang or ctx.lang
+    check(body.channel, body.target.strip(), body.cadence, body.secret)
+    return ctx.app.store.deliveries.add(radar.id, body.channel, body.target.strip(), secret=body.secret,
+                                        cadence=body.cadence, lang=lang if lang in ("zh", "en") else "zh")
+
+
+def send_test(ctx: Ctx, delivery: Delivery) -> dict[str, Any]:
+    """Send a delivery's digest now, marked as a test."""
+    digest = DeliveryService(ctx.app.settings, ctx.app.secret, ctx.app.feed).send(delivery, test=True)
+    return {"sent": True, "papers": len(digest.items), "title": digest.title}
+
+
+@api.get("/deliveries")
+async def list_deliveries(ctx: Ctx) -> list[dict[str, Any]]:
+    """Your e-mail digests and webhooks."""
+    return [delivery_json(d) for d in await run_in_threadpool(ctx.app.store.deliveries.of_user, ctx.user.id)]
+
+
+@api.post("/deliveries", status_code=201, dependencies=[JsonWrite])
+async def create_delivery(ctx: Ctx, body: DeliveryCreate) -> dict[str, Any]:
+    """Send a radar's digest by e-mail or to a Feishu, DingTalk, WeCom or Slack webhook."""
+    return delivery_json(await run_in_threadpool(add_delivery, ctx, body))
+
+
+@api.delete("/deliveries/{delivery_id}", status_code=204)
+async def delete_delivery(ctx: Ctx, delivery_id: int) -> None:
+    """Stop and remove a delivery."""
+    delivery = await run_in_threadpool(own_delivery, ctx, delivery_id)
+    await run_in_threadpool(ctx.app.store.deliveries.remove, delivery.id)
+
+
+@api.post("/deliveries/{delivery_id}/test")
+async def test_delivery(ctx: Ctx, delivery_id: int) -> dict[str, Any]:
+    """Send the digest now, marked as a test (errors come back as 400 with the service's complaint)."""
+    delivery = await run_in_threadpool(own_delivery, ctx, delivery_id)
+    return await run_in_threadpool(send_test, ctx, delivery)
+
+
+@pages.post("/account/deliveries")
+async def add_from_form(ctx: Ctx, csrf: Annotated[str, Form()], channel: Annotated[str, Form()],
+                        target: Annotated[str, Form(max_length=1000)], cadence: Annotated[str, Form()] = "daily",
+                        secret: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
+    """Add a delivery from the account page."""
+    _check_csrf(ctx, csrf)
+    await run_in_threadpool(add_delivery, ctx, DeliveryCreate(channel=channel, target=target, cadence=cadence,
+                                                               secret=secret or None))
+    return RedirectResponse("/account#deliveries", status_code=303)
+
+
+@pages.post("/account/deliveries/{delivery_id}/{action}")
+async def act_from_form(ctx: Ctx, delivery_id: int, action: str, csrf: Annotated[str, Form()]) -> RedirectResponse:
+    """Test or remove a delivery from the account page."""
+    _check_csrf(ctx, csrf)
+    delivery = await run_in_threadpool(own_delivery, ctx, delivery_id)
+    if action == "test":
+        await run_in_threadpool(send_test, ctx, delivery)
+    elif action == "remove":
+        await run_in_threadpool(ctx.app.store.deliveries.remove, delivery.id)
+    else:
+        raise NotFoundError(f"deliveries: no action {action!r}")
+    return RedirectResponse("/account#deliveries", status_code=303)
+
+
+def _valid(state: AppState, delivery_id: int, token: str) -> Delivery:
+    delivery = state.store.deliveries.get(delivery_id)
+    if delivery is None or not hmac.compare_digest(unsubscribe_token(state.secret, delivery_id), token):
+        raise NotFoundError("unsubscribe: this link is not valid (the delivery may have been removed)")
+    return delivery
+
+
+@pages.get("/unsubscribe/{delivery_id}/{token}", response_class=HTMLResponse)
+async def unsubscribe_page(request: Request, delivery_id: int, token: str) -> HTMLResponse:
+    """Confirm before switching a digest off (mail scanners follow links; only a POST unsubscribes)."""
+    state = app_state(request)
+    delivery = await run_in_threadpool(_valid, state, delivery_id, token)
+    lang = delivery.lang
+    return TEMPLATES.TemplateResponse(request, "unsubscribe.html", {
+        "lang": lang, "d": delivery, "done": False, "path": request.url.path, "query": "", "csrf": "",
+        "_": gettext_for(lang)})
+
+
+@pages.post("/unsubscribe/{delivery_id}/{token}", response_class=HTMLResponse)
+async def unsubscribe(request: Request, delivery_id: int, token: str) -> Response:
+    """Switch the digest off (also the RFC 8058 one-click POST a mail client sends)."""
+    state = app_state(request)
+    delivery = await run_in_threadpool(_valid, state, delivery_id, token)
+    await run_in_threadpool(state.store.deliveries.set_active, delivery.id, False)
+    return TEMPLATES.TemplateResponse(request, "unsubscribe.html", {
+        "lang": delivery.lang, "d": delivery, "done": True, "path": request.url.path, "query": "", "csrf": "",
+        "_": gettext_for(delivery.lang)})

@@ -1,0 +1,244 @@
+"""Digests delivered: e-mail to a real SMTP server (aiosmtpd) on 127.0.0.1, and Feishu, DingTalk, WeCom
+and Slack webhooks to a local HTTP server that checks the signatures."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import email.policy
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+
+from academichub.auth.secret import load_secret
+from academichub.delivery import webhooks
+from academichub.delivery.digest import Digest, DigestItem
+from academichub.delivery.service import DeliveryService, check, is_due
+from academichub.errors import DeliveryError, InputError
+from academichub.radar.feed import FeedService
+from academichub.radar.subscriptions import follow
+from academichub.storage.store import Store
+from academichub.web.app import create_app
+from academichub.worker import jobs
+from tests.browser import free_port
+from tests.conftest import make_settings
+
+SECRET = "SEC-test-secret-123"
+
+
+class Inbox:
+    """An aiosmtpd handler keeping what arrives."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Inbox]]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, inbox
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def hook_server(respond: Callable[[dict, dict], tuple[int, dict | str, dict]]) -> Iterator[tuple[str, list[dict]]]:
+    """A webhook receiver: `respond(body, query)` gives (status, reply, headers); requests are recorded."""
+    seen: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
+            seen.append({"body": body, "query": query, "agent": self.headers["User-Agent"]})
+            status, reply, headers = respond(body, query)
+            data = (reply if isinstance(reply, str) else json.dumps(reply)).encode()
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def feishu_receiver(body: dict, _query: dict) -> tuple[int, dict, dict]:
+    """Feishu's check: the sign must match the timestamp and the bot's secret, and be recent."""
+    fresh = abs(time.time() - int(body.get("timestamp", 0))) < 3600
+    if body.get("sign") != webhooks.feishu_sign(SECRET, int(body.get("timestamp", 0))) or not fresh:
+        return 200, {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"}, {}
+    return 200, {"code": 0, "msg": "success"}, {}
+
+
+def dingtalk_receiver(_body: dict, query: dict) -> tuple[int, dict, dict]:
+    """DingTalk's check: sign over timestamp (ms) in the query string."""
+    if query.get("sign") != webhooks.dingtalk_sign(SECRET, int(query.get("timestamp", 0))):
+        return 200, {"errcode": 310000, "errmsg": "sign not match"}, {}
+    return 200, {"errcode": 0, "errmsg": "ok"}, {}
+
+
+@pytest.fixture
+def radar_home(sample_home: Path) -> tuple[Path, int]:
+    settings = make_settings(sample_home)
+    with Store.open(settings) as store:
+        _user, radar = store.accounts.ensure_local_user()
+        follow(store, radar.id, "keyword", "video")
+    return sample_home, radar.id
+
+
+def service(store: Store, settings) -> DeliveryService:  # type: ignore[no-untyped-def]
+    feed = FeedService(store, settings.feed, ranking=settings.ranking)
+    return DeliveryService(settings, load_secret(settings), feed, sleep=lambda _s: None)
+
+
+def test_an_email_digest_arrives_with_both_parts_and_a_working_unsubscribe(radar_home, smtp) -> None:  # type: ignore[no-untyped-def]
+    home, radar_id = radar_home
+    port, inbox = smtp
+    settings = make_settings(home, smtp={"host": "127.0.0.1", "port": port, "security": "none",
+                                         "sender": "Radar <radar@lab.example>"},
+                             public_url="https://radar.lab.example")
+    with Store.open(settings) as store:
+        delivery = store.deliveries.add(radar_id, "email", "reader@lab.example", lang="zh")
+        results = jobs.deliver_due(store, settings, sleep=lambda _s: None)
+        assert results == [{"id": delivery.id, "channel": "email", "ok": True, "papers": 10}]
+        assert jobs.deliver_due(store, settings) == []  # nothing new announced since
+    [(sender, recipients, message)] = inbox.messages
+    assert sender == "radar@lab.example" and recipients == ["reader@lab.example"]
+    assert message["Subject"] == "AcademicHub 每日雷达 · default · 2025-09-26"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "01. " in text and "关键词: video" in text and "https://radar.lab.example/paper/arxiv:" in text
+    assert html.count('href="https://radar.lab.example/paper/') == 10 and "<script" not in html
+    assert "简报概览" in text  # the briefing's overview comes along
+    unsubscribe = message["List-Unsubscribe"].strip().strip("<>")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" and unsubscribe in text
+    path = unsubscribe.removeprefix("https://radar.lab.example")
+    with TestClient(create_app(settings)) as client:
+        assert client.get(path).status_code == 200  # a mail scanner following the link changes nothing
+        assert client.get(path.rsplit("/", 1)[0] + "/" + "0" * 32).status_code == 404
+        assert client.post(path).status_code == 200
+    with Store.open(settings) as store:
+        assert store.deliveries.get(delivery.id).active is False
+
+
+def test_an_unreachable_smtp_server_is_recorded_and_named(radar_home) -> None:  # type: ignore[no-untyped-def]
+    home, radar_id = radar_home
+    port = free_port()  # nothing listens here
+    settings = make_settings(home, smtp={"host": "127.0.0.1", "port": port, "security": "none", "timeout": 3})
+    with Store.open(settings) as store:
+        delivery = store.deliveries.add(radar_id, "email", "reader@lab.example")
+        with pytest.raises(DeliveryError, match=f"127.0.0.1:{port}"):
+            service(store, settings).send(store.deliveries.get(delivery.id))
+        assert f"127.0.0.1:{port}" in store.deliveries.get(delivery.id).last_error
+
+
+def test_feishu_gets_a_signed_post_with_the_batch(radar_home) -> None:  # type: ignore[no-untyped-def]
+    home, radar_id = radar_home
+    settings = make_settings(home, public_url="https://radar.lab.example")
+    with hook_server(feishu_receiver) as (url, seen), Store.open(settings) as store:
+        delivery = store.deliveries.add(radar_id, "feishu", url, secret=SECRET, lang="zh")
+        digest = service(store, settings).send(delivery)
+        wrong = store.deliveries.add(radar_id, "feishu", url, secret="not-the-secret")
+        with pytest.raises(DeliveryError, match="19021"):
+            service(store, settings).send(wrong)
+    body = seen[0]["body"]
+    assert body["msg_type"] == "post" and body["sign"] == webhooks.feishu_sign(SECRET, int(body["timestamp"]))
+    rows = body["content"]["post"]["zh_cn"]["content"]
+    links = [cell["href"] for row in rows for cell in row if cell["tag"] == "a"]
+    assert body["content"]["post"]["zh_cn"]["title"] == digest.title and len(links) == 10
+    assert all(link.startswith("https://radar.lab.example/paper/") for link in links)
+    assert len(seen) == 2 and seen[0]["agent"].startswith("AcademicHub")  # a refused sign is not retried
+
+
+def test_dingtalk_signs_in_the_query_and_retries_server_errors(radar_home) -> None:  # type: ignore[no-untyped-def]
+    home, radar_id = radar_home
+    settings = make_settings(home)
+    failures = iter([(503, {"errcode": -1}, {}), (429, {"errcode": 130101}, {"Retry-After": "0"})])
+
+    def flaky(body: dict, query: dict) -> tuple[int, dict, dict]:
+        return next(failures, None) or dingtalk_receiver(body, query)
+
+    with hook_server(flaky) as (url, seen), Store.open(settings) as store:
+        delivery = store.deliveries.add(radar_id, "dingtalk", url, secret=SECRET, lang="en")
+        service(store, settings).send(delivery)
+    assert len(seen) == 3  # 503, 429, then accepted
+    final = seen[-1]
+    assert final["query"]["sign"] == webhooks.dingtalk_sign(SECRET, int(final["query"]["timestamp"]))
+    assert final["body"]["msgtype"] == "markdown" and "### AcademicHub daily radar" in final["body"]["markdown"]["text"]
+
+
+def test_wecom_and_slack_formats_keep_titles_inert() -> None:
+    digest = Digest("Radar", "default", "en", {"to": "2025-09-26"}, [DigestItem(
+        1, "Attacks <https://evil.example|click> *bold* [x](y)", "https://r.example/paper/1", "arXiv (CS.CR)",
+        "2025-09-26", "Eve", ["Keyword: attack"])])
+    wecom, _ = webhooks.payload("wecom", digest, None)
+    assert wecom["msgtype"] == "markdown" and "\\[x\\]\\(y\\)" in wecom["markdown"]["content"]
+    slack, _ = webhooks.payload("slack", digest, None)
+    section = slack["blocks"][1]["text"]["text"]
+    assert "&lt;https://evil.example|click&gt;" in section and "<https://r.example/paper/1|" in section
+    with pytest.raises(DeliveryError, match="unknown channel"):
+        webhooks.payload("fax", digest, None)
+
+
+def test_deliveries_are_checked_and_due_at_their_cadence() -> None:
+    with pytest.raises(InputError, match="not an e-mail address"):
+        check("email", "nobody", "daily", None)
+    with pytest.raises(InputError, match="needs its URL"):
+        check("feishu", "ftp://x", "daily", None)
+    with pytest.raises(InputError, match="not signed"):
+        check("slack", "https://hooks.slack.com/x", "daily", "secret")
+    from academichub.storage.deliveries import Delivery
+    weekly = Delivery(1, 1, "email", "a@b.c", None, "weekly", "en", True, date(2025, 9, 19), None, None)
+    assert not is_due(weekly, date(2025, 9, 25)) and is_due(weekly, date(2025, 9, 26))
+    daily = Delivery(1, 1, "email", "a@b.c", None, "daily", "en", True, date(2025, 9, 26), None, None)
+    assert not is_due(daily, date(2025, 9, 26)) and is_due(daily, date(2025, 9, 27))
+    assert is_due(dataclasses.replace(daily, last_anchor=None), date(2025, 9, 26)) and not is_due(daily, None)
+
+
+def test_deliveries_over_the_api_with_a_test_button(radar_home) -> None:  # type: ignore[no-untyped-def]
+    home, _radar_id = radar_home
+    settings = make_settings(home)
+    with hook_server(feishu_receiver) as (url, seen), TestClient(create_app(settings)) as client:
+        assert client.post("/api/v1/deliveries", json={"channel": "email", "target": "x"}).status_code == 400
+        created = client.post("/api/v1/deliveries", json={"channel": "feishu", "target": url, "secret": SECRET})
+        assert created.status_code == 201 and created.json()["signed"] and "secret" not in created.json()
+        number = created.json()["id"]
+        tested = client.post(f"/api/v1/deliveries/{number}/test")
+        assert tested.status_code == 200 and tested.json()["title"].startswith("[测试]") and len(seen) == 1
+        assert client.get("/api/v1/deliveries").json()[0]["last_error"] is None
+        bad = client.post("/api/v1/deliveries", json={"channel": "feishu", "target": url, "secret": "wrong"}).json()
+        failed = client.post(f"/api/v1/deliveries/{bad['id']}/test")
+        assert failed.status_code == 400 and "19021" in failed.json()["error"]["message"]
+        assert client.delete(f"/api/v1/deliveries/{number}").status_code == 204
+        assert client.post(f"/api/v1/deliveries/{number}/test").status_code == 404
