@@ -210,3 +210,27 @@ def test_the_openapi_document_is_complete_and_valid(site: TestClient) -> None:
     documented = set(spec["paths"])
     assert {r.replace(":path", "") for r in routes} - {"/api/v1/openapi.json"} <= documented
     assert {"/api/v1/radars", "/api/v1/radars/{radar_id}/feed", "/api/v1/tokens", "/api/v1/briefings"} <= documented
+
+
+def test_insecure_settings_are_refused_at_start(tmp_path: Path) -> None:
+    from academichub.errors import ConfigError
+    with pytest.raises(ConfigError, match="shorter than 32"):
+        create_app(make_settings(tmp_path / "a", secret_key="short"))
+    with pytest.raises(ConfigError, match="in clear"):
+        create_app(make_settings(tmp_path / "b", host="0.0.0.0", auth={"mode": "accounts", "secure_cookies": "never"}))
+
+
+def test_the_cli_acts_for_the_account_named_by_user(sample_home: Path, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import json as jsonlib
+    home = ["--home", str(sample_home)]
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert run(capsys, *home, "user", "add", "carol", "--password-stdin")[0] == 0
+    assert run(capsys, *home, "--user", "carol", "follow", "keyword", "galaxy")[0] == 0
+    code, out, _ = run(capsys, *home, "--user", "carol", "following", "--json")
+    assert code == 0 and [s["value"] for s in jsonlib.loads(out)] == ["galaxy"]
+    code, out, _ = run(capsys, *home, "following", "--json")  # the local reader follows nothing
+    assert code == 0 and jsonlib.loads(out) == []
+    code, _, err = run(capsys, *home, "--user", "nobody", "feed")
+    assert code == 1 and "no user 'nobody'" in err

@@ -307,3 +307,17 @@ def test_any_number_of_papers_fits_a_small_context_window(sample_store: Store, r
         assert sum(estimate_tokens(m["content"]) for m in request["messages"]) <= 1500
     cited = {n for theme in briefing.themes for n in theme.cited}
     assert cited <= {p.n for p in briefing.papers} and len(cited) > len(briefing.themes) * 2
+
+
+def test_the_daily_briefing_is_asked_for_on_the_page_and_the_api(sample_home: Path) -> None:
+    with TestClient(create_app(make_settings(sample_home)), follow_redirects=False) as client:
+        radar = client.get("/api/v1/radars").json()[0]["id"]
+        assert client.get(f"/api/v1/radars/{radar}/briefing-schedule").json()["daily"] is False
+        on = client.put(f"/api/v1/radars/{radar}/briefing-schedule", json={"daily": True, "lang": "en"}).json()
+        assert on == {"radar_id": radar, "daily": True, "lang": "en", "llm": False}
+        page = client.get("/briefings").text
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        assert client.post("/briefings/schedule", data={"csrf": token, "daily": "off"}).status_code == 303
+        assert client.get(f"/api/v1/radars/{radar}/briefing-schedule").json()["daily"] is False
+        assert client.put(f"/api/v1/radars/{radar}/briefing-schedule", json={"daily": True, "lang": "fr"}
+                          ).status_code == 400

@@ -242,3 +242,42 @@ def test_deliveries_over_the_api_with_a_test_button(radar_home) -> None:  # type
         assert failed.status_code == 400 and "19021" in failed.json()["error"]["message"]
         assert client.delete(f"/api/v1/deliveries/{number}").status_code == 204
         assert client.post(f"/api/v1/deliveries/{number}/test").status_code == 404
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made with Debian's openssl."""
+    import shutil
+    import subprocess
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(folder / "key.pem"),
+                    "-out", str(folder / "cert.pem")], check=True, capture_output=True)
+    return folder / "cert.pem", folder / "key.pem"
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_email_over_starttls_and_ssl_verifies_the_server(radar_home, certificate, security: str) -> None:  # type: ignore[no-untyped-def]
+    import ssl
+    home, radar_id = radar_home
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox = Inbox()
+    port = free_port()
+    options = {"tls_context": context, "require_starttls": True} if security == "starttls" else {"ssl_context": context}
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        trusted = make_settings(home, smtp={"host": "127.0.0.1", "port": port, "security": security, "ca_file": str(cert)})
+        untrusted = make_settings(home, smtp={"host": "127.0.0.1", "port": port, "security": security, "timeout": 5})
+        with Store.open(trusted) as store:
+            delivery = store.deliveries.add(radar_id, "email", "reader@lab.example")
+            service(store, trusted).send(delivery, test=True)
+            with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+                service(store, untrusted).send(delivery, test=True)
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1 and inbox.messages[0][2]["Subject"].startswith("[测试]")

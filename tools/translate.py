@@ -59,6 +59,8 @@ NEW: dict[str, str] = {
     "How often": "频率", "Daily": "每天", "Weekly": "每周", "Unsubscribe": "退订", "Unsubscribed": "已退订",
     "No more digests go to {target}.": "不再向 {target} 发送摘要。",
     "Stop sending this radar's digest to {target}?": "停止向 {target} 发送此雷达的摘要？",
+    "A briefing is written after every announcement day.": "每个发布日之后会自动生成一份简报。",
+    "Stop the daily briefing": "停止每日简报", "Write one after every announcement day": "每个发布日之后自动生成",
 }
 
 

@@ -224,6 +224,7 @@ class SmtpSettings(BaseModel):
     password: SecretStr | None = Field(None, description="SMTP password.")
     sender: str = Field("AcademicHub <academichub@localhost>", description="From address of digests.")
     timeout: float = Field(30.0, gt=0, description="Seconds for the SMTP conversation.")
+    ca_file: Path | None = Field(None, description="CA certificate(s) to trust for the server (an internal CA).")
 
 
 class DeliverySettings(BaseModel):

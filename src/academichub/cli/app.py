@@ -13,8 +13,9 @@ from rich.console import Console
 
 from academichub.cli.progress import progress_bar
 from academichub.embedding.base import embedder_or_none
-from academichub.errors import InputError
+from academichub.errors import InputError, NotFoundError
 from academichub.settings import Settings, load_settings
+from academichub.storage.accounts import Radar, User
 from academichub.storage.store import Store
 from academichub.worker import jobs
 
@@ -26,14 +27,29 @@ err = Console(stderr=True)
 HomeOption = Annotated[Path | None, typer.Option("--home", help="Data directory (default: per-user; env ACADEMICHUB_HOME).")]
 
 
+UserOption = Annotated[str | None, typer.Option("--user", help="Act as this account (accounts mode; default: the local reader).")]
+
+
 @app.callback()
-def main_options(ctx: typer.Context, home: HomeOption = None) -> None:
+def main_options(ctx: typer.Context, home: HomeOption = None, user: UserOption = None) -> None:
     """Build the settings once; every command receives them."""
     ctx.obj = load_settings(home)
+    ctx.meta["user"] = user
 
 
 def settings_of(ctx: typer.Context) -> Settings:
     return ctx.obj
+
+
+def reader_of(ctx: typer.Context, store: Store) -> tuple[User, Radar]:
+    """The reader a command acts for (--user NAME, else the local reader) and their default radar."""
+    name = ctx.meta.get("user") or (ctx.parent.meta.get("user") if ctx.parent else None)
+    if not name:
+        return store.accounts.ensure_local_user()
+    user = store.accounts.find_user(name)
+    if user is None:
+        raise NotFoundError(f"accounts: no user {name!r}")
+    return user, store.accounts.default_radar(user.id)
 
 
 def open_store(settings: Settings) -> Store:

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from academichub.briefing.export import to_html, to_markdown
 from academichub.briefing.service import BriefingService, Request
-from academichub.cli.app import app, err, init_store, out, print_json, settings_of
+from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
 from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError
 from academichub.radar.feed import FeedService
@@ -42,7 +42,7 @@ def brief(
     if fmt not in FORMATS:
         raise InputError(f"brief: --format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     with init_store(settings) as store:
-        user, _default = store.accounts.ensure_local_user()
+        user, _default = reader_of(ctx, store)
         chosen = store.accounts.find_radar(user.id, radar)
         feed = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder_or_none(settings.embedding))
         service = BriefingService(settings, feed)
@@ -71,7 +71,7 @@ def briefings(ctx: typer.Context,
     """List your past briefings, newest first."""
     settings = settings_of(ctx)
     with init_store(settings) as store:
-        user, _radar = store.accounts.ensure_local_user()
+        user, _radar = reader_of(ctx, store)
         rows = store.briefings.list(user.id)
     items = [{"id": r.id, "radar_id": r.radar_id, "period": r.period, "from": r.start.isoformat() if r.start else None,
               "to": r.end.isoformat() if r.end else None, "lang": r.lang, "mode": r.mode,
@@ -101,7 +101,7 @@ def brief_daily(
         raise InputError(f"brief-daily: say on or off, got {switch!r}")
     settings = settings_of(ctx)
     with init_store(settings) as store:
-        user, _radar = store.accounts.ensure_local_user()
+        user, _radar = reader_of(ctx, store)
         chosen = store.accounts.find_radar(user.id, radar)
         if switch == "on":
             store.briefings.set_schedule(chosen.id, lang=_language(lang, user.language, settings.language), llm=llm)
@@ -130,7 +130,7 @@ def export_command(
     if sum(map(bool, (ids, feed, saved, briefing is not None))) != 1:
         raise InputError("export: give paper ids, or one of --feed, --saved, --briefing N")
     with init_store(settings) as store:
-        user, radar = store.accounts.ensure_local_user()
+        user, radar = reader_of(ctx, store)
         if feed:
             service = FeedService(store, settings.feed, ranking=settings.ranking,
                                   embedder=embedder_or_none(settings.embedding))

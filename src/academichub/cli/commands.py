@@ -16,6 +16,7 @@ from academichub.cli.app import (
     out,
     parse_day,
     print_json,
+    reader_of,
     settings_of,
 )
 from academichub.cli.progress import progress_bar
@@ -86,7 +87,7 @@ ValueArgument = Annotated[str, typer.Argument(help='What to follow, e.g. "Jianxi
 def follow(ctx: typer.Context, kind: KindArgument, value: ValueArgument) -> None:
     """Follow an author, keyword, category or venue on your radar."""
     with init_store(settings_of(ctx)) as store:
-        _user, radar = store.accounts.ensure_local_user()
+        _user, radar = reader_of(ctx, store)
         sub = subs.follow(store, radar.id, kind, value)
     err.print(f"Following {sub.kind} {sub.value!r}")
 
@@ -95,7 +96,7 @@ def follow(ctx: typer.Context, kind: KindArgument, value: ValueArgument) -> None
 def unfollow(ctx: typer.Context, kind: KindArgument, value: ValueArgument) -> None:
     """Stop following an author, keyword, category or venue."""
     with open_store(settings_of(ctx)) as store:
-        _user, radar = store.accounts.ensure_local_user()
+        _user, radar = reader_of(ctx, store)
         sub = subs.unfollow(store, radar.id, kind, value)
     err.print(f"No longer following {sub.kind} {sub.value!r}")
 
@@ -105,7 +106,7 @@ def following(ctx: typer.Context,
               as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List what your radar follows."""
     with open_store(settings_of(ctx)) as store:
-        _user, radar = store.accounts.ensure_local_user()
+        _user, radar = reader_of(ctx, store)
         rows = store.accounts.subscriptions(radar.id)
     if as_json:
         print_json([{"id": s.id, "kind": s.kind, "value": s.value} for s in rows])
@@ -129,7 +130,7 @@ def feed(
         raise InputError(f"feed: --lang must be zh or en, got {lang!r}")
     _ = gettext_for(pick_language(lang, default=settings.language))
     with init_store(settings) as store:
-        _user, radar = store.accounts.ensure_local_user()
+        _user, radar = reader_of(ctx, store)
         service = FeedService(store, settings.feed, ranking=settings.ranking,
                               embedder=embedder_or_none(settings.embedding))
         page = service.next(radar, period=period) if next_batch else service.current(radar, period=period, show_seen=seen)

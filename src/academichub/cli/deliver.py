@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from academichub.auth.secret import load_secret
-from academichub.cli.app import app, err, init_store, out, print_json, settings_of
+from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
 from academichub.delivery.service import DeliveryService, check
 from academichub.embedding.base import embedder_or_none
 from academichub.errors import NotFoundError
@@ -34,7 +34,7 @@ def deliver_add(
     cadence = "weekly" if weekly else "daily"
     check(channel, target, cadence, secret)
     with init_store(settings) as store:
-        user, _default = store.accounts.ensure_local_user()
+        user, _default = reader_of(ctx, store)
         chosen = store.accounts.find_radar(user.id, radar)
         delivery = store.deliveries.add(chosen.id, channel, target, secret=secret, cadence=cadence,
                                         lang=lang if lang in ("zh", "en") else "zh")
@@ -46,7 +46,7 @@ def deliver_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
     """List your deliveries."""
     settings = settings_of(ctx)
     with init_store(settings) as store:
-        user, _radar = store.accounts.ensure_local_user()
+        user, _radar = reader_of(ctx, store)
         rows = [{"id": d.id, "radar_id": d.radar_id, "channel": d.channel, "target": d.target, "cadence": d.cadence,
                  "active": d.active, "last_sent_at": d.last_sent_at.isoformat() if d.last_sent_at else None,
                  "last_error": d.last_error} for d in store.deliveries.of_user(user.id)]
@@ -70,7 +70,7 @@ def deliver_test(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(
     """Send a delivery's digest now, marked as a test."""
     settings = settings_of(ctx)
     with init_store(settings) as store:
-        user, _radar = store.accounts.ensure_local_user()
+        user, _radar = reader_of(ctx, store)
         delivery = _own(store, user.id, delivery_id)
         feed = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder_or_none(settings.embedding))
         digest = DeliveryService(settings, load_secret(settings), feed).send(delivery, test=True)
@@ -82,7 +82,7 @@ def deliver_remove(ctx: typer.Context, delivery_id: Annotated[int, typer.Argumen
     """Remove a delivery."""
     settings = settings_of(ctx)
     with init_store(settings) as store:
-        user, _radar = store.accounts.ensure_local_user()
+        user, _radar = reader_of(ctx, store)
         store.deliveries.remove(_own(store, user.id, delivery_id).id)
     err.print(f"Removed delivery {delivery_id}")
 

@@ -17,6 +17,7 @@ from academichub.cli.app import (
     out,
     parse_day,
     print_json,
+    reader_of,
     settings_of,
 )
 from academichub.cli.progress import progress_bar
@@ -53,7 +54,7 @@ def library_import(
     if not file.is_file():
         raise InputError(f"library: cannot read {file}: no such file")
     with init_store(settings) as store:
-        user, _radar = store.accounts.ensure_local_user()
+        user, _radar = reader_of(ctx, store)
         report = importer.import_file(store, make_embedder(settings.embedding), user.id, file, fmt)
     if as_json:
         print_json(report.to_json())
@@ -70,7 +71,7 @@ def library_orcid(ctx: typer.Context, orcid: Annotated[str, typer.Argument(help=
     """Import the public works list of an ORCID iD."""
     settings = settings_of(ctx)
     with init_store(settings) as store:
-        user, _radar = store.accounts.ensure_local_user()
+        user, _radar = reader_of(ctx, store)
         report = importer.import_orcid(store, make_embedder(settings.embedding), user.id, orcid, settings)
     print_json(report.to_json()) if as_json else out.print(escape(
         f"ORCID {orcid}: {report.imported} works, {sum(report.matched.values())} matched to stored papers"))
@@ -80,7 +81,7 @@ def library_orcid(ctx: typer.Context, orcid: Annotated[str, typer.Argument(help=
 def library_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List imported library sources."""
     with open_store(settings_of(ctx)) as store:
-        user, _radar = store.accounts.ensure_local_user()
+        user, _radar = reader_of(ctx, store)
         rows = store.library.sources(user.id)
     if as_json:
         print_json([{**r, "imported_at": str(r["imported_at"])} for r in rows])
@@ -93,7 +94,7 @@ def library_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
 def library_remove(ctx: typer.Context, source: Annotated[str, typer.Argument(help="The source name as listed.")]) -> None:
     """Remove an imported library source."""
     with open_store(settings_of(ctx)) as store:
-        user, _radar = store.accounts.ensure_local_user()
+        user, _radar = reader_of(ctx, store)
         count = store.library.delete_source(user.id, source)
     if not count:
         raise InputError(f"library: no imported source {source!r}")
@@ -106,7 +107,7 @@ def feedback(ctx: typer.Context,
              paper: Annotated[str, typer.Argument(help="A paper id, e.g. arxiv:2508.06869.")]) -> None:
     """Like, save, dismiss ("less" = less like this) a paper, or undo your feedback on it."""
     with open_store(settings_of(ctx)) as store:
-        user, _radar = store.accounts.ensure_local_user()
+        user, _radar = reader_of(ctx, store)
         if action == "undo":
             feedback_service.undo(store, user.id, paper)
         else:

@@ -60,17 +60,18 @@ def send(settings: SmtpSettings, message: EmailMessage) -> None:
     if not settings.host:
         raise ConfigError("email: no SMTP server configured (set smtp.host, e.g. ACADEMICHUB_SMTP__HOST)")
     where = f"{settings.host}:{settings.port}"
+    context = ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
     try:
         if settings.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                                    context=ssl.create_default_context())
+                                                    context=context)
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
         with client:
             if settings.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=context)
             if settings.user:
                 client.login(settings.user, settings.password.get_secret_value() if settings.password else "")
             client.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         raise DeliveryError(f"email: sending through {where} failed: {exc}") from exc

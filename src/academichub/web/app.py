@@ -59,8 +59,21 @@ def _status(exc: Exception) -> tuple[int, str]:
     return 500, "internal_error"
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def refuse_insecure(settings: Settings) -> None:
+    """Stop before serving a configuration that would put readers' accounts at risk."""
+    if settings.secret_key is not None and len(settings.secret_key.get_secret_value()) < 32:
+        raise ConfigError("web: secret_key is shorter than 32 characters; leave it unset to have one generated")
+    if settings.auth.mode == "accounts" and settings.host not in LOOPBACK and settings.auth.secure_cookies == "never":
+        raise ConfigError(f"web: accounts mode on {settings.host} with auth.secure_cookies = never would send "
+                          "session cookies in clear; use auto (behind HTTPS) or always")
+
+
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     """Build the app for these settings (the store is opened here unless given)."""
+    refuse_insecure(settings)
     store = store or Store.open(settings)
 
     @asynccontextmanager

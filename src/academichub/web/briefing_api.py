@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from academichub.briefing.export import cite_html, to_html, to_markdown
 from academichub.briefing.model import Briefing
 from academichub.briefing.service import Request
-from academichub.errors import AcademicHubError, NotFoundError
+from academichub.errors import AcademicHubError, InputError, NotFoundError
 from academichub.web.api import ERRORS, JsonWrite
 from academichub.web.deps import Ctx
 
@@ -77,6 +77,44 @@ def stream_briefing(ctx: Ctx, period: str = "day", lang: str | None = None, llm:
                                                           "mode": payload.mode, "note": payload.note})
     except AcademicHubError as exc:  # headers are sent already: report the error as an event
         yield ServerSentEvent(event="failed", data={"message": str(exc)})
+
+
+class ScheduleUpdate(BaseModel):
+    """Whether the scheduler writes this radar a briefing after every announcement day."""
+
+    daily: bool
+    lang: str | None = Field(None, description="zh or en (default: the request's language)")
+    llm: bool = False
+
+
+def schedule_json(ctx: Ctx, radar_id: int) -> dict[str, Any]:
+    """A radar's daily-briefing wish."""
+    found = next((s for s in ctx.app.store.briefings.schedules() if s.radar_id == radar_id), None)
+    return {"radar_id": radar_id, "daily": found is not None, "lang": found.lang if found else None,
+            "llm": found.llm if found else False}
+
+
+@router.get("/radars/{radar_id}/briefing-schedule")
+async def get_schedule(ctx: Ctx, radar_id: int) -> dict[str, Any]:
+    """Whether a radar gets a briefing after every announcement day."""
+    from academichub.web.radar_api import own_radar
+    radar = await run_in_threadpool(own_radar, ctx, radar_id)
+    return await run_in_threadpool(schedule_json, ctx, radar.id)
+
+
+@router.put("/radars/{radar_id}/briefing-schedule", dependencies=[JsonWrite])
+async def put_schedule(ctx: Ctx, radar_id: int, body: ScheduleUpdate) -> dict[str, Any]:
+    """Ask for (or stop) a radar's daily briefing."""
+    from academichub.web.radar_api import own_radar
+    radar = await run_in_threadpool(own_radar, ctx, radar_id)
+    lang = body.lang or ctx.lang
+    if lang not in ("zh", "en"):
+        raise InputError(f"briefings: unknown language {lang!r}; use zh or en")
+    if body.daily:
+        await run_in_threadpool(ctx.app.store.briefings.set_schedule, radar.id, lang=lang, llm=body.llm)
+    else:
+        await run_in_threadpool(ctx.app.store.briefings.clear_schedule, radar.id)
+    return await run_in_threadpool(schedule_json, ctx, radar.id)
 
 
 def stored_briefing(ctx: Ctx, briefing_id: int) -> tuple[Briefing, str]:

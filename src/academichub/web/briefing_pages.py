@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from academichub.briefing.export import HEADINGS, cite_html
 from academichub.briefing.fields import field_name
-from academichub.web.briefing_api import request_of, stored_briefing, summary
+from academichub.web.briefing_api import request_of, schedule_json, stored_briefing, summary
 from academichub.web.deps import Ctx
 from academichub.web.pages import TEMPLATES, _check_csrf, _render
 
@@ -25,8 +25,22 @@ PERIODS = ("day", "week")
 async def briefings_page(request: Request, ctx: Ctx) -> HTMLResponse:
     """The form to write a briefing and the list of past ones."""
     rows = await run_in_threadpool(ctx.app.store.briefings.list, ctx.user.id)
+    schedule = await run_in_threadpool(schedule_json, ctx, ctx.radar.id)
     return _render(request, ctx, "briefings.html", past=[summary(r) for r in rows], periods=PERIODS,
-                   llm_ready=ctx.app.settings.llm.configured)
+                   llm_ready=ctx.app.settings.llm.configured, schedule=schedule)
+
+
+@router.post("/briefings/schedule")
+async def set_schedule(ctx: Ctx, csrf: Annotated[str, Form()], daily: Annotated[str, Form()] = "off",
+                       lang: Annotated[str | None, Form()] = None) -> RedirectResponse:
+    """Switch the current radar's daily briefing on or off."""
+    _check_csrf(ctx, csrf)
+    if daily == "on":
+        await run_in_threadpool(ctx.app.store.briefings.set_schedule, ctx.radar.id,
+                                lang=lang if lang in ("zh", "en") else ctx.lang)
+    else:
+        await run_in_threadpool(ctx.app.store.briefings.clear_schedule, ctx.radar.id)
+    return RedirectResponse("/briefings", status_code=303)
 
 
 @router.post("/briefings")
