@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.replay_server import serving
+
 
 @dataclass
 class Step:
@@ -132,15 +134,5 @@ def _completion(text: str) -> dict[str, Any]:
 def scripted_llm(responder: Callable[[list[dict]], str] = grounded_reply) -> Iterator[tuple[str, ScriptedLLM]]:
     """Run the scripted server; yield its /v1 base URL and its state."""
     llm = ScriptedLLM(responder)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(llm))
-    server.daemon_threads = True
-    # A client that timed out has gone when a stalled step finally writes: that is the test's point,
-    # so the broken pipe is not reported (it would print into whichever test runs next).
-    server.handle_error = lambda _request, _address: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", llm
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _handler(llm))) as base:
+        yield f"{base}/v1", llm

@@ -82,13 +82,26 @@ class ReplayServer:
 
 
 @contextmanager
+def serving(httpd: ThreadingHTTPServer) -> Iterator[str]:
+    """Serve an HTTP server in a thread for the duration of the block; yield its base URL.
+
+    Handler errors are not printed: a client that gave up (a timeout test) leaves a broken pipe
+    behind, which would otherwise land in whichever test's captured output runs next.
+    """
+    httpd.daemon_threads = True
+    httpd.handle_error = lambda _request, _address: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextmanager
 def replay_server() -> Iterator[ReplayServer]:
     """Run a ReplayServer in a thread for the duration of the block."""
     server = ReplayServer()
-    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server.httpd):
         yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()

@@ -7,7 +7,6 @@ import dataclasses
 import email
 import email.policy
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from academichub.web.app import create_app
 from academichub.worker import jobs
 from tests.browser import free_port
 from tests.conftest import make_settings
+from tests.replay_server import serving
 
 SECRET = "SEC-test-secret-123"
 
@@ -82,14 +82,8 @@ def hook_server(respond: Callable[[dict, dict], tuple[int, dict | str, dict]]) -
             self.end_headers()
             self.wfile.write(data)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as base:
+        yield f"{base}/hook", seen
 
 
 def feishu_receiver(body: dict, _query: dict) -> tuple[int, dict, dict]:

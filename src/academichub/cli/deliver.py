@@ -10,7 +10,6 @@ from academichub.auth.secret import load_secret
 from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
 from academichub.delivery.service import DeliveryService, check
 from academichub.embedding.base import embedder_or_none
-from academichub.errors import NotFoundError
 from academichub.radar.feed import FeedService
 from academichub.worker import jobs
 
@@ -58,20 +57,13 @@ def deliver_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
         out.print(f"{row['id']:>4}  {row['channel']:<8} {row['target']}  {row['cadence']}  {state}")
 
 
-def _own(store, user_id: int, delivery_id: int):  # type: ignore[no-untyped-def]
-    delivery = store.deliveries.get(delivery_id)
-    if delivery is None or store.accounts.get_radar(delivery.radar_id).user_id != user_id:
-        raise NotFoundError(f"deliveries: no delivery {delivery_id}")
-    return delivery
-
-
 @deliver_app.command("test")
 def deliver_test(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(help="The delivery's id.")]) -> None:
     """Send a delivery's digest now, marked as a test."""
     settings = settings_of(ctx)
     with init_store(settings) as store:
         user, _radar = reader_of(ctx, store)
-        delivery = _own(store, user.id, delivery_id)
+        delivery = store.deliveries.of(user.id, delivery_id)
         feed = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder_or_none(settings.embedding))
         digest = DeliveryService(settings, load_secret(settings), feed).send(delivery, test=True)
     err.print(f"Sent '{digest.title}' ({len(digest.items)} papers) to {delivery.channel} {delivery.target}")
@@ -83,7 +75,7 @@ def deliver_remove(ctx: typer.Context, delivery_id: Annotated[int, typer.Argumen
     settings = settings_of(ctx)
     with init_store(settings) as store:
         user, _radar = reader_of(ctx, store)
-        store.deliveries.remove(_own(store, user.id, delivery_id).id)
+        store.deliveries.remove(store.deliveries.of(user.id, delivery_id).id)
     err.print(f"Removed delivery {delivery_id}")
 
 

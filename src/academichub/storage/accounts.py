@@ -139,11 +139,17 @@ class AccountRepo:
             raise InputError(f"radars: you already have a radar named {name!r}") from None
         return self.get_radar(new_id)
 
+    def radar_of(self, user_id: int, radar_id: int) -> Radar:
+        """One of a user's radars; another user's is "not found", never shown (the one access rule)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(radars).where(radars.c.id == radar_id, radars.c.user_id == user_id)).first()
+        if row is None:
+            raise NotFoundError(f"radars: no radar {radar_id}")
+        return _radar(row)
+
     def delete_radar(self, user_id: int, radar_id: int) -> None:
         """Delete one of a user's radars (not the default one)."""
-        radar = self.get_radar(radar_id)
-        if radar.user_id != user_id:
-            raise NotFoundError(f"radars: no radar {radar_id}")
+        radar = self.radar_of(user_id, radar_id)
         if radar.is_default:
             raise InputError("radars: the default radar cannot be deleted")
         with self.engine.begin() as conn:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.errors import NotFoundError
 from academichub.storage.schema import deliveries, radars
 
 CHANNELS = ("email", "feishu", "dingtalk", "wecom", "slack")
@@ -64,6 +65,16 @@ class DeliveryRepo:
                  .where(radars.c.user_id == user_id).order_by(deliveries.c.id))
         with self.engine.connect() as conn:
             return [_delivery(r) for r in conn.execute(query)]
+
+    def of(self, user_id: int, delivery_id: int) -> Delivery:
+        """One of a user's deliveries; anyone else's is "not found"."""
+        query = (sa.select(deliveries).join(radars, radars.c.id == deliveries.c.radar_id)
+                 .where(deliveries.c.id == delivery_id, radars.c.user_id == user_id))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise NotFoundError(f"deliveries: no delivery {delivery_id}")
+        return _delivery(row)
 
     def active(self) -> list[Delivery]:
         """Every active delivery (for the scheduler)."""

@@ -176,9 +176,7 @@ async def radar_feed_url(request: Request, ctx: Ctx, radar_id: int, csrf: Annota
                          action: Annotated[str, Form()] = "create") -> Response:
     """Create (replacing the old one) or revoke a radar's private RSS/Atom URL."""
     _check_csrf(ctx, csrf)
-    radar = await run_in_threadpool(ctx.app.store.accounts.get_radar, radar_id)
-    if radar.user_id != ctx.user.id:
-        raise NotFoundError(f"radars: no radar {radar_id}")
+    await run_in_threadpool(ctx.app.store.accounts.radar_of, ctx.user.id, radar_id)
     if action == "revoke":
         await run_in_threadpool(ctx.app.store.auth.revoke_feed_tokens, radar_id)
         return _back_to_account()

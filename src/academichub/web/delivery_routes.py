@@ -42,19 +42,12 @@ def delivery_json(d: Delivery) -> dict[str, Any]:
 
 def own_delivery(ctx: Ctx, delivery_id: int) -> Delivery:
     """One of the caller's deliveries; anyone else's is not found."""
-    delivery = ctx.app.store.deliveries.get(delivery_id)
-    if delivery is None or ctx.app.store.accounts.get_radar(delivery.radar_id).user_id != ctx.user.id:
-        raise NotFoundError(f"deliveries: no delivery {delivery_id}")
-    return delivery
+    return ctx.app.store.deliveries.of(ctx.user.id, delivery_id)
 
 
 def add_delivery(ctx: Ctx, body: DeliveryCreate) -> Delivery:
     """Check and store a new delivery on one of the caller's radars."""
-    radar = ctx.radar
-    if body.radar_id is not None:
-        radar = ctx.app.store.accounts.get_radar(body.radar_id)
-        if radar.user_id != ctx.user.id:
-            raise NotFoundError(f"radars: no radar {body.radar_id}")
+    radar = ctx.radar if body.radar_id is None else ctx.app.store.accounts.radar_of(ctx.user.id, body.radar_id)
     lang = body.lang or ctx.lang
     check(body.channel, body.target.strip(), body.cadence, body.secret)
     return ctx.app.store.deliveries.add(radar.id, body.channel, body.target.strip(), secret=body.secret,

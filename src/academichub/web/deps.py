@@ -89,16 +89,17 @@ def authenticate(request: Request, state: AppState) -> tuple[User, str]:
 
 def pick_radar(store: Store, user: User, request: Request) -> Radar:
     """The radar a request is about: ?radar=ID (yours), else the remembered one, else your default."""
-    wanted = request.query_params.get("radar") or request.cookies.get(RADAR_COOKIE)
-    if wanted and wanted.isdigit():
+    asked = request.query_params.get("radar")
+    if asked:  # asked for explicitly: someone else's (or a malformed id) is not found
+        if not asked.isdigit():
+            raise NotFoundError(f"radars: no radar {asked!r}")
+        return store.accounts.radar_of(user.id, int(asked))
+    remembered = request.cookies.get(RADAR_COOKIE, "")
+    if remembered.isdigit():
         try:
-            radar = store.accounts.get_radar(int(wanted))
-        except NotFoundError:
-            radar = None
-        if radar is not None and radar.user_id == user.id:
-            return radar
-        if request.query_params.get("radar"):  # asked for explicitly: someone else's is not found
-            raise NotFoundError(f"radars: no radar {wanted}")
+            return store.accounts.radar_of(user.id, int(remembered))
+        except NotFoundError:  # a cookie from another account or a deleted radar
+            pass
     return store.accounts.default_radar(user.id)
 
 

@@ -35,10 +35,7 @@ class TokenCreate(BaseModel):
 
 def own_radar(ctx: Ctx, radar_id: int) -> Radar:
     """One of the caller's radars; anyone else's is not found."""
-    radar = ctx.app.store.accounts.get_radar(radar_id)
-    if radar.user_id != ctx.user.id:
-        raise NotFoundError(f"radars: no radar {radar_id}")
-    return radar
+    return ctx.app.store.accounts.radar_of(ctx.user.id, radar_id)
 
 
 def radar_json(ctx: Ctx, radar: Radar) -> dict[str, Any]:
