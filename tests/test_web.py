@@ -218,3 +218,18 @@ def test_author_decision_is_remembered(client: TestClient) -> None:
     assert answered.status_code == 204
     bad = client.post("/api/v1/authors/decision", json={"paper": "arxiv:2508.06869", "author": "Nobody", "same": True})
     assert bad.status_code in (400, 404)
+
+
+def test_lists_page_with_limit_offset_and_a_total(client: TestClient) -> None:
+    items = client.get("/api/v1/feed").json()["items"][:5]
+    for item in items:
+        client.post("/api/v1/feedback", json={"paper": item["id"], "action": "save"})
+    first = client.get("/api/v1/saved?limit=2")
+    second = client.get("/api/v1/saved?limit=2&offset=2")
+    assert first.headers["x-total-count"] == second.headers["x-total-count"] == "5"
+    assert len(first.json()) == len(second.json()) == 2
+    assert not {s["id"] for s in first.json()} & {s["id"] for s in second.json()}
+    assert client.get("/api/v1/feedback?offset=4").headers["x-total-count"] == "5"
+    assert len(client.get("/api/v1/feedback?offset=4").json()) == 1
+    assert client.get("/api/v1/saved?limit=0").status_code == 422
+    assert client.get("/api/v1/briefings").headers["x-total-count"] == "0"

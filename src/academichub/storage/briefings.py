@@ -70,14 +70,20 @@ class BriefingRepo:
             row = conn.execute(query).first()
         return _row(row) if row else None
 
-    def list(self, user_id: int, *, radar_id: int | None = None, limit: int = 50) -> list[StoredBriefing]:
+    def list(self, user_id: int, *, radar_id: int | None = None, limit: int = 50,
+             offset: int = 0) -> list[StoredBriefing]:
         """A user's briefings, newest first."""
         query = sa.select(briefings).where(briefings.c.user_id == user_id)
         if radar_id is not None:
             query = query.where(briefings.c.radar_id == radar_id)
         with self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(briefings.c.id.desc()).limit(limit)).all()
+            rows = conn.execute(query.order_by(briefings.c.id.desc()).limit(limit).offset(offset)).all()
         return [_row(r) for r in rows]
+
+    def count(self, user_id: int) -> int:
+        """How many briefings a user has."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).where(briefings.c.user_id == user_id)).scalar()
 
     def set_schedule(self, radar_id: int, *, lang: str, period: str = "day", llm: bool = False) -> None:
         """Ask for (or change) a radar's daily briefing."""

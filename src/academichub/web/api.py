@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from academichub.errors import InputError, NotFoundError
@@ -34,6 +35,27 @@ def require_json(request: Request) -> None:
 
 
 router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERRORS)
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Which slice of a list a client asked for (every list route takes limit and offset)."""
+
+    limit: int
+    offset: int
+
+    def apply(self, response: Response, items: list) -> list:
+        """The slice; the whole list's length goes in X-Total-Count."""
+        response.headers["X-Total-Count"] = str(len(items))
+        return items[self.offset:self.offset + self.limit]
+
+
+def paging(limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> Paging:
+    """The limit and offset query parameters."""
+    return Paging(limit, offset)
+
+
+Page = Annotated[Paging, Depends(paging)]
 MAX_UPLOAD = 50_000_000
 JsonWrite = Depends(require_json)
 
@@ -109,7 +131,7 @@ async def post_feedback_undo(ctx: Ctx, body: schemas.FeedbackUndo) -> dict[str, 
 
 
 @router.get("/feedback", response_model=list[schemas.FeedbackPublic])
-async def list_feedback(ctx: Ctx) -> list[dict[str, Any]]:
+async def list_feedback(ctx: Ctx, page: Page, response: Response) -> list[dict[str, Any]]:
     """Every paper you gave feedback on, with the feedback standing."""
     def read() -> list[dict[str, Any]]:
         given: dict[int, list[str]] = {}
@@ -117,7 +139,7 @@ async def list_feedback(ctx: Ctx) -> list[dict[str, Any]]:
             given.setdefault(item.work_id, []).append(item.action)
         works = {w.id: w for w in ctx.app.store.works.get_many(list(given))}
         return [{"paper": works[i].public_id, "feedback": sorted(a)} for i, a in given.items() if i in works]
-    return await run_in_threadpool(read)
+    return page.apply(response, await run_in_threadpool(read))
 
 
 @router.post("/authors/decision", status_code=204, dependencies=[JsonWrite])

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
@@ -15,7 +15,7 @@ from academichub.briefing.export import cite_html, to_html, to_markdown
 from academichub.briefing.model import Briefing
 from academichub.briefing.service import Request
 from academichub.errors import AcademicHubError, InputError, NotFoundError
-from academichub.web.api import ERRORS, JsonWrite
+from academichub.web.api import ERRORS, JsonWrite, Page
 from academichub.web.deps import Ctx
 
 router = APIRouter(prefix="/api/v1", tags=["briefings"], responses=ERRORS)
@@ -45,9 +45,10 @@ def summary(stored: Any) -> dict[str, Any]:
 
 
 @router.get("/briefings")
-async def list_briefings(ctx: Ctx, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
+async def list_briefings(ctx: Ctx, page: Page, response: Response) -> list[dict[str, Any]]:
     """Your past briefings, newest first."""
-    rows = await run_in_threadpool(ctx.app.store.briefings.list, ctx.user.id, limit=limit)
+    rows = await run_in_threadpool(ctx.app.store.briefings.list, ctx.user.id, limit=page.limit, offset=page.offset)
+    response.headers["X-Total-Count"] = str(await run_in_threadpool(ctx.app.store.briefings.count, ctx.user.id))
     return [summary(r) for r in rows]
 
 

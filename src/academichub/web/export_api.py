@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from academichub.errors import InputError, NotFoundError
 from academichub.export.citations import FORMATS, export
 from academichub.storage.works import StoredWork
-from academichub.web.api import ERRORS
+from academichub.web.api import ERRORS, Page
 from academichub.web.briefing_api import stored_briefing
 from academichub.web.deps import Ctx
 
@@ -68,9 +68,9 @@ async def export_feed(ctx: Ctx, format: Format = "bibtex") -> Response:
 
 
 @router.get("/saved")
-async def list_saved(ctx: Ctx) -> list[dict[str, Any]]:
-    """Your saved papers."""
-    works = await run_in_threadpool(saved_works, ctx)
+async def list_saved(ctx: Ctx, page: Page, response: Response) -> list[dict[str, Any]]:
+    """Your saved papers, most recently saved first."""
+    works = page.apply(response, await run_in_threadpool(saved_works, ctx))
     return [{"id": w.public_id, "title": w.paper.title, "source_label": w.label, "date": w.feed_date.isoformat()}
             for w in works]
 
