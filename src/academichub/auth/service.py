@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -55,7 +56,7 @@ def sign_in(store: Store, name: str, password: str, address: str, settings: Auth
     found = store.auth.credentials(name)
     try:
         if found is None or found[1] is None:
-            _HASHER.verify(_DUMMY, password)  # same work as a real check: no timing hint of unknown names
+            _HASHER.verify(_dummy_hash(), password)  # same work as a real check: no timing hint of unknown names
             raise VerificationError
         _HASHER.verify(found[1], password)
     except (VerificationError, InvalidHashError):
@@ -68,4 +69,7 @@ def sign_in(store: Store, name: str, password: str, address: str, settings: Auth
     return store.accounts.get_user(user_id), store.auth.create_session(user_id, settings.session_days)
 
 
-_DUMMY = _HASHER.hash("not a password anyone has")
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown names (made on first use: hashing is deliberately slow)."""
+    return _HASHER.hash("not a password anyone has")

@@ -7,10 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sklearn.feature_extraction.text import CountVectorizer
-
 from academichub.briefing.model import BriefPaper, Trend
-from academichub.briefing.themes import STOP
+from academichub.briefing.themes import stop_words
 from academichub.radar.periods import Period
 from academichub.storage.store import Store
 
@@ -98,7 +96,9 @@ def trends(store: Store, period: Period, categories: set[str], *, limit: int = 4
     now_cats = Counter(c.categories[0] for c in now_papers if c.categories)
     before_cats = Counter(c.categories[0] for c in before_papers if c.categories)
     found += _changes(now_cats, before_cats, "category", limit)
-    vectorizer = CountVectorizer(ngram_range=(2, 3), stop_words=STOP + URLISH, binary=True, min_df=MIN_TREND_COUNT,
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(ngram_range=(2, 3), stop_words=[*stop_words(), *URLISH], binary=True, min_df=MIN_TREND_COUNT,
                                  token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]{2,}\b")
     try:
         vectorizer.fit([c.text for c in now_papers + before_papers])

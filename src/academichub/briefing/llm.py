@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
-import openai
 
 from academichub.briefing.model import BriefPaper, Section, citations
 from academichub.settings import LlmSettings
@@ -166,6 +165,8 @@ class LlmAnalyst:
             raise LlmFailure("llm: no endpoint configured (set llm.base_url and llm.model, or ACADEMICHUB_LLM_BASE_URL "
                              "and ACADEMICHUB_LLM_MODEL)")
         self.settings = settings
+        import openai  # loaded only when an endpoint is used: it takes half a second to import
+
         key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
         self.client = openai.OpenAI(base_url=settings.base_url, api_key=key, max_retries=settings.retries,
                                     timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
@@ -175,6 +176,8 @@ class LlmAnalyst:
 
     def complete(self, messages: list[dict]) -> Iterator[str]:
         """Stream one reply's text; raises LlmFailure when it cannot be had in time."""
+        import openai
+
         if time.monotonic() > self.deadline:
             raise LlmFailure(f"llm: the briefing took longer than llm.max_seconds ({self.settings.max_seconds:g} s)")
         started = time.monotonic()

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
-from sklearn.metrics import silhouette_score
 
 # Words every abstract uses: they name no theme.
 GENERIC = frozenset(["paper", "papers", "propose", "proposed", "proposes", "approach", "approaches", "method", "methods", "results", "result", "show", "shows", "shown", "novel", "new", "present", "presents", "work", "study", "studies", "using", "use", "used", "based", "framework", "model", "models", "demonstrate", "task", "tasks", "performance", "existing", "extensive", "experiments", "experimental", "state", "art", "sota", "achieve", "achieves", "achieving", "significantly", "significant", "different", "various", "improve", "improves", "improved", "improvement", "provide", "provides", "introduce", "introduces", "introduced", "problem", "problems", "address", "challenge", "challenges", "effective", "efficient", "paradigm", "key", "large", "recent", "recently", "however", "including", "furthermore", "moreover", "analysis", "approach", "data", "set", "sets", "benchmark", "benchmarks", "evaluate", "evaluation", "well", "also", "first", "two", "one", "three", "can", "may", "across", "via", "within", "without", "towards", "toward"])
-STOP = list(ENGLISH_STOP_WORDS | GENERIC)
+
+
+@cache
+def stop_words() -> tuple[str, ...]:
+    """scikit-learn's English stop words and the generic words above (scikit-learn loads on first use)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return tuple(sorted(ENGLISH_STOP_WORDS | GENERIC))
 
 
 def choose_k(count: int, smallest: int = 3, largest: int = 8) -> range:
@@ -20,6 +26,9 @@ def choose_k(count: int, smallest: int = 3, largest: int = 8) -> range:
 
 def cluster(vectors: np.ndarray, *, seed: int = 0) -> np.ndarray:
     """Theme labels: k-means for each k of `choose_k`, the k with the best cosine silhouette."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     count = len(vectors)
     options = choose_k(count)
     if count < 4 or options.stop - options.start < 1 or max(options) < 2:
@@ -37,13 +46,17 @@ def cluster(vectors: np.ndarray, *, seed: int = 0) -> np.ndarray:
 
 def text_vectors(texts: list[str]) -> np.ndarray:
     """Unit TF-IDF rows, the clustering input when no embedding model is available."""
-    matrix = TfidfVectorizer(stop_words=STOP, sublinear_tf=True, min_df=1).fit_transform(texts)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    matrix = TfidfVectorizer(stop_words=list(stop_words()), sublinear_tf=True, min_df=1).fit_transform(texts)
     return matrix.toarray().astype(np.float32)
 
 
 def key_phrases(texts: list[str], labels: np.ndarray, *, per_theme: int = 4) -> dict[int, list[str]]:
     """Each cluster's most distinctive phrases: term frequency in the cluster × rarity across clusters."""
-    vectorizer = CountVectorizer(ngram_range=(1, 3), stop_words=STOP, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]{2,}\b",
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(ngram_range=(1, 3), stop_words=list(stop_words()), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]{2,}\b",
                                  lowercase=True)
     try:
         counts = vectorizer.fit_transform(texts)

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
+
+if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted: a CLI call that ranks nothing skips it
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
 
 DENSE_WEIGHT = 0.6  # the harness's best weight of the dense view (0.3, 0.4 and 0.6 were measured)
 SVM_C = 0.05  # the harness preferred it to arxiv-sanity-lite's 0.01 on both protocols
@@ -36,6 +39,8 @@ NEAR_Z, FAR_Z = 1.0, 3.0
 
 def sparse_vectorizer(documents: int) -> TfidfVectorizer:
     """arxiv-sanity-lite's TF-IDF settings, with document-frequency limits eased for small pools."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     large = documents >= 2000
     return TfidfVectorizer(lowercase=True, strip_accents="unicode", stop_words="english",
                            token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b", ngram_range=(1, 2),
@@ -148,6 +153,8 @@ class UserModel:
             sample_weight.append(np.array([e.weight for e in dislikes]))
         features = sp.vstack(parts).tocsr()
         labels = np.r_[np.ones(len(self._positives)), np.zeros(features.shape[0] - len(self._positives))]
+        from sklearn.svm import LinearSVC
+
         self._sparse_model = LinearSVC(C=SVM_C, class_weight="balanced", max_iter=10000, tol=1e-4)
         self._sparse_model.fit(features, labels, sample_weight=np.concatenate(sample_weight))
 
@@ -163,6 +170,8 @@ class UserModel:
             sample_weight.append(np.array([e.weight for e in dislikes]))
         features = np.vstack(parts)
         labels = np.r_[np.ones(len(self._positives)), np.zeros(len(features) - len(self._positives))]
+        from sklearn.linear_model import LogisticRegression
+
         self._dense_model = LogisticRegression(C=LR_C, class_weight="balanced", max_iter=1000)
         self._dense_model.fit(features, labels, sample_weight=np.concatenate(sample_weight))
 

@@ -12,16 +12,19 @@ import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from academichub.embedding.base import Embedder
 from academichub.ranking.learned import Pool, sparse_vectorizer
 from academichub.ranking.vectors import try_vectors_for
 from academichub.storage.store import Store
 from academichub.storage.works import Candidate
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 TOP_TERMS = 3
 CACHE_FORMAT = 1  # bump when Window's fields change: older cache files are then ignored
@@ -34,6 +37,8 @@ def _fit(texts: list[str]) -> tuple[TfidfVectorizer, sp.csr_matrix]:
         vectorizer = sparse_vectorizer(len(texts))
         return vectorizer, vectorizer.fit_transform(texts).tocsr()
     except ValueError:  # empty vocabulary (stop words only, or no texts)
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         vectorizer = TfidfVectorizer(token_pattern=r"(?u)\b\w+\b", dtype=np.float32)
         fitted = vectorizer.fit_transform([*texts, "academichub"])
         return vectorizer, fitted[: len(texts)].tocsr()
