@@ -21,7 +21,6 @@ from pathlib import Path
 from figures import save  # bench/figures.py (the script's own directory is on sys.path)
 
 from academichub.briefing.service import BriefingService, Request
-from academichub.embedding.base import embedder_or_none
 from academichub.radar.feed import FeedService
 from academichub.radar.subscriptions import follow
 from academichub.settings import load_settings
@@ -43,7 +42,7 @@ def run(home: Path, period: str, sizes: list[int]) -> dict:
                             ("category", "cs.LG")):
             follow(store, radar.id, kind, value)
         radar = store.accounts.get_radar(radar.id)
-        feed = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder_or_none(settings.embedding))
+        feed = FeedService.for_settings(store, settings)
         feed.current(radar, period=period)  # warm the window and the reader's model
         for size in sizes:
             sized = settings.model_copy(update={"briefing": settings.briefing.model_copy(

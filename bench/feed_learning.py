@@ -71,14 +71,13 @@ def main() -> None:
         seconds, report = timed(lambda: import_items(store, embedder, user.id, entries, source=LIBRARY.name, fmt=fmt))
         print(f"library: {report.imported} items ({sum(report.matched.values())} matched in the corpus) in {seconds:.1f} s")
 
-        service = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder)
+        service = FeedService.for_settings(store, settings, embedder=embedder)
         cold, page = timed(lambda: service.current(radar, period="all"))
         window = len(store.works.ids_in_window(page.period.start, page.period.end))
         print(f"window {window} papers; cold feed {cold:.2f} s; first titles:")
         for card in page.cards[:5]:
             print(f"  - {card.work.paper.title[:100]}")
-        restart, _ = timed(lambda: FeedService(store, settings.feed, ranking=settings.ranking,
-                                               embedder=embedder).next(radar))
+        restart, _ = timed(lambda: FeedService.for_settings(store, settings, embedder=embedder).next(radar))
         nexts = [timed(lambda: service.next(radar))[0] for _ in range(args.rounds)]
         retrains = []
         for _ in range(args.rounds):

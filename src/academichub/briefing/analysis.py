@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
+from academichub.briefing.fields import fields_of
 from academichub.briefing.model import BriefPaper, Trend
 from academichub.briefing.themes import stop_words
 from academichub.radar.periods import Period
@@ -58,7 +60,6 @@ def travelling(papers: list[BriefPaper], phrases: list[str], store: Store, perio
     found = found[:limit]
     before = previous_period(period, store)
     if found and before:
-        from academichub.briefing.fields import fields_of
         for candidate in _sample(store, before):
             text = candidate.text.lower()
             for travel in found:
@@ -71,7 +72,6 @@ def travelling(papers: list[BriefPaper], phrases: list[str], store: Store, perio
 def _sample(store: Store, period: Period):  # type: ignore[no-untyped-def]
     ids = store.works.ids_in_window(period.start, period.end)
     if len(ids) > TREND_SAMPLE:
-        import random
         ids = random.Random(0).sample(ids, TREND_SAMPLE)
     return store.works.candidates(ids)
 

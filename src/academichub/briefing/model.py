@@ -123,6 +123,11 @@ class Briefing:
                    data.get("id"), data.get("created_at"))
 
 
+def from_stored(stored: Any) -> Briefing:
+    """A briefing kept in the store (its row's id and time joined to its JSON form)."""
+    return Briefing.from_json({**stored.content, "id": stored.id, "created_at": stored.created_at.isoformat()})
+
+
 def citations(text: str) -> list[int]:
     """Every paper number cited in a text, in order of first citation ([3], [1, 4], [2–5])."""
     found: list[int] = []
@@ -135,4 +140,4 @@ def citations(text: str) -> list[int]:
     return found
 
 
-__all__ = ["CITATION", "BriefPaper", "Briefing", "Section", "Trend", "asdict", "citations"]
+__all__ = ["CITATION", "BriefPaper", "Briefing", "Section", "Trend", "asdict", "citations", "from_stored"]

@@ -108,19 +108,23 @@ def write_links(papers: list[BriefPaper], themes: list[Section], travels: list[T
         for n in theme.papers:
             by_field.setdefault(papers[n - 1].fields[0], []).append(n)
         if len(by_field) > 1:
-            parts = t["list"].join(t["theme_part"].format(field=field_name(f, lang), cites=cite(ns))
-                                   for f, ns in sorted(by_field.items(), key=lambda kv: -len(kv[1])))
+            parts = _fields_cited(sorted(by_field.items(), key=lambda kv: -len(kv[1])), lang)
             links.append(section(theme.title, t["theme_fields"].format(theme=theme.title, parts=parts),
                                  fields=list(by_field)))
     for travel in travels:
-        parts = t["list"].join(t["theme_part"].format(field=field_name(f, lang), cites=cite(ns))
-                               for f, ns in travel.fields.items())
+        parts = _fields_cited(travel.fields.items(), lang)
         text = t["travel"].format(phrase=travel.phrase, parts=parts)
         if travel.before:
             field, count = max(travel.before.items(), key=lambda kv: kv[1])
             text += t["travel_before"].format(field=field_name(field, lang), count=count)
         links.append(section(travel.phrase, text + ("。" if lang == "zh" else "."), fields=list(travel.fields)))
     return links
+
+
+def _fields_cited(by_field, lang: str) -> str:  # type: ignore[no-untyped-def]
+    """ "Computer science [1][4], Biology [9]": fields with the papers that stand for them."""
+    t = TEXT[lang]
+    return t["list"].join(t["theme_part"].format(field=field_name(f, lang), cites=cite(ns)) for f, ns in by_field)
 
 
 def write_overview(papers: list[BriefPaper], themes: list[Section], trends: list[Trend], period: dict,

@@ -25,7 +25,7 @@ from academichub.briefing.llm import (
     theme_batches,
     theme_messages,
 )
-from academichub.briefing.model import Briefing, BriefPaper, Section
+from academichub.briefing.model import Briefing, BriefPaper, Section, from_stored
 from academichub.briefing.selection import resolve_period, select
 from academichub.briefing.themes import cluster, key_phrases, text_vectors
 from academichub.errors import InputError
@@ -87,7 +87,7 @@ class BriefingService:
         digest = self._input_hash(papers, request, mode)
         cached = self.store.briefings.by_hash(request.radar.id, digest)
         if cached is not None:
-            briefing = _from_stored(cached)
+            briefing = from_stored(cached)
             yield "papers", briefing.papers
             yield from (("section", item) for item in briefing.sections())
             yield "done", briefing
@@ -189,7 +189,3 @@ class BriefingService:
                 "input_tokens": sum(tokens), "largest_call_tokens": max(tokens), "call_tokens": tokens,
                 "output_tokens_max": len(messages) * self.settings.llm.max_output_tokens}
 
-
-def _from_stored(stored) -> Briefing:  # type: ignore[no-untyped-def]
-    briefing = Briefing.from_json({**stored.content, "id": stored.id, "created_at": stored.created_at.isoformat()})
-    return briefing

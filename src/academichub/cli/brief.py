@@ -12,7 +12,6 @@ from rich.table import Table
 from academichub.briefing.export import to_html, to_markdown
 from academichub.briefing.service import BriefingService, Request
 from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
-from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError
 from academichub.radar.feed import FeedService
 
@@ -44,8 +43,7 @@ def brief(
     with init_store(settings) as store:
         user, _default = reader_of(ctx, store)
         chosen = store.accounts.find_radar(user.id, radar)
-        feed = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder_or_none(settings.embedding))
-        service = BriefingService(settings, feed)
+        service = BriefingService(settings, FeedService.for_settings(store, settings))
         result = service.build(Request(chosen, period, _language(lang, user.language, settings.language), llm))
     if result.note:
         err.print(f"[yellow]{escape(result.note)}[/yellow]")
@@ -123,8 +121,9 @@ def export_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
     """Export papers, your feed batch, your saved list or a briefing's references as BibTeX, RIS or CSL-JSON."""
-    from academichub.briefing.model import Briefing
+    from academichub.briefing.model import from_stored
     from academichub.export.citations import export
+    from academichub.radar.feedback import saved as saved_papers
 
     settings = settings_of(ctx)
     if sum(map(bool, (ids, feed, saved, briefing is not None))) != 1:
@@ -132,26 +131,16 @@ def export_command(
     with init_store(settings) as store:
         user, radar = reader_of(ctx, store)
         if feed:
-            service = FeedService(store, settings.feed, ranking=settings.ranking,
-                                  embedder=embedder_or_none(settings.embedding))
-            works = [card.work for card in service.current(radar).cards]
+            works = [card.work for card in FeedService.for_settings(store, settings).current(radar).cards]
+        elif saved:
+            works = saved_papers(store, user.id)
         else:
-            if saved:
-                wanted = [f.work_id for f in store.feedback.all(user.id) if f.action == "save"]
-            else:
-                if briefing is not None:
-                    stored = store.briefings.get(user.id, briefing)
-                    if stored is None:
-                        raise InputError(f"export: no briefing {briefing}")
-                    ids = [p.id for p in Briefing.from_json({**stored.content, "id": stored.id}).papers]
-                wanted = []
-                for public_id in ids or []:
-                    work_id = store.works.id_for_public(public_id)
-                    if work_id is None:
-                        raise InputError(f"export: no paper {public_id!r}")
-                    wanted.append(work_id)
-            by_id = {w.id: w for w in store.works.get_many(wanted)}
-            works = [by_id[i] for i in wanted if i in by_id]
+            if briefing is not None:
+                stored = store.briefings.get(user.id, briefing)
+                if stored is None:
+                    raise InputError(f"export: no briefing {briefing}")
+                ids = [p.id for p in from_stored(stored).papers]
+            works = store.works.require_many(ids or [], "export")
         text = export(works, fmt)
     if output:
         output.write_text(text, encoding="utf-8")

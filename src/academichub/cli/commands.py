@@ -131,8 +131,7 @@ def feed(
     _ = gettext_for(pick_language(lang, default=settings.language))
     with init_store(settings) as store:
         _user, radar = reader_of(ctx, store)
-        service = FeedService(store, settings.feed, ranking=settings.ranking,
-                              embedder=embedder_or_none(settings.embedding))
+        service = FeedService.for_settings(store, settings)
         page = service.next(radar, period=period) if next_batch else service.current(radar, period=period, show_seen=seen)
         data = page_json(page, _)
     if as_json:

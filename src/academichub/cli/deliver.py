@@ -9,7 +9,6 @@ import typer
 from academichub.auth.secret import load_secret
 from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
 from academichub.delivery.service import DeliveryService, check
-from academichub.embedding.base import embedder_or_none
 from academichub.radar.feed import FeedService
 from academichub.worker import jobs
 
@@ -64,8 +63,8 @@ def deliver_test(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(
     with init_store(settings) as store:
         user, _radar = reader_of(ctx, store)
         delivery = store.deliveries.of(user.id, delivery_id)
-        feed = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder_or_none(settings.embedding))
-        digest = DeliveryService(settings, load_secret(settings), feed).send(delivery, test=True)
+        digest = DeliveryService(settings, load_secret(settings), FeedService.for_settings(store, settings)).send(
+            delivery, test=True)
     err.print(f"Sent '{digest.title}' ({len(digest.items)} papers) to {delivery.channel} {delivery.target}")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from academichub.errors import InputError, NotFoundError
+from academichub.errors import InputError
 from academichub.ingest.normalise import name_key
 from academichub.storage.accounts import Radar, Subscription
 from academichub.storage.store import Store
@@ -154,7 +154,4 @@ def author_decision(store: Store, radar: Radar, author: str, paper_id: str, same
     sub = next((s for s in store.accounts.subscriptions(radar.id) if s.kind == "author" and s.value_key == key), None)
     if sub is None:
         raise InputError(f"authors: the radar does not follow {author!r}")
-    work_id = store.works.id_for_public(paper_id)
-    if work_id is None or store.works.get(work_id) is None:
-        raise NotFoundError(f"authors: no paper {paper_id!r}")
-    store.authors.decide(sub.id, work_id, same)
+    store.authors.decide(sub.id, store.works.require(paper_id, "authors").id, same)

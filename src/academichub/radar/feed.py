@@ -24,7 +24,7 @@ from academichub.radar.reader import ReaderModels
 from academichub.ranking.ranker import Ranked, rank
 from academichub.ranking.rules import Reason
 from academichub.ranking.window import Window
-from academichub.settings import FeedSettings, RankingSettings
+from academichub.settings import FeedSettings, RankingSettings, Settings
 from academichub.storage.accounts import Radar, Subscription
 from academichub.storage.feedback import HIDING
 from academichub.storage.feedstate import Batch, BatchItem
@@ -119,6 +119,14 @@ class FeedService:
         self.readers = ReaderModels(store, embedder, self.ranking)
         self._windows: OrderedDict[tuple, Window] = OrderedDict()
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_settings(cls, store: Store, settings: Settings, *, embedder: Embedder | None = None) -> FeedService:
+        """The feed service of these settings (the configured embedder unless one is given)."""
+        from academichub.embedding.base import embedder_or_none
+
+        return cls(store, settings.feed, ranking=settings.ranking,
+                   embedder=embedder if embedder is not None else embedder_or_none(settings.embedding))
 
     def _period(self, spec: str | None) -> periods.Period:
         return periods.resolve(spec, self.store.works, recent_days=self.settings.recent_days)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from academichub.errors import InputError, NotFoundError
+from academichub.errors import InputError
 from academichub.storage.feedback import ACTIONS, Feedback
 from academichub.storage.store import Store
+from academichub.storage.works import StoredWork
 
 
 def _work_id(store: Store, paper_id: str) -> int:
-    work_id = store.works.id_for_public(paper_id)
-    if work_id is None or store.works.get(work_id) is None:
-        raise NotFoundError(f"feedback: no paper {paper_id!r}")
-    return work_id
+    return store.works.require(paper_id, "feedback").id
 
 
 def give(store: Store, user_id: int, paper_id: str, action: str) -> Feedback:
@@ -32,6 +30,14 @@ def undo(store: Store, user_id: int, paper_id: str, action: str | None = None) -
     work_id = _work_id(store, paper_id)
     store.feedback.remove(user_id, work_id, action)
     return work_id
+
+
+def saved(store: Store, user_id: int) -> list[StoredWork]:
+    """A reader's saved papers, most recently saved first."""
+    ids = [f.work_id for f in sorted(store.feedback.all(user_id), key=lambda f: f.created_at, reverse=True)
+           if f.action == "save"]
+    by_id = {w.id: w for w in store.works.get_many(ids)}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def state(store: Store, user_id: int, work_ids: list[int]) -> dict[int, set[str]]:

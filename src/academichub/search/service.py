@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from academichub.embedding.base import Embedder
-from academichub.errors import InputError, NotFoundError
+from academichub.errors import InputError
 from academichub.ranking.vectors import try_vectors_for
 from academichub.search.query import (
     All,
@@ -146,10 +146,7 @@ def _result(store: Store, query: str, total: int, offset: int, hits: list[tuple[
 
 def similar(store: Store, embedder: Embedder | None, paper_id: str, *, limit: int = 10) -> tuple[StoredWork, list[StoredWork]]:
     """"Papers like this one": the stored works nearest to a paper's embedding."""
-    work_id = store.works.id_for_public(paper_id)
-    work = store.works.get(work_id) if work_id is not None else None
-    if work is None:
-        raise NotFoundError(f"papers: no paper {paper_id!r}")
+    work = store.works.require(paper_id)
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"similar: limit must be 1..{MAX_LIMIT}")
     vectors = try_vectors_for(store, embedder, [work.id])

@@ -11,7 +11,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from academichub.errors import StorageError
+from academichub.errors import NotFoundError, StorageError
 from academichub.ingest.normalise import family_key, title_key
 from academichub.model import ID_KINDS, Author, Paper, as_json_dict, source_label, work_public_id
 from academichub.storage.schema import work_authors, work_categories, work_ids, works
@@ -330,6 +330,24 @@ class WorkRepo:
         if public_id.startswith("w") and public_id[1:].isdigit():
             return int(public_id[1:])
         return None
+
+    def require(self, public_id: str, component: str = "papers") -> StoredWork:
+        """The work of a public id; NotFoundError ("<component>: no paper …") when none is stored."""
+        return self.require_many([public_id], component)[0]
+
+    def require_many(self, public_ids: Sequence[str], component: str = "papers") -> list[StoredWork]:
+        """The works of public ids, in order; the first unknown id is a NotFoundError naming it."""
+        ids = []
+        for public_id in public_ids:
+            work_id = self.id_for_public(public_id)
+            if work_id is None:
+                raise NotFoundError(f"{component}: no paper {public_id!r}")
+            ids.append(work_id)
+        found = {w.id: w for w in self.get_many(ids)}
+        missing = next((p for p, i in zip(public_ids, ids, strict=True) if i not in found), None)
+        if missing is not None:
+            raise NotFoundError(f"{component}: no paper {missing!r}")
+        return [found[i] for i in ids]
 
     def count(self) -> int:
         """Number of stored works."""

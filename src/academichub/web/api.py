@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from academichub.errors import InputError, NotFoundError
+from academichub.errors import InputError
 from academichub.health import stream_health
 from academichub.library import importer
 from academichub.radar import feedback
@@ -87,13 +87,7 @@ async def get_similar(ctx: Ctx, paper_id: str, limit: Annotated[int, Query(ge=1,
 @router.get("/papers/{paper_id:path}")
 async def get_paper(ctx: Ctx, paper_id: str) -> dict[str, Any]:
     """Every stored field of one paper (the paper page's twin)."""
-    def load() -> dict[str, Any]:
-        work_id = ctx.app.store.works.id_for_public(paper_id)
-        work = ctx.app.store.works.get(work_id) if work_id is not None else None
-        if work is None:
-            raise NotFoundError(f"papers: no paper {paper_id!r}")
-        return work.to_json()
-    return await run_in_threadpool(load)
+    return (await run_in_threadpool(ctx.app.store.works.require, paper_id)).to_json()
 
 
 @router.get("/search", response_model=schemas.SearchPublic)

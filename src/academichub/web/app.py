@@ -84,7 +84,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app = FastAPI(title="AcademicHub", version=__version__, lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
     embedder = embedder_or_none(settings.embedding)
-    feed = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder)
+    feed = FeedService.for_settings(store, settings, embedder=embedder)
     app.state.academichub = AppState(settings, store, feed, load_secret(settings), embedder,
                                      BriefingService(settings, feed))
     app.state.local_user = store.accounts.ensure_local_user()

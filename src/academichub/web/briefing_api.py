@@ -12,7 +12,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
 from academichub.briefing.export import cite_html, to_html, to_markdown
-from academichub.briefing.model import Briefing
+from academichub.briefing.model import Briefing, from_stored
 from academichub.briefing.service import Request
 from academichub.errors import AcademicHubError, InputError, NotFoundError
 from academichub.web.api import ERRORS, JsonWrite, Page
@@ -123,8 +123,7 @@ def stored_briefing(ctx: Ctx, briefing_id: int) -> tuple[Briefing, str]:
     stored = ctx.app.store.briefings.get(ctx.user.id, briefing_id)
     if stored is None:
         raise NotFoundError(f"briefings: no briefing {briefing_id}")
-    briefing = Briefing.from_json({**stored.content, "id": stored.id, "created_at": stored.created_at.isoformat()})
-    return briefing, ctx.app.store.accounts.get_radar(stored.radar_id).name
+    return from_stored(stored), ctx.app.store.accounts.get_radar(stored.radar_id).name
 
 
 @router.get("/briefings/{briefing_id}", responses={200: {"content": {"text/markdown": {}, "text/html": {}}}})

@@ -118,15 +118,17 @@ def _valid(state: AppState, delivery_id: int, token: str) -> Delivery:
     return delivery
 
 
+def _unsubscribe_page(request: Request, delivery: Delivery, *, done: bool) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, "unsubscribe.html", {
+        "lang": delivery.lang, "d": delivery, "done": done, "path": request.url.path, "query": "", "csrf": "",
+        "_": gettext_for(delivery.lang)})
+
+
 @pages.get("/unsubscribe/{delivery_id}/{token}", response_class=HTMLResponse)
 async def unsubscribe_page(request: Request, delivery_id: int, token: str) -> HTMLResponse:
     """Confirm before switching a digest off (mail scanners follow links; only a POST unsubscribes)."""
-    state = app_state(request)
-    delivery = await run_in_threadpool(_valid, state, delivery_id, token)
-    lang = delivery.lang
-    return TEMPLATES.TemplateResponse(request, "unsubscribe.html", {
-        "lang": lang, "d": delivery, "done": False, "path": request.url.path, "query": "", "csrf": "",
-        "_": gettext_for(lang)})
+    delivery = await run_in_threadpool(_valid, app_state(request), delivery_id, token)
+    return _unsubscribe_page(request, delivery, done=False)
 
 
 @pages.post("/unsubscribe/{delivery_id}/{token}", response_class=HTMLResponse)
@@ -135,6 +137,4 @@ async def unsubscribe(request: Request, delivery_id: int, token: str) -> Respons
     state = app_state(request)
     delivery = await run_in_threadpool(_valid, state, delivery_id, token)
     await run_in_threadpool(state.store.deliveries.set_active, delivery.id, False)
-    return TEMPLATES.TemplateResponse(request, "unsubscribe.html", {
-        "lang": delivery.lang, "d": delivery, "done": True, "path": request.url.path, "query": "", "csrf": "",
-        "_": gettext_for(delivery.lang)})
+    return _unsubscribe_page(request, delivery, done=True)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from academichub.errors import InputError, NotFoundError
+from academichub.errors import InputError
 from academichub.export.citations import FORMATS, export
+from academichub.radar import feedback
 from academichub.storage.works import StoredWork
 from academichub.web.api import ERRORS, Page
 from academichub.web.briefing_api import stored_briefing
@@ -27,26 +28,9 @@ def download(works: list[StoredWork], fmt: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.{extension}"'})
 
 
-def works_by_public_ids(ctx: Ctx, ids: list[str]) -> list[StoredWork]:
-    """Stored works for public ids, in order; an unknown id is an error that names it."""
-    store = ctx.app.store
-    found = []
-    for public_id in ids:
-        work_id = store.works.id_for_public(public_id)
-        if work_id is None:
-            raise NotFoundError(f"export: no paper {public_id!r}")
-        found.append(work_id)
-    by_id = {w.id: w for w in store.works.get_many(found)}
-    return [by_id[i] for i in found if i in by_id]
-
-
 def saved_works(ctx: Ctx) -> list[StoredWork]:
     """The reader's saved papers, most recently saved first."""
-    store = ctx.app.store
-    saved = [f.work_id for f in sorted(store.feedback.all(ctx.user.id), key=lambda f: f.created_at, reverse=True)
-             if f.action == "save"]
-    by_id = {w.id: w for w in store.works.get_many(saved)}
-    return [by_id[i] for i in saved if i in by_id]
+    return feedback.saved(ctx.app.store, ctx.user.id)
 
 
 @router.get("/export")
@@ -56,7 +40,7 @@ async def export_papers(ctx: Ctx, ids: Annotated[str, Query(description="Paper i
     wanted = [i.strip() for i in ids.split(",") if i.strip()]
     if not wanted or len(wanted) > MAX_IDS:
         raise InputError(f"export: give 1 to {MAX_IDS} paper ids")
-    works = await run_in_threadpool(works_by_public_ids, ctx, wanted)
+    works = await run_in_threadpool(ctx.app.store.works.require_many, wanted, "export")
     return download(works, format, "papers" if len(works) > 1 else works[0].public_id.replace(":", "-"))
 
 
@@ -85,5 +69,5 @@ async def export_saved(ctx: Ctx, format: Format = "bibtex") -> Response:
 async def export_briefing(ctx: Ctx, briefing_id: int, format: Format = "bibtex") -> Response:
     """A briefing's references, in its [n] order."""
     briefing, _radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)
-    works = await run_in_threadpool(works_by_public_ids, ctx, [p.id for p in briefing.papers])
+    works = await run_in_threadpool(ctx.app.store.works.require_many, [p.id for p in briefing.papers], "export")
     return download(works, format, f"briefing-{briefing_id}")

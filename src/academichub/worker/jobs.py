@@ -94,9 +94,13 @@ def fetch_and_embed(store: Store, settings: Settings, stream: Stream) -> RunRepo
     """A scheduled run: fetch one stream, embed what it brought, then write the daily briefings due."""
     report = fetch_stream(store, settings, stream)
     if report.new or report.updated:
+        from academichub.radar.feed import FeedService
+
         embed_new(store, settings)
-        brief_scheduled(store, settings)
-        deliver_due(store, settings)
+        # One service for both: the window and the readers' models are built once, not twice.
+        feed = FeedService.for_settings(store, settings)
+        brief_scheduled(store, settings, feed=feed)
+        deliver_due(store, settings, feed=feed)
     return report
 
 
@@ -108,8 +112,7 @@ def deliver_due(store: Store, settings: Settings, *, feed=None, transport=None, 
     from academichub.delivery.service import DeliveryService
     from academichub.radar.feed import FeedService
 
-    feed = feed or FeedService(store, settings.feed, ranking=settings.ranking,
-                               embedder=embedder_or_none(settings.embedding))
+    feed = feed or FeedService.for_settings(store, settings)
     service = DeliveryService(settings, load_secret(settings), feed, transport=transport, sleep=sleep or time.sleep)
     return service.run_due()
 
@@ -126,8 +129,7 @@ def brief_scheduled(store: Store, settings: Settings, *, feed=None, http_client=
     newest = store.works.latest_feed_dates(1)
     if not newest:
         return []
-    feed = feed or FeedService(store, settings.feed, ranking=settings.ranking,
-                               embedder=embedder_or_none(settings.embedding))
+    feed = feed or FeedService.for_settings(store, settings)
     service = BriefingService(settings, feed, http_client=http_client)
     written = []
     for schedule in store.briefings.schedules():
