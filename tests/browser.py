@@ -27,10 +27,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: Settings) -> Iterator[str]:
-    """Serve the app with uvicorn on a free port; yield its base URL."""
+def running_server(settings: Settings, *, app=None) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Serve the app (built from the settings unless given) with uvicorn on a free port; yield its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app or create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -24,7 +24,8 @@ from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError
 from academichub.i18n import gettext_for, pick_language
 from academichub.radar import subscriptions as subs
-from academichub.radar.feed import FeedService, page_json
+from academichub.radar.feed import page_json
+from academichub.worker.training import feed_service
 from academichub.settings import Settings
 from academichub.storage.store import Store
 from academichub.worker import jobs, streams
@@ -131,9 +132,10 @@ def feed(
     _ = gettext_for(pick_language(lang, default=settings.language))
     with init_store(settings) as store:
         _user, radar = reader_of(ctx, store)
-        service = FeedService.for_settings(store, settings)
+        service, trainer = feed_service(store, settings, background=False)
         page = service.next(radar, period=period) if next_batch else service.current(radar, period=period, show_seen=seen)
         data = page_json(page, _)
+        trainer.wait_idle()  # after answering: the next command ranks with the retrained model
     if as_json:
         print_json(data)
         return

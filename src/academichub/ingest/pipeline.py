@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
 from academichub.errors import SourceError
+from academichub.ingest import features
 from academichub.ingest.normalise import title_key
 from academichub.ingest.plan import WorkPlan
 from academichub.ingest.report import RunReport
@@ -17,6 +19,7 @@ from academichub.storage.store import Store
 from academichub.storage.works import first_author_key
 
 BATCH_SIZE = 2000
+log = logging.getLogger(__name__)
 
 
 def stored_hash(paper: Paper, sources: list[str]) -> str:
@@ -119,6 +122,15 @@ def ingest(
     finally:
         if changed:
             store.index_works(changed)
+            _featurise(store, [work_id for work_id, _, _ in changed])
         report.seconds = time.perf_counter() - started
     return report
+
+
+def _featurise(store: Store, ids: list[int]) -> None:
+    """The features stage; a failure here never undoes what was stored (catch_up redoes it later)."""
+    try:
+        features.featurise(store, ids)
+    except Exception:  # the works are stored and indexed; their features are caught up on next start
+        log.exception("features: featurising %s works failed", len(ids))
 

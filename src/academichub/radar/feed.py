@@ -1,9 +1,11 @@
 """The feed: a ranked list of unseen papers shown in batches; "换一批" shows the next batch.
 
-Every batch shown is recorded, so neither the next batch nor a later day's feed repeats a
-work. The current batch is re-ranked in place when the radar's subscriptions or the period
-change (earlier batches stay seen), and a new batch starts by itself once newer announcement
-days arrive.
+A request is a lookup: the period's candidate ids (one indexed query), their rows in the shared
+feature matrix, the reader's stored model applied to them, the rules' few matches, and a batch
+claimed in one transaction. Every work a batch shows is claimed for the radar under a unique
+key, so neither the next batch, a concurrent one, nor a later day's feed repeats a work. The
+current batch is re-ranked in place when the radar's subscriptions or the period change (what
+it showed stays seen), and a new batch starts by itself once newer announcement days arrive.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import sqlalchemy as sa
+import numpy as np
 
 from academichub.embedding.base import Embedder
 from academichub.radar import periods
 from academichub.radar.authors import full_variants, initials_of
-from academichub.radar.reader import ReaderModels
-from academichub.ranking.ranker import Ranked, rank
+from academichub.radar.reader import Reader, ReaderModels
+from academichub.radar.rulematch import match_window
+from academichub.ranking.matrix import FeatureMatrix, Snapshot
+from academichub.ranking.ranker import Candidates, Ranked, rank
 from academichub.ranking.rules import Reason
-from academichub.ranking.window import Window
 from academichub.settings import FeedSettings, RankingSettings, Settings
 from academichub.storage.accounts import Radar, Subscription
 from academichub.storage.feedback import HIDING
@@ -31,7 +34,8 @@ from academichub.storage.feedstate import Batch, BatchItem
 from academichub.storage.store import Store
 from academichub.storage.works import StoredWork
 
-WINDOW_CACHE = 4  # fitted windows kept per process (a 50k-paper window is ~150 MB with its vectors)
+CACHED = 16  # windows and rule matches kept per process (ids and days only: a 50k window is ~1 MB)
+CLAIM_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -107,69 +111,111 @@ def page_json(page: FeedPage, _: Callable[[str], str]) -> dict[str, Any]:
             "items": [card_json(c, _) for c in page.cards]}
 
 
+class _Lru(OrderedDict):
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+        self.lock = threading.Lock()
+
+    def get_or(self, key: tuple, make: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self:
+                self.move_to_end(key)
+                return self[key]
+        value = make()
+        with self.lock:
+            self[key] = value
+            while len(self) > self.size:
+                self.popitem(last=False)
+        return value
+
+
 class FeedService:
     """Builds, records and replays a radar's batches."""
 
     def __init__(self, store: Store, settings: FeedSettings, *, ranking: RankingSettings | None = None,
-                 embedder: Embedder | None = None) -> None:
+                 embedder: Embedder | None = None, schedule: Callable[[int], None] | None = None) -> None:
         self.store = store
         self.settings = settings
         self.ranking = ranking or RankingSettings()
         self.embedder = embedder
-        self.readers = ReaderModels(store, embedder, self.ranking)
-        self._windows: OrderedDict[tuple, Window] = OrderedDict()
-        self._lock = threading.Lock()
+        tag = embedder.tag if embedder is not None else ""
+        self.matrix = FeatureMatrix(store, tag)
+        self.readers = ReaderModels(store, tag, schedule)
+        self._windows = _Lru(CACHED)
+        self._matches = _Lru(CACHED * 4)
 
     @classmethod
-    def for_settings(cls, store: Store, settings: Settings, *, embedder: Embedder | None = None) -> FeedService:
+    def for_settings(cls, store: Store, settings: Settings, *, embedder: Embedder | None = None,
+                     schedule: Callable[[int], None] | None = None) -> FeedService:
         """The feed service of these settings (the configured embedder unless one is given)."""
         from academichub.embedding.base import embedder_or_none
 
-        return cls(store, settings.feed, ranking=settings.ranking,
+        return cls(store, settings.feed, ranking=settings.ranking, schedule=schedule,
                    embedder=embedder if embedder is not None else embedder_or_none(settings.embedding))
 
     def _period(self, spec: str | None) -> periods.Period:
         return periods.resolve(spec, self.store.works, recent_days=self.settings.recent_days)
 
-    def _candidate_ids(self, period: periods.Period, subs: list[Subscription]) -> list[int]:
-        works = self.store.works
-        ids = set(works.ids_in_window(period.start, period.end))
-        authors = {k for s in subs if s.kind == "author" for k in full_variants(s.value_key) | initials_of(s.value_key)}
-        if period.spec == periods.DEFAULT and authors and period.end and self.settings.author_lookback_days:
-            since = period.end - timedelta(days=self.settings.author_lookback_days)
-            ids |= set(works.ids_by_author_keys(authors, since, period.end))
-        return sorted(ids)
+    def _window(self, period: periods.Period, subs: list[Subscription], snapshot: Snapshot) -> Candidates:
+        """The period's candidates (plus unseen papers of followed authors in the default period)."""
+        authors = sorted({k for s in subs if s.kind == "author" for k in full_variants(s.value_key) | initials_of(s.value_key)})
+        lookback = (period.spec == periods.DEFAULT and authors and period.end and self.settings.author_lookback_days)
+        key = (period.start, period.end, tuple(authors) if lookback else (), self.store.works.max_updated_at())
 
-    def _window(self, ids: list[int]) -> tuple[Window, tuple]:
-        """The window of these works and its cache key, reused while the store is unchanged."""
-        tag = self.embedder.tag if self.embedder is not None else ""
-        vectors = self.store.vectors.version(tag) if tag else (0, 0)  # a window built before embedding is stale
-        key = (hash(tuple(ids)), len(ids), self.store.works.max_updated_at(), tag, vectors)
-        with self._lock:
-            if key in self._windows:
-                self._windows.move_to_end(key)
-                return self._windows[key], key
-        window = Window.cached(self.store, self.embedder, ids, background=self.ranking.negatives, key=key)
-        with self._lock:
-            self._windows[key] = window
-            while len(self._windows) > WINDOW_CACHE:
-                self._windows.popitem(last=False)
-        return window, key
+        def build() -> tuple[np.ndarray, np.ndarray]:
+            ids, days = self.store.works.window(period.start, period.end)
+            if lookback:
+                since = period.end - timedelta(days=self.settings.author_lookback_days)
+                extra_ids, extra_days = self.store.works.window_of(
+                    self.store.works.ids_by_author_keys(authors, since, period.end))
+                fresh = ~np.isin(extra_ids, ids)
+                ids, days = np.concatenate([ids, extra_ids[fresh]]), np.concatenate([days, extra_days[fresh]])
+            return ids, days
+
+        ids, days = self._windows.get_or(key, build)
+        return Candidates(ids, days, snapshot.rows(ids))
 
     def ranked(self, radar: Radar, period: periods.Period, exclude: set[int], limit: int, *,
                keep_liked: bool = False) -> list[Ranked]:
         """The best `limit` candidates of the period not in `exclude` (nor given feedback already)."""
         subs = self.store.accounts.subscriptions(radar.id)
-        window, key = self._window(self._candidate_ids(period, subs))
-        reader = self.readers.get(radar, window, key, period.end or date.today())
+        snapshot = self.matrix.current() or Snapshot.empty()
+        window = self._window(period, subs, snapshot)
+        given = self.store.feedback.all(radar.user_id)
+        reader = self.readers.get(radar, snapshot, subs, given)
+        rules = self._rule_matches(reader, window) if reader.rules.any else {}
         # Dismissed papers stay hidden; liked and saved ones are known already (and teach the model).
-        judged = {f.work_id for f in self.store.feedback.all(radar.user_id)
-                  if not keep_liked or f.action in HIDING}
-        return rank(window, reader.rules, reader.scored, self.ranking, exclude=exclude | judged, limit=limit)
+        judged = {f.work_id for f in given if not keep_liked or f.action in HIDING}
+        return rank(snapshot, window, reader.scores, rules, reader.explainer, self.ranking,
+                    exclude=exclude | judged, limit=limit, follows_anything=reader.rules.any)
 
-    def _items(self, radar: Radar, period: periods.Period, exclude: set[int]) -> list[BatchItem]:
-        top = self.ranked(radar, period, exclude, self.settings.batch_size)
-        return [BatchItem(r.work_id, i, r.score, [x.to_json() for x in r.reasons]) for i, r in enumerate(top)]
+    def _rule_matches(self, reader: Reader, window: Candidates) -> dict[int, list[Reason]]:
+        """The window's papers that the radar's rules match (cached per window and rules)."""
+        if not len(window.ids):
+            return {}
+        start, end = date.fromordinal(int(window.days.min())), date.fromordinal(int(window.days.max()))
+        key = (reader.rules_key, start, end, len(window.ids), int(window.ids.sum()), self.store.works.max_updated_at())
+        return self._matches.get_or(key, lambda: match_window(self.store, reader.rules, window.ids, start, end))
+
+    def _claim(self, radar: Radar, period: periods.Period, *, replacing: Batch | None = None,
+               expect: int | None = None) -> Batch | None:
+        """Rank and claim a batch; a race lost to a concurrent request re-ranks with what it claimed."""
+        size = self.settings.batch_size
+        for attempt in range(CLAIM_ATTEMPTS):
+            exclude = self.store.feed_state.seen(radar.id, besides=replacing.id if replacing else None)
+            depth = size * (2 + 2 * attempt)
+            top = self.ranked(radar, period, exclude, depth)
+            items = [BatchItem(r.work_id, i, r.score, [x.to_json() for x in r.reasons]) for i, r in enumerate(top)]
+            batch = self.store.feed_state.claim(
+                radar.id, items, size=size, period=period.spec, anchor_date=period.end,
+                subs_version=radar.subs_version, replacing=replacing, expect=expect,
+                accept_short=expect is not None or attempt == CLAIM_ATTEMPTS - 1 or len(top) < depth)
+            if batch is not None or expect is not None:
+                return batch
+        return None
 
     def current(self, radar: Radar, *, period: str | None = None, show_seen: bool = False,
                 page: int = 1) -> FeedPage:
@@ -182,12 +228,11 @@ class FeedService:
             return self._seen_again(radar, resolved, page)
         if latest is None or (resolved.end and latest.anchor_date and latest.anchor_date < resolved.end
                               and spec == latest.period):
-            return self._new_batch(radar, resolved)
+            batch = self._claim(radar, resolved, expect=latest.number if latest else 0)
+            # None: a concurrent request recorded this batch first; show that one.
+            return self._page(radar, batch or self.store.feed_state.latest(radar.id), resolved)
         if latest.period != spec or latest.subs_version != radar.subs_version:
-            exclude = self.store.feed_state.seen(radar.id, before=latest.number)
-            latest = self.store.feed_state.replace(
-                latest, period=spec, anchor_date=resolved.end, subs_version=radar.subs_version,
-                items=self._items(radar, resolved, exclude))
+            latest = self._claim(radar, resolved, replacing=latest) or latest
         return self._page(radar, latest, resolved)
 
     def next(self, radar: Radar, *, period: str | None = None) -> FeedPage:
@@ -195,20 +240,8 @@ class FeedService:
         radar = self.store.accounts.get_radar(radar.id)
         latest = self.store.feed_state.latest(radar.id)
         spec = periods.check_spec(period or (latest.period if latest else None))
-        return self._new_batch(radar, self._period(spec))
-
-    def _new_batch(self, radar: Radar, period: periods.Period) -> FeedPage:
-        seen = self.store.feed_state.seen(radar.id)
-        items = self._items(radar, period, seen)
-        for _attempt in range(3):
-            try:
-                batch = self.store.feed_state.create(
-                    radar.id, period=period.spec, anchor_date=period.end,
-                    subs_version=radar.subs_version, items=items)
-                return self._page(radar, batch, period)
-            except sa.exc.IntegrityError:  # a concurrent request took this batch number
-                continue
-        raise RuntimeError("feed: could not record a new batch")
+        resolved = self._period(spec)
+        return self._page(radar, self._claim(radar, resolved), resolved)
 
     def _page(self, radar: Radar, batch: Batch, period: periods.Period) -> FeedPage:
         ids = [i.work_id for i in batch.items]

@@ -1,76 +1,153 @@
-"""What the feed knows of one reader on one radar: rules with author records, and a trained model.
+"""What the feed knows of one reader on one radar: rules with author records, and the reader's scores.
 
-Both are rebuilt only when something they depend on changes (the window, the radar's
-subscriptions, the reader's feedback or library, an answer about an author), so 换一批
-reuses them and a like retrains the model on the next request.
+The scores come from the radar's stored model (trained in the background, see
+`ranking.training`) plus the cheap updates of `ranking.scoring` for feedback newer than it. When
+the stored model is missing or older than what it should have learnt from, training is asked for
+through `schedule` and the request goes on with what is stored: no request waits for a fit.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
-from academichub.embedding.base import Embedder
+import numpy as np
+
 from academichub.radar.authors import records_for
-from academichub.ranking import profile
-from academichub.ranking.learned import UserModel
-from academichub.ranking.ranker import Scored
+from academichub.ranking import vocabulary
+from academichub.ranking.profile import FOLLOW_WEIGHT
+from academichub.search.query import positive_text
+from academichub.ranking.learned import NEGATIVE_WEIGHTS, Linear
+from academichub.ranking.matrix import Snapshot
+from academichub.ranking.ranker import Explainer
 from academichub.ranking.rules import RuleSet
-from academichub.ranking.window import Window
-from academichub.settings import RankingSettings
-from academichub.storage.accounts import Radar
+from academichub.ranking.scoring import ReaderScores, score_all
+from academichub.storage.accounts import Radar, Subscription
+from academichub.storage.feedback import HIDING, Feedback
+from academichub.storage.reader_models import StoredModel
 from academichub.storage.store import Store
 
-FOLLOWED_PAPERS_PER_AUTHOR = 20  # a followed author's newest papers teach the model their topics
-CACHED_READERS = 64
+CACHED = 64
+DISLIKES_USED = 64  # the most recent dismissals that push their neighbours down on the request
+MAX_EXPLAINED = 2000  # papers a provisional model's reasons may point at
+
+
+def inputs_key(store: Store, radar: Radar, subs: list[Subscription], vocabulary: int, embedding: str) -> str:
+    """A digest of everything a radar's model learns from: it changes when retraining is due."""
+    parts = (radar.subs_version, store.feedback.version(radar.user_id), store.library.version(radar.user_id),
+             store.authors.version([s.id for s in subs if s.kind == "author"]), vocabulary, embedding)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
 
 
 @dataclass(frozen=True)
 class Reader:
-    """A radar's rules and its reader's model scored over one window."""
+    """A radar's rules, its reader's scores over the matrix, and what explains them."""
 
     rules: RuleSet
-    scored: Scored
+    rules_key: tuple  # changes whenever the rules do (subscriptions, author decisions)
+    scores: ReaderScores
+    explainer: Explainer
+    stale: bool  # a newer model is due (training was asked for)
 
 
 class ReaderModels:
-    """Builds and caches `Reader`s."""
+    """Builds `Reader`s from stored models, caching scores while nothing they depend on changes."""
 
-    def __init__(self, store: Store, embedder: Embedder | None, settings: RankingSettings) -> None:
+    def __init__(self, store: Store, embedding: str, schedule: Callable[[int], None] | None = None) -> None:
         self.store = store
-        self.embedder = embedder
-        self.settings = settings
-        self._cache: OrderedDict[tuple, Reader] = OrderedDict()
+        self.embedding = embedding
+        self.schedule = schedule
+        self._models: dict[int, StoredModel] = {}
+        self._scores: OrderedDict[tuple, ReaderScores] = OrderedDict()
+        self._rules: OrderedDict[tuple, RuleSet] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _key(self, radar: Radar, window_key: tuple) -> tuple:
-        subs = self.store.accounts.subscriptions(radar.id)
-        return (window_key, radar.id, radar.subs_version, self.store.feedback.version(radar.user_id),
-                self.store.library.version(radar.user_id),
-                self.store.authors.version([s.id for s in subs if s.kind == "author"]))
-
-    def get(self, radar: Radar, window: Window, window_key: tuple, today: date) -> Reader:
-        """The reader of this radar over this window (cached while nothing it depends on changes)."""
-        key = self._key(radar, window_key)
+    def rules(self, radar: Radar, subs: list[Subscription]) -> tuple[RuleSet, tuple]:
+        """The radar's rules with author records and their cache key (per subscriptions and author decisions)."""
+        key = (radar.id, radar.subs_version, self.store.authors.version([s.id for s in subs if s.kind == "author"]),
+               tuple((s.id, s.kind, s.value_key) for s in subs))
         with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        reader = self.build(radar, window, today)
+            if key in self._rules:
+                return self._rules[key], key
+        rules = RuleSet(subs, records_for(self.store, subs))
         with self._lock:
-            self._cache[key] = reader
-            while len(self._cache) > CACHED_READERS:
-                self._cache.popitem(last=False)
-        return reader
+            self._rules[key] = rules
+            while len(self._rules) > CACHED:
+                self._rules.popitem(last=False)
+        return rules, key
 
-    def build(self, radar: Radar, window: Window, today: date) -> Reader:
-        """Author records, rules, the reader's examples and the model fitted on them."""
-        subs = self.store.accounts.subscriptions(radar.id)
-        authors = records_for(self.store, subs)
-        followed = [w for record in authors.values() for w in record.papers[:FOLLOWED_PAPERS_PER_AUTHOR]]
-        examples = profile.build(self.store, self.embedder, radar.user_id, subs, followed, self.settings, today)
-        model = UserModel(window.vectorizer).fit(examples.positives, examples.dislikes, window.pool,
-                                                 min_positives=self.settings.min_positives)
-        return Reader(RuleSet(subs, authors), Scored.of(model, window))
+    def stored(self, radar: Radar) -> StoredModel | None:
+        """The radar's stored model (weights are read again only when it was retrained)."""
+        model = self._models.get(radar.id)
+        inputs = self.store.reader_models.inputs(radar.id)
+        if model is None or model.inputs != inputs:
+            model = self.store.reader_models.get(radar.id)
+            if model is not None:
+                self._models[radar.id] = model
+        return model
+
+    def get(self, radar: Radar, snapshot: Snapshot, subs: list[Subscription], feedback: list[Feedback]) -> Reader:
+        """The reader of this radar now."""
+        inputs = inputs_key(self.store, radar, subs, snapshot.vocabulary.id, self.embedding)
+        model = self.stored(radar)
+        usable = model is not None and model.vocabulary == snapshot.vocabulary.id and model.embedding == self.embedding
+        stale = not usable or model.inputs != inputs
+        if stale and self.schedule is not None:
+            self.schedule(radar.id)
+        linear = Linear(model.mode, model.sparse, model.sparse_bias, model.dense, model.dense_bias) if usable else None
+        known = {p[0] for p in model.positives if p[0] is not None} if usable else set()
+        kinds = {f.work_id: f.action for f in feedback if f.action in ("like", "save") and f.work_id not in known}
+        own: list[tuple[str, np.ndarray]] = []  # library items no stored work matched, by their own vector
+        if not usable:  # nothing trained yet: the library stands in as a centroid until training is done
+            for row in self.store.library.items(radar.user_id):
+                if row.work_id is not None:
+                    kinds.setdefault(row.work_id, "library")
+                elif row.vector is not None and row.model == self.embedding and self.embedding:
+                    own.append((row.title, row.vector))
+        liked = sorted(kinds)
+        keywords = [positive_text(sub.value) for sub in subs if sub.kind == "keyword"] if not usable else []
+        keywords = [k for k in keywords if k]
+        dislikes = [(f.work_id, NEGATIVE_WEIGHTS[f.action]) for f in sorted(feedback, key=lambda f: f.created_at)
+                    if f.action in HIDING][-DISLIKES_USED:]
+        key = (radar.id, snapshot.vocabulary.id, snapshot.stamp, model.trained_at if usable else None,
+               tuple(liked), tuple(dislikes), len(own), tuple(keywords))
+        with self._lock:
+            scores = self._scores.get(key)
+        if scores is None:
+            extra = np.sum([v for _, v in own], axis=0) if own else None
+            words = None
+            if keywords and snapshot.vocabulary.terms:  # followed keywords pull their topic up, as a centroid would
+                vocab = snapshot.vocabulary
+                rows = vocabulary.transform(vocabulary.vectorizer_for(vocab.id, vocab.terms, vocab.idf), keywords)
+                words = np.asarray(rows.sum(axis=0)).ravel() * FOLLOW_WEIGHT
+            scores = score_all(snapshot, linear, fold_ids=liked, dislikes=dislikes, extra_dense=extra,
+                               extra_sparse=words)
+            with self._lock:
+                self._scores[key] = scores
+                while len(self._scores) > CACHED:
+                    self._scores.popitem(last=False)
+        if usable:
+            explainer = Explainer(model.positives, model.positive_vectors, linear.sparse)
+        else:
+            explainer = self._provisional(snapshot, kinds, own)
+        rules, rules_key = self.rules(radar, subs)
+        return Reader(rules, rules_key, scores, explainer, stale)
+
+    def _provisional(self, snapshot: Snapshot, kinds: dict[int, str], own: list[tuple[str, np.ndarray]]) -> Explainer:
+        """Reasons before the first training: the liked and library papers themselves."""
+        liked = sorted(kinds)
+        rows = snapshot.rows(liked)
+        present = [(i, r) for i, r in zip(liked, rows, strict=True) if r >= 0][:MAX_EXPLAINED]
+        titles = self.store.works.titles([i for i, _ in present])
+        positives = [(i, titles.get(i, ""), kinds[i]) for i, _ in present]
+        index = np.array([r for _, r in present], dtype=np.int64)
+        vectors = np.asarray(snapshot.dense[index]) if snapshot.dense is not None and len(index) else None
+        weights = np.asarray(snapshot.sparse[index].sum(axis=0)).ravel() if len(index) else None
+        if own and (vectors is not None or not len(index)):
+            positives += [(None, title, "library") for title, _ in own[:MAX_EXPLAINED]]
+            mine = np.vstack([v for _, v in own[:MAX_EXPLAINED]]).astype(np.float32)
+            vectors = mine if vectors is None else np.vstack([vectors, mine])
+        return Explainer(positives, vectors, weights)

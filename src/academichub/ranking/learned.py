@@ -58,6 +58,7 @@ class Example:
     title: str = ""
     kind: str = "library"  # library | like | save | follow | keyword | dismiss | less
     work_id: int | None = None
+    sparse: sp.csr_matrix | None = None  # its stored TF-IDF row, when known (else `text` is transformed)
 
 
 @dataclass
@@ -73,6 +74,17 @@ class Pool:
     def background(self) -> slice:
         """Rows of the random background."""
         return slice(self.window_size, len(self.ids))
+
+
+@dataclass(frozen=True)
+class Linear:
+    """A reader's model as weights: score = z(sparse · w + b) + dense_weight · z(dense · v + c)."""
+
+    mode: str  # empty | centroid | classifier
+    sparse: np.ndarray | None
+    sparse_bias: float
+    dense: np.ndarray | None
+    dense_bias: float
 
 
 def recency_weight(when: date | None, today: date, half_life_days: float, floor: float = 0.2) -> float:
@@ -96,7 +108,7 @@ def _stack_dense(examples: list[Example], dim: int) -> np.ndarray:
 class UserModel:
     """Scores the pool's window for one reader; explains a score by the nearest positive."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, *, dense_weight: float = DENSE_WEIGHT, seed: int = 0) -> None:
+    def __init__(self, vectorizer: TfidfVectorizer | None, *, dense_weight: float = DENSE_WEIGHT, seed: int = 0) -> None:
         self.vectorizer = vectorizer
         self.dense_weight = dense_weight
         self.seed = seed
@@ -116,13 +128,12 @@ class UserModel:
         if dislikes:  # applies in every mode, even before there is anything liked
             dense = np.vstack([e.vector for e in dislikes]) if dim and all(e.vector is not None for e in dislikes) \
                 else None
-            self._dislikes = (dense, self.vectorizer.transform([e.text for e in dislikes]).tocsr(),
-                              np.array([e.weight for e in dislikes]))
+            self._dislikes = (dense, self._sparse(dislikes), np.array([e.weight for e in dislikes]))
         if not self._positives:
             self.mode = "empty"
             return self
         self._positive_matrix = _stack_dense(self._positives, dim) if dim else None
-        sparse_pos = self.vectorizer.transform([e.text for e in self._positives])
+        sparse_pos = self._sparse(self._positives)
         weights = np.array([e.weight for e in self._positives], dtype=np.float64)
         self.sparse_profile = np.asarray(sparse_pos.T @ weights).ravel() / weights.sum()
         if len(self._positives) < min_positives:
@@ -135,6 +146,31 @@ class UserModel:
         if dim:
             self._fit_dense(weights, dislikes, pool, dim)
         return self
+
+    def _sparse(self, examples: list[Example]) -> sp.csr_matrix:
+        """The examples' TF-IDF rows: stored ones as given, the others transformed from their text."""
+        texts = [e.text for e in examples if e.sparse is None]
+        fresh = iter(self.vectorizer.transform(texts).tocsr()) if texts else iter(())
+        return sp.vstack([e.sparse if e.sparse is not None else next(fresh) for e in examples], format="csr")
+
+    def linear(self) -> Linear:
+        """The model as linear weights over the two views, which is all that scoring needs."""
+        if self.mode == "classifier":
+            dense = self._dense_model
+            return Linear(self.mode, self._sparse_model.coef_.ravel().astype(np.float32),
+                          float(self._sparse_model.intercept_[0]),
+                          None if dense is None else dense.coef_.ravel().astype(np.float32),
+                          0.0 if dense is None else float(dense.intercept_[0]))
+        if self.mode == "centroid":
+            sparse, dense = self._centroids
+            return Linear(self.mode, np.asarray(sparse, dtype=np.float32), 0.0,
+                          None if dense is None else np.asarray(dense, dtype=np.float32), 0.0)
+        return Linear("empty", None, 0.0, None, 0.0)
+
+    @property
+    def positives(self) -> list[Example]:
+        """The positives the model was fitted on (weight above zero)."""
+        return self._positives
 
     def _pool_negatives(self, pool: Pool) -> np.ndarray:
         """Pool rows used as negatives: every row but the positives (sampled if the pool is huge)."""
@@ -149,7 +185,7 @@ class UserModel:
         parts = [sparse_pos, pool.sparse[rows]]
         sample_weight = [weights, np.full(len(rows), NEGATIVE_WEIGHTS["pool"])]
         if dislikes:
-            parts.append(self.vectorizer.transform([e.text for e in dislikes]))
+            parts.append(self._sparse(dislikes))
             sample_weight.append(np.array([e.weight for e in dislikes]))
         features = sp.vstack(parts).tocsr()
         labels = np.r_[np.ones(len(self._positives)), np.zeros(features.shape[0] - len(self._positives))]

@@ -8,6 +8,7 @@ contrasts with belongs to the feed's pool (ranking.learned.Pool), not to the pro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +17,6 @@ import numpy as np
 from academichub.embedding.base import Embedder
 from academichub.errors import AcademicHubError
 from academichub.ranking.learned import NEGATIVE_WEIGHTS, Example, recency_weight
-from academichub.ranking.vectors import try_vectors_for
 from academichub.search.query import positive_text
 from academichub.settings import RankingSettings
 from academichub.storage.accounts import Subscription
@@ -40,21 +40,15 @@ def _embed_quietly(embedder: Embedder | None, texts: list[str]) -> np.ndarray | 
     try:
         return embedder.embed(texts)
     except AcademicHubError:
-        return None  # the window goes on sparse-only too (ranking.vectors)
+        return None  # the window goes on sparse-only too (search and briefings embed on demand)
 
 
-def _works(store: Store, embedder: Embedder | None, ids: list[int], weights: dict[int, float], kind: str) -> list[Example]:
-    if not ids:
-        return []
-    candidates = store.works.candidates(ids)
-    vectors = try_vectors_for(store, embedder, [c.id for c in candidates])
-    return [Example(vectors[n] if vectors is not None else None, c.text, weights[c.id], c.title, kind, c.id)
-            for n, c in enumerate(candidates)]
+Lookup = Callable[[list[int], dict[int, float], str], list[Example]]  # stored works as examples
 
 
 def build(store: Store, embedder: Embedder | None, user_id: int, subscriptions: list[Subscription],
-          author_work_ids: list[int], settings: RankingSettings, today: date) -> Profile:
-    """A reader's positives and dislikes."""
+          author_work_ids: list[int], settings: RankingSettings, today: date, *, lookup: Lookup) -> Profile:
+    """A reader's positives and dislikes; `lookup` turns stored works into examples with their features."""
     positives: list[Example] = []
     own = []
     library_ids: dict[int, float] = {}
@@ -66,7 +60,7 @@ def build(store: Store, embedder: Embedder | None, user_id: int, subscriptions: 
         else:  # an item no stored work matched: its own text (and vector, if of this model)
             vector = row.vector if embedder is not None and row.model == embedder.tag else None
             own.append(Example(vector, row.text, weight, row.title, "library"))
-    positives += _works(store, embedder, list(library_ids), library_ids, "library") + own
+    positives += lookup(list(library_ids), library_ids, "library") + own
     liked: dict[int, tuple[float, str]] = {}
     disliked: dict[int, tuple[float, str]] = {}
     for item in store.feedback.all(user_id):
@@ -78,9 +72,9 @@ def build(store: Store, embedder: Embedder | None, user_id: int, subscriptions: 
             disliked[item.work_id] = (NEGATIVE_WEIGHTS[item.action], item.action)
     for action in ("like", "save"):
         ids = [i for i, (_, a) in liked.items() if a == action]
-        positives += _works(store, embedder, ids, {i: liked[i][0] for i in ids}, action)
+        positives += lookup(ids, {i: liked[i][0] for i in ids}, action)
     follows = [i for i in author_work_ids if i not in liked and i not in library_ids]
-    positives += _works(store, embedder, follows, dict.fromkeys(follows, FOLLOW_WEIGHT), "follow")
+    positives += lookup(follows, dict.fromkeys(follows, FOLLOW_WEIGHT), "follow")
     keywords = [positive_text(s.value) for s in subscriptions if s.kind == "keyword"]
     keywords = [k for k in keywords if k]
     if keywords:
@@ -90,5 +84,5 @@ def build(store: Store, embedder: Embedder | None, user_id: int, subscriptions: 
     dislikes = []
     for action in ("dismiss", "less"):
         ids = [i for i, (_, a) in disliked.items() if a == action]
-        dislikes += _works(store, embedder, ids, {i: disliked[i][0] for i in ids}, action)
+        dislikes += lookup(ids, {i: disliked[i][0] for i in ids}, action)
     return Profile(positives, dislikes)

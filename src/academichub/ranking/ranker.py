@@ -1,29 +1,33 @@
-"""Ordering a radar's candidates: the reader's model, rules as boosts or filters, a diverse batch.
+"""Ordering a radar's candidates: the reader's scores, rules as boosts or filters, a diverse batch.
 
-Without anything to learn from (no subscriptions, library or feedback) the order is rule
-matches, then recency. With a trained model, a candidate's score is the model's fused z-score
-plus RULE_BOOST per rule weight (so a followed author's paper tops the window while a followed
-category only lifts its papers), or, with `rules = "filter"`, only rule matches are shown.
-The batch is then picked by maximal marginal relevance so that one topic cannot fill it.
+Everything here works on arrays over the window's rows of the feature matrix. Without anything
+to learn from the order is rule matches, then recency. With a model, a candidate's score is
+the fused z-score plus RULE_BOOST per rule weight (so a followed author's paper tops the window
+while a followed category only lifts its papers), or, with `rules = "filter"`, only rule
+matches are shown. The batch is then picked by maximal marginal relevance so that one topic
+cannot fill it, and only the papers picked are explained.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from math import erf, sqrt
+from math import sqrt
 
 import numpy as np
+from scipy.special import erf
 
-from academichub.ranking.learned import UserModel
-from academichub.ranking.rules import Reason, RuleSet, rule_score
-from academichub.ranking.window import Window
+from academichub.ranking.learned import DENSE_WEIGHT
+from academichub.ranking.matrix import Snapshot
+from academichub.ranking.rules import Reason, rule_score
+from academichub.ranking.scoring import ReaderScores
 from academichub.settings import RankingSettings
 
 RULE_BOOST = 2.0  # z units per unit of rule weight
 MMR_DEPTH = 5  # MMR picks a batch from this many batches' worth of the best candidates
 SIMILAR_SHOWN = 0.4  # dense cosine from which "similar to your saved paper «…»" is given as a reason
 TERMS_SHOWN = 0.02  # sparse overlap from which shared terms are given as a reason
+TOP_TERMS = 3
 
 
 @dataclass(frozen=True)
@@ -36,32 +40,22 @@ class Ranked:
     reasons: list[Reason]
 
 
-@dataclass
-class Scored:
-    """One reader's model and its scores over a window (computed once, reused by every batch)."""
+@dataclass(frozen=True)
+class Candidates:
+    """A window: work ids, their feed days (ordinals) and rows in the matrix (-1: no features yet)."""
 
-    model: UserModel
-    scores: np.ndarray
+    ids: np.ndarray
+    days: np.ndarray
+    rows: np.ndarray
 
-    @classmethod
-    def of(cls, model: UserModel, window: Window) -> Scored:
-        """Score every candidate of the window."""
-        return cls(model, model.score(window.sparse, window.dense))
 
-    @property
-    def trained(self) -> bool:
-        """Whether the model has anything to go on (something liked or disliked)."""
-        return self.model.informed
+@dataclass(frozen=True)
+class Explainer:
+    """What a card's "why" is drawn from: the reader's own papers and the model's term weights."""
 
-    @property
-    def learned(self) -> bool:
-        """Whether the model learnt what the reader likes (it has positives)."""
-        return self.model.mode != "empty"
-
-    def relevance(self, row: int) -> float:
-        """A score on a 0–1 scale (0.5 is an average paper of the window), for `min_score`."""
-        spread = sqrt(1 + self.model.dense_weight ** 2)
-        return 0.5 * (1 + erf(float(self.scores[row]) / spread / sqrt(2)))
+    positives: list[tuple[int | None, str, str]]
+    positive_vectors: np.ndarray | None
+    term_weights: np.ndarray | None
 
 
 def diversify(keys: np.ndarray, vectors: np.ndarray | None, limit: int, diversity: float) -> list[int]:
@@ -75,7 +69,7 @@ def diversify(keys: np.ndarray, vectors: np.ndarray | None, limit: int, diversit
     relevance = 1.0 - np.arange(top) / top
     chosen = [0]
     closest = vectors @ vectors[0]
-    while len(chosen) < limit:
+    while len(chosen) < min(limit, top):
         marginal = (1 - diversity) * relevance - diversity * closest
         marginal[chosen] = -np.inf
         best = int(np.argmax(marginal))
@@ -84,43 +78,71 @@ def diversify(keys: np.ndarray, vectors: np.ndarray | None, limit: int, diversit
     return chosen
 
 
-def _explain(window: Window, scored: Scored, row: int, reasons: list[Reason]) -> list[Reason]:
+def _explain(snapshot: Snapshot, explainer: Explainer, row: int, day: int, reasons: list[Reason]) -> list[Reason]:
     """Rule reasons, then the reader's paper this one is most like (or the terms they share)."""
     reasons = list(reasons)
-    model = scored.model
-    dense = window.dense
-    nearest = model.nearest_positive(dense[row]) if dense is not None else None
-    if nearest is not None and nearest[1] >= SIMILAR_SHOWN:
-        reasons.append(Reason("similar_to", nearest[0].title, nearest[0].kind))
-    elif model.sparse_profile is not None and window.sparse[row] @ model.sparse_profile >= TERMS_SHOWN:
-        terms = window.shared_terms(row, model.sparse_profile)
-        if terms:
-            reasons.append(Reason("similar", ", ".join(terms)))
+    vectors = explainer.positive_vectors
+    if row >= 0 and vectors is not None and snapshot.dense is not None and len(vectors):
+        similarities = vectors @ np.asarray(snapshot.dense[row])
+        best = int(np.argmax(similarities))
+        if similarities[best] >= SIMILAR_SHOWN:
+            _, title, kind = explainer.positives[best]
+            reasons.append(Reason("similar_to", title, kind))
+            return reasons
+    if row >= 0 and explainer.term_weights is not None:
+        start, end = snapshot.sparse.indptr[row], snapshot.sparse.indptr[row + 1]
+        columns = np.asarray(snapshot.sparse.indices[start:end])
+        contributions = np.asarray(snapshot.sparse.data[start:end]) * explainer.term_weights[columns]
+        if contributions.sum() >= TERMS_SHOWN * max(1e-9, float(np.abs(explainer.term_weights).max())):
+            order = np.argsort(-contributions)[:TOP_TERMS]
+            terms = [snapshot.vocabulary.terms[columns[i]] for i in order if contributions[i] > 0]
+            if terms:
+                reasons.append(Reason("similar", ", ".join(terms)))
     if not reasons:
-        reasons.append(Reason("recent", window.candidates[row].feed_date.isoformat()))
+        reasons.append(Reason("recent", date.fromordinal(int(day)).isoformat()))
     return reasons
 
 
-def rank(window: Window, rules: RuleSet, scored: Scored, settings: RankingSettings, *,
-         exclude: set[int] = frozenset(), limit: int | None = None) -> list[Ranked]:
+def rank(snapshot: Snapshot, window: Candidates, scores: ReaderScores, rules: dict[int, list[Reason]],
+         explainer: Explainer, settings: RankingSettings, *, exclude: set[int] = frozenset(),
+         limit: int = 10, follows_anything: bool = False) -> list[Ranked]:
     """The best `limit` candidates not excluded, diversified, each with at least one reason."""
-    entries = []
-    for row, candidate in enumerate(window.candidates):
-        if candidate.id in exclude:
-            continue
-        reasons = rules.match(candidate)
-        if settings.rules == "filter" and rules.any and not reasons:
-            continue
-        if scored.learned and settings.min_score and not reasons and scored.relevance(row) < settings.min_score:
-            continue
-        boost = rule_score(reasons)
-        key = float(scored.scores[row]) + RULE_BOOST * boost if scored.trained else boost
-        entries.append((key, candidate.feed_date, candidate.id, row, reasons))
-    entries.sort(key=lambda e: (e[0], e[1], e[2]), reverse=True)
-    limit = len(entries) if limit is None else limit
-    dense = window.dense
-    vectors = dense[[e[3] for e in entries[: limit * MMR_DEPTH]]] if dense is not None and entries else None
-    picked = diversify(np.array([e[0] for e in entries[: limit * MMR_DEPTH]]), vectors, limit,
-                       settings.diversity if scored.trained else 0.0)
-    return [Ranked(entries[i][2], entries[i][1], entries[i][0], _explain(window, scored, entries[i][3], entries[i][4]))
-            for i in picked]
+    keep = ~np.isin(window.ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude))) if exclude \
+        else np.ones(len(window.ids), dtype=bool)
+    matched = np.fromiter((i in rules for i in window.ids.tolist()), dtype=bool, count=len(window.ids)) \
+        if rules else np.zeros(len(window.ids), dtype=bool)
+    if settings.rules == "filter" and follows_anything:
+        keep &= matched
+    boost = np.zeros(len(window.ids))
+    if rules:
+        for n in np.flatnonzero(matched):
+            boost[n] = rule_score(rules[int(window.ids[n])])
+    featured = window.rows >= 0
+    model = np.zeros(len(window.ids))
+    if scores.informed and featured.any():
+        model[featured] = scores.fused(window.rows[featured])
+    if scores.learned and settings.min_score:
+        spread = sqrt(1 + DENSE_WEIGHT ** 2)
+        relevance = 0.5 * (1 + erf(model / spread / sqrt(2)))
+        keep &= matched | (relevance >= settings.min_score)
+    keys = model + RULE_BOOST * boost if scores.informed else boost
+    candidates = np.flatnonzero(keep)
+    if not len(candidates) or limit <= 0:
+        return []
+    depth = min(len(candidates), limit * MMR_DEPTH)
+    if depth < len(candidates):  # only the best few (and whatever ties with the last of them) need a full sort
+        threshold = -np.partition(-keys[candidates], depth - 1)[depth - 1]
+        candidates = candidates[keys[candidates] >= threshold]
+    order = candidates[np.lexsort((window.ids[candidates], window.days[candidates], keys[candidates]))[::-1]][:depth]
+    rows = window.rows[order]
+    vectors = None
+    if snapshot.dense is not None and (rows >= 0).all():
+        vectors = np.asarray(snapshot.dense[rows])
+    picked = diversify(keys[order], vectors, limit, settings.diversity if scores.informed else 0.0)
+    result = []
+    for p in picked:
+        n = order[p]
+        work_id = int(window.ids[n])
+        reasons = _explain(snapshot, explainer, int(window.rows[n]), int(window.days[n]), rules.get(work_id, []))
+        result.append(Ranked(work_id, date.fromordinal(int(window.days[n])), float(keys[n]), reasons))
+    return result

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from academichub.errors import StorageError
+from academichub.storage.schema import counters
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 7_202_611  # any constant: serialises migrations of several processes
@@ -86,3 +89,42 @@ def migrate(engine: Engine) -> None:
                     raise StorageError(f"storage: migration left {len(broken)} dangling references")
     except sa.exc.OperationalError as exc:
         raise StorageError(f"storage: cannot reach the database: {exc.orig}") from None
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds the write lock from its first statement (SQLite: BEGIN IMMEDIATE).
+
+    A deferred SQLite transaction that reads and then writes fails at once with "database is
+    locked" when another writer committed in between; taking the lock first makes it wait its turn
+    (busy_timeout) instead, so read-check-write sequences are atomic. PostgreSQL needs nothing
+    here: callers lock the rows they decide on (SELECT … FOR UPDATE).
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+def next_stamp(conn: Connection, name: str) -> int:
+    """Advance a shared counter inside the caller's transaction and return its new value.
+
+    The updated row stays locked until the caller commits, so two writers' stamps become visible in
+    the order they were taken: a reader that saw stamp N never later finds a row stamped below N.
+    """
+    value = conn.execute(sa.update(counters).where(counters.c.name == name)
+                         .values(value=counters.c.value + 1).returning(counters.c.value)).scalar()
+    if value is None:
+        conn.execute(sa.insert(counters).values(name=name, value=1))
+        return 1
+    return int(value)
+
+
+def read_counter(conn: Connection, name: str) -> int:
+    """A shared counter's current value (0 if never advanced)."""
+    return int(conn.execute(sa.select(counters.c.value).where(counters.c.name == name)).scalar() or 0)

@@ -1,14 +1,16 @@
-"""The feed's memory: every batch shown per radar and the works in it (what "seen" means)."""
+"""The feed's memory: every batch shown per radar, the works in it, and the works each radar has claimed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from academichub.storage.schema import batch_items, feed_batches
+from academichub.storage.engine import write_transaction
+from academichub.storage.schema import batch_items, feed_batches, radars, seen_works
 
 
 @dataclass(frozen=True)
@@ -60,38 +62,66 @@ class FeedStateRepo:
             batch.items = [BatchItem(i.work_id, i.position, i.score, list(i.reasons)) for i in items]
         return batch
 
-    def seen(self, radar_id: int, *, before: int | None = None) -> set[int]:
-        """Works shown in this radar's batches (only those numbered below `before` if given)."""
-        query = (sa.select(batch_items.c.work_id)
-                 .join(feed_batches, feed_batches.c.id == batch_items.c.batch_id)
-                 .where(feed_batches.c.radar_id == radar_id))
-        if before is not None:
-            query = query.where(feed_batches.c.number < before)
+    def seen(self, radar_id: int, *, besides: int | None = None) -> set[int]:
+        """Works claimed by this radar's batches (except those now in batch `besides`, if given)."""
+        query = sa.select(seen_works.c.work_id).where(seen_works.c.radar_id == radar_id)
+        if besides is not None:
+            showing = sa.select(batch_items.c.work_id).where(batch_items.c.batch_id == besides)
+            query = query.where(seen_works.c.work_id.not_in(showing))
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
 
-    def create(self, radar_id: int, *, period: str, anchor_date: date | None, subs_version: int,
-               items: list[BatchItem]) -> Batch:
-        """Record a new batch, numbered after the radar's newest."""
+    def claim(self, radar_id: int, candidates: Sequence[BatchItem], *, size: int, period: str,
+              anchor_date: date | None, subs_version: int, replacing: Batch | None = None,
+              expect: int | None = None, accept_short: bool = True) -> Batch | None:
+        """Record a batch of the first `size` candidates no batch of the radar has claimed, atomically.
+
+        One transaction under the radar's write lock: it numbers the batch, skips candidates that
+        a concurrent request claimed after they were ranked, and claims the rest under the primary
+        key (radar, work), so no paper is ever shown twice. With `replacing`, the current batch is
+        re-ranked in place: its papers stay claimed (seen) and may stay in it. With `expect`, the
+        batch is recorded only if the radar's newest batch is still number `expect` (two first
+        requests make one batch). Returns None when that did not hold, or when fewer than `size`
+        candidates were free and `accept_short` is false (the caller re-ranks).
+        """
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
-            number = (conn.execute(sa.select(sa.func.max(feed_batches.c.number))
-                                   .where(feed_batches.c.radar_id == radar_id)).scalar() or 0) + 1
-            batch_id = conn.execute(sa.insert(feed_batches).values(
-                radar_id=radar_id, number=number, period=period, anchor_date=anchor_date,
-                subs_version=subs_version, created_at=now).returning(feed_batches.c.id)).scalar_one()
+        with write_transaction(self.engine) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.select(radars.c.id).where(radars.c.id == radar_id).with_for_update())
+            latest = conn.execute(sa.select(feed_batches.c.id, feed_batches.c.number)
+                                  .where(feed_batches.c.radar_id == radar_id)
+                                  .order_by(feed_batches.c.number.desc()).limit(1)).first()
+            if expect is not None and (latest.number if latest else 0) != expect:
+                return None
+            if replacing is not None and (latest is None or latest.id != replacing.id):
+                replacing = None  # a newer batch was recorded meanwhile: this becomes the next one
+            ids = [c.work_id for c in candidates]
+            taken: set[int] = set()
+            for start in range(0, len(ids), 500):
+                taken.update(conn.execute(sa.select(seen_works.c.work_id).where(
+                    seen_works.c.radar_id == radar_id, seen_works.c.work_id.in_(ids[start:start + 500]))).scalars())
+            showing: set[int] = set()
+            if replacing is not None:
+                showing = set(conn.execute(sa.select(batch_items.c.work_id)
+                                           .where(batch_items.c.batch_id == replacing.id)).scalars())
+            free = [c for c in candidates if c.work_id not in taken or c.work_id in showing][:size]
+            if len(free) < size and not accept_short:
+                return None
+            items = [BatchItem(c.work_id, n, c.score, c.reasons) for n, c in enumerate(free)]
+            if replacing is not None:
+                batch_id, number, created = replacing.id, replacing.number, replacing.created_at
+                conn.execute(sa.delete(batch_items).where(batch_items.c.batch_id == batch_id))
+                conn.execute(sa.update(feed_batches).where(feed_batches.c.id == batch_id).values(
+                    period=period, anchor_date=anchor_date, subs_version=subs_version))
+            else:
+                number, created = (latest.number if latest else 0) + 1, now
+                batch_id = conn.execute(sa.insert(feed_batches).values(
+                    radar_id=radar_id, number=number, period=period, anchor_date=anchor_date,
+                    subs_version=subs_version, created_at=now).returning(feed_batches.c.id)).scalar_one()
             if items:
                 conn.execute(sa.insert(batch_items), _item_rows(batch_id, items))
-        return Batch(batch_id, radar_id, number, period, anchor_date, subs_version, now, items)
-
-    def replace(self, batch: Batch, *, period: str, anchor_date: date | None, subs_version: int,
-                items: list[BatchItem]) -> Batch:
-        """Re-rank the current batch in place (its number stays; earlier batches stay seen)."""
-        with self.engine.begin() as conn:
-            conn.execute(sa.delete(batch_items).where(batch_items.c.batch_id == batch.id))
-            conn.execute(sa.update(feed_batches).where(feed_batches.c.id == batch.id).values(
-                period=period, anchor_date=anchor_date, subs_version=subs_version))
-            if items:
-                conn.execute(sa.insert(batch_items), _item_rows(batch.id, items))
-        return Batch(batch.id, batch.radar_id, batch.number, period, anchor_date, subs_version,
-                     batch.created_at, items)
+                fresh = [i.work_id for i in items if i.work_id not in taken]
+                if fresh:
+                    conn.execute(sa.insert(seen_works), [{"radar_id": radar_id, "work_id": w, "batch_id": batch_id}
+                                                         for w in fresh])
+        return Batch(batch_id, radar_id, number, period, anchor_date, subs_version, created, items)

@@ -185,6 +185,8 @@ work_vectors = sa.Table(
     # The model that made the vector: another model re-embeds (rows of both may coexist).
     sa.Column("model", sa.String(100), primary_key=True),
     sa.Column("vector", sa.LargeBinary, nullable=False),  # float32, L2-normalised
+    # counters["features"] when written: a process holding the matrix loads only newer rows.
+    sa.Column("stamp", sa.BigInteger, nullable=False, server_default="0", index=True),
 )
 
 library_items = sa.Table(
@@ -328,4 +330,67 @@ deliveries = sa.Table(
     sa.Column("last_sent_at", sa.DateTime(timezone=True)),
     sa.Column("last_error", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+counters = sa.Table(
+    "counters",
+    metadata,
+    # Monotonic stamps shared by every process: a writer takes the next value under a row lock held
+    # until it commits, so stamps become visible in order and "rows stamped after N" is exact.
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+feature_vocabularies = sa.Table(
+    "feature_vocabularies",
+    metadata,
+    # A corpus-level TF-IDF vocabulary: works are featurised under one version; a refit builds the
+    # next version in the background and the old one is served until the new one is ready.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("state", sa.String(16), nullable=False),  # building | ready | retired
+    sa.Column("documents", sa.Integer, nullable=False),  # works in the store when it was fitted
+    sa.Column("terms", sa.LargeBinary, nullable=False),  # UTF-8 terms joined by newlines, column order
+    sa.Column("idf", sa.LargeBinary, nullable=False),  # float32 per term
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+work_features = sa.Table(
+    "work_features",
+    metadata,
+    sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("vocabulary", sa.Integer, sa.ForeignKey("feature_vocabularies.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("stamp", sa.BigInteger, nullable=False, index=True),  # counters["features"] at writing
+    sa.Column("indices", sa.LargeBinary, nullable=False),  # int32 term columns
+    sa.Column("data", sa.LargeBinary, nullable=False),  # float32 TF-IDF values (L2-normalised row)
+)
+
+seen_works = sa.Table(
+    "seen_works",
+    metadata,
+    # A work shown to a radar, claimed once: the primary key is what makes concurrent 换一批 unable to
+    # show a paper twice, and re-ranking a batch never releases a claim.
+    sa.Column("radar_id", sa.Integer, sa.ForeignKey("radars.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("feed_batches.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+)
+
+reader_models = sa.Table(
+    "reader_models",
+    metadata,
+    # A radar's trained model, so that any process ranks with it; `inputs` says what it was trained on.
+    sa.Column("radar_id", sa.Integer, sa.ForeignKey("radars.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("inputs", sa.String(300), nullable=False),
+    sa.Column("vocabulary", sa.Integer, nullable=False),
+    sa.Column("embedding", sa.String(100), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),  # empty | centroid | classifier
+    sa.Column("sparse", sa.LargeBinary),  # float32 weights over the vocabulary
+    sa.Column("sparse_bias", sa.Float, nullable=False),
+    sa.Column("dense", sa.LargeBinary),  # float32 weights over the embedding
+    sa.Column("dense_bias", sa.Float, nullable=False),
+    sa.Column("positives", sa.JSON, nullable=False),  # [[work_id|null, title, kind], ...] for reasons
+    sa.Column("positive_vectors", sa.LargeBinary),  # float32 rows of the positives' embeddings
+    sa.Column("trained_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
 )

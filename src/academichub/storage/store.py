@@ -18,8 +18,10 @@ from academichub.storage.briefings import BriefingRepo
 from academichub.storage.deliveries import DeliveryRepo
 from academichub.storage.engine import make_engine, migrate, normalise_url
 from academichub.storage.feedback import FeedbackRepo
+from academichub.storage.features import FeatureRepo
 from academichub.storage.feedstate import FeedStateRepo
 from academichub.storage.library import LibraryRepo
+from academichub.storage.reader_models import ReaderModelRepo
 from academichub.storage.search_index import IndexDoc, SearchHits, SearchIndex
 from academichub.storage.sourcestate import SourceStateRepo
 from academichub.storage.vector_index import VectorIndex
@@ -61,6 +63,8 @@ class Store:
         self.feed_state = FeedStateRepo(engine)
         self.sources = SourceStateRepo(engine)
         self.vectors = VectorRepo(engine)
+        self.features = FeatureRepo(engine)
+        self.reader_models = ReaderModelRepo(engine)
         self.library = LibraryRepo(engine)
         self.feedback = FeedbackRepo(engine)
         self.authors = AuthorRepo(engine)

@@ -8,6 +8,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.storage.engine import next_stamp, read_counter, write_transaction
+from academichub.storage.features import STAMP  # one counter: the matrix catches up on rows and vectors at once
 from academichub.storage.schema import work_vectors, works
 
 _CHUNK = 500
@@ -42,10 +44,13 @@ class VectorRepo:
                                 .where(work_vectors.c.work_id.is_(None))).scalar_one()
 
     def save(self, model: str, ids: Sequence[int], matrix: np.ndarray) -> None:
-        """Store (or replace) the vectors of these works."""
-        rows = [{"work_id": i, "model": model, "vector": np.asarray(v, dtype=np.float32).tobytes()}
-                for i, v in zip(ids, matrix, strict=True)]
-        with self.engine.begin() as conn:
+        """Store (or replace) the vectors of these works, stamped for the feature matrix."""
+        if not len(ids):
+            return
+        with write_transaction(self.engine) as conn:
+            stamp = next_stamp(conn, STAMP)
+            rows = [{"work_id": i, "model": model, "vector": np.asarray(v, dtype=np.float32).tobytes(),
+                     "stamp": stamp} for i, v in zip(ids, matrix, strict=True)]
             for chunk in _chunks(list(ids)):
                 conn.execute(sa.delete(work_vectors).where(work_vectors.c.model == model,
                                                            work_vectors.c.work_id.in_(chunk)))
@@ -85,3 +90,20 @@ class VectorRepo:
         if not ids:
             return [], None
         return ids, np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
+
+    def rows(self, model: str, *, after: int = 0) -> tuple[int, np.ndarray, np.ndarray | None]:
+        """(counter value, ids, matrix) of a model's vectors stamped after `after`, by ascending id."""
+        query = (sa.select(work_vectors.c.work_id, work_vectors.c.vector)
+                 .where(work_vectors.c.model == model, work_vectors.c.stamp > after)
+                 .order_by(work_vectors.c.work_id))
+        ids: list[int] = []
+        blobs: list[bytes] = []
+        with self.engine.connect() as conn:
+            stamp = read_counter(conn, STAMP)  # read first: what commits later is caught next time
+            for work_id, blob in conn.execute(query):
+                ids.append(work_id)
+                blobs.append(blob)
+        if not ids:
+            return stamp, np.zeros(0, dtype=np.int64), None
+        return stamp, np.asarray(ids, dtype=np.int64), np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(
+            len(ids), -1)

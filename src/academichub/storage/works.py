@@ -288,6 +288,33 @@ class WorkRepo:
                                     tuple((p[2], p[1], p[3]) for p in people)))
         return result
 
+    def titles(self, ids: Sequence[int]) -> dict[int, str]:
+        """Titles of works by id."""
+        found: dict[int, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(ids)):
+                found.update(conn.execute(sa.select(works.c.id, works.c.title).where(works.c.id.in_(chunk))).all())
+        return found
+
+    def window(self, start: date | None, end: date | None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, feed dates as day ordinals) of works filed between two dates, by ascending id."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(_filed_between(sa.select(works.c.id, works.c.feed_date), start, end)
+                                .order_by(works.c.id)).all()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        days = np.fromiter((r[1].toordinal() for r in rows), dtype=np.int64, count=len(rows))
+        return ids, days
+
+    def window_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, feed dates as day ordinals) of these works, by ascending id."""
+        rows: list[tuple[int, date]] = []
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(ids))):
+                rows += conn.execute(sa.select(works.c.id, works.c.feed_date).where(works.c.id.in_(chunk))).all()
+        rows.sort()
+        return (np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                np.fromiter((r[1].toordinal() for r in rows), dtype=np.int64, count=len(rows)))
+
     def sample_ids(self, count: int, *, exclude: set[int] = frozenset(), seed: int = 0) -> list[int]:
         """Up to `count` ids of stored works drawn at random (reproducibly) outside `exclude`."""
         with self.engine.connect() as conn:
@@ -399,6 +426,35 @@ class WorkRepo:
         query = _filed_between(query, start, end)
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
+
+    def ids_with_orcid(self, orcid: str, start: date | None, end: date | None) -> list[int]:
+        """Ids of works with an author carrying this ORCID iD, filed between two dates."""
+        query = (sa.select(works.c.id).distinct().join(work_authors, work_authors.c.work_id == works.c.id)
+                 .where(work_authors.c.orcid == orcid))
+        with self.engine.connect() as conn:
+            return list(conn.execute(_filed_between(query, start, end)).scalars())
+
+    def ids_in_categories(self, followed: Iterable[str], start: date | None, end: date | None) -> list[int]:
+        """Ids of works in any of these categories (an archive covers its subjects), filed between two dates."""
+        conditions = []
+        for value in sorted(set(followed)):
+            conditions += [sa.func.lower(work_categories.c.category) == value,
+                           sa.func.lower(work_categories.c.category).like(f"{value}.%")]
+        if not conditions:
+            return []
+        query = (sa.select(works.c.id).distinct().join(work_categories, work_categories.c.work_id == works.c.id)
+                 .where(sa.or_(*conditions)))
+        with self.engine.connect() as conn:
+            return list(conn.execute(_filed_between(query, start, end)).scalars())
+
+    def ids_in_venues(self, followed: Iterable[str], start: date | None, end: date | None) -> list[int]:
+        """Ids of works whose venue (case folded) is one of these, filed between two dates."""
+        values = sorted(set(followed))
+        if not values:
+            return []
+        query = sa.select(works.c.id).where(sa.func.lower(works.c.venue).in_(values))
+        with self.engine.connect() as conn:
+            return list(conn.execute(_filed_between(query, start, end)).scalars())
 
     def iter_all(self, *, since: datetime | None = None, chunk: int = 2000) -> Iterator[list[StoredWork]]:
         """All works (or those updated since a time) in chunks, for reindexing."""

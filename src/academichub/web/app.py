@@ -26,7 +26,7 @@ from academichub.errors import (
     NotFoundError,
     TooManyAttemptsError,
 )
-from academichub.radar.feed import FeedService
+from academichub.ingest import features
 from academichub.settings import Settings
 from academichub.storage.store import Store
 from academichub.web import (
@@ -43,6 +43,7 @@ from academichub.web import (
 )
 from academichub.web.deps import AppState, SignInRequired
 from academichub.web.security import SecurityHeaders
+from academichub.worker.training import feed_service
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     """Build the app for these settings (the store is opened here unless given)."""
     refuse_insecure(settings)
     store = store or Store.open(settings)
+    features.catch_up(store)  # a store from before features, or a crash mid-ingest: rows are written now
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -84,9 +86,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app = FastAPI(title="AcademicHub", version=__version__, lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
     embedder = embedder_or_none(settings.embedding)
-    feed = FeedService.for_settings(store, settings, embedder=embedder)
+    feed, trainer = feed_service(store, settings, embedder=embedder)
     app.state.academichub = AppState(settings, store, feed, load_secret(settings), embedder,
-                                     BriefingService(settings, feed))
+                                     BriefingService(settings, feed), trainer)
     app.state.local_user = store.accounts.ensure_local_user()
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

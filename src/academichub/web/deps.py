@@ -40,6 +40,7 @@ class AppState:
     secret: bytes
     embedder: Embedder | None = None
     briefing: Any = None  # BriefingService (typed loosely: it imports the feed, which imports this)
+    trainer: Any = None  # worker.training.BackgroundTrainer: retrains reader models off the request path
 
 
 @dataclass(frozen=True)

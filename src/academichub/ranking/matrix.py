@@ -1,0 +1,201 @@
+"""The feature matrix: every stored work's TF-IDF row and embedding, held by each process as a cache.
+
+A process builds it from the stored rows once (or maps the newest snapshot file another process
+wrote, in milliseconds), then keeps it in step by loading only the rows stamped after what it
+holds. Ranking a window is then an index lookup into these arrays, never a fit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from academichub.storage.features import Vocabulary
+from academichub.storage.store import Store
+
+log = logging.getLogger(__name__)
+FILE_FORMAT = 1
+KEEP_FILES = 2
+REWRITE_SHARE = 0.1  # write a new snapshot file once the rows loaded since the last one exceed this share
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The matrix at one stamp: rows by ascending work id, aligned sparse and dense features."""
+
+    vocabulary: Vocabulary
+    stamp: int
+    ids: np.ndarray
+    sparse: sp.csr_matrix
+    dense_ids: np.ndarray
+    dense_raw: np.ndarray | None
+    dense: np.ndarray | None  # aligned with ids; zero rows where a work is not embedded yet
+
+    def rows(self, work_ids: np.ndarray | list[int]) -> np.ndarray:
+        """Row of each id in the matrix, -1 where the work has no features yet."""
+        wanted = np.asarray(work_ids, dtype=np.int64)
+        if not len(self.ids):
+            return np.full(len(wanted), -1, dtype=np.int64)
+        at = np.searchsorted(self.ids, wanted).clip(0, len(self.ids) - 1)
+        return np.where(self.ids[at] == wanted, at, -1)
+
+    @property
+    def size(self) -> int:
+        """Works in the matrix."""
+        return len(self.ids)
+
+    @classmethod
+    def empty(cls) -> Snapshot:
+        """No features at all (a store without a vocabulary yet): ranking falls back to rules and recency."""
+        vocab = Vocabulary(0, "ready", 0, [], np.zeros(0, dtype=np.float32))
+        nothing = np.zeros(0, dtype=np.int64)
+        return cls(vocab, 0, nothing, sp.csr_matrix((0, 0), dtype=np.float32), nothing, None, None)
+
+
+def _merge(old_ids: np.ndarray, old: sp.csr_matrix | np.ndarray | None, new_ids: np.ndarray,
+           new: sp.csr_matrix | np.ndarray | None) -> tuple[np.ndarray, sp.csr_matrix | np.ndarray | None]:
+    """Rows of both, by id, the new row winning where an id is in both."""
+    if new is None or not len(new_ids):
+        return old_ids, old
+    if old is None or not len(old_ids):
+        return new_ids, new
+    keep = ~np.isin(old_ids, new_ids)
+    ids = np.concatenate([old_ids[keep], new_ids])
+    order = np.argsort(ids, kind="stable")
+    if sp.issparse(new):
+        stacked = sp.vstack([old[np.flatnonzero(keep)], new], format="csr")
+    else:
+        stacked = np.vstack([old[keep], new])
+    return ids[order], stacked[order]
+
+
+def _align(ids: np.ndarray, dense_ids: np.ndarray, dense: np.ndarray | None) -> np.ndarray | None:
+    if dense is None or not len(dense_ids):
+        return None
+    aligned = np.zeros((len(ids), dense.shape[1]), dtype=np.float32)
+    at = np.searchsorted(dense_ids, ids).clip(0, len(dense_ids) - 1)
+    found = dense_ids[at] == ids
+    aligned[found] = dense[at[found]]
+    return aligned
+
+
+class FeatureMatrix:
+    """A process's view of the stored features of the served vocabulary and one embedding model."""
+
+    def __init__(self, store: Store, embedding: str | None, folder: Path | None = None) -> None:
+        self.store = store
+        self.embedding = embedding or ""
+        self.folder = folder or store.vectors_dir.parent / "cache" / "features"
+        self._snapshot: Snapshot | None = None
+        self._since_file = 0
+        self._lock = threading.Lock()
+
+    def current(self) -> Snapshot | None:
+        """The matrix as of now (None before the store has a vocabulary)."""
+        version = self.store.features.current_version()
+        stamp = self.store.features.stamp()
+        snapshot = self._snapshot
+        if version is None:
+            return None
+        if snapshot is not None and snapshot.vocabulary.id == version and snapshot.stamp == stamp:
+            return snapshot
+        with self._lock:  # one thread of the process catches up; the others wait for its result
+            snapshot = self._snapshot
+            if snapshot is None or snapshot.vocabulary.id != version:
+                snapshot = self._open(version)
+            if snapshot.stamp < stamp:
+                snapshot = self._catch_up(snapshot)
+            self._snapshot = snapshot
+            return snapshot
+
+    def _open(self, version: int) -> Snapshot:
+        vocab = self.store.features.vocabulary(version=version)
+        loaded = self._read_file(vocab)
+        if loaded is not None:
+            return loaded
+        rows = self.store.features.rows(version)
+        sparse = sp.csr_matrix((rows.data, rows.indices.astype(np.int32), rows.indptr.astype(np.int32)),
+                               shape=(len(rows.ids), len(vocab.terms)))
+        dense_ids, dense = np.zeros(0, dtype=np.int64), None
+        if self.embedding:
+            _, dense_ids, dense = self.store.vectors.rows(self.embedding)
+        snapshot = Snapshot(vocab, rows.stamp, rows.ids, sparse, dense_ids, dense, _align(rows.ids, dense_ids, dense))
+        self._write_file(snapshot)
+        return snapshot
+
+    def _catch_up(self, snapshot: Snapshot) -> Snapshot:
+        rows = self.store.features.rows(snapshot.vocabulary.id, after=snapshot.stamp)
+        fresh = sp.csr_matrix((rows.data, rows.indices.astype(np.int32), rows.indptr.astype(np.int32)),
+                              shape=(len(rows.ids), len(snapshot.vocabulary.terms)))
+        ids, sparse = _merge(snapshot.ids, snapshot.sparse, rows.ids, fresh)
+        dense_ids, dense = snapshot.dense_ids, snapshot.dense_raw
+        if self.embedding:
+            _, new_ids, new = self.store.vectors.rows(self.embedding, after=snapshot.stamp)
+            dense_ids, dense = _merge(dense_ids, dense, new_ids, new)
+        updated = Snapshot(snapshot.vocabulary, rows.stamp, ids, sparse.tocsr() if sparse is not None else sparse,
+                           dense_ids, dense, _align(ids, dense_ids, dense))
+        self._since_file += len(rows.ids)
+        if self._since_file > REWRITE_SHARE * max(1, len(ids)):
+            self._write_file(updated)
+        return updated
+
+    # -- the snapshot file every process can map -------------------------------------------
+    def _name(self, vocab: Vocabulary) -> str:
+        tag = "".join(c if c.isalnum() else "_" for c in self.embedding) or "none"
+        return f"v{FILE_FORMAT}-{vocab.id}-{tag}"
+
+    def _read_file(self, vocab: Vocabulary) -> Snapshot | None:
+        try:
+            candidates = sorted(self.folder.glob(self._name(vocab) + "-*"),
+                                key=lambda p: int(p.name.rsplit("-", 1)[1]), reverse=True)
+            if not candidates:
+                return None
+            path = candidates[0]
+            meta = json.loads((path / "meta.json").read_text())
+            load = lambda name: np.load(path / f"{name}.npy", mmap_mode="r")  # noqa: E731
+            ids = load("ids")
+            sparse = sp.csr_matrix((load("data"), load("indices"), load("indptr")),
+                                   shape=(len(ids), len(vocab.terms)), copy=False)
+            dense_ids = load("dense_ids")
+            dense = load("dense") if (path / "dense.npy").exists() else None
+            snapshot = Snapshot(vocab, int(meta["stamp"]), np.asarray(ids), sparse, np.asarray(dense_ids), dense,
+                                _align(np.asarray(ids), np.asarray(dense_ids), dense))
+        except (OSError, ValueError, KeyError):
+            return None
+        self._since_file = 0
+        return snapshot
+
+    def _write_file(self, snapshot: Snapshot) -> None:
+        """Write the snapshot for other processes (atomically: a directory renamed into place)."""
+        name = f"{self._name(snapshot.vocabulary)}-{snapshot.stamp}"
+        target = self.folder / name
+        temporary = self.folder / f".{name}.{os.getpid()}.{threading.get_ident()}"
+        try:
+            if target.exists():
+                return
+            temporary.mkdir(parents=True, exist_ok=True)
+            arrays = {"ids": snapshot.ids, "data": snapshot.sparse.data, "indices": snapshot.sparse.indices,
+                      "indptr": snapshot.sparse.indptr, "dense_ids": snapshot.dense_ids}
+            if snapshot.dense_raw is not None:
+                arrays["dense"] = snapshot.dense_raw
+            for key, value in arrays.items():
+                np.save(temporary / f"{key}.npy", np.ascontiguousarray(value))
+            (temporary / "meta.json").write_text(json.dumps({"stamp": snapshot.stamp}))
+            temporary.rename(target)
+            self._since_file = 0
+            tag = self._name(snapshot.vocabulary).rsplit("-", 1)[1]
+            older = sorted((p for p in self.folder.glob(f"v*-{tag}-*") if not p.name.startswith(".")),
+                           key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in older[KEEP_FILES:]:
+                shutil.rmtree(old, ignore_errors=True)  # a process mapping it keeps its open pages
+        except OSError as exc:  # a full disk costs only the cache
+            log.warning("features: could not write the matrix file: %s", exc)
+            shutil.rmtree(temporary, ignore_errors=True)

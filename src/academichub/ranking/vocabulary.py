@@ -1,0 +1,67 @@
+"""The corpus-level TF-IDF vocabulary: fitted on the store's works, then used to featurise each work once.
+
+arxiv-sanity-lite's text settings (unigrams and bigrams, English stop words, sublinear TF),
+with the vocabulary and IDF taken from the whole store rather than refitted per window, so a
+work's row is computed when it arrives and every window, radar and process shares it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+MAX_TERMS = 20_000  # arxiv-sanity-lite's, which the harness validated (issue 12 tunes it)
+FIT_SAMPLE = 60_000  # works a vocabulary is fitted on (more changes the terms little, costs seconds)
+_CACHE = 4
+_lock = threading.Lock()
+_vectorizers: OrderedDict[int, TfidfVectorizer] = OrderedDict()
+
+
+def _vectorizer(documents: int, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    large = documents >= 2000
+    return TfidfVectorizer(lowercase=True, strip_accents="unicode", stop_words="english",
+                           token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b", ngram_range=(1, 2),
+                           max_features=None if vocabulary else MAX_TERMS, sublinear_tf=True, dtype=np.float32,
+                           min_df=5 if large else 1, max_df=0.1 if large else 1.0, vocabulary=vocabulary)
+
+
+def fit(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Terms (column order) and IDF of a vocabulary fitted on these texts."""
+    try:
+        vectorizer = _vectorizer(len(texts))
+        vectorizer.fit(texts)
+    except ValueError:  # no usable word at all (stop words only, or no texts)
+        return ["academichub"], np.ones(1, dtype=np.float32)
+    terms = vectorizer.get_feature_names_out().tolist()
+    return terms, vectorizer.idf_.astype(np.float32)
+
+
+def vectorizer_for(version: int, terms: Sequence[str], idf: np.ndarray) -> TfidfVectorizer:
+    """A transformer for a stored vocabulary (built once per version and process)."""
+    with _lock:
+        if version in _vectorizers:
+            _vectorizers.move_to_end(version)
+            return _vectorizers[version]
+    vectorizer = _vectorizer(len(terms) + 2000, {t: i for i, t in enumerate(terms)})
+    vectorizer.fit(["academichub"])  # sets the fixed vocabulary up; the IDF is replaced next
+    vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
+    with _lock:
+        _vectorizers[version] = vectorizer
+        while len(_vectorizers) > _CACHE:
+            _vectorizers.popitem(last=False)
+    return vectorizer
+
+
+def transform(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> sp.csr_matrix:
+    """L2-normalised TF-IDF rows of these texts."""
+    return vectorizer.transform(texts).tocsr().astype(np.float32)

@@ -1,0 +1,126 @@
+"""The reader-model training job, and an in-process runner that keeps it off the request path.
+
+`train_radar` is a plain job (idempotent: it stores the model of what the radar's inputs are when
+it starts; a change during training leaves the stored model stale, so the next request asks
+again). `BackgroundTrainer` runs it on one thread per process, coalescing repeated requests for
+the same radar, which is what a laptop needs; at scale the same job runs on queue workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+
+from academichub.embedding.base import Embedder
+from academichub.errors import AcademicHubError
+from academichub.radar.feed import FeedService
+from academichub.radar.reader import inputs_key
+from academichub.ranking.matrix import FeatureMatrix
+from academichub.ranking.training import train
+from academichub.settings import RankingSettings, Settings
+from academichub.storage.reader_models import StoredModel
+from academichub.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def train_radar(store: Store, matrix: FeatureMatrix, settings: RankingSettings, radar_id: int, *,
+                embedder: Embedder | None) -> StoredModel | None:
+    """Train and store one radar's model (None when the store has no features yet)."""
+    snapshot = matrix.current()
+    if snapshot is None:
+        return None
+    radar = store.accounts.get_radar(radar_id)
+    tag = embedder.tag if embedder is not None else ""
+    # The inputs are read before the data: what changes during training makes the result stale, not wrong.
+    inputs = inputs_key(store, radar, store.accounts.subscriptions(radar.id), snapshot.vocabulary.id, tag)
+    if store.reader_models.inputs(radar_id) == inputs:
+        return None  # another worker or process trained on exactly this already
+    model = train(store, snapshot, radar, settings, embedder=embedder, inputs=inputs)
+    store.reader_models.save(model)
+    log.info("trained radar %s (%s, %s positives) in %.2f s", radar_id, model.mode, len(model.positives),
+             model.seconds)
+    return model
+
+
+class BackgroundTrainer:
+    """Trains radars on a background thread; scheduling a radar already waiting does nothing."""
+
+    def __init__(self, store: Store, matrix: FeatureMatrix, settings: RankingSettings, *,
+                 embedder: Embedder | None) -> None:
+        self.store, self.matrix, self.settings, self.embedder = store, matrix, settings, embedder
+        self._queue: queue.Queue[int] = queue.Queue()
+        self._waiting: set[int] = set()
+        self._busy = 0
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._thread = threading.Thread(target=self._loop, name="academichub-trainer", daemon=True)
+        self._thread.start()
+
+    def schedule(self, radar_id: int) -> None:
+        """Ask for a retrain of this radar (returns at once)."""
+        with self._lock:
+            if radar_id in self._waiting:
+                return
+            self._waiting.add(radar_id)
+        self._queue.put(radar_id)
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Block until nothing is waiting or training (for tests, benchmarks and shutdown)."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._waiting or self._busy:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._idle.wait(remaining)
+        return True
+
+    def _loop(self) -> None:
+        while True:
+            radar_id = self._queue.get()
+            with self._lock:
+                self._waiting.discard(radar_id)
+                self._busy += 1
+            try:
+                train_radar(self.store, self.matrix, self.settings, radar_id, embedder=self.embedder)
+            except AcademicHubError as exc:
+                log.warning("training radar %s failed: %s", radar_id, exc)
+            except Exception:  # the trainer thread must outlive any one failure
+                log.exception("training radar %s failed", radar_id)
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
+
+
+class InlineTrainer:
+    """Collects radars to train and trains them when asked (a CLI command, after it has answered)."""
+
+    def __init__(self, store: Store, matrix: FeatureMatrix, settings: RankingSettings, *,
+                 embedder: Embedder | None) -> None:
+        self.store, self.matrix, self.settings, self.embedder = store, matrix, settings, embedder
+        self._waiting: list[int] = []
+
+    def schedule(self, radar_id: int) -> None:
+        """Remember a radar to train."""
+        if radar_id not in self._waiting:
+            self._waiting.append(radar_id)
+
+    def wait_idle(self, timeout: float = 0.0) -> bool:  # noqa: ARG002 - the same call as BackgroundTrainer's
+        """Train every radar asked for, now."""
+        while self._waiting:
+            train_radar(self.store, self.matrix, self.settings, self._waiting.pop(0), embedder=self.embedder)
+        return True
+
+
+def feed_service(store: Store, settings: Settings, *, embedder: Embedder | None = None,
+                 background: bool = True) -> tuple[FeedService, BackgroundTrainer | InlineTrainer]:
+    """A feed service whose stale reader models are retrained by a trainer of its own matrix."""
+    feed = FeedService.for_settings(store, settings, embedder=embedder)
+    kind = BackgroundTrainer if background else InlineTrainer
+    trainer = kind(store, feed.matrix, settings.ranking, embedder=feed.embedder)
+    feed.readers.schedule = trainer.schedule
+    return feed, trainer
