@@ -116,7 +116,8 @@ def main() -> None:  # noqa: PLR0915 - one measured story, top to bottom
         first, page = timed(lambda: service.current(radar, period="all"))
         trained = trainer.wait_idle(600)
         snapshot = service.matrix.current()
-        window = len(service._window(page.period, [], snapshot).ids)
+        window_ids, _ = store.works.window(page.period.start, page.period.end)
+        window = len(window_ids)
         assert window == store.works.count() == snapshot.size, (window, snapshot.size)
         model = store.reader_models.get(radar.id)
         print(f"window {window} papers; first feed before any model {first:.2f} s; model {model.mode} "
@@ -141,8 +142,9 @@ def main() -> None:  # noqa: PLR0915 - one measured story, top to bottom
             switches.append(timed(lambda spec=spec: service.current(radar, period=spec))[0])
         trainer.wait_idle(600)
 
-        texts = [f"{t}. {a}" for _, t, a in store.features.missing(-1, limit=10**6)]
-        ids = np.array([i for i, _, _ in store.features.missing(-1, limit=10**6)])
+        corpus = store.works.texts(window_ids.tolist())
+        ids = np.array([i for i, _ in corpus])
+        texts = [t for _, t in corpus]
     positives = np.flatnonzero(np.isin(ids, library_ids))
     print(f"arxiv-sanity-lite svm_rank over {len(texts)} papers, {len(positives)} positives …", flush=True)
     asl = asl_svm_rank(texts, positives, args.asl_rounds)

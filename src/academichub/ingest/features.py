@@ -10,11 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-import sqlalchemy as sa
-
 from academichub.ranking import vocabulary
-from academichub.storage.features import encode_row
-from academichub.storage.schema import works
+from academichub.storage.features import Vocabulary, encode_row
 from academichub.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -24,60 +21,53 @@ DRIFT_MIN_NEW = 1000
 Progress = Callable[[int], None]
 
 
-def _texts(store: Store, ids: Sequence[int]) -> list[tuple[int, str]]:
-    found: dict[int, str] = {}
-    with store.engine.connect() as conn:
-        for start in range(0, len(ids), 500):
-            query = sa.select(works.c.id, works.c.title, works.c.abstract).where(works.c.id.in_(ids[start:start + 500]))
-            found.update((i, f"{t}. {a}") for i, t, a in conn.execute(query))
-    return [(i, found[i]) for i in ids if i in found]
-
-
-def _write(store: Store, version: int, rows: list[tuple[int, str]]) -> int:
-    vocab = store.features.vocabulary(version=version)
-    matrix = vocabulary.transform(vocabulary.vectorizer_for(version, vocab.terms, vocab.idf), [t for _, t in rows])
+def _write(store: Store, vocab: Vocabulary, rows: list[tuple[int, str]]) -> int:
+    """Transform (id, text) pairs under a vocabulary and store their rows in one stamped batch."""
+    matrix = vocabulary.transform(vocabulary.vectorizer_for(vocab.id, vocab.terms, vocab.idf), [t for _, t in rows])
     blobs = [encode_row(matrix.indices[matrix.indptr[r]:matrix.indptr[r + 1]],
                         matrix.data[matrix.indptr[r]:matrix.indptr[r + 1]]) for r in range(matrix.shape[0])]
-    store.features.save(version, [i for i, _ in rows], blobs)
+    store.features.save(vocab.id, [i for i, _ in rows], blobs)
     return len(rows)
+
+
+def _fill(store: Store, vocab: Vocabulary, progress: Progress | None) -> int:
+    """Featurise every work that has no row under this vocabulary yet."""
+    done = 0
+    while missing := store.features.missing(vocab.id, limit=CHUNK):
+        done += _write(store, vocab, store.works.texts(missing))
+        if progress:
+            progress(done)
+    return done
 
 
 def featurise(store: Store, ids: Sequence[int], progress: Progress | None = None) -> int:
     """Write the rows of these works under the served vocabulary (fitting the first one if none)."""
-    version = store.features.current_version()
-    if version is None:
+    vocab = store.features.vocabulary()
+    if vocab is None:
         return refit(store, progress)
     done = 0
     ids = list(ids)
     for start in range(0, len(ids), CHUNK):
-        done += _write(store, version, _texts(store, ids[start:start + CHUNK]))
+        done += _write(store, vocab, store.works.texts(ids[start:start + CHUNK]))
         if progress:
             progress(done)
-    if drifted(store):
+    if drifted(store, vocab):
         refit(store, progress)
     return done
 
 
-def drifted(store: Store) -> bool:
-    """Whether the store has outgrown the served vocabulary."""
-    vocab = store.features.vocabulary()
-    if vocab is None:
-        return True
+def drifted(store: Store, vocab: Vocabulary) -> bool:
+    """Whether the store has outgrown a vocabulary."""
     count = store.works.count()
     return count - vocab.documents >= DRIFT_MIN_NEW and count >= DRIFT_GROWTH * vocab.documents
 
 
 def catch_up(store: Store, progress: Progress | None = None) -> int:
     """Featurise every work that has no row under the served vocabulary (after a crash, or an old store)."""
-    version = store.features.current_version()
-    if version is None:
+    vocab = store.features.vocabulary()
+    if vocab is None:
         return refit(store, progress) if store.works.count() else 0
-    done = 0
-    while missing := store.features.missing(version, limit=CHUNK):
-        done += _write(store, version, [(i, f"{t}. {a}") for i, t, a in missing])
-        if progress:
-            progress(done)
-    return done
+    return _fill(store, vocab, progress)
 
 
 def refit(store: Store, progress: Progress | None = None, *, seed: int = 0) -> int:
@@ -86,13 +76,9 @@ def refit(store: Store, progress: Progress | None = None, *, seed: int = 0) -> i
     if not total:
         return 0
     sample = store.works.sample_ids(min(total, vocabulary.FIT_SAMPLE), seed=seed)
-    terms, idf = vocabulary.fit([t for _, t in _texts(store, sample)])
+    terms, idf = vocabulary.fit([t for _, t in store.works.texts(sample)])
     version = store.features.create_vocabulary(terms, idf, total)
     log.info("features: vocabulary %s fitted on %s of %s works (%s terms)", version, len(sample), total, len(terms))
-    done = 0
-    while missing := store.features.missing(version, limit=CHUNK):
-        done += _write(store, version, [(i, f"{t}. {a}") for i, t, a in missing])
-        if progress:
-            progress(done)
+    done = _fill(store, store.features.vocabulary(version=version), progress)
     store.features.publish(version)
     return done

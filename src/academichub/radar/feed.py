@@ -10,8 +10,6 @@ it showed stays seen), and a new batch starts by itself once newer announcement 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,6 +20,7 @@ import numpy as np
 from academichub.embedding.base import Embedder
 from academichub.radar import periods
 from academichub.radar.authors import full_variants, initials_of
+from academichub.radar.lru import Lru
 from academichub.radar.reader import Reader, ReaderModels
 from academichub.radar.rulematch import match_window
 from academichub.ranking.matrix import FeatureMatrix, Snapshot
@@ -111,27 +110,6 @@ def page_json(page: FeedPage, _: Callable[[str], str]) -> dict[str, Any]:
             "items": [card_json(c, _) for c in page.cards]}
 
 
-class _Lru(OrderedDict):
-    """A small thread-safe least-recently-used map."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-        self.lock = threading.Lock()
-
-    def get_or(self, key: tuple, make: Callable[[], Any]) -> Any:
-        with self.lock:
-            if key in self:
-                self.move_to_end(key)
-                return self[key]
-        value = make()
-        with self.lock:
-            self[key] = value
-            while len(self) > self.size:
-                self.popitem(last=False)
-        return value
-
-
 class FeedService:
     """Builds, records and replays a radar's batches."""
 
@@ -144,8 +122,8 @@ class FeedService:
         tag = embedder.tag if embedder is not None else ""
         self.matrix = FeatureMatrix(store, tag)
         self.readers = ReaderModels(store, tag, schedule)
-        self._windows = _Lru(CACHED)
-        self._matches = _Lru(CACHED * 4)
+        self._windows = Lru(CACHED)
+        self._matches = Lru(CACHED * 4)
 
     @classmethod
     def for_settings(cls, store: Store, settings: Settings, *, embedder: Embedder | None = None,
@@ -159,11 +137,12 @@ class FeedService:
     def _period(self, spec: str | None) -> periods.Period:
         return periods.resolve(spec, self.store.works, recent_days=self.settings.recent_days)
 
-    def _window(self, period: periods.Period, subs: list[Subscription], snapshot: Snapshot) -> Candidates:
+    def _window(self, period: periods.Period, subs: list[Subscription], snapshot: Snapshot,
+                watermark: object) -> Candidates:
         """The period's candidates (plus unseen papers of followed authors in the default period)."""
         authors = sorted({k for s in subs if s.kind == "author" for k in full_variants(s.value_key) | initials_of(s.value_key)})
         lookback = (period.spec == periods.DEFAULT and authors and period.end and self.settings.author_lookback_days)
-        key = (period.start, period.end, tuple(authors) if lookback else (), self.store.works.max_updated_at())
+        key = (period.start, period.end, tuple(authors) if lookback else (), watermark)
 
         def build() -> tuple[np.ndarray, np.ndarray]:
             ids, days = self.store.works.window(period.start, period.end)
@@ -183,21 +162,22 @@ class FeedService:
         """The best `limit` candidates of the period not in `exclude` (nor given feedback already)."""
         subs = self.store.accounts.subscriptions(radar.id)
         snapshot = self.matrix.current() or Snapshot.empty()
-        window = self._window(period, subs, snapshot)
+        watermark = self.store.works.max_updated_at()  # a window and its rule matches hold until works change
+        window = self._window(period, subs, snapshot, watermark)
         given = self.store.feedback.all(radar.user_id)
         reader = self.readers.get(radar, snapshot, subs, given)
-        rules = self._rule_matches(reader, window) if reader.rules.any else {}
+        rules = self._rule_matches(reader, window, watermark) if reader.rules.any else {}
         # Dismissed papers stay hidden; liked and saved ones are known already (and teach the model).
         judged = {f.work_id for f in given if not keep_liked or f.action in HIDING}
         return rank(snapshot, window, reader.scores, rules, reader.explainer, self.ranking,
                     exclude=exclude | judged, limit=limit, follows_anything=reader.rules.any)
 
-    def _rule_matches(self, reader: Reader, window: Candidates) -> dict[int, list[Reason]]:
+    def _rule_matches(self, reader: Reader, window: Candidates, watermark: object) -> dict[int, list[Reason]]:
         """The window's papers that the radar's rules match (cached per window and rules)."""
         if not len(window.ids):
             return {}
         start, end = date.fromordinal(int(window.days.min())), date.fromordinal(int(window.days.max()))
-        key = (reader.rules_key, start, end, len(window.ids), int(window.ids.sum()), self.store.works.max_updated_at())
+        key = (reader.rules_key, start, end, len(window.ids), int(window.ids.sum()), watermark)
         return self._matches.get_or(key, lambda: match_window(self.store, reader.rules, window.ids, start, end))
 
     def _claim(self, radar: Radar, period: periods.Period, *, replacing: Batch | None = None,

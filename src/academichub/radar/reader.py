@@ -9,14 +9,13 @@ through `schedule` and the request goes on with what is stored: no request waits
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from academichub.radar.authors import records_for
+from academichub.radar.lru import Lru
 from academichub.ranking import vocabulary
 from academichub.ranking.profile import FOLLOW_WEIGHT
 from academichub.search.query import positive_text
@@ -35,10 +34,17 @@ DISLIKES_USED = 64  # the most recent dismissals that push their neighbours down
 MAX_EXPLAINED = 2000  # papers a provisional model's reasons may point at
 
 
-def inputs_key(store: Store, radar: Radar, subs: list[Subscription], vocabulary: int, embedding: str) -> str:
+def authors_version(store: Store, subs: list[Subscription]) -> tuple:
+    """Changes whenever an answer or profile of the radar's followed authors does."""
+    return store.authors.version([s.id for s in subs if s.kind == "author"])
+
+
+def inputs_key(store: Store, radar: Radar, subs: list[Subscription], vocabulary: int, embedding: str, *,
+               authors: tuple | None = None) -> str:
     """A digest of everything a radar's model learns from: it changes when retraining is due."""
+    authors = authors if authors is not None else authors_version(store, subs)
     parts = (radar.subs_version, store.feedback.version(radar.user_id), store.library.version(radar.user_id),
-             store.authors.version([s.id for s in subs if s.kind == "author"]), vocabulary, embedding)
+             authors, vocabulary, embedding)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
 
 
@@ -61,23 +67,13 @@ class ReaderModels:
         self.embedding = embedding
         self.schedule = schedule
         self._models: dict[int, StoredModel] = {}
-        self._scores: OrderedDict[tuple, ReaderScores] = OrderedDict()
-        self._rules: OrderedDict[tuple, RuleSet] = OrderedDict()
-        self._lock = threading.Lock()
+        self._scores = Lru(CACHED)
+        self._rules = Lru(CACHED)
 
-    def rules(self, radar: Radar, subs: list[Subscription]) -> tuple[RuleSet, tuple]:
+    def rules(self, radar: Radar, subs: list[Subscription], authors: tuple) -> tuple[RuleSet, tuple]:
         """The radar's rules with author records and their cache key (per subscriptions and author decisions)."""
-        key = (radar.id, radar.subs_version, self.store.authors.version([s.id for s in subs if s.kind == "author"]),
-               tuple((s.id, s.kind, s.value_key) for s in subs))
-        with self._lock:
-            if key in self._rules:
-                return self._rules[key], key
-        rules = RuleSet(subs, records_for(self.store, subs))
-        with self._lock:
-            self._rules[key] = rules
-            while len(self._rules) > CACHED:
-                self._rules.popitem(last=False)
-        return rules, key
+        key = (radar.id, radar.subs_version, authors, tuple((s.id, s.kind, s.value_key) for s in subs))
+        return self._rules.get_or(key, lambda: RuleSet(subs, records_for(self.store, subs))), key
 
     def stored(self, radar: Radar) -> StoredModel | None:
         """The radar's stored model (weights are read again only when it was retrained)."""
@@ -91,7 +87,8 @@ class ReaderModels:
 
     def get(self, radar: Radar, snapshot: Snapshot, subs: list[Subscription], feedback: list[Feedback]) -> Reader:
         """The reader of this radar now."""
-        inputs = inputs_key(self.store, radar, subs, snapshot.vocabulary.id, self.embedding)
+        authors = authors_version(self.store, subs)
+        inputs = inputs_key(self.store, radar, subs, snapshot.vocabulary.id, self.embedding, authors=authors)
         model = self.stored(radar)
         usable = model is not None and model.vocabulary == snapshot.vocabulary.id and model.embedding == self.embedding
         stale = not usable or model.inputs != inputs
@@ -114,27 +111,25 @@ class ReaderModels:
                     if f.action in HIDING][-DISLIKES_USED:]
         key = (radar.id, snapshot.vocabulary.id, snapshot.stamp, model.trained_at if usable else None,
                tuple(liked), tuple(dislikes), len(own), tuple(keywords))
-        with self._lock:
-            scores = self._scores.get(key)
-        if scores is None:
-            extra = np.sum([v for _, v in own], axis=0) if own else None
-            words = None
-            if keywords and snapshot.vocabulary.terms:  # followed keywords pull their topic up, as a centroid would
-                vocab = snapshot.vocabulary
-                rows = vocabulary.transform(vocabulary.vectorizer_for(vocab.id, vocab.terms, vocab.idf), keywords)
-                words = np.asarray(rows.sum(axis=0)).ravel() * FOLLOW_WEIGHT
-            scores = score_all(snapshot, linear, fold_ids=liked, dislikes=dislikes, extra_dense=extra,
-                               extra_sparse=words)
-            with self._lock:
-                self._scores[key] = scores
-                while len(self._scores) > CACHED:
-                    self._scores.popitem(last=False)
+        scores = self._scores.get_or(key, lambda: self._score(snapshot, linear, liked, dislikes, own, keywords))
         if usable:
             explainer = Explainer(model.positives, model.positive_vectors, linear.sparse)
         else:
             explainer = self._provisional(snapshot, kinds, own)
-        rules, rules_key = self.rules(radar, subs)
+        rules, rules_key = self.rules(radar, subs, authors)
         return Reader(rules, rules_key, scores, explainer, stale)
+
+    @staticmethod
+    def _score(snapshot: Snapshot, linear: Linear | None, liked: list[int], dislikes: list[tuple[int, float]],
+               own: list[tuple[str, np.ndarray]], keywords: list[str]) -> ReaderScores:
+        """Scores of the stored model with the cheap updates: new likes, own library vectors, keywords."""
+        extra = np.sum([v for _, v in own], axis=0) if own else None
+        words = None
+        if keywords and snapshot.vocabulary.terms:  # followed keywords pull their topic up, as a centroid would
+            vocab = snapshot.vocabulary
+            rows = vocabulary.transform(vocabulary.vectorizer_for(vocab.id, vocab.terms, vocab.idf), keywords)
+            words = np.asarray(rows.sum(axis=0)).ravel() * FOLLOW_WEIGHT
+        return score_all(snapshot, linear, fold_ids=liked, dislikes=dislikes, extra_dense=extra, extra_sparse=words)
 
     def _provisional(self, snapshot: Snapshot, kinds: dict[int, str], own: list[tuple[str, np.ndarray]]) -> Explainer:
         """Reasons before the first training: the liked and library papers themselves."""

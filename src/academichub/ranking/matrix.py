@@ -100,8 +100,7 @@ class FeatureMatrix:
 
     def current(self) -> Snapshot | None:
         """The matrix as of now (None before the store has a vocabulary)."""
-        version = self.store.features.current_version()
-        stamp = self.store.features.stamp()
+        version, stamp = self.store.features.head()
         snapshot = self._snapshot
         if version is None:
             return None

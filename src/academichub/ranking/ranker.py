@@ -109,8 +109,7 @@ def rank(snapshot: Snapshot, window: Candidates, scores: ReaderScores, rules: di
     """The best `limit` candidates not excluded, diversified, each with at least one reason."""
     keep = ~np.isin(window.ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude))) if exclude \
         else np.ones(len(window.ids), dtype=bool)
-    matched = np.fromiter((i in rules for i in window.ids.tolist()), dtype=bool, count=len(window.ids)) \
-        if rules else np.zeros(len(window.ids), dtype=bool)
+    matched = np.isin(window.ids, np.fromiter(rules, dtype=np.int64, count=len(rules)))
     if settings.rules == "filter" and follows_anything:
         keep &= matched
     boost = np.zeros(len(window.ids))

@@ -68,9 +68,14 @@ class FeatureRepo:
 
     def current_version(self) -> int | None:
         """Id of the vocabulary features are served under (the newest ready one)."""
+        return self.head()[0]
+
+    def head(self) -> tuple[int | None, int]:
+        """(served vocabulary, newest stamp) in one read: what a process checks its matrix against."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.max(feature_vocabularies.c.id))
-                                .where(feature_vocabularies.c.state == "ready")).scalar()
+            version = conn.execute(sa.select(sa.func.max(feature_vocabularies.c.id))
+                                   .where(feature_vocabularies.c.state == "ready")).scalar()
+            return version, read_counter(conn, STAMP)
 
     def create_vocabulary(self, terms: Sequence[str], idf: np.ndarray, documents: int) -> int:
         """Record a vocabulary being built (its features are written next)."""
@@ -134,17 +139,11 @@ class FeatureRepo:
                            np.frombuffer(b"".join(indices), dtype=np.int32),
                            np.frombuffer(b"".join(values), dtype=np.float32), stamp)
 
-    def missing(self, version: int, *, limit: int = 5000) -> list[tuple[int, str, str]]:
-        """Works without a row under this vocabulary: (id, title, abstract), by id."""
+    def missing(self, version: int, *, limit: int = 5000) -> list[int]:
+        """Ids of works without a row under this vocabulary, ascending."""
         joined = works.outerjoin(work_features, sa.and_(work_features.c.work_id == works.c.id,
                                                         work_features.c.vocabulary == version))
-        query = (sa.select(works.c.id, works.c.title, works.c.abstract).select_from(joined)
+        query = (sa.select(works.c.id).select_from(joined)
                  .where(work_features.c.work_id.is_(None)).order_by(works.c.id).limit(limit))
         with self.engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(query)]
-
-    def count(self, version: int) -> int:
-        """Works featurised under a vocabulary."""
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(work_features)
-                                .where(work_features.c.vocabulary == version)).scalar_one()
+            return list(conn.execute(query).scalars())

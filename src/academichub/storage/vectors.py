@@ -54,8 +54,7 @@ class VectorRepo:
             for chunk in _chunks(list(ids)):
                 conn.execute(sa.delete(work_vectors).where(work_vectors.c.model == model,
                                                            work_vectors.c.work_id.in_(chunk)))
-            if rows:
-                conn.execute(sa.insert(work_vectors), rows)
+            conn.execute(sa.insert(work_vectors), rows)
 
     def load(self, model: str, ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
         """The vectors of those works that have one: (their ids in the given order, matrix)."""

@@ -63,7 +63,12 @@ class Candidate:
     @property
     def text(self) -> str:
         """Title and abstract, what text similarity reads."""
-        return f"{self.title}. {self.abstract}"
+        return work_text(self.title, self.abstract)
+
+
+def work_text(title: str, abstract: str) -> str:
+    """What text features and similarity read of a work: its title, then its abstract."""
+    return f"{title}. {abstract}"
 
 
 def _chunks(values: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
@@ -287,6 +292,15 @@ class WorkRepo:
                                     tuple(categories[i]), frozenset(p[2] for p in people),
                                     tuple((p[2], p[1], p[3]) for p in people)))
         return result
+
+    def texts(self, ids: Sequence[int]) -> list[tuple[int, str]]:
+        """(id, `work_text`) of these works, in the order given (missing ones skipped)."""
+        found: dict[int, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(ids)):
+                query = sa.select(works.c.id, works.c.title, works.c.abstract).where(works.c.id.in_(chunk))
+                found.update((i, work_text(t, a)) for i, t, a in conn.execute(query))
+        return [(i, found[i]) for i in ids if i in found]
 
     def titles(self, ids: Sequence[int]) -> dict[int, str]:
         """Titles of works by id."""
