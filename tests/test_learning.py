@@ -241,3 +241,21 @@ def test_min_score_and_filter_rules(sample_store: Store, fresh_radar: Radar, emb
     picky = FeedService(sample_store, FeedSettings(), ranking=RankingSettings(min_score=0.9), embedder=embedder)
     relaxed = FeedService(sample_store, FeedSettings(), embedder=embedder)
     assert len(picky.ranked(radar, period, set(), 5000)) < len(relaxed.ranked(radar, period, set(), 5000)) / 2
+
+
+def test_two_stores_with_the_same_vocabulary_version_never_share_a_transformer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Versions restart at 1 in every store; a process that opens two (tests, the eval harness) once
+    # transformed one store's texts with the other's vocabulary.
+    from academichub.ranking import vocabulary
+    from tests.conftest import make_settings
+
+    vectors = []
+    for name, terms in (("a", ["galaxy", "redshift"]), ("b", ["protein", "folding"])):
+        with Store.open(make_settings(tmp_path / name)) as store:
+            version = store.features.create_vocabulary(terms, np.ones(2, dtype=np.float32), 10)
+            store.features.publish(version)
+            vocab = store.features.vocabulary()
+            assert vocab.id == 1
+            vectorizer = vocabulary.vectorizer_for(vocab.digest, vocab.terms, vocab.idf)
+            vectors.append(vocabulary.transform(vectorizer, ["protein folding of a galaxy"]).toarray()[0])
+    assert np.allclose(vectors[0], [1, 0]) and np.allclose(vectors[1], [0.7071, 0.7071], atol=1e-3)

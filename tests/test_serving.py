@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -152,3 +153,78 @@ def test_a_new_process_ranks_from_stored_features_and_models(sample_store: Store
     second = FeedService(sample_store, FeedSettings())  # cold: maps the matrix file, reads the stored model
     assert [r.work_id for r in second.ranked(radar, second._period("all"), set(), 20)] == before
     assert second.matrix.current().size == sample_store.works.count()
+
+
+def test_feedback_and_library_versions_change_when_an_undone_id_would_be_reused(sample_store: Store,
+                                                                                fresh_radar: Radar) -> None:
+    # SQLite hands the highest rowid out again after a delete unless the table says AUTOINCREMENT;
+    # then "like X, undo, like Y" left (count, newest id) as it was and every cache keyed on it stale.
+    user = fresh_radar.user_id
+    first, second = [sample_store.works.get(i).public_id for i, _ in sample_store.search("galaxy", limit=2).hits]
+    feedback.give(sample_store, user, first, "like")
+    liked_first = sample_store.feedback.version(user)
+    feedback.undo(sample_store, user, first)
+    feedback.give(sample_store, user, second, "like")
+    assert sample_store.feedback.version(user) != liked_first
+
+
+def test_a_replayed_page_follows_every_change_another_process_makes(sample_store: Store, tmp_path: Path) -> None:
+    from academichub.web.app import create_app
+
+    settings = make_settings(tmp_path / "served", _url_of(sample_store))
+    local, _default = sample_store.accounts.ensure_local_user()
+    radar = sample_store.accounts.create_radar(local.id, f"replay {uuid.uuid4().hex[:6]}")
+    follow(sample_store, radar.id, "category", "cs.CL")
+    other = FeedService(sample_store, FeedSettings())  # another web process: its own caches, one database
+    with running_server(settings, app=create_app(settings, store=sample_store)) as base, \
+            httpx.Client(base_url=base, timeout=60) as client:
+        def page() -> dict:
+            response = client.get(f"/api/v1/radars/{radar.id}/feed", params={"period": "all"})
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        first = page()
+        assert page() == first and len(first["items"]) == 10  # replayed, unchanged
+        moved = other.next(sample_store.accounts.get_radar(radar.id), period="all")
+        now = page()
+        assert now["batch"] == moved.batch != first["batch"]
+        assert [i["id"] for i in now["items"]] == [c.work.public_id for c in moved.cards]
+
+        one, two = now["items"][0]["id"], now["items"][1]["id"]
+        feedback.give(sample_store, local.id, one, "like")
+        assert page()["items"][0]["feedback"] == ["like"]
+        feedback.undo(sample_store, local.id, one)
+        feedback.give(sample_store, local.id, two, "like")
+        items = page()["items"]
+        assert items[0]["feedback"] == [] and items[1]["feedback"] == ["like"]
+
+        follow(sample_store, radar.id, "keyword", "speech recognition")  # re-ranks the batch in place
+        reranked = page()
+        assert reranked["batch"] == now["batch"] and reranked["items"] != items
+        html = client.get("/", params={"radar": radar.id, "period": "all"}).text
+        assert "speech recognition" in html and reranked["items"][0]["id"] in html
+        other.next(sample_store.accounts.get_radar(radar.id), period="all")
+        newest = page()
+        assert newest["batch"] == reranked["batch"] + 1
+        assert newest["items"][0]["id"] in client.get("/", params={"radar": radar.id, "period": "all"}).text
+
+
+def test_a_seen_set_kept_by_one_process_takes_in_what_another_claimed(sample_store: Store, fresh_radar: Radar) -> None:
+    mine, other = FeedService(sample_store, FeedSettings()), FeedService(sample_store, FeedSettings())
+    shown = {c.work.id for c in mine.next(fresh_radar, period="all").cards}
+    assert mine.seen.of(fresh_radar.id) == shown
+    shown |= {c.work.id for c in other.next(fresh_radar, period="all").cards}
+    assert mine.seen.of(fresh_radar.id) == shown and len(shown) == 20
+    batch = sample_store.feed_state.latest(fresh_radar.id)
+    assert mine.seen.of(fresh_radar.id, besides=batch.id) == shown - {i.work_id for i in batch.items}
+
+
+def test_the_newest_days_come_from_an_index_skip_scan_that_agrees_with_distinct(sample_store: Store) -> None:
+    import sqlalchemy as sa
+
+    from academichub.storage.schema import works
+
+    with sample_store.engine.connect() as conn:
+        every = [r[0] for r in conn.execute(sa.select(works.c.feed_date).distinct().order_by(works.c.feed_date.desc()))]
+    for n in (1, 3, 7, len(every), len(every) + 5):
+        assert sample_store.works.latest_feed_dates(n) == every[:n]

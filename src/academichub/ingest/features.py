@@ -23,7 +23,7 @@ Progress = Callable[[int], None]
 
 def _write(store: Store, vocab: Vocabulary, rows: list[tuple[int, str]]) -> int:
     """Transform (id, text) pairs under a vocabulary and store their rows in one stamped batch."""
-    matrix = vocabulary.transform(vocabulary.vectorizer_for(vocab.id, vocab.terms, vocab.idf), [t for _, t in rows])
+    matrix = vocabulary.transform(vocabulary.vectorizer_for(vocab.digest, vocab.terms, vocab.idf), [t for _, t in rows])
     blobs = [encode_row(matrix.indices[matrix.indptr[r]:matrix.indptr[r + 1]],
                         matrix.data[matrix.indptr[r]:matrix.indptr[r + 1]]) for r in range(matrix.shape[0])]
     store.features.save(vocab.id, [i for i, _ in rows], blobs)

@@ -10,7 +10,9 @@ it showed stays seen), and a new batch starts by itself once newer announcement 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -23,6 +25,7 @@ from academichub.radar.authors import full_variants, initials_of
 from academichub.radar.lru import Lru
 from academichub.radar.reader import Reader, ReaderModels
 from academichub.radar.rulematch import match_window
+from academichub.radar.seen import SeenSets
 from academichub.ranking.matrix import FeatureMatrix, Snapshot
 from academichub.ranking.ranker import Candidates, Ranked, rank
 from academichub.ranking.rules import Reason
@@ -110,6 +113,17 @@ def page_json(page: FeedPage, _: Callable[[str], str]) -> dict[str, Any]:
             "items": [card_json(c, _) for c in page.cards]}
 
 
+def _due(shown_period: str | None, anchor: date | None, shown_subs: int | None, subs_version: int, spec: str,
+         resolved: periods.Period) -> str:
+    """What the current batch needs: "new" (none yet, or newer days arrived), "rerank" (chips or
+    period changed since it was ranked) or "show"."""
+    if shown_period is None or (resolved.end and anchor and anchor < resolved.end and spec == shown_period):
+        return "new"
+    if shown_period != spec or shown_subs != subs_version:
+        return "rerank"
+    return "show"
+
+
 class FeedService:
     """Builds, records and replays a radar's batches."""
 
@@ -124,6 +138,8 @@ class FeedService:
         self.readers = ReaderModels(store, tag, schedule)
         self._windows = Lru(CACHED)
         self._matches = Lru(CACHED * 4)
+        self.seen = SeenSets(store.feed_state)
+        self._claiming = Lru(1024)  # a lock per radar
 
     @classmethod
     def for_settings(cls, store: Store, settings: Settings, *, embedder: Embedder | None = None,
@@ -157,7 +173,7 @@ class FeedService:
         ids, days = self._windows.get_or(key, build)
         return Candidates(ids, days, snapshot.rows(ids))
 
-    def ranked(self, radar: Radar, period: periods.Period, exclude: set[int], limit: int, *,
+    def ranked(self, radar: Radar, period: periods.Period, exclude: AbstractSet[int], limit: int, *,
                keep_liked: bool = False) -> list[Ranked]:
         """The best `limit` candidates of the period not in `exclude` (nor given feedback already)."""
         subs = self.store.accounts.subscriptions(radar.id)
@@ -184,8 +200,16 @@ class FeedService:
                expect: int | None = None) -> Batch | None:
         """Rank and claim a batch; a race lost to a concurrent request re-ranks with what it claimed."""
         size = self.settings.batch_size
+        # One claim per radar at a time in this process: concurrent ones ranked the same papers and
+        # all but one re-ranked deeper. Only an optimisation: the claim itself stays correct across
+        # processes (and if two threads ever made a radar's lock at once).
+        with self._claiming.get_or((radar.id,), threading.Lock):
+            return self._claim_once(radar, period, size, replacing=replacing, expect=expect)
+
+    def _claim_once(self, radar: Radar, period: periods.Period, size: int, *, replacing: Batch | None,
+                    expect: int | None) -> Batch | None:
         for attempt in range(CLAIM_ATTEMPTS):
-            exclude = self.store.feed_state.seen(radar.id, besides=replacing.id if replacing else None)
+            exclude = self.seen.of(radar.id, besides=replacing.id if replacing else None)
             depth = size * (2 + 2 * attempt)
             top = self.ranked(radar, period, exclude, depth)
             items = [BatchItem(r.work_id, i, r.score, [x.to_json() for x in r.reasons]) for i, r in enumerate(top)]
@@ -206,14 +230,25 @@ class FeedService:
         resolved = self._period(spec)
         if show_seen:
             return self._seen_again(radar, resolved, page)
-        if latest is None or (resolved.end and latest.anchor_date and latest.anchor_date < resolved.end
-                              and spec == latest.period):
+        due = _due(latest.period if latest else None, latest.anchor_date if latest else None,
+                   latest.subs_version if latest else None, radar.subs_version, spec, resolved)
+        if due == "new":
             batch = self._claim(radar, resolved, expect=latest.number if latest else 0)
             # None: a concurrent request recorded this batch first; show that one.
             return self._page(radar, batch or self.store.feed_state.latest(radar.id), resolved)
-        if latest.period != spec or latest.subs_version != radar.subs_version:
+        if due == "rerank":
             latest = self._claim(radar, resolved, replacing=latest) or latest
         return self._page(radar, latest, resolved)
+
+    def page_key(self, radar: Radar, period: str | None = None) -> tuple | None:
+        """What `current` would show, as a cache key (two reads), or None when it would record a batch first."""
+        head = self.store.feed_state.head(radar.id, radar.user_id)
+        spec = periods.check_spec(period or head.period)
+        resolved = self._period(spec)
+        if head.batch_id is None or _due(head.period, head.anchor_date, head.batch_subs_version,
+                                          head.subs_version, spec, resolved) != "show":
+            return None
+        return (radar.id, head, resolved)
 
     def next(self, radar: Radar, *, period: str | None = None) -> FeedPage:
         """换一批: record and return the next batch of unseen papers."""
@@ -235,7 +270,7 @@ class FeedService:
         return FeedPage(batch.number, period, cards)
 
     def _seen_again(self, radar: Radar, period: periods.Period, page: int) -> FeedPage:
-        seen = self.store.feed_state.seen(radar.id)
+        seen = self.seen.of(radar.id)
         size = self.settings.batch_size
         start = max(0, page - 1) * size
         ranked = self.ranked(radar, period, set(), start + size, keep_liked=True)[start:]

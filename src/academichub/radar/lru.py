@@ -16,15 +16,25 @@ class Lru(OrderedDict):
         self.size = size
         self.lock = threading.Lock()
 
-    def get_or(self, key: tuple, make: Callable[[], Any]) -> Any:
-        """The entry of `key`, made (and kept) if missing; two threads may both make it, which is harmless."""
+    def find(self, key: tuple) -> Any:
+        """The entry of `key` (now the most recently used), or None."""
         with self.lock:
             if key in self:
                 self.move_to_end(key)
                 return self[key]
-        value = make()
+        return None
+
+    def keep(self, key: tuple, value: Any) -> None:
+        """Store an entry, dropping the least recently used beyond `size`."""
         with self.lock:
             self[key] = value
             while len(self) > self.size:
                 self.popitem(last=False)
+
+    def get_or(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """The entry of `key`, made (and kept) if missing; two threads may both make it, which is harmless."""
+        value = self.find(key)
+        if value is None:
+            value = make()
+            self.keep(key, value)
         return value

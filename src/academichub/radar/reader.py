@@ -127,7 +127,7 @@ class ReaderModels:
         words = None
         if keywords and snapshot.vocabulary.terms:  # followed keywords pull their topic up, as a centroid would
             vocab = snapshot.vocabulary
-            rows = vocabulary.transform(vocabulary.vectorizer_for(vocab.id, vocab.terms, vocab.idf), keywords)
+            rows = vocabulary.transform(vocabulary.vectorizer_for(vocab.digest, vocab.terms, vocab.idf), keywords)
             words = np.asarray(rows.sum(axis=0)).ravel() * FOLLOW_WEIGHT
         return score_all(snapshot, linear, fold_ids=liked, dislikes=dislikes, extra_dense=extra, extra_sparse=words)
 

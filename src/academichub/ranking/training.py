@@ -60,7 +60,7 @@ def train(store: Store, snapshot: Snapshot, radar: Radar, settings: RankingSetti
     examples = profile.build(store, embedder, radar.user_id, subs, followed, settings, today or date.today(),
                              lookup=examples_from(store, snapshot))
     vocab = snapshot.vocabulary
-    model = UserModel(vocabulary.vectorizer_for(vocab.id, vocab.terms, vocab.idf), seed=radar.id)
+    model = UserModel(vocabulary.vectorizer_for(vocab.digest, vocab.terms, vocab.idf), seed=radar.id)
     taken = {e.work_id for e in examples.positives if e.work_id is not None}
     pool = background(snapshot, settings.negatives, taken, seed=radar.id)
     model.fit(examples.positives, examples.dislikes, pool, min_positives=settings.min_positives)

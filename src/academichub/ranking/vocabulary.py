@@ -22,7 +22,7 @@ MAX_TERMS = 20_000  # arxiv-sanity-lite's, which the harness validated (issue 12
 FIT_SAMPLE = 60_000  # works a vocabulary is fitted on (more changes the terms little, costs seconds)
 _CACHE = 4
 _lock = threading.Lock()
-_vectorizers: OrderedDict[int, TfidfVectorizer] = OrderedDict()
+_vectorizers: OrderedDict[str, TfidfVectorizer] = OrderedDict()
 
 
 def _vectorizer(documents: int, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
@@ -46,17 +46,18 @@ def fit(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
     return terms, vectorizer.idf_.astype(np.float32)
 
 
-def vectorizer_for(version: int, terms: Sequence[str], idf: np.ndarray) -> TfidfVectorizer:
-    """A transformer for a stored vocabulary (built once per version and process)."""
+def vectorizer_for(digest: str, terms: Sequence[str], idf: np.ndarray) -> TfidfVectorizer:
+    """A transformer for a stored vocabulary (built once per process for each content digest: a
+    version number alone would mix up two stores a process opens)."""
     with _lock:
-        if version in _vectorizers:
-            _vectorizers.move_to_end(version)
-            return _vectorizers[version]
+        if digest in _vectorizers:
+            _vectorizers.move_to_end(digest)
+            return _vectorizers[digest]
     vectorizer = _vectorizer(len(terms) + 2000, {t: i for i, t in enumerate(terms)})
     vectorizer.fit(["academichub"])  # sets the fixed vocabulary up; the IDF is replaced next
     vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
     with _lock:
-        _vectorizers[version] = vectorizer
+        _vectorizers[digest] = vectorizer
         while len(_vectorizers) > _CACHE:
             _vectorizers.popitem(last=False)
     return vectorizer

@@ -64,6 +64,16 @@ def _subscription(row: sa.Row) -> Subscription:
     return Subscription(row.id, row.radar_id, row.kind, row.value, row.value_key)
 
 
+# Read on every request: built once (building a statement costs more than running it), and
+# only the columns a Radar holds (no timestamps to parse).
+_RADARS_OF = (sa.select(radars.c.id, radars.c.user_id, radars.c.name, radars.c.is_default, radars.c.subs_version)
+              .where(radars.c.user_id == sa.bindparam("user")).order_by(radars.c.is_default.desc(), radars.c.id))
+
+_SUBSCRIPTIONS_OF = (sa.select(subscriptions.c.id, subscriptions.c.radar_id, subscriptions.c.kind, subscriptions.c.value,
+                               subscriptions.c.value_key)
+                     .where(subscriptions.c.radar_id == sa.bindparam("radar")).order_by(subscriptions.c.id))
+
+
 class AccountRepo:
     """SQL for users, radars and subscriptions."""
 
@@ -104,10 +114,8 @@ class AccountRepo:
 
     def default_radar(self, user_id: int) -> Radar:
         """The user's default radar, created when the user has none."""
-        query = (sa.select(radars).where(radars.c.user_id == user_id)
-                 .order_by(radars.c.is_default.desc(), radars.c.id))
         with self.engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_RADARS_OF, {"user": user_id}).first()
         if row is None:
             try:
                 with self.engine.begin() as conn:
@@ -116,15 +124,13 @@ class AccountRepo:
             except sa.exc.IntegrityError:  # created meanwhile by another process
                 pass
             with self.engine.connect() as conn:
-                row = conn.execute(query).one()
+                row = conn.execute(_RADARS_OF, {"user": user_id}).first()
         return _radar(row)
 
     def radars(self, user_id: int) -> list[Radar]:
         """A user's radars, the default first."""
-        query = (sa.select(radars).where(radars.c.user_id == user_id)
-                 .order_by(radars.c.is_default.desc(), radars.c.id))
         with self.engine.connect() as conn:
-            return [_radar(r) for r in conn.execute(query)]
+            return [_radar(r) for r in conn.execute(_RADARS_OF, {"user": user_id})]
 
     def create_radar(self, user_id: int, name: str) -> Radar:
         """A new, empty radar of a user (names are unique per user)."""
@@ -189,9 +195,7 @@ class AccountRepo:
     def subscriptions(self, radar_id: int) -> list[Subscription]:
         """A radar's subscriptions in the order they were added."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(subscriptions).where(subscriptions.c.radar_id == radar_id)
-                                .order_by(subscriptions.c.id))
-            return [_subscription(r) for r in rows]
+            return [_subscription(r) for r in conn.execute(_SUBSCRIPTIONS_OF, {"radar": radar_id})]
 
     def add_subscription(self, radar_id: int, kind: str, value: str, value_key: str) -> Subscription:
         """Follow something; following it again returns the existing subscription."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +42,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+POOL_SIZE = 16  # connections kept per process: as many as threads serve requests (web.app.REQUEST_THREADS)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite files get their directory and WAL pragmas."""
     url = normalise_url(url)
@@ -49,10 +55,11 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30}, pool_size=POOL_SIZE, max_overflow=4)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(parsed, pool_pre_ping=True)
+    # Fewer kept on PostgreSQL: several web processes and workers share its connection limit (100).
+    return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=POOL_SIZE - 10)
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -100,15 +107,32 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     (busy_timeout) instead, so read-check-write sequences are atomic. PostgreSQL needs nothing
     here: callers lock the rows they decide on (SELECT … FOR UPDATE).
     """
-    with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as conn, conn.begin():
+            yield conn
+        return
+    # Threads of one process queue on a lock: SQLite's busy handler makes a waiting writer sleep in
+    # growing steps (up to 100 ms each), which turned three concurrent 换一批 into half a second.
+    with _writer_lock(engine), engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
             conn.rollback()
             raise
         conn.commit()
+
+
+_writer_locks: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_locks_lock = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.RLock:
+    with _locks_lock:
+        lock = _writer_locks.get(engine)
+        if lock is None:
+            lock = _writer_locks[engine] = threading.RLock()
+        return lock
 
 
 def next_stamp(conn: Connection, name: str) -> int:

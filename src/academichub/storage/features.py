@@ -6,6 +6,8 @@ feature matrix catches up by loading only the rows stamped after what it has.
 
 from __future__ import annotations
 
+import hashlib
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +32,7 @@ class Vocabulary:
     documents: int
     terms: list[str]
     idf: np.ndarray
+    digest: str = ""  # of the terms and IDF: versions restart in every store, the content does not
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ class FeatureRepo:
         if row is None:
             return None
         terms = row.terms.decode("utf-8").split("\n") if row.terms else []
-        return Vocabulary(row.id, row.state, row.documents, terms, np.frombuffer(row.idf, dtype=np.float32))
+        digest = hashlib.sha256(row.terms + b"\0" + row.idf).hexdigest()
+        return Vocabulary(row.id, row.state, row.documents, terms, np.frombuffer(row.idf, dtype=np.float32), digest)
 
     def current_version(self) -> int | None:
         """Id of the vocabulary features are served under (the newest ready one)."""

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.storage.engine import write_transaction
-from academichub.storage.schema import batch_items, feed_batches, radars, seen_works
+from academichub.storage.schema import batch_items, feed_batches, feedback, radars, seen_works, works
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,42 @@ class Batch:
     subs_version: int
     created_at: datetime
     items: list[BatchItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FeedHead:
+    """Everything the current batch's page depends on, read in one statement (a cache key)."""
+
+    subs_version: int
+    batch_id: int | None
+    number: int
+    revision: int
+    period: str | None
+    anchor_date: date | None
+    batch_subs_version: int | None
+    feedback: tuple[int, int]  # (count, newest id) of the reader's feedback: rows are only added or deleted
+    works_updated: datetime | None  # newest change to a work the batch shows
+
+
+def _head_statement() -> sa.Select:
+    # Built once with bound parameters: constructing it per request cost 15x its execution.
+    newest = (sa.select(sa.func.max(feed_batches.c.number))
+              .where(feed_batches.c.radar_id == sa.bindparam("radar")).scalar_subquery())
+    given = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(feedback.c.id), 0)).where(
+        feedback.c.user_id == sa.bindparam("user")).subquery()
+    shown = (sa.select(sa.func.max(works.c.updated_at))
+             .select_from(batch_items.join(works, works.c.id == batch_items.c.work_id))
+             .where(batch_items.c.batch_id == feed_batches.c.id).scalar_subquery())
+    return (sa.select(radars.c.subs_version, feed_batches.c.id, feed_batches.c.number, feed_batches.c.revision,
+                      feed_batches.c.period, feed_batches.c.anchor_date, feed_batches.c.subs_version, *given.c, shown)
+            .select_from(radars.outerjoin(feed_batches, sa.and_(feed_batches.c.radar_id == radars.c.id,
+                                                                feed_batches.c.number == newest)))
+            .join(given, sa.true()).where(radars.c.id == sa.bindparam("radar")))
+
+
+_HEAD = _head_statement()
+_SEEN_SINCE = sa.select(seen_works.c.work_id, seen_works.c.batch_id).where(
+    seen_works.c.radar_id == sa.bindparam("radar"), seen_works.c.batch_id >= sa.bindparam("batch"))
 
 
 def _item_rows(batch_id: int, items: list[BatchItem]) -> list[dict]:
@@ -62,14 +98,22 @@ class FeedStateRepo:
             batch.items = [BatchItem(i.work_id, i.position, i.score, list(i.reasons)) for i in items]
         return batch
 
-    def seen(self, radar_id: int, *, besides: int | None = None) -> set[int]:
-        """Works claimed by this radar's batches (except those now in batch `besides`, if given)."""
-        query = sa.select(seen_works.c.work_id).where(seen_works.c.radar_id == radar_id)
-        if besides is not None:
-            showing = sa.select(batch_items.c.work_id).where(batch_items.c.batch_id == besides)
-            query = query.where(seen_works.c.work_id.not_in(showing))
+    def head(self, radar_id: int, user_id: int) -> FeedHead:
+        """The radar's newest batch, its revision and what its page shows besides (one indexed statement)."""
         with self.engine.connect() as conn:
-            return set(conn.execute(query).scalars())
+            row = conn.execute(_HEAD, {"radar": radar_id, "user": user_id}).one()
+        return FeedHead(row[0], row[1], row[2] or 0, row[3] or 0, row[4], row[5], row[6], (row[7], row[8]), row[9])
+
+    def seen_since(self, radar_id: int, batch_id: int) -> list[tuple[int, int]]:
+        """(work, batch) claims of the radar by batch `batch_id` or later (claims are never released)."""
+        with self.engine.connect() as conn:
+            return [(w, b) for w, b in conn.execute(_SEEN_SINCE, {"radar": radar_id, "batch": batch_id})]
+
+    def showing(self, batch_id: int) -> list[int]:
+        """The works batch `batch_id` shows."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(batch_items.c.work_id).where(batch_items.c.batch_id == batch_id))
+                        .scalars())
 
     def claim(self, radar_id: int, candidates: Sequence[BatchItem], *, size: int, period: str,
               anchor_date: date | None, subs_version: int, replacing: Batch | None = None,
@@ -112,7 +156,8 @@ class FeedStateRepo:
                 batch_id, number, created = replacing.id, replacing.number, replacing.created_at
                 conn.execute(sa.delete(batch_items).where(batch_items.c.batch_id == batch_id))
                 conn.execute(sa.update(feed_batches).where(feed_batches.c.id == batch_id).values(
-                    period=period, anchor_date=anchor_date, subs_version=subs_version))
+                    period=period, anchor_date=anchor_date, subs_version=subs_version,
+                    revision=feed_batches.c.revision + 1))
             else:
                 number, created = (latest.number if latest else 0) + 1, now
                 batch_id = conn.execute(sa.insert(feed_batches).values(

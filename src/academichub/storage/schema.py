@@ -124,6 +124,8 @@ feed_batches = sa.Table(
     sa.Column("anchor_date", sa.Date),
     sa.Column("subs_version", sa.Integer, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Bumped when the batch is re-ranked in place, so a cached rendering of it can tell.
+    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("radar_id", "number"),
 )
 
@@ -211,6 +213,7 @@ library_items = sa.Table(
     sa.Column("vector", sa.LargeBinary),
     sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("user_id", "source", "item_key"),
+    sqlite_autoincrement=True,  # ids never reused after a delete: (count, newest id) is a version
 )
 
 author_decisions = sa.Table(
@@ -243,6 +246,7 @@ feedback = sa.Table(
     sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
     sa.Column("action", sa.String(16), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,  # ids never reused after a delete (undo): (count, newest id) is a version
 )
 
 briefings = sa.Table(
@@ -374,6 +378,8 @@ seen_works = sa.Table(
     sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("batch_id", sa.Integer, sa.ForeignKey("feed_batches.id", ondelete="CASCADE"), nullable=False,
               index=True),
+    # What a radar claimed since a batch: a process keeps the seen set and reads only what is new.
+    sa.Index("ix_seen_works_radar_batch", "radar_id", "batch_id"),
 )
 
 reader_models = sa.Table(

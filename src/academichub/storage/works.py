@@ -133,6 +133,20 @@ def _child_rows(work_id: int, paper: Paper) -> tuple[list[dict], list[dict]]:
     return authors, categories
 
 
+def _latest_days() -> sa.Select:
+    # A skip scan (each step one index probe for the next older day): DISTINCT ... LIMIT walks the
+    # whole feed_date index, 0.4 ms at 50k works, and every feed request resolves its period with it.
+    first = sa.select(sa.func.max(works.c.feed_date).label("day"), sa.literal(1).label("step"))
+    days = first.cte("days", recursive=True)
+    older = sa.select(sa.func.max(works.c.feed_date)).where(works.c.feed_date < days.c.day).scalar_subquery()
+    days = days.union_all(sa.select(older, days.c.step + 1).where(days.c.day.is_not(None),
+                                                                  days.c.step < sa.bindparam("n", type_=sa.Integer)))
+    return sa.select(days.c.day).where(days.c.day.is_not(None)).order_by(days.c.day.desc())
+
+
+_LATEST_DAYS = _latest_days()
+
+
 class WorkRepo:
     """SQL for works and their authors and categories."""
 
@@ -398,9 +412,7 @@ class WorkRepo:
     def latest_feed_dates(self, n: int) -> list[date]:
         """The `n` most recent distinct feed dates, newest first."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(works.c.feed_date).distinct().order_by(works.c.feed_date.desc()).limit(n)
-            )
+            rows = conn.execute(_LATEST_DAYS, {"n": n})
             return [row[0] for row in rows]
 
     def feed_date_before(self, day: date) -> date | None:

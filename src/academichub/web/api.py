@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from academichub.errors import InputError
 from academichub.health import stream_health
@@ -19,6 +20,7 @@ from academichub.radar.authors import author_decision
 from academichub.radar.feed import page_json
 from academichub.search.service import search, similar
 from academichub.web import schemas
+from academichub.storage.accounts import Radar
 from academichub.web.deps import AppState, Ctx, app_state
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -28,7 +30,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """Writes must be JSON: a cross-site form cannot send it without a CORS preflight."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise HTTPException(415, "send Content-Type: application/json")
@@ -50,7 +52,7 @@ class Paging:
         return items[self.offset:self.offset + self.limit]
 
 
-def paging(limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> Paging:
+async def paging(limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> Paging:
     """The limit and offset query parameters."""
     return Paging(limit, offset)
 
@@ -60,10 +62,20 @@ MAX_UPLOAD = 50_000_000
 JsonWrite = Depends(require_json)
 
 
+async def feed_response(ctx: Ctx, radar: Radar, period: str | None) -> Response:
+    """The current batch as JSON: replayed on the event loop while nothing it shows changed,
+    rendered in a worker thread otherwise."""
+    body = await ctx.app.pages.get(radar, period, ("json", ctx.lang),
+                                   lambda page: JSONResponse(page_json(page, ctx.gettext)).body)
+    return Response(body, media_type="application/json")
+
+
 @router.get("/feed", response_model=schemas.FeedPublic, response_model_by_alias=True)
 async def get_feed(ctx: Ctx, period: str | None = None, seen: bool = False,
-                   page: Annotated[int, Query(ge=1)] = 1) -> dict[str, Any]:
+                   page: Annotated[int, Query(ge=1)] = 1) -> Any:
     """The current batch (the feed page's twin); `seen=true` lists seen papers again."""
+    if not seen:
+        return await feed_response(ctx, ctx.radar, period)
     result = await run_in_threadpool(ctx.app.feed.current, ctx.radar, period=period, show_seen=seen, page=page)
     return page_json(result, ctx.gettext)
 

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -28,6 +29,7 @@ from academichub.errors import (
 )
 from academichub.ingest import features
 from academichub.settings import Settings
+from academichub.storage.engine import POOL_SIZE
 from academichub.storage.store import Store
 from academichub.web import (
     account_pages,
@@ -42,10 +44,12 @@ from academichub.web import (
     radar_api,
 )
 from academichub.web.deps import AppState, SignInRequired
+from academichub.web.pagecache import PageCache
 from academichub.web.security import SecurityHeaders
 from academichub.worker.training import feed_service
 
 STATIC_DIR = Path(__file__).parent / "static"
+REQUEST_THREADS = POOL_SIZE
 
 
 def _status(exc: Exception) -> tuple[int, str]:
@@ -80,6 +84,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Request threads wait on the GIL or the database: more than the connection pool only
+        # queue for a connection (or open and close overflow ones on every request).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         yield
         store.close()
 
@@ -88,7 +95,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     embedder = embedder_or_none(settings.embedding)
     feed, trainer = feed_service(store, settings, embedder=embedder)
     app.state.academichub = AppState(settings, store, feed, load_secret(settings), embedder,
-                                     BriefingService(settings, feed), trainer)
+                                     BriefingService(settings, feed), trainer, PageCache(feed))
     app.state.local_user = store.accounts.ensure_local_user()
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

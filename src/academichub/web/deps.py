@@ -41,6 +41,7 @@ class AppState:
     embedder: Embedder | None = None
     briefing: Any = None  # BriefingService (typed loosely: it imports the feed, which imports this)
     trainer: Any = None  # worker.training.BackgroundTrainer: retrains reader models off the request path
+    pages: Any = None  # web.pagecache.PageCache: renderings of the current batch, checked against the store
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class RequestContext:
     lang: str
     csrf_subject: str = ""  # what form tokens are bound to: the user (local mode) or the session
     is_admin: bool = False
+    radars: tuple[Radar, ...] = ()  # all of the reader's radars, default first
 
     @property
     def gettext(self) -> Callable[[str], str]:
@@ -88,34 +90,38 @@ def authenticate(request: Request, state: AppState) -> tuple[User, str]:
     raise SignInRequired(target)
 
 
-def pick_radar(store: Store, user: User, request: Request) -> Radar:
-    """The radar a request is about: ?radar=ID (yours), else the remembered one, else your default."""
+def pick_radar(store: Store, user: User, request: Request) -> tuple[Radar, tuple[Radar, ...]]:
+    """The radar a request is about (?radar=ID if yours, else the remembered one, else your default)
+    and all of yours, default first: one read serves both."""
+    mine = tuple(store.accounts.radars(user.id)) or (store.accounts.default_radar(user.id),)
     asked = request.query_params.get("radar")
     if asked:  # asked for explicitly: someone else's (or a malformed id) is not found
-        if not asked.isdigit():
-            raise NotFoundError(f"radars: no radar {asked!r}")
-        return store.accounts.radar_of(user.id, int(asked))
+        found = next((r for r in mine if asked.isdigit() and r.id == int(asked)), None)
+        if found is None:
+            raise NotFoundError(f"radars: no radar {asked!r}" if not asked.isdigit() else f"radars: no radar {asked}")
+        return found, mine
     remembered = request.cookies.get(RADAR_COOKIE, "")
-    if remembered.isdigit():
-        try:
-            return store.accounts.radar_of(user.id, int(remembered))
-        except NotFoundError:  # a cookie from another account or a deleted radar
-            pass
-    return store.accounts.default_radar(user.id)
+    # A cookie from another account or a deleted radar falls back to the default.
+    return next((r for r in mine if remembered.isdigit() and r.id == int(remembered)), mine[0]), mine
 
 
-def request_context(request: Request, state: Annotated[AppState, Depends(app_state)]) -> RequestContext:
-    """The reader (the local one, or the signed-in one in accounts mode), their radar and language."""
+async def request_context(request: Request) -> RequestContext:
+    """The reader (the local one, or the signed-in one in accounts mode), their radar and language.
+
+    Runs on the event loop: one to three indexed reads by key cost less than the hop to a
+    worker thread, which every request would otherwise pay once more.
+    """
+    state = app_state(request)
     if state.settings.auth.mode == "local":
         user, _radar = request.app.state.local_user
         subject, admin = user.name, True  # the one local reader administers their own install
     else:
         user, subject = authenticate(request, state)
         admin = state.store.auth.is_admin(user.id)
-    radar = pick_radar(state.store, user, request)
+    radar, radars = pick_radar(state.store, user, request)
     lang = pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
                          user.language, request.headers.get("accept-language"), default=state.settings.language)
-    return RequestContext(state, user, radar, lang, subject, admin)
+    return RequestContext(state, user, radar, lang, subject, admin, radars)
 
 
 Ctx = Annotated[RequestContext, Depends(request_context)]

@@ -38,22 +38,32 @@ SIMILAR_SHOWN = 8
 router = APIRouter(include_in_schema=False)
 
 
-def _render(request: Request, ctx: Ctx, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+def _fragment_context(request: Request, ctx: Ctx) -> dict[str, Any]:
+    """What a card needs to render: the language, the form token and where its forms return to."""
     _ = ctx.gettext
-    context = {
-        "_": _, "lang": ctx.lang, "csrf": csrf_token(ctx.app.secret, ctx.csrf_subject),
+    return {"_": _, "lang": ctx.lang, "csrf": csrf_token(ctx.app.secret, ctx.csrf_subject),
+            "reason_text": lambda r: reason_text(r, _), "path": request.url.path, "query": str(request.url.query)}
+
+
+def _context(request: Request, ctx: Ctx, **values: Any) -> dict[str, Any]:
+    return {
+        **_fragment_context(request, ctx),
         "user": ctx.user, "radar": ctx.radar, "is_admin": ctx.is_admin,
-        "accounts": ctx.app.settings.auth.mode == "accounts",
-        "radars": ctx.app.store.accounts.radars(ctx.user.id),
-        "reason_text": lambda r: reason_text(r, _), "path": request.url.path,
-        "query": str(request.url.query), **values,
+        "accounts": ctx.app.settings.auth.mode == "accounts", "radars": ctx.radars, **values,
     }
-    response = TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+
+
+def _respond(request: Request, ctx: Ctx, response: HTMLResponse) -> HTMLResponse:
     if request.query_params.get("lang") in LANGUAGES:  # ?lang=en also remembers the choice
         response.set_cookie(LANG_COOKIE, ctx.lang, max_age=365 * 86400, samesite="lax")
     if request.query_params.get("radar"):  # ?radar=ID switches the radar the pages show
         response.set_cookie(RADAR_COOKIE, str(ctx.radar.id), max_age=365 * 86400, samesite="lax", httponly=True)
     return response
+
+
+def _render(request: Request, ctx: Ctx, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    response = TEMPLATES.TemplateResponse(request, name, _context(request, ctx, **values), status_code=status)
+    return _respond(request, ctx, response)
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
@@ -85,12 +95,26 @@ async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen:
     if date_from or date_to:
         period = f"{date_from}..{date_to}"
 
-    def build() -> tuple[Any, list[Any]]:
-        feed = ctx.app.feed.current(ctx.radar, period=period, show_seen=seen, page=max(1, page))
-        return feed, ctx.app.store.accounts.subscriptions(ctx.radar.id)
-    feed, chips = await run_in_threadpool(build)
-    return _render(request, ctx, "feed.html", feed=feed, chips=chips, kinds=subs.KINDS,
-                   period_choices=PERIOD_CHOICES, seen=seen, page=page)
+    if seen:
+        def build() -> tuple[Any, list[Any]]:
+            feed = ctx.app.feed.current(ctx.radar, period=period, show_seen=True, page=max(1, page))
+            return feed, ctx.app.store.accounts.subscriptions(ctx.radar.id)
+        feed, chips = await run_in_threadpool(build)
+        return _render(request, ctx, "feed.html", feed=feed, chips=chips, kinds=subs.KINDS,
+                       period_choices=PERIOD_CHOICES, seen=seen, page=page)
+
+    def whole_page(feed: Any) -> str:
+        # The chips are read here too: the page key holds the radar's subscription version.
+        chips = ctx.app.store.accounts.subscriptions(ctx.radar.id)
+        return TEMPLATES.get_template("feed.html").render(_context(
+            request, ctx, feed=feed, chips=chips, kinds=subs.KINDS, period_choices=PERIOD_CHOICES, seen=False, page=page))
+
+    # A recorded batch's page is replayed (on the event loop) while nothing it shows changed;
+    # the variant names everything else the page prints.
+    variant = ("page", ctx.lang, ctx.csrf_subject, request.url.path, str(request.url.query), ctx.user,
+               ctx.is_admin, ctx.radars, page)
+    html = await ctx.app.pages.get(ctx.radar, period, variant, whole_page)
+    return _respond(request, ctx, HTMLResponse(html))
 
 
 @router.post("/feed/next")

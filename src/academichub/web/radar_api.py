@@ -15,7 +15,7 @@ from academichub.errors import NotFoundError
 from academichub.radar.feed import page_json
 from academichub.storage.accounts import Radar
 from academichub.web import schemas
-from academichub.web.api import ERRORS, JsonWrite
+from academichub.web.api import ERRORS, JsonWrite, feed_response
 from academichub.web.deps import Ctx
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=ERRORS)
@@ -74,11 +74,11 @@ async def delete_radar(ctx: Ctx, radar_id: int) -> None:
 
 
 @router.get("/radars/{radar_id}/feed", response_model=schemas.FeedPublic, response_model_by_alias=True)
-async def radar_feed(ctx: Ctx, radar_id: int, period: str | None = None) -> dict[str, Any]:
+async def radar_feed(ctx: Ctx, radar_id: int, period: str | None = None) -> Any:
     """A radar's current batch."""
-    radar = await run_in_threadpool(own_radar, ctx, radar_id)
-    page = await run_in_threadpool(ctx.app.feed.current, radar, period=period)
-    return page_json(page, ctx.gettext)
+    # The caller's radars came with the request context: no second read (nor a thread hop) here.
+    radar = next((r for r in ctx.radars if r.id == radar_id), None)
+    return await feed_response(ctx, radar or await run_in_threadpool(own_radar, ctx, radar_id), period)
 
 
 @router.post("/radars/{radar_id}/feed/next", response_model=schemas.FeedPublic, dependencies=[JsonWrite])

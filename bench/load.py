@@ -1,0 +1,306 @@
+"""Benchmark: a bounded load generator against a served AcademicHub on 127.0.0.1.
+
+    .venv/bin/python bench/load.py --home HOME [--scenario feed|home|mixed] [--clients 32]
+        [--seconds 30] [--web-workers 1] [--ingest CORPUS] [--target 1500] [--p99 50] [--url URL]
+
+Closed loop: each of --clients connections sends its next request when the last one answered,
+for --seconds, on one of --radars radars of the reader (1: all on the default radar). Without --url it serves a *copy* of HOME (`academichub serve`, --web-workers
+processes) on a free port, so an --ingest run cannot change the original. Scenarios:
+- feed: `GET /api/v1/radars/{id}/feed` (the recorded batch; the twin of `GET /api/v1/feed`);
+- home: `GET /?radar={id}` (the feed page);
+- mixed: 45% feed, 45% home, 10% `POST /api/v1/radars/{id}/feed/next` (period "all", so batches stay full);
+  every batch 换一批 returns is kept and a paper that two batches of one radar return is a repeat.
+With --ingest the corpus file is ingested into the same store by another process while the load
+runs (asserted to have started before the load and to have stored papers). Prints requests/s,
+p50/p95/p99 per route, errors, repeats and the server's peak memory (its processes together), and
+checks them against --target (requests/s) and --p99 (ms); exits 1 when a check fails. Writes
+bench/results/load-<scenario>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+import psutil
+from figures import save  # bench/figures.py (the script's own directory is on sys.path)
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "academichub"]
+ROUTES = {"feed": ("GET", "/api/v1/radars/{radar}/feed"), "home": ("GET", "/?radar={radar}"),
+          "next": ("POST", "/api/v1/radars/{radar}/feed/next")}
+FOLLOWED = "cs.CL"  # by the radars made for a run: the sample's largest field
+MIX = {"feed": [("feed", 1.0)], "home": [("home", 1.0)],
+       "mixed": [("feed", 0.45), ("home", 0.45), ("next", 0.10)]}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+class Server:
+    """`academichub serve` on a copy of a home, with its processes' memory sampled."""
+
+    def __init__(self, home: Path, workers: int, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [*CLI, "serve", "--port", str(self.port)]
+        if workers > 1:
+            command += ["--workers", str(workers)]
+        self.process = subprocess.Popen(command, env={**env, "ACADEMICHUB_HOME": str(home)},
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.peak_rss = 0
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/api/v1/feed", timeout=30).status_code == 200:
+                    self._sampler.start()
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit("server did not answer in time")
+
+    def rss(self) -> int:
+        """Resident memory of the server and its child processes, in bytes."""
+        try:
+            root = psutil.Process(self.process.pid)
+            return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+        except psutil.Error:
+            return 0
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.25):
+            self.peak_rss = max(self.peak_rss, self.rss())
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class Tally:
+    """What the clients saw: latencies per route, statuses, errors and the batches 换一批 returned."""
+
+    def __init__(self) -> None:
+        self.latencies: dict[str, list[float]] = {route: [] for route in ROUTES}
+        self.statuses: Counter[str] = Counter()
+        self.errors: list[str] = []
+        self.batches: list[tuple[int, list[str]]] = []  # (radar, papers)
+
+    def repeats(self) -> int:
+        """Papers that two batches of one radar returned."""
+        seen: Counter[tuple[int, str]] = Counter((radar, work) for radar, batch in self.batches for work in batch)
+        return sum(count - 1 for count in seen.values() if count > 1)
+
+
+async def client(session: aiohttp.ClientSession, base: str, mix: list[tuple[str, float]], until: float,
+                 tally: Tally, rng: random.Random, next_period: str, radar: int) -> None:
+    routes, weights = zip(*mix)
+    while time.monotonic() < until:
+        route = rng.choices(routes, weights)[0]
+        method, path = ROUTES[route]
+        path = path.format(radar=radar)
+        started = time.perf_counter()
+        try:
+            if method == "GET":
+                async with session.get(base + path) as response:
+                    body = await response.read()
+                    status = response.status
+            else:
+                async with session.post(base + path, json={"period": next_period}) as response:
+                    body = await response.read()
+                    status = response.status
+                    if status == 200:
+                        tally.batches.append((radar, [item["id"] for item in (await response.json())["items"]]))
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            tally.errors.append(f"{route}: {type(exc).__name__}: {exc}")
+            continue
+        tally.latencies[route].append((time.perf_counter() - started) * 1000)
+        tally.statuses[str(status)] += 1
+        if status != 200:
+            tally.errors.append(f"{route}: HTTP {status}: {body[:200]!r}")
+
+
+async def radars_for(base: str, count: int) -> list[int]:
+    """The reader's default radar and, for count > 1, more radars made for this run (one per reader)."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/api/v1/radars") as response:
+            mine = [r["id"] for r in await response.json()]
+        while len(mine) < count:
+            async with session.post(f"{base}/api/v1/radars", json={"name": f"load {len(mine)}"}) as response:
+                assert response.status == 201, await response.text()
+                radar = (await response.json())["id"]
+            # A radar that follows nothing shows only the newest day's papers: follow a field.
+            async with session.post(f"{base}/api/v1/subscriptions?radar={radar}",
+                                    json={"kind": "category", "value": FOLLOWED}) as response:
+                assert response.status == 201, await response.text()
+            mine.append(radar)
+    return mine[:count]
+
+
+async def run_load(base: str, scenario: str, clients: int, seconds: float, seed: int, radars: list[int],
+                   next_period: str = "all") -> tuple[Tally, float]:
+    """Run the closed loop (client i on radar i mod len(radars)); return what it saw and the seconds it ran."""
+    tally = Tally()
+    connector = aiohttp.TCPConnector(limit=clients, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        started = time.monotonic()
+        until = started + seconds
+        await asyncio.gather(*(client(session, base, MIX[scenario], until, tally, random.Random(seed + i),
+                                      next_period, radars[i % len(radars)])
+                               for i in range(clients)))
+        return tally, time.monotonic() - started
+
+
+def start_ingest(home: Path, corpus: Path, env: dict[str, str]) -> subprocess.Popen:
+    """Ingest the corpus into the served store from another process."""
+    return subprocess.Popen([*CLI, "ingest", "--file", str(corpus), "--json"],
+                            env={**env, "ACADEMICHUB_HOME": str(home)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, help="A data directory with a loaded store (copied; see --url).")
+    parser.add_argument("--url", help="Load an already running server instead of serving a copy of --home.")
+    parser.add_argument("--scenario", choices=sorted(MIX), default="feed")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--web-workers", type=int, default=1)
+    parser.add_argument("--ingest", type=Path, help="Corpus file ingested by another process during the load.")
+    parser.add_argument("--target", type=float, default=0, help="Requests/s the run must reach.")
+    parser.add_argument("--p99", type=float, default=0, help="p99 (ms) every route must stay under.")
+    parser.add_argument("--max-memory-mb", type=float, default=0, help="Peak server memory the run must stay under.")
+    parser.add_argument("--radars", type=int, default=1,
+                        help="Radars the clients spread over (1: all on the default radar, the worst case for its cache).")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--name", help="Name of the JSON file (default load-<scenario>).")
+    args = parser.parse_args()
+    if not args.url and not args.home:
+        parser.error("give --home (served as a copy) or --url")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACADEMICHUB_")}
+    env.update({k: v for k, v in os.environ.items() if k.startswith("ACADEMICHUB_") and k != "ACADEMICHUB_HOME"})
+    env["ACADEMICHUB_SCHEDULE__ENABLED"] = "false"
+    workdir = Path(tempfile.mkdtemp(prefix="ah-load-"))
+    server = ingest = None
+    try:
+        if args.url:
+            base = args.url.rstrip("/")
+        else:
+            home = workdir / "home"
+            shutil.copytree(args.home, home, ignore=shutil.ignore_patterns("cache"))
+            server = Server(home, args.web_workers, env)
+            server.wait_ready()
+            base = server.url
+        radars = asyncio.run(radars_for(base, args.radars))
+        asyncio.run(run_load(base, args.scenario, min(args.clients, 4), 2, args.seed, radars))  # warm every process
+        if args.ingest:
+            if args.url:
+                parser.error("--ingest needs --home (the copy it ingests into)")
+            ingest = start_ingest(home, args.ingest, env)
+            time.sleep(3)  # past start-up, into the store's writes
+            if ingest.poll() is not None:
+                raise SystemExit(f"ingest ended before the load: {ingest.stderr.read().decode()[-2000:]}")
+        tally, elapsed = asyncio.run(run_load(base, args.scenario, args.clients, args.seconds, args.seed, radars))
+        ingest_running = ingest is not None and ingest.poll() is None
+        stored_by_ingest = None
+        if ingest is not None:
+            out, errs = ingest.communicate(timeout=1800)
+            if ingest.returncode != 0:
+                raise SystemExit(f"ingest failed: {errs.decode()[-2000:]}")
+            import json
+
+            stored_by_ingest = json.loads(out)["new"]
+            assert stored_by_ingest > 0, "the ingest stored nothing, so the load ran beside no writes"
+    finally:
+        if server:
+            server.stop()
+        if ingest and ingest.poll() is None:
+            ingest.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    total = sum(len(v) for v in tally.latencies.values())
+    rate = total / elapsed
+    every = [ms for values in tally.latencies.values() for ms in values]
+    figures = {
+        "scenario": args.scenario, "clients": args.clients, "radars": args.radars, "seconds": round(elapsed, 1),
+        "web_workers": args.web_workers, "requests": total, "requests_per_s": round(rate, 1),
+        "p50_ms": round(percentile(every, 0.5), 1), "p95_ms": round(percentile(every, 0.95), 1),
+        "p99_ms": round(percentile(every, 0.99), 1),
+        "routes": {route: {"requests": len(values), "p50_ms": round(percentile(values, 0.5), 1),
+                           "p95_ms": round(percentile(values, 0.95), 1), "p99_ms": round(percentile(values, 0.99), 1)}
+                   for route, values in tally.latencies.items() if values},
+        "statuses": dict(tally.statuses), "errors": len(tally.errors), "first_errors": tally.errors[:5],
+        "batches": len(tally.batches), "papers_shown_by_next": sum(len(b) for _, b in tally.batches),
+        "empty_batches": sum(not b for _, b in tally.batches), "repeated_papers": tally.repeats(),
+        "server_peak_mb": round(server.peak_rss / 2**20) if server else None,
+        "ingest": str(args.ingest) if args.ingest else None, "ingest_stored": stored_by_ingest,
+        "ingest_ran_throughout": ingest_running if args.ingest else None,
+    }
+    print(f"{args.scenario}: {total} requests in {elapsed:.1f} s = {rate:,.0f}/s over {args.clients} clients "
+          f"on {args.radars} radar(s); "
+          f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
+    for route, row in figures["routes"].items():
+        print(f"  {route:5} {row['requests']:7} requests  p50 {row['p50_ms']:7.1f}  p95 {row['p95_ms']:7.1f}  "
+              f"p99 {row['p99_ms']:7.1f} ms")
+    print(f"  errors {len(tally.errors)}  batches {len(tally.batches)} ({figures['papers_shown_by_next']} papers, "
+          f"{figures['empty_batches']} empty)  repeated papers {tally.repeats()}  "
+          f"server peak {figures['server_peak_mb']} MB")
+    if args.ingest:
+        print(f"  ingest beside it: {stored_by_ingest} new papers; still running when the load ended: {ingest_running}")
+    for error in tally.errors[:5]:
+        print(f"  ! {error}")
+    save(args.name or f"load-{args.scenario}", figures)
+    failures = []
+    if args.target and rate < args.target:
+        failures.append(f"{rate:,.0f} requests/s < target {args.target:,.0f}")
+    if args.p99 and figures["p99_ms"] > args.p99:
+        failures.append(f"p99 {figures['p99_ms']} ms > {args.p99} ms")
+    if args.max_memory_mb and server and figures["server_peak_mb"] > args.max_memory_mb:
+        failures.append(f"server peak {figures['server_peak_mb']} MB > {args.max_memory_mb} MB")
+    if tally.errors:
+        failures.append(f"{len(tally.errors)} errors")
+    if tally.repeats():
+        failures.append(f"{tally.repeats()} repeated papers")
+    for failure in failures:
+        print(f"FAIL: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
