@@ -228,3 +228,24 @@ def test_the_newest_days_come_from_an_index_skip_scan_that_agrees_with_distinct(
         every = [r[0] for r in conn.execute(sa.select(works.c.feed_date).distinct().order_by(works.c.feed_date.desc()))]
     for n in (1, 3, 7, len(every), len(every) + 5):
         assert sample_store.works.latest_feed_dates(n) == every[:n]
+
+
+@pytest.mark.parametrize("follows", [
+    [("category", "astro-ph"), ("keyword", "language model"), ("author", "Jianxiang He")],
+    [("category", "cs.CL"), ("category", "cs.AI"), ("venue", "Nature")],
+    [("keyword", "transformer -vision"), ("author", "Yann LeCun")],
+])
+def test_rules_found_by_lookups_are_exactly_the_rules_checked_on_every_paper(
+        sample_store: Store, fresh_radar: Radar, follows: list[tuple[str, str]]) -> None:
+    from academichub.radar.authors import records_for
+    from academichub.radar.rulematch import match_window
+    from academichub.ranking.rules import RuleSet
+
+    for kind, value in follows:
+        follow(sample_store, fresh_radar.id, kind, value)
+    subs = sample_store.accounts.subscriptions(fresh_radar.id)
+    rules = RuleSet(subs, records_for(sample_store, subs))
+    ids, _days = sample_store.works.window(None, None)
+    everyone = {c.id: rules.match(c) for c in sample_store.works.candidates(ids.tolist())}
+    expected = {work_id: reasons for work_id, reasons in everyone.items() if reasons}
+    assert expected and match_window(sample_store, rules, ids, None, None).as_dict() == expected

@@ -28,7 +28,7 @@ from academichub.radar.rulematch import match_window
 from academichub.radar.seen import SeenSets
 from academichub.ranking.matrix import FeatureMatrix, Snapshot
 from academichub.ranking.ranker import Candidates, Ranked, rank
-from academichub.ranking.rules import Reason
+from academichub.ranking.rules import Reason, RuleMatches
 from academichub.settings import FeedSettings, RankingSettings, Settings
 from academichub.storage.accounts import Radar, Subscription
 from academichub.storage.feedback import HIDING
@@ -182,16 +182,16 @@ class FeedService:
         window = self._window(period, subs, snapshot, watermark)
         given = self.store.feedback.all(radar.user_id)
         reader = self.readers.get(radar, snapshot, subs, given)
-        rules = self._rule_matches(reader, window, watermark) if reader.rules.any else {}
+        rules = self._rule_matches(reader, window, watermark) if reader.rules.any else RuleMatches.empty()
         # Dismissed papers stay hidden; liked and saved ones are known already (and teach the model).
         judged = {f.work_id for f in given if not keep_liked or f.action in HIDING}
         return rank(snapshot, window, reader.scores, rules, reader.explainer, self.ranking,
                     exclude=exclude | judged, limit=limit, follows_anything=reader.rules.any)
 
-    def _rule_matches(self, reader: Reader, window: Candidates, watermark: object) -> dict[int, list[Reason]]:
+    def _rule_matches(self, reader: Reader, window: Candidates, watermark: object) -> RuleMatches:
         """The window's papers that the radar's rules match (cached per window and rules)."""
         if not len(window.ids):
-            return {}
+            return RuleMatches.empty()
         start, end = date.fromordinal(int(window.days.min())), date.fromordinal(int(window.days.max()))
         key = (reader.rules_key, start, end, len(window.ids), int(window.ids.sum()), watermark)
         return self._matches.get_or(key, lambda: match_window(self.store, reader.rules, window.ids, start, end))

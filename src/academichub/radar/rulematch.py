@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 
 from academichub.radar.authors import lookup_keys
-from academichub.ranking.rules import Reason, RuleSet, keyword_query
+from academichub.ranking.rules import Reason, RuleMatches, RuleSet, keyword_query
 from academichub.search.query import All, Any_, Node, Not, Term, to_tantivy
 from academichub.storage.store import Store
 
@@ -50,16 +50,40 @@ def _keyword_ids(store: Store, value: str, start: date | None, end: date | None,
 
 
 def match_window(store: Store, rules: RuleSet, ids: np.ndarray, start: date | None,
-                 end: date | None) -> dict[int, list[Reason]]:
-    """Rule reasons of every paper of the window (ids between two dates) that a rule matches."""
+                 end: date | None) -> RuleMatches:
+    """Which papers of the window (ids between two dates) the radar's rules match, and why.
+
+    Categories and venues are matched exactly by the database (an archive covers its subjects, as
+    the rule says), so their papers are never loaded; authors and keywords are narrowed by lookups
+    and then checked by the exact rule on the papers found.
+    """
     if not rules.any or not len(ids):
-        return {}
+        return RuleMatches.empty()
+    order = {id(sub): n for n, sub in enumerate(rules.subscriptions)}
+    bulk = []
+    for sub in rules.subscriptions:
+        if sub.kind in ("category", "venue"):
+            lookup = store.works.ids_in_categories if sub.kind == "category" else store.works.ids_in_venues
+            bulk.append((order[id(sub)], Reason(sub.kind, sub.value), _within(ids, lookup([sub.value_key], start, end))))
+    found: dict[int, list[tuple[int, Reason]]] = {}
+    checked = [s for s in rules.subscriptions if s.kind in ("author", "keyword")]
+    if checked:
+        exact = RuleSet(checked, rules.authors)
+        position = {(s.kind, s.value): order[id(s)] for s in checked}
+        for candidate in store.works.candidates(_narrowed(store, exact, ids, start, end).tolist()):
+            for reason in exact.match(candidate):
+                kind = "author" if reason.kind == "author?" else reason.kind
+                found.setdefault(candidate.id, []).append((position.get((kind, reason.value), 0), reason))
+    return RuleMatches(bulk, found)
+
+
+def _within(window: np.ndarray, ids: list[int]) -> np.ndarray:
+    return np.intersect1d(window, np.asarray(ids, dtype=np.int64)) if ids else np.zeros(0, dtype=np.int64)
+
+
+def _narrowed(store: Store, rules: RuleSet, ids: np.ndarray, start: date | None, end: date | None) -> np.ndarray:
+    """The window's papers that may match an author or keyword rule (a superset, by indexed lookups)."""
     found: set[int] = set()
-    everything = False
-    categories = [s.value_key for s in rules.subscriptions if s.kind == "category"]
-    venues = [s.value_key for s in rules.subscriptions if s.kind == "venue"]
-    found.update(store.works.ids_in_categories(categories, start, end))
-    found.update(store.works.ids_in_venues(venues, start, end))
     for sub in rules.subscriptions:
         if sub.kind == "author":
             record = rules.authors.get(sub.id)
@@ -71,14 +95,7 @@ def match_window(store: Store, rules: RuleSet, ids: np.ndarray, start: date | No
                 found.update(record.decisions)
         elif sub.kind == "keyword":
             hits = _keyword_ids(store, sub.value, start, end, len(ids))
-            if hits is None:
-                everything = True
-            else:
-                found.update(hits)
-    wanted = ids if everything else np.intersect1d(ids, np.fromiter(found, dtype=np.int64, count=len(found)))
-    result = {}
-    for candidate in store.works.candidates(wanted.tolist()):
-        reasons = rules.match(candidate)
-        if reasons:
-            result[candidate.id] = reasons
-    return result
+            if hits is None:  # a keyword the index cannot narrow: every paper of the window is checked
+                return ids
+            found.update(hits)
+    return _within(ids, sorted(found))

@@ -19,7 +19,7 @@ from scipy.special import erf
 
 from academichub.ranking.learned import DENSE_WEIGHT
 from academichub.ranking.matrix import Snapshot
-from academichub.ranking.rules import Reason, rule_score
+from academichub.ranking.rules import Reason, RuleMatches
 from academichub.ranking.scoring import ReaderScores
 from academichub.settings import RankingSettings
 
@@ -103,19 +103,16 @@ def _explain(snapshot: Snapshot, explainer: Explainer, row: int, day: int, reaso
     return reasons
 
 
-def rank(snapshot: Snapshot, window: Candidates, scores: ReaderScores, rules: dict[int, list[Reason]],
+def rank(snapshot: Snapshot, window: Candidates, scores: ReaderScores, rules: RuleMatches,
          explainer: Explainer, settings: RankingSettings, *, exclude: set[int] = frozenset(),
          limit: int = 10, follows_anything: bool = False) -> list[Ranked]:
     """The best `limit` candidates not excluded, diversified, each with at least one reason."""
     keep = ~np.isin(window.ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude))) if exclude \
         else np.ones(len(window.ids), dtype=bool)
-    matched = np.isin(window.ids, np.fromiter(rules, dtype=np.int64, count=len(rules)))
+    boost = rules.boosts(window.ids)
+    matched = boost > 0
     if settings.rules == "filter" and follows_anything:
         keep &= matched
-    boost = np.zeros(len(window.ids))
-    if rules:
-        for n in np.flatnonzero(matched):
-            boost[n] = rule_score(rules[int(window.ids[n])])
     featured = window.rows >= 0
     model = np.zeros(len(window.ids))
     if scores.informed and featured.any():
@@ -142,6 +139,6 @@ def rank(snapshot: Snapshot, window: Candidates, scores: ReaderScores, rules: di
     for p in picked:
         n = order[p]
         work_id = int(window.ids[n])
-        reasons = _explain(snapshot, explainer, int(window.rows[n]), int(window.days[n]), rules.get(work_id, []))
+        reasons = _explain(snapshot, explainer, int(window.rows[n]), int(window.days[n]), rules.reasons(work_id))
         result.append(Ranked(work_id, date.fromordinal(int(window.days[n])), float(keys[n]), reasons))
     return result
