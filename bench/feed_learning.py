@@ -131,7 +131,7 @@ def main() -> None:  # noqa: PLR0915 - one measured story, top to bottom
         period = service._period("all")
         for _ in range(args.rounds):
             shown = service.current(radar, period="all").cards
-            seen = store.feed_state.seen(radar.id)
+            seen = service.seen.of(radar.id)
             before = [r.work_id for r in service.ranked(radar, period, seen, 10)]
             feedback.give(store, user.id, shown[-1].work.public_id, "like")
             after = [r.work_id for r in service.ranked(radar, period, seen, 10)]

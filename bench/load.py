@@ -4,11 +4,12 @@
         [--seconds 30] [--web-workers 1] [--ingest CORPUS] [--target 1500] [--p99 50] [--url URL]
 
 Closed loop: each of --clients connections sends its next request when the last one answered,
-for --seconds, on one of --radars radars of the reader (1: all on the default radar). Without --url it serves a *copy* of HOME (`academichub serve`, --web-workers
+for --seconds, on one of --radars radars of the reader (1: all on the default radar; more: made for
+the run, each following cs.CL, and requested through /api/v1/radars/{id}/… and /?radar={id}). Without --url it serves a *copy* of HOME (`academichub serve`, --web-workers
 processes) on a free port, so an --ingest run cannot change the original. Scenarios:
-- feed: `GET /api/v1/radars/{id}/feed` (the recorded batch; the twin of `GET /api/v1/feed`);
-- home: `GET /?radar={id}` (the feed page);
-- mixed: 45% feed, 45% home, 10% `POST /api/v1/radars/{id}/feed/next` (period "all", so batches stay full);
+- feed: `GET /api/v1/feed` (the recorded batch);
+- home: `GET /` (the feed page);
+- mixed: 45% feed, 45% home, 10% `POST /api/v1/feed/next` (period "all", so batches stay full);
   every batch 换一批 returns is kept and a paper that two batches of one radar return is a repeat.
 With --ingest the corpus file is ingested into the same store by another process while the load
 runs (asserted to have started before the load and to have stored papers). Prints requests/s,
@@ -39,8 +40,10 @@ from figures import save  # bench/figures.py (the script's own directory is on s
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "academichub"]
-ROUTES = {"feed": ("GET", "/api/v1/radars/{radar}/feed"), "home": ("GET", "/?radar={radar}"),
-          "next": ("POST", "/api/v1/radars/{radar}/feed/next")}
+# One radar: the reader's default, through the routes the issue names; several: each client its own.
+ROUTES = {"feed": ("GET", "/api/v1/feed"), "home": ("GET", "/"), "next": ("POST", "/api/v1/feed/next")}
+RADAR_ROUTES = {"feed": ("GET", "/api/v1/radars/{radar}/feed"), "home": ("GET", "/?radar={radar}"),
+                "next": ("POST", "/api/v1/radars/{radar}/feed/next")}
 FOLLOWED = "cs.CL"  # by the radars made for a run: the sample's largest field
 MIX = {"feed": [("feed", 1.0)], "home": [("home", 1.0)],
        "mixed": [("feed", 0.45), ("home", 0.45), ("next", 0.10)]}
@@ -128,11 +131,11 @@ class Tally:
 
 
 async def client(session: aiohttp.ClientSession, base: str, mix: list[tuple[str, float]], until: float,
-                 tally: Tally, rng: random.Random, next_period: str, radar: int) -> None:
+                 tally: Tally, rng: random.Random, next_period: str, radar: int, own_radar: bool) -> None:
     routes, weights = zip(*mix)
     while time.monotonic() < until:
         route = rng.choices(routes, weights)[0]
-        method, path = ROUTES[route]
+        method, path = (RADAR_ROUTES if own_radar else ROUTES)[route]
         path = path.format(radar=radar)
         started = time.perf_counter()
         try:
@@ -182,9 +185,38 @@ async def run_load(base: str, scenario: str, clients: int, seconds: float, seed:
         started = time.monotonic()
         until = started + seconds
         await asyncio.gather(*(client(session, base, MIX[scenario], until, tally, random.Random(seed + i),
-                                      next_period, radars[i % len(radars)])
+                                      next_period, radars[i % len(radars)], len(radars) > 1)
                                for i in range(clients)))
         return tally, time.monotonic() - started
+
+
+def measure_peer(base: str, workdir: Path, args: argparse.Namespace, env: dict[str, str]) -> float:
+    """Requests/s of bench/bare_app.py serving our own answers, under the same closed loop."""
+    import httpx
+
+    (workdir / "feed.json").write_bytes(httpx.get(f"{base}/api/v1/feed", timeout=30).content)
+    (workdir / "home.html").write_bytes(httpx.get(f"{base}/", timeout=30).content)
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--app-dir", str(ROOT / "bench"),
+                                "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                               env={**env, "BARE_FEED": str(workdir / "feed.json"), "BARE_HOME": str(workdir / "home.html")})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the peer app did not start") from None
+                time.sleep(0.2)
+        tally, elapsed = asyncio.run(run_load(f"http://127.0.0.1:{port}", args.scenario, args.clients, args.seconds,
+                                              args.seed, [0]))
+        assert not tally.errors, tally.errors[:3]
+        return sum(len(v) for v in tally.latencies.values()) / elapsed
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
 
 
 def start_ingest(home: Path, corpus: Path, env: dict[str, str]) -> subprocess.Popen:
@@ -208,6 +240,8 @@ def main() -> int:
     parser.add_argument("--max-memory-mb", type=float, default=0, help="Peak server memory the run must stay under.")
     parser.add_argument("--radars", type=int, default=1,
                         help="Radars the clients spread over (1: all on the default radar, the worst case for its cache).")
+    parser.add_argument("--peer", action="store_true",
+                        help="Also load a bare FastAPI app serving the same bodies (bench/bare_app.py) and print the ratio.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--name", help="Name of the JSON file (default load-<scenario>).")
     args = parser.parse_args()
@@ -218,6 +252,7 @@ def main() -> int:
     env["ACADEMICHUB_SCHEDULE__ENABLED"] = "false"
     workdir = Path(tempfile.mkdtemp(prefix="ah-load-"))
     server = ingest = None
+    peer = None
     try:
         if args.url:
             base = args.url.rstrip("/")
@@ -236,6 +271,10 @@ def main() -> int:
             time.sleep(3)  # past start-up, into the store's writes
             if ingest.poll() is not None:
                 raise SystemExit(f"ingest ended before the load: {ingest.stderr.read().decode()[-2000:]}")
+        if args.peer:
+            if args.scenario == "mixed" or args.radars > 1:
+                parser.error("--peer compares the feed or home scenario on the default radar")
+            peer = measure_peer(base, workdir, args, env)
         tally, elapsed = asyncio.run(run_load(base, args.scenario, args.clients, args.seconds, args.seed, radars))
         ingest_running = ingest is not None and ingest.poll() is None
         stored_by_ingest = None
@@ -269,6 +308,8 @@ def main() -> int:
         "batches": len(tally.batches), "papers_shown_by_next": sum(len(b) for _, b in tally.batches),
         "empty_batches": sum(not b for _, b in tally.batches), "repeated_papers": tally.repeats(),
         "server_peak_mb": round(server.peak_rss / 2**20) if server else None,
+        "peer_requests_per_s": round(peer, 1) if peer else None,
+        "share_of_peer": round(rate / peer, 2) if peer else None,
         "ingest": str(args.ingest) if args.ingest else None, "ingest_stored": stored_by_ingest,
         "ingest_ran_throughout": ingest_running if args.ingest else None,
     }
@@ -281,6 +322,8 @@ def main() -> int:
     print(f"  errors {len(tally.errors)}  batches {len(tally.batches)} ({figures['papers_shown_by_next']} papers, "
           f"{figures['empty_batches']} empty)  repeated papers {tally.repeats()}  "
           f"server peak {figures['server_peak_mb']} MB")
+    if peer:
+        print(f"  peer (bare FastAPI, same bodies, same clients) {peer:,.0f}/s: ours is {rate / peer:.0%} of it")
     if args.ingest:
         print(f"  ingest beside it: {stored_by_ingest} new papers; still running when the load ended: {ingest_running}")
     for error in tally.errors[:5]:

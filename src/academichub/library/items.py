@@ -67,7 +67,8 @@ def arxiv_of(*values: object) -> str | None:
 
 def item(key: str, title: str, **fields: object) -> LibraryItem | Skipped:
     """A cleaned LibraryItem, or Skipped when it has no title."""
-    title = clean_tex(title)
+    # A title that is nothing but unknown macros ("\\AB") reads as empty TeX: keep its text instead.
+    title = clean_tex(title) or clean_line(title)
     if not title:
         return Skipped(key, "no title")
     doi = normalise_doi(fields.pop("doi", None))  # type: ignore[arg-type]

@@ -140,6 +140,7 @@ class FeedService:
         self._matches = Lru(CACHED * 4)
         self.seen = SeenSets(store.feed_state)
         self._claiming = Lru(1024)  # a lock per radar
+        self._periods = Lru(CACHED)
 
     @classmethod
     def for_settings(cls, store: Store, settings: Settings, *, embedder: Embedder | None = None,
@@ -150,8 +151,11 @@ class FeedService:
         return cls(store, settings.feed, ranking=settings.ranking, schedule=schedule,
                    embedder=embedder if embedder is not None else embedder_or_none(settings.embedding))
 
-    def _period(self, spec: str | None) -> periods.Period:
-        return periods.resolve(spec, self.store.works, recent_days=self.settings.recent_days)
+    def _period(self, spec: str | None, store_changed: object = None) -> periods.Period:
+        """The spec's dates; with the store's newest change known, resolved once per change and process."""
+        if store_changed is None:
+            return periods.resolve(spec, self.store.works, recent_days=self.settings.recent_days)
+        return self._periods.get_or((spec, store_changed), lambda: self._period(spec))
 
     def _window(self, period: periods.Period, subs: list[Subscription], snapshot: Snapshot,
                 watermark: object) -> Candidates:
@@ -241,10 +245,13 @@ class FeedService:
         return self._page(radar, latest, resolved)
 
     def page_key(self, radar: Radar, period: str | None = None) -> tuple | None:
-        """What `current` would show, as a cache key (two reads), or None when it would record a batch first."""
+        """What `current` would show, as a cache key (one read), or None when it would record a batch first.
+
+        The store's newest change is part of the read but not of the key: it only says when the
+        period's dates must be resolved again (a new day changes them and so the key)."""
         head = self.store.feed_state.head(radar.id, radar.user_id)
         spec = periods.check_spec(period or head.period)
-        resolved = self._period(spec)
+        resolved = self._period(spec, head.store_changed or "empty")
         if head.batch_id is None or _due(head.period, head.anchor_date, head.batch_subs_version,
                                           head.subs_version, spec, resolved) != "show":
             return None

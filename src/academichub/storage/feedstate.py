@@ -50,6 +50,7 @@ class FeedHead:
     batch_subs_version: int | None
     feedback: tuple[int, int]  # (count, newest id) of the reader's feedback: rows are only added or deleted
     works_updated: datetime | None  # newest change to a work the batch shows
+    store_changed: datetime | None = field(default=None, compare=False)  # newest change to any work
 
 
 def _head_statement() -> sa.Select:
@@ -62,7 +63,8 @@ def _head_statement() -> sa.Select:
              .select_from(batch_items.join(works, works.c.id == batch_items.c.work_id))
              .where(batch_items.c.batch_id == feed_batches.c.id).scalar_subquery())
     return (sa.select(radars.c.subs_version, feed_batches.c.id, feed_batches.c.number, feed_batches.c.revision,
-                      feed_batches.c.period, feed_batches.c.anchor_date, feed_batches.c.subs_version, *given.c, shown)
+                      feed_batches.c.period, feed_batches.c.anchor_date, feed_batches.c.subs_version, *given.c, shown,
+                      sa.select(sa.func.max(works.c.updated_at)).scalar_subquery())
             .select_from(radars.outerjoin(feed_batches, sa.and_(feed_batches.c.radar_id == radars.c.id,
                                                                 feed_batches.c.number == newest)))
             .join(given, sa.true()).where(radars.c.id == sa.bindparam("radar")))
@@ -102,7 +104,8 @@ class FeedStateRepo:
         """The radar's newest batch, its revision and what its page shows besides (one indexed statement)."""
         with self.engine.connect() as conn:
             row = conn.execute(_HEAD, {"radar": radar_id, "user": user_id}).one()
-        return FeedHead(row[0], row[1], row[2] or 0, row[3] or 0, row[4], row[5], row[6], (row[7], row[8]), row[9])
+        return FeedHead(row[0], row[1], row[2] or 0, row[3] or 0, row[4], row[5], row[6], (row[7], row[8]), row[9],
+                        row[10])
 
     def seen_since(self, radar_id: int, batch_id: int) -> list[tuple[int, int]]:
         """(work, batch) claims of the radar by batch `batch_id` or later (claims are never released)."""
