@@ -50,8 +50,10 @@ def test_doi_prefixes_case_and_lists() -> None:
     assert normalise_doi(None) is None
 
 
+# A suffix of nothing but a full stop is sentence punctuation after "10.1234/", which the
+# normaliser strips on purpose (DOIs in prose end sentences): such a string holds no DOI.
 @given(suffix=st.text(st.characters(whitelist_categories=("Ll", "Lu", "Nd"), whitelist_characters="./-_()"),
-                      min_size=1, max_size=30))
+                      min_size=1, max_size=30).filter(lambda s: s.rstrip(".")))
 def test_doi_normalisation_is_idempotent(suffix: str) -> None:
     doi = normalise_doi(f"https://doi.org/10.1234/{suffix}")
     assert doi is not None and normalise_doi(doi) == doi and doi == doi.lower()

@@ -249,3 +249,56 @@ def test_rules_found_by_lookups_are_exactly_the_rules_checked_on_every_paper(
     everyone = {c.id: rules.match(c) for c in sample_store.works.candidates(ids.tolist())}
     expected = {work_id: reasons for work_id, reasons in everyone.items() if reasons}
     assert expected and match_window(sample_store, rules, ids, None, None).as_dict() == expected
+
+
+def test_serve_with_two_processes_shares_one_feed_that_never_repeats(sample_store: Store, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from tests.browser import free_port
+
+    port = free_port()
+    env = {**os.environ, "ACADEMICHUB_HOME": str(tmp_path / "served"), "ACADEMICHUB_SCHEDULE__ENABLED": "false",
+           "ACADEMICHUB_DATABASE_URL": sample_store.engine.url.render_as_string(hide_password=False)}
+    server = subprocess.Popen([sys.executable, "-m", "academichub", "serve", "--port", str(port), "--workers", "2"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, server.stderr.read().decode()[-2000:]
+            try:
+                if httpx.get(f"{base}/api/v1/feed", timeout=30).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.3)
+        workers = [p for p in psutil.Process(server.pid).children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+        assert len(workers) == 2
+        barrier = threading.Barrier(6)
+
+        def clicks(_: int) -> list[dict]:
+            pages = []
+            with httpx.Client(base_url=base, timeout=60) as client:  # a connection each: both processes answer
+                barrier.wait()
+                for _ in range(4):
+                    response = client.post("/api/v1/feed/next", json={"period": "all"})
+                    assert response.status_code == 200, response.text
+                    pages.append(response.json())
+                    assert client.get("/api/v1/feed").json()["batch"] >= pages[-1]["batch"]
+            return pages
+
+        with ThreadPoolExecutor(6) as pool:
+            pages = [p for result in pool.map(clicks, range(6)) for p in result]
+        shown = [item["id"] for page in pages for item in page["items"]]
+        assert len(shown) == 240 and len(set(shown)) == 240
+        assert len({page["batch"] for page in pages}) == 24
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -41,32 +42,49 @@ def init(ctx: typer.Context,
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, store: Store | None = None,
-           access_log: bool = False) -> None:
+           access_log: bool = False, workers: int = 1) -> None:
     import uvicorn
 
-    from academichub.web.app import create_app
+    from academichub.web.app import create_app, prepare_store
 
-    # No access log by default: a line per request costs ~8% of a cached feed request; the proxy
+    host, port = host or settings.host, port or settings.port
+    # No access log by default: a line per request costs ~8% of a replayed feed request; the proxy
     # in front of a shared install keeps one anyway.
-    uvicorn.run(create_app(settings, store=store), host=host or settings.host, port=port or settings.port,
+    if workers == 1:
+        uvicorn.run(create_app(settings, store=store), host=host, port=port, log_level="info", access_log=access_log)
+        return
+    # Several processes: the store is prepared here once, then each worker builds its app from the
+    # environment (uvicorn starts them by import string) and shares nothing but the data directory.
+    if store is None:
+        prepare_store(settings).close()
+    else:  # `up`: its scheduler keeps using this store in the parent process
+        from academichub.ingest import features
+
+        features.catch_up(store)
+    os.environ["ACADEMICHUB_HOME"] = str(settings.home)
+    if settings.database_url:
+        os.environ["ACADEMICHUB_DATABASE_URL"] = settings.database_url
+    uvicorn.run("academichub.web.app:worker_app", factory=True, workers=workers, host=host, port=port,
                 log_level="info", access_log=access_log)
 
 
 HostOption = Annotated[str | None, typer.Option(help="Bind address (setting `host`).")]
 PortOption = Annotated[int | None, typer.Option(help="Port (setting `port`).")]
+WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="Web processes (one port; each answers any request).")]
 AccessLogOption = Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request (off: the proxy in front keeps one).")]
 
 
 @app.command()
-def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None, access_log: AccessLogOption = False) -> None:
+def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None, workers: WorkersOption = 1,
+          access_log: AccessLogOption = False) -> None:
     """Serve the web UI and API."""
-    _serve(settings_of(ctx), host, port, access_log=access_log)
+    _serve(settings_of(ctx), host, port, access_log=access_log, workers=workers)
 
 
 @app.command()
 def up(ctx: typer.Context, host: HostOption = None, port: PortOption = None,
        schedule: Annotated[bool, typer.Option("--schedule/--no-schedule", help="Run every enabled source on its cadence.")] = True,
-       access_log: AccessLogOption = False) -> None:
+       workers: WorkersOption = 1, access_log: AccessLogOption = False) -> None:
     """Init, then serve the web UI with every enabled source fetched on its schedule."""
     from academichub.worker.scheduler import Scheduler
 
@@ -79,7 +97,7 @@ def up(ctx: typer.Context, host: HostOption = None, port: PortOption = None,
         scheduler.start()
     err.print(f"AcademicHub on http://{host or settings.host}:{port or settings.port}/")
     try:
-        _serve(settings, host, port, store, access_log=access_log)
+        _serve(settings, host, port, store, access_log=access_log, workers=workers)
     finally:
         if scheduler:
             scheduler.stop()

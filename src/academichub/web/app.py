@@ -28,7 +28,7 @@ from academichub.errors import (
     TooManyAttemptsError,
 )
 from academichub.ingest import features
-from academichub.settings import Settings
+from academichub.settings import Settings, load_settings
 from academichub.storage.engine import POOL_SIZE
 from academichub.storage.store import Store
 from academichub.web import (
@@ -76,11 +76,32 @@ def refuse_insecure(settings: Settings) -> None:
                           "session cookies in clear; use auto (behind HTTPS) or always")
 
 
-def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
-    """Build the app for these settings (the store is opened here unless given)."""
-    refuse_insecure(settings)
-    store = store or Store.open(settings)
+def prepare_store(settings: Settings) -> Store:
+    """Open the store and bring what it derives up to date: schema, full-text index, features.
+
+    Done once before serving: by the app of a single process, by `serve --workers N` before its
+    workers start (they only read the index and the features it wrote).
+    """
+    store = Store.open(settings)
     features.catch_up(store)  # a store from before features, or a crash mid-ingest: rows are written now
+    return store
+
+
+def worker_app() -> FastAPI:
+    """The app of one of `serve --workers N`'s processes (settings from the environment it was given).
+
+    The parent prepared the store; a worker neither migrates nor writes the index: it opens the
+    database and reads the index, the feature snapshot files and the stored models like any other
+    process, so none of them holds anything a request needs that the others lack.
+    """
+    settings = load_settings()
+    return create_app(settings, store=Store.open(settings, sync=False))
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+    """Build the app for these settings (the store is opened and prepared here unless given)."""
+    refuse_insecure(settings)
+    store = store or prepare_store(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
