@@ -20,8 +20,8 @@ from pathlib import Path
 
 from figures import save  # bench/figures.py (the script's own directory is on sys.path)
 
+from academichub import compose
 from academichub.briefing.service import BriefingService, Request
-from academichub.radar.feed import FeedService
 from academichub.radar.subscriptions import follow
 from academichub.settings import load_settings
 from academichub.storage.store import Store
@@ -42,7 +42,7 @@ def run(home: Path, period: str, sizes: list[int]) -> dict:
                             ("category", "cs.LG")):
             follow(store, radar.id, kind, value)
         radar = store.accounts.get_radar(radar.id)
-        feed = FeedService.for_settings(store, settings)
+        feed = compose.build(settings, store=store, background=False).feed
         feed.current(radar, period=period)  # warm the window and the reader's model
         for size in sizes:
             sized = settings.model_copy(update={"briefing": settings.briefing.model_copy(

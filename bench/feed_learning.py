@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 from figures import save  # bench/figures.py (the script's own directory is on sys.path)
 
+from academichub import compose
 from academichub.embedding.base import make_embedder
 from academichub.export.citations import to_bibtex
 from academichub.ingest.pipeline import ingest
@@ -37,7 +38,6 @@ from academichub.settings import load_settings
 from academichub.sources.formats import read_items
 from academichub.storage.store import Store
 from academichub.worker import jobs
-from academichub.worker.training import feed_service
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "arxiv" / "papers.jsonl.gz"
@@ -112,7 +112,8 @@ def main() -> None:  # noqa: PLR0915 - one measured story, top to bottom
         library_ids = [row.work_id for row in store.library.items(user.id) if row.work_id is not None]
         print(f"library: {report.imported} items, {matched} matched to stored works", flush=True)
 
-        service, trainer = feed_service(store, settings, embedder=embedder)
+        services = compose.build(settings, store=store, embedder=embedder)
+        service, trainer = services.feed, services.trainer
         first, page = timed(lambda: service.current(radar, period="all"))
         trained = trainer.wait_idle(600)
         snapshot = service.matrix.current()
@@ -123,7 +124,7 @@ def main() -> None:  # noqa: PLR0915 - one measured story, top to bottom
         print(f"window {window} papers; first feed before any model {first:.2f} s; model {model.mode} "
               f"trained in the background in {model.seconds:.1f} s ({trained})", flush=True)
 
-        restart_service, _ = feed_service(store, settings, embedder=embedder)
+        restart_service = compose.build(settings, store=store, embedder=embedder).feed
         restart, page = timed(lambda: restart_service.next(radar, period="all"))
         titles = [c.work.paper.title[:90] for c in page.cards[:5]]
         nexts = [timed(lambda: service.next(radar, period="all"))[0] for _ in range(args.rounds)]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from academichub import compose
 from academichub.briefing.findings import key_finding, sentences
 from academichub.briefing.model import citations
 from academichub.briefing.service import BriefingService, Request
@@ -206,12 +207,12 @@ def test_an_abstract_that_gives_orders_changes_nothing(sample_home: Path, embedd
 def test_daily_briefings_are_written_once_per_announcement_day(sample_store: Store, radar: Radar, embedder,
                                                                tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "settings-home")
-    feed = FeedService(sample_store, settings.feed, ranking=settings.ranking, embedder=embedder)
+    services = compose.build(settings, store=sample_store, embedder=embedder, background=False)
     sample_store.briefings.set_schedule(radar.id, lang="zh")
-    written = jobs.brief_scheduled(sample_store, settings, feed=feed)
+    written = jobs.brief_scheduled(services)
     mine = [b.id for b in sample_store.briefings.list(radar.user_id)]
     assert written and set(mine) <= set(written)
-    assert jobs.brief_scheduled(sample_store, settings, feed=feed) == []  # nothing new announced since
+    assert jobs.brief_scheduled(services) == []  # nothing new announced since
     stored = sample_store.briefings.get(radar.user_id, mine[0])
     assert stored.lang == "zh" and stored.period == "day"
     assert sample_store.briefings.clear_schedule(radar.id)

@@ -20,12 +20,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
-from academichub.auth.secret import load_secret
+from academichub import compose
 from academichub.delivery import webhooks
 from academichub.delivery.digest import Digest, DigestItem
 from academichub.delivery.service import DeliveryService, check, is_due
 from academichub.errors import DeliveryError, InputError
-from academichub.radar.feed import FeedService
 from academichub.radar.subscriptions import follow
 from academichub.storage.store import Store
 from academichub.web.app import create_app
@@ -111,8 +110,7 @@ def radar_home(sample_home: Path) -> tuple[Path, int]:
 
 
 def service(store: Store, settings) -> DeliveryService:  # type: ignore[no-untyped-def]
-    feed = FeedService(store, settings.feed, ranking=settings.ranking)
-    return DeliveryService(settings, load_secret(settings), feed, sleep=lambda _s: None)
+    return compose.build(settings, store=store, background=False).delivery(sleep=lambda _s: None)
 
 
 def test_an_email_digest_arrives_with_both_parts_and_a_working_unsubscribe(radar_home, smtp) -> None:  # type: ignore[no-untyped-def]
@@ -123,9 +121,10 @@ def test_an_email_digest_arrives_with_both_parts_and_a_working_unsubscribe(radar
                              public_url="https://radar.lab.example")
     with Store.open(settings) as store:
         delivery = store.deliveries.add(radar_id, "email", "reader@lab.example", lang="zh")
-        results = jobs.deliver_due(store, settings, sleep=lambda _s: None)
+        services = compose.build(settings, store=store, background=False)
+        results = jobs.deliver_due(services, sleep=lambda _s: None)
         assert results == [{"id": delivery.id, "channel": "email", "ok": True, "papers": 10}]
-        assert jobs.deliver_due(store, settings) == []  # nothing new announced since
+        assert jobs.deliver_due(services) == []  # nothing new announced since
     [(sender, recipients, message)] = inbox.messages
     assert sender == "radar@lab.example" and recipients == ["reader@lab.example"]
     assert message["Subject"] == "AcademicHub 每日雷达 · default · 2025-09-26"

@@ -10,10 +10,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from academichub.briefing.export import to_html, to_markdown
-from academichub.briefing.service import BriefingService, Request
+from academichub import compose
+from academichub.briefing.service import Request
 from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
 from academichub.errors import InputError
-from academichub.radar.feed import FeedService
 
 FORMATS = ("md", "html", "json")
 
@@ -43,8 +43,7 @@ def brief(
     with init_store(settings) as store:
         user, _default = reader_of(ctx, store)
         chosen = store.accounts.find_radar(user.id, radar)
-        service = BriefingService(settings, FeedService.for_settings(store, settings))
-        result = service.build(Request(chosen, period, _language(lang, user.language, settings.language), llm))
+        result = compose.build(settings, store=store, background=False).briefing.build(Request(chosen, period, _language(lang, user.language, settings.language), llm))
     if result.note:
         err.print(f"[yellow]{escape(result.note)}[/yellow]")
     text = {"md": lambda: to_markdown(result, chosen.name), "html": lambda: to_html(result, chosen.name),
@@ -131,7 +130,7 @@ def export_command(
     with init_store(settings) as store:
         user, radar = reader_of(ctx, store)
         if feed:
-            works = [card.work for card in FeedService.for_settings(store, settings).current(radar).cards]
+            works = [card.work for card in compose.build(settings, store=store, background=False).feed.current(radar).cards]
         elif saved:
             works = saved_papers(store, user.id)
         else:

@@ -20,13 +20,13 @@ from academichub.cli.app import (
     reader_of,
     settings_of,
 )
+from academichub import compose
 from academichub.cli.progress import progress_bar
 from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError
 from academichub.i18n import gettext_for, pick_language
 from academichub.radar import subscriptions as subs
 from academichub.radar.feed import page_json
-from academichub.worker.training import feed_service
 from academichub.settings import Settings
 from academichub.storage.store import Store
 from academichub.worker import jobs, streams
@@ -92,8 +92,9 @@ def up(ctx: typer.Context, host: HostOption = None, port: PortOption = None,
     store = init_store(settings)
     scheduler = None
     if schedule and settings.schedule.enabled:
+        scheduled = compose.build(settings, store=store)  # the scheduler's own services: one per process
         scheduler = Scheduler(settings.schedule, lambda: streams.configured(settings), store.sources.get,
-                              lambda stream: jobs.fetch_and_embed(store, settings, stream))
+                              lambda stream: jobs.fetch_and_embed(scheduled, stream))
         scheduler.start()
     err.print(f"AcademicHub on http://{host or settings.host}:{port or settings.port}/")
     try:
@@ -155,10 +156,11 @@ def feed(
     _ = gettext_for(pick_language(lang, default=settings.language))
     with init_store(settings) as store:
         _user, radar = reader_of(ctx, store)
-        service, trainer = feed_service(store, settings, background=False)
-        page = service.next(radar, period=period) if next_batch else service.current(radar, period=period, show_seen=seen)
+        services = compose.build(settings, store=store, background=False)
+        feed = services.feed
+        page = feed.next(radar, period=period) if next_batch else feed.current(radar, period=period, show_seen=seen)
         data = page_json(page, _)
-        trainer.wait_idle()  # after answering: the next command ranks with the retrained model
+        services.trainer.wait_idle()  # after answering: the next command ranks with the retrained model
     if as_json:
         print_json(data)
         return

@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
-from academichub.auth.secret import load_secret
+from academichub import compose
 from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
-from academichub.delivery.service import DeliveryService, check
-from academichub.radar.feed import FeedService
+from academichub.delivery.service import check
 from academichub.worker import jobs
 
 deliver_app = typer.Typer(help="E-mail digests and Feishu/DingTalk/WeCom/Slack webhooks of your radars.",
@@ -63,8 +62,7 @@ def deliver_test(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(
     with init_store(settings) as store:
         user, _radar = reader_of(ctx, store)
         delivery = store.deliveries.of(user.id, delivery_id)
-        digest = DeliveryService(settings, load_secret(settings), FeedService.for_settings(store, settings)).send(
-            delivery, test=True)
+        digest = compose.build(settings, store=store, background=False).delivery().send(delivery, test=True)
     err.print(f"Sent '{digest.title}' ({len(digest.items)} papers) to {delivery.channel} {delivery.target}")
 
 
@@ -83,7 +81,7 @@ def deliver_run(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--jso
     """Send every delivery that is due now (`academichub up` does this after each fetch)."""
     settings = settings_of(ctx)
     with init_store(settings) as store:
-        results = jobs.deliver_due(store, settings)
+        results = jobs.deliver_due(compose.build(settings, store=store, background=False))
     if as_json:
         print_json(results)
         return

@@ -60,13 +60,14 @@ def is_due(delivery: Delivery, newest: date | None) -> bool:
 class DeliveryService:
     """Sends digests for radars."""
 
-    def __init__(self, settings: Settings, secret: bytes, feed: FeedService, *,
+    def __init__(self, settings: Settings, secret: bytes, feed: FeedService, *, briefing: BriefingService | None = None,
                  transport: httpx.BaseTransport | None = None, sleep=time.sleep) -> None:  # type: ignore[no-untyped-def]
         self.settings = settings
         self.secret = secret
         self.feed = feed
         self.store = feed.store
-        self.briefings = BriefingService(settings, feed) if settings.delivery.briefing else None
+        # The digest's briefing part, when the settings ask for one (the composition root passes it).
+        self.briefings = briefing if settings.delivery.briefing else None
         self.transport = transport
         self.sleep = sleep
 

@@ -29,7 +29,7 @@ from academichub.radar.seen import SeenSets
 from academichub.ranking.matrix import FeatureMatrix, Snapshot
 from academichub.ranking.ranker import Candidates, Ranked, rank
 from academichub.ranking.rules import Reason, RuleMatches
-from academichub.settings import FeedSettings, RankingSettings, Settings
+from academichub.settings import FeedSettings, RankingSettings
 from academichub.storage.accounts import Radar, Subscription
 from academichub.storage.feedback import HIDING
 from academichub.storage.feedstate import Batch, BatchItem
@@ -141,15 +141,6 @@ class FeedService:
         self.seen = SeenSets(store.feed_state)
         self._claiming = Lru(1024)  # a lock per radar
         self._periods = Lru(CACHED)
-
-    @classmethod
-    def for_settings(cls, store: Store, settings: Settings, *, embedder: Embedder | None = None,
-                     schedule: Callable[[int], None] | None = None) -> FeedService:
-        """The feed service of these settings (the configured embedder unless one is given)."""
-        from academichub.embedding.base import embedder_or_none
-
-        return cls(store, settings.feed, ranking=settings.ranking, schedule=schedule,
-                   embedder=embedder if embedder is not None else embedder_or_none(settings.embedding))
 
     def _period(self, spec: str | None, store_changed: object = None) -> periods.Period:
         """The spec's dates; with the store's newest change known, resolved once per change and process."""

@@ -14,10 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from academichub import __version__
-from academichub.auth.secret import load_secret
-from academichub.briefing.service import BriefingService
-from academichub.embedding.base import embedder_or_none
+from academichub import __version__, compose
 from academichub.errors import (
     AcademicHubError,
     AuthError,
@@ -46,7 +43,6 @@ from academichub.web import (
 from academichub.web.deps import AppState, SignInRequired
 from academichub.web.pagecache import PageCache
 from academichub.web.security import SecurityHeaders
-from academichub.worker.training import feed_service
 
 STATIC_DIR = Path(__file__).parent / "static"
 REQUEST_THREADS = POOL_SIZE
@@ -113,10 +109,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
 
     app = FastAPI(title="AcademicHub", version=__version__, lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
-    embedder = embedder_or_none(settings.embedding)
-    feed, trainer = feed_service(store, settings, embedder=embedder)
-    app.state.academichub = AppState(settings, store, feed, load_secret(settings), embedder,
-                                     BriefingService(settings, feed), trainer, PageCache(feed))
+    services = compose.build(settings, store=store)
+    app.state.academichub = AppState(settings, store, services.feed, services.secret, services.embedder,
+                                     services.briefing, services.trainer, PageCache(services.feed), services)
     app.state.local_user = store.accounts.ensure_local_user()
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

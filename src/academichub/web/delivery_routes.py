@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from academichub.delivery.service import DeliveryService, check, unsubscribe_token
+from academichub.delivery.service import check, unsubscribe_token
 from academichub.errors import NotFoundError
 from academichub.i18n import gettext_for
 from academichub.storage.deliveries import Delivery
@@ -56,7 +56,7 @@ def add_delivery(ctx: Ctx, body: DeliveryCreate) -> Delivery:
 
 def send_test(ctx: Ctx, delivery: Delivery) -> dict[str, Any]:
     """Send a delivery's digest now, marked as a test."""
-    digest = DeliveryService(ctx.app.settings, ctx.app.secret, ctx.app.feed).send(delivery, test=True)
+    digest = ctx.app.services.delivery().send(delivery, test=True)
     return {"sent": True, "papers": len(digest.items), "title": digest.title}
 
 

@@ -42,6 +42,7 @@ class AppState:
     briefing: Any = None  # BriefingService (typed loosely: it imports the feed, which imports this)
     trainer: Any = None  # worker.training.BackgroundTrainer: retrains reader models off the request path
     pages: Any = None  # web.pagecache.PageCache: renderings of the current batch, checked against the store
+    services: Any = None  # compose.Services: what the composition root built (delivery is made from it)
 
 
 @dataclass(frozen=True)

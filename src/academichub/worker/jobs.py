@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -20,6 +21,10 @@ from academichub.storage.store import Store
 from academichub.worker import embedding_job, streams
 from academichub.worker.harvest import Harvester
 from academichub.worker.streams import Stream, Window
+
+# Jobs receive the services the composition root (academichub.compose.Services) built and never
+# build them; the root imports the worker, so the name is only written here, not imported.
+Services = Any
 
 log = logging.getLogger(__name__)
 ARXIV_METHODS = ("listing", "api", "oai")
@@ -90,47 +95,36 @@ def embed_new(store: Store, settings: Settings, progress: Progress | None = None
         return 0
 
 
-def fetch_and_embed(store: Store, settings: Settings, stream: Stream) -> RunReport:
+def fetch_and_embed(services: Services, stream: Stream) -> RunReport:
     """A scheduled run: fetch one stream, embed what it brought, then write the daily briefings due."""
+    store, settings = services.store, services.settings
     report = fetch_stream(store, settings, stream)
     if report.new or report.updated:
-        from academichub.radar.feed import FeedService
-
-        embed_new(store, settings)
-        # One service for both: the window and the readers' models are built once, not twice.
-        feed = FeedService.for_settings(store, settings)
-        brief_scheduled(store, settings, feed=feed)
-        deliver_due(store, settings, feed=feed)
+        embed_new(store, settings, embedder=services.embedder)
+        brief_scheduled(services)
+        deliver_due(services)
     return report
 
 
-def deliver_due(store: Store, settings: Settings, *, feed=None, transport=None, sleep=None) -> list[dict]:  # type: ignore[no-untyped-def]
+def deliver_due(services: Services, *, transport=None, sleep=None) -> list[dict]:  # type: ignore[no-untyped-def]
     """Send the e-mail digests and webhook posts that are due (a new announcement day, or a week)."""
     import time
 
-    from academichub.auth.secret import load_secret
-    from academichub.delivery.service import DeliveryService
-    from academichub.radar.feed import FeedService
-
-    feed = feed or FeedService.for_settings(store, settings)
-    service = DeliveryService(settings, load_secret(settings), feed, transport=transport, sleep=sleep or time.sleep)
-    return service.run_due()
+    return services.delivery(transport=transport, sleep=sleep or time.sleep).run_due()
 
 
-def brief_scheduled(store: Store, settings: Settings, *, feed=None, http_client=None) -> list[int]:  # type: ignore[no-untyped-def]
+def brief_scheduled(services: Services) -> list[int]:
     """Write a briefing for every radar that asked for one and has an announcement day not briefed yet.
 
     An LLM briefing that fails falls back to the offline one inside the service; any other failure
     is logged and the radar is tried again after the next fetch. Returns the new briefings' ids.
     """
-    from academichub.briefing.service import BriefingService, Request
-    from academichub.radar.feed import FeedService
+    from academichub.briefing.service import Request
 
+    store, settings, service = services.store, services.settings, services.briefing
     newest = store.works.latest_feed_dates(1)
     if not newest:
         return []
-    feed = feed or FeedService.for_settings(store, settings)
-    service = BriefingService(settings, feed, http_client=http_client)
     written = []
     for schedule in store.briefings.schedules():
         if schedule.last_anchor is not None and schedule.last_anchor >= newest[0]:

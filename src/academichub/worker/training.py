@@ -15,11 +15,10 @@ import time
 
 from academichub.embedding.base import Embedder
 from academichub.errors import AcademicHubError
-from academichub.radar.feed import FeedService
 from academichub.radar.reader import inputs_key
 from academichub.ranking.matrix import FeatureMatrix
 from academichub.ranking.training import train
-from academichub.settings import RankingSettings, Settings
+from academichub.settings import RankingSettings
 from academichub.storage.reader_models import StoredModel
 from academichub.storage.store import Store
 
@@ -114,13 +113,3 @@ class InlineTrainer:
         while self._waiting:
             train_radar(self.store, self.matrix, self.settings, self._waiting.pop(0), embedder=self.embedder)
         return True
-
-
-def feed_service(store: Store, settings: Settings, *, embedder: Embedder | None = None,
-                 background: bool = True) -> tuple[FeedService, BackgroundTrainer | InlineTrainer]:
-    """A feed service whose stale reader models are retrained by a trainer of its own matrix."""
-    feed = FeedService.for_settings(store, settings, embedder=embedder)
-    kind = BackgroundTrainer if background else InlineTrainer
-    trainer = kind(store, feed.matrix, settings.ranking, embedder=feed.embedder)
-    feed.readers.schedule = trainer.schedule
-    return feed, trainer

@@ -1,0 +1,70 @@
+"""The composition root: the one place that builds AcademicHub's services from settings.
+
+The web app, every CLI command, the scheduler and the benchmarks take their store, feed,
+trainer, briefing and delivery services from `build`, so a service is configured the same way
+wherever it runs, and jobs receive the services they use instead of assembling their own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from academichub.auth.secret import load_secret
+from academichub.briefing.service import BriefingService
+from academichub.delivery.service import DeliveryService
+from academichub.embedding.base import Embedder, embedder_or_none
+from academichub.radar.feed import FeedService
+from academichub.settings import Settings
+from academichub.storage.store import Store
+from academichub.worker.training import BackgroundTrainer, InlineTrainer
+
+_CONFIGURED: Any = object()  # "the embedder the settings name", told apart from an explicit None
+
+
+@dataclass
+class Services:
+    """Everything built from one set of settings over one store."""
+
+    settings: Settings
+    store: Store
+    embedder: Embedder | None
+    feed: FeedService
+    trainer: BackgroundTrainer | InlineTrainer
+    briefing: BriefingService
+
+    @property
+    def secret(self) -> bytes:
+        """The install's secret (form tokens, signed links), read from the data directory."""
+        return load_secret(self.settings)
+
+    def delivery(self, *, transport: httpx.BaseTransport | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> DeliveryService:
+        """The delivery service (a transport seam for tests; real HTTP and SMTP otherwise)."""
+        return DeliveryService(self.settings, self.secret, self.feed, briefing=self.briefing, transport=transport,
+                               sleep=sleep)
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.store.close()
+
+
+def build(settings: Settings, *, store: Store | None = None, embedder: Embedder | None = _CONFIGURED,
+          background: bool = True, http_client: Any = None) -> Services:
+    """The services of these settings over `store` (opened here unless given).
+
+    `background` trains stale reader models on a thread (a web process); otherwise the trainer
+    runs when asked (`trainer.wait_idle()`, as the CLI does after answering).
+    """
+    store = store or Store.open(settings)
+    if embedder is _CONFIGURED:
+        embedder = embedder_or_none(settings.embedding)
+    feed = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder)
+    kind = BackgroundTrainer if background else InlineTrainer
+    trainer = kind(store, feed.matrix, settings.ranking, embedder=feed.embedder)
+    feed.readers.schedule = trainer.schedule
+    return Services(settings, store, embedder, feed, trainer, BriefingService(settings, feed, http_client=http_client))
