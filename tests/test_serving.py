@@ -302,3 +302,52 @@ def test_serve_with_two_processes_shares_one_feed_that_never_repeats(sample_stor
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_a_model_trained_by_a_queue_worker_is_used_by_another_web_process(
+        sample_store: Store, fresh_radar: Radar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import redis
+
+    from academichub import compose
+
+    # A Redis database per test process (xdist runs the backends side by side), the same for every
+    # run in it: the actors module keeps the broker of its first import.
+    url = f"redis://127.0.0.1:6379/{14 - int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:])}"
+    redis.Redis.from_url(url).flushdb()
+    database = sample_store.engine.url.render_as_string(hide_password=False)
+    home = tmp_path / "queued"
+    monkeypatch.setenv("ACADEMICHUB_BROKER_URL", url)  # what the actors module connects to
+    settings = make_settings(home, database, broker_url=url)
+    env = {**os.environ, "ACADEMICHUB_HOME": str(home), "ACADEMICHUB_DATABASE_URL": database}
+    worker = subprocess.Popen([sys.executable, "-m", "academichub", "worker", "--processes", "1", "--threads", "1"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        web = compose.build(settings, store=sample_store)
+        assert type(web.trainer).__name__ == "QueueTrainer"  # this process sends; it never trains
+        for paper in [sample_store.works.get(i).public_id for i, _ in sample_store.search("galaxy", limit=6).hits]:
+            feedback.give(sample_store, fresh_radar.user_id, paper, "like")
+        web.feed.next(fresh_radar, period="all")  # stale: a training job goes to Redis
+        deadline = time.monotonic() + 120
+        while (stored := sample_store.reader_models.get(fresh_radar.id)) is None:
+            assert worker.poll() is None, worker.stderr.read().decode()[-3000:]
+            assert time.monotonic() < deadline, "no worker trained the radar"
+            time.sleep(0.5)
+        assert stored.mode == "classifier" and len(stored.positives) == 6
+        other = compose.build(settings, store=sample_store)  # another web process: reads what the worker stored
+        snapshot = other.feed.matrix.current()
+        reader = other.feed.readers.get(sample_store.accounts.get_radar(fresh_radar.id), snapshot,
+                                        sample_store.accounts.subscriptions(fresh_radar.id),
+                                        sample_store.feedback.all(fresh_radar.user_id))
+        assert not reader.stale and reader.scores.linear is not None
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()

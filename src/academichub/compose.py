@@ -21,7 +21,7 @@ from academichub.embedding.base import Embedder, embedder_or_none
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
 from academichub.storage.store import Store
-from academichub.worker.training import BackgroundTrainer, InlineTrainer
+from academichub.worker.training import BackgroundTrainer, InlineTrainer, QueueTrainer
 
 _CONFIGURED: Any = object()  # "the embedder the settings name", told apart from an explicit None
 
@@ -34,7 +34,7 @@ class Services:
     store: Store
     embedder: Embedder | None
     feed: FeedService
-    trainer: BackgroundTrainer | InlineTrainer
+    trainer: BackgroundTrainer | InlineTrainer | QueueTrainer
     briefing: BriefingService
 
     @property
@@ -57,14 +57,18 @@ def build(settings: Settings, *, store: Store | None = None, embedder: Embedder 
           background: bool = True, http_client: Any = None) -> Services:
     """The services of these settings over `store` (opened here unless given).
 
-    `background` trains stale reader models on a thread (a web process); otherwise the trainer
-    runs when asked (`trainer.wait_idle()`, as the CLI does after answering).
+    With a broker URL, stale reader models go to the job queue; otherwise `background` trains
+    them on a thread (a web process), or when asked (`trainer.wait_idle()`, as the CLI does after
+    answering).
     """
     store = store or Store.open(settings)
     if embedder is _CONFIGURED:
         embedder = embedder_or_none(settings.embedding)
     feed = FeedService(store, settings.feed, ranking=settings.ranking, embedder=embedder)
-    kind = BackgroundTrainer if background else InlineTrainer
-    trainer = kind(store, feed.matrix, settings.ranking, embedder=feed.embedder)
+    if settings.broker_url:  # `academichub worker` processes train; any process reads their models
+        trainer: BackgroundTrainer | InlineTrainer | QueueTrainer = QueueTrainer()
+    else:
+        kind = BackgroundTrainer if background else InlineTrainer
+        trainer = kind(store, feed.matrix, settings.ranking, embedder=feed.embedder)
     feed.readers.schedule = trainer.schedule
     return Services(settings, store, embedder, feed, trainer, BriefingService(settings, feed, http_client=http_client))

@@ -297,6 +297,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default is the SQLite file in the data directory."
     )
+    broker_url: str | None = Field(
+        None, description="Redis URL of the job queue (redis://…); unset: background jobs run in the process."
+    )
     host: str = Field("127.0.0.1", description="Address the web server binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port the web server listens on.")
     language: Literal["zh", "en"] = Field("zh", description="Default interface language.")

@@ -230,3 +230,24 @@ def reindex(ctx: typer.Context) -> None:
     with open_store(settings_of(ctx)) as store, progress_bar("Reindexing", console=err) as advance:
         count = store.reindex(progress=advance)
     err.print(f"Indexed {count} papers")
+
+
+@app.command()
+def worker(ctx: typer.Context,
+           processes: Annotated[int, typer.Option("--processes", min=1, help="Worker processes.")] = 2,
+           threads: Annotated[int, typer.Option("--threads", min=1, help="Threads per process.")] = 1) -> None:
+    """Run queue workers for the jobs on ACADEMICHUB_BROKER_URL (reader-model training)."""
+    import dramatiq.cli
+
+    settings = settings_of(ctx)
+    if not settings.broker_url:
+        raise InputError("worker: set ACADEMICHUB_BROKER_URL=redis://host:port/db (the queue the web processes use)")
+    init_store(settings, sample=False).close()  # migrated before any job runs
+    # The worker processes read their settings from the environment, as the web workers do.
+    os.environ["ACADEMICHUB_HOME"] = str(settings.home)
+    os.environ["ACADEMICHUB_BROKER_URL"] = settings.broker_url
+    if settings.database_url:
+        os.environ["ACADEMICHUB_DATABASE_URL"] = settings.database_url
+    arguments = dramatiq.cli.make_argument_parser().parse_args(
+        ["academichub.worker.actors", "--processes", str(processes), "--threads", str(threads)])
+    raise SystemExit(dramatiq.cli.main(arguments))

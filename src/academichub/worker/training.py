@@ -113,3 +113,32 @@ class InlineTrainer:
         while self._waiting:
             train_radar(self.store, self.matrix, self.settings, self._waiting.pop(0), embedder=self.embedder)
         return True
+
+
+class QueueTrainer:
+    """Sends stale radars to the job queue, where `academichub worker` processes train them.
+
+    A radar is sent again only after RESEND_SECONDS: every ranking of a stale radar asks, and
+    one message per request would flood the queue before the first job ran.
+    """
+
+    RESEND_SECONDS = 30.0
+
+    def __init__(self) -> None:
+        self._sent: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def schedule(self, radar_id: int) -> None:
+        """Queue a training of this radar (unless one was queued moments ago)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._sent.get(radar_id, -self.RESEND_SECONDS) < self.RESEND_SECONDS:
+                return
+            self._sent[radar_id] = now
+        from academichub.worker import actors  # imported on first use: it connects to Redis
+
+        actors.train_radar.send(radar_id)
+
+    def wait_idle(self, timeout: float = 0.0) -> bool:  # noqa: ARG002 - the same call as the others'
+        """Nothing to wait for here: the workers train (their models are read from the store)."""
+        return False

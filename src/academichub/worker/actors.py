@@ -1,0 +1,55 @@
+"""Background jobs as Dramatiq actors on the Redis queue named by ACADEMICHUB_BROKER_URL.
+
+`academichub worker` runs Dramatiq over this module: each worker process builds its services
+once from the environment (the composition root) and takes jobs from Redis. Jobs are
+idempotent (training skips a radar whose stored model already has these inputs and saves by
+radar); a job whose worker dies unacknowledged (kill -9) is handed to another worker after the
+heartbeat timeout, and a failing job is retried with exponential backoff.
+
+So far reader-model training runs here; fetches, embedding, briefings and deliveries still run
+in the process that schedules them (issue 10). Without a broker URL nothing here is imported:
+each web process trains on its own thread.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+
+from academichub.errors import ConfigError
+from academichub.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+RETRIES = 5  # then the message goes to the dead-letter queue (kept a week)
+BACKOFF_MS = (2_000, 300_000)  # first retry after ~2 s, at most 5 min apart
+HEARTBEAT_MS = 15_000  # a worker silent this long is dead: its unacknowledged jobs are redelivered
+
+
+def broker_for(settings: Settings) -> RedisBroker:
+    """The Redis broker of these settings (a clear error when none is configured)."""
+    if not settings.broker_url:
+        raise ConfigError("worker: set ACADEMICHUB_BROKER_URL=redis://host:port/db to run jobs on a queue")
+    return RedisBroker(url=settings.broker_url, heartbeat_timeout=HEARTBEAT_MS)
+
+
+dramatiq.set_broker(broker_for(load_settings()))
+
+
+@functools.cache
+def services():  # type: ignore[no-untyped-def]
+    """This worker process's services, built once (caches warm across jobs)."""
+    from academichub import compose
+
+    return compose.build(load_settings(), background=False)
+
+
+@dramatiq.actor(queue_name="training", max_retries=RETRIES, min_backoff=BACKOFF_MS[0], max_backoff=BACKOFF_MS[1])
+def train_radar(radar_id: int) -> None:
+    """Train and store a radar's reader model (nothing when its stored model is current)."""
+    from academichub.worker.training import train_radar as train
+
+    built = services()
+    train(built.store, built.feed.matrix, built.settings.ranking, radar_id, embedder=built.embedder)
