@@ -345,9 +345,37 @@ def test_a_model_trained_by_a_queue_worker_is_used_by_another_web_process(
                                         sample_store.accounts.subscriptions(fresh_radar.id),
                                         sample_store.feedback.all(fresh_radar.user_id))
         assert not reader.stale and reader.scores.linear is not None
+
+        # A job that fails for good is dead-lettered and shown to the administrator.
+        from fastapi.testclient import TestClient
+
+        from academichub.web.app import create_app
+        from academichub.worker import actors
+        from academichub.worker.queue_status import queue_report
+
+        actors.train_radar.send_with_options(args=(10**9,), max_retries=0)
+        while not (dead := queue_report(settings)[0].recent_dead):
+            assert time.monotonic() < deadline + 60, "the failing job was never dead-lettered"
+            time.sleep(0.5)
+        assert dead[0].actor == "train_radar" and dead[0].args == [10**9]
+        with TestClient(create_app(settings, store=sample_store)) as client:
+            [training] = client.get("/api/v1/admin/jobs").json()
+            assert training["queue"] == "training" and training["dead"] >= 1
+            assert training["recent_dead"][0]["args"] == [10**9]
+            assert "train_radar" in client.get("/admin").text
     finally:
         worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+def test_a_queue_that_cannot_be_read_is_reported_not_raised(tmp_path: Path) -> None:
+    from tests.browser import free_port
+    from academichub.worker.queue_status import queue_report
+
+    settings = make_settings(tmp_path / "home", broker_url=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
+    [training] = queue_report(settings)
+    assert training.queue == "training" and "cannot read training from Redis" in training.error
+    assert queue_report(make_settings(tmp_path / "laptop")) == []  # no broker: no queue

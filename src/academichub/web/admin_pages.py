@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from academichub.health import stream_health
+from academichub.worker.queue_status import queue_report
 from academichub.web.deps import Ctx
 from academichub.web.pages import _render
 
@@ -33,5 +34,6 @@ async def admin_page(request: Request, ctx: Ctx) -> HTMLResponse:
         users = [{"user": u, "admin": store.auth.is_admin(u.id), "radars": len(store.accounts.radars(u.id))}
                  for u in store.accounts.users()]
         return {"users": users, "report": stream_health(store, ctx.app.settings), "runs": store.sources.runs(limit=30),
-                "settings_text": masked_settings(ctx), "briefings": len(store.briefings.list(ctx.user.id))}
+                "settings_text": masked_settings(ctx), "briefings": len(store.briefings.list(ctx.user.id)),
+                "queues": queue_report(ctx.app.settings)}
     return _render(request, ctx, "admin.html", **await run_in_threadpool(gather))

@@ -22,6 +22,7 @@ from academichub.search.service import search, similar
 from academichub.web import schemas
 from academichub.storage.accounts import Radar
 from academichub.web.deps import AppState, Ctx, app_state
+from academichub.worker.queue_status import queue_report
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": schemas.ErrorBody, "description": "Bad input"},
@@ -209,3 +210,14 @@ async def health(state: Annotated[AppState, Depends(app_state)]) -> dict[str, An
         return {"status": "ok", "works": state.store.works.count(),
                 "latest_day": days[0].isoformat() if days else None}
     return await run_in_threadpool(read)
+
+
+@router.get("/admin/jobs")
+async def admin_jobs(ctx: Ctx) -> list[dict[str, Any]]:
+    """The job queue: per queue, how many jobs wait, wait to retry and died, and the latest dead ones."""
+    if not ctx.is_admin:
+        raise HTTPException(403, "admins only")
+    reports = await run_in_threadpool(queue_report, ctx.app.settings)
+    return [{"queue": r.queue, "queued": r.queued, "retrying": r.retrying, "dead": r.dead, "error": r.error,
+             "recent_dead": [{"id": d.id, "actor": d.actor, "args": d.args, "died_at": d.died_at.isoformat(),
+                              "error": d.error} for d in r.recent_dead]} for r in reports]
