@@ -1,7 +1,8 @@
 """Benchmark: a bounded load generator against a served AcademicHub on 127.0.0.1.
 
     .venv/bin/python bench/load.py --home HOME [--scenario feed|home|mixed] [--clients 32]
-        [--seconds 30] [--web-workers 1] [--ingest CORPUS] [--target 1500] [--p99 50] [--url URL]
+        [--seconds 30] [--web-workers 1|1,2,4] [--radars 8] [--ingest CORPUS] [--target 1500] [--p99 50]
+        [--max-memory-mb 1024] [--peer] [--url URL]
 
 Closed loop: each of --clients connections sends its next request when the last one answered,
 for --seconds, on one of --radars radars of the reader (1: all on the default radar; more: made for
@@ -229,6 +230,32 @@ def start_ingest(home: Path, corpus: Path, env: dict[str, str]) -> subprocess.Po
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def compare_workers(counts: list[int], name: str) -> int:
+    """Run this benchmark once per number of web processes and print the rates side by side."""
+    import json
+
+    from figures import RESULTS
+
+    argv = sys.argv[1:]
+    for flag in ("--web-workers", "--name"):  # replaced per run
+        while flag in argv:
+            at = argv.index(flag)
+            del argv[at:at + 2]
+    rows, worst = [], 0
+    for count in counts:
+        run_name = f"{name}-w{count}"
+        code = subprocess.run([sys.executable, __file__, *argv, "--web-workers", str(count), "--name", run_name]).returncode
+        worst = max(worst, code)
+        figures = json.loads((RESULTS / f"{run_name}.json").read_text())
+        rows.append((count, figures))
+    print("\nweb processes  requests/s     p99  errors  repeats  largest process")
+    for count, f in rows:
+        print(f"{count:>13}  {f['requests_per_s']:>10,.0f}  {f['p99_ms']:>6.0f}  {f['errors']:>6}  {f['repeated_papers']:>7}  "
+              f"{f['process_peak_mb']} MB")
+    save(name + "-workers", {"runs": [{"web_workers": c, **f} for c, f in rows]})
+    return worst
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, help="A data directory with a loaded store (copied; see --url).")
@@ -236,7 +263,8 @@ def main() -> int:
     parser.add_argument("--scenario", choices=sorted(MIX), default="feed")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--web-workers", type=int, default=1, help="Processes of `academichub serve --workers N`.")
+    parser.add_argument("--web-workers", default="1",
+                        help="Processes of `academichub serve --workers N`; a list (1,2,4) runs each in turn and compares.")
     parser.add_argument("--ingest", type=Path, help="Corpus file ingested by another process during the load.")
     parser.add_argument("--target", type=float, default=0, help="Requests/s the run must reach.")
     parser.add_argument("--p99", type=float, default=0, help="p99 (ms) every route must stay under.")
@@ -250,6 +278,10 @@ def main() -> int:
     args = parser.parse_args()
     if not args.url and not args.home:
         parser.error("give --home (served as a copy) or --url")
+    counts = [int(n) for n in str(args.web_workers).split(",") if n.strip()]
+    if len(counts) > 1:
+        return compare_workers(counts, args.name or f"load-{args.scenario}")
+    args.web_workers = counts[0]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACADEMICHUB_")}
     env.update({k: v for k, v in os.environ.items() if k.startswith("ACADEMICHUB_") and k != "ACADEMICHUB_HOME"})
     env["ACADEMICHUB_SCHEDULE__ENABLED"] = "false"
