@@ -359,8 +359,9 @@ def test_a_model_trained_by_a_queue_worker_is_used_by_another_web_process(
             time.sleep(0.5)
         assert dead[0].actor == "train_radar" and dead[0].args == [10**9]
         with TestClient(create_app(settings, store=sample_store)) as client:
-            [training] = client.get("/api/v1/admin/jobs").json()
-            assert training["queue"] == "training" and training["dead"] >= 1
+            queues = {q["queue"]: q for q in client.get("/api/v1/admin/jobs").json()}
+            training = queues["training"]
+            assert set(queues) == {"training", "fetch"} and training["dead"] >= 1
             assert training["recent_dead"][0]["args"] == [10**9]
             assert "train_radar" in client.get("/admin").text
     finally:
@@ -376,6 +377,61 @@ def test_a_queue_that_cannot_be_read_is_reported_not_raised(tmp_path: Path) -> N
     from academichub.worker.queue_status import queue_report
 
     settings = make_settings(tmp_path / "home", broker_url=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
-    [training] = queue_report(settings)
+    training, fetch = queue_report(settings)
     assert training.queue == "training" and "cannot read training from Redis" in training.error
+    assert fetch.queue == "fetch" and fetch.error
     assert queue_report(make_settings(tmp_path / "laptop")) == []  # no broker: no queue
+
+
+def test_the_scheduler_queues_each_due_fetch_once_and_a_worker_runs_it(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import UTC, datetime
+
+    from academichub.worker import streams
+    from academichub.worker.queue_status import queue_report
+    from academichub.worker.scheduler import QueuedFetches, Scheduler
+    from tests.conftest import DATA
+    from tests.replay_server import Reply, replay_server
+
+    url = f"redis://127.0.0.1:6379/{14 - int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:])}"  # as above
+    monkeypatch.setenv("ACADEMICHUB_BROKER_URL", url)
+    with replay_server() as server:
+        server.script("/rss/cs.CL", Reply(200, (DATA / "arxiv_listing/rss_2025-04-04.xml").read_bytes()))
+        home = tmp_path / "home"
+        arxiv = {"base_url": server.url, "categories": ["cs.CL"], "min_interval": 0.0}
+        settings = make_settings(home, broker_url=url, sources={"arxiv": arxiv})
+        store = Store.open(settings)
+        env = {**os.environ, "ACADEMICHUB_HOME": str(home), "ACADEMICHUB_SOURCES__ARXIV__BASE_URL": server.url,
+               "ACADEMICHUB_SOURCES__ARXIV__CATEGORIES": '["cs.CL"]', "ACADEMICHUB_SOURCES__ARXIV__MIN_INTERVAL": "0"}
+        from academichub.worker import actors
+
+        queued = QueuedFetches(actors.fetch_stream.send, store.sources.get)
+        evening = datetime(2030, 1, 2, 3, 0, tzinfo=UTC)  # past any day's arXiv slot
+        scheduler = Scheduler(settings.schedule, lambda: [s for s in streams.configured(settings) if s.source == "arxiv"],
+                              store.sources.get, queued, clock=lambda: evening, waiting=queued.waiting)
+        [stream] = scheduler.due(evening)
+        scheduler.run_due()
+        scheduler.run_due()  # the job is out: not sent twice
+        assert [r.queued for r in queue_report(settings) if r.queue == "fetch"] == [1]
+        worker = subprocess.Popen([sys.executable, "-m", "academichub", "worker", "--processes", "1", "--threads", "1"],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 120
+            while (state := store.sources.get(stream.key)) is None or state.next_check_at is None:
+                assert worker.poll() is None, worker.stderr.read().decode()[-3000:]
+                assert time.monotonic() < deadline, "no worker ran the fetch"
+                time.sleep(0.5)
+            assert store.works.count() == 88 and len(server.requests_to("/rss/cs.CL")) == 1
+            assert not queued.waiting(stream, state)  # the worker recorded the stream: the scheduler may plan again
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+            store.close()

@@ -92,9 +92,17 @@ def up(ctx: typer.Context, host: HostOption = None, port: PortOption = None,
     store = init_store(settings)
     scheduler = None
     if schedule and settings.schedule.enabled:
-        scheduled = compose.build(settings, store=store)  # the scheduler's own services: one per process
-        scheduler = Scheduler(settings.schedule, lambda: streams.configured(settings), store.sources.get,
-                              lambda stream: jobs.fetch_and_embed(scheduled, stream))
+        if settings.broker_url:  # the scheduler only sends fetch jobs; `academichub worker` runs them
+            from academichub.worker import actors
+            from academichub.worker.scheduler import QueuedFetches
+
+            queued = QueuedFetches(actors.fetch_stream.send, store.sources.get)
+            scheduler = Scheduler(settings.schedule, lambda: streams.configured(settings), store.sources.get,
+                                  queued, waiting=queued.waiting)
+        else:
+            scheduled = compose.build(settings, store=store)  # the scheduler's own services: one per process
+            scheduler = Scheduler(settings.schedule, lambda: streams.configured(settings), store.sources.get,
+                                  lambda stream: jobs.fetch_and_embed(scheduled, stream))
         scheduler.start()
     err.print(f"AcademicHub on http://{host or settings.host}:{port or settings.port}/")
     try:

@@ -6,9 +6,9 @@ idempotent (training skips a radar whose stored model already has these inputs a
 radar); a job whose worker dies unacknowledged (kill -9) is handed to another worker after the
 heartbeat timeout, and a failing job is retried with exponential backoff.
 
-So far reader-model training runs here; fetches, embedding, briefings and deliveries still run
-in the process that schedules them (issue 10). Without a broker URL nothing here is imported:
-each web process trains on its own thread.
+Reader-model training and the scheduled fetches (each followed by embedding, briefings and
+deliveries) run here; a file ingest still runs in its command. Without a broker URL nothing here
+is imported: each web process trains on its own thread and `up` fetches in its scheduler.
 """
 
 from __future__ import annotations
@@ -53,3 +53,20 @@ def train_radar(radar_id: int) -> None:
 
     built = services()
     train(built.store, built.feed.matrix, built.settings.ranking, radar_id, embedder=built.embedder)
+
+
+@dramatiq.actor(queue_name="fetch", max_retries=RETRIES, min_backoff=BACKOFF_MS[0], max_backoff=BACKOFF_MS[1],
+                time_limit=3_600_000)
+def fetch_stream(source_key: str) -> None:
+    """Fetch one configured stream, embed what it brought, then write the briefings and deliveries due.
+
+    Idempotent: a stream resumes from its stored cursor and works are upserted by identity.
+    """
+    from academichub.worker import jobs, streams
+
+    built = services()
+    stream = next((s for s in streams.configured(built.settings) if s.key == source_key), None)
+    if stream is None:
+        log.warning("fetch: stream %s is no longer configured", source_key)
+        return
+    jobs.fetch_and_embed(built, stream)

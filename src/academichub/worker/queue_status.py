@@ -15,7 +15,7 @@ import redis
 
 from academichub.settings import Settings
 
-QUEUES = ("training",)  # every queue an actor of academichub.worker.actors uses
+QUEUES = ("training", "fetch")  # every queue an actor of academichub.worker.actors uses
 NAMESPACE = "dramatiq"
 DEAD_SHOWN = 20
 

@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from academichub.ingest.report import RunReport
@@ -41,10 +42,11 @@ class Scheduler:
     """Runs due streams; `streams`, `state_of` and `run` are injected so tests need no network."""
 
     def __init__(self, schedule: ScheduleSettings, streams: Callable[[], list], state_of: Callable[[str], SourceState | None],
-                 run: Callable[..., RunReport], clock: Callable[[], datetime] | None = None,
-                 tick: float = TICK_SECONDS) -> None:
+                 run: Callable[..., RunReport | None], clock: Callable[[], datetime] | None = None,
+                 tick: float = TICK_SECONDS, waiting: Callable[[object, SourceState | None], bool] | None = None) -> None:
         self.schedule = schedule
         self.streams, self.state_of, self.run = streams, state_of, run
+        self.waiting = waiting  # with a queue: a stream whose fetch job is out is not due again yet
         self.clock = clock or (lambda: datetime.now(UTC))
         self.tick = tick
         self._stop = threading.Event()
@@ -55,6 +57,8 @@ class Scheduler:
         due = []
         for stream in self.streams():
             state = self.state_of(stream.key)
+            if self.waiting is not None and self.waiting(stream, state):
+                continue
             if state and state.next_check_at:
                 when = _aware(state.next_check_at)
             elif stream.source == "arxiv":
@@ -76,6 +80,8 @@ class Scheduler:
             except Exception:  # the scheduler must survive any job failure
                 log.exception("scheduled run of %s failed", stream.key)
                 continue
+            if report is None:  # sent to the queue: a worker runs it and records the stream's state
+                continue
             for error in report.errors:
                 log.warning("%s: %s", stream.key, error["message"])
             results.append((stream, report))
@@ -96,3 +102,35 @@ class Scheduler:
             self.run_due()
             if self._stop.wait(self.tick):
                 return
+
+
+class QueuedFetches:
+    """The scheduler's `run` when jobs go to a queue: send the fetch, then wait for its result.
+
+    A stream stays "waiting" from the moment its job is sent until a worker has recorded a new
+    state for it (its next check moved), or an hour passed (the job died: send it again), so a
+    scheduler ticking every minute never queues the same fetch twice.
+    """
+
+    WAIT_SECONDS = 3600.0
+
+    def __init__(self, send: Callable[[str], None], state_of: Callable[[str], SourceState | None],
+                 clock: Callable[[], float] = monotonic) -> None:
+        self.send, self.state_of, self.clock = send, state_of, clock
+        self._sent: dict[str, tuple[datetime | None, float]] = {}
+
+    def __call__(self, stream) -> None:  # type: ignore[no-untyped-def]
+        state = self.state_of(stream.key)
+        self._sent[stream.key] = (state.next_check_at if state else None, self.clock())
+        self.send(stream.key)
+
+    def waiting(self, stream, state: SourceState | None) -> bool:  # type: ignore[no-untyped-def]
+        """Whether this stream's fetch job is still out."""
+        sent = self._sent.get(stream.key)
+        if sent is None:
+            return False
+        before, at = sent
+        if (state.next_check_at if state else None) != before or self.clock() - at > self.WAIT_SECONDS:
+            del self._sent[stream.key]
+            return False
+        return True
