@@ -304,29 +304,52 @@ def test_serve_with_two_processes_shares_one_feed_that_never_repeats(sample_stor
         server.wait(timeout=30)
 
 
+def _queue_url() -> str:
+    # A Redis database per test process (xdist runs the backends side by side), the same for every
+    # test in it: the actors module keeps the broker of its first import.
+    import os
+
+    return f"redis://127.0.0.1:6379/{14 - int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:])}"
+
+
+def _worker(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """`academichub worker` with one process and thread, in these settings."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "academichub", "worker", "--processes", "1", "--threads", "1"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _stop(process) -> None:  # type: ignore[no-untyped-def]
+    """Stop a worker as systemd would (SIGTERM), killing it if it hangs."""
+    import signal
+    import subprocess
+
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def test_a_model_trained_by_a_queue_worker_is_used_by_another_web_process(
         sample_store: Store, fresh_radar: Radar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
-    import signal
-    import subprocess
-    import sys
     import time
 
     import redis
 
     from academichub import compose
 
-    # A Redis database per test process (xdist runs the backends side by side), the same for every
-    # run in it: the actors module keeps the broker of its first import.
-    url = f"redis://127.0.0.1:6379/{14 - int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:])}"
+    url = _queue_url()
     redis.Redis.from_url(url).flushdb()
     database = sample_store.engine.url.render_as_string(hide_password=False)
     home = tmp_path / "queued"
     monkeypatch.setenv("ACADEMICHUB_BROKER_URL", url)  # what the actors module connects to
     settings = make_settings(home, database, broker_url=url)
     env = {**os.environ, "ACADEMICHUB_HOME": str(home), "ACADEMICHUB_DATABASE_URL": database}
-    worker = subprocess.Popen([sys.executable, "-m", "academichub", "worker", "--processes", "1", "--threads", "1"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    worker = _worker(env)
     try:
         web = compose.build(settings, store=sample_store)
         assert type(web.trainer).__name__ == "QueueTrainer"  # this process sends; it never trains
@@ -365,11 +388,7 @@ def test_a_model_trained_by_a_queue_worker_is_used_by_another_web_process(
             assert training["recent_dead"][0]["args"] == [10**9]
             assert "train_radar" in client.get("/admin").text
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        _stop(worker)
 
 
 def test_a_queue_that_cannot_be_read_is_reported_not_raised(tmp_path: Path) -> None:
@@ -386,9 +405,6 @@ def test_a_queue_that_cannot_be_read_is_reported_not_raised(tmp_path: Path) -> N
 def test_the_scheduler_queues_each_due_fetch_once_and_a_worker_runs_it(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import os
-    import signal
-    import subprocess
-    import sys
     import time
     from datetime import UTC, datetime
 
@@ -398,7 +414,7 @@ def test_the_scheduler_queues_each_due_fetch_once_and_a_worker_runs_it(tmp_path:
     from tests.conftest import DATA
     from tests.replay_server import Reply, replay_server
 
-    url = f"redis://127.0.0.1:6379/{14 - int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:])}"  # as above
+    url = _queue_url()
     monkeypatch.setenv("ACADEMICHUB_BROKER_URL", url)
     with replay_server() as server:
         server.script("/rss/cs.CL", Reply(200, (DATA / "arxiv_listing/rss_2025-04-04.xml").read_bytes()))
@@ -418,8 +434,7 @@ def test_the_scheduler_queues_each_due_fetch_once_and_a_worker_runs_it(tmp_path:
         scheduler.run_due()
         scheduler.run_due()  # the job is out: not sent twice
         assert [r.queued for r in queue_report(settings) if r.queue == "fetch"] == [1]
-        worker = subprocess.Popen([sys.executable, "-m", "academichub", "worker", "--processes", "1", "--threads", "1"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        worker = _worker(env)
         try:
             deadline = time.monotonic() + 120
             while (state := store.sources.get(stream.key)) is None or state.next_check_at is None:
@@ -429,9 +444,5 @@ def test_the_scheduler_queues_each_due_fetch_once_and_a_worker_runs_it(tmp_path:
             assert store.works.count() == 88 and len(server.requests_to("/rss/cs.CL")) == 1
             assert not queued.waiting(stream, state)  # the worker recorded the stream: the scheduler may plan again
         finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            _stop(worker)
             store.close()
