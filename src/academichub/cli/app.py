@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import json
 import sys
 from datetime import date
@@ -39,6 +41,16 @@ def main_options(ctx: typer.Context, home: HomeOption = None, user: UserOption =
 
 def settings_of(ctx: typer.Context) -> Settings:
     return ctx.obj
+
+
+def export_settings(settings: Settings) -> None:
+    """Put what locates the install into the environment, for child processes (web or queue
+    workers) that build their settings from it: the data directory (and its settings file), the
+    database and the queue, whichever of them came from the command line."""
+    os.environ["ACADEMICHUB_HOME"] = str(settings.home)
+    for name, value in (("DATABASE_URL", settings.database_url), ("BROKER_URL", settings.broker_url)):
+        if value:
+            os.environ[f"ACADEMICHUB_{name}"] = value
 
 
 def reader_of(ctx: typer.Context, store: Store) -> tuple[User, Radar]:

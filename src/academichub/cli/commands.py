@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from academichub.cli.app import (
+    export_settings,
     app,
     err,
     init_store,
@@ -61,9 +61,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, store: Store 
         from academichub.ingest import features
 
         features.catch_up(store)
-    os.environ["ACADEMICHUB_HOME"] = str(settings.home)
-    if settings.database_url:
-        os.environ["ACADEMICHUB_DATABASE_URL"] = settings.database_url
+    export_settings(settings)
     uvicorn.run("academichub.web.app:worker_app", factory=True, workers=workers, host=host, port=port,
                 log_level="info", access_log=access_log)
 
@@ -251,11 +249,7 @@ def worker(ctx: typer.Context,
     if not settings.broker_url:
         raise InputError("worker: set ACADEMICHUB_BROKER_URL=redis://host:port/db (the queue the web processes use)")
     init_store(settings, sample=False).close()  # migrated before any job runs
-    # The worker processes read their settings from the environment, as the web workers do.
-    os.environ["ACADEMICHUB_HOME"] = str(settings.home)
-    os.environ["ACADEMICHUB_BROKER_URL"] = settings.broker_url
-    if settings.database_url:
-        os.environ["ACADEMICHUB_DATABASE_URL"] = settings.database_url
+    export_settings(settings)  # the worker processes read their settings from the environment
     arguments = dramatiq.cli.make_argument_parser().parse_args(
         ["academichub.worker.actors", "--processes", str(processes), "--threads", str(threads)])
     raise SystemExit(dramatiq.cli.main(arguments))

@@ -21,11 +21,13 @@ from dramatiq.brokers.redis import RedisBroker
 
 from academichub.errors import ConfigError
 from academichub.settings import Settings, load_settings
+from academichub.worker.queue_status import FETCH, TRAINING
 
 log = logging.getLogger(__name__)
 RETRIES = 5  # then the message goes to the dead-letter queue (kept a week)
 BACKOFF_MS = (2_000, 300_000)  # first retry after ~2 s, at most 5 min apart
 HEARTBEAT_MS = 15_000  # a worker silent this long is dead: its unacknowledged jobs are redelivered
+RETRYING = {"max_retries": RETRIES, "min_backoff": BACKOFF_MS[0], "max_backoff": BACKOFF_MS[1]}
 
 
 def broker_for(settings: Settings) -> RedisBroker:
@@ -46,7 +48,7 @@ def services():  # type: ignore[no-untyped-def]
     return compose.build(load_settings(), background=False)
 
 
-@dramatiq.actor(queue_name="training", max_retries=RETRIES, min_backoff=BACKOFF_MS[0], max_backoff=BACKOFF_MS[1])
+@dramatiq.actor(queue_name=TRAINING, **RETRYING)
 def train_radar(radar_id: int) -> None:
     """Train and store a radar's reader model (nothing when its stored model is current)."""
     from academichub.worker.training import train_radar as train
@@ -55,8 +57,7 @@ def train_radar(radar_id: int) -> None:
     train(built.store, built.feed.matrix, built.settings.ranking, radar_id, embedder=built.embedder)
 
 
-@dramatiq.actor(queue_name="fetch", max_retries=RETRIES, min_backoff=BACKOFF_MS[0], max_backoff=BACKOFF_MS[1],
-                time_limit=3_600_000)
+@dramatiq.actor(queue_name=FETCH, time_limit=3_600_000, **RETRYING)
 def fetch_stream(source_key: str) -> None:
     """Fetch one configured stream, embed what it brought, then write the briefings and deliveries due.
 

@@ -15,7 +15,8 @@ import redis
 
 from academichub.settings import Settings
 
-QUEUES = ("training", "fetch")  # every queue an actor of academichub.worker.actors uses
+TRAINING, FETCH = "training", "fetch"  # the queues of academichub.worker.actors' actors
+QUEUES = (TRAINING, FETCH)
 NAMESPACE = "dramatiq"
 DEAD_SHOWN = 20
 
