@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from collections.abc import Iterator
 from datetime import date
 
@@ -259,3 +260,22 @@ def test_two_stores_with_the_same_vocabulary_version_never_share_a_transformer(t
             vectorizer = vocabulary.vectorizer_for(vocab.digest, vocab.terms, vocab.idf)
             vectors.append(vocabulary.transform(vectorizer, ["protein folding of a galaxy"]).toarray()[0])
     assert np.allclose(vectors[0], [1, 0]) and np.allclose(vectors[1], [0.7071, 0.7071], atol=1e-3)
+
+
+def test_the_counting_fit_chooses_sklearns_vocabulary_and_idf() -> None:
+    # vocabulary.fit replaces TfidfVectorizer.fit for speed; it must pick the same terms and IDF,
+    # or features stored at ingest would differ from what the ranker was tuned on.
+    from academichub.ranking import vocabulary
+    from academichub.sources.formats import read_items
+
+    sample = Path(vocabulary.__file__).parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
+    _fmt, items = read_items(sample)
+    texts = [f"{p.title}. {p.abstract}" for p in items if hasattr(p, "title")][:3000]
+    terms, idf = vocabulary.fit(texts)
+    reference = vocabulary._vectorizer(len(texts)).fit(texts)
+    expected = dict(zip(reference.get_feature_names_out().tolist(), reference.idf_, strict=True))
+    assert terms == sorted(terms) and len(terms) == len(expected)
+    common = [t for t in terms if t in expected]
+    assert len(common) >= 0.995 * len(expected)  # only ties at the frequency cut-off may differ
+    column = {t: i for i, t in enumerate(terms)}
+    assert np.allclose([expected[t] for t in common], [idf[column[t]] for t in common], atol=1e-5)

