@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load.py --home HOME [--scenario feed|home|mixed] [--clients 32]
         [--seconds 30] [--web-workers 1|1,2,4] [--radars 8] [--ingest CORPUS] [--target 1500] [--p99 50]
-        [--max-memory-mb 1024] [--peer] [--url URL]
+        [--max-memory-mb 1024] [--peer] [--url URL] [--queue-workers 2]
 
 Closed loop: each of --clients connections sends its next request when the last one answered,
 for --seconds, on one of --radars radars of the reader (1: all on the default radar; more: made for
@@ -17,6 +17,10 @@ runs (asserted to have started before the load and to have stored papers). Print
 p50/p95/p99 per route, errors, repeats and the server's peak memory (its processes together), and
 checks them against --target (requests/s) and --p99 (ms); exits 1 when a check fails. Writes
 bench/results/load-<scenario>.json.
+
+With --queue-workers N (and ACADEMICHUB_BROKER_URL set) it also runs `academichub worker
+--processes N` on the served home, the --ingest goes to the queue (`ingest --file --queue`) and
+the workers' memory is sampled with the server's; what they stored is read from /api/v1/health.
 """
 
 from __future__ import annotations
@@ -65,9 +69,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 class Server:
-    """`academichub serve` on a copy of a home, with its processes' memory sampled."""
+    """`academichub serve` on a copy of a home (and its queue workers), with their processes' memory sampled."""
 
-    def __init__(self, home: Path, workers: int, env: dict[str, str]) -> None:
+    def __init__(self, home: Path, workers: int, env: dict[str, str], queue_workers: int = 0) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [*CLI, "serve", "--port", str(self.port)]
@@ -75,6 +79,12 @@ class Server:
             command += ["--workers", str(workers)]
         self.process = subprocess.Popen(command, env={**env, "ACADEMICHUB_HOME": str(home)},
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.queue = None
+        if queue_workers:
+            # At nice 10, as the README's worker unit runs them: bulk jobs yield the cores to requests.
+            self.queue = subprocess.Popen(["nice", "-n", "10", *CLI, "worker", "--processes", str(queue_workers),
+                                           "--threads", "1"], env={**env, "ACADEMICHUB_HOME": str(home)},
+                                          stdout=subprocess.DEVNULL, stderr=(home.parent / "worker.log").open("wb"))
         self.peak_rss = 0
         self.peak_process_rss = 0
         self._stop = threading.Event()
@@ -98,11 +108,16 @@ class Server:
 
     def rss(self) -> list[int]:
         """Resident memory of the server and each of its child processes, in bytes."""
-        try:
-            root = psutil.Process(self.process.pid)
-            return [p.memory_info().rss for p in [root, *root.children(recursive=True)]]
-        except psutil.Error:
-            return []
+        sizes = []
+        for process in (self.process, self.queue):
+            if process is None:
+                continue
+            try:
+                root = psutil.Process(process.pid)
+                sizes += [p.memory_info().rss for p in [root, *root.children(recursive=True)]]
+            except psutil.Error:
+                pass
+        return sizes
 
     def _sample(self) -> None:
         while not self._stop.wait(0.25):
@@ -112,11 +127,14 @@ class Server:
 
     def stop(self) -> None:
         self._stop.set()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        for process in (self.process, self.queue):
+            if process is None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 class Tally:
@@ -223,11 +241,27 @@ def measure_peer(base: str, workdir: Path, args: argparse.Namespace, env: dict[s
         process.wait(timeout=15)
 
 
-def start_ingest(home: Path, corpus: Path, env: dict[str, str]) -> subprocess.Popen:
-    """Ingest the corpus into the served store from another process."""
-    return subprocess.Popen([*CLI, "ingest", "--file", str(corpus), "--json"],
+def start_ingest(home: Path, corpus: Path, env: dict[str, str], queued: bool = False) -> subprocess.Popen:
+    """Ingest the corpus into the served store from another process (or send it to the queue workers)."""
+    return subprocess.Popen([*CLI, "ingest", "--file", str(corpus), "--json", *(["--queue"] if queued else [])],
                             env={**env, "ACADEMICHUB_HOME": str(home)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def stored_works(base: str) -> int:
+    """How many works the served store holds (its public health endpoint)."""
+    import httpx
+
+    return httpx.get(f"{base}/api/v1/health", timeout=60).json()["works"]
+
+
+def queued_ingest_running(broker_url: str) -> bool:
+    """Whether a queue worker still holds (or the queue still waits with) an ingest job."""
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    return bool(client.llen("dramatiq:ingest")
+                or any(client.scard(key) for key in client.keys("dramatiq:__acks__.*.ingest")))
 
 
 def compare_workers(counts: list[int], name: str) -> int:
@@ -273,6 +307,8 @@ def main() -> int:
                         help="Radars the clients spread over (1: all on the default radar, the worst case for its cache).")
     parser.add_argument("--peer", action="store_true",
                         help="Also load a bare FastAPI app serving the same bodies (bench/bare_app.py) and print the ratio.")
+    parser.add_argument("--queue-workers", type=int, default=0,
+                        help="Also run `academichub worker --processes N` (needs ACADEMICHUB_BROKER_URL); --ingest goes to the queue.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--name", help="Name of the JSON file (default load-<scenario>).")
     args = parser.parse_args()
@@ -294,7 +330,9 @@ def main() -> int:
         else:
             home = workdir / "home"
             shutil.copytree(args.home, home, ignore=shutil.ignore_patterns("cache"))
-            server = Server(home, args.web_workers, env)
+            if args.queue_workers and not env.get("ACADEMICHUB_BROKER_URL"):
+                parser.error("--queue-workers needs ACADEMICHUB_BROKER_URL=redis://…")
+            server = Server(home, args.web_workers, env, args.queue_workers)
             server.wait_ready()
             base = server.url
         radars = asyncio.run(radars_for(base, args.radars))
@@ -302,10 +340,21 @@ def main() -> int:
         if args.ingest:
             if args.url:
                 parser.error("--ingest needs --home (the copy it ingests into)")
-            ingest = start_ingest(home, args.ingest, env)
-            time.sleep(3)  # past start-up, into the store's writes
-            if ingest.poll() is not None:
-                raise SystemExit(f"ingest ended before the load: {ingest.stderr.read().decode()[-2000:]}")
+            works_before = stored_works(base)
+            ingest = start_ingest(home, args.ingest, env, queued=bool(args.queue_workers))
+            if args.queue_workers:  # the command only sends the job: wait until the workers store papers
+                if ingest.wait(timeout=60) != 0:
+                    raise SystemExit(f"could not queue the ingest: {ingest.stderr.read().decode()[-2000:]}")
+                deadline = time.monotonic() + 120
+                while stored_works(base) == works_before:
+                    if time.monotonic() > deadline:
+                        log = (home.parent / "worker.log").read_text(errors="replace")[-3000:]
+                        raise SystemExit(f"the queue workers stored nothing in 2 minutes:\n{log}")
+                    time.sleep(0.5)
+            else:
+                time.sleep(3)  # past start-up, into the store's writes
+                if ingest.poll() is not None:
+                    raise SystemExit(f"ingest ended before the load: {ingest.stderr.read().decode()[-2000:]}")
         if args.peer:
             if args.scenario == "mixed" or args.radars > 1:
                 parser.error("--peer compares the feed or home scenario on the default radar")
@@ -313,7 +362,11 @@ def main() -> int:
         tally, elapsed = asyncio.run(run_load(base, args.scenario, args.clients, args.seconds, args.seed, radars))
         ingest_running = ingest is not None and ingest.poll() is None
         stored_by_ingest = None
-        if ingest is not None:
+        if ingest is not None and args.queue_workers:
+            stored_by_ingest = stored_works(base) - works_before  # while the queued job may still run
+            ingest_running = queued_ingest_running(env["ACADEMICHUB_BROKER_URL"])
+            assert stored_by_ingest > 0, "the queue workers stored nothing, so the load ran beside no writes"
+        elif ingest is not None:
             out, errs = ingest.communicate(timeout=1800)
             if ingest.returncode != 0:
                 raise SystemExit(f"ingest failed: {errs.decode()[-2000:]}")

@@ -321,6 +321,27 @@ def _worker(env: dict[str, str]):  # type: ignore[no-untyped-def]
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def _kill(process) -> None:  # type: ignore[no-untyped-def]
+    """kill -9 a worker and every process it started, as a crash or the OOM killer would."""
+    import psutil
+
+    tree = [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]
+    for member in tree:
+        member.kill()
+    psutil.wait_procs(tree, timeout=30)
+
+
+def _wait(condition, worker, what: str, seconds: float = 180) -> None:  # type: ignore[no-untyped-def]
+    """Poll until a condition holds while the worker lives."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert worker.poll() is None, worker.stderr.read().decode()[-3000:]
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
 def _stop(process) -> None:  # type: ignore[no-untyped-def]
     """Stop a worker as systemd would (SIGTERM), killing it if it hangs."""
     import signal
@@ -384,7 +405,7 @@ def test_a_model_trained_by_a_queue_worker_is_used_by_another_web_process(
         with TestClient(create_app(settings, store=sample_store)) as client:
             queues = {q["queue"]: q for q in client.get("/api/v1/admin/jobs").json()}
             training = queues["training"]
-            assert set(queues) == {"training", "fetch"} and training["dead"] >= 1
+            assert set(queues) == {"training", "fetch", "ingest"} and training["dead"] >= 1
             assert training["recent_dead"][0]["args"] == [10**9]
             assert "train_radar" in client.get("/admin").text
     finally:
@@ -396,9 +417,9 @@ def test_a_queue_that_cannot_be_read_is_reported_not_raised(tmp_path: Path) -> N
     from academichub.worker.queue_status import queue_report
 
     settings = make_settings(tmp_path / "home", broker_url=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
-    training, fetch = queue_report(settings)
+    training, fetch, ingest = queue_report(settings)
     assert training.queue == "training" and "cannot read training from Redis" in training.error
-    assert fetch.queue == "fetch" and fetch.error
+    assert fetch.queue == "fetch" and fetch.error and ingest.queue == "ingest" and ingest.error
     assert queue_report(make_settings(tmp_path / "laptop")) == []  # no broker: no queue
 
 
@@ -446,3 +467,98 @@ def test_the_scheduler_queues_each_due_fetch_once_and_a_worker_runs_it(tmp_path:
         finally:
             _stop(worker)
             store.close()
+
+
+def _job_taken(url: str, queue: str) -> bool:
+    """Whether some worker holds an unacknowledged job of this queue (Dramatiq's per-worker ack sets)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    return any(client.scard(key) for key in client.keys(f"dramatiq:__acks__.*.{queue}"))
+
+
+def test_a_worker_killed_mid_ingest_loses_and_duplicates_nothing(
+        settings, backend, sample_sqlite: Path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    import redis
+    import sqlalchemy as sa
+
+    from academichub.cli.main import main
+    from academichub.storage.schema import work_authors, work_features
+    from academichub.worker.jobs import SAMPLE
+
+    url = _queue_url()
+    redis.Redis.from_url(url).flushdb()
+    monkeypatch.setenv("ACADEMICHUB_BROKER_URL", url)
+    env = {**os.environ, "ACADEMICHUB_HOME": str(settings.home), "ACADEMICHUB_BROKER_URL": url,
+           **({"ACADEMICHUB_DATABASE_URL": backend} if backend else {})}
+    store = Store.open(settings)
+    with Store.open(make_settings(sample_sqlite)) as reference:
+        expected = (reference.works.count(), reference.engine.connect().execute(
+            sa.select(sa.func.count()).select_from(work_authors)).scalar())
+    try:
+        if backend:
+            monkeypatch.setenv("ACADEMICHUB_DATABASE_URL", backend)
+        with pytest.raises(SystemExit) as exited:
+            main(["--home", str(settings.home), "ingest", "--file", str(SAMPLE), "--queue"])
+        assert exited.value.code in (0, None) and "Queued ingest" in capsys.readouterr().out
+        first = _worker(env)
+        # Killed once the first chunk is stored and before the run indexed or featurised anything.
+        _wait(lambda: store.works.count() >= 2000, first, "the first worker stored nothing")
+        _kill(first)
+        assert store.works.count() < expected[0] or store.index.count() == 0
+        second = _worker(env)
+        try:
+            def settled() -> bool:
+                return (store.works.count() == expected[0] and store.index.count() == expected[0]
+                        and not store.features.missing(store.features.current_version() or 0, limit=1)
+                        and not _job_taken(url, "ingest"))
+            _wait(settled, second, "the job never completed on the second worker")
+        finally:
+            _stop(second)
+        with store.engine.connect() as conn:
+            authors = conn.execute(sa.select(sa.func.count()).select_from(work_authors)).scalar()
+            features = conn.execute(sa.select(sa.func.count()).select_from(work_features)
+                                    .where(work_features.c.vocabulary == store.features.current_version())).scalar()
+        assert (store.works.count(), authors) == expected  # nothing lost, no author row written twice
+        assert features == expected[0]
+    finally:
+        store.close()
+
+
+def test_a_worker_killed_mid_training_leaves_the_job_to_another(
+        sample_store: Store, fresh_radar: Radar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import redis
+    import sqlalchemy as sa
+
+    from academichub.storage.schema import reader_models
+
+    url = _queue_url()
+    redis.Redis.from_url(url).flushdb()
+    monkeypatch.setenv("ACADEMICHUB_BROKER_URL", url)
+    from academichub.worker import actors  # connects to the broker of the environment when first imported
+    database = sample_store.engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "ACADEMICHUB_HOME": str(tmp_path / "queued"), "ACADEMICHUB_DATABASE_URL": database,
+           "ACADEMICHUB_BROKER_URL": url}
+    liked = [sample_store.works.get(i).public_id for i, _ in sample_store.search("galaxy", limit=6).hits]
+    for paper in liked:
+        feedback.give(sample_store, fresh_radar.user_id, paper, "like")
+    actors.train_radar.send(fresh_radar.id)
+    first = _worker(env)
+    _wait(lambda: _job_taken(url, "training"), first, "the first worker never took the job")
+    _kill(first)  # it was still building its services: nothing trained yet
+    assert sample_store.reader_models.get(fresh_radar.id) is None
+    second = _worker(env)
+    try:
+        _wait(lambda: sample_store.reader_models.get(fresh_radar.id) is not None and not _job_taken(url, "training"),
+              second, "the job never completed on the second worker")
+    finally:
+        _stop(second)
+    with sample_store.engine.connect() as conn:
+        rows = conn.execute(sa.select(sa.func.count()).select_from(reader_models)
+                            .where(reader_models.c.radar_id == fresh_radar.id)).scalar()
+    assert len(liked) == 6 and rows == 1 and len(sample_store.reader_models.get(fresh_radar.id).positives) == 6

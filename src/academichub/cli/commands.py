@@ -242,7 +242,7 @@ def reindex(ctx: typer.Context) -> None:
 def worker(ctx: typer.Context,
            processes: Annotated[int, typer.Option("--processes", min=1, help="Worker processes.")] = 2,
            threads: Annotated[int, typer.Option("--threads", min=1, help="Threads per process.")] = 1) -> None:
-    """Run queue workers for the jobs on ACADEMICHUB_BROKER_URL (reader-model training)."""
+    """Run queue workers for the jobs on ACADEMICHUB_BROKER_URL (training, scheduled fetches, queued file ingests)."""
     import dramatiq.cli
 
     settings = settings_of(ctx)

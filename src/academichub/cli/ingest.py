@@ -13,6 +13,7 @@ from academichub.cli.app import (
     app,
     embed_pending,
     err,
+    export_settings,
     open_store,
     out,
     parse_day,
@@ -23,6 +24,7 @@ from academichub.cli.progress import progress_bar
 from academichub.errors import InputError
 from academichub.health import stream_health
 from academichub.ingest.report import RunReport
+from academichub.settings import Settings
 from academichub.sources import journal_rss
 from academichub.sources.formats import FORMATS, detect_format
 from academichub.worker import jobs, streams
@@ -83,6 +85,7 @@ def ingest(
     feed: Annotated[str | None, typer.Option(help="Journal feed: a preset name or a URL.")] = None,
     max_results: Annotated[int, typer.Option("--max", min=1, help="Most records from the arXiv query API.")] = 1000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    queue: Annotated[bool, typer.Option("--queue", help="Send --file to the worker queue (needs a broker) instead of ingesting here.")] = False,
 ) -> None:
     """Fetch a source (incrementally, or for --from/--to), every enabled source (--all), or a local file."""
     settings = settings_of(ctx)
@@ -94,6 +97,9 @@ def ingest(
         if not file.is_file():
             raise InputError(f"ingest: cannot read {file}: no such file")
         fmt = fmt or detect_format(file)
+    if queue:
+        _queue_file(settings, file, fmt, as_json)
+        return
     start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     window = Window(start, end) if (start or end) else None
     cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
@@ -123,6 +129,23 @@ def ingest(
     if any(r.errors for r in reports):
         raise typer.Exit(1)
     raise typer.Exit(0 if any(r.new for r in reports) else EXIT_NOTHING_NEW)
+
+
+def _queue_file(settings: Settings, file: Path | None, fmt: str | None, as_json: bool) -> None:
+    """Send a file ingest to the worker queue and say which job it is."""
+    if file is None:
+        raise InputError("ingest: --queue sends a file; give --file F")
+    if not settings.broker_url:
+        raise InputError("ingest: --queue needs a broker; set ACADEMICHUB_BROKER_URL=redis://host:port/db")
+    export_settings(settings)  # the actors module connects to the broker these settings name
+    from academichub.worker import actors
+
+    message = actors.ingest_file.send(str(file.resolve()), fmt)
+    if as_json:
+        print_json({"queued": message.message_id, "file": str(file.resolve()), "format": fmt})
+    else:
+        out.print(escape(f"Queued ingest of {file} ({fmt}) as job {message.message_id}; "
+                         "a worker runs it (`academichub worker`, the admin page shows the queue)."))
 
 
 def _print_runs(runs: list, as_json: bool) -> None:  # type: ignore[type-arg]

@@ -6,9 +6,10 @@ idempotent (training skips a radar whose stored model already has these inputs a
 radar); a job whose worker dies unacknowledged (kill -9) is handed to another worker after the
 heartbeat timeout, and a failing job is retried with exponential backoff.
 
-Reader-model training and the scheduled fetches (each followed by embedding, briefings and
-deliveries) run here; a file ingest still runs in its command. Without a broker URL nothing here
-is imported: each web process trains on its own thread and `up` fetches in its scheduler.
+Reader-model training, the scheduled fetches (each followed by embedding, briefings and
+deliveries) and file ingests sent with `ingest --file F --queue` run here. Without a broker URL
+nothing here is imported: each web process trains on its own thread and `up` fetches in its
+scheduler.
 """
 
 from __future__ import annotations
@@ -19,14 +20,18 @@ import logging
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
-from academichub.errors import ConfigError
+from academichub.errors import ConfigError, InputError
 from academichub.settings import Settings, load_settings
-from academichub.worker.queue_status import FETCH, TRAINING
+from academichub.worker.queue_status import FETCH, INGEST, TRAINING
 
 log = logging.getLogger(__name__)
 RETRIES = 5  # then the message goes to the dead-letter queue (kept a week)
 BACKOFF_MS = (2_000, 300_000)  # first retry after ~2 s, at most 5 min apart
 HEARTBEAT_MS = 15_000  # a worker silent this long is dead: its unacknowledged jobs are redelivered
+# Share of broker commands (per million) that look for dead workers. Dramatiq's default, 0.1%,
+# left a killed worker's job waiting ~15 minutes with one idle consumer polling each second; 5%
+# brings it back within seconds of the heartbeat timeout, for two cheap sorted-set reads.
+MAINTENANCE_CHANCE = 50_000
 RETRYING = {"max_retries": RETRIES, "min_backoff": BACKOFF_MS[0], "max_backoff": BACKOFF_MS[1]}
 
 
@@ -34,7 +39,8 @@ def broker_for(settings: Settings) -> RedisBroker:
     """The Redis broker of these settings (a clear error when none is configured)."""
     if not settings.broker_url:
         raise ConfigError("worker: set ACADEMICHUB_BROKER_URL=redis://host:port/db to run jobs on a queue")
-    return RedisBroker(url=settings.broker_url, heartbeat_timeout=HEARTBEAT_MS)
+    return RedisBroker(url=settings.broker_url, heartbeat_timeout=HEARTBEAT_MS,
+                       maintenance_chance=MAINTENANCE_CHANCE)
 
 
 dramatiq.set_broker(broker_for(load_settings()))
@@ -71,3 +77,18 @@ def fetch_stream(source_key: str) -> None:
         log.warning("fetch: stream %s is no longer configured", source_key)
         return
     jobs.fetch_and_embed(built, stream)
+
+
+# A file that cannot be read or parsed fails the same way every time: dead-lettered at once.
+@dramatiq.actor(queue_name=INGEST, time_limit=6 * 3_600_000, throws=(InputError,), **RETRYING)
+def ingest_file(path: str, fmt: str | None = None) -> None:
+    """Ingest a local file (a path every worker can read), then index, featurise and embed it.
+
+    Idempotent: works are upserted by identity, and a run redelivered after its worker died
+    first catches the index and the features up with what the dead run stored.
+    """
+    from pathlib import Path
+
+    from academichub.worker import jobs
+
+    jobs.ingest_file_settled(services(), Path(path), fmt=fmt)

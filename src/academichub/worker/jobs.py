@@ -39,6 +39,24 @@ def ingest_file(store: Store, path: Path, *, fmt: str | None = None,
     return fmt, ingest(store, items, source=FORMAT_SOURCE[fmt], progress=progress)
 
 
+def ingest_file_settled(services: Services, path: Path, *, fmt: str | None = None) -> RunReport:
+    """A queued file ingest: the ingest, then the index and features caught up and new works embedded.
+
+    The catch-up is what makes a redelivered run complete: a worker killed mid-ingest leaves
+    stored works that its unfinished run never indexed or featurised, and a re-run upserts them
+    as unchanged.
+    """
+    from academichub.ingest import features
+
+    store = services.store
+    _fmt, report = ingest_file(store, path, fmt=fmt)
+    store.sync_index()
+    features.catch_up(store)
+    embed_new(store, services.settings, embedder=services.embedder)
+    log.info("ingest of %s: %s new, %s updated, %s rejected", path, report.new, report.updated, report.rejected)
+    return report
+
+
 def load_sample(store: Store, progress: Progress | None = None) -> RunReport:
     """Load the bundled real sample into the store."""
     return ingest_file(store, SAMPLE, fmt="arxiv-jsonl", progress=progress)[1]

@@ -15,8 +15,8 @@ import redis
 
 from academichub.settings import Settings
 
-TRAINING, FETCH = "training", "fetch"  # the queues of academichub.worker.actors' actors
-QUEUES = (TRAINING, FETCH)
+TRAINING, FETCH, INGEST = "training", "fetch", "ingest"  # the queues of academichub.worker.actors' actors
+QUEUES = (TRAINING, FETCH, INGEST)
 NAMESPACE = "dramatiq"
 DEAD_SHOWN = 20
 
