@@ -29,6 +29,7 @@ from academichub.storage.works import StoredWork
 
 MAX_QUERY = 500
 MAX_LIMIT = 100
+MAX_RESULT_WINDOW = 10_000  # deepest hit a search reaches through its offset (Elasticsearch's default)
 RRF_K = 60
 DEPTH = 200  # hits taken from each list before fusing
 MODES = ("hybrid", "text", "semantic")
@@ -120,8 +121,9 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, date_f
         raise InputError("search: empty query")
     if len(query) > MAX_QUERY:
         raise InputError(f"search: query longer than {MAX_QUERY} characters")
-    if not 1 <= limit <= MAX_LIMIT or offset < 0:
-        raise InputError(f"search: limit must be 1..{MAX_LIMIT} and offset ≥ 0")
+    if not 1 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_RESULT_WINDOW:
+        # The index collects offset + limit hits in memory: an offset of 2^32 aborted the process.
+        raise InputError(f"search: limit must be 1..{MAX_LIMIT} and offset 0..{MAX_RESULT_WINDOW}")
     if mode not in MODES:
         raise InputError(f"search: unknown mode {mode!r}; use {', '.join(MODES)}")
     node = parse(query)

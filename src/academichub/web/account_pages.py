@@ -15,6 +15,7 @@ from academichub.i18n import LANGUAGES, gettext_for, pick_language
 from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, SESSION_COOKIE, AppState, Ctx, app_state
 from academichub.web.pages import TEMPLATES, _check_csrf, _local_path, _render
 from academichub.web.security import csrf_ok, csrf_token
+from academichub.web.bounds import RowId
 
 router = APIRouter(include_in_schema=False)
 PRE_COOKIE = "ah_pre"  # binds the sign-in and sign-up forms' CSRF token before there is a session
@@ -164,7 +165,7 @@ async def create_radar(ctx: Ctx, csrf: Annotated[str, Form()], name: Annotated[s
 
 
 @router.post("/account/radars/{radar_id}/delete")
-async def delete_radar(ctx: Ctx, radar_id: int, csrf: Annotated[str, Form()]) -> RedirectResponse:
+async def delete_radar(ctx: Ctx, radar_id: RowId, csrf: Annotated[str, Form()]) -> RedirectResponse:
     """Delete a radar (not the default one)."""
     _check_csrf(ctx, csrf)
     await run_in_threadpool(ctx.app.store.accounts.delete_radar, ctx.user.id, radar_id)
@@ -172,7 +173,7 @@ async def delete_radar(ctx: Ctx, radar_id: int, csrf: Annotated[str, Form()]) ->
 
 
 @router.post("/account/radars/{radar_id}/feed", response_model=None)
-async def radar_feed_url(request: Request, ctx: Ctx, radar_id: int, csrf: Annotated[str, Form()],
+async def radar_feed_url(request: Request, ctx: Ctx, radar_id: RowId, csrf: Annotated[str, Form()],
                          action: Annotated[str, Form()] = "create") -> Response:
     """Create (replacing the old one) or revoke a radar's private RSS/Atom URL."""
     _check_csrf(ctx, csrf)
@@ -193,7 +194,7 @@ async def create_token(request: Request, ctx: Ctx, csrf: Annotated[str, Form()],
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-async def revoke_token(ctx: Ctx, token_id: int, csrf: Annotated[str, Form()]) -> RedirectResponse:
+async def revoke_token(ctx: Ctx, token_id: RowId, csrf: Annotated[str, Form()]) -> RedirectResponse:
     """Revoke a personal API token."""
     _check_csrf(ctx, csrf)
     if not await run_in_threadpool(ctx.app.store.auth.revoke_api_token, ctx.user.id, token_id):

@@ -23,6 +23,7 @@ from academichub.web import schemas
 from academichub.storage.accounts import Radar
 from academichub.web.deps import AppState, Ctx, app_state
 from academichub.worker.queue_status import queue_report
+from academichub.web.bounds import ListOffset, PageNumber, RowId
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": schemas.ErrorBody, "description": "Bad input"},
@@ -53,7 +54,7 @@ class Paging:
         return items[self.offset:self.offset + self.limit]
 
 
-async def paging(limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> Paging:
+async def paging(limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: ListOffset = 0) -> Paging:
     """The limit and offset query parameters."""
     return Paging(limit, offset)
 
@@ -73,7 +74,7 @@ async def feed_response(ctx: Ctx, radar: Radar, period: str | None) -> Response:
 
 @router.get("/feed", response_model=schemas.FeedPublic, response_model_by_alias=True)
 async def get_feed(ctx: Ctx, period: str | None = None, seen: bool = False,
-                   page: Annotated[int, Query(ge=1)] = 1) -> Any:
+                   page: PageNumber = 1) -> Any:
     """The current batch (the feed page's twin); `seen=true` lists seen papers again."""
     if not seen:
         return await feed_response(ctx, ctx.radar, period)
@@ -105,7 +106,7 @@ async def get_paper(ctx: Ctx, paper_id: str) -> dict[str, Any]:
 
 @router.get("/search", response_model=schemas.SearchPublic)
 async def get_search(ctx: Ctx, q: str, limit: Annotated[int, Query(ge=1, le=100)] = 20,
-                     offset: Annotated[int, Query(ge=0)] = 0, category: str | None = None,
+                     offset: ListOffset = 0, category: str | None = None,
                      source: str | None = None, venue: str | None = None,
                      mode: Annotated[str | None, Query(description="hybrid, text or semantic")] = None,
                      date_from: Annotated[date | None, Query(alias="from")] = None,
@@ -190,7 +191,7 @@ async def create_subscription(ctx: Ctx, body: schemas.SubscriptionCreate) -> dic
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)
-async def delete_subscription(ctx: Ctx, subscription_id: int) -> None:
+async def delete_subscription(ctx: Ctx, subscription_id: RowId) -> None:
     """Unfollow (remove a chip)."""
     await run_in_threadpool(ctx.app.store.accounts.remove_subscription, ctx.radar.id, subscription_id)
 

@@ -17,6 +17,7 @@ from academichub.briefing.service import Request
 from academichub.errors import AcademicHubError, InputError, NotFoundError
 from academichub.web.api import ERRORS, JsonWrite, Page
 from academichub.web.deps import Ctx
+from academichub.web.bounds import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["briefings"], responses=ERRORS)
 EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -88,7 +89,7 @@ class ScheduleUpdate(BaseModel):
     llm: bool = False
 
 
-def schedule_json(ctx: Ctx, radar_id: int) -> dict[str, Any]:
+def schedule_json(ctx: Ctx, radar_id: RowId) -> dict[str, Any]:
     """A radar's daily-briefing wish."""
     found = next((s for s in ctx.app.store.briefings.schedules() if s.radar_id == radar_id), None)
     return {"radar_id": radar_id, "daily": found is not None, "lang": found.lang if found else None,
@@ -96,7 +97,7 @@ def schedule_json(ctx: Ctx, radar_id: int) -> dict[str, Any]:
 
 
 @router.get("/radars/{radar_id}/briefing-schedule")
-async def get_schedule(ctx: Ctx, radar_id: int) -> dict[str, Any]:
+async def get_schedule(ctx: Ctx, radar_id: RowId) -> dict[str, Any]:
     """Whether a radar gets a briefing after every announcement day."""
     from academichub.web.radar_api import own_radar
     radar = await run_in_threadpool(own_radar, ctx, radar_id)
@@ -104,7 +105,7 @@ async def get_schedule(ctx: Ctx, radar_id: int) -> dict[str, Any]:
 
 
 @router.put("/radars/{radar_id}/briefing-schedule", dependencies=[JsonWrite])
-async def put_schedule(ctx: Ctx, radar_id: int, body: ScheduleUpdate) -> dict[str, Any]:
+async def put_schedule(ctx: Ctx, radar_id: RowId, body: ScheduleUpdate) -> dict[str, Any]:
     """Ask for (or stop) a radar's daily briefing."""
     from academichub.web.radar_api import own_radar
     radar = await run_in_threadpool(own_radar, ctx, radar_id)
@@ -118,7 +119,7 @@ async def put_schedule(ctx: Ctx, radar_id: int, body: ScheduleUpdate) -> dict[st
     return await run_in_threadpool(schedule_json, ctx, radar.id)
 
 
-def stored_briefing(ctx: Ctx, briefing_id: int) -> tuple[Briefing, str]:
+def stored_briefing(ctx: Ctx, briefing_id: RowId) -> tuple[Briefing, str]:
     """One of the caller's briefings and its radar's name (another user's is not found)."""
     stored = ctx.app.store.briefings.get(ctx.user.id, briefing_id)
     if stored is None:
@@ -127,7 +128,7 @@ def stored_briefing(ctx: Ctx, briefing_id: int) -> tuple[Briefing, str]:
 
 
 @router.get("/briefings/{briefing_id}", responses={200: {"content": {"text/markdown": {}, "text/html": {}}}})
-async def get_briefing(ctx: Ctx, briefing_id: int,
+async def get_briefing(ctx: Ctx, briefing_id: RowId,
                        format: Annotated[str, Query(pattern="^(json|md|html)$")] = "json") -> Any:
     """A briefing as JSON, Markdown or a standalone HTML page."""
     briefing, radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)

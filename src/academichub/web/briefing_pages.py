@@ -13,6 +13,7 @@ from academichub.briefing.fields import field_name
 from academichub.web.briefing_api import request_of, schedule_json, stored_briefing, summary
 from academichub.web.deps import Ctx
 from academichub.web.pages import TEMPLATES, _check_csrf, _render
+from academichub.web.bounds import RowId
 
 TEMPLATES.env.filters["cite"] = cite_html
 TEMPLATES.env.globals["field_name"] = field_name
@@ -54,7 +55,7 @@ async def write_briefing(ctx: Ctx, csrf: Annotated[str, Form()], period: Annotat
 
 
 @router.get("/briefings/{briefing_id}", response_class=HTMLResponse)
-async def briefing_page(request: Request, ctx: Ctx, briefing_id: int) -> HTMLResponse:
+async def briefing_page(request: Request, ctx: Ctx, briefing_id: RowId) -> HTMLResponse:
     """A kept briefing, themes as sections, [n] linking to the paper cards below."""
     briefing, radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)
     return _render(request, ctx, "briefing.html", b=briefing, h=HEADINGS[briefing.lang], radar=radar)

@@ -17,6 +17,7 @@ from academichub.storage.deliveries import Delivery
 from academichub.web.api import ERRORS, JsonWrite
 from academichub.web.deps import AppState, Ctx, app_state
 from academichub.web.pages import TEMPLATES, _check_csrf
+from academichub.web.bounds import ROW_ID_MAX, RowId
 
 api = APIRouter(prefix="/api/v1", tags=["deliveries"], responses=ERRORS)
 pages = APIRouter(include_in_schema=False)
@@ -30,7 +31,7 @@ class DeliveryCreate(BaseModel):
     secret: str | None = Field(None, max_length=500, description="Signing secret (Feishu, DingTalk)")
     cadence: str = Field("daily", description="daily or weekly")
     lang: str | None = Field(None, description="zh or en (default: your language)")
-    radar_id: int | None = Field(None, description="Which radar (default: the current one)")
+    radar_id: int | None = Field(None, ge=1, le=ROW_ID_MAX, description="Which radar (default: the current one)")
 
 
 def delivery_json(d: Delivery) -> dict[str, Any]:
@@ -40,7 +41,7 @@ def delivery_json(d: Delivery) -> dict[str, Any]:
             "last_sent_at": d.last_sent_at.isoformat() if d.last_sent_at else None, "last_error": d.last_error}
 
 
-def own_delivery(ctx: Ctx, delivery_id: int) -> Delivery:
+def own_delivery(ctx: Ctx, delivery_id: RowId) -> Delivery:
     """One of the caller's deliveries; anyone else's is not found."""
     return ctx.app.store.deliveries.of(ctx.user.id, delivery_id)
 
@@ -73,14 +74,14 @@ async def create_delivery(ctx: Ctx, body: DeliveryCreate) -> dict[str, Any]:
 
 
 @api.delete("/deliveries/{delivery_id}", status_code=204)
-async def delete_delivery(ctx: Ctx, delivery_id: int) -> None:
+async def delete_delivery(ctx: Ctx, delivery_id: RowId) -> None:
     """Stop and remove a delivery."""
     delivery = await run_in_threadpool(own_delivery, ctx, delivery_id)
     await run_in_threadpool(ctx.app.store.deliveries.remove, delivery.id)
 
 
 @api.post("/deliveries/{delivery_id}/test")
-async def test_delivery(ctx: Ctx, delivery_id: int) -> dict[str, Any]:
+async def test_delivery(ctx: Ctx, delivery_id: RowId) -> dict[str, Any]:
     """Send the digest now, marked as a test (errors come back as 400 with the service's complaint)."""
     delivery = await run_in_threadpool(own_delivery, ctx, delivery_id)
     return await run_in_threadpool(send_test, ctx, delivery)
@@ -98,7 +99,7 @@ async def add_from_form(ctx: Ctx, csrf: Annotated[str, Form()], channel: Annotat
 
 
 @pages.post("/account/deliveries/{delivery_id}/{action}")
-async def act_from_form(ctx: Ctx, delivery_id: int, action: str, csrf: Annotated[str, Form()]) -> RedirectResponse:
+async def act_from_form(ctx: Ctx, delivery_id: RowId, action: str, csrf: Annotated[str, Form()]) -> RedirectResponse:
     """Test or remove a delivery from the account page."""
     _check_csrf(ctx, csrf)
     delivery = await run_in_threadpool(own_delivery, ctx, delivery_id)
@@ -111,7 +112,7 @@ async def act_from_form(ctx: Ctx, delivery_id: int, action: str, csrf: Annotated
     return RedirectResponse("/account#deliveries", status_code=303)
 
 
-def _valid(state: AppState, delivery_id: int, token: str) -> Delivery:
+def _valid(state: AppState, delivery_id: RowId, token: str) -> Delivery:
     delivery = state.store.deliveries.get(delivery_id)
     if delivery is None or not hmac.compare_digest(unsubscribe_token(state.secret, delivery_id), token):
         raise NotFoundError("unsubscribe: this link is not valid (the delivery may have been removed)")
@@ -125,14 +126,14 @@ def _unsubscribe_page(request: Request, delivery: Delivery, *, done: bool) -> HT
 
 
 @pages.get("/unsubscribe/{delivery_id}/{token}", response_class=HTMLResponse)
-async def unsubscribe_page(request: Request, delivery_id: int, token: str) -> HTMLResponse:
+async def unsubscribe_page(request: Request, delivery_id: RowId, token: str) -> HTMLResponse:
     """Confirm before switching a digest off (mail scanners follow links; only a POST unsubscribes)."""
     delivery = await run_in_threadpool(_valid, app_state(request), delivery_id, token)
     return _unsubscribe_page(request, delivery, done=False)
 
 
 @pages.post("/unsubscribe/{delivery_id}/{token}", response_class=HTMLResponse)
-async def unsubscribe(request: Request, delivery_id: int, token: str) -> Response:
+async def unsubscribe(request: Request, delivery_id: RowId, token: str) -> Response:
     """Switch the digest off (also the RFC 8058 one-click POST a mail client sends)."""
     state = app_state(request)
     delivery = await run_in_threadpool(_valid, state, delivery_id, token)

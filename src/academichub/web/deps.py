@@ -97,13 +97,13 @@ def pick_radar(store: Store, user: User, request: Request) -> tuple[Radar, tuple
     mine = tuple(store.accounts.radars(user.id)) or (store.accounts.default_radar(user.id),)
     asked = request.query_params.get("radar")
     if asked:  # asked for explicitly: someone else's (or a malformed id) is not found
-        found = next((r for r in mine if asked.isdigit() and r.id == int(asked)), None)
+        found = next((r for r in mine if asked.isdecimal() and r.id == int(asked)), None)
         if found is None:
             raise NotFoundError(f"radars: no radar {asked!r}" if not asked.isdigit() else f"radars: no radar {asked}")
         return found, mine
     remembered = request.cookies.get(RADAR_COOKIE, "")
     # A cookie from another account or a deleted radar falls back to the default.
-    return next((r for r in mine if remembered.isdigit() and r.id == int(remembered)), mine[0]), mine
+    return next((r for r in mine if remembered.isdecimal() and r.id == int(remembered)), mine[0]), mine
 
 
 async def request_context(request: Request) -> RequestContext:

@@ -15,6 +15,7 @@ from academichub.storage.works import StoredWork
 from academichub.web.api import ERRORS, Page
 from academichub.web.briefing_api import stored_briefing
 from academichub.web.deps import Ctx
+from academichub.web.bounds import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["export"], responses=ERRORS)
 Format = Annotated[str, Query(pattern="^(bibtex|ris|csl-json)$", description="bibtex, ris or csl-json")]
@@ -66,7 +67,7 @@ async def export_saved(ctx: Ctx, format: Format = "bibtex") -> Response:
 
 
 @router.get("/briefings/{briefing_id}/export")
-async def export_briefing(ctx: Ctx, briefing_id: int, format: Format = "bibtex") -> Response:
+async def export_briefing(ctx: Ctx, briefing_id: RowId, format: Format = "bibtex") -> Response:
     """A briefing's references, in its [n] order."""
     briefing, _radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)
     works = await run_in_threadpool(ctx.app.store.works.require_many, [p.id for p in briefing.papers], "export")

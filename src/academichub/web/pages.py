@@ -27,6 +27,7 @@ from academichub.web import api
 from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx
 from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
+from academichub.web.bounds import PageNumber, RowId
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["tex"] = render_tex
@@ -89,7 +90,7 @@ def _local_path(target: str | None) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen: bool = False,
-                    page: int = 1, date_from: Annotated[str, Query(alias="from")] = "",
+                    page: PageNumber = 1, date_from: Annotated[str, Query(alias="from")] = "",
                     date_to: Annotated[str, Query(alias="to")] = "") -> HTMLResponse:
     """The first screen: chips, 换一批 and the numbered cards."""
     if date_from or date_to:
@@ -138,7 +139,7 @@ async def add_subscription(ctx: Ctx, kind: Annotated[str, Form()], value: Annota
 
 
 @router.post("/subscriptions/{subscription_id}/delete")
-async def remove_subscription(ctx: Ctx, subscription_id: int, csrf: Annotated[str, Form()] = "",
+async def remove_subscription(ctx: Ctx, subscription_id: RowId, csrf: Annotated[str, Form()] = "",
                               next: Annotated[str, Form()] = "/") -> RedirectResponse:
     """Remove a chip (its ×)."""
     _check_csrf(ctx, csrf)
@@ -156,7 +157,7 @@ async def paper_page(request: Request, ctx: Ctx, paper_id: str) -> HTMLResponse:
 @router.get("/search", response_class=HTMLResponse)
 async def search_page(request: Request, ctx: Ctx, q: str = "", category: str = "", source: str = "",
                       venue: str = "", date_from: str = "", date_to: str = "", mode: str = "",
-                      page: int = 1) -> HTMLResponse:
+                      page: PageNumber = 1) -> HTMLResponse:
     """Hybrid search with filters."""
     result, error = None, None
     mode = mode or ctx.app.settings.search.mode

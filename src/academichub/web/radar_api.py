@@ -17,6 +17,7 @@ from academichub.storage.accounts import Radar
 from academichub.web import schemas
 from academichub.web.api import ERRORS, JsonWrite, feed_response
 from academichub.web.deps import Ctx
+from academichub.web.bounds import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=ERRORS)
 
@@ -33,7 +34,7 @@ class TokenCreate(BaseModel):
     name: str = Field("api", max_length=200)
 
 
-def own_radar(ctx: Ctx, radar_id: int) -> Radar:
+def own_radar(ctx: Ctx, radar_id: RowId) -> Radar:
     """One of the caller's radars; anyone else's is not found."""
     return ctx.app.store.accounts.radar_of(ctx.user.id, radar_id)
 
@@ -68,13 +69,13 @@ async def create_radar(ctx: Ctx, body: RadarCreate) -> dict[str, Any]:
 
 
 @router.delete("/radars/{radar_id}", status_code=204)
-async def delete_radar(ctx: Ctx, radar_id: int) -> None:
+async def delete_radar(ctx: Ctx, radar_id: RowId) -> None:
     """Delete a radar (not the default one)."""
     await run_in_threadpool(ctx.app.store.accounts.delete_radar, ctx.user.id, radar_id)
 
 
 @router.get("/radars/{radar_id}/feed", response_model=schemas.FeedPublic, response_model_by_alias=True)
-async def radar_feed(ctx: Ctx, radar_id: int, period: str | None = None) -> Any:
+async def radar_feed(ctx: Ctx, radar_id: RowId, period: str | None = None) -> Any:
     """A radar's current batch."""
     # The caller's radars came with the request context: no second read (nor a thread hop) here.
     radar = next((r for r in ctx.radars if r.id == radar_id), None)
@@ -82,7 +83,7 @@ async def radar_feed(ctx: Ctx, radar_id: int, period: str | None = None) -> Any:
 
 
 @router.post("/radars/{radar_id}/feed/next", response_model=schemas.FeedPublic, dependencies=[JsonWrite])
-async def radar_feed_next(ctx: Ctx, radar_id: int, body: schemas.FeedNext | None = None) -> dict[str, Any]:
+async def radar_feed_next(ctx: Ctx, radar_id: RowId, body: schemas.FeedNext | None = None) -> dict[str, Any]:
     """换一批 on a radar."""
     radar = await run_in_threadpool(own_radar, ctx, radar_id)
     page = await run_in_threadpool(ctx.app.feed.next, radar, period=body.period if body else None)
@@ -90,7 +91,7 @@ async def radar_feed_next(ctx: Ctx, radar_id: int, body: schemas.FeedNext | None
 
 
 @router.post("/radars/{radar_id}/feed-url", status_code=201)
-async def create_feed_url(request: Request, ctx: Ctx, radar_id: int) -> dict[str, str]:
+async def create_feed_url(request: Request, ctx: Ctx, radar_id: RowId) -> dict[str, str]:
     """A new private RSS/Atom URL for a radar (the old one stops working); shown once."""
     radar = await run_in_threadpool(own_radar, ctx, radar_id)
     token = await run_in_threadpool(ctx.app.store.auth.create_feed_token, radar.id)
@@ -99,7 +100,7 @@ async def create_feed_url(request: Request, ctx: Ctx, radar_id: int) -> dict[str
 
 
 @router.delete("/radars/{radar_id}/feed-url", status_code=204)
-async def revoke_feed_url(ctx: Ctx, radar_id: int) -> None:
+async def revoke_feed_url(ctx: Ctx, radar_id: RowId) -> None:
     """Revoke a radar's private feed URLs."""
     radar = await run_in_threadpool(own_radar, ctx, radar_id)
     await run_in_threadpool(ctx.app.store.auth.revoke_feed_tokens, radar.id)
@@ -122,7 +123,7 @@ async def create_token(ctx: Ctx, body: TokenCreate) -> dict[str, str]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-async def revoke_token(ctx: Ctx, token_id: int) -> None:
+async def revoke_token(ctx: Ctx, token_id: RowId) -> None:
     """Revoke one of the caller's tokens."""
     if not await run_in_threadpool(ctx.app.store.auth.revoke_api_token, ctx.user.id, token_id):
         raise NotFoundError(f"tokens: no live token {token_id}")
