@@ -69,6 +69,10 @@ class ReplayServer:
                 self.end_headers()
                 self.wfile.write(reply.body)
 
+            def do_POST(self) -> None:  # a webhook: the body is read and dropped, the path's script answers
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.do_GET()
+
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 

@@ -34,6 +34,7 @@ from tests.conftest import make_settings
 from tests.replay_server import serving
 
 SECRET = "SEC-test-secret-123"
+LOCAL_HOOKS = {"allow_networks": ["127.0.0.0/8"]}  # the receivers here listen on loopback, refused by default
 
 
 class Inbox:
@@ -158,7 +159,7 @@ def test_an_unreachable_smtp_server_is_recorded_and_named(radar_home) -> None:  
 
 def test_feishu_gets_a_signed_post_with_the_batch(radar_home) -> None:  # type: ignore[no-untyped-def]
     home, radar_id = radar_home
-    settings = make_settings(home, public_url="https://radar.lab.example")
+    settings = make_settings(home, public_url="https://radar.lab.example", delivery=LOCAL_HOOKS)
     with hook_server(feishu_receiver) as (url, seen), Store.open(settings) as store:
         delivery = store.deliveries.add(radar_id, "feishu", url, secret=SECRET, lang="zh")
         digest = service(store, settings).send(delivery)
@@ -176,7 +177,7 @@ def test_feishu_gets_a_signed_post_with_the_batch(radar_home) -> None:  # type: 
 
 def test_dingtalk_signs_in_the_query_and_retries_server_errors(radar_home) -> None:  # type: ignore[no-untyped-def]
     home, radar_id = radar_home
-    settings = make_settings(home)
+    settings = make_settings(home, delivery=LOCAL_HOOKS)
     failures = iter([(503, {"errcode": -1}, {}), (429, {"errcode": 130101}, {"Retry-After": "0"})])
 
     def flaky(body: dict, query: dict) -> tuple[int, dict, dict]:
@@ -221,7 +222,7 @@ def test_deliveries_are_checked_and_due_at_their_cadence() -> None:
 
 def test_deliveries_over_the_api_with_a_test_button(radar_home) -> None:  # type: ignore[no-untyped-def]
     home, _radar_id = radar_home
-    settings = make_settings(home)
+    settings = make_settings(home, delivery=LOCAL_HOOKS)
     with hook_server(feishu_receiver) as (url, seen), TestClient(create_app(settings)) as client:
         assert client.post("/api/v1/deliveries", json={"channel": "email", "target": "x"}).status_code == 400
         created = client.post("/api/v1/deliveries", json={"channel": "feishu", "target": url, "secret": SECRET})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -52,3 +53,67 @@ def test_a_radar_switch_with_odd_digits_is_not_found_not_a_crash(client: TestCli
     client.cookies.set("ah_radar", "0x1")
     assert client.get("/").status_code == 200  # a remembered radar that is no id falls back to the default
     client.cookies.clear()
+
+
+# -- 2. server-side request forgery through webhooks ---------------------------------------------
+
+INTERNAL = ["http://127.0.0.1:9/x", "http://[::1]/x", "http://169.254.169.254/latest/meta-data/",
+            "http://[::ffff:127.0.0.1]/x", "http://10.1.2.3/x", "http://192.168.0.1/x", "http://100.64.0.1/x",
+            "http://[fe80::1]/x", "http://[fd00::1]/x", "http://0.0.0.0/x", "http://224.0.0.1/x",
+            "http://[2002:7f00:1::]/x",  # 6to4 around 127.0.0.1
+            "http://localhost:8000/x", "http://printer.local/x", "http://user:pw@hooks.example/x", "ftp://hooks.example/x"]
+
+
+@pytest.mark.parametrize("target", INTERNAL)
+def test_a_webhook_inside_the_network_is_refused_when_added(client: TestClient, target: str) -> None:
+    response = client.post("/api/v1/deliveries", json={"channel": "slack", "target": target})
+    assert response.status_code == 400, response.text
+    assert "delivery:" in response.json()["error"]["message"]
+
+
+def test_a_name_that_resolves_inside_is_refused_when_posting() -> None:
+    from academichub.outbound import GuardedTransport, OutboundGuard, UnsafeTargetError
+
+    guard = OutboundGuard(resolver=lambda host, port: {"rebind.example": ["93.184.216.34", "127.0.0.1"]}.get(host, []))
+    with httpx.Client(transport=GuardedTransport(guard)) as http:
+        with pytest.raises(UnsafeTargetError, match="non-public"):
+            http.post("http://rebind.example/hook")  # one private answer among public ones is enough
+        with pytest.raises(UnsafeTargetError, match="no address"):
+            http.post("http://nowhere.example/hook")
+
+
+def test_the_guard_connects_to_the_address_it_checked_and_checks_every_redirect() -> None:
+    from academichub.outbound import GuardedTransport, OutboundGuard, UnsafeTargetError
+    from tests.replay_server import Reply, replay_server
+
+    with replay_server() as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        server.script("/hook", Reply(200, b"ok"))
+        server.script("/away", Reply(302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}))
+        # The name exists only in the guard's resolver: the request can only have reached the server
+        # through the address the guard checked (allow-listed here), never through a second lookup.
+        guard = OutboundGuard(["127.0.0.1/32"], resolver=lambda host, port: ["127.0.0.1"] if host == "hook.test" else [])
+        with httpx.Client(transport=GuardedTransport(guard), follow_redirects=True) as http:
+            answer = http.get(f"http://hook.test:{port}/hook")
+            assert answer.text == "ok" and server.requests_to("/hook")[0].headers["Host"] == f"hook.test:{port}"
+            with pytest.raises(UnsafeTargetError, match="169.254.169.254 is not a public address"):
+                http.get(f"http://hook.test:{port}/away")
+
+
+def test_a_webhook_failure_never_shows_the_targets_answer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from academichub.delivery import webhooks
+    from academichub.delivery.digest import Digest
+    from academichub.errors import DeliveryError
+    from academichub.settings import DeliverySettings
+    from tests.replay_server import Reply, replay_server
+
+    digest = Digest(title="t", radar="r", lang="en", period={}, items=[])
+    with replay_server() as server:
+        server.script("/hook", Reply(400, b"root:x:0:0:INTERNAL-SECRET"))
+        allowed = DeliverySettings(retries=0, allow_networks=["127.0.0.1"])
+        with pytest.raises(DeliveryError) as refused:
+            webhooks.post("slack", f"{server.url}/hook", digest, None, allowed)
+        assert "INTERNAL-SECRET" not in str(refused.value) and "HTTP 400" in str(refused.value)
+        with pytest.raises(DeliveryError, match="not a public address"):  # not allow-listed: never asked
+            webhooks.post("slack", f"{server.url}/hook", digest, None, DeliverySettings(retries=0))
+        assert len(server.requests_to("/hook")) == 1

@@ -235,6 +235,21 @@ class DeliverySettings(BaseModel):
     retries: int = Field(3, ge=0, le=10, description="Retries of a failed webhook post (backoff doubles).")
     backoff: float = Field(1.0, ge=0, description="First retry delay in seconds.")
     timeout: float = Field(15.0, gt=0, description="Seconds per webhook post.")
+    allow_networks: list[str] = Field(
+        default_factory=list,
+        description="Non-public networks webhooks may reach (CIDR, e.g. 10.1.0.0/16); all others are refused.")
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not a network (e.g. 10.0.0.0/8 or 192.168.1.20)") from None
+        return value
 
 
 class AuthSettings(BaseModel):

@@ -29,7 +29,7 @@ def deliver_add(
     """Send a radar's digest somewhere (checked before it is kept)."""
     settings = settings_of(ctx)
     cadence = "weekly" if weekly else "daily"
-    check(channel, target, cadence, secret)
+    check(channel, target, cadence, secret, settings.delivery.allow_networks)
     with init_store(settings) as store:
         user, _default = reader_of(ctx, store)
         chosen = store.accounts.find_radar(user.id, radar)

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from academichub.briefing.service import BriefingService
 from academichub.delivery import email, webhooks
 from academichub.delivery.digest import Digest, build_digest
 from academichub.errors import AcademicHubError, InputError
+from academichub.outbound import OutboundGuard
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
 from academichub.storage.deliveries import CADENCES, CHANNELS, Delivery
@@ -33,8 +35,9 @@ def unsubscribe_url(settings: Settings, secret: bytes, delivery_id: int) -> str:
     return f"{settings.base_url}/unsubscribe/{delivery_id}/{unsubscribe_token(secret, delivery_id)}"
 
 
-def check(channel: str, target: str, cadence: str, secret: str | None) -> None:
-    """Refuse a delivery that cannot work, naming what is wrong."""
+def check(channel: str, target: str, cadence: str, secret: str | None, allow: Sequence[str] = ()) -> None:
+    """Refuse a delivery that cannot work or points inside the network, naming what is wrong
+    (a host name is resolved and checked again on every post: see academichub.outbound)."""
     if channel not in CHANNELS:
         raise InputError(f"delivery: unknown channel {channel!r}; use {', '.join(CHANNELS)}")
     if cadence not in CADENCES:
@@ -43,6 +46,11 @@ def check(channel: str, target: str, cadence: str, secret: str | None) -> None:
         raise InputError(f"delivery: {target!r} is not an e-mail address")
     if channel != "email" and not target.startswith(("https://", "http://")):
         raise InputError(f"delivery: a {channel} webhook needs its URL (https://…), got {target!r}")
+    if channel != "email":
+        try:
+            OutboundGuard(allow).check_url(target)
+        except InputError as exc:
+            raise InputError(f"delivery: {exc}".replace("outbound: ", "")) from None
     if secret and channel in ("wecom", "slack"):
         raise InputError(f"delivery: {channel} webhooks are not signed; leave the secret empty")
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from typing import Any
 
 import httpx
 
 from academichub.delivery.digest import Digest
-from academichub.errors import DeliveryError
+from academichub.errors import DeliveryError, InputError
+from academichub.outbound import GuardedTransport, OutboundGuard, UnsafeTargetError
 from academichub.settings import DeliverySettings
 
 USER_AGENT = "AcademicHub-webhook/1"
@@ -86,30 +88,54 @@ def _slack(text: str) -> str:
 
 
 def _accepted(channel: str, response: httpx.Response) -> str | None:
-    """None when the service took the message, else its complaint (each answers in its own way)."""
+    """None when the service took the message, else a classified complaint.
+
+    Never the answer's own text: a reader chooses the URL, and echoing what it answered would
+    let them read any service the server can reach."""
     if response.status_code >= 400:
-        return f"HTTP {response.status_code}: {response.text[:200]}"
+        return f"HTTP {response.status_code}"
     if channel == "slack":
-        return None if response.text.strip() in ("ok", "") else response.text[:200]
+        return None if response.text.strip() in ("ok", "") else f"HTTP {response.status_code}, but not Slack's 'ok'"
     try:
         data = response.json()
     except ValueError:
-        return f"not JSON: {response.text[:200]}"
+        return f"HTTP {response.status_code}, but the answer is not JSON"
+    if not isinstance(data, dict):
+        return f"HTTP {response.status_code}, but not a webhook service's answer"
     code = data.get("code", data.get("errcode", data.get("StatusCode", 0)))
-    return None if code in (0, "0", None) else f"error {code}: {data.get('msg') or data.get('errmsg') or data}"
+    if code in (0, "0", None):
+        return None
+    shown = str(code) if re.fullmatch(r"-?\d{1,12}", str(code)) else "?"
+    return f"the service refused the message (error code {shown})"
+
+
+def _failure(exc: httpx.HTTPError | InputError) -> str:
+    """A network failure, classified (the exception's own text can describe the target's network)."""
+    if isinstance(exc, InputError):
+        return str(exc)
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot connect"
+    if isinstance(exc, httpx.TooManyRedirects | httpx.UnsupportedProtocol):
+        return "not a webhook URL"
+    return "network error"
 
 
 def post(channel: str, url: str, digest: Digest, secret: str | None, settings: DeliverySettings, *,
          transport: httpx.BaseTransport | None = None, sleep=time.sleep) -> int:  # type: ignore[no-untyped-def]
     """Post a digest; retries on network errors, 429 and 5xx (honouring Retry-After). Returns attempts made."""
     last = ""
-    with httpx.Client(timeout=settings.timeout, transport=transport, headers={"User-Agent": USER_AGENT}) as client:
+    guarded = GuardedTransport(OutboundGuard(settings.allow_networks), transport)
+    with httpx.Client(timeout=settings.timeout, transport=guarded, headers={"User-Agent": USER_AGENT}) as client:
         for attempt in range(1, settings.retries + 2):
             body, params = payload(channel, digest, secret)  # signed afresh: the services reject old timestamps
             try:
                 response = client.post(url, json=body, params=params)
-            except httpx.HTTPError as exc:
-                last = f"{type(exc).__name__}: {exc}"
+            except UnsafeTargetError as exc:
+                raise DeliveryError(f"{channel}: webhook refused: {exc}".replace("outbound: ", "")) from None
+            except (httpx.HTTPError, InputError) as exc:
+                last = _failure(exc)
             else:
                 complaint = _accepted(channel, response)
                 if complaint is None:

@@ -50,7 +50,7 @@ def add_delivery(ctx: Ctx, body: DeliveryCreate) -> Delivery:
     """Check and store a new delivery on one of the caller's radars."""
     radar = ctx.radar if body.radar_id is None else ctx.app.store.accounts.radar_of(ctx.user.id, body.radar_id)
     lang = body.lang or ctx.lang
-    check(body.channel, body.target.strip(), body.cadence, body.secret)
+    check(body.channel, body.target.strip(), body.cadence, body.secret, ctx.app.settings.delivery.allow_networks)
     return ctx.app.store.deliveries.add(radar.id, body.channel, body.target.strip(), secret=body.secret,
                                         cadence=body.cadence, lang=lang if lang in ("zh", "en") else "zh")
 
