@@ -117,3 +117,90 @@ def test_a_webhook_failure_never_shows_the_targets_answer(tmp_path) -> None:  # 
         with pytest.raises(DeliveryError, match="not a public address"):  # not allow-listed: never asked
             webhooks.post("slack", f"{server.url}/hook", digest, None, DeliverySettings(retries=0))
         assert len(server.requests_to("/hook")) == 1
+
+
+# -- 3. decompression bombs ------------------------------------------------------------------------
+
+def _bomb(path, size: int = 2 << 30, start: bytes = b"") -> None:  # type: ignore[no-untyped-def]
+    """A gzip of `size` zero bytes (2 GiB: about 2 MB on disk), written without holding it in memory."""
+    import gzip
+
+    block = b"\0" * (1 << 24)
+    with gzip.open(path, "wb", compresslevel=9) as out:
+        out.write(start)
+        for _ in range(size // len(block)):
+            out.write(block)
+
+
+@pytest.fixture(scope="module")
+def bomb(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("bomb") / "papers.jsonl.gz"
+    _bomb(path)
+    return path
+
+
+def _peak_mb(function) -> float:  # type: ignore[no-untyped-def]
+    """Peak memory Python allocated while running a function (tracemalloc)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak / 1e6
+
+
+def test_a_gzip_bomb_is_refused_while_it_expands(bomb, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from academichub.errors import InputError
+    from academichub.ingest.pipeline import ingest
+    from academichub.library.importer import decode_library, read_library_file
+    from academichub.sources.formats import detect_format, read_items
+
+    assert bomb.stat().st_size < 3_000_000
+    def detect() -> None:
+        with pytest.raises(InputError, match="cannot tell the format|expands more than 100×"):
+            detect_format(bomb)
+    assert _peak_mb(detect) < 50
+
+    def named() -> None:  # a line format streams: the run reports the cap and stores nothing
+        with Store.open(make_settings(tmp_path / "home")) as store:
+            report = ingest(store, read_items(bomb, "arxiv-jsonl")[1], source="arxiv")
+            assert report.errors and "expands more than 100×" in str(report.errors) and store.works.count() == 0
+    assert _peak_mb(named) < 100
+
+    def whole() -> None:  # a document format would be read whole
+        with pytest.raises(InputError, match="expands more than 100×"):
+            read_items(bomb, "crossref")
+    assert _peak_mb(whole) < 50
+
+    def library() -> None:
+        with pytest.raises(InputError, match="expands more than 100×"):
+            read_library_file(bomb)
+        with pytest.raises(InputError, match="expands more than 100×"):
+            decode_library(bomb.read_bytes(), "library.bib.gz")
+    assert _peak_mb(library) < 50
+
+    json_bomb = tmp_path / "works.json.gz"  # format detection parses a JSON document whole
+    _bomb(json_bomb, 1 << 30, start=b'{"message-type": "work-list", "x": "')
+    def sniff() -> None:
+        with pytest.raises(InputError, match="expands more than 100×"):
+            detect_format(json_bomb)
+    assert _peak_mb(sniff) < 50
+
+
+def test_an_upload_past_the_limit_is_refused_before_it_is_read(client: TestClient, bomb) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/api/v1/library", files={"file": ("lib.bib.gz", bomb.read_bytes())})
+    assert response.status_code == 400 and "expands more than 100×" in response.json()["error"]["message"]
+    big = client.post("/api/v1/library", content=b"x" * 10, headers={"content-length": "60000000",
+                                                                    "content-type": "multipart/form-data; boundary=x"})
+    assert big.status_code == 413
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bib\"\r\n\r\n"
+        for _ in range(60):
+            yield b"@" * 1_000_000
+
+    streamed = client.post("/api/v1/library", content=chunks(), headers={"content-type": "multipart/form-data; boundary=x"})
+    assert streamed.status_code == 413

@@ -7,9 +7,9 @@ own title and abstract, so it still teaches the ranker what the reader reads.
 
 from __future__ import annotations
 
-import gzip
 import re
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from academichub.capped import gunzip, read_all
 from academichub.embedding.base import Embedder, work_text
 from academichub.errors import InputError
 from academichub.ingest.normalise import family_key, name_key, title_key
@@ -146,9 +147,9 @@ def decode_library(data: bytes, name: str, fmt: str | None = None) -> tuple[str,
     if fmt is not None and fmt not in READERS:
         raise InputError(f"library: unknown format {fmt!r}; choose one of {', '.join(READERS)}")
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+        try:  # capped while it expands: checking the size afterwards let a 2 MB bomb reach 4.7 GB
+            data = gunzip(data, limit=MAX_FILE_BYTES, what=f"library: {name}")
+        except zlib.error as exc:
             raise InputError(f"library: {name} is a broken gzip file ({exc})") from None
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"library: {name} is larger than {MAX_FILE_BYTES // 1_000_000} MB")
@@ -161,9 +162,9 @@ def decode_library(data: bytes, name: str, fmt: str | None = None) -> tuple[str,
 def read_library_file(path: Path, fmt: str | None = None) -> tuple[str, str]:
     """(format, text) of a library file; gzip is read transparently."""
     try:
-        with open_binary(path) as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except (OSError, EOFError) as exc:  # a truncated or corrupt gzip
+        with open_binary(path, MAX_FILE_BYTES, what=f"library: {path.name}") as stream:
+            data = read_all(stream)
+    except (OSError, EOFError, zlib.error) as exc:  # a truncated or corrupt gzip
         raise InputError(f"library: cannot read {path.name}: {exc}") from None
     return decode_library(data, path.name, fmt)
 

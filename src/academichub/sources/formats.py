@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
+from academichub.capped import open_capped, read_all
 from academichub.errors import InputError, SourceError
 from academichub.model import Paper, Rejected
 from academichub.sources import (
@@ -100,17 +101,17 @@ FORMAT_SOURCE = {fmt: "arxiv" for fmt in FORMAT_HELP if fmt.startswith("arxiv")}
     "journal-rss": "journal"}
 
 
-def open_binary(path: Path) -> IO[bytes]:
-    """Open a file for reading, transparently un-gzipping it."""
+MAX_STREAM_BYTES = 64_000_000_000  # a line format streams: the whole arXiv metadata snapshot is ~4.5 GB
+MAX_DOCUMENT_BYTES = 1_000_000_000  # a document format is parsed whole, in memory
+
+
+def open_binary(path: Path, limit: int = MAX_STREAM_BYTES, *, what: str | None = None) -> IO[bytes]:
+    """Open a file for reading, transparently un-gzipping it, capped in size and compression ratio."""
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise InputError(f"ingest: cannot read {path}: {exc.strerror or exc}") from None
-    if handle.read(2) == b"\x1f\x8b":
-        handle.seek(0)
-        return gzip.open(handle, "rb")  # type: ignore[return-value]
-    handle.seek(0)
-    return handle
+    return open_capped(handle, limit=limit, what=what or f"ingest: {path.name}")
 
 
 _PUBMED_ROOTS = {"PubmedArticleSet", "eSummaryResult", "pmc-articleset", "eSearchResult", "eLinkResult"}
@@ -146,7 +147,7 @@ def _sniff_json(stream: IO[bytes], head: bytes) -> str | None:
     if isinstance(record, dict) and "id" in record and (bulk := arxiv_bulk.looks_like(record)):
         return bulk
     try:
-        document = json.loads(head + stream.read())
+        document = json.loads(head + read_all(stream))  # the stream's cap refuses a bomb
     except (ValueError, UnicodeDecodeError):
         return None
     if not isinstance(document, dict):
@@ -164,16 +165,16 @@ def _sniff_json(stream: IO[bytes], head: bytes) -> str | None:
 
 def detect_format(path: Path) -> str:
     """Tell a file's format from its first bytes, or raise InputError naming the choices."""
-    with open_binary(path) as stream:
+    with open_binary(path, MAX_DOCUMENT_BYTES) as stream:
         try:
             head = stream.read(8192).lstrip(b"\xef\xbb\xbf \t\r\n")
-        except (OSError, EOFError) as exc:
+            found = None
+            if head.startswith(b"<"):
+                found = _sniff_xml(head)
+            elif head.startswith(b"{"):
+                found = _sniff_json(stream, head)
+        except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"ingest: cannot read {path}: {exc}") from None
-        found = None
-        if head.startswith(b"<"):
-            found = _sniff_xml(head)
-        elif head.startswith(b"{"):
-            found = _sniff_json(stream, head)
     if found is None:
         raise InputError(
             f"ingest: cannot tell the format of {path}; name it with --format ({', '.join(FORMATS)})"
@@ -188,10 +189,10 @@ def read_items(path: Path, fmt: str | None = None) -> tuple[str, Items]:
         raise InputError(f"ingest: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fmt in STREAM_FORMATS:
         return fmt, _streamed(path, STREAM_FORMATS[fmt])
-    with open_binary(path) as stream:
+    with open_binary(path, MAX_DOCUMENT_BYTES) as stream:
         try:
-            data = stream.read()
-        except (OSError, EOFError) as exc:
+            data = read_all(stream)
+        except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"ingest: cannot read {path}: {exc}") from None
     return fmt, DOCUMENT_FORMATS[fmt](data)
 
@@ -200,5 +201,7 @@ def _streamed(path: Path, reader: Callable[[IO[bytes]], Items]) -> Items:
     with open_binary(path) as stream:
         try:
             yield from reader(stream)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise SourceError(f"{path.name} is truncated or unreadable: {exc}", component="ingest") from None
+        except InputError as exc:  # a cap: the run reports it, and what came before it is kept
+            raise SourceError(str(exc).removeprefix("ingest: "), component="ingest") from None

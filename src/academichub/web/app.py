@@ -42,7 +42,7 @@ from academichub.web import (
 )
 from academichub.web.deps import AppState, SignInRequired
 from academichub.web.pagecache import PageCache
-from academichub.web.security import SecurityHeaders
+from academichub.web.security import BodyLimit, SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
 REQUEST_THREADS = POOL_SIZE
@@ -113,6 +113,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.academichub = AppState(settings, store, services.feed, services.secret, services.embedder,
                                      services.briefing, services.trainer, PageCache(services.feed), services)
     app.state.local_user = store.accounts.ensure_local_user()
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
