@@ -204,3 +204,85 @@ def test_an_upload_past_the_limit_is_refused_before_it_is_read(client: TestClien
 
     streamed = client.post("/api/v1/library", content=chunks(), headers={"content-type": "multipart/form-data; boundary=x"})
     assert streamed.status_code == 413
+
+
+# -- 4. one wrongly typed field ---------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                           max_leaves=6)
+
+
+def _json_pages():  # type: ignore[no-untyped-def]
+    """(parser, recorded page, path to its records) of every JSON source."""
+    import json
+
+    from academichub.sources import biorxiv, crossref, openalex
+    from tests.conftest import DATA
+
+    return {
+        "crossref": (crossref.parse, json.loads((DATA / "crossref/works_query.json").read_bytes()), ("message", "items")),
+        # A /works list page around the recorded work (no recorded list is kept).
+        "openalex": (openalex.parse, {"meta": {"count": 3}, "results": [
+            json.loads((DATA / "openalex/W2741809807.json").read_bytes()) for _ in range(3)]}, ("results",)),
+        "biorxiv": (biorxiv.parse, json.loads((DATA / "biorxiv/details_10.1101_641381.json").read_bytes()), ("collection",)),
+    }
+
+
+PAGES = _json_pages()
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(sorted(PAGES)), pick=st.integers(0, 10**6), value=JSON_VALUES, nested=st.booleans())
+def test_a_wrongly_typed_field_rejects_its_record_and_keeps_the_rest(name: str, pick: int, value, nested: bool) -> None:  # type: ignore[no-untyped-def]
+    import copy
+    import json
+
+    from academichub.ingest.pipeline import _Batch
+    from academichub.ingest.report import RunReport
+    from academichub.model import Paper
+
+    parse, page, path = PAGES[name]
+    page = copy.deepcopy(page)
+    records = page
+    for key in path:
+        records = records[key]
+    target = records[pick % len(records)]
+    keys = sorted(target)
+    key = keys[pick % len(keys)]
+    if nested and isinstance(target[key], dict) and target[key]:  # one level down: e.g. an author's name
+        inner = sorted(target[key])
+        target[key][inner[pick % len(inner)]] = value
+    elif nested and isinstance(target[key], list) and target[key]:
+        target[key][pick % len(target[key])] = value
+    else:
+        target[key] = value
+    parsed = parse(json.dumps(page).encode())  # never raises for a field's type
+    items = parsed if isinstance(parsed, list) else parsed.items
+    assert len(items) == len(records)
+    untouched = [p for i, p in enumerate(items) if i != pick % len(records)]
+    assert all(isinstance(p, Paper) for p in untouched)  # the rest of the page still parses
+    _Batch(None, RunReport(source=name)).prepare(items)  # sanitising never raises either  # type: ignore[arg-type]
+
+
+def test_a_stream_that_fails_unexpectedly_is_recorded_and_the_run_goes_on(settings, store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from academichub.worker import adapters
+    from academichub.worker.harvest import Harvester
+    from academichub.worker.streams import Stream
+
+    def broken(client, request):  # type: ignore[no-untyped-def]
+        raise TypeError("'int' object is not subscriptable")
+        yield
+
+    monkeypatch.setitem(adapters.ADAPTERS, "crossref", broken)
+    monkeypatch.setattr("academichub.worker.harvest.ADAPTERS", adapters.ADAPTERS)
+    streams = [Stream("crossref:issn:0000-0000", "crossref", "Crossref", {"issn": "0000-0000"}),
+               Stream("crossref:issn:1111-1111", "crossref", "Crossref", {"issn": "1111-1111"})]
+    runs = Harvester(store, settings).run_all(streams)
+    assert [len(r.errors) for _, r in runs] == [1, 1]  # both ran: the first failing did not end the run
+    assert "unexpected TypeError" in runs[0][1].errors[0]["message"]
+    assert all(store.sources.get(s.key).last_error for s in streams)  # recorded, not "never run"

@@ -55,7 +55,11 @@ class _Batch:
             if isinstance(item, Rejected):
                 self._reject(item.reason)
                 continue
-            paper = sanitise_paper(item)
+            try:
+                paper = sanitise_paper(item)
+            except (TypeError, AttributeError, ValueError) as exc:  # a field of the wrong type got this far
+                self._reject(f"malformed record ({type(exc).__name__})")
+                continue
             problem = _valid(paper)
             if problem:
                 self._reject(problem)

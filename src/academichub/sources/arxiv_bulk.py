@@ -20,6 +20,7 @@ from academichub.ingest.normalise import (
     parse_date,
 )
 from academichub.model import Author, Paper, Rejected
+from academichub.sources.records import MALFORMED
 from academichub.sources.arxiv_common import arxiv_paper
 
 COMPONENT = "arxiv-bulk"
@@ -108,8 +109,11 @@ def iter_jsonl(
             continue
         try:
             yield convert(record)
-        except (ValueError, TypeError, KeyError) as exc:
-            yield Rejected(str(exc).removeprefix("normalise: "), ref=f"line {number}")
+        except MALFORMED as exc:
+            if isinstance(exc, ValueError) and str(exc).startswith("normalise: "):  # a normaliser's refusal
+                yield Rejected(str(exc).removeprefix("normalise: "), ref=f"line {number}")
+            else:  # a field of the wrong type
+                yield Rejected(f"malformed record ({type(exc).__name__})", ref=f"line {number}")
 
 
 def iter_kaggle(stream: IO[bytes]) -> Iterator[Paper | Rejected]:

@@ -15,6 +15,7 @@ from typing import Any
 from academichub.errors import ParseError
 from academichub.ingest.normalise import make_author, normalise_doi, parse_date
 from academichub.model import Author, Paper, Rejected
+from academichub.sources.records import convert_all, whole_number
 from academichub.settings import BiorxivSettings
 from academichub.sources.http import HttpClient
 
@@ -76,13 +77,12 @@ def parse(data: bytes, server: str | None = None) -> BiorxivPage:
         raise ParseError(f"invalid JSON: {exc}", component=COMPONENT) from None
     if not isinstance(document, dict) or "collection" not in document:
         raise ParseError("expected a details response with a collection", component=COMPONENT)
-    message = (document.get("messages") or [{}])[0] or {}
-    items = [record(i, server) if isinstance(i, dict) else Rejected("record is not an object")
-             for i in document.get("collection") or []]
+    messages = document.get("messages")
+    message = messages[0] if isinstance(messages, list) and messages and isinstance(messages[0], dict) else {}
+    items = convert_all(lambda i: record(i, server), document.get("collection"), "bioRxiv record")
 
     def number(key: str, default: int) -> int:
-        value = str(message.get(key, "")).strip()
-        return int(value) if value.isdigit() else default
+        return whole_number(message.get(key), default)
 
     return BiorxivPage(number("total", len(items)), number("cursor", 0), number("count", len(items)), items)
 

@@ -18,6 +18,7 @@ from academichub.errors import ParseError
 from academichub.ingest.normalise import make_author
 from academichub.ingest.sanitise import html_to_text
 from academichub.model import Author, Paper, Rejected
+from academichub.sources.records import convert_all, convert_one, text_or_none, whole_number
 from academichub.settings import CrossrefSettings
 from academichub.sources.http import HttpClient
 
@@ -121,11 +122,10 @@ def parse(data: bytes) -> CrossrefPage:
     message = document.get("message")
     kind = document.get("message-type")
     if kind == "work" and isinstance(message, dict):
-        return CrossrefPage(1, None, [work(message)])
+        return CrossrefPage(1, None, [convert_one(work, message, "Crossref work")])
     if kind == "work-list" and isinstance(message, dict):
-        items = [work(i) if isinstance(i, dict) else Rejected("item is not an object")
-                 for i in message.get("items") or []]
-        return CrossrefPage(int(message.get("total-results") or 0), message.get("next-cursor"), items)
+        items = convert_all(work, message.get("items"), "Crossref work")
+        return CrossrefPage(whole_number(message.get("total-results")), text_or_none(message.get("next-cursor")), items)
     raise ParseError(f"expected a work or work-list message, got {kind!r}", component=COMPONENT)
 
 

@@ -17,6 +17,7 @@ from academichub.errors import ParseError
 from academichub.ingest.normalise import authors_from_text, make_author, normalise_doi, parse_date
 from academichub.ingest.sanitise import html_to_text
 from academichub.model import Author, Paper, Rejected
+from academichub.sources.records import each
 from academichub.settings import JournalsSettings
 from academichub.sources.http import FetchResult, HttpClient
 
@@ -120,7 +121,8 @@ def parse(data: bytes) -> list[Paper | Rejected]:
         problem = parsed.get("bozo_exception")
         raise ParseError(f"no feed entries{f' ({problem})' if problem else ''}", component=COMPONENT)
     venue = parsed.feed.get("prism_publicationname") or parsed.feed.get("title")
-    return [entry_paper(e, venue) for e in parsed.entries]
+    venue = venue if isinstance(venue, str) else None
+    return each(lambda e: entry_paper(e, venue), parsed.entries, "feed entry")
 
 
 def fetch(client: HttpClient, settings: JournalsSettings, url: str, *, etag: str | None = None,

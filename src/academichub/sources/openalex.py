@@ -16,6 +16,7 @@ from academichub.errors import ParseError
 from academichub.ingest.normalise import make_author, parse_arxiv_id, parse_date
 from academichub.ingest.sanitise import html_to_text
 from academichub.model import Author, Paper, Rejected
+from academichub.sources.records import convert_all, convert_one, text_or_none, whole_number
 from academichub.settings import OpenAlexSettings
 from academichub.sources.http import HttpClient
 
@@ -109,12 +110,11 @@ def parse(data: bytes) -> OpenAlexPage:
     if not isinstance(document, dict):
         raise ParseError("expected a JSON object", component=COMPONENT)
     if "results" in document:
-        meta = document.get("meta") or {}
-        items = [work(r) if isinstance(r, dict) else Rejected("result is not an object")
-                 for r in document.get("results") or []]
-        return OpenAlexPage(int(meta.get("count") or 0), meta.get("next_cursor"), items)
+        meta = document.get("meta") if isinstance(document.get("meta"), dict) else {}
+        items = convert_all(work, document.get("results"), "OpenAlex work")
+        return OpenAlexPage(whole_number(meta.get("count")), text_or_none(meta.get("next_cursor")), items)
     if str(document.get("id", "")).startswith(ENTITY_PREFIX):
-        return OpenAlexPage(1, None, [work(document)])
+        return OpenAlexPage(1, None, [convert_one(work, document, "OpenAlex work")])
     if "error" in document:
         raise ParseError(f"API error: {document.get('error')}: {document.get('message', '')}", component=COMPONENT)
     raise ParseError("expected an OpenAlex work or a /works list", component=COMPONENT)

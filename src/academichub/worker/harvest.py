@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,7 @@ from academichub.worker.scheduler import next_run
 from academichub.worker.streams import Stream, Window, source_settings
 
 Progress = Callable[[int], None]
+log = logging.getLogger(__name__)
 OVERLAP_DAYS = 1  # re-read the last harvested day: late records arrive, and storing is idempotent
 
 
@@ -74,6 +76,9 @@ class Harvester:
                                                       window_start=window.start, window_end=window.end)
             except SourceError as exc:
                 report.add_error(exc)
+            except Exception as exc:  # a bug met by odd data: this stream failed, the run goes on
+                log.exception("harvest: %s failed unexpectedly", stream.key)
+                report.add_error(SourceError(f"unexpected {type(exc).__name__}: {exc}"[:300], component=stream.source))
         report.seconds = time.perf_counter() - clock
         etag, last_modified = validators if validators else (None, None)
         self.store.sources.finish(stream.key, stream.source, report, started=started,
