@@ -286,3 +286,53 @@ def test_a_stream_that_fails_unexpectedly_is_recorded_and_the_run_goes_on(settin
     assert [len(r.errors) for _, r in runs] == [1, 1]  # both ran: the first failing did not end the run
     assert "unexpected TypeError" in runs[0][1].errors[0]["message"]
     assert all(store.sources.get(s.key).last_error for s in streams)  # recorded, not "never run"
+
+
+# -- 5. junk accepted, good data dropped; 6. entities past the first 64 KB ------------------------
+
+def test_random_bytes_named_as_jsonl_exit_non_zero(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    from academichub.cli.main import main
+
+    junk = tmp_path / "junk.jsonl"
+    junk.write_bytes(random.Random(3).randbytes(2_000_000))
+    with pytest.raises(SystemExit) as exited:
+        main(["--home", str(tmp_path / "home"), "ingest", "--file", str(junk), "--format", "arxiv-jsonl"])
+    assert exited.value.code == 1 and "were rejected: is it the format you named?" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", ["bad byte", "truncated"])
+def test_a_broken_xml_file_keeps_the_entries_before_the_break(tmp_path, damage: str) -> None:  # type: ignore[no-untyped-def]
+    from academichub.model import Paper, Rejected
+    from academichub.sources.formats import read_items
+    from tests.conftest import DATA
+
+    data = (DATA / "arxiv_listing/rss_2025-04-04.xml").read_bytes()
+    whole = [i for i in read_items(_write(tmp_path / "whole.xml", data), "arxiv-listing")[1] if isinstance(i, Paper)]
+    cut = int(len(data) * 0.6)
+    broken = data[:cut] + (b"\x00<<&" + data[cut:] if damage == "bad byte" else b"")
+    items = list(read_items(_write(tmp_path / "broken.xml", broken), "arxiv-listing")[1])
+    kept = [i for i in items if isinstance(i, Paper)]
+    assert len(whole) == 88 and len(kept) > 0.5 * len(whole)  # the entries before the break, not none
+    if damage == "truncated":
+        assert len(kept) < len(whole)
+    assert {p.arxiv_id for p in kept} <= {p.arxiv_id for p in whole}
+    assert isinstance(items[-1], Rejected) and "is broken at line" in items[-1].reason
+
+
+def _write(path, data: bytes):  # type: ignore[no-untyped-def]
+    path.write_bytes(data)
+    return path
+
+
+def test_an_entity_declaration_after_64_kb_is_refused() -> None:
+    from academichub.errors import ParseError
+    from academichub.sources import journal_rss
+
+    feed = (b'<?xml version="1.0"?><!-- ' + b"x" * 70_000 + b' -->\n'
+            b'<!DOCTYPE rss [<!ENTITY lol "lol"><!ENTITY lol9 "&lol;&lol;">]>'
+            b'<rss version="2.0"><channel><title>T</title><item><title>&lol9;</title>'
+            b'<link>https://doi.org/10.1/x</link></item></channel></rss>')
+    with pytest.raises(ParseError, match="declares entities"):
+        journal_rss.parse(feed)

@@ -46,6 +46,7 @@ def _print_report(report: RunReport, as_json: bool) -> None:
 
 SOURCE_NAMES = ("arxiv", "crossref", "openalex", "pubmed", "biorxiv", "medrxiv", "journal")
 EXIT_NOTHING_NEW = 10  # for cron: 0 = new papers arrived, 10 = ran fine but nothing new, 1 = a source failed
+MOSTLY_REJECTED = 0.5  # a file with more rejected records than this share is not what it was said to be
 
 
 def _stream(source: str, *, settings, method, categories, author, ids, issn, query, filter_, feed):  # type: ignore[no-untyped-def]
@@ -123,7 +124,10 @@ def ingest(
             embed_pending(store, settings)
     if report is not None:
         _print_report(report, as_json)
-        raise typer.Exit(1 if report.errors else 0)
+        if report.rejected > report.fetched * MOSTLY_REJECTED:
+            err.print(escape(f"ingest: {report.rejected} of {report.fetched} records of {file} were rejected: "
+                             "is it the format you named?"), soft_wrap=True)
+        raise typer.Exit(1 if report.errors or report.rejected > report.fetched * MOSTLY_REJECTED else 0)
     _print_runs(runs, as_json)
     reports = [r for _, r in runs]
     if any(r.errors for r in reports):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from academichub.capped import open_capped, read_all
-from academichub.errors import InputError, SourceError
+from academichub.errors import InputError, ParseError, SourceError
 from academichub.model import Paper, Rejected
 from academichub.sources import (
     arxiv_api,
@@ -22,6 +22,7 @@ from academichub.sources import (
     journal_rss,
     openalex,
     pubmed,
+    safexml,
 )
 
 Items = Iterator[Paper | Rejected]
@@ -194,7 +195,31 @@ def read_items(path: Path, fmt: str | None = None) -> tuple[str, Items]:
             data = read_all(stream)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"ingest: cannot read {path}: {exc}") from None
-    return fmt, DOCUMENT_FORMATS[fmt](data)
+    return fmt, _document(fmt, data, path)
+
+
+XML_FORMATS = {"arxiv-listing", "arxiv-api", "arxiv-oai", "pubmed"}
+
+
+def _document(fmt: str, data: bytes, path: Path) -> Items:
+    """A whole document's records; an XML file broken part-way (a bad byte, a truncation) keeps
+    the entries before the break and reports where it broke, instead of losing them all."""
+    parse = DOCUMENT_FORMATS[fmt]
+    if fmt not in XML_FORMATS:
+        yield from parse(data)
+        return
+    try:
+        items = list(parse(data))
+    except ParseError as exc:
+        if "malformed XML" not in str(exc) or (repaired := safexml.repair(data, component=exc.component)) is None:
+            raise
+        fixed, where = repaired
+        try:
+            items = list(parse(fixed))
+        except ParseError:
+            raise exc from None
+        items.append(Rejected(f"{path.name} is broken at {where}; what follows is lost"))
+    yield from items
 
 
 def _streamed(path: Path, reader: Callable[[IO[bytes]], Items]) -> Items:

@@ -7,8 +7,9 @@ from lxml import etree
 from academichub.errors import ParseError
 
 
-def _parser() -> etree.XMLParser:
+def _parser(recover: bool = False) -> etree.XMLParser:
     # A parser per call: lxml parsers keep error state and are not safe to share across threads.
+    # huge_tree=False keeps libxml2's limits on depth and node sizes.
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -17,7 +18,42 @@ def _parser() -> etree.XMLParser:
         huge_tree=False,
         remove_comments=True,
         remove_pis=True,
+        recover=recover,
     )
+
+
+def _refuse_entities(root: etree._Element, component: str) -> None:
+    # Read from the parsed document, wherever its DTD sits (a prefix scan missed one after 64 KB).
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise ParseError("XML declares entities, refused (entity expansion attack?)", component=component)
+
+
+def check_no_entities(data: bytes, *, component: str) -> None:
+    """Refuse a document that declares entities, for parsers (feedparser) that do not use lxml."""
+    parser = _parser(recover=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return  # not XML lxml can read at all: the lenient parser's own problem, no DTD was honoured
+    if root is not None:
+        _refuse_entities(root, component)
+
+
+def repair(data: bytes, *, component: str) -> tuple[bytes, str] | None:
+    """A broken document cut back to what parses (entities still refused), and where it broke;
+    None when nothing of it can be read."""
+    parser = _parser(recover=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return None
+    if root is None:
+        return None
+    _refuse_entities(root, component)
+    errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+    where = f"line {errors[0].line}: {errors[0].message}" if errors else "an unknown place"
+    return etree.tostring(root), where
 
 
 def parse_xml(data: bytes, *, component: str) -> etree._Element:
@@ -30,9 +66,7 @@ def parse_xml(data: bytes, *, component: str) -> etree._Element:
         raise ParseError(f"malformed XML ({exc.msg or exc})", component=component) from None
     if root is None:
         raise ParseError("no XML document element", component=component)
-    dtd = root.getroottree().docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise ParseError("XML declares entities, refused (entity expansion attack?)", component=component)
+    _refuse_entities(root, component)
     return root
 
 
