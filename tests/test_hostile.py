@@ -336,3 +336,62 @@ def test_an_entity_declaration_after_64_kb_is_refused() -> None:
             b'<link>https://doi.org/10.1/x</link></item></channel></rss>')
     with pytest.raises(ParseError, match="declares entities"):
         journal_rss.parse(feed)
+
+
+# -- 7. sign-in limits: atomic, and not a lock against the reader --------------------------------
+
+def test_concurrent_wrong_passwords_are_counted_atomically(store) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from academichub.auth import service as auth
+    from academichub.errors import AuthError, TooManyAttemptsError
+    from academichub.settings import AuthSettings
+
+    rules = AuthSettings(mode="accounts", max_failures=5)
+    auth.add_user(store, "ada", "correct horse battery", rules)
+
+    def attempt(_: int) -> str:
+        try:
+            auth.sign_in(store, "ada", "wrong guess", "203.0.113.9", rules)
+        except TooManyAttemptsError:
+            return "429"
+        except AuthError:
+            return "401"
+        return "200"
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(attempt, range(30)))
+    assert answers.count("200") == 0 and 1 <= answers.count("401") <= 5, answers  # was 20 × 401 against a limit of 5
+    # Failures from one address never stop the reader elsewhere.
+    user, _session = auth.sign_in(store, "ada", "correct horse battery", "198.51.100.7", rules)
+    assert user.name == "ada"
+
+
+def test_a_name_attacked_from_many_addresses_waits_at_most_a_minute(store) -> None:  # type: ignore[no-untyped-def]
+    from academichub.auth import service as auth
+    from academichub.errors import AuthError, TooManyAttemptsError
+    from academichub.settings import AuthSettings
+
+    rules = AuthSettings(mode="accounts", max_failures=5)
+    auth.add_user(store, "ada", "correct horse battery", rules)
+    for n in range(40):
+        try:
+            auth.sign_in(store, "ada", "wrong guess", f"198.18.0.{n}", rules)
+        except TooManyAttemptsError:
+            pass
+        except AuthError:
+            pass
+        with store.engine.begin() as conn:  # let time pass: every wait ends now
+            conn.exec_driver_sql("UPDATE login_throttle SET blocked_until = blocked_until - INTERVAL '1 hour'"
+                                 if store.engine.dialect.name == "postgresql" else
+                                 "UPDATE login_throttle SET blocked_until = datetime(blocked_until, '-1 hour')")
+    with store.engine.connect() as conn:
+        failures = conn.exec_driver_sql("SELECT failures FROM login_throttle WHERE key = 'name:ada'").scalar()
+    assert failures == 40
+    wait = store.auth.take_turn(["name:ada"], auth.HOLD)
+    assert wait is None  # its wait ended: the reader signs in
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE login_throttle SET blocked_until = CURRENT_TIMESTAMP WHERE key = 'name:ada'")
+    store.auth.record_failure({"name:ada": auth._doubling(auth.NAME_FREE_FAILURES, auth.NAME_MAX_WAIT)},
+                              auth.FORGET_AFTER)
+    assert store.auth.take_turn(["name:ada"], auth.HOLD) <= auth.NAME_MAX_WAIT

@@ -48,6 +48,10 @@ class AuthError(AcademicHubError):
 class TooManyAttemptsError(AuthError):
     """Sign-in is paused after repeated failures."""
 
+    def __init__(self, message: str, *, retry_after: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 class DeliveryError(AcademicHubError):
     """An e-mail digest or a webhook post failed (the message names the channel)."""

@@ -261,8 +261,10 @@ class AuthSettings(BaseModel):
     session_days: float = Field(30.0, gt=0, description="Days a sign-in lasts.")
     secure_cookies: Literal["auto", "always", "never"] = Field(
         "auto", description="Secure flag on cookies: auto sets it when the request came over HTTPS.")
-    max_failures: int = Field(5, ge=1, description="Failed sign-ins per user name or address before a pause.")
-    failure_window_minutes: float = Field(15.0, gt=0, description="How long failed sign-ins count.")
+    max_failures: int = Field(
+        5, ge=1, description="Failed sign-ins for a name from one address before each next attempt waits (1 s, doubling).")
+    failure_window_minutes: float = Field(
+        15.0, gt=0, description="Longest wait between sign-in attempts from one address (failures count for a day).")
     min_password: int = Field(10, ge=8, description="Shortest password accepted.")
 
 

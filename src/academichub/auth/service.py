@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -46,13 +47,33 @@ def add_user(store: Store, name: str, password: str, settings: AuthSettings, *, 
     return user
 
 
+HOLD = timedelta(seconds=10)  # a claimed attempt's keys wait this long at most for its password check
+FORGET_AFTER = timedelta(days=1)  # failures older than this no longer count
+NAME_FREE_FAILURES = 10  # failures on a name from all addresses before its attempts wait
+NAME_MAX_WAIT = 60.0  # …and never longer than a minute: the rightful reader is slowed, not locked out
+
+
+def _doubling(free: int, cap_seconds: float) -> Callable[[int], float]:
+    """No wait until `free` failures, then 1 s, 2 s, 4 s … up to the cap."""
+    return lambda failures: 0.0 if failures < free else min(cap_seconds, 2.0 ** min(failures - free, 30))
+
+
 def sign_in(store: Store, name: str, password: str, address: str, settings: AuthSettings) -> tuple[User, str]:
-    """Check credentials and open a session; (user, session token)."""
-    keys = (f"user:{name.lower()}", f"ip:{address}")
-    since = datetime.now(UTC) - timedelta(minutes=settings.failure_window_minutes)
-    if any(store.auth.failures_since(key, since) >= settings.max_failures for key in keys):
-        raise TooManyAttemptsError(f"accounts: too many failed sign-ins; try again in "
-                              f"{settings.failure_window_minutes:g} minutes")
+    """Check credentials and open a session; (user, session token).
+
+    Throttled by three keys, claimed together in one statement before the password is checked:
+    the name from this address (`max_failures` free, then doubling waits up to
+    `failure_window_minutes`), the address across names (the same), and the name from anywhere
+    (10 free, then waits of at most a minute, so failures others cause cannot lock the reader out).
+    """
+    cap = settings.failure_window_minutes * 60
+    keys = {f"name:{name.lower()}|ip:{address}": _doubling(settings.max_failures, cap),
+            f"ip:{address}": _doubling(settings.max_failures * 4, cap),
+            f"name:{name.lower()}": _doubling(NAME_FREE_FAILURES, NAME_MAX_WAIT)}
+    wait = store.auth.take_turn(list(keys), HOLD)
+    if wait is not None:
+        raise TooManyAttemptsError(f"accounts: too many sign-in attempts; try again in {wait:.0f} s",
+                                   retry_after=wait)
     found = store.auth.credentials(name)
     try:
         if found is None or found[1] is None:
@@ -60,12 +81,15 @@ def sign_in(store: Store, name: str, password: str, address: str, settings: Auth
             raise VerificationError
         _HASHER.verify(found[1], password)
     except (VerificationError, InvalidHashError):
-        store.auth.record_failure(*keys)
+        store.auth.record_failure(keys, FORGET_AFTER)
         raise AuthError("accounts: wrong user name or password") from None
+    except BaseException:
+        store.auth.release(list(keys))
+        raise
     user_id, stored, _admin = found
+    store.auth.release(list(keys), forget=[k for k in keys if k.startswith("name:")])
     if _HASHER.check_needs_rehash(stored):
         store.auth.set_password_hash(user_id, _HASHER.hash(password))
-    store.auth.clear_failures(keys[0])
     return store.accounts.get_user(user_id), store.auth.create_session(user_id, settings.session_days)
 
 

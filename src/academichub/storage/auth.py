@@ -1,4 +1,4 @@
-"""SQL for passwords, sessions, API tokens, private feed tokens and login failures.
+"""SQL for passwords, sessions, API tokens, private feed tokens and sign-in throttling.
 
 Every secret a client holds (session cookie, API token, feed URL token) is stored only as its
 sha256, so the database alone grants nothing.
@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from academichub.storage.schema import api_tokens, feed_tokens, login_failures, sessions, users
+from academichub.storage.engine import write_transaction
+from academichub.storage.schema import api_tokens, feed_tokens, login_throttle, sessions, users
 
 TOKEN_PREFIX = "ahk_"
 FEED_PREFIX = "ahf_"
@@ -31,6 +33,23 @@ def _now() -> datetime:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class _Wait(Exception):
+    """A sign-in attempt found a key still waiting (carries until when)."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until)
+        self.until = until
+
+
+def _insert_ignore(conn: Connection) -> sa.Insert:
+    """INSERT … ON CONFLICT DO NOTHING into login_throttle, in the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(login_throttle).on_conflict_do_nothing()
 
 
 @dataclass(frozen=True)
@@ -157,21 +176,55 @@ class AuthRepo:
             return conn.execute(sa.select(feed_tokens.c.radar_id).where(
                 feed_tokens.c.token_hash == digest(token), feed_tokens.c.revoked_at.is_(None))).scalar()
 
-    # Login rate limiting ------------------------------------------------------------------------
-    def record_failure(self, *keys: str) -> None:
-        """Note a failed sign-in against each key (user name, client address)."""
+    # Sign-in throttling ------------------------------------------------------------------------
+    def take_turn(self, keys: Sequence[str], hold: timedelta) -> float | None:
+        """Claim the next sign-in attempt for every key at once, or say how many seconds to wait.
+
+        One UPDATE claims all the keys whose time has come; if it claimed fewer than all, the
+        transaction is rolled back and nothing is held. A claim holds the keys for `hold` (the
+        password check's time), so concurrent attempts cannot all pass a count read before any
+        of them failed."""
+        keys = [k[:300] for k in keys]
         now = _now()
-        with self.engine.begin() as conn:
-            conn.execute(sa.insert(login_failures), [{"key": k[:300], "at": now} for k in keys])
-            conn.execute(sa.delete(login_failures).where(login_failures.c.at < now - timedelta(days=1)))
+        try:
+            with write_transaction(self.engine) as conn:
+                found = dict(conn.execute(sa.select(login_throttle.c.key, login_throttle.c.blocked_until)
+                                          .where(login_throttle.c.key.in_(keys))).all())
+                waiting = [_aware(until) for until in found.values() if _aware(until) > now]
+                if waiting:
+                    raise _Wait(max(waiting))
+                if missing := [k for k in keys if k not in found]:
+                    conn.execute(_insert_ignore(conn), [{"key": k, "failures": 0, "blocked_until": now - timedelta(seconds=1)}
+                                                        for k in missing])
+                # The claim itself: only rows still free when it runs (a concurrent attempt's claim
+                # makes this one match fewer rows, and it is rolled back).
+                claimed = conn.execute(sa.update(login_throttle)
+                                       .where(login_throttle.c.key.in_(keys), login_throttle.c.blocked_until <= now)
+                                       .values(blocked_until=now + hold)).rowcount
+                if claimed == len(keys):
+                    return None
+                raise _Wait(now + timedelta(seconds=1))  # rolls the partial claim back
+        except _Wait as wait:
+            return max(1.0, (_aware(wait.until) - now).total_seconds())
 
-    def failures_since(self, key: str, since: datetime) -> int:
-        """Failed sign-ins against a key since a moment."""
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.count()).where(login_failures.c.key == key[:300],
-                                                                 login_failures.c.at >= since)).scalar()
+    def record_failure(self, delays: dict[str, Callable[[int], float]], forget_after: timedelta) -> None:
+        """Count a failed attempt against each key and set when its next may start (delay by count)."""
+        now = _now()
+        with write_transaction(self.engine) as conn:
+            for key, delay in delays.items():
+                row = conn.execute(sa.select(login_throttle.c.failures, login_throttle.c.last_failure_at)
+                                   .where(login_throttle.c.key == key[:300])).first()
+                stale = row is None or row.last_failure_at is None or _aware(row.last_failure_at) < now - forget_after
+                failures = 1 if stale else row.failures + 1
+                conn.execute(sa.update(login_throttle).where(login_throttle.c.key == key[:300]).values(
+                    failures=failures, last_failure_at=now, blocked_until=now + timedelta(seconds=delay(failures))))
 
-    def clear_failures(self, key: str) -> None:
-        """Forget a key's failures (after a successful sign-in)."""
-        with self.engine.begin() as conn:
-            conn.execute(sa.delete(login_failures).where(login_failures.c.key == key[:300]))
+    def release(self, keys: Sequence[str], *, forget: Sequence[str] = ()) -> None:
+        """End the hold on these keys (after a successful sign-in) and forget the failures of some."""
+        now = _now()
+        with write_transaction(self.engine) as conn:
+            conn.execute(sa.update(login_throttle).where(login_throttle.c.key.in_([k[:300] for k in keys]))
+                         .values(blocked_until=now))
+            if forget:
+                conn.execute(sa.update(login_throttle).where(login_throttle.c.key.in_([k[:300] for k in forget]))
+                             .values(failures=0, last_failure_at=None))

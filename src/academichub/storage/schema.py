@@ -310,12 +310,13 @@ feed_tokens = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
 )
 
-login_failures = sa.Table(
-    "login_failures",
+login_throttle = sa.Table(
+    "login_throttle",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("key", sa.String(300), nullable=False, index=True),  # "user:<name>" or "ip:<address>"
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("key", sa.String(300), primary_key=True),  # "name:<n>|ip:<a>", "ip:<a>" or "name:<n>"
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=False),  # next attempt from then
+    sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 deliveries = sa.Table(

@@ -76,8 +76,11 @@ async def login(request: Request, state: State, name: Annotated[str, Form(max_le
                                                  state.settings.auth)
     except AcademicHubError as exc:
         status = 429 if isinstance(exc, TooManyAttemptsError) else 401
-        return _public(request, state, "login.html", status, next=next, error=str(exc).removeprefix("accounts: "),
-                       name=name)
+        response = _public(request, state, "login.html", status, next=next, error=str(exc).removeprefix("accounts: "),
+                           name=name)
+        if isinstance(exc, TooManyAttemptsError):
+            response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        return response
     return _signed_in(request, state, session, next)
 
 

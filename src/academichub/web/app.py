@@ -148,8 +148,12 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     async def handle_known(request: Request, exc: AcademicHubError):  # type: ignore[no-untyped-def]
         status, code = _status(exc)
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": {"code": code, "message": str(exc)}}, status_code=status)
-        return pages.error_page(request, status, str(exc))
+            response = JSONResponse({"error": {"code": code, "message": str(exc)}}, status_code=status)
+        else:
+            response = pages.error_page(request, status, str(exc))
+        if isinstance(exc, TooManyAttemptsError):
+            response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def handle_http(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
