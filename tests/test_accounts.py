@@ -147,6 +147,10 @@ def test_one_reader_never_reaches_another_readers_radar(site: TestClient) -> Non
     assert site.get("/api/v1/feedback", headers=bearer).json() == []
     assert site.get("/api/v1/briefings", headers=bearer).json() == []
     assert site.get("/api/v1/me", headers=bearer).json()["name"] == "bob"
+    # A token is its own proof: a script's write passes whatever site headers it sends.
+    crossed = site.post("/api/v1/radars", json={"name": "from a script"},
+                        headers={**bearer, "Sec-Fetch-Site": "cross-site", "Origin": "https://elsewhere.example"})
+    assert crossed.status_code == 201
 
 
 def test_private_feed_urls_validate_and_can_be_revoked(site: TestClient) -> None:

@@ -395,3 +395,24 @@ def test_a_name_attacked_from_many_addresses_waits_at_most_a_minute(store) -> No
     store.auth.record_failure({"name:ada": auth._doubling(auth.NAME_FREE_FAILURES, auth.NAME_MAX_WAIT)},
                               auth.FORGET_AFTER)
     assert store.auth.take_turn(["name:ada"], auth.HOLD) <= auth.NAME_MAX_WAIT
+
+
+# -- 8. same-site CSRF on the JSON API -------------------------------------------------------------
+
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "same-site"}, {"Sec-Fetch-Site": "cross-site"},
+                                     {"Origin": "http://testserver:8081"}, {"Origin": "null"}])
+def test_a_cross_site_api_write_is_refused(client: TestClient, headers: dict[str, str]) -> None:
+    before = client.get("/api/v1/library").json()
+    upload = client.post("/api/v1/library", files={"file": ("lab.bib", b"@article{a, title={A}, doi={10.1/x}}")},
+                         headers=headers)
+    assert upload.status_code == 403 and "cross-site" in upload.json()["error"]["message"]
+    follow = client.post("/api/v1/subscriptions", json={"kind": "keyword", "value": "galaxy"}, headers=headers)
+    assert follow.status_code == 403
+    assert client.get("/api/v1/library").json() == before  # nothing was stored
+
+
+def test_the_apps_own_pages_and_token_clients_still_write(client: TestClient) -> None:
+    for headers in ({"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://testserver"}, {}):
+        created = client.post("/api/v1/subscriptions", json={"kind": "keyword", "value": "quasar"}, headers=headers)
+        assert created.status_code == 201, created.text
+        assert client.delete(f"/api/v1/subscriptions/{created.json()['id']}", headers=headers).status_code == 204

@@ -42,7 +42,7 @@ from academichub.web import (
 )
 from academichub.web.deps import AppState, SignInRequired
 from academichub.web.pagecache import PageCache
-from academichub.web.security import BodyLimit, SecurityHeaders
+from academichub.web.security import BodyLimit, SameOrigin, SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
 REQUEST_THREADS = POOL_SIZE
@@ -114,6 +114,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
                                      services.briefing, services.trainer, PageCache(services.feed), services)
     app.state.local_user = store.accounts.ensure_local_user()
     app.add_middleware(BodyLimit)
+    app.add_middleware(SameOrigin, public_url=settings.public_url or "")
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)

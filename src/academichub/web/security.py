@@ -95,3 +95,52 @@ async def _too_large(send: Send, limit: int) -> None:
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
+
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class SameOrigin:
+    """State changes on the JSON API without a token must come from the app's own pages.
+
+    A session cookie (or, in local mode, simply reaching the server) is ambient authority: a page
+    on another port of the same host posted a file into the reader's library with
+    `fetch(…, {mode: "no-cors", credentials: "include"})`, which needs no JSON content type.
+    Browsers say where a request comes from: `Sec-Fetch-Site` (only "same-origin" passes) or,
+    from older ones, `Origin` (it must name this host). Calls with `Authorization: Bearer` carry
+    their own proof and pass; so do clients that send neither header (no browser would).
+    """
+
+    def __init__(self, app: ASGIApp, public_url: str = "") -> None:
+        self.app = app
+        self.public_origin = _origin_of(public_url) if public_url else ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS and scope["path"].startswith("/api/"):
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            if not headers.get("authorization", "").lower().startswith("bearer ") and not self._same_origin(headers):
+                await _refuse(send)
+                return
+        await self.app(scope, receive, send)
+
+    def _same_origin(self, headers: dict[str, str]) -> bool:
+        site = headers.get("sec-fetch-site")
+        if site is not None:
+            return site in ("same-origin", "none")
+        origin = headers.get("origin")
+        if origin is None:
+            return True
+        return origin != "null" and (origin.split("://", 1)[-1] == headers.get("host", "")
+                                     or (bool(self.public_origin) and origin == self.public_origin))
+
+
+def _origin_of(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+async def _refuse(send: Send) -> None:
+    body = b'{"error":{"code":"forbidden","message":"api: a cross-site request cannot change anything here"}}'
+    await send({"type": "http.response.start", "status": 403,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
