@@ -32,6 +32,7 @@ from academichub.web import (
     account_pages,
     admin_pages,
     api,
+    api_docs,
     briefing_api,
     briefing_pages,
     delivery_routes,
@@ -108,7 +109,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         store.close()
 
     app = FastAPI(title="AcademicHub", version=__version__, lifespan=lifespan,
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
     services = compose.build(settings, store=store)
     app.state.academichub = AppState(settings, store, services.feed, services.secret, services.embedder,
                                      services.briefing, services.trainer, PageCache(services.feed), services)
@@ -117,6 +118,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.add_middleware(SameOrigin, public_url=settings.public_url or "")
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    api_docs.mount(app)
     app.include_router(api.router)
     app.include_router(export_api.router)  # before briefing_api: /briefings/{id}/export is more specific
     app.include_router(briefing_api.router)
