@@ -224,6 +224,21 @@ def test_insecure_settings_are_refused_at_start(tmp_path: Path) -> None:
         create_app(make_settings(tmp_path / "a", secret_key="short"))
     with pytest.raises(ConfigError, match="in clear"):
         create_app(make_settings(tmp_path / "b", host="0.0.0.0", auth={"mode": "accounts", "secure_cookies": "never"}))
+    # Local mode has no sign-in: not on a network address unless asked for, never with accounts.
+    with pytest.raises(ConfigError, match="whoever reaches the address would be the reader"):
+        create_app(make_settings(tmp_path / "c", host="0.0.0.0"))
+    create_app(make_settings(tmp_path / "d", host="0.0.0.0", auth={"local_network": True}))
+    local = make_settings(tmp_path / "e")
+    with Store.open(local) as store:
+        auth.add_user(store, "ada", PASSWORD, RULES)
+    with pytest.raises(ConfigError, match=r"has accounts \(ada\) but runs in local mode"):
+        create_app(local)
+    create_app(make_settings(tmp_path / "e", auth={"mode": "accounts"}))
+
+
+def test_serve_refuses_a_network_address_in_local_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--home", str(tmp_path / "home"), "serve", "--host", "0.0.0.0", "--port", "1")
+    assert code == 1 and "local mode has no sign-in" in err
 
 
 def test_the_cli_acts_for_the_account_named_by_user(sample_home: Path, capsys: pytest.CaptureFixture[str],

@@ -266,6 +266,8 @@ class AuthSettings(BaseModel):
     failure_window_minutes: float = Field(
         15.0, gt=0, description="Longest wait between sign-in attempts from one address (failures count for a day).")
     min_password: int = Field(10, ge=8, description="Shortest password accepted.")
+    local_network: bool = Field(
+        False, description="Serve local mode (no sign-in) on a non-loopback address: whoever reaches it is the reader.")
 
 
 class ScheduleSettings(BaseModel):

@@ -34,7 +34,7 @@ def _add(ctx: typer.Context, name: str, from_stdin: bool, admin: bool) -> None:
         user = auth.add_user(store, name, password, settings.auth, admin=admin)
     role = "admin" if admin else "user"
     err.print(f"Created {role} '{user.name}'" + ("" if settings.auth.mode == "accounts" else
-              " (set ACADEMICHUB_AUTH__MODE=accounts for sign-in to be required)"))
+              " (set ACADEMICHUB_AUTH__MODE=accounts: the server refuses to start in local mode while accounts exist)"))
 
 
 @user_app.command("add")
@@ -79,6 +79,9 @@ def token_create(ctx: typer.Context, user: Annotated[str, typer.Option("--user",
     settings = settings_of(ctx)
     with init_store(settings) as store:
         token = store.auth.create_api_token(_user_id(store, user), name)
+    if settings.auth.mode != "accounts":
+        err.print("Note: in local mode every request is the local reader; this token protects nothing until "
+                  "ACADEMICHUB_AUTH__MODE=accounts (and the server refuses to start with accounts in local mode).")
     print(token)
 
 

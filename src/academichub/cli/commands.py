@@ -45,9 +45,10 @@ def _serve(settings: Settings, host: str | None, port: int | None, store: Store 
            access_log: bool = False, workers: int = 1) -> None:
     import uvicorn
 
-    from academichub.web.app import create_app, prepare_store
+    from academichub.web.app import create_app, prepare_store, refuse_insecure
 
     host, port = host or settings.host, port or settings.port
+    refuse_insecure(settings, host)  # before binding: --host may differ from the setting
     # No access log by default: a line per request costs ~8% of a replayed feed request; the proxy
     # in front of a shared install keeps one anyway.
     if workers == 1:

@@ -64,13 +64,25 @@ def _status(exc: Exception) -> tuple[int, str]:
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def refuse_insecure(settings: Settings) -> None:
-    """Stop before serving a configuration that would put readers' accounts at risk."""
+def refuse_insecure(settings: Settings, host: str | None = None, store: Store | None = None) -> None:
+    """Stop before serving a configuration that would put readers' accounts or data at risk."""
+    host = host or settings.host
     if settings.secret_key is not None and len(settings.secret_key.get_secret_value()) < 32:
         raise ConfigError("web: secret_key is shorter than 32 characters; leave it unset to have one generated")
-    if settings.auth.mode == "accounts" and settings.host not in LOOPBACK and settings.auth.secure_cookies == "never":
-        raise ConfigError(f"web: accounts mode on {settings.host} with auth.secure_cookies = never would send "
+    if settings.auth.mode == "accounts" and host not in LOOPBACK and settings.auth.secure_cookies == "never":
+        raise ConfigError(f"web: accounts mode on {host} with auth.secure_cookies = never would send "
                           "session cookies in clear; use auto (behind HTTPS) or always")
+    if settings.auth.mode != "local":
+        return
+    if host not in LOOPBACK and not settings.auth.local_network:
+        raise ConfigError(f"web: local mode has no sign-in, so on {host} whoever reaches the address would be the "
+                          "reader; serve on 127.0.0.1, set ACADEMICHUB_AUTH__MODE=accounts, or, if that is what "
+                          "you want, ACADEMICHUB_AUTH__LOCAL_NETWORK=true")
+    others = [u.name for u in store.accounts.users() if not u.is_local] if store is not None else []
+    if others:
+        raise ConfigError(f"web: this install has accounts ({', '.join(others[:5])}) but runs in local mode, where "
+                          "every request is the local reader and their passwords and tokens protect nothing; "
+                          "set ACADEMICHUB_AUTH__MODE=accounts")
 
 
 def prepare_store(settings: Settings) -> Store:
@@ -99,6 +111,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     """Build the app for these settings (the store is opened and prepared here unless given)."""
     refuse_insecure(settings)
     store = store or prepare_store(settings)
+    refuse_insecure(settings, store=store)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
