@@ -416,3 +416,10 @@ def test_the_apps_own_pages_and_token_clients_still_write(client: TestClient) ->
         created = client.post("/api/v1/subscriptions", json={"kind": "keyword", "value": "quasar"}, headers=headers)
         assert created.status_code == 201, created.text
         assert client.delete(f"/api/v1/subscriptions/{created.json()['id']}", headers=headers).status_code == 204
+
+
+def test_a_broken_library_file_is_the_readers_error_not_the_servers(client: TestClient) -> None:
+    broken = client.post("/api/v1/library", files={"file": ("mine.json", b'[{"title": "A", "DOI": ')},
+                         data={"format": "csl-json"})
+    assert broken.status_code == 400, broken.text  # was a 500: the reader's ParseError reached the handler
+    assert "is not a readable csl-json file" in broken.json()["error"]["message"]

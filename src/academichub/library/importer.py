@@ -19,7 +19,7 @@ import httpx
 
 from academichub.capped import gunzip, read_all
 from academichub.embedding.base import Embedder, work_text
-from academichub.errors import InputError
+from academichub.errors import InputError, SourceError
 from academichub.ingest.normalise import family_key, name_key, title_key
 from academichub.library.items import LibraryItem, Skipped
 from academichub.library.readers import READERS, detect
@@ -159,6 +159,15 @@ def decode_library(data: bytes, name: str, fmt: str | None = None) -> tuple[str,
     return fmt or detect(text, name.removesuffix(".gz")), text
 
 
+def read_entries(fmt: str, text: str, name: str) -> list:  # type: ignore[type-arg]
+    """Every entry of a library file's text; a file that is not what its format says is the
+    reader's input error (400), not a source failure."""
+    try:
+        return list(READERS[fmt](text))
+    except SourceError as exc:
+        raise InputError(f"library: {name} is not a readable {fmt} file: {str(exc).removeprefix('library: ')}") from None
+
+
 def read_library_file(path: Path, fmt: str | None = None) -> tuple[str, str]:
     """(format, text) of a library file; gzip is read transparently."""
     try:
@@ -173,14 +182,15 @@ def import_bytes(store: Store, embedder: Embedder | None, user_id: int, data: by
                  fmt: str | None = None) -> ImportReport:
     """Import an uploaded library file (its name becomes the source a re-import replaces)."""
     fmt, text = decode_library(data, name, fmt)
-    return import_items(store, embedder, user_id, READERS[fmt](text), source=name.removesuffix(".gz"), fmt=fmt)
+    return import_items(store, embedder, user_id, read_entries(fmt, text, name), source=name.removesuffix(".gz"), fmt=fmt)
 
 
 def import_file(store: Store, embedder: Embedder | None, user_id: int, path: Path,
                 fmt: str | None = None) -> ImportReport:
     """Import a library file (BibTeX, RIS, Zotero RDF, CSL-JSON, Better BibTeX JSON)."""
     fmt, text = read_library_file(path, fmt)
-    return import_items(store, embedder, user_id, READERS[fmt](text), source=path.name.removesuffix(".gz"), fmt=fmt)
+    return import_items(store, embedder, user_id, read_entries(fmt, text, path.name), source=path.name.removesuffix(".gz"),
+                        fmt=fmt)
 
 
 _ORCID = re.compile(r"^(\d{4}-){3}\d{3}[\dX]$")
@@ -210,4 +220,5 @@ def import_orcid(store: Store, embedder: Embedder, user_id: int, orcid: str, set
         client.configure_host(url, orcid_settings.min_interval, orcid_settings.max_concurrency)
         text = client.get(url, component="orcid", headers={"Accept": "application/json"}).content.decode(
             "utf-8", errors="replace")
-    return import_items(store, embedder, user_id, READERS["orcid"](text), source=f"orcid:{orcid}", fmt="orcid")
+    return import_items(store, embedder, user_id, read_entries("orcid", text, f"ORCID {orcid}"), source=f"orcid:{orcid}",
+                        fmt="orcid")

@@ -22,6 +22,7 @@ from academichub.errors import (
     DeliveryError,
     InputError,
     NotFoundError,
+    SourceError,
     TooManyAttemptsError,
 )
 from academichub.ingest import features
@@ -58,6 +59,8 @@ def _status(exc: Exception) -> tuple[int, str]:
         return 429, "too_many_attempts"
     if isinstance(exc, AuthError):
         return 401, "unauthorized"
+    if isinstance(exc, SourceError):  # a source the request needed (ORCID, an LLM endpoint) failed
+        return 502, "source_failed"
     return 500, "internal_error"
 
 
