@@ -20,6 +20,11 @@ from academichub.web.bounds import RowId
 router = APIRouter(prefix="/api/v1", tags=["export"], responses=ERRORS)
 Format = Annotated[str, Query(pattern="^(bibtex|ris|csl-json)$", description="bibtex, ris or csl-json")]
 MAX_IDS = 500
+# What the export routes answer, for the OpenAPI document (each format's own media type).
+FILES = {200: {"description": "The file", "content": {
+    f"{media}; charset=utf-8": {"schema": {"type": "array", "items": {"type": "object"}} if media.endswith("+json")
+                                else {"type": "string"}}
+    for media, _extension in FORMATS.values()}}}
 
 
 def download(works: list[StoredWork], fmt: str, name: str) -> Response:
@@ -34,7 +39,7 @@ def saved_works(ctx: Ctx) -> list[StoredWork]:
     return feedback.saved(ctx.app.store, ctx.user.id)
 
 
-@router.get("/export")
+@router.get("/export", responses=FILES, response_class=Response)
 async def export_papers(ctx: Ctx, ids: Annotated[str, Query(description="Paper ids, comma-separated")],
                         format: Format = "bibtex") -> Response:
     """Papers (one or a selection) as BibTeX, RIS or CSL-JSON."""
@@ -45,7 +50,7 @@ async def export_papers(ctx: Ctx, ids: Annotated[str, Query(description="Paper i
     return download(works, format, "papers" if len(works) > 1 else works[0].public_id.replace(":", "-"))
 
 
-@router.get("/feed/export")
+@router.get("/feed/export", responses=FILES, response_class=Response)
 async def export_feed(ctx: Ctx, format: Format = "bibtex") -> Response:
     """The radar's current batch."""
     page = await run_in_threadpool(ctx.app.feed.current, ctx.radar)
@@ -60,13 +65,13 @@ async def list_saved(ctx: Ctx, page: Page, response: Response) -> list[dict[str,
             for w in works]
 
 
-@router.get("/saved/export")
+@router.get("/saved/export", responses=FILES, response_class=Response)
 async def export_saved(ctx: Ctx, format: Format = "bibtex") -> Response:
     """Your saved list."""
     return download(await run_in_threadpool(saved_works, ctx), format, "saved")
 
 
-@router.get("/briefings/{briefing_id}/export")
+@router.get("/briefings/{briefing_id}/export", responses=FILES, response_class=Response)
 async def export_briefing(ctx: Ctx, briefing_id: RowId, format: Format = "bibtex") -> Response:
     """A briefing's references, in its [n] order."""
     briefing, _radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)
