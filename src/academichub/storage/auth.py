@@ -85,6 +85,13 @@ class AuthRepo:
                                .where(users.c.name == name)).first()
         return (row.id, row.password_hash, bool(row.is_admin)) if row else None
 
+    def protected_users(self) -> list[str]:
+        """Names of the users a password or a live API token is meant to protect (none in local mode)."""
+        with self.engine.connect() as conn:
+            tokens = sa.select(api_tokens.c.user_id).where(api_tokens.c.revoked_at.is_(None))
+            return list(conn.execute(sa.select(users.c.name).where(
+                sa.or_(users.c.password_hash.is_not(None), users.c.id.in_(tokens))).order_by(users.c.name)).scalars())
+
     def is_admin(self, user_id: int) -> bool:
         """Whether a user administers the install."""
         with self.engine.connect() as conn:

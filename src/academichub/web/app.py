@@ -81,7 +81,7 @@ def refuse_insecure(settings: Settings, host: str | None = None, store: Store | 
         raise ConfigError(f"web: local mode has no sign-in, so on {host} whoever reaches the address would be the "
                           "reader; serve on 127.0.0.1, set ACADEMICHUB_AUTH__MODE=accounts, or, if that is what "
                           "you want, ACADEMICHUB_AUTH__LOCAL_NETWORK=true")
-    others = [u.name for u in store.accounts.users() if not u.is_local] if store is not None else []
+    others = store.auth.protected_users() if store is not None else []
     if others:
         raise ConfigError(f"web: this install has accounts ({', '.join(others[:5])}) but runs in local mode, where "
                           "every request is the local reader and their passwords and tokens protect nothing; "
