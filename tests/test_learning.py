@@ -279,3 +279,32 @@ def test_the_counting_fit_chooses_sklearns_vocabulary_and_idf() -> None:
     assert len(common) >= 0.995 * len(expected)  # only ties at the frequency cut-off may differ
     column = {t: i for i, t in enumerate(terms)}
     assert np.allclose([expected[t] for t in common], [idf[column[t]] for t in common], atol=1e-5)
+
+
+def test_a_library_paper_is_never_recommended_nor_explained_by_itself(
+        feed: FeedService, sample_store: Store, fresh_radar: Radar, embedder: WordLlamaEmbedder) -> None:
+    # Seen on the first screen: export a batch, import it as a library, and 9 of 10 came back
+    # as "Similar to your library paper «its own title»".
+    from academichub.export.citations import export
+
+    import uuid
+
+    other = sample_store.accounts.create_user(f"exporter-{uuid.uuid4().hex[:8]}", "Exporter")
+    theirs = sample_store.accounts.default_radar(other.id)
+    for radar in (theirs, fresh_radar):
+        follow(sample_store, radar.id, "keyword", "video")
+    exported = [card.work for card in feed.current(theirs, period="all").cards]  # what this reader would see first
+    bibtex = export(exported, "bibtex")
+    report = importer.import_bytes(sample_store, embedder, fresh_radar.user_id, bibtex.encode(), "batch.bib")
+    assert report.imported == len(exported) == 10 and sum(report.matched.values()) == 10
+    known = {w.id for w in exported}
+    shown = list(feed.current(fresh_radar, period="all").cards)
+    for _ in range(2):
+        shown += feed.next(fresh_radar, period="all").cards
+    assert shown and not known & {card.work.id for card in shown}
+    for card in shown:
+        assert not any(r.kind == "similar_to" and r.detail == card.work.paper.title for r in card.reasons), card.reasons
+    liked = shown[0].work
+    feedback.give(sample_store, fresh_radar.user_id, liked.public_id, "like")
+    again = [card.work.id for _ in range(3) for card in feed.next(fresh_radar, period="all").cards]
+    assert liked.id not in again  # a liked paper is known too

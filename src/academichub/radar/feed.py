@@ -178,8 +178,11 @@ class FeedService:
         given = self.store.feedback.all(radar.user_id)
         reader = self.readers.get(radar, snapshot, subs, given)
         rules = self._rule_matches(reader, window, watermark) if reader.rules.any else RuleMatches.empty()
-        # Dismissed papers stay hidden; liked and saved ones are known already (and teach the model).
+        # Dismissed papers stay hidden; liked and saved ones, and the library's, are known already
+        # (and teach the model): recommending them back was "similar to your library paper «itself»".
         judged = {f.work_id for f in given if not keep_liked or f.action in HIDING}
+        if not keep_liked:
+            judged |= self.store.library.work_ids(radar.user_id)
         return rank(snapshot, window, reader.scores, rules, reader.explainer, self.ranking,
                     exclude=exclude | judged, limit=limit, follows_anything=reader.rules.any)
 

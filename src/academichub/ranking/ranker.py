@@ -25,6 +25,7 @@ from academichub.settings import RankingSettings
 
 RULE_BOOST = 2.0  # z units per unit of rule weight
 MMR_DEPTH = 5  # MMR picks a batch from this many batches' worth of the best candidates
+SAME_PAPER = 0.995  # dense cosine of a paper and itself (another record of the same text)
 SIMILAR_SHOWN = 0.4  # dense cosine from which "similar to your saved paper «…»" is given as a reason
 TERMS_SHOWN = 0.02  # sparse overlap from which shared terms are given as a reason
 TOP_TERMS = 3
@@ -84,6 +85,7 @@ def _explain(snapshot: Snapshot, explainer: Explainer, row: int, day: int, reaso
     vectors = explainer.positive_vectors
     if row >= 0 and vectors is not None and snapshot.dense is not None and len(vectors):
         similarities = vectors @ np.asarray(snapshot.dense[row])
+        similarities[similarities >= SAME_PAPER] = -1.0  # a paper is never explained by itself (or its twin)
         best = int(np.argmax(similarities))
         if similarities[best] >= SIMILAR_SHOWN:
             _, title, kind = explainer.positives[best]

@@ -60,6 +60,12 @@ class LibraryRepo:
             return [LibraryRow(*row[:-1], np.frombuffer(row[-1], dtype=np.float32) if row[-1] else None)
                     for row in rows]
 
+    def work_ids(self, user_id: int) -> set[int]:
+        """The stored works a user's library items matched (papers the reader knows already)."""
+        with self.engine.connect() as conn:
+            return set(conn.execute(sa.select(library_items.c.work_id).where(
+                library_items.c.user_id == user_id, library_items.c.work_id.is_not(None))).scalars())
+
     def sources(self, user_id: int) -> list[dict]:
         """Imported sources with their item and match counts."""
         query = (sa.select(library_items.c.source, sa.func.count(), sa.func.count(library_items.c.work_id),
