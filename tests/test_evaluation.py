@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from academichub.evaluation.metrics import ndcg_at, recall_at, reciprocal_rank
-from academichub.evaluation.protocols import author_tasks, category_tasks, load_corpus, split
+from academichub.evaluation.protocols import author_tasks, category_tasks, load_corpus, small_library_tasks, split
 from tests.test_cli import run
 
 SAMPLE = Path(__file__).parents[1] / "src/academichub/data/sample/arxiv-sample.jsonl.gz"
@@ -50,16 +50,25 @@ def test_protocols_split_by_time_and_hide_nothing_across_it() -> None:
         circle = {a for row in task.library for a in corpus.authors[row]}
         assert all(corpus.authors[row] & circle for row in task.relevant)
         assert all(task.name not in text.lower() for text in (corpus.texts[r] for r in task.relevant))
+    for task in small_library_tasks(corpus, before, after, count=10, seed=1):
+        assert 3 <= len(task.library) <= 20 and set(task.library) <= set(before)
+        assert task.relevant and all(task.name in corpus.authors[r] for r in task.relevant)  # only their own papers
     categories = category_tasks(corpus, before, after, count=3, seed=1)
     assert categories and all(t.relevant == {r for r in after if corpus.primary[r] == t.name} for t in categories)
 
 
 def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "eval", "--json", "--author-tasks", "8",
-                       "--category-tasks", "3")
+                       "--category-tasks", "3", "--small-tasks", "6")
     assert code == 0, out
     result = json.loads(out)
-    assert set(result["results"]) == {"author", "category"} and result["tasks"] == {"author": 8, "category": 3}
+    assert set(result["results"]) == {"author", "small-library", "category"}
+    assert result["tasks"] == {"author": 8, "small-library": 6, "category": 3}
+    summary = result["summary"]["small-library"]
+    assert summary["tasks"] == 6 and summary["best_baseline"] in {"bm25", "tfidf-svm", "centroid"}
+    for ranker in summary["rankers"].values():
+        low, high = ranker["ci95"]
+        assert low <= ranker["ndcg@10"] <= high
     for protocol in result["results"].values():
         assert set(protocol) == {"academichub", "bm25", "tfidf-svm", "centroid"}
         assert all(0 <= m[name] <= 1 for m in protocol.values() for name in ("ndcg@10", "recall@50", "mrr"))
@@ -97,3 +106,19 @@ def test_rank_reproduces_a_ranking_for_each_library(capsys: pytest.CaptureFixtur
     code, _, err = run(capsys, "--home", str(tmp_path / "home"), "rank", "--library", str(video), "--corpus",
                        str(corpus), "--from", "2025-09-26", "--to", "2025-09-22", "--json")
     assert code != 0 and "--from is after --to" in err
+
+
+def test_the_summary_pools_runs_and_pairs_each_task() -> None:
+    from academichub.evaluation.run import EvalResult, summarise
+
+    def result(ours: list[float], theirs: list[float]) -> EvalResult:
+        return EvalResult(None, {}, per_task={("author", "academichub"): ours, ("author", "bm25"): theirs})  # type: ignore[arg-type]
+
+    # Two runs (cut-offs) pooled: ours is better on every task by exactly 0.1.
+    summary = summarise([result([0.5, 0.6, 0.7], [0.4, 0.5, 0.6]), result([0.2, 0.9], [0.1, 0.8])])["author"]
+    assert summary["tasks"] == 5 and summary["best_baseline"] == "bm25"
+    versus = summary["versus"]["bm25"]
+    assert versus["difference"] == pytest.approx(0.1) and versus["ci95"] == pytest.approx([0.1, 0.1])
+    assert versus["ratio"] == pytest.approx(0.58 / 0.48, abs=1e-3)
+    low, high = summary["rankers"]["academichub"]["ci95"]
+    assert low < 0.58 < high  # unpaired, the spread across tasks shows

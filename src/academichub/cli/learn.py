@@ -151,16 +151,18 @@ def rank(
 def evaluate_command(
     ctx: typer.Context,
     corpus: Annotated[Path | None, typer.Option("--corpus", help="Corpus JSONL (default: the bundled sample).")] = None,
-    cutoff: Annotated[str | None, typer.Option(help="Cut-off day (profiles before, ranking after).")] = None,
-    end: Annotated[str | None, typer.Option(help="Last day (exclusive) of the ranked window.")] = None,
+    cutoff: Annotated[str | None, typer.Option(help="Cut-off day, or several comma-separated (profiles before, ranking after).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day (exclusive) of the ranked window of the first cut-off; later cut-offs get windows as long.")] = None,
     history_from: Annotated[str | None, typer.Option("--history-from", help="First day of the history.")] = None,
     author_tasks: Annotated[int, typer.Option("--author-tasks", min=1, help="Researchers sampled (protocol a).")] = 150,
     category_tasks: Annotated[int, typer.Option("--category-tasks", min=1, help="Categories (protocol b).")] = 20,
+    small_tasks: Annotated[int, typer.Option("--small-tasks", min=0, help="Researchers with a 3–20 paper library (protocol c; 0: skip).")] = 150,
     seed: Annotated[int, typer.Option(help="Random seed of the sampling.")] = 7,
+    seeds: Annotated[str | None, typer.Option(help="Several seeds, comma-separated (each cut-off runs once per seed).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Evaluate AcademicHub's ranker against BM25, TF-IDF+SVM and centroid cosine (time split)."""
-    from academichub.evaluation.run import EvalConfig, evaluate
+    from academichub.evaluation.run import TUNING_BEFORE, EvalConfig, evaluate, summarise
     from academichub.worker.jobs import SAMPLE
 
     settings = settings_of(ctx)
@@ -168,24 +170,41 @@ def evaluate_command(
     if not path.is_file():
         raise InputError(f"eval: cannot read {path}: no such file")
     defaults = ("2026-02-01", "2026-04-01", "2025-01-01") if corpus else ("2025-09-15", "2025-09-27", "2025-01-01")
-    config = EvalConfig(path, parse_day(cutoff or defaults[0], "--cutoff"), parse_day(end or defaults[1], "--end"),
-                        parse_day(history_from or defaults[2], "--history-from"), author_tasks=author_tasks,
-                        category_tasks=category_tasks, seed=seed)
-    total = author_tasks + category_tasks
+    days = [parse_day(d.strip(), "--cutoff") for d in (cutoff or defaults[0]).split(",") if d.strip()]
+    first_end = parse_day(end or defaults[1], "--end")
+    if not days or first_end <= days[0]:
+        raise InputError("eval: --end must come after the (first) --cutoff")
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()] if seeds else [seed]
+    except ValueError:
+        raise InputError(f"eval: --seeds takes comma-separated integers, got {seeds!r}") from None
+    length = first_end - days[0]
+    configs = [EvalConfig(path, day, day + length, parse_day(history_from or defaults[2], "--history-from"),
+                          author_tasks=author_tasks, category_tasks=category_tasks, small_tasks=small_tasks, seed=s)
+               for day in days for s in seed_list]
+    total = len(configs) * (author_tasks + category_tasks + small_tasks)
+    embedder = make_embedder(settings.embedding)
     with progress_bar("Evaluating", console=err, total=total, enabled=not as_json) as advance:
-        result = evaluate(config, make_embedder(settings.embedding), cache_dir=settings.home / "cache",
-                          progress=advance)
+        results = [evaluate(config, embedder, cache_dir=settings.home / "cache", progress=advance) for config in configs]
+    summary = summarise(results)
+    held_out = sorted({c.cutoff.isoformat() for c in configs if c.cutoff >= TUNING_BEFORE})
     if as_json:
-        print_json(result.to_json())
+        runs = [r.to_json() for r in results]
+        print_json({**runs[0], "runs": runs, "summary": summary, "held_out_cutoffs": held_out} if len(runs) == 1
+                   else {"runs": runs, "summary": summary, "held_out_cutoffs": held_out})
         return
-    out.print(f"corpus {path.name}, cut-off {config.cutoff}, window to {config.end}, tasks {result.tasks}, "
-              f"embedding {result.model}, {result.seconds:.0f}s")
+    out.print(f"corpus {path.name}, cut-offs {', '.join(d.isoformat() for d in days)} (windows of {length.days} days), "
+              f"seeds {', '.join(map(str, seed_list))}, embedding {results[0].model}, "
+              f"{sum(r.seconds for r in results):.0f}s; held out (after {TUNING_BEFORE}): {', '.join(held_out) or 'none'}")
     table = Table()
-    for column in ("protocol", "ranker", "nDCG@10", "recall@50", "MRR"):
+    for column in ("protocol", "tasks", "ranker", "nDCG@10 [95% CI]", "ours − it [95% CI]", "ours / it"):
         table.add_column(column)
-    for protocol, rows in result.table.items():
-        for ranker, values in rows.items():
-            table.add_row(protocol, ranker, f"{values['ndcg@10']:.4f}", f"{values['recall@50']:.4f}",
-                          f"{values['mrr']:.4f}")
+    for protocol, row in summary.items():
+        for ranker, values in sorted(row["rankers"].items(), key=lambda kv: -kv[1]["ndcg@10"]):
+            versus = row["versus"].get(ranker)
+            table.add_row(protocol, str(row["tasks"]), ranker + (" (best baseline)" if ranker == row["best_baseline"] else ""),
+                          f"{values['ndcg@10']:.4f} [{values['ci95'][0]:.4f}, {values['ci95'][1]:.4f}]",
+                          f"{versus['difference']:+.4f} [{versus['ci95'][0]:+.4f}, {versus['ci95'][1]:+.4f}]" if versus else "",
+                          f"{versus['ratio']:.2f}×" if versus else "")
     out.print(table)
 

@@ -5,6 +5,9 @@
     and abstracts (author names are hidden), so this measures topical continuity.
 (b) category interest: a random sample of a category's papers before the cut-off is the
     library; the category's papers in the window are relevant.
+(c) small library: a researcher's library is 3 to 20 of their papers before the cut-off, and
+    only their own papers after it are relevant (the held-out evaluation that found the ranker
+    at 0.83× of TF-IDF + SVM had libraries of about 11 papers and judged by own papers).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 
 from academichub.ingest.normalise import clean_abstract, clean_line, name_key
 
-PROTOCOLS = ("author", "category")
+PROTOCOLS = ("author", "small-library", "category")
 
 
 @dataclass
@@ -95,6 +98,28 @@ def author_tasks(corpus: Corpus, before: list[int], after: list[int], *, count: 
         circle = {key} | {a for row in library for a in corpus.authors[row]}
         relevant = set().union(*(by_author_after.get(a, set()) for a in circle))
         tasks.append(Task("author", key, library, relevant))
+    return tasks
+
+
+def small_library_tasks(corpus: Corpus, before: list[int], after: list[int], *, count: int, seed: int,
+                        sizes: tuple[int, int] = (3, 20)) -> list[Task]:
+    """Researchers with a small library (3–20 of their earlier papers) judged by their own later papers."""
+    by_author_before: dict[str, list[int]] = defaultdict(list)
+    for row in before:
+        for key in corpus.authors[row]:
+            by_author_before[key].append(row)
+    by_author_after: dict[str, set[int]] = defaultdict(set)
+    for row in after:
+        for key in corpus.authors[row]:
+            by_author_after[key].add(row)
+    eligible = sorted(k for k, rows in by_author_before.items() if len(rows) >= sizes[0] and by_author_after.get(k))
+    rng = random.Random(seed * 7919 + 1)  # not the author protocol's draw: other researchers
+    rng.shuffle(eligible)
+    tasks = []
+    for key in eligible[:count]:
+        history = by_author_before[key]
+        size = rng.randint(sizes[0], min(sizes[1], len(history)))
+        tasks.append(Task("small-library", key, sorted(rng.sample(history, size)), set(by_author_after[key])))
     return tasks
 
 

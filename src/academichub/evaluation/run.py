@@ -17,11 +17,13 @@ from academichub.embedding.base import Embedder
 from academichub.errors import InputError
 from academichub.evaluation import metrics
 from academichub.evaluation.protocols import (
+    PROTOCOLS,
     Corpus,
     Task,
     author_tasks,
     category_tasks,
     load_corpus,
+    small_library_tasks,
     split,
 )
 from academichub.evaluation.rankers import RANKERS, SCORERS, Context
@@ -40,6 +42,7 @@ class EvalConfig:
     history_from: date
     author_tasks: int = 150
     category_tasks: int = 20
+    small_tasks: int = 150
     library_size: int = 30
     negatives: int = RankingSettings().negatives
     seed: int = 7
@@ -54,6 +57,7 @@ class EvalResult:
     table: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     seconds: float = 0.0
     model: str = ""
+    per_task: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # nDCG@10 of each task, in order
 
     def to_json(self) -> dict[str, Any]:
         """JSON form of the result."""
@@ -91,16 +95,28 @@ def build_tasks(corpus: Corpus, config: EvalConfig) -> tuple[list[int], list[int
     """The split and the tasks of both protocols."""
     history, candidates = split(corpus, config.cutoff, config.end, config.history_from)
     tasks = author_tasks(corpus, history, candidates, count=config.author_tasks, seed=config.seed)
+    if config.small_tasks:
+        tasks += small_library_tasks(corpus, history, candidates, count=config.small_tasks, seed=config.seed)
     tasks += category_tasks(corpus, history, candidates, count=config.category_tasks, seed=config.seed,
                             library_size=config.library_size)
     return history, candidates, tasks
+
+
+_corpora: dict[Path, Corpus] = {}
+
+
+def _corpus(path: Path) -> Corpus:
+    """A corpus read once per process (several runs of one evaluation share it)."""
+    if path not in _corpora:
+        _corpora[path] = load_corpus(path)
+    return _corpora[path]
 
 
 def evaluate(config: EvalConfig, embedder: Embedder, *, cache_dir: Path | None = None,
              progress: Progress | None = None) -> EvalResult:
     """Run every ranker on every task; report nDCG@10, recall@50 and MRR per protocol."""
     started = time.perf_counter()
-    corpus = load_corpus(config.corpus)
+    corpus = _corpus(config.corpus)
     history, candidates, tasks = build_tasks(corpus, config)
     if not tasks:  # an empty table would read as a result
         raise InputError(f"eval: no task in {config.corpus.name}: {len(history)} papers from {config.history_from} "
@@ -121,8 +137,9 @@ def evaluate(config: EvalConfig, embedder: Embedder, *, cache_dir: Path | None =
                  metrics.reciprocal_rank(s, relevant)))
         if progress:
             progress(1)
-    result = EvalResult(config, {p: sum(1 for t in tasks if t.protocol == p) for p in ("author", "category")},
-                        model=embedder.tag)
+    counts = {p: sum(1 for t in tasks if t.protocol == p) for p in PROTOCOLS}
+    result = EvalResult(config, {p: n for p, n in counts.items() if n}, model=embedder.tag,
+                        per_task={key: [v[0] for v in values] for key, values in scores.items()})
     for (protocol, ranker), values in scores.items():
         mean = np.mean(np.array(values), axis=0)
         result.table.setdefault(protocol, {})[ranker] = {"ndcg@10": round(float(mean[0]), 4),
@@ -130,3 +147,49 @@ def evaluate(config: EvalConfig, embedder: Embedder, *, cache_dir: Path | None =
                                                          "mrr": round(float(mean[2]), 4)}
     result.seconds = time.perf_counter() - started
     return result
+
+
+TUNING_BEFORE = date(2026, 1, 1)  # cut-offs before this may be tuned on; later ones are held out
+BOOTSTRAP = 2000
+
+
+def _interval(values: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
+    """95% bootstrap interval of the mean (resampling tasks, i.e. researchers or categories)."""
+    if len(values) < 2:
+        return float(values.mean()), float(values.mean())
+    means = values[rng.integers(0, len(values), size=(BOOTSTRAP, len(values)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def summarise(results: list[EvalResult], ours: str = "academichub", seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Per protocol, over every run: each ranker's mean nDCG@10 with its 95% interval, and ours
+    against each baseline paired task by task (mean difference, its interval, the ratio of means).
+
+    Tasks are pooled across cut-offs and seeds; the interval resamples them, so a protocol with
+    few tasks (categories) gets the wide interval it deserves."""
+    rng = np.random.default_rng(seed)
+    pooled: dict[tuple[str, str], list[float]] = {}
+    for result in results:
+        for key, values in result.per_task.items():
+            pooled.setdefault(key, []).extend(values)
+    summary: dict[str, dict[str, Any]] = {}
+    for protocol in PROTOCOLS:
+        rankers = {r: np.array(v) for (p, r), v in pooled.items() if p == protocol}
+        if ours not in rankers:
+            continue
+        row: dict[str, Any] = {"tasks": len(rankers[ours]), "rankers": {}, "versus": {}}
+        for ranker, values in rankers.items():
+            low, high = _interval(values, rng)
+            row["rankers"][ranker] = {"ndcg@10": round(float(values.mean()), 4), "ci95": [round(low, 4), round(high, 4)]}
+        baselines = {r: v for r, v in rankers.items() if r != ours}
+        for ranker, values in baselines.items():
+            low, high = _interval(rankers[ours] - values, rng)
+            row["versus"][ranker] = {"difference": round(float((rankers[ours] - values).mean()), 4),
+                                     "ci95": [round(low, 4), round(high, 4)],
+                                     "ratio": round(float(rankers[ours].mean() / max(values.mean(), 1e-9)), 3)}
+        best = max(baselines, key=lambda r: baselines[r].mean())
+        row["best_baseline"] = best
+        row["ratio_to_best"] = row["versus"][best]["ratio"]
+        summary[protocol] = row
+    return summary
