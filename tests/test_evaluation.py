@@ -70,7 +70,7 @@ def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixtur
         low, high = ranker["ci95"]
         assert low <= ranker["ndcg@10"] <= high
     for protocol in result["results"].values():
-        assert set(protocol) == {"academichub", "bm25", "tfidf-svm", "centroid"}
+        assert set(protocol) == {"academichub", "academichub-sparse", "bm25", "tfidf-svm", "centroid"}
         assert all(0 <= m[name] <= 1 for m in protocol.values() for name in ("ndcg@10", "recall@50", "mrr"))
     code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "eval", "--cutoff", "2031-01-01")
     assert code != 0

@@ -27,7 +27,8 @@ from academichub.evaluation.protocols import Corpus
 from academichub.ranking.learned import Example, Pool, UserModel, recency_weight, sparse_vectorizer
 from academichub.settings import RankingSettings
 
-RANKERS = ("academichub", "bm25", "tfidf-svm", "centroid")
+RANKERS = ("academichub", "academichub-sparse", "bm25", "tfidf-svm", "centroid")
+BASELINES = ("bm25", "tfidf-svm", "centroid")  # the others' methods; academichub-sparse is our own sparse view alone
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG to stderr
 
 MIN_POSITIVES = RankingSettings().min_positives
@@ -102,15 +103,32 @@ def _pool(context: Context) -> tuple[Pool, UserModel]:
     return context._cache["pool"]
 
 
+def _fitted(context: Context, library: list[int]) -> tuple[UserModel, Pool]:
+    """The product's model of one library, fitted once for both of its scorers (the last one kept)."""
+    key = ("model", tuple(library))
+    if context._cache.get("model_key") != key:
+        pool, vectorizer = _pool(context)
+        positives = [Example(context.vectors[r], text, recency_weight(context.corpus.days[r], context.cutoff,
+                                                                      context.half_life_days), work_id=r)
+                     for r, text in zip(library, context.texts(library), strict=True)]
+        context._cache["model"] = (UserModel(vectorizer).fit(positives, [], pool, min_positives=MIN_POSITIVES), pool)
+        context._cache["model_key"] = key
+    return context._cache["model"]
+
+
 def academichub(context: Context, library: list[int]) -> np.ndarray:
     """AcademicHub's per-user model exactly as the feed uses it (positives weighted by recency)."""
-    pool, vectorizer = _pool(context)
-    positives = [Example(context.vectors[r], text, recency_weight(context.corpus.days[r], context.cutoff,
-                                                                  context.half_life_days), work_id=r)
-                 for r, text in zip(library, context.texts(library), strict=True)]
-    model = UserModel(vectorizer).fit(positives, [], pool, min_positives=MIN_POSITIVES)
+    model, pool = _fitted(context, library)
     window = slice(0, pool.window_size)
     return model.score(pool.sparse[window], pool.dense[window])
 
 
-SCORERS = {"academichub": academichub, "bm25": bm25, "tfidf-svm": tfidf_svm, "centroid": centroid}
+def academichub_sparse(context: Context, library: list[int]) -> np.ndarray:
+    """The same model's sparse view alone: the fusion must never lose to it."""
+    model, pool = _fitted(context, library)
+    window = slice(0, pool.window_size)
+    return model.score(pool.sparse[window], None)
+
+
+SCORERS = {"academichub": academichub, "academichub-sparse": academichub_sparse, "bm25": bm25,
+           "tfidf-svm": tfidf_svm, "centroid": centroid}

@@ -26,7 +26,7 @@ from academichub.evaluation.protocols import (
     small_library_tasks,
     split,
 )
-from academichub.evaluation.rankers import RANKERS, SCORERS, Context
+from academichub.evaluation.rankers import BASELINES, RANKERS, SCORERS, Context
 from academichub.settings import RankingSettings
 
 Progress = Callable[[int], None]
@@ -182,8 +182,8 @@ def summarise(results: list[EvalResult], ours: str = "academichub", seed: int = 
         for ranker, values in rankers.items():
             low, high = _interval(values, rng)
             row["rankers"][ranker] = {"ndcg@10": round(float(values.mean()), 4), "ci95": [round(low, 4), round(high, 4)]}
-        baselines = {r: v for r, v in rankers.items() if r != ours}
-        for ranker, values in baselines.items():
+        baselines = {r: v for r, v in rankers.items() if r in BASELINES}
+        for ranker, values in ((r, v) for r, v in rankers.items() if r != ours):
             low, high = _interval(rankers[ours] - values, rng)
             row["versus"][ranker] = {"difference": round(float((rankers[ours] - values).mean()), 4),
                                      "ci95": [round(low, 4), round(high, 4)],
