@@ -59,7 +59,7 @@ def test_protocols_split_by_time_and_hide_nothing_across_it() -> None:
 
 def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "eval", "--json", "--author-tasks", "8",
-                       "--category-tasks", "3", "--small-tasks", "6")
+                       "--category-tasks", "3", "--small-tasks", "6", "--dense-weights", "0,0.6")
     assert code == 0, out
     result = json.loads(out)
     assert set(result["results"]) == {"author", "small-library", "category"}
@@ -69,8 +69,16 @@ def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixtur
     for ranker in summary["rankers"].values():
         low, high = ranker["ci95"]
         assert low <= ranker["ndcg@10"] <= high
+    # The weighted runs are the same fitted model: weight 0 is the sparse view, 0.6 the product's fusion.
+    for row in result["summary"].values():
+        ndcg = {name: values["ndcg@10"] for name, values in row["rankers"].items()}
+        assert ndcg["academichub@dense=0"] == ndcg["academichub-sparse"]
+        assert ndcg["academichub@dense=0.6"] == ndcg["academichub"]
+    learned = result["dense_weight"]
+    assert learned["weight"] in (0.0, 0.6) and set(learned["tuning"]) == {"0.0", "0.6"} and learned["held_out"] is None
     for protocol in result["results"].values():
-        assert set(protocol) == {"academichub", "academichub-sparse", "bm25", "tfidf-svm", "centroid"}
+        assert set(protocol) == {"academichub", "academichub-sparse", "bm25", "tfidf-svm", "centroid",
+                                 "academichub@dense=0", "academichub@dense=0.6"}
         assert all(0 <= m[name] <= 1 for m in protocol.values() for name in ("ndcg@10", "recall@50", "mrr"))
     code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "eval", "--cutoff", "2031-01-01")
     assert code != 0

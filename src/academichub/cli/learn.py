@@ -159,10 +159,11 @@ def evaluate_command(
     small_tasks: Annotated[int, typer.Option("--small-tasks", min=0, help="Researchers with a 3–20 paper library (protocol c; 0: skip).")] = 150,
     seed: Annotated[int, typer.Option(help="Random seed of the sampling.")] = 7,
     seeds: Annotated[str | None, typer.Option(help="Several seeds, comma-separated (each cut-off runs once per seed).")] = None,
+    dense_weights: Annotated[str | None, typer.Option("--dense-weights", help="Also run our model with these dense-view weights (comma-separated) and learn the best on the tuning cut-offs.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Evaluate AcademicHub's ranker against BM25, TF-IDF+SVM and centroid cosine (time split)."""
-    from academichub.evaluation.run import TUNING_BEFORE, EvalConfig, evaluate, summarise
+    from academichub.evaluation.run import TUNING_BEFORE, EvalConfig, evaluate, learned_weight, summarise
     from academichub.worker.jobs import SAMPLE
 
     settings = settings_of(ctx)
@@ -178,9 +179,14 @@ def evaluate_command(
         seed_list = [int(s) for s in seeds.split(",") if s.strip()] if seeds else [seed]
     except ValueError:
         raise InputError(f"eval: --seeds takes comma-separated integers, got {seeds!r}") from None
+    try:
+        weights = tuple(float(w) for w in dense_weights.split(",") if w.strip()) if dense_weights else ()
+    except ValueError:
+        raise InputError(f"eval: --dense-weights takes comma-separated numbers, got {dense_weights!r}") from None
     length = first_end - days[0]
     configs = [EvalConfig(path, day, day + length, parse_day(history_from or defaults[2], "--history-from"),
-                          author_tasks=author_tasks, category_tasks=category_tasks, small_tasks=small_tasks, seed=s)
+                          author_tasks=author_tasks, category_tasks=category_tasks, small_tasks=small_tasks, seed=s,
+                          dense_weights=weights)
                for day in days for s in seed_list]
     total = len(configs) * (author_tasks + category_tasks + small_tasks)
     embedder = make_embedder(settings.embedding)
@@ -188,10 +194,14 @@ def evaluate_command(
         results = [evaluate(config, embedder, cache_dir=settings.home / "cache", progress=advance) for config in configs]
     summary = summarise(results)
     held_out = sorted({c.cutoff.isoformat() for c in configs if c.cutoff >= TUNING_BEFORE})
+    tuning = learned_weight([r for r in results if r.config.cutoff < TUNING_BEFORE], weights)
+    checked = learned_weight([r for r in results if r.config.cutoff >= TUNING_BEFORE], weights)
+    learned = ({"weight": tuning[0], "tuning": tuning[1], "held_out": checked[1] if checked else None}
+               if tuning else None)
     if as_json:
         runs = [r.to_json() for r in results]
-        print_json({**runs[0], "runs": runs, "summary": summary, "held_out_cutoffs": held_out} if len(runs) == 1
-                   else {"runs": runs, "summary": summary, "held_out_cutoffs": held_out})
+        extra = {"summary": summary, "held_out_cutoffs": held_out, "dense_weight": learned}
+        print_json({**runs[0], "runs": runs, **extra} if len(runs) == 1 else {"runs": runs, **extra})
         return
     out.print(f"corpus {path.name}, cut-offs {', '.join(d.isoformat() for d in days)} (windows of {length.days} days), "
               f"seeds {', '.join(map(str, seed_list))}, embedding {results[0].model}, "
@@ -207,4 +217,7 @@ def evaluate_command(
                           f"{versus['difference']:+.4f} [{versus['ci95'][0]:+.4f}, {versus['ci95'][1]:+.4f}]" if versus else "",
                           f"{versus['ratio']:.2f}×" if versus else "")
     out.print(table)
+    if learned:
+        out.print(f"dense-view weight learned on the tuning cut-offs: {learned['weight']:g} "
+                  f"(mean nDCG@10 over protocols by weight: {learned['tuning']}; held out: {learned['held_out']})")
 

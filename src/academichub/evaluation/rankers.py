@@ -130,5 +130,16 @@ def academichub_sparse(context: Context, library: list[int]) -> np.ndarray:
     return model.score(pool.sparse[window], None)
 
 
+def academichub_weighted(context: Context, library: list[int], dense_weight: float) -> np.ndarray:
+    """The same model with another weight of its dense view (for learning that weight)."""
+    model, pool = _fitted(context, library)
+    window = slice(0, pool.window_size)
+    kept, model.dense_weight = model.dense_weight, dense_weight
+    try:
+        return model.score(pool.sparse[window], pool.dense[window])
+    finally:
+        model.dense_weight = kept
+
+
 SCORERS = {"academichub": academichub, "academichub-sparse": academichub_sparse, "bm25": bm25,
            "tfidf-svm": tfidf_svm, "centroid": centroid}

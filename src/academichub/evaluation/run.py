@@ -26,7 +26,7 @@ from academichub.evaluation.protocols import (
     small_library_tasks,
     split,
 )
-from academichub.evaluation.rankers import BASELINES, RANKERS, SCORERS, Context
+from academichub.evaluation.rankers import BASELINES, RANKERS, SCORERS, Context, academichub_weighted
 from academichub.settings import RankingSettings
 
 Progress = Callable[[int], None]
@@ -43,6 +43,7 @@ class EvalConfig:
     author_tasks: int = 150
     category_tasks: int = 20
     small_tasks: int = 150
+    dense_weights: tuple[float, ...] = ()  # extra runs of our model with these dense-view weights
     library_size: int = 30
     negatives: int = RankingSettings().negatives
     seed: int = 7
@@ -102,6 +103,27 @@ def build_tasks(corpus: Corpus, config: EvalConfig) -> tuple[list[int], list[int
     return history, candidates, tasks
 
 
+def weighted_name(weight: float) -> str:
+    """The table's name of our model run with another dense-view weight."""
+    return f"academichub@dense={weight:g}"
+
+
+def learned_weight(results: list[EvalResult], weights: tuple[float, ...]) -> tuple[float, dict[float, float]] | None:
+    """The dense-view weight with the best nDCG@10 on these runs (mean over protocols of the
+    protocol means, so the many author tasks do not outvote the categories), and each weight's."""
+    if not weights or not results:
+        return None
+    by_weight = {}
+    for weight in weights:
+        protocol_means = []
+        for protocol in PROTOCOLS:
+            values = [v for r in results for v in r.per_task.get((protocol, weighted_name(weight)), [])]
+            if values:
+                protocol_means.append(float(np.mean(values)))
+        by_weight[weight] = round(float(np.mean(protocol_means)), 4) if protocol_means else 0.0
+    return max(by_weight, key=lambda w: (by_weight[w], -w)), by_weight
+
+
 _corpora: dict[Path, Corpus] = {}
 
 
@@ -130,8 +152,11 @@ def evaluate(config: EvalConfig, embedder: Embedder, *, cache_dir: Path | None =
     scores: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     for task in tasks:
         relevant = {row_of[r] for r in task.relevant}
-        for ranker in RANKERS:
-            s = SCORERS[ranker](context, task.library)
+        runs = [(ranker, lambda r=ranker: SCORERS[r](context, task.library)) for ranker in RANKERS]
+        runs += [(weighted_name(w), lambda w=w: academichub_weighted(context, task.library, w))
+                 for w in config.dense_weights]
+        for ranker, scorer in runs:
+            s = scorer()
             scores.setdefault((task.protocol, ranker), []).append(
                 (metrics.ndcg_at(s, relevant, 10), metrics.recall_at(s, relevant, 50),
                  metrics.reciprocal_rank(s, relevant)))
