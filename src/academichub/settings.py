@@ -157,7 +157,8 @@ class RankingSettings(BaseModel):
     min_score: float = Field(
         0.0, ge=0, le=1, description="Hide papers the model scores below this (0.5: an average paper of the window).")
     diversity: float = Field(0.3, ge=0, le=1, description="MMR weight against near-duplicates in a batch.")
-    min_positives: int = Field(5, ge=1, description="Positives needed before the per-user classifier is used.")
+    min_positives: int = Field(
+        1, ge=1, description="Positives needed before the per-user classifier is used (fewer: a centroid).")
     negatives: int = Field(8000, ge=100, le=50000, description="Random papers of the store the model contrasts with.")
     half_life_days: float = Field(180.0, gt=0, description="Age at which a positive counts half (recency weight).")
 
