@@ -7,6 +7,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from academichub.storage.store import Store
 from academichub.web.app import create_app
@@ -207,10 +210,6 @@ def test_an_upload_past_the_limit_is_refused_before_it_is_read(client: TestClien
 
 
 # -- 4. one wrongly typed field ---------------------------------------------------------------------
-
-from hypothesis import HealthCheck, given  # noqa: E402
-from hypothesis import settings as hypothesis_settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),

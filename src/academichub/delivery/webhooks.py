@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from academichub.delivery.digest import Digest
-from academichub.errors import DeliveryError, InputError
+from academichub.errors import DeliveryError
 from academichub.outbound import GuardedTransport, OutboundGuard, UnsafeTargetError
 from academichub.settings import DeliverySettings
 
@@ -109,10 +109,8 @@ def _accepted(channel: str, response: httpx.Response) -> str | None:
     return f"the service refused the message (error code {shown})"
 
 
-def _failure(exc: httpx.HTTPError | InputError) -> str:
+def _failure(exc: httpx.HTTPError) -> str:
     """A network failure, classified (the exception's own text can describe the target's network)."""
-    if isinstance(exc, InputError):
-        return str(exc)
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):
@@ -134,7 +132,7 @@ def post(channel: str, url: str, digest: Digest, secret: str | None, settings: D
                 response = client.post(url, json=body, params=params)
             except UnsafeTargetError as exc:
                 raise DeliveryError(f"{channel}: webhook refused: {exc}".replace("outbound: ", "")) from None
-            except (httpx.HTTPError, InputError) as exc:
+            except httpx.HTTPError as exc:
                 last = _failure(exc)
             else:
                 complaint = _accepted(channel, response)

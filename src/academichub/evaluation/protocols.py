@@ -79,9 +79,10 @@ def split(corpus: Corpus, cutoff: date, end: date, history_from: date) -> tuple[
     return before, after
 
 
-def author_tasks(corpus: Corpus, before: list[int], after: list[int], *, count: int, seed: int,
-                 min_before: int = 3) -> list[Task]:
-    """Researchers with at least `min_before` papers before the cut-off and one after it."""
+def _researchers(corpus: Corpus, before: list[int], after: list[int],
+                 min_before: int) -> tuple[dict[str, list[int]], dict[str, set[int]], list[str]]:
+    """Each author's papers before and after the cut-off, and those with `min_before` papers
+    before it and one after (sorted, for a reproducible shuffle)."""
     by_author_before: dict[str, list[int]] = defaultdict(list)
     for row in before:
         for key in corpus.authors[row]:
@@ -91,6 +92,13 @@ def author_tasks(corpus: Corpus, before: list[int], after: list[int], *, count: 
         for key in corpus.authors[row]:
             by_author_after[key].add(row)
     eligible = sorted(k for k, rows in by_author_before.items() if len(rows) >= min_before and by_author_after.get(k))
+    return by_author_before, by_author_after, eligible
+
+
+def author_tasks(corpus: Corpus, before: list[int], after: list[int], *, count: int, seed: int,
+                 min_before: int = 3) -> list[Task]:
+    """Researchers with at least `min_before` papers before the cut-off and one after it."""
+    by_author_before, by_author_after, eligible = _researchers(corpus, before, after, min_before)
     random.Random(seed).shuffle(eligible)
     tasks = []
     for key in eligible[:count]:
@@ -104,15 +112,7 @@ def author_tasks(corpus: Corpus, before: list[int], after: list[int], *, count: 
 def small_library_tasks(corpus: Corpus, before: list[int], after: list[int], *, count: int, seed: int,
                         sizes: tuple[int, int] = (3, 20)) -> list[Task]:
     """Researchers with a small library (3–20 of their earlier papers) judged by their own later papers."""
-    by_author_before: dict[str, list[int]] = defaultdict(list)
-    for row in before:
-        for key in corpus.authors[row]:
-            by_author_before[key].append(row)
-    by_author_after: dict[str, set[int]] = defaultdict(set)
-    for row in after:
-        for key in corpus.authors[row]:
-            by_author_after[key].add(row)
-    eligible = sorted(k for k, rows in by_author_before.items() if len(rows) >= sizes[0] and by_author_after.get(k))
+    by_author_before, by_author_after, eligible = _researchers(corpus, before, after, sizes[0])
     rng = random.Random(seed * 7919 + 1)  # not the author protocol's draw: other researchers
     rng.shuffle(eligible)
     tasks = []

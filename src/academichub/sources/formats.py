@@ -198,20 +198,14 @@ def read_items(path: Path, fmt: str | None = None) -> tuple[str, Items]:
     return fmt, _document(fmt, data, path)
 
 
-XML_FORMATS = {"arxiv-listing", "arxiv-api", "arxiv-oai", "pubmed"}
-
-
 def _document(fmt: str, data: bytes, path: Path) -> Items:
     """A whole document's records; an XML file broken part-way (a bad byte, a truncation) keeps
     the entries before the break and reports where it broke, instead of losing them all."""
     parse = DOCUMENT_FORMATS[fmt]
-    if fmt not in XML_FORMATS:
-        yield from parse(data)
-        return
     try:
         items = list(parse(data))
-    except ParseError as exc:
-        if "malformed XML" not in str(exc) or (repaired := safexml.repair(data, component=exc.component)) is None:
+    except safexml.MalformedXmlError as exc:
+        if (repaired := safexml.repair(data, component=exc.component)) is None:
             raise
         fixed, where = repaired
         try:

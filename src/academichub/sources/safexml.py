@@ -7,6 +7,10 @@ from lxml import etree
 from academichub.errors import ParseError
 
 
+class MalformedXmlError(ParseError):
+    """Bytes that are not well-formed XML (a file broken part-way can still be repaired)."""
+
+
 def _parser(recover: bool = False) -> etree.XMLParser:
     # A parser per call: lxml parsers keep error state and are not safe to share across threads.
     # huge_tree=False keeps libxml2's limits on depth and node sizes.
@@ -63,7 +67,7 @@ def parse_xml(data: bytes, *, component: str) -> etree._Element:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise ParseError(f"malformed XML ({exc.msg or exc})", component=component) from None
+        raise MalformedXmlError(f"malformed XML ({exc.msg or exc})", component=component) from None
     if root is None:
         raise ParseError("no XML document element", component=component)
     _refuse_entities(root, component)
