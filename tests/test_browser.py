@@ -210,3 +210,30 @@ def test_the_api_docs_render_from_package_files_under_the_csp(page, site: str) -
     assert page.locator(".opblock").count() > 30
     assert "/api/v1/feed/next" in page.inner_text("#swagger-ui")
     assert not outside and not refused, (outside, refused)
+
+
+def test_a_mistyped_chip_is_explained_under_the_input_and_kept(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    expect = playwright_api.expect
+    page.goto(site + "/")
+    page.get_by_label("类型").select_option("keyword")
+    page.get_by_label("关注", exact=True).fill("foo (bar")
+    page.get_by_role("button", name="添加", exact=True).click()
+    expect(page.locator("#chip-error")).to_contain_text("无法将“foo (bar”识别为关键词")
+    expect(page.get_by_label("关注", exact=True)).to_have_value("foo (bar")  # the typed text is not lost
+    expect(page.get_by_label("类型")).to_have_value("keyword")
+    assert page.locator("article.card").count() == 10  # still the feed, not an error page
+    page.locator("#chip-error button", has_text="foo bar").click()
+    expect(page.locator(".chips .chip", has_text="关键词: foo bar")).to_have_count(1)
+
+    page.get_by_label("类型").select_option("category")
+    page.get_by_label("关注", exact=True).fill("not-a-category")
+    page.get_by_role("button", name="添加", exact=True).click()
+    expect(page.locator("#chip-error")).to_contain_text("不是 arXiv 分类名")
+    suggestions = page.locator("#chip-error .suggestion button").all_inner_texts()
+    assert suggestions and all("." in s or s.isalpha() for s in suggestions)
+    page.get_by_label("关注", exact=True).fill("astroph.ga")  # close to a category of the store
+    page.get_by_role("button", name="添加", exact=True).click()
+    expect(page.locator("#chip-error .suggestion button").first).to_have_text("astro-ph.GA")
+    page.locator("#chip-error .suggestion button").first.click()
+    expect(page.locator(".chips .chip", has_text="astro-ph.GA")).to_have_count(1)
+    assert page.dialogs == []

@@ -43,8 +43,22 @@ def test_init_loads_the_sample_into_an_empty_home(capsys: pytest.CaptureFixture[
     monkeypatch.setenv("ACADEMICHUB_HOME", str(tmp_path / "via-env"))
     code, _, err = run(capsys, "init")
     assert code == 0 and "Loaded 4223 papers" in err and (tmp_path / "via-env" / "academichub.db").exists()
-    code, _, err = run(capsys, "init")  # a second init loads nothing more
+    assert "the demo radar follows Jianxiang He" in " ".join(err.split())  # the product's first screen, not an empty one
+    code, out, _ = run(capsys, "following", "--json")
+    assert [(s["kind"], s["value"]) for s in json.loads(out)] == [("author", "Jianxiang He")]
+    assert run(capsys, "unfollow", "author", "Jianxiang He")[0] == 0
+    code, _, err = run(capsys, "init")  # a second init loads nothing more, and never brings the chip back
     assert code == 0 and "Loaded" not in err and "4223 papers" in err
+    assert json.loads(run(capsys, "following", "--json")[1]) == []
+
+
+def test_scripts_run_prints_its_help_without_installing() -> None:
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([str(root / "scripts" / "run"), "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("Usage: scripts/run")
+    assert "--port" in done.stdout and "Installing" not in done.stderr
 
 
 def test_ingest_file_prints_the_report_and_is_idempotent(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -101,3 +115,33 @@ def test_live_fetch_without_network_reports_a_classified_error(capsys: pytest.Ca
     report = json.loads(out)
     assert code == 1 and report["errors"][0]["kind"] == "network"
     assert report["errors"][0]["message"].startswith("arxiv-listing: network error")
+
+
+def test_serve_shows_the_port_it_runs_on(sample_home: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.browser import free_port
+
+    port = free_port()
+    env = {**os.environ, "ACADEMICHUB_HOME": str(sample_home)}
+    command = Path(sys.executable).with_name("academichub")
+    server = subprocess.Popen([str(command), "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/admin?lang=en", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+                time.sleep(0.3)
+        assert page.status_code == 200 and f"&#34;port&#34;: {port}," in page.text  # not the default 8000
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

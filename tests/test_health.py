@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from academichub.health import stream_health
+from academichub.worker import jobs
 from academichub.ingest.report import RunReport
 from academichub.sources.arxiv_calendar import expects_listing
 from academichub.storage.store import Store
@@ -89,3 +90,20 @@ def test_sources_page_and_api(settings) -> None:  # type: ignore[no-untyped-def]
         assert api["journal:science"]["status"] == "never"
         page = client.get("/sources?lang=en").text
         assert 'data-stream="journal:nature"' in page and "Not run yet" in page and "<code>prl</code>" in page
+
+
+def test_a_source_without_network_is_offline_not_failing(tmp_path: Path) -> None:
+    from tests.browser import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there: the connection is refused
+    settings = make_settings(tmp_path / "home", sources={
+        "http": {"retries": 0}, "arxiv": {"categories": ["cs.CL"], "base_url": closed, "min_interval": 0.0}})
+    with Store.open(settings) as store:
+        report = jobs.fetch_arxiv(store, settings)
+        assert report.errors and report.errors[0]["kind"] == "network"
+        (health,) = [h for h in stream_health(store, settings) if h.source == "arxiv"]
+        assert health.status == "offline" and health.next_check_at is not None  # tried again later
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/sources?lang=zh").text
+    assert 'badge badge-offline">离线<' in page and "将在下次检查时重试" in page
+    assert "badge-failing" not in page

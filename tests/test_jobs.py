@@ -93,8 +93,14 @@ def test_scheduler_runs_due_streams_and_survives_a_failing_one() -> None:
             raise RuntimeError("boom")
         return RunReport(source=stream.source, new=3)
 
-    scheduler = Scheduler(ScheduleSettings(), lambda: [listing, nature, science], states.get, run, clock=lambda: now)
-    assert [s.key for s in scheduler.due(now)] == [listing.key, science.key]  # arXiv's 00:30 slot has passed
+    fresh = Scheduler(ScheduleSettings(), lambda: [listing, nature, science], states.get, run, clock=lambda: now)
+    # Started after today's 00:30 slot: a stream that never ran waits for tomorrow's (nothing is
+    # fetched on a fresh install until the reader asks or the schedule's time comes).
+    assert [s.key for s in fresh.due(now)] == [science.key]
+    assert listing in fresh.due(datetime(2025, 9, 26, 0, 30, tzinfo=eastern))
+    scheduler = Scheduler(ScheduleSettings(), lambda: [listing, nature, science], states.get, run, clock=lambda: now,
+                          started=now - timedelta(days=1))
+    assert [s.key for s in scheduler.due(now)] == [listing.key, science.key]  # its first slot has passed
     results = scheduler.run_due()
     assert ran == [listing.key, science.key] and [s.key for s, _ in results] == [science.key]
     early = datetime(2025, 9, 25, 0, 10, tzinfo=eastern)  # after a run, the next slot is tonight's 00:30

@@ -155,6 +155,28 @@ def test_hybrid_search_fuses_text_and_meaning(sample_store: Store) -> None:
     assert all("diffusion" not in (w.paper.title + w.paper.abstract).lower() for w, _ in excluded.hits)
 
 
+def test_hybrid_counts_say_how_many_papers_matched(sample_store: Store) -> None:
+    embedder = WordLlamaEmbedder()
+    text = search(sample_store, "unlearning", limit=50, mode="text")
+    hybrid = search(sample_store, "unlearning", limit=50, embedder=embedder)
+    # The meaning adds only papers close to the query, not its 200 nearest whatever they are.
+    assert text.total <= hybrid.total < text.total + 20
+    assert {w.id for w, _ in text.hits} <= {w.id for w, _ in hybrid.hits}
+    # A query in Chinese over English papers matches nothing rather than 200 unrelated papers.
+    assert search(sample_store, "视频", embedder=embedder).total == 0
+    assert search(sample_store, "视频", embedder=embedder, mode="semantic").total == 0
+    # Past the fused head the text matches go on in their own order: every page is full and the
+    # pages never repeat a paper, up to the count.
+    broad = search(sample_store, "galaxy", limit=100, embedder=embedder)
+    assert broad.total > 300
+    seen: list[int] = []
+    for offset in range(0, broad.total, 100):
+        page = search(sample_store, "galaxy", limit=100, offset=offset, embedder=embedder)
+        assert len(page.hits) == min(100, broad.total - offset)
+        seen += [w.id for w, _ in page.hits]
+    assert len(seen) == len(set(seen)) == broad.total
+
+
 def test_reciprocal_rank_fusion() -> None:
     fused = fuse([1, 2, 3], [3, 1, 4])
     assert [i for i, _ in fused] == [1, 3, 2, 4]

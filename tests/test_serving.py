@@ -427,7 +427,7 @@ def test_the_scheduler_queues_each_due_fetch_once_and_a_worker_runs_it(tmp_path:
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import os
     import time
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
     from academichub.worker import streams
     from academichub.worker.queue_status import queue_report
@@ -450,7 +450,8 @@ def test_the_scheduler_queues_each_due_fetch_once_and_a_worker_runs_it(tmp_path:
         queued = QueuedFetches(actors.fetch_stream.send, store.sources.get)
         evening = datetime(2030, 1, 2, 3, 0, tzinfo=UTC)  # past any day's arXiv slot
         scheduler = Scheduler(settings.schedule, lambda: [s for s in streams.configured(settings) if s.source == "arxiv"],
-                              store.sources.get, queued, clock=lambda: evening, waiting=queued.waiting)
+                              store.sources.get, queued, clock=lambda: evening, waiting=queued.waiting,
+                              started=evening - timedelta(days=1))
         [stream] = scheduler.due(evening)
         scheduler.run_due()
         scheduler.run_due()  # the job is out: not sent twice

@@ -15,6 +15,7 @@ from academichub.model import Author, Paper
 from academichub.storage.store import Store
 from academichub.web.app import create_app
 from tests.conftest import make_settings
+from tests.llm_server import scripted_llm
 
 XSS_TITLE = "Attention <script>alert('title')</script> is all you need"
 XSS_ABSTRACT = 'We show <img src=x onerror="alert(1)"> and $\\text{<img src=y onerror=alert(2)>}$ tricks.'
@@ -35,11 +36,11 @@ def test_first_screen(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200
     html = page.text
-    assert "Academic Intelligence · Curated Daily" in html
+    assert html.count("学术情报 · 每日精选") == 1  # the tagline, once (in the header)
     assert "探索全球前沿学术脉络" in html and "定制您的专属科研雷达" in html
     assert ">换一批<" in html
     assert re.findall(r'<span class="num">(\d\d)\.</span>', html)[:3] == ["01", "02", "03"]
-    assert re.search(r'<span class="label">arXiv \([A-Z-]+\.[A-Z]+\)</span>', html)
+    assert re.search(r'<span class="label" translate="no">arXiv \([A-Z-]+\.[A-Z]+\)</span>', html)
     assert '<time datetime="2025-09-26">' in html
     assert 'href="/paper/arxiv:' in html
 
@@ -58,12 +59,12 @@ def test_chips_add_remove_and_next_batch_through_forms(client: TestClient) -> No
     added = client.post("/subscriptions", data={"kind": "author", "value": "Jianxiang He", "csrf": token})
     assert added.status_code == 303 and added.headers["location"] == "/"
     html = client.get("/").text
-    assert "作者: Jianxiang He" in html and 'aria-label="移除 Jianxiang He"' in html
+    assert '作者: <span translate="no">Jianxiang He</span>' in html and 'aria-label="移除 Jianxiang He"' in html
     first_three = re.findall(r'data-id="([^"]+)"', html)[:3]
     assert set(first_three) == {"arxiv:2503.13139", "arxiv:2508.06869", "arxiv:2509.21113"}
     chip_id = re.search(r'action="/subscriptions/(\d+)/delete"', html).group(1)
     removed = client.post(f"/subscriptions/{chip_id}/delete", data={"csrf": token})
-    assert removed.status_code == 303 and "作者: Jianxiang He" not in client.get("/").text
+    assert removed.status_code == 303 and ">Jianxiang He</span>" not in client.get("/").text
     before = set(re.findall(r'data-id="([^"]+)"', client.get("/").text))
     nxt = client.post("/feed/next", data={"csrf": token, "period": "recent"})
     assert nxt.status_code == 303
@@ -112,6 +113,30 @@ def test_search_page_and_twin(client: TestClient) -> None:
     filtered = client.get("/api/v1/search", params={"q": "galaxy", "category": "astro-ph.GA",
                                                    "from": "2025-09-22", "to": "2025-09-26"}).json()
     assert filtered["items"] and all("2025-09-22" <= i["date"] <= "2025-09-26" for i in filtered["items"])
+
+
+def test_favicon_and_a_period_that_belongs_to_its_window(client: TestClient) -> None:
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert '<rect' in icon.text
+    everything = client.get("/", params={"period": "all"}).text
+    assert 'href="/?period=all" aria-current="true"' in everything
+    # A new window opens on the default period, not on what another window chose.
+    fresh = client.get("/").text
+    assert 'href="/?period=recent" aria-current="true"' in fresh and 'period=all" aria-current' not in fresh
+
+
+def test_a_chinese_query_over_english_papers(sample_home: Path) -> None:
+    with TestClient(create_app(make_settings(sample_home)), follow_redirects=False) as offline:
+        page = offline.get("/search", params={"q": "视频", "lang": "zh"})
+        assert "共 0 条结果" in page.text and "请尝试用英文术语检索" in page.text
+    with scripted_llm(lambda messages: "video\n") as (url, llm):
+        settings = make_settings(sample_home, llm={"base_url": url, "model": "scripted", "timeout": 5, "retries": 0})
+        with TestClient(create_app(settings), follow_redirects=False) as translating:
+            page = translating.get("/search", params={"q": "视频", "lang": "zh"})
+    assert llm.requests and llm.requests[0]["messages"][-1]["content"] == "视频"
+    assert "已改用英文检索" in page.text and "<code>video</code>" in page.text
+    assert page.text.count('class="card') >= 10 and "请尝试用英文术语检索" not in page.text
 
 
 def test_untrusted_titles_and_abstracts_are_shown_as_text(sample_home: Path) -> None:

@@ -34,7 +34,15 @@ class ConfigError(AcademicHubError):
 
 
 class InputError(AcademicHubError):
-    """A file or value the user gave cannot be used."""
+    """A file or value the user gave cannot be used.
+
+    `problem` names the case so an interface can say it in the reader's language, and
+    `suggestions` holds values that would work (e.g. the nearest category names)."""
+
+    def __init__(self, message: str, *, problem: str = "", suggestions: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.suggestions = suggestions
 
 
 class NotFoundError(AcademicHubError):

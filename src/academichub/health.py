@@ -20,6 +20,9 @@ from academichub.worker import streams
 from academichub.worker.streams import Stream, source_settings
 
 EASTERN = ZoneInfo("America/New_York")
+# A source that cannot be reached (no network, DNS, timeout) is offline, not broken: shown
+# neutrally and tried again at its next check.
+OFFLINE_KINDS = ("network", "timeout")
 RUN_FIELDS = ("started_at", "seconds", "fetched", "new", "updated", "unchanged", "merged", "rejected",
               "rejected_reasons", "errors", "not_modified")
 
@@ -98,7 +101,8 @@ def stream_health(store: Store, settings: Settings, *, now: datetime | None = No
             continue
         flags = _flags(stream, state, runs, settings, now)
         quiet = any(f["kind"] == "quiet" for f in flags)
-        status = "failing" if state.consecutive_errors else ("quiet" if quiet else "ok")
+        status = ("quiet" if quiet else "ok") if not state.consecutive_errors else \
+            "offline" if state.last_error_kind in OFFLINE_KINDS else "failing"
         result.append(StreamHealth(
             key, stream.source, stream.label, key in configured, status, flags,
             {name: runs[0][name] for name in RUN_FIELDS}, _aware(state.last_run_at), _aware(state.last_success_at),

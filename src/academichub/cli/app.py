@@ -46,8 +46,9 @@ def settings_of(ctx: typer.Context) -> Settings:
 def export_settings(settings: Settings) -> None:
     """Put what locates the install into the environment, for child processes (web or queue
     workers) that build their settings from it: the data directory (and its settings file), the
-    database and the queue, whichever of them came from the command line."""
+    database, the queue and the address served, whichever of them came from the command line."""
     os.environ["ACADEMICHUB_HOME"] = str(settings.home)
+    os.environ["ACADEMICHUB_HOST"], os.environ["ACADEMICHUB_PORT"] = settings.host, str(settings.port)
     for name, value in (("DATABASE_URL", settings.database_url), ("BROKER_URL", settings.broker_url)):
         if value:
             os.environ[f"ACADEMICHUB_{name}"] = value
@@ -87,7 +88,9 @@ def init_store(settings: Settings, *, sample: bool = True) -> Store:
     if sample and store.works.count() == 0:
         with progress_bar("Loading the bundled arXiv sample", console=err) as advance:
             report = jobs.load_sample(store, progress=advance)
-        err.print(f"Loaded {report.new} papers from the bundled sample into {settings.home}")
+        jobs.start_demo(store)
+        err.print(f"Loaded {report.new} papers from the bundled sample into {settings.home}; "
+                  f"the demo radar follows {jobs.DEMO_AUTHOR}")
     embed_pending(store, settings)
     return store
 

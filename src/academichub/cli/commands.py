@@ -48,6 +48,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, store: Store 
     from academichub.web.app import create_app, prepare_store, refuse_insecure
 
     host, port = host or settings.host, port or settings.port
+    # The settings the app holds (and the admin page shows) are the ones it runs with.
+    settings = settings.model_copy(update={"host": host, "port": port})
     refuse_insecure(settings, host)  # before binding: --host may differ from the setting
     # No access log by default: a line per request costs ~8% of a replayed feed request; the proxy
     # in front of a shared install keeps one anyway.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from academichub.errors import InputError
@@ -13,14 +14,21 @@ from academichub.storage.store import Store
 KINDS: tuple[str, ...] = ("author", "keyword", "category", "venue")
 _CATEGORY = re.compile(r"^([a-z]+(?:-[a-z]+)?)(?:\.([a-z]+(?:-[a-z]+)?))?$", re.IGNORECASE)
 _LOWER_SUBJECT_ARCHIVES = {"physics", "cond-mat"}
+# arXiv's archives (its taxonomy's first part): "astroph.GA" is a typo of astro-ph.GA, not a new archive.
+ARXIV_ARCHIVES = frozenset({"cs", "econ", "eess", "math", "stat", "q-bio", "q-fin", "astro-ph", "cond-mat", "gr-qc",
+                            "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph", "nlin", "nucl-ex", "nucl-th",
+                            "physics", "quant-ph"})
 MAX_VALUE = 200
+SUGGESTIONS = 3
+_WORD = re.compile(r"[^\s()\"]+")  # a keyword's plain words, without the brackets and quotes that broke it
 
 
 def normalise_category(value: str) -> str:
     """Spell a category as arXiv does: "cs.cl" -> "cs.CL", "physics.OPTICS" -> "physics.optics"."""
     match = _CATEGORY.match(value.strip())
-    if not match:
-        raise InputError(f"radar: {value!r} is not an arXiv category (e.g. cs.CL, astro-ph.GA, hep-th)")
+    if not match or (match.group(2) and match.group(1).lower() not in ARXIV_ARCHIVES):
+        raise InputError(f"radar: {value!r} is not an arXiv category (e.g. cs.CL, astro-ph.GA, hep-th)",
+                         problem="category")
     archive, subject = match.group(1).lower(), match.group(2)
     if not subject:
         return archive
@@ -31,28 +39,49 @@ def normalise_category(value: str) -> str:
 def normalise(kind: str, value: str) -> tuple[str, str]:
     """Validate a subscription and return (display value, match key)."""
     if kind not in KINDS:
-        raise InputError(f"radar: unknown subscription kind {kind!r}; use one of {', '.join(KINDS)}")
+        raise InputError(f"radar: unknown subscription kind {kind!r}; use one of {', '.join(KINDS)}",
+                         problem="kind", suggestions=KINDS)
     value = clean_line(value)
     if not value:
-        raise InputError(f"radar: an empty {kind} cannot be followed")
+        raise InputError(f"radar: an empty {kind} cannot be followed", problem="empty")
     if len(value) > MAX_VALUE:
-        raise InputError(f"radar: a {kind} is at most {MAX_VALUE} characters")
+        raise InputError(f"radar: a {kind} is at most {MAX_VALUE} characters", problem="too-long")
     if kind == "author":
         key = name_key(value)
         if not key:
-            raise InputError(f"radar: {value!r} has no letters to match an author by")
+            raise InputError(f"radar: {value!r} has no letters to match an author by", problem="author-letters")
         return value, key
     if kind == "category":
         value = normalise_category(value)
         return value, value.casefold()
     if kind == "keyword":
-        parse(value)  # a keyword is a query (search.query): refuse one that does not parse
+        try:
+            parse(value)  # a keyword is a query (search.query): refuse one that does not parse
+        except InputError as error:
+            words = " ".join(_WORD.findall(value))
+            raise InputError(f"radar: keyword {value!r} is not a valid query ({error})", problem="keyword",
+                             suggestions=(words,) if words and words != value else ()) from None
     return value, value.casefold()
 
 
+def nearest_categories(value: str, known: list[str], count: int = SUGGESTIONS) -> tuple[str, ...]:
+    """The known categories (most used first) whose names are closest to a mistyped one; the most
+    used ones when none is close."""
+    by_folded = {c.casefold(): c for c in reversed(known)}  # the most used spelling wins
+    archives = sorted(ARXIV_ARCHIVES)
+    close = difflib.get_close_matches(value.strip().casefold(), [*by_folded, *archives], n=count, cutoff=0.6)
+    return tuple(by_folded.get(c, c) for c in close) or tuple(known[:count])
+
+
 def follow(store: Store, radar_id: int, kind: str, value: str) -> Subscription:
-    """Add a subscription (idempotent)."""
-    display, key = normalise(kind, value)
+    """Add a subscription (idempotent); a mistyped category is refused with the nearest names in the store."""
+    try:
+        display, key = normalise(kind, value)
+    except InputError as error:
+        if error.problem != "category":
+            raise
+        known = [c for c, _ in store.works.category_counts()]
+        raise InputError(str(error), problem="category", suggestions=nearest_categories(value, known)) from None
     return store.accounts.add_subscription(radar_id, kind, display, key)
 
 

@@ -64,7 +64,7 @@ def _tokens(text: str) -> list[str]:
         match = _TOKEN.match(text, position)
         if not match or match.end() == position:
             if text[position:].strip():
-                raise InputError(f"query: unbalanced quote in {text!r}")
+                raise InputError(f"query: unbalanced quote in {text!r}", problem="query")
             break
         tokens.append(next(g for g in match.groups() if g is not None))
         position = match.end()
@@ -88,7 +88,7 @@ class _Parser:
     def parse(self) -> Node:
         node = self.disjunction()
         if self.peek() is not None:
-            raise InputError(f"query: unexpected {self.peek()!r} in {self.text!r}")
+            raise InputError(f"query: unexpected {self.peek()!r} in {self.text!r}", problem="query")
         return node
 
     def disjunction(self) -> Node:
@@ -119,19 +119,19 @@ class _Parser:
     def atom(self) -> Node:
         token = self.peek()
         if token is None or token in (")", "AND", "OR"):
-            raise InputError(f"query: expected a term in {self.text!r}")
+            raise InputError(f"query: expected a term in {self.text!r}", problem="query")
         self.take()
         if token == "(":
             node = self.disjunction()
             if self.peek() != ")":
-                raise InputError(f"query: missing ')' in {self.text!r}")
+                raise InputError(f"query: missing ')' in {self.text!r}", problem="query")
             self.take()
             return node
         field, _, rest = token.partition(":")
         if field in FIELDS and (rest or token.endswith(":")):  # "arXiv:2301.1" is a word, not a field
             if not rest:  # field:"a phrase"
                 if self.peek() is None or not self.peek().startswith('"'):
-                    raise InputError(f"query: {field}: needs a value")
+                    raise InputError(f"query: {field}: needs a value", problem="query")
                 rest = self.take()
             return _term(rest, field)
         return _term(token, None)
@@ -141,7 +141,7 @@ def _term(text: str, field: str | None) -> Term:
     phrase = text.startswith('"') and text.endswith('"') and len(text) >= 2
     value = text[1:-1].replace('\\"', '"') if phrase else text
     if not value.strip():
-        raise InputError("query: empty term")
+        raise InputError("query: empty term", problem="query")
     return Term(value.strip(), field, phrase)
 
 
@@ -149,7 +149,7 @@ def _term(text: str, field: str | None) -> Term:
 def parse(text: str) -> Node:
     """Parse a query (raises InputError with what is wrong)."""
     if not text or not text.strip():
-        raise InputError("query: empty query")
+        raise InputError("query: empty query", problem="query")
     return _Parser(text).parse()
 
 

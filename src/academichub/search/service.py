@@ -31,7 +31,14 @@ MAX_QUERY = 500
 MAX_LIMIT = 100
 MAX_RESULT_WINDOW = 10_000  # deepest hit a search reaches through its offset (Elasticsearch's default)
 RRF_K = 60
-DEPTH = 200  # hits taken from each list before fusing
+DEPTH = 200  # nearest papers the semantic half considers
+# The semantic half adds a paper only when its cosine to the query is at least SEMANTIC_FLOOR and
+# within SEMANTIC_SPREAD of the best one: nearest neighbours always exist, matches do not. On the
+# sample with wordllama, "machine unlearning" peaks at 0.50 and its last relevant paper sits at
+# 0.31 among unrelated ones; "protein folding" peaks at 0.27 with one relevant paper, which the
+# full text finds; the text of a topic the store covers ("galaxy formation") stays above 0.5.
+SEMANTIC_FLOOR = 0.35
+SEMANTIC_SPREAD = 0.8
 MODES = ("hybrid", "text", "semantic")
 
 
@@ -94,7 +101,9 @@ def _semantic(store: Store, embedder: Embedder, query: str, node: Node, filters:
     vector = embedder.embed([text])[0]
     allowed = set(store.works.ids_filtered(start=filters.date_from, end=filters.date_to, category=filters.category,
                                            source=filters.source, venue=filters.venue)) if filters.any else None
-    hits = [i for i, _ in store.vector_index(embedder.tag).nearest(vector, DEPTH, allowed=allowed)]
+    nearest = store.vector_index(embedder.tag).nearest(vector, DEPTH, allowed=allowed)
+    floor = max(SEMANTIC_FLOOR, SEMANTIC_SPREAD * nearest[0][1]) if nearest else 0.0
+    hits = [i for i, similarity in nearest if similarity >= floor]
     exclusions = _exclusions(node)
     if exclusions and hits:
         kept = {c.id for c in store.works.candidates(hits)
@@ -134,10 +143,13 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, date_f
     semantic = _semantic(store, embedder, query, node, filters)
     if mode == "semantic":
         fused = [(work_id, 1.0 / (RRF_K + rank)) for rank, work_id in enumerate(semantic, start=1)]
-    else:
-        text = store.search(to_tantivy(node), limit=DEPTH, offset=0, **filters.index_filters())
-        fused = fuse([i for i, _ in text.hits], semantic)
-    return _result(store, query, len(fused), offset, fused[offset:offset + limit], mode)
+        return _result(store, query, len(fused), offset, fused[offset:offset + limit], mode)
+    # Every text match a page can reach is fused (a few milliseconds for thousands), so every page
+    # is cut from the same ranking: no paper shows twice across pages, and the count is exact.
+    text = store.search(to_tantivy(node), limit=MAX_RESULT_WINDOW + MAX_LIMIT, offset=0, **filters.index_filters())
+    fused = fuse([i for i, _ in text.hits], semantic)
+    total = len(fused) + text.total - len(text.hits)  # matches past the reachable window are counted, not fused
+    return _result(store, query, total, offset, fused[offset:offset + limit], mode)
 
 
 def _result(store: Store, query: str, total: int, offset: int, hits: list[tuple[int, float]],

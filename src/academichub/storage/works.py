@@ -419,6 +419,14 @@ class WorkRepo:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(works)).scalar_one()
 
+    def category_counts(self) -> list[tuple[str, int]]:
+        """Every category of the stored works with how many works carry it, most used first."""
+        count = sa.func.count().label("n")
+        query = (sa.select(work_categories.c.category, count).group_by(work_categories.c.category)
+                 .order_by(count.desc(), work_categories.c.category))
+        with self.engine.connect() as conn:
+            return [(row.category, row.n) for row in conn.execute(query)]
+
     def latest_feed_dates(self, n: int) -> list[date]:
         """The `n` most recent distinct feed dates, newest first."""
         with self.engine.connect() as conn:

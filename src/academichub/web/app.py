@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -134,6 +134,10 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.add_middleware(SameOrigin, public_url=settings.public_url or "")
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:  # browsers ask for it on every page, linked or not
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
     api_docs.mount(app)
     app.include_router(api.router)
     app.include_router(export_api.router)  # before briefing_api: /briefings/{id}/export is more specific
@@ -167,7 +171,10 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     async def handle_known(request: Request, exc: AcademicHubError):  # type: ignore[no-untyped-def]
         status, code = _status(exc)
         if request.url.path.startswith("/api/"):
-            response = JSONResponse({"error": {"code": code, "message": str(exc)}}, status_code=status)
+            error = {"code": code, "message": str(exc)}
+            if isinstance(exc, InputError) and exc.suggestions:
+                error["suggestions"] = list(exc.suggestions)
+            response = JSONResponse({"error": error}, status_code=status)
         else:
             response = pages.error_page(request, status, str(exc))
         if isinstance(exc, TooManyAttemptsError):

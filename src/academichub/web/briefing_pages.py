@@ -28,7 +28,7 @@ async def briefings_page(request: Request, ctx: Ctx) -> HTMLResponse:
     rows = await run_in_threadpool(ctx.app.store.briefings.list, ctx.user.id)
     schedule = await run_in_threadpool(schedule_json, ctx, ctx.radar.id)
     return _render(request, ctx, "briefings.html", past=[summary(r) for r in rows], periods=PERIODS,
-                   llm_ready=ctx.app.settings.llm.configured, schedule=schedule)
+                   llm_ready=ctx.app.settings.llm.configured, schedule=schedule, h=HEADINGS[ctx.lang])
 
 
 @router.post("/briefings/schedule")
@@ -58,4 +58,5 @@ async def write_briefing(ctx: Ctx, csrf: Annotated[str, Form()], period: Annotat
 async def briefing_page(request: Request, ctx: Ctx, briefing_id: RowId) -> HTMLResponse:
     """A kept briefing, themes as sections, [n] linking to the paper cards below."""
     briefing, radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)
-    return _render(request, ctx, "briefing.html", b=briefing, h=HEADINGS[briefing.lang], radar=radar)
+    # The page's headings are in the reader's language; the briefing's prose stays in its own.
+    return _render(request, ctx, "briefing.html", b=briefing, h=HEADINGS[ctx.lang], radar=radar)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,9 +13,10 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from academichub import __version__
-from academichub.errors import AcademicHubError, InputError
+from academichub.errors import AcademicHubError, InputError, SourceError
 from academichub.health import stream_health
 from academichub.i18n import LANGUAGES, gettext_for, pick_language
 from academichub.library import importer
@@ -21,13 +24,16 @@ from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
 from academichub.radar.feed import reason_text
+from academichub.ranking.rules import Reason
 from academichub.search.service import search, similar
 from academichub.sources import journal_rss
+from academichub.storage.accounts import DEFAULT_RADAR
 from academichub.web import api
+from academichub.web.bounds import PageNumber, RowId
 from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx
+from academichub.web.query_language import is_chinese, to_english
 from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
-from academichub.web.bounds import PageNumber, RowId
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["tex"] = render_tex
@@ -39,11 +45,43 @@ SIMILAR_SHOWN = 8
 router = APIRouter(include_in_schema=False)
 
 
+def with_value(template: str, value: str) -> Markup:
+    """A translated template with a source's or reader's value in it, the value marked as not
+    to be translated (it is a name or a title, not interface text)."""
+    before, _, after = template.partition("{value}")
+    return escape(before) + Markup('<span translate="no">{}</span>').format(value) + escape(after)
+
+
+def reason_html(reason: Reason, _: Callable[[str], str]) -> Markup:
+    """A card's reason in the reader's language, its value (a name, a title) marked as data."""
+    return with_value(reason_text(replace(reason, value="{value}"), _), reason.value)
+
+
+def status_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """A stream's status as the sources and admin pages name it."""
+    return {"ok": _("OK"), "failing": _("Failing"), "offline": _("Offline"), "quiet": _("Quiet"),
+            "never": _("Not run yet")}
+
+
+def _labels(_: Callable[[str], str]) -> dict[str, Any]:
+    """Names the interface gives to stored keys: the default radar, the local reader, announce types."""
+    types = {"new": _("New submission"), "cross": _("Cross-list"), "replace": _("Replaced version"),
+             "replace-cross": _("Replaced version (cross-list)")}
+    return {
+        "radar_label": lambda r: _("My radar") if (getattr(r, "name", r) or DEFAULT_RADAR) == DEFAULT_RADAR
+        else getattr(r, "name", r),
+        "user_label": lambda u: _("Local reader") if u.is_local else u.display_name,
+        "announce_type": lambda kind: types.get(kind, kind),
+        "with_value": with_value, "statuses": status_labels(_),
+    }
+
+
 def _fragment_context(request: Request, ctx: Ctx) -> dict[str, Any]:
     """What a card needs to render: the language, the form token and where its forms return to."""
     _ = ctx.gettext
     return {"_": _, "lang": ctx.lang, "csrf": csrf_token(ctx.app.secret, ctx.csrf_subject),
-            "reason_text": lambda r: reason_text(r, _), "path": request.url.path, "query": str(request.url.query)}
+            "reason_text": lambda r: reason_text(r, _), "reason_html": lambda r: reason_html(r, _),
+            "path": request.url.path, "query": str(request.url.query), **_labels(_)}
 
 
 def _context(request: Request, ctx: Ctx, **values: Any) -> dict[str, Any]:
@@ -95,6 +133,9 @@ async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen:
     """The first screen: chips, 换一批 and the numbered cards."""
     if date_from or date_to:
         period = f"{date_from}..{date_to}"
+    # A page opened without a period shows the default one: a period picked in one window is
+    # that window's (its links carry it), not what every new window opens on.
+    period = period or periods.DEFAULT
 
     if seen:
         def build() -> tuple[Any, list[Any]]:
@@ -128,13 +169,36 @@ async def feed_next(ctx: Ctx, csrf: Annotated[str, Form()] = "",
     return RedirectResponse("/" + (f"?{urlencode({'period': spec})}" if spec else ""), status_code=303)
 
 
-@router.post("/subscriptions")
-async def add_subscription(ctx: Ctx, kind: Annotated[str, Form()], value: Annotated[str, Form()],
+def chip_problem(error: InputError, value: str, _: Callable[[str], str]) -> str:
+    """Why a chip could not be added, in the reader's language."""
+    texts = {
+        "category": _("“{value}” is not an arXiv category name (such as cs.CL, astro-ph.GA or hep-th)."),
+        "keyword": _("“{value}” cannot be read as a keyword: check its brackets and quotes."),
+        "empty": _("Type an author, a keyword or a category to follow."),
+        "too-long": _("That is too long to follow (200 characters at most)."),
+        "author-letters": _("“{value}” has no letters to find an author by."),
+        "kind": _("Choose author, keyword, category or venue."),
+    }
+    return texts.get(error.problem, str(error)).format(value=value.strip()[:80])
+
+
+@router.post("/subscriptions", response_model=None)
+async def add_subscription(request: Request, ctx: Ctx, kind: Annotated[str, Form()], value: Annotated[str, Form()],
                            csrf: Annotated[str, Form()] = "",
-                           next: Annotated[str, Form()] = "/") -> RedirectResponse:
-    """Add a chip."""
+                           next: Annotated[str, Form()] = "/") -> HTMLResponse | RedirectResponse:
+    """Add a chip; a value that cannot be followed comes back under the input, kept, with suggestions."""
     _check_csrf(ctx, csrf)
-    await run_in_threadpool(subs.follow, ctx.app.store, ctx.radar.id, kind, value)
+    try:
+        await run_in_threadpool(subs.follow, ctx.app.store, ctx.radar.id, kind, value)
+    except InputError as error:
+        def build() -> tuple[Any, list[Any]]:
+            return ctx.app.feed.current(ctx.radar), ctx.app.store.accounts.subscriptions(ctx.radar.id)
+        feed, chips = await run_in_threadpool(build)
+        problem = chip_problem(error, value, ctx.gettext)
+        return _render(request, ctx, "feed.html", 422, feed=feed, chips=chips, kinds=subs.KINDS,
+                       period_choices=PERIOD_CHOICES, seen=False, page=1, chip_error=problem,
+                       chip_kind=kind if kind in subs.KINDS else "author", chip_value=value,
+                       suggestions=error.suggestions if error.problem != "kind" else ())
     return RedirectResponse(_local_path(next), status_code=303)
 
 
@@ -154,24 +218,43 @@ async def paper_page(request: Request, ctx: Ctx, paper_id: str) -> HTMLResponse:
     return _render(request, ctx, "paper.html", work=work, paper=work.paper, similar=like_this)
 
 
+def search_problem(error: InputError, _: Callable[[str], str]) -> tuple[str, str]:
+    """Why a search could not run, in the reader's language, and the parser's own detail."""
+    if error.problem == "query":
+        return _("This query cannot be read: check its brackets, quotes and field names."), str(error)
+    return str(error), ""
+
+
 @router.get("/search", response_class=HTMLResponse)
 async def search_page(request: Request, ctx: Ctx, q: str = "", category: str = "", source: str = "",
                       venue: str = "", date_from: str = "", date_to: str = "", mode: str = "",
                       page: PageNumber = 1) -> HTMLResponse:
     """Hybrid search with filters."""
-    result, error = None, None
+    result, error, detail, translated = None, None, "", ""
     mode = mode or ctx.app.settings.search.mode
     if q.strip():
         try:
             start = date.fromisoformat(date_from) if date_from else None
             end = date.fromisoformat(date_to) if date_to else None
-            result = await run_in_threadpool(search, ctx.app.store, q, limit=20, offset=(max(1, page) - 1) * 20,
-                                             category=category or None, source=source or None, venue=venue or None,
-                                             date_from=start, date_to=end, embedder=ctx.app.embedder, mode=mode)
-        except (InputError, ValueError) as exc:
-            error = str(exc)
+
+            def run(query: str) -> Any:
+                return search(ctx.app.store, query, limit=20, offset=(max(1, page) - 1) * 20,
+                              category=category or None, source=source or None, venue=venue or None,
+                              date_from=start, date_to=end, embedder=ctx.app.embedder, mode=mode)
+            result = await run_in_threadpool(run, q)
+            if not result.total and is_chinese(q) and ctx.app.settings.llm.configured:
+                # The papers are in English: with an endpoint set, the query is searched in English.
+                translated = await run_in_threadpool(to_english, ctx.app.settings.llm, q)
+                result = await run_in_threadpool(run, translated)
+        except SourceError:  # the endpoint failed: the untranslated answer stands, with its advice
+            translated = ""
+        except InputError as exc:
+            error, detail = search_problem(exc, ctx.gettext)
+        except ValueError:  # a date the browser's picker did not make
+            error = ctx.gettext("Dates are written YYYY-MM-DD.")
     return _render(request, ctx, "search.html", q=q, category=category, source=source, venue=venue,
-                   date_from=date_from, date_to=date_to, mode=mode, result=result, error=error, page=max(1, page))
+                   date_from=date_from, date_to=date_to, mode=mode, result=result, error=error, error_detail=detail,
+                   page=max(1, page), translated=translated, chinese=is_chinese(q))
 
 
 @router.post("/feedback")
@@ -249,9 +332,7 @@ async def library_remove(ctx: Ctx, source: Annotated[str, Form()], csrf: Annotat
 async def sources_page(request: Request, ctx: Ctx) -> HTMLResponse:
     """Health of every source: last run, counts, errors and quiet-day flags."""
     report = await run_in_threadpool(stream_health, ctx.app.store, ctx.app.settings)
-    _ = ctx.gettext
-    statuses = {"ok": _("OK"), "failing": _("Failing"), "quiet": _("Quiet"), "never": _("Not run yet")}
-    return _render(request, ctx, "sources.html", report=report, statuses=statuses,
+    return _render(request, ctx, "sources.html", report=report,
                    presets=list(journal_rss.PRESETS.values()))
 
 

@@ -14,7 +14,7 @@ from academichub.embedding.base import Embedder, embedder_or_none
 from academichub.errors import AcademicHubError, InputError
 from academichub.ingest.pipeline import ingest
 from academichub.ingest.report import RunReport
-from academichub.radar.subscriptions import normalise_category
+from academichub.radar.subscriptions import follow, normalise_category
 from academichub.settings import Settings
 from academichub.sources.formats import FORMAT_SOURCE, read_items
 from academichub.storage.store import Store
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 ARXIV_METHODS = ("listing", "api", "oai")
 Progress = Callable[[int], None]
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
+DEMO_AUTHOR = "Jianxiang He"  # the sample's first screen follows an author with papers in it, as the product is meant to be used
 
 
 def ingest_file(store: Store, path: Path, *, fmt: str | None = None,
@@ -60,6 +61,13 @@ def ingest_file_settled(services: Services, path: Path, *, fmt: str | None = Non
 def load_sample(store: Store, progress: Progress | None = None) -> RunReport:
     """Load the bundled real sample into the store."""
     return ingest_file(store, SAMPLE, fmt="arxiv-jsonl", progress=progress)[1]
+
+
+def start_demo(store: Store) -> None:
+    """Make the local reader's radar the demo's: it follows DEMO_AUTHOR unless it follows someone already."""
+    _user, radar = store.accounts.ensure_local_user()
+    if not store.accounts.subscriptions(radar.id):
+        follow(store, radar.id, "author", DEMO_AUTHOR)
 
 
 def arxiv_stream(settings: Settings, *, method: str = "listing", categories: list[str] | None = None,

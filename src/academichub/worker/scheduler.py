@@ -43,30 +43,27 @@ class Scheduler:
 
     def __init__(self, schedule: ScheduleSettings, streams: Callable[[], list], state_of: Callable[[str], SourceState | None],
                  run: Callable[..., RunReport | None], clock: Callable[[], datetime] | None = None,
-                 tick: float = TICK_SECONDS, waiting: Callable[[object, SourceState | None], bool] | None = None) -> None:
+                 tick: float = TICK_SECONDS, waiting: Callable[[object, SourceState | None], bool] | None = None,
+                 started: datetime | None = None) -> None:
         self.schedule = schedule
         self.streams, self.state_of, self.run = streams, state_of, run
         self.waiting = waiting  # with a queue: a stream whose fetch job is out is not due again yet
         self.clock = clock or (lambda: datetime.now(UTC))
+        # A stream that never ran waits for the first daily slot after start: a fresh install
+        # (the bundled sample, maybe offline) fetches nothing until the reader asks or the slot comes.
+        self.first_slot = next_run(started or self.clock(), schedule)
         self.tick = tick
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="academichub-scheduler", daemon=True)
 
     def due(self, now: datetime) -> list:
-        """Streams whose next check has come (first runs: arXiv at its time, others at once)."""
+        """Streams whose next check has come (first runs: at the first daily slot after start)."""
         due = []
         for stream in self.streams():
             state = self.state_of(stream.key)
             if self.waiting is not None and self.waiting(stream, state):
                 continue
-            if state and state.next_check_at:
-                when = _aware(state.next_check_at)
-            elif stream.source == "arxiv":
-                when = next_run(now - timedelta(days=1), self.schedule)  # today's slot, or tomorrow's
-                if when > now:
-                    continue
-            else:
-                when = now
+            when = _aware(state.next_check_at) if state and state.next_check_at else self.first_slot
             if when <= now:
                 due.append(stream)
         return due

@@ -1,0 +1,126 @@
+"""The first ten minutes in a real browser: the sample's first screen, every page at phone and
+desktop widths in both languages, and no English left in the Chinese interface."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from academichub import compose
+from academichub.briefing.service import Request
+from academichub.cli.app import init_store
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, running_server
+from tests.conftest import make_settings
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (scripts/test installs it)")]
+
+JS = Path(__file__).parent / "js"
+LAYOUT_PROBLEMS = (JS / "layout_problems.js").read_text()
+UNTRANSLATED = (JS / "untranslated.js").read_text()
+SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
+PAGES = ("/", "/search?q=unlearning", "/search?q=foo+(bar", "/search?q=视频", "PAPER", "/library", "/briefings", "/briefings/1", "/briefings/2", "/sources",
+         "/account", "/admin")
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh install as `academichub up` makes it (the sample loaded by `init_store`), with a Chinese
+    week's briefing and an English day's, served on a free port."""
+    settings = make_settings(tmp_path_factory.mktemp("first-run") / "home")
+    with init_store(settings) as store:
+        services = compose.build(settings, store=store, background=False)
+        _user, radar = store.accounts.ensure_local_user()
+        services.briefing.build(Request(radar, "week", "zh", False))
+        services.briefing.build(Request(radar, "day", "en", False))
+    with running_server(settings) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def _tab(browser, base: str, lang: str, size: str = "desktop"):  # type: ignore[no-untyped-def]
+    width, height = SIZES[size]
+    context = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US", viewport={"width": width, "height": height})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.errors = errors
+    return tab
+
+
+def _visit(tab, base: str, path: str) -> str:  # type: ignore[no-untyped-def]
+    if path == "PAPER":
+        tab.goto(base + "/")
+        path = tab.locator("article.card h2.title a").first.get_attribute("href")
+    response = tab.goto(base + path)
+    assert response.status == 200, (path, response.status)
+    return path
+
+
+def test_the_sample_opens_on_the_products_first_screen(browser, first_run: str) -> None:  # type: ignore[no-untyped-def]
+    tab = _tab(browser, first_run, "zh")
+    tab.goto(first_run + "/")
+    expect = playwright_api.expect
+    chip = tab.locator(".chips .chip")
+    expect(chip).to_have_count(1)
+    expect(chip).to_contain_text("作者: Jianxiang He")
+    expect(chip.locator("button.remove")).to_have_text("×")
+    expect(tab.locator("#next-batch")).to_have_text("换一批")
+    cards = tab.locator("article.card")
+    expect(cards).to_have_count(10)
+    assert cards.locator(".num").all_inner_texts() == [f"{n:02d}." for n in range(1, 11)]
+    for card in cards.all():
+        assert re.fullmatch(r"arXiv \([A-Z-]+\.[A-Z-]+\)|arXiv \([A-Z-]+\)", card.locator(".label").inner_text())
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", card.locator("time").inner_text())
+        assert card.locator("h2.title").inner_text().strip() and card.locator(".abstract").inner_text().strip()
+    assert "作者: Jianxiang He" in cards.first.locator(".reasons").inner_text()  # ranked for the followed author
+    # The tagline once (in the header), not again above the heading.
+    assert tab.get_by_text("学术情报 · 每日精选").count() == 1
+    assert tab.errors == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_every_page_fits_the_screen(browser, first_run: str, lang: str, size: str) -> None:  # type: ignore[no-untyped-def]
+    tab = _tab(browser, first_run, lang, size)
+    problems = {}
+    for path in PAGES:
+        shown = _visit(tab, first_run, path)
+        found = tab.evaluate(LAYOUT_PROBLEMS)
+        if found:
+            problems[shown] = found
+    assert problems == {}
+    assert tab.errors == []
+
+
+def test_chinese_pages_say_everything_in_chinese(browser, first_run: str) -> None:  # type: ignore[no-untyped-def]
+    tab = _tab(browser, first_run, "zh")
+    found = {}
+    for path in PAGES:
+        shown = _visit(tab, first_run, path)
+        words = tab.evaluate(UNTRANSLATED)
+        if words:
+            found[shown] = words
+    assert found == {}
+
+
+def test_a_store_without_the_sample_asks_the_reader_to_follow_someone(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(tmp_path / "empty")
+    init_store(settings, sample=False).close()
+    with running_server(settings) as base:
+        tab = _tab(browser, base, "en")
+        tab.goto(base + "/")
+        assert tab.locator(".chips .chip").count() == 0
+        playwright_api.expect(tab.locator("p.prompt")).to_contain_text("Your radar follows no one yet")
+
