@@ -20,7 +20,8 @@ from academichub.radar import feedback
 from academichub.radar.authors import AuthorRecord, author_decision, full_variants, initials_of, match
 from academichub.radar.feed import FeedService, page_json
 from academichub.radar.subscriptions import follow
-from academichub.ranking.learned import Example, Pool, UserModel, recency_weight, sparse_vectorizer
+from academichub.ranking import vocabulary
+from academichub.ranking.learned import Example, Pool, UserModel, recency_weight
 from academichub.ranking.ranker import diversify
 from academichub.settings import FeedSettings, RankingSettings
 from academichub.storage.accounts import Radar, Subscription
@@ -188,8 +189,8 @@ def test_the_model_switches_from_centroid_to_classifier() -> None:
     topic = np.array([[1.0, 0, 0, 0]] * 5 + [[0, 1.0, 0, 0]] * 5 + [[1.0, 0, 0, 0]] * 10 + [[0, 1.0, 0, 0]] * 30)
     dense = (topic + 0.3 * rng.normal(size=topic.shape)).astype(np.float32)
     dense /= np.linalg.norm(dense, axis=1, keepdims=True)
-    vectorizer = sparse_vectorizer(len(texts))
-    sparse = vectorizer.fit_transform(texts)
+    vectorizer = vocabulary.fitted(texts)
+    sparse = vocabulary.transform(vectorizer, texts)
     pool = Pool(list(range(len(texts))), sparse, dense, len(window))
     liked = [Example(dense[r], texts[r], work_id=r) for r in range(10, 20)]  # galaxy papers of the background
     model = UserModel(vectorizer).fit(liked[:3], [], pool, min_positives=5)
@@ -247,7 +248,6 @@ def test_min_score_and_filter_rules(sample_store: Store, fresh_radar: Radar, emb
 def test_two_stores_with_the_same_vocabulary_version_never_share_a_transformer(tmp_path) -> None:  # type: ignore[no-untyped-def]
     # Versions restart at 1 in every store; a process that opens two (tests, the eval harness) once
     # transformed one store's texts with the other's vocabulary.
-    from academichub.ranking import vocabulary
     from tests.conftest import make_settings
 
     vectors = []
@@ -265,7 +265,6 @@ def test_two_stores_with_the_same_vocabulary_version_never_share_a_transformer(t
 def test_the_counting_fit_chooses_sklearns_vocabulary_and_idf() -> None:
     # vocabulary.fit replaces TfidfVectorizer.fit for speed; it must pick the same terms and IDF,
     # or features stored at ingest would differ from what the ranker was tuned on.
-    from academichub.ranking import vocabulary
     from academichub.sources.formats import read_items
 
     sample = Path(vocabulary.__file__).parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"

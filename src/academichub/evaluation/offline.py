@@ -22,7 +22,8 @@ from academichub.ingest.normalise import parse_arxiv_id, title_key
 from academichub.library.importer import read_library_file
 from academichub.library.items import LibraryItem
 from academichub.library.readers import READERS
-from academichub.ranking.learned import Example, Pool, UserModel, sparse_vectorizer
+from academichub.ranking import vocabulary
+from academichub.ranking.learned import Example, Pool, UserModel
 from academichub.settings import RankingSettings
 
 NEGATIVES = RankingSettings().negatives
@@ -58,8 +59,9 @@ def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date
     needed = sorted(set(window) | set(negatives) | {r for rows in matched.values() for r in rows if r is not None})
     vectors = embed_rows(corpus, needed, embedder, cache_dir)  # the corpus is embedded once, then cached
     pool_rows = window + negatives
-    vectorizer = sparse_vectorizer(len(pool_rows))
-    pool = Pool(pool_rows, vectorizer.fit_transform(corpus_texts(corpus, pool_rows)), vectors[pool_rows], len(window))
+    vectorizer = vocabulary.fitted(corpus.texts)  # the corpus is the store: its vocabulary and IDF
+    pool = Pool(pool_rows, vocabulary.transform(vectorizer, corpus_texts(corpus, pool_rows)), vectors[pool_rows],
+                len(window))
     rankings = []
     for path in libraries:
         positives = _positives(items[path], matched[path], corpus, vectors, embedder)

@@ -24,7 +24,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 from academichub.evaluation.protocols import Corpus
-from academichub.ranking.learned import Example, Pool, UserModel, recency_weight, sparse_vectorizer
+from academichub.ranking import vocabulary
+from academichub.ranking.learned import Example, Pool, UserModel, recency_weight
 from academichub.settings import RankingSettings
 
 RANKERS = ("academichub", "academichub-sparse", "bm25", "tfidf-svm", "centroid")
@@ -94,11 +95,12 @@ def centroid(context: Context, library: list[int]) -> np.ndarray:
 
 
 def _pool(context: Context) -> tuple[Pool, UserModel]:
-    """The product's pool (the candidates, then the random background) and its fitted vectorizer."""
+    """The product's pool (the candidates, then the random background) and its vectorizer, whose
+    vocabulary and IDF come from every paper of the split, as the store's come from all it holds."""
     if "pool" not in context._cache:
         rows = context.candidates + context.negative_rows
-        vectorizer = sparse_vectorizer(len(rows))
-        sparse = vectorizer.fit_transform(context.texts(rows))
+        vectorizer = vocabulary.fitted(context.texts(context.history + context.candidates))
+        sparse = vocabulary.transform(vectorizer, context.texts(rows))
         context._cache["pool"] = (Pool(rows, sparse, context.vectors[rows], len(context.candidates)), vectorizer)
     return context._cache["pool"]
 
