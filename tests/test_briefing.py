@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -76,6 +77,46 @@ def test_offline_briefing_is_grounded_in_its_papers(sample_store: Store, radar: 
     assert any(first in t["text"] for t in data["themes"]) or any(first in r["text"] for r in data["read_first"])
     assert ("主题" in data["overview"]["text"]) == (lang == "zh")
     assert {"term", "kind", "now", "before", "direction"} <= set(data["trends"][0]) if data["trends"] else True
+
+
+def test_a_weeks_briefing_draws_on_every_day_and_says_why_to_read_first(sample_store: Store, radar: Radar,
+                                                                          embedder, tmp_path: Path) -> None:
+    briefing = service_for(sample_store, embedder, tmp_path).build(Request(radar, "week", "en"))
+    ranked = [p for p in briefing.papers if not p.bridge]
+    days = Counter(p.date for p in ranked)
+    window = Counter(date.fromordinal(int(d)) for d in sample_store.works.window(min(days), max(days))[1])
+    # Each day of the week gets its share of the papers (it had 43 of 45 from the last day).
+    for day, count in window.items():
+        assert days[day] >= int(len(ranked) * count / sum(window.values())), (day, days, window)
+    assert len(days) >= 3
+    whys = [r.text.split(" — ", 1)[1] for r in briefing.read_first]
+    assert whys and all("ranked #" not in why for why in whys[:1])
+    assert any(why.startswith(("matches your keyword", "new in ", "by ")) for why in whys), whys
+
+
+def test_days_share_the_papers_in_proportion() -> None:
+    from academichub.briefing.selection import spread_over_days
+    from academichub.ranking.ranker import Ranked
+
+    monday, friday = date(2025, 9, 22), date(2025, 9, 26)
+    ranked = [Ranked(i, friday, 1.0, []) for i in range(20)] + [Ranked(100 + i, monday, 0.5, []) for i in range(20)]
+    picked = spread_over_days(ranked, 10, Counter({friday: 300, monday: 100}))
+    assert Counter(r.feed_date for r in picked) == {friday: 8, monday: 2}  # 7.5 and 2.5: the larger day rounds up
+    assert picked == [r for r in ranked if r in picked]  # still in rank order
+    short = spread_over_days(ranked[:20] + ranked[20:21], 10, Counter({friday: 100, monday: 100}))
+    assert len(short) == 10 and Counter(r.feed_date for r in short)[monday] == 1  # its unfilled share goes to Friday
+
+
+def test_trends_are_significant_and_never_boilerplate() -> None:
+    from academichub.briefing.analysis import GENERIC, significant
+
+    now = Counter({"graph transformers": 40, "project page": 60, "diffusion policy": 12, "protein design": 11})
+    before = Counter({"graph transformers": 10, "project page": 20, "diffusion policy": 9, "protein design": 30})
+    found = significant(now, before, (1000, 1000))
+    assert "graph transformers" in found and "protein design" in found  # 10 -> 40 and 30 -> 11
+    assert "diffusion policy" not in found  # 9 -> 12 is what chance does
+    assert significant(Counter({"x y": 20}), Counter({"x y": 10}), (2000, 1000)) == set()  # the period doubled
+    assert set("project page".split()) <= GENERIC and not set("graph transformers".split()) <= GENERIC
 
 
 def test_stored_briefings_are_reused_and_listed(sample_store: Store, radar: Radar, embedder, tmp_path: Path) -> None:

@@ -17,6 +17,21 @@ from academichub.storage.store import Store
 TREND_SAMPLE = 5000  # papers per period read for topic counts (a random sample beyond that)
 MIN_TREND_COUNT = 3
 COMPARABLE = 0.25  # the previous period needs this share of the current one's papers to compare with
+# A change is shown when a binomial test says it is unlikely under an unchanged share of the
+# papers (two-sided), with the Benjamini-Hochberg correction over every phrase tested: hundreds
+# are, and at a plain 5% a dozen would "rise" by chance.
+FALSE_DISCOVERY = 0.05
+# Words of how papers are written, not what they are about: a phrase made only of them
+# ("project page", "results show", "state [of the] art", "et al") is never a trend.
+GENERIC = frozenset("""
+    project page pages code codes available availability publicly public github data dataset datasets et al paper
+    papers propose proposed proposes present presents introduce introduces work works study studies method methods
+    approach approaches result results show shows shown demonstrate demonstrates experiment experiments experimental
+    extensive state art novel new based existing recent recently performance significantly significant outperforms
+    outperform achieves achieve problem problems task tasks framework frameworks model models analysis use using used
+    further furthermore however first second large wide various different effective effectively simple key main
+    """.split())
+CITED_PER_TREND = 4
 
 
 @dataclass
@@ -79,9 +94,11 @@ def _sample(store: Store, period: Period):  # type: ignore[no-untyped-def]
 URLISH = ["https", "http", "github", "com", "www", "org", "available", "code", "publicly", "io"]
 
 
-def trends(store: Store, period: Period, categories: set[str], *, limit: int = 4) -> list[Trend]:
-    """Topics and categories of the briefing's categories whose paper counts changed most since the
-    previous period of the same length (raw counts: the periods are equally long)."""
+def trends(store: Store, period: Period, categories: set[str], *, limit: int = 4,
+           papers: list[BriefPaper] | None = None) -> list[Trend]:
+    """Topics and categories of the briefing's categories whose paper counts changed significantly
+    since the previous period of the same length, largest changes first; a rising topic cites the
+    briefing's papers that carry it."""
     before = previous_period(period, store)
     if before is None:
         return []
@@ -95,7 +112,8 @@ def trends(store: Store, period: Period, categories: set[str], *, limit: int = 4
     found: list[Trend] = []
     now_cats = Counter(c.categories[0] for c in now_papers if c.categories)
     before_cats = Counter(c.categories[0] for c in before_papers if c.categories)
-    found += _changes(now_cats, before_cats, "category", limit)
+    sizes = (len(now_papers), len(before_papers))
+    found += _changes(now_cats, before_cats, "category", limit, sizes)
     from sklearn.feature_extraction.text import CountVectorizer
 
     vectorizer = CountVectorizer(ngram_range=(2, 3), stop_words=[*stop_words(), *URLISH], binary=True, min_df=MIN_TREND_COUNT,
@@ -109,13 +127,40 @@ def trends(store: Store, period: Period, categories: set[str], *, limit: int = 4
                                   strict=True)))
     before_counts = Counter(dict(zip(names, vectorizer.transform([c.text for c in before_papers]).sum(axis=0).A1.tolist(),
                                      strict=True)))
-    return found + _changes(now_counts, before_counts, "topic", limit)
+    topics = {t for t in now_counts | before_counts if not set(t.split()) <= GENERIC}
+    found += _changes(Counter({t: now_counts[t] for t in topics}), Counter({t: before_counts[t] for t in topics}),
+                      "topic", limit, sizes)
+    for trend in found:
+        if trend.kind == "topic" and trend.rising:
+            trend.papers = [p.n for p in papers or [] if contains(f"{p.title} {p.abstract}".lower(), trend.term)
+                            ][:CITED_PER_TREND]
+    return found
 
 
-def _changes(now: Counter, before: Counter, kind: str, limit: int) -> list[Trend]:
-    """The largest rises and falls in paper counts."""
-    terms = {t for t in now | before if now[t] + before[t] >= MIN_TREND_COUNT * 2}
-    change = {t: now[t] - before[t] for t in terms}
+def significant(now: Counter, before: Counter, sizes: tuple[int, int]) -> set[str]:
+    """The terms whose split between the two periods is unlikely under the periods' sizes alone."""
+    import numpy as np
+    from scipy.stats import binom
+
+    terms = [t for t in now | before if now[t] + before[t] >= MIN_TREND_COUNT * 2]
+    if not terms:
+        return set()
+    k = np.array([now[t] for t in terms], dtype=np.int64)
+    n = k + np.array([before[t] for t in terms], dtype=np.int64)
+    share = sizes[0] / max(1, sum(sizes))
+    # Two-sided by doubling the smaller tail (vectorised: thousands of phrases are tested at once).
+    pvalues = np.minimum(1.0, 2 * np.minimum(binom.cdf(k, n, share), binom.sf(k - 1, n, share)))
+    order = np.argsort(pvalues, kind="stable")
+    # Benjamini-Hochberg: the largest rank r with p_(r) <= r/m * q; the r smallest p-values pass.
+    ranks = np.nonzero(pvalues[order] <= np.arange(1, len(terms) + 1) / len(terms) * FALSE_DISCOVERY)[0]
+    return {terms[i] for i in order[: ranks[-1] + 1]} if len(ranks) else set()
+
+
+def _changes(now: Counter, before: Counter, kind: str, limit: int, sizes: tuple[int, int]) -> list[Trend]:
+    """The largest significant rises and falls in paper counts (scaled to the current period's size)."""
+    terms = significant(now, before, sizes)
+    scale = sizes[0] / max(1, sizes[1])
+    change = {t: now[t] - before[t] * scale for t in terms}
     rising = sorted((t for t in terms if change[t] > 0 and now[t] >= MIN_TREND_COUNT), key=lambda t: -change[t])
     falling = sorted((t for t in terms if change[t] < 0 and before[t] >= MIN_TREND_COUNT), key=lambda t: change[t])
     picked = _distinct(rising, limit) + _distinct(falling, max(1, limit // 2))

@@ -26,6 +26,7 @@ class BriefPaper:
     fields: tuple[str, ...]
     score: float
     bridge: bool = False  # chosen because it spans fields, not for its rank
+    why: tuple[str, str] | None = None  # the radar's first reason for it: (kind, value), e.g. ("author", "Jianxiang He")
 
     def to_json(self) -> dict[str, Any]:
         """The paper as the JSON form lists it."""
@@ -55,6 +56,7 @@ class Trend:
     kind: str  # "topic" or "category"
     now: int
     before: int
+    papers: list[int] = field(default_factory=list)  # the briefing's papers (n) that carry a rising topic
 
     @property
     def rising(self) -> bool:
@@ -104,7 +106,8 @@ class Briefing:
                 "papers": [p.to_json() for p in self.papers], "themes": [section(t) for t in self.themes],
                 "links": [section(link) for link in self.links],
                 "trends": [{"term": t.term, "kind": t.kind, "now": t.now, "before": t.before,
-                            "direction": "rising" if t.rising else "falling"} for t in self.trends],
+                            "direction": "rising" if t.rising else "falling", "papers": t.papers}
+                           for t in self.trends],
                 "read_first": [section(r) for r in self.read_first], "stats": self.stats}
 
     @classmethod
@@ -118,7 +121,7 @@ class Briefing:
                              p.get("bridge", False)) for p in data["papers"]]
         return cls(data["radar_id"], data["period"], data["lang"], data["mode"], papers, section(data["overview"]),
                    [section(t) for t in data["themes"]], [section(link) for link in data["links"]],
-                   [Trend(t["term"], t["kind"], t["now"], t["before"]) for t in data["trends"]],
+                   [Trend(t["term"], t["kind"], t["now"], t["before"], t.get("papers", [])) for t in data["trends"]],
                    [section(r) for r in data.get("read_first", [])], data.get("note"), data.get("stats", {}),
                    data.get("id"), data.get("created_at"))
 

@@ -13,7 +13,7 @@ from academichub.briefing.fields import field_name
 from academichub.briefing.findings import key_finding
 from academichub.briefing.model import BriefPaper, Section, Trend, citations
 
-VERSION = "3"  # bump when the offline text changes: stored briefings of older text are not reused
+VERSION = "4"  # bump when the offline text changes: stored briefings of older text are not reused
 PAPERS_PER_THEME = 4  # findings quoted per theme; the rest are cited in one closing sentence
 READ_FIRST = 5
 
@@ -32,8 +32,12 @@ TEXT = {
         "travel": "“{phrase}” appears in {parts}",
         "travel_before": "; in the previous period it was used mainly in {field} ({count} papers)",
         "read_first": "{title} [{n}] — {why}",
-        "why_top": "ranked #{rank} for this radar",
+        "why_top": "among the papers closest to what this radar reads (its #{rank})",
         "why_bridge": "bridges {fields}",
+        "why": {"author": "by {value}, whom you follow", "author?": "perhaps by {value}, whom you follow",
+                "keyword": "matches your keyword “{value}”", "category": "new in {value}, which you follow",
+                "venue": "in {value}, which you follow", "similar_to": "closest to «{value}», a paper you keep",
+                "similar": "on {value}, as your radar's papers are"},
         "overview_title": "Overview", "links_title": "Across fields", "read_title": "Read first",
         "and": " and ", "list": ", ",
     },
@@ -51,8 +55,12 @@ TEXT = {
         "travel": "“{phrase}”同时出现在{parts}",
         "travel_before": "；上一时段它主要出现在{field}（{count} 篇）",
         "read_first": "{title} [{n}] — {why}",
-        "why_top": "本雷达排名第 {rank}",
+        "why_top": "与本雷达所读内容最接近的论文之一（排名第 {rank}）",
         "why_bridge": "连接{fields}",
+        "why": {"author": "来自你关注的作者 {value}", "author?": "可能来自你关注的作者 {value}",
+                "keyword": "符合你的关键词“{value}”", "category": "属于你关注的分类 {value}",
+                "venue": "发表于你关注的 {value}", "similar_to": "与你保存的论文《{value}》最接近",
+                "similar": "涉及{value}，与本雷达的论文相近"},
         "overview_title": "概览", "links_title": "跨领域联系", "read_title": "优先阅读",
         "and": "与", "list": "、",
     },
@@ -137,10 +145,21 @@ def write_overview(papers: list[BriefPaper], themes: list[Section], trends: list
     bridges = [p.n for p in papers if len(p.fields) > 1]
     if bridges:
         text += t["bridges"].format(count=len(bridges), cites=cite(bridges, 5))
-    rising = [f"{x.term} ({x.before} → {x.now})" for x in trends if x.rising and x.kind == "topic"][:3]
+    rising = [f"{x.term} ({x.before} → {x.now}) {cite(x.papers)}".rstrip() for x in trends
+              if x.rising and x.kind == "topic"][:3]
     if rising:
         text += t["rising"].format(terms=t["list"].join(rising))
     return section(t["overview_title"], text)
+
+
+def _why(paper: BriefPaper, lang: str) -> str:
+    """One line on why a paper is worth reading first: the radar's own reason when it has one."""
+    t = TEXT[lang]
+    if paper.bridge:
+        return t["why_bridge"].format(fields=t["and"].join(field_name(f, lang) for f in paper.fields[:3]))
+    if paper.why and paper.why[0] in t["why"]:
+        return t["why"][paper.why[0]].format(value=paper.why[1])
+    return t["why_top"].format(rank=paper.n)
 
 
 def write_read_first(papers: list[BriefPaper], lang: str) -> list[Section]:
@@ -150,7 +169,6 @@ def write_read_first(papers: list[BriefPaper], lang: str) -> list[Section]:
     chosen += [p for p in papers if p.bridge or len(p.fields) > 1 and p not in chosen][:1]
     result = []
     for paper in chosen[:READ_FIRST]:
-        why = t["why_bridge"].format(fields=t["and"].join(field_name(f, lang) for f in paper.fields[:3])) \
-            if paper.bridge else t["why_top"].format(rank=paper.n)
+        why = _why(paper, lang)
         result.append(section(t["read_title"], t["read_first"].format(title=paper.title, n=paper.n, why=why)))
     return result

@@ -128,7 +128,7 @@ class BriefingService:
             themes.append(offline.write_theme(members, phrases.get(label, []), lang))
         themes.sort(key=lambda t: -t.weight)
         travels = analysis.travelling(papers, [p for t in themes for p in t.phrases], self.store, period)
-        trends = analysis.trends(self.store, period, {p.categories[0] for p in papers if p.categories})
+        trends = analysis.trends(self.store, period, {p.categories[0] for p in papers if p.categories}, papers=papers)
         period_json = {"spec": period.spec, "from": period.start.isoformat() if period.start else None,
                        "to": period.end.isoformat() if period.end else None}
         return Briefing(
