@@ -27,7 +27,7 @@ from academichub.storage.accounts import Radar
 from academichub.storage.store import Store
 from academichub.web.app import create_app
 from academichub.worker import jobs
-from tests.conftest import make_settings
+from tests.conftest import DATA, make_settings
 from tests.llm_server import Step, grounded_reply, papers_in, scripted_llm
 from tests.test_cli import run
 
@@ -68,6 +68,8 @@ def test_offline_briefing_is_grounded_in_its_papers(sample_store: Store, radar: 
         assert len(theme["cited_ids"]) == len(theme["cited"])
         for sentence in claims_of(theme["text"]):
             assert citations(sentence), f"uncited claim in a theme: {sentence!r}"
+            quoted = re.split(r" finds: |发现：", sentence)
+            assert len(quoted) == 1 or "…" not in quoted[1], f"a quoted finding was cut: {sentence!r}"
     for link in data["links"]:
         assert set(citations(link["text"])) <= numbers and link["fields"]
     assert any(len(link["fields"]) > 1 for link in data["links"])
@@ -139,6 +141,20 @@ def test_bad_requests_name_the_problem(sample_store: Store, radar: Radar, embedd
         service.build(Request(radar, "2001-01-01..2001-01-02", "en"))
     with pytest.raises(InputError, match="--llm needs an endpoint"):
         service.build(Request(radar, "week", "en", llm=True))
+
+
+def test_the_findings_classifier_on_hand_labelled_sentences() -> None:
+    from academichub.briefing.findings import is_finding
+
+    rows = [json.loads(line) for name in ("labelled_sentences", "held_out_sentences", "third_sentences")
+            for line in (DATA / "findings" / f"{name}.jsonl").read_text().splitlines()]
+    assert len(rows) >= 400
+    predicted = [is_finding(r["sentence"], r["position"], r["of"]) for r in rows]
+    true_positive = sum(p and r["finding"] for p, r in zip(predicted, rows, strict=True))
+    precision = true_positive / sum(predicted)
+    recall = true_positive / sum(r["finding"] for r in rows)
+    assert precision >= 0.85, precision  # what is quoted as a finding is one
+    assert recall >= 0.6, recall  # and most findings are found
 
 
 def test_key_findings_prefer_results_over_housekeeping() -> None:
