@@ -96,6 +96,42 @@ def test_a_weeks_briefing_draws_on_every_day_and_says_why_to_read_first(sample_s
     assert any(why.startswith(("matches your keyword", "new in ", "by ")) for why in whys), whys
 
 
+def test_themes_hold_together_and_are_named_by_phrases_of_their_papers(sample_store: Store, radar: Radar,
+                                                                         embedder, tmp_path: Path) -> None:
+    from academichub.briefing.themes import GENERIC
+
+    briefing = service_for(sample_store, embedder, tmp_path).build(Request(radar, "week", "en"))
+    cohesion = briefing.stats["themes_cohesion"]
+    for space in ("words", "meaning"):  # themes closer within than random themes of the same sizes
+        assert cohesion[space]["within_themes"] > 1.2 * cohesion[space]["random_split"], cohesion
+    for theme in briefing.themes:
+        if theme.title == "Other papers":
+            continue
+        words = theme.title.lower().split()
+        assert 2 <= len(words) <= 5 and not set(words) <= GENERIC, theme.title
+        members = [briefing.papers[n - 1] for n in theme.papers]
+        assert any(theme.title.lower() in f"{p.title}. {p.abstract}".lower() for p in members), theme.title
+        assert "·" not in theme.title  # not a pair of keywords
+
+
+def test_a_paper_far_from_every_theme_is_set_apart() -> None:
+    import numpy as np
+
+    from academichub.briefing.themes import OUTLIER, candidate_phrases, set_apart, stop_words
+
+    rng = np.random.default_rng(3)
+    a, b, odd = np.eye(8)[0], np.eye(8)[1], np.eye(8)[7]
+    vectors = np.vstack([a + 0.1 * rng.normal(size=8) for _ in range(10)] + [b + 0.1 * rng.normal(size=8)
+                                                                            for _ in range(10)] + [odd])
+    labels = set_apart(vectors, np.array([0] * 10 + [1] * 10 + [1]))
+    assert labels[-1] == OUTLIER and (labels[:20] != OUTLIER).all()
+    assert set_apart(vectors[:11], np.array([0] * 10 + [1]))[-1] == OUTLIER  # a theme of one paper is none
+    phrases = candidate_phrases("We study temporal reasoning in video LLMs; the results of the model are new.")
+    assert "temporal reasoning in video LLMs" in phrases.values()
+    stops = set(stop_words())
+    assert all(k.split()[0] not in stops and k.split()[-1] not in stops for k in phrases)
+
+
 def test_days_share_the_papers_in_proportion() -> None:
     from academichub.briefing.selection import spread_over_days
     from academichub.ranking.ranker import Ranked

@@ -13,7 +13,7 @@ from academichub.briefing.fields import field_name
 from academichub.briefing.findings import key_finding
 from academichub.briefing.model import BriefPaper, Section, Trend, citations
 
-VERSION = "4"  # bump when the offline text changes: stored briefings of older text are not reused
+VERSION = "8"  # bump when the offline text changes: stored briefings of older text are not reused
 PAPERS_PER_THEME = 4  # findings quoted per theme; the rest are cited in one closing sentence
 READ_FIRST = 5
 
@@ -39,6 +39,7 @@ TEXT = {
                 "venue": "in {value}, which you follow", "similar_to": "closest to «{value}», a paper you keep",
                 "similar": "on {value}, as your radar's papers are"},
         "overview_title": "Overview", "links_title": "Across fields", "read_title": "Read first",
+        "others_title": "Other papers", "others": "Papers far from every theme above: {cites}.",
         "and": " and ", "list": ", ",
     },
     "zh": {
@@ -62,6 +63,7 @@ TEXT = {
                 "venue": "发表于你关注的 {value}", "similar_to": "与你保存的论文《{value}》最接近",
                 "similar": "涉及{value}，与本雷达的论文相近"},
         "overview_title": "概览", "links_title": "跨领域联系", "read_title": "优先阅读",
+        "others_title": "其他论文", "others": "与以上主题都不相近的论文：{cites}。",
         "and": "与", "list": "、",
     },
 }
@@ -84,8 +86,18 @@ def theme_title(phrases: list[str], lang: str) -> str:
     return " · ".join(phrases[:2])
 
 
-def write_theme(members: list[BriefPaper], phrases: list[str], lang: str) -> Section:
-    """One theme: size, fields and phrases, then a quoted finding per leading paper."""
+def write_others(members: list[BriefPaper], lang: str) -> Section:
+    """The papers set apart from every theme, cited together."""
+    t = TEXT[lang]
+    numbers = [p.n for p in members]
+    fields = Counter(f for p in members for f in p.fields[:1])
+    return section(t["others_title"], t["others"].format(cites=cite(numbers, limit=40)),
+                   fields=[f for f, _ in fields.most_common()], papers=numbers, weight=0.0)
+
+
+def write_theme(members: list[BriefPaper], phrases: list[str], lang: str, *, name: str = "") -> Section:
+    """One theme (named `name`, else by its key phrases): size, fields and phrases, then a quoted
+    finding per leading paper."""
     t = TEXT[lang]
     fields = Counter(f for p in members for f in p.fields[:1])
     numbers = [p.n for p in members]
@@ -99,7 +111,7 @@ def write_theme(members: list[BriefPaper], phrases: list[str], lang: str) -> Sec
     rest = numbers[PAPERS_PER_THEME:]
     if rest:
         lines.append(t["also"].format(cites=cite(rest, limit=40)))
-    return section(theme_title(phrases, lang), "\n\n".join(lines), fields=[f for f, _ in fields.most_common()],
+    return section(name or theme_title(phrases, lang), "\n\n".join(lines), fields=[f for f, _ in fields.most_common()],
                    papers=numbers, phrases=phrases, weight=sum(p.score for p in members))
 
 

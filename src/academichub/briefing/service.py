@@ -27,7 +27,7 @@ from academichub.briefing.llm import (
 )
 from academichub.briefing.model import Briefing, BriefPaper, Section, from_stored
 from academichub.briefing.selection import resolve_period, select
-from academichub.briefing.themes import cluster, key_phrases, text_vectors
+from academichub.briefing.themes import OUTLIER, cluster, cohesion, key_phrases, set_apart, text_vectors, theme_names
 from academichub.errors import InputError
 from academichub.radar.feed import FeedService
 from academichub.ranking.vectors import try_vectors_for
@@ -36,6 +36,7 @@ from academichub.storage.accounts import Radar
 
 log = logging.getLogger(__name__)
 LANGS = ("zh", "en")
+MIN_FOR_OUTLIERS = 12  # below this many papers every paper stays in a theme
 FALLBACK_NOTE = {"zh": "大语言模型未能完成本简报（{reason}），以下为离线分析结果。",
                  "en": "The LLM could not write this briefing ({reason}); this is the offline analysis."}
 REPAIRED_NOTE = {"zh": "已删除 {count} 句引用了不在本简报论文集中的文献或未注明出处的句子。",
@@ -118,15 +119,23 @@ class BriefingService:
         texts = [f"{p.title}. {p.abstract}" for p in papers]
         embedder = self.feed.embedder
         vectors = try_vectors_for(self.store, embedder, [p.work_id for p in papers]) if embedder else None
-        if vectors is None or not np.any(vectors):
-            vectors = text_vectors(texts)
-        labels = cluster(vectors)
+        words = text_vectors(texts)
+        # Clustered on meaning and words together: on the sample either alone made looser themes
+        # in the other's space (README, "Briefings").
+        joint = words if vectors is None or not np.any(vectors) else np.hstack(
+            [vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12), words])
+        labels = set_apart(joint, cluster(joint)) if len(papers) >= MIN_FOR_OUTLIERS else cluster(joint)
         phrases = key_phrases(texts, labels)
+        embed = (lambda items: np.asarray(embedder.embed(items), dtype=np.float32)) if embedder else None
+        names = theme_names([p.title for p in papers], texts, labels, embed=embed)
         themes = []
-        for label in sorted({int(k) for k in labels}):
+        for label in sorted({int(k) for k in labels} - {OUTLIER}):
             members = [p for p, k in zip(papers, labels, strict=True) if k == label]
-            themes.append(offline.write_theme(members, phrases.get(label, []), lang))
+            themes.append(offline.write_theme(members, phrases.get(label, []), lang, name=names.get(label, "")))
         themes.sort(key=lambda t: -t.weight)
+        others = [p for p, k in zip(papers, labels, strict=True) if k == OUTLIER]
+        if others:  # far from every theme: listed together last rather than diluting one
+            themes.append(offline.write_others(others, lang))
         travels = analysis.travelling(papers, [p for t in themes for p in t.phrases], self.store, period)
         trends = analysis.trends(self.store, period, {p.categories[0] for p in papers if p.categories}, papers=papers)
         period_json = {"spec": period.spec, "from": period.start.isoformat() if period.start else None,
@@ -135,7 +144,9 @@ class BriefingService:
             radar_id=0, period=period_json, lang=lang, mode="offline", papers=papers,
             overview=offline.write_overview(papers, themes, trends, period_json, lang), themes=themes,
             links=offline.write_links(papers, themes, travels, lang), trends=trends,
-            read_first=offline.write_read_first(papers, lang))
+            read_first=offline.write_read_first(papers, lang), stats={"themes_cohesion": {
+                "words": cohesion(words, labels),
+                **({"meaning": cohesion(vectors, labels)} if vectors is not None and np.any(vectors) else {})}})
 
     def _with_llm(self, draft: Briefing, papers: list[BriefPaper], lang: str):  # type: ignore[no-untyped-def]
         """Replace the draft's prose with the LLM's, section by section; fall back to the draft on failure."""

@@ -86,3 +86,126 @@ def key_phrases(texts: list[str], labels: np.ndarray, *, per_theme: int = 4) -> 
             picked.append(name)
         phrases[k] = picked
     return phrases
+
+
+OUTLIER = -1  # the label of papers far from every theme ("other papers")
+OUTLIER_QUANTILE = 0.1  # a paper less similar to its theme's centre than this share of all members is looked at
+OUTLIER_MARGIN = 0.05  # … and set apart when it is that far below the theme's own lowest decile
+_WORD = r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]|[A-Za-z]"
+_JOINERS = frozenset({"of", "in", "for", "on", "with", "and", "from", "to", "via", "under", "by"})
+# A name neither starts nor ends with a word every paper uses ("video dataset", "novel method").
+NOT_AT_ENDS = GENERIC | {"dataset", "datasets", "technique", "techniques"}
+
+
+def set_apart(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Labels with the papers far from their theme's centre moved to OUTLIER, so one odd paper
+    does not dilute a theme: below the tenth percentile of every member's similarity to its
+    centre by more than OUTLIER_MARGIN, and closer to no other theme's centre."""
+    labels = labels.copy()
+    units = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    clusters = sorted({int(k) for k in labels})
+    centres = np.vstack([units[labels == k].mean(axis=0) for k in clusters])
+    centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+    similarity = units @ centres.T  # each paper to each centre
+    own = similarity[np.arange(len(labels)), [clusters.index(int(k)) for k in labels]]
+    floor = np.quantile(own, OUTLIER_QUANTILE) - OUTLIER_MARGIN
+    labels[(own < floor) & (similarity.max(axis=1) < floor + OUTLIER_MARGIN)] = OUTLIER
+    sizes = {k: int((labels == k).sum()) for k in clusters}
+    labels[np.isin(labels, [k for k, n in sizes.items() if n < 2])] = OUTLIER  # a theme of one paper is none
+    return labels
+
+
+def cohesion(vectors: np.ndarray, labels: np.ndarray, *, seed: int = 0, rounds: int = 20) -> dict[str, float]:
+    """Mean cosine between members of one theme, against the same for random themes of the same
+    sizes (what clustering adds: a theme that holds together scores well above the random split)."""
+    kept = labels != OUTLIER
+    units = vectors[kept] / np.maximum(np.linalg.norm(vectors[kept], axis=1, keepdims=True), 1e-12)
+
+    def within(assigned: np.ndarray) -> float:
+        values = []
+        for k in set(assigned.tolist()):
+            members = units[assigned == k]
+            if len(members) > 1:
+                pairs = members @ members.T
+                values.append((pairs.sum() - len(members)) / (len(members) * (len(members) - 1)))
+        return float(np.mean(values)) if values else 0.0
+
+    rng = np.random.default_rng(seed)
+    themes = within(labels[kept]) if kept.any() else 0.0
+    random = float(np.mean([within(rng.permutation(labels[kept])) for _ in range(rounds)])) if kept.any() else 0.0
+    return {"within_themes": round(themes, 4), "random_split": round(random, 4)}
+
+
+def _tokens(text: str) -> list[list[str]]:
+    """A text's sentences as word lists, in their original spelling."""
+    import re
+
+    return [re.findall(_WORD, part) for part in re.split(r"[.;:!?()\[\]{},\"“”]", text)]
+
+
+def candidate_phrases(text: str) -> dict[str, str]:
+    """The noun-phrase-like runs of two to five words of a text ("temporal reasoning in video LLMs"):
+    no stop or generic word at either end, only joining words inside; lower case → spelling seen."""
+    stops = set(stop_words())
+    found: dict[str, str] = {}
+    for words in _tokens(text):
+        lowered = [w.lower() for w in words]
+        for start in range(len(words)):
+            if lowered[start] in stops or len(lowered[start]) < 3:
+                continue
+            for end in range(start + 2, min(start + 5, len(words)) + 1):
+                inside = lowered[start + 1:end - 1]
+                last = lowered[end - 1]
+                if any(w in stops and w not in _JOINERS for w in inside):
+                    break
+                if last in stops or len(last) < 3:
+                    continue
+                if sum(w in _JOINERS for w in inside) > 1:
+                    break
+                found.setdefault(" ".join(lowered[start:end]), " ".join(words[start:end]))
+    return found
+
+
+def theme_names(titles: list[str], texts: list[str], labels: np.ndarray, *,
+                embed=None) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    """A readable name for each theme: the candidate phrase of its papers (in two at least, titles
+    counting double) with the best class TF-IDF, times its closeness to the theme's centre in
+    embedding space when an embedder is given; "" when no phrase recurs."""
+    import math
+    from collections import Counter
+
+    per_paper = [candidate_phrases(f"{title}. {text}") for title, text in zip(titles, texts, strict=True)]
+    # A phrase is spelled as running text spells it ("globular clusters", "video LLMs"), not as
+    # a title capitalises it; a title's spelling only when no abstract has the phrase.
+    spelling: dict[str, Counter[str]] = {}
+    for text in texts:
+        for key, shown in candidate_phrases(text.split(". ", 1)[-1]).items():
+            spelling.setdefault(key, Counter())[shown] += 2
+    for phrases in per_paper:
+        for key, shown in phrases.items():
+            spelling.setdefault(key, Counter())[shown] += 1
+    everywhere = Counter(key for phrases in per_paper for key in phrases)
+    names: dict[int, str] = {}
+    for label in sorted({int(k) for k in labels if k != OUTLIER}):
+        members = [i for i, k in enumerate(labels) if k == label]
+        inside = Counter(key for i in members for key in per_paper[i])
+        title_hits = Counter(key for i in members for key in candidate_phrases(titles[i]))
+        def usable(key: str, least: int) -> bool:
+            words = key.split()
+            # "graph neural" is a fragment when the papers nearly always go on to "graph neural networks".
+            fragment = any(longer.startswith(key + " ") and inside[longer] >= 0.8 * inside[key] for longer in inside)
+            return inside[key] >= least and words[0] not in NOT_AT_ENDS and words[-1] not in NOT_AT_ENDS \
+                and not fragment
+
+        # A phrase two papers share; failing that (a small theme), one of a title.
+        keys = [k for k in inside if usable(k, min(2, len(members)))] or [k for k in title_hits if usable(k, 1)]
+        scored = {key: (inside[key] + title_hits[key]) / len(members) * math.log(1 + len(texts) / everywhere[key])
+                  * (1 + 0.15 * key.count(" ")) for key in keys}
+        best = sorted(scored, key=lambda k: (-scored[k], k))[:12]
+        if best and embed is not None:  # of the distinctive phrases, the one nearest the theme's centre
+            centre = embed([texts[i] for i in members]).mean(axis=0)
+            closeness = embed(best) @ (centre / max(float(np.linalg.norm(centre)), 1e-12))
+            best = sorted(best, key=lambda k: -(scored[k] * max(0.05, float(closeness[best.index(k)]))))
+        shown = spelling[best[0]].most_common(1)[0][0] if best else ""
+        names[label] = shown[:1].upper() + shown[1:]
+    return names
