@@ -224,6 +224,29 @@ def test_llm_briefing_by_map_reduce_with_checked_citations(sample_store: Store, 
     assert kinds[0] == "papers" and kinds[-1] == "done" and kinds.count("section") >= len(briefing.themes) + 2
 
 
+def test_the_llm_names_themes_in_the_briefings_language(sample_store: Store, radar: Radar, embedder,
+                                                        tmp_path: Path) -> None:
+    def naming(messages: list[dict]) -> str:
+        reply = grounded_reply(messages)
+        if "Theme “" not in messages[-1]["content"]:
+            return reply
+        first = papers_in(messages)[0]
+        # The first theme gets a citing, overlong name: unusable, so its offline name stays.
+        name = f"视频大模型的时间推理 [{first}]" if first == 1 else "视频大模型的时间推理"
+        return f"{name}\n%%%\n{reply}"
+
+    with scripted_llm(naming) as (url, llm):
+        service = service_for(sample_store, embedder, tmp_path, base_url=url)
+        offline_titles = [t.title for t in service.build(Request(radar, "week", "zh")).themes]
+        briefing = service.build(Request(radar, "week", "zh", llm=True))
+    assert briefing.mode == "llm" and all("%%%" in r["messages"][-1]["content"] for r in llm.requests[:-1])
+    titles = [t.title for t in briefing.themes]
+    first = next(i for i, t in enumerate(briefing.themes) if 1 in t.papers)
+    assert titles[first] == offline_titles[first]  # the name that cited a paper was refused
+    assert all(t == "视频大模型的时间推理" for i, t in enumerate(titles) if i != first)
+    assert all("%%%" not in t.text and "视频大模型" not in t.text for t in briefing.themes)
+
+
 def test_an_invented_citation_is_caught_and_removed(sample_store: Store, radar: Radar, embedder,
                                                     tmp_path: Path) -> None:
     def inventive(messages: list[dict]) -> str:

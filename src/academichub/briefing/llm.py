@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from academichub.briefing.model import BriefPaper, Section, citations
+from academichub.briefing.model import CITATION, BriefPaper, Section, citations
 from academichub.settings import LlmSettings
 
-PROMPT_VERSION = "1"
+PROMPT_VERSION = "2"
 LANGUAGE = {"zh": "Simplified Chinese (简体中文)", "en": "English"}
 SYSTEM = (
     "You are a research analyst writing one section of a literature briefing in {language}. "
@@ -35,6 +35,10 @@ SYSTEM = (
 )
 THEME_TASK = ("Theme “{title}” (key phrases: {phrases}). In 3 to 6 sentences, say what these papers do and find, "
               "how they relate, and what stands out. Cite as [n].")
+NAME_TASK = ("Start with a name for this theme: a noun phrase of two to five words in the briefing's language, "
+             "alone on the first line, then a line with only '%%%', then the sentences.")
+NAME_MARK = "%%%"
+MAX_NAME = 60
 SYNTHESIS_TASK = (
     "Below are the notes on each theme of this period, the facts about papers joining fields, and the trends. "
     "Write two paragraphs. First an overview of the period (3 to 5 sentences). Then a line with only '###', then "
@@ -109,9 +113,12 @@ def theme_batches(members: list[BriefPaper], settings: LlmSettings) -> list[list
     return batches
 
 
-def theme_messages(theme: Section, members: list[BriefPaper], lang: str, settings: LlmSettings) -> list[dict]:
-    """The map call for one theme (or one batch of a large theme's papers)."""
-    task = THEME_TASK.format(title=theme.title, phrases=", ".join(theme.phrases) or "—")
+def theme_messages(theme: Section, members: list[BriefPaper], lang: str, settings: LlmSettings, *,
+                   name: bool = False) -> list[dict]:
+    """The map call for one theme (or one batch of a large theme's papers); with `name`, the reply
+    starts with the theme's name."""
+    task = THEME_TASK.format(title=theme.title, phrases=", ".join(theme.phrases) or "—") + \
+        (f" {NAME_TASK}" if name else "")
     budget = settings.max_input_tokens - estimate_tokens(SYSTEM + task) - 150
     return [{"role": "system", "content": SYSTEM.format(language=LANGUAGE[lang])},
             {"role": "user", "content": f"{task}\n\n{paper_block(members, budget)}"}]
@@ -215,6 +222,19 @@ class LlmAnalyst:
             self.usage.estimated = True
             self.usage.input_tokens += prompt
             self.usage.output_tokens += estimate_tokens("".join(written))
+
+    def named(self, messages: list[dict], allowed: set[int]) -> tuple[str, str]:
+        """A reply's name line (when usable: a short phrase citing nothing) and its grounded sentences."""
+        for _attempt in range(self.settings.retries + 1):
+            name, mark, rest = "".join(self.complete(messages)).partition(NAME_MARK)
+            if not mark:
+                name, rest = "", name
+            text = keep_grounded(rest.strip(), allowed, self.usage)
+            if text:
+                name = name.strip().strip("#*\"“”「」'").strip()
+                usable = 0 < len(name) <= MAX_NAME and "\n" not in name and not CITATION.search(name)
+                return (name if usable else ""), text
+        raise LlmFailure("llm: the endpoint's replies cited no paper of the set (malformed), even after retries")
 
     def grounded(self, messages: list[dict], allowed: set[int]) -> str:
         """A reply reduced to its grounded sentences; a reply with none is asked for again, then given up."""

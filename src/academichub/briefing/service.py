@@ -155,10 +155,15 @@ class BriefingService:
         try:
             for theme in draft.themes:
                 members = [papers[n - 1] for n in theme.papers]
-                notes = [analyst.grounded(theme_messages(theme, batch, lang, self.settings.llm), {p.n for p in batch})
-                         for batch in theme_batches(members, self.settings.llm)]
+                batches = theme_batches(members, self.settings.llm)
+                # The first call also names the theme in the briefing's language (the offline name stays
+                # when the reply's is unusable); the others only write.
+                name, first = analyst.named(theme_messages(theme, batches[0], lang, self.settings.llm, name=True),
+                                            {p.n for p in batches[0]})
+                notes = [first] + [analyst.grounded(theme_messages(theme, batch, lang, self.settings.llm),
+                                                    {p.n for p in batch}) for batch in batches[1:]]
                 text = ("" if lang == "zh" else " ").join(notes)
-                section = offline.section(theme.title, text, fields=theme.fields, papers=theme.papers,
+                section = offline.section(name or theme.title, text, fields=theme.fields, papers=theme.papers,
                                           phrases=theme.phrases, weight=theme.weight)
                 written.append(section)
                 yield "section", ("theme", section)
