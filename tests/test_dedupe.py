@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from academichub.ingest.dedupe import TITLE_SIMILARITY, TitleIndex, title_similarity
-from academichub.ingest.normalise import family_key, name_key, title_key
+from academichub.keys import family_key, name_key, title_key
 from academichub.model import Author, Paper
 from academichub.storage.works import TitleMatch
 from tests.conftest import DATA

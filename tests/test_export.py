@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from academichub.export.citations import export, split_name, to_bibtex
-from academichub.ingest.normalise import title_key
+from academichub.keys import title_key
 from academichub.library.items import LibraryItem
 from academichub.library.readers import READERS, detect
 from academichub.model import Author, Paper

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from academichub.health import stream_health
 from academichub.worker import jobs
-from academichub.ingest.report import RunReport
+from academichub.model.report import RunReport
 from academichub.sources.arxiv_calendar import expects_listing
 from academichub.storage.store import Store
 from academichub.web.app import create_app

@@ -242,7 +242,7 @@ def test_a_wrongly_typed_field_rejects_its_record_and_keeps_the_rest(name: str, 
     import json
 
     from academichub.ingest.pipeline import _Batch
-    from academichub.ingest.report import RunReport
+    from academichub.model.report import RunReport
     from academichub.model import Paper
 
     parse, page, path = PAGES[name]

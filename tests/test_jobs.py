@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from academichub.ingest.report import RunReport
+from academichub.model.report import RunReport
 from academichub.settings import ScheduleSettings
 from academichub.storage.store import Store
 from academichub.worker import jobs

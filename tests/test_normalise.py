@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from academichub.ingest.normalise import (
+from academichub.keys import (
     authors_from_text,
     clean_abstract,
     clean_categories,

@@ -19,7 +19,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from academichub.ingest.normalise import family_key, name_key, parse_arxiv_id, title_key  # noqa: E402
+from academichub.keys import family_key, name_key, parse_arxiv_id, title_key  # noqa: E402
 
 NEGATIVES_PER_FAMILY = 2
 MAX_NEGATIVES = 1500

@@ -23,7 +23,7 @@ from academichub.cli.app import (
 from academichub.cli.progress import progress_bar
 from academichub.errors import InputError
 from academichub.health import stream_health
-from academichub.ingest.report import RunReport
+from academichub.model.report import RunReport
 from academichub.settings import Settings
 from academichub.sources import journal_rss
 from academichub.sources.formats import FORMATS, detect_format

@@ -18,7 +18,7 @@ from academichub.embedding.base import Embedder, work_text
 from academichub.errors import InputError
 from academichub.evaluation.protocols import load_corpus
 from academichub.evaluation.run import corpus_texts, embed_rows
-from academichub.ingest.normalise import parse_arxiv_id, title_key
+from academichub.keys import parse_arxiv_id, title_key
 from academichub.library.importer import read_library_file
 from academichub.library.items import LibraryItem
 from academichub.library.readers import READERS

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from academichub.ingest.normalise import clean_abstract, clean_line, name_key
+from academichub.keys import clean_abstract, clean_line, name_key
 
 PROTOCOLS = ("author", "small-library", "category")
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from rapidfuzz import fuzz
 
-from academichub.ingest.normalise import title_key
+from academichub.keys import title_key
 from academichub.model import Paper
 from academichub.storage.works import TitleMatch, first_author_key
 

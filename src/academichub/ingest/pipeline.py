@@ -10,9 +10,9 @@ from itertools import islice
 
 from academichub.errors import SourceError
 from academichub.ingest import features
-from academichub.ingest.normalise import title_key
+from academichub.keys import title_key
 from academichub.ingest.plan import WorkPlan
-from academichub.ingest.report import RunReport
+from academichub.model.report import RunReport
 from academichub.ingest.sanitise import sanitise_paper
 from academichub.model import Paper, Rejected
 from academichub.storage.store import Store

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from academichub.ingest.dedupe import TitleIndex
 from academichub.ingest.merge import merge
-from academichub.ingest.normalise import title_key
+from academichub.keys import title_key
 from academichub.model import ID_KINDS, Paper
 from academichub.storage.works import TitleMatch, first_author_key
 

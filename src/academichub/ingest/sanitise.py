@@ -7,12 +7,10 @@ hostile or broken feed cannot bloat or poison the store.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
-import lxml.html
 
-from academichub.ingest.normalise import clean_abstract, clean_line, normalise_doi, parse_arxiv_id
+from academichub.keys import clean_abstract, clean_line, normalise_doi, parse_arxiv_id, safe_url
 from academichub.model import Author, Paper
 
 MAX_TITLE = 1_000
@@ -20,28 +18,6 @@ MAX_ABSTRACT = 20_000
 MAX_AUTHORS = 2_000
 MAX_SHORT = 1_000
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
-_SAFE_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
-
-
-def html_to_text(fragment: str | None) -> str:
-    """Reduce an HTML fragment (from a feed that carries HTML) to its text content."""
-    if not fragment or "<" not in fragment:
-        return fragment or ""
-    try:
-        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    except Exception:  # lxml raises ParserError/ValueError on junk; treat it as plain text
-        return fragment
-    for bad in root.xpath("//script|//style"):
-        bad.drop_tree()
-    return root.text_content()
-
-
-def safe_url(url: str | None) -> str | None:
-    """Keep only absolute http(s) URLs; anything else (javascript:, data:) is dropped."""
-    if not url:
-        return None
-    url = url.strip()
-    return url if _SAFE_URL.match(url) else None
 
 
 def _bounded(text: str | None, limit: int) -> str | None:

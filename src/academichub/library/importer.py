@@ -20,7 +20,7 @@ import httpx
 from academichub.capped import gunzip, read_all
 from academichub.embedding.base import Embedder, work_text
 from academichub.errors import InputError, SourceError
-from academichub.ingest.normalise import family_key, name_key, title_key
+from academichub.keys import family_key, name_key, title_key
 from academichub.library.items import LibraryItem, Skipped
 from academichub.library.readers import READERS, detect
 from academichub.settings import Settings

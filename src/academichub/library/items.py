@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from academichub.ingest.normalise import clean_line, latex_to_text, normalise_doi, parse_arxiv_id
+from academichub.keys import clean_line, latex_to_text, normalise_doi, parse_arxiv_id
 
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
 _ARXIV_IN_TEXT = re.compile(r"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf)/)([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})",

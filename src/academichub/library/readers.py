@@ -11,7 +11,7 @@ import rispy
 from lxml import etree
 
 from academichub.errors import InputError, ParseError
-from academichub.ingest.normalise import parse_date
+from academichub.keys import parse_date
 from academichub.library.items import LibraryItem, Skipped, arxiv_of, clean_tex, item, year_of
 from academichub.sources.safexml import parse_xml, text_of
 

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from academichub.errors import InputError
-from academichub.ingest.normalise import name_key
+from academichub.keys import name_key
 from academichub.storage.accounts import Radar, Subscription
 from academichub.storage.store import Store
 

@@ -6,7 +6,7 @@ import difflib
 import re
 
 from academichub.errors import InputError
-from academichub.ingest.normalise import clean_line, name_key
+from academichub.keys import clean_line, name_key
 from academichub.search.query import parse
 from academichub.storage.accounts import Subscription
 from academichub.storage.store import Store

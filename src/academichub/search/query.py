@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from academichub.errors import InputError
-from academichub.ingest.normalise import name_key
+from academichub.keys import name_key
 
 FIELDS = ("title", "abstract", "author", "cat")
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|("(?:[^"\\]|\\.)*")|([^\s()"]+))')

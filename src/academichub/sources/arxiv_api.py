@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from academichub.errors import ParseError, ProtocolError
-from academichub.ingest.normalise import make_author, parse_arxiv_id, parse_date
+from academichub.keys import make_author, parse_arxiv_id, parse_date
 from academichub.model import Author, Paper, Rejected
 from academichub.settings import ArxivSettings
 from academichub.sources.arxiv_common import arxiv_paper

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from academichub.ingest.normalise import (
+from academichub.keys import (
     authors_from_text,
     make_author,
     parse_arxiv_id,

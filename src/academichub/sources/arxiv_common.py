@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from academichub.ingest.normalise import clean_categories, normalise_doi, parse_arxiv_id
+from academichub.keys import clean_categories, normalise_doi, parse_arxiv_id
 from academichub.model import ANNOUNCE_TYPES, Author, Paper
 
 # 2024+ listing descriptions: "arXiv:2504.01979v1 Announce Type: new \nAbstract: ..."

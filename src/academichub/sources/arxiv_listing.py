@@ -16,8 +16,7 @@ from typing import Any
 from lxml import etree
 
 from academichub.errors import ParseError
-from academichub.ingest.normalise import authors_from_text, parse_arxiv_id, parse_date
-from academichub.ingest.sanitise import html_to_text
+from academichub.keys import authors_from_text, html_to_text, parse_arxiv_id, parse_date
 from academichub.model import Paper, Rejected
 from academichub.settings import ArxivSettings
 from academichub.sources.arxiv_common import (

@@ -14,7 +14,7 @@ from datetime import date
 from lxml import etree
 
 from academichub.errors import ParseError, ProtocolError
-from academichub.ingest.normalise import authors_from_text, clean_line, make_author, parse_date
+from academichub.keys import authors_from_text, clean_line, make_author, parse_date
 from academichub.model import Author, Paper, Rejected
 from academichub.settings import ArxivSettings
 from academichub.sources.arxiv_common import arxiv_paper

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from academichub.errors import ParseError
-from academichub.ingest.normalise import make_author, normalise_doi, parse_date
+from academichub.keys import make_author, normalise_doi, parse_date
 from academichub.model import Author, Paper, Rejected
 from academichub.sources.records import convert_all, whole_number
 from academichub.settings import BiorxivSettings

@@ -15,8 +15,7 @@ from datetime import date
 from typing import Any
 
 from academichub.errors import ParseError
-from academichub.ingest.normalise import make_author
-from academichub.ingest.sanitise import html_to_text
+from academichub.keys import html_to_text, make_author
 from academichub.model import Author, Paper, Rejected
 from academichub.sources.records import convert_all, convert_one, text_or_none, whole_number
 from academichub.settings import CrossrefSettings

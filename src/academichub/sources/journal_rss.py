@@ -14,8 +14,7 @@ from typing import Any
 import feedparser
 
 from academichub.errors import ParseError
-from academichub.ingest.normalise import authors_from_text, make_author, normalise_doi, parse_date
-from academichub.ingest.sanitise import html_to_text
+from academichub.keys import authors_from_text, html_to_text, make_author, normalise_doi, parse_date
 from academichub.model import Author, Paper, Rejected
 from academichub.sources.records import each
 from academichub.sources.safexml import check_no_entities

@@ -13,7 +13,7 @@ from datetime import date
 from lxml import etree
 
 from academichub.errors import ParseError, ProtocolError
-from academichub.ingest.normalise import authors_from_text, clean_line, make_author
+from academichub.keys import authors_from_text, clean_line, make_author
 from academichub.model import Author, Paper, Rejected
 from academichub.settings import PubmedSettings
 from academichub.sources.http import HttpClient

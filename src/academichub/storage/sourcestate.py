@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from academichub.ingest.report import RunReport
+from academichub.model.report import RunReport
 from academichub.storage.schema import source_runs, source_state
 
 

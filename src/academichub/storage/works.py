@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from academichub.errors import NotFoundError, StorageError
-from academichub.ingest.normalise import family_key, title_key
+from academichub.keys import family_key, title_key
 from academichub.model import ID_KINDS, Author, Paper, as_json_dict, source_label, work_public_id
 from academichub.storage.schema import work_authors, work_categories, work_ids, works
 

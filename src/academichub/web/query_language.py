@@ -8,7 +8,7 @@ import httpx
 
 from academichub.briefing.llm import LlmAnalyst, LlmFailure
 from academichub.errors import SourceError
-from academichub.ingest.normalise import clean_line
+from academichub.keys import clean_line
 from academichub.settings import LlmSettings
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

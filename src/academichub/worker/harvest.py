@@ -11,7 +11,7 @@ import httpx
 
 from academichub.errors import SourceError
 from academichub.ingest.pipeline import ingest
-from academichub.ingest.report import RunReport
+from academichub.model.report import RunReport
 from academichub.settings import Settings
 from academichub.sources.http import HttpClient
 from academichub.storage.sourcestate import SourceState

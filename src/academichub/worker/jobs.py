@@ -13,7 +13,7 @@ import httpx
 from academichub.embedding.base import Embedder, embedder_or_none
 from academichub.errors import AcademicHubError, InputError
 from academichub.ingest.pipeline import ingest
-from academichub.ingest.report import RunReport
+from academichub.model.report import RunReport
 from academichub.radar.subscriptions import follow, normalise_category
 from academichub.settings import Settings
 from academichub.sources.formats import FORMAT_SOURCE, read_items

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 from time import monotonic
 from zoneinfo import ZoneInfo
 
-from academichub.ingest.report import RunReport
+from academichub.model.report import RunReport
 from academichub.settings import ScheduleSettings
 from academichub.storage.sourcestate import SourceState
 

@@ -7,6 +7,9 @@ Create Date: 2026-11-27 22:31:53.527348
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -81,10 +84,43 @@ def upgrade() -> None:
     _backfill_keys()
 
 
+# The match keys as academichub.keys made them when this revision was written, frozen here so a
+# later change to the keys cannot change what this migration does to an old database.
+_TAGS = re.compile(r"<[^>]{0,200}>")
+_PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
+_NON_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
+
+
+def _latex_to_text(text: str) -> str:
+    if "\\" not in text:
+        return text.replace("{", "").replace("}", "") if "{" in text or "}" in text else text
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    try:
+        return LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False).latex_to_text(text)
+    except Exception:  # pylatexenc raises assorted errors on malformed input; keep the raw text
+        return text
+
+
+def _name_key(name: str) -> str:
+    name = _PAREN.sub("", _latex_to_text(name))
+    if name.isascii():
+        return " ".join(_NON_ALNUM_ASCII.sub(" ", name.lower()).split())
+    decomposed = unicodedata.normalize("NFKD", name)
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in folded).split())
+
+
+def title_key(title: str) -> str:
+    return _name_key(_TAGS.sub("", title))[:300]
+
+
+def family_key(author_key: str) -> str:
+    return author_key.rsplit(" ", 1)[-1] if author_key else ""
+
+
 def _backfill_keys() -> None:
     """Fill the new match keys of works stored before this revision."""
-    from academichub.ingest.normalise import family_key, title_key
-
     conn = op.get_bind()
     rows = conn.execute(sa.text(
         "SELECT w.id, w.title, a.name_key FROM works w "

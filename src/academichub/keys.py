@@ -1,4 +1,9 @@
-"""Normalisers for identifiers, names, dates and text, shared by every source parser."""
+"""Keys and text cleaning shared by every layer: identifiers (arXiv, DOI), names, titles, dates, HTML to text.
+
+A leaf module (it imports only the domain records): sources, ingest, storage, radar, search and
+library all use it and none of them is imported here. Migrations keep their own frozen copy of
+what they need.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
+import lxml.html
 from pylatexenc.latex2text import LatexNodes2Text
 
 from academichub.model import Author
@@ -27,6 +33,7 @@ _TAGS = re.compile(r"<[^>]{0,200}>")
 _NON_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
 _ET_AL = re.compile(r"(?:^|\s+)et\.?\s+al\.?$", re.IGNORECASE)
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False)
+_SAFE_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
 
 
 def parse_arxiv_id(text: str) -> tuple[str, int | None]:
@@ -186,3 +193,24 @@ def parse_date(text: str | None) -> date | None:
         return parsedate_to_datetime(text).date()
     except (ValueError, TypeError, IndexError):
         return None
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Reduce an HTML fragment (from a feed that carries HTML) to its text content."""
+    if not fragment or "<" not in fragment:
+        return fragment or ""
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except Exception:  # lxml raises ParserError/ValueError on junk; treat it as plain text
+        return fragment
+    for bad in root.xpath("//script|//style"):
+        bad.drop_tree()
+    return root.text_content()
+
+
+def safe_url(url: str | None) -> str | None:
+    """Keep only absolute http(s) URLs; anything else (javascript:, data:) is dropped."""
+    if not url:
+        return None
+    url = url.strip()
+    return url if _SAFE_URL.match(url) else None
