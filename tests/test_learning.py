@@ -115,7 +115,7 @@ def test_following_jianxiang_he_does_not_pull_in_every_j_he(feed: FeedService, s
     assert not any(r[0].startswith("author") for r in _reasons(feed, radar, namesakes["2509.90002"]))
     card = {"kind": "author?", "value": "Jianxiang He", "detail": "co-authors: Weiyu Guo"}
     from academichub.radar.feed import reason_text
-    from academichub.ranking.rules import Reason
+    from academichub.ranking.reasons import Reason
     assert reason_text(Reason(**card), gettext_for("zh")) == "是这位 Jianxiang He 吗? (co-authors: Weiyu Guo)"
 
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from academichub.embedding.wordllama_model import WordLlamaEmbedder
 from academichub.errors import InputError, NotFoundError
+from academichub.radar.rules import RuleSet
 from academichub.radar.subscriptions import follow
-from academichub.ranking.rules import RuleSet
 from academichub.search.query import All, Any_, Document, Not, Term, matches, parse, positive_text, to_tantivy
 from academichub.search.service import fuse, search, similar
 from academichub.storage.accounts import Radar, Subscription

@@ -239,7 +239,7 @@ def test_rules_found_by_lookups_are_exactly_the_rules_checked_on_every_paper(
         sample_store: Store, fresh_radar: Radar, follows: list[tuple[str, str]]) -> None:
     from academichub.radar.authors import records_for
     from academichub.radar.rulematch import match_window
-    from academichub.ranking.rules import RuleSet
+    from academichub.radar.rules import RuleSet
 
     for kind, value in follows:
         follow(sample_store, fresh_radar.id, kind, value)

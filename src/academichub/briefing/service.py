@@ -28,9 +28,9 @@ from academichub.briefing.llm import (
 from academichub.briefing.model import Briefing, BriefPaper, Section, from_stored
 from academichub.briefing.selection import resolve_period, select
 from academichub.briefing.themes import OUTLIER, cluster, cohesion, key_phrases, set_apart, text_vectors, theme_names
+from academichub.embedding.stored import try_vectors_for
 from academichub.errors import InputError
 from academichub.radar.feed import FeedService
-from academichub.ranking.vectors import try_vectors_for
 from academichub.settings import Settings
 from academichub.storage.accounts import Radar
 

@@ -28,7 +28,7 @@ from academichub.radar.rulematch import match_window
 from academichub.radar.seen import SeenSets
 from academichub.ranking.matrix import FeatureMatrix, Snapshot
 from academichub.ranking.ranker import Candidates, Ranked, rank
-from academichub.ranking.rules import Reason, RuleMatches
+from academichub.ranking.reasons import Reason, RuleMatches
 from academichub.settings import FeedSettings, RankingSettings
 from academichub.storage.accounts import Radar, Subscription
 from academichub.storage.feedback import HIDING

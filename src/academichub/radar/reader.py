@@ -16,14 +16,14 @@ import numpy as np
 
 from academichub.radar.authors import records_for
 from academichub.radar.lru import Lru
+from academichub.radar.rules import RuleSet
 from academichub.ranking import vocabulary
-from academichub.ranking.profile import FOLLOW_WEIGHT
-from academichub.search.query import positive_text
 from academichub.ranking.learned import NEGATIVE_WEIGHTS, Linear
 from academichub.ranking.matrix import Snapshot
+from academichub.ranking.profile import FOLLOW_WEIGHT
 from academichub.ranking.ranker import Explainer
-from academichub.ranking.rules import RuleSet
 from academichub.ranking.scoring import ReaderScores, score_all
+from academichub.search.query import positive_text
 from academichub.storage.accounts import Radar, Subscription
 from academichub.storage.feedback import HIDING, Feedback
 from academichub.storage.reader_models import StoredModel

@@ -2,7 +2,7 @@
 
 Each subscription first narrows the window to a superset of its matches with the database
 (authors by name key and ORCID, categories, venues) or the full-text index (keywords), and the
-exact rule (`ranking.rules.RuleSet.match`) then runs on those few papers only, so a 50,000-paper
+exact rule (`radar.rules.RuleSet.match`) then runs on those few papers only, so a 50,000-paper
 window costs a handful of queries instead of 50,000 rule checks.
 """
 
@@ -14,7 +14,8 @@ from datetime import date
 import numpy as np
 
 from academichub.radar.authors import lookup_keys
-from academichub.ranking.rules import Reason, RuleMatches, RuleSet, keyword_query
+from academichub.radar.rules import RuleSet, keyword_query
+from academichub.ranking.reasons import Reason, RuleMatches
 from academichub.search.query import All, Any_, Node, Not, Term, to_tantivy
 from academichub.storage.store import Store
 

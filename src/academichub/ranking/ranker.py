@@ -19,7 +19,7 @@ from scipy.special import erf
 
 from academichub.ranking.learned import DENSE_WEIGHT
 from academichub.ranking.matrix import Snapshot
-from academichub.ranking.rules import Reason, RuleMatches
+from academichub.ranking.reasons import Reason, RuleMatches
 from academichub.ranking.scoring import ReaderScores
 from academichub.settings import RankingSettings
 

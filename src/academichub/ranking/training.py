@@ -21,7 +21,6 @@ from academichub.storage.accounts import Radar
 from academichub.storage.reader_models import StoredModel
 from academichub.storage.store import Store
 
-FOLLOWED_PAPERS_PER_AUTHOR = 20  # a followed author's newest papers teach the model their topics
 
 
 def examples_from(store: Store, snapshot: Snapshot):  # type: ignore[no-untyped-def]
@@ -50,13 +49,11 @@ def background(snapshot: Snapshot, count: int, exclude: set[int], seed: int) -> 
 
 
 def train(store: Store, snapshot: Snapshot, radar: Radar, settings: RankingSettings, *, embedder: Embedder | None,
-          inputs: str, today: date | None = None) -> StoredModel:
-    """Fit a radar's model on what its reader follows, keeps, likes and dismisses."""
-    from academichub.radar.authors import records_for  # the radar package imports ranking, not the reverse
-
+          inputs: str, followed: list[int], today: date | None = None) -> StoredModel:
+    """Fit a radar's model on what its reader follows (`followed`: the followed authors' papers, newest
+    first, which the radar package finds), keeps, likes and dismisses."""
     started = time.perf_counter()
     subs = store.accounts.subscriptions(radar.id)
-    followed = [w for record in records_for(store, subs).values() for w in record.papers[:FOLLOWED_PAPERS_PER_AUTHOR]]
     examples = profile.build(store, embedder, radar.user_id, subs, followed, settings, today or date.today(),
                              lookup=examples_from(store, snapshot))
     vocab = snapshot.vocabulary

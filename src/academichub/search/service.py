@@ -12,8 +12,8 @@ from datetime import date
 from typing import Any
 
 from academichub.embedding.base import Embedder
+from academichub.embedding.stored import try_vectors_for
 from academichub.errors import InputError
-from academichub.ranking.vectors import try_vectors_for
 from academichub.search.query import (
     All,
     Document,

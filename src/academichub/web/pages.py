@@ -24,7 +24,7 @@ from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
 from academichub.radar.feed import reason_text
-from academichub.ranking.rules import Reason
+from academichub.ranking.reasons import Reason
 from academichub.search.service import search, similar
 from academichub.sources import journal_rss
 from academichub.storage.accounts import DEFAULT_RADAR

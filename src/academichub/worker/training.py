@@ -15,6 +15,7 @@ import time
 
 from academichub.embedding.base import Embedder
 from academichub.errors import AcademicHubError
+from academichub.radar.authors import records_for
 from academichub.radar.reader import inputs_key
 from academichub.ranking.matrix import FeatureMatrix
 from academichub.ranking.training import train
@@ -23,6 +24,7 @@ from academichub.storage.reader_models import StoredModel
 from academichub.storage.store import Store
 
 log = logging.getLogger(__name__)
+FOLLOWED_PAPERS_PER_AUTHOR = 20  # a followed author's newest papers teach the model their topics
 
 
 def train_radar(store: Store, matrix: FeatureMatrix, settings: RankingSettings, radar_id: int, *,
@@ -37,7 +39,9 @@ def train_radar(store: Store, matrix: FeatureMatrix, settings: RankingSettings, 
     inputs = inputs_key(store, radar, store.accounts.subscriptions(radar.id), snapshot.vocabulary.id, tag)
     if store.reader_models.inputs(radar_id) == inputs:
         return None  # another worker or process trained on exactly this already
-    model = train(store, snapshot, radar, settings, embedder=embedder, inputs=inputs)
+    subs = store.accounts.subscriptions(radar.id)
+    followed = [w for record in records_for(store, subs).values() for w in record.papers[:FOLLOWED_PAPERS_PER_AUTHOR]]
+    model = train(store, snapshot, radar, settings, embedder=embedder, inputs=inputs, followed=followed)
     store.reader_models.save(model)
     log.info("trained radar %s (%s, %s positives) in %.2f s", radar_id, model.mode, len(model.positives),
              model.seconds)

@@ -1,4 +1,4 @@
-"""Dense vectors of stored works for ranking, embedding (and storing) any that are still missing."""
+"""Dense vectors of stored works (for ranking, search and briefings), embedding and storing any still missing."""
 
 from __future__ import annotations
 

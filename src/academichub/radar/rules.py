@@ -7,34 +7,14 @@ but unproven match ("J. He") becomes a question for the reader rather than a cla
 
 from __future__ import annotations
 
-import numpy as np
-
 from dataclasses import dataclass, field
 
 from academichub.radar.authors import AuthorRecord
 from academichub.radar.authors import match as author_match
+from academichub.ranking.reasons import WEIGHTS, Reason
 from academichub.search.query import Document, Node, matches, parse
 from academichub.storage.accounts import Subscription
 from academichub.storage.works import Candidate
-
-# Weights order the feed: a followed author outranks a keyword, which outranks a category.
-WEIGHTS = {"author": 4.0, "keyword": 2.0, "venue": 1.5, "category": 1.0, "author?": 1.0}
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a card is shown: a kind, the followed value (or a title), and optional evidence."""
-
-    kind: str
-    value: str
-    detail: str = ""
-
-    def to_json(self) -> dict[str, str]:
-        """Structured form for the API and the stored batch."""
-        data = {"kind": self.kind, "value": self.value}
-        if self.detail:
-            data["detail"] = self.detail
-        return data
 
 
 def _category_matches(followed: str, categories: tuple[str, ...]) -> bool:
@@ -95,57 +75,3 @@ class RuleSet:
         if found.sure:
             return [Reason("author", sub.value, evidence)]
         return [Reason("author?", sub.value, evidence)] if found.ask else []
-
-
-class RuleMatches:
-    """The papers a radar's rules match in a window, as arrays: a boost per paper, reasons on demand.
-
-    Categories and venues match thousands of papers of a large window; they are kept as one sorted
-    id array per subscription (no object per paper), the few author and keyword matches as lists.
-    """
-
-    def __init__(self, bulk: list[tuple[int, Reason, np.ndarray]], checked: dict[int, list[tuple[int, Reason]]]) -> None:
-        self._bulk = [(position, reason, np.unique(ids)) for position, reason, ids in bulk]
-        self._checked = checked
-        parts = [ids for _, _, ids in self._bulk] + [np.fromiter(checked, dtype=np.int64, count=len(checked))]
-        self.ids = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-        self.scores = np.zeros(len(self.ids))
-        for _, reason, ids in self._bulk:
-            self.scores[np.searchsorted(self.ids, ids)] += WEIGHTS[reason.kind]
-        for work_id, pairs in checked.items():
-            self.scores[np.searchsorted(self.ids, work_id)] += rule_score([r for _, r in pairs])
-
-    @classmethod
-    def empty(cls) -> RuleMatches:
-        """No rule matches anything."""
-        return cls([], {})
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def reasons(self, work_id: int) -> list[Reason]:
-        """The rules this paper matches, as RuleSet.match orders them (strongest, then as followed)."""
-        pairs = list(self._checked.get(work_id, []))
-        for position, reason, ids in self._bulk:
-            at = np.searchsorted(ids, work_id)
-            if at < len(ids) and ids[at] == work_id:
-                pairs.append((position, reason))
-        return [r for _, r in sorted(pairs, key=lambda p: (-WEIGHTS[p[1].kind], p[0]))]
-
-    def boosts(self, ids: np.ndarray) -> np.ndarray:
-        """The summed rule weights of these papers (0 where no rule matches)."""
-        boost = np.zeros(len(ids))
-        if len(self.ids):
-            at = np.clip(np.searchsorted(self.ids, ids), 0, len(self.ids) - 1)
-            hit = self.ids[at] == ids
-            boost[hit] = self.scores[at[hit]]
-        return boost
-
-    def as_dict(self) -> dict[int, list[Reason]]:
-        """Every matched paper with its reasons (for checks; a large window makes this slow)."""
-        return {int(work_id): self.reasons(int(work_id)) for work_id in self.ids}
-
-
-def rule_score(reasons: list[Reason]) -> float:
-    """Sum of the weights of matched rules."""
-    return sum(WEIGHTS.get(r.kind, 0.0) for r in reasons)
