@@ -108,3 +108,28 @@ def test_search_filters(store: Store) -> None:
     in_cv = store.search("learning", limit=100, category="cs.CV")
     assert 0 < in_cv.total < everything.total
     assert store.search("learning", date_from=date(2025, 4, 5)).total == 0
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_closed_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    from academichub.storage import engine as engines
+    from tests.conftest import PG_URL
+
+    engine = engines.make_engine(PG_URL)
+    try:
+        with engine.connect() as conn:
+            pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with sa.create_engine(PG_URL).connect() as admin:  # the server drops it (a restart, an idle timeout)
+            assert admin.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
+        monkeypatch.setattr(engines, "PING_AFTER_IDLE", 0.0)  # it sat idle: pinged, found dead, replaced
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != pid
+        monkeypatch.setattr(engines, "PING_AFTER_IDLE", 3600.0)  # in steady use: no ping, no extra round trip
+        with engine.connect() as conn:
+            pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with sa.create_engine(PG_URL).connect() as admin:
+            admin.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        with pytest.raises(sa.exc.OperationalError), engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    finally:
+        engine.dispose()
