@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from academichub.model.accounts import Radar
 from academichub.settings import Settings, load_settings
-from academichub.storage.accounts import Radar
 from academichub.storage.store import Store
 from academichub.worker import jobs
 

@@ -21,9 +21,9 @@ from academichub.embedding.wordllama_model import WordLlamaEmbedder
 from academichub.errors import InputError
 from academichub.ingest.pipeline import ingest
 from academichub.model import Author, Paper
+from academichub.model.accounts import Radar
 from academichub.radar.feed import FeedService
 from academichub.radar.subscriptions import follow
-from academichub.storage.accounts import Radar
 from academichub.storage.store import Store
 from academichub.web.app import create_app
 from academichub.worker import jobs

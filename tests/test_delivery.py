@@ -212,7 +212,7 @@ def test_deliveries_are_checked_and_due_at_their_cadence() -> None:
         check("feishu", "ftp://x", "daily", None)
     with pytest.raises(InputError, match="not signed"):
         check("slack", "https://hooks.slack.com/x", "daily", "secret")
-    from academichub.storage.deliveries import Delivery
+    from academichub.model.delivery import Delivery
     weekly = Delivery(1, 1, "email", "a@b.c", None, "weekly", "en", True, date(2025, 9, 19), None, None)
     assert not is_due(weekly, date(2025, 9, 25)) and is_due(weekly, date(2025, 9, 26))
     daily = Delivery(1, 1, "email", "a@b.c", None, "daily", "en", True, date(2025, 9, 26), None, None)

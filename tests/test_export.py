@@ -17,8 +17,8 @@ from academichub.keys import title_key
 from academichub.library.items import LibraryItem
 from academichub.library.readers import READERS, detect
 from academichub.model import Author, Paper
+from academichub.model.works import StoredWork
 from academichub.storage.store import Store
-from academichub.storage.works import StoredWork
 from academichub.web.app import create_app
 from tests.conftest import make_settings
 from tests.test_cli import run

@@ -8,11 +8,11 @@ import pytest
 
 from academichub.errors import InputError
 from academichub.i18n import gettext_for
+from academichub.model.accounts import Radar
 from academichub.radar import periods
 from academichub.radar.feed import FeedService, page_json
 from academichub.radar.subscriptions import follow, normalise_category, unfollow
 from academichub.settings import FeedSettings
-from academichub.storage.accounts import Radar
 from academichub.storage.store import Store
 
 HIS_PAPERS = {"arxiv:2503.13139", "arxiv:2508.06869", "arxiv:2509.21113"}

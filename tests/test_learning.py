@@ -16,6 +16,7 @@ from academichub.i18n import gettext_for
 from academichub.ingest.pipeline import ingest
 from academichub.library import importer
 from academichub.model import Author, Paper
+from academichub.model.accounts import Radar, Subscription
 from academichub.radar import feedback
 from academichub.radar.authors import AuthorRecord, author_decision, full_variants, initials_of, match
 from academichub.radar.feed import FeedService, page_json
@@ -24,7 +25,6 @@ from academichub.ranking import vocabulary
 from academichub.ranking.learned import Example, Pool, UserModel, recency_weight
 from academichub.ranking.ranker import diversify
 from academichub.settings import FeedSettings, RankingSettings
-from academichub.storage.accounts import Radar, Subscription
 from academichub.storage.store import Store
 from tests.conftest import DATA
 

@@ -10,13 +10,13 @@ from hypothesis import strategies as st
 
 from academichub.embedding.wordllama_model import WordLlamaEmbedder
 from academichub.errors import InputError, NotFoundError
+from academichub.model.accounts import Radar, Subscription
+from academichub.model.works import Candidate
 from academichub.radar.rules import RuleSet
 from academichub.radar.subscriptions import follow
 from academichub.search.query import All, Any_, Document, Not, Term, matches, parse, positive_text, to_tantivy
 from academichub.search.service import fuse, search, similar
-from academichub.storage.accounts import Radar, Subscription
 from academichub.storage.store import Store
-from academichub.storage.works import Candidate
 
 PAPER = Document(
     title="Machine Unlearning for Large Language Models",

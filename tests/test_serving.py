@@ -10,12 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from academichub.model.accounts import Radar
 from academichub.radar import feedback
 from academichub.radar.feed import FeedService
 from academichub.radar.subscriptions import follow
 from academichub.ranking.learned import UserModel
 from academichub.settings import FeedSettings
-from academichub.storage.accounts import Radar
 from academichub.storage.store import Store
 from academichub.worker.training import InlineTrainer, train_radar
 from tests.browser import running_server

@@ -11,8 +11,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from academichub.errors import AuthError, InputError, TooManyAttemptsError
+from academichub.model.accounts import User
 from academichub.settings import AuthSettings
-from academichub.storage.accounts import User
 from academichub.storage.store import Store
 
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters

@@ -7,10 +7,10 @@ from datetime import date
 
 from academichub.briefing.fields import fields_of
 from academichub.briefing.model import BriefPaper
+from academichub.model.accounts import Radar
 from academichub.radar import periods
 from academichub.radar.feed import FeedService
 from academichub.ranking.ranker import Ranked
-from academichub.storage.accounts import Radar
 
 POOL_FACTOR = 3  # ranked candidates looked at per selected paper and day (the days' shares, bridges)
 

@@ -30,9 +30,9 @@ from academichub.briefing.selection import resolve_period, select
 from academichub.briefing.themes import OUTLIER, cluster, cohesion, key_phrases, set_apart, text_vectors, theme_names
 from academichub.embedding.stored import try_vectors_for
 from academichub.errors import InputError
+from academichub.model.accounts import Radar
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
-from academichub.storage.accounts import Radar
 
 log = logging.getLogger(__name__)
 LANGS = ("zh", "en")

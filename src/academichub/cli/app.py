@@ -16,8 +16,8 @@ from rich.console import Console
 from academichub.cli.progress import progress_bar
 from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError, NotFoundError
+from academichub.model.accounts import Radar, User
 from academichub.settings import Settings, load_settings
-from academichub.storage.accounts import Radar, User
 from academichub.storage.store import Store
 from academichub.worker import jobs
 

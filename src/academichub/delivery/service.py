@@ -16,10 +16,10 @@ from academichub.briefing.service import BriefingService
 from academichub.delivery import email, webhooks
 from academichub.delivery.digest import Digest, build_digest
 from academichub.errors import AcademicHubError, InputError
+from academichub.model.delivery import CADENCES, CHANNELS, Delivery
 from academichub.outbound import OutboundGuard
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
-from academichub.storage.deliveries import CADENCES, CHANNELS, Delivery
 
 log = logging.getLogger(__name__)
 _EMAIL = __import__("re").compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")

@@ -16,7 +16,7 @@ import rispy
 from bibtexparser.model import Entry, Field
 
 from academichub.errors import InputError
-from academichub.storage.works import StoredWork
+from academichub.model.works import StoredWork
 
 FORMATS = {"bibtex": ("application/x-bibtex", "bib"), "ris": ("application/x-research-info-systems", "ris"),
            "csl-json": ("application/vnd.citationstyles.csl+json", "json")}

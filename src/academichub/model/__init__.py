@@ -1,4 +1,5 @@
-"""The domain records every layer shares: papers and their authors, and the report of a run.
+"""The domain records every layer shares: papers and their authors, the report of a run; works, readers,
+radars, subscriptions and deliveries as stored (in model.works, model.accounts, model.delivery).
 
 A leaf package: it imports nothing of AcademicHub, so sources, ingest, storage and the services
 can all use it without an arrow pointing the wrong way.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from academichub.errors import InputError
 from academichub.keys import name_key
-from academichub.storage.accounts import Radar, Subscription
+from academichub.model.accounts import Radar, Subscription
 from academichub.storage.store import Store
 
 SURE = 0.8  # at or above: a match

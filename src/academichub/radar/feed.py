@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from academichub.embedding.base import Embedder
+from academichub.model.accounts import Radar, Subscription
+from academichub.model.works import StoredWork
 from academichub.radar import periods
 from academichub.radar.authors import full_variants, initials_of
 from academichub.radar.lru import Lru
@@ -30,11 +32,9 @@ from academichub.ranking.matrix import FeatureMatrix, Snapshot
 from academichub.ranking.ranker import Candidates, Ranked, rank
 from academichub.ranking.reasons import Reason, RuleMatches
 from academichub.settings import FeedSettings, RankingSettings
-from academichub.storage.accounts import Radar, Subscription
 from academichub.storage.feedback import HIDING
 from academichub.storage.feedstate import Batch, BatchItem
 from academichub.storage.store import Store
-from academichub.storage.works import StoredWork
 
 CACHED = 16  # windows and rule matches kept per process (ids and days only: a 50k window is ~1 MB)
 CLAIM_ATTEMPTS = 4

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from academichub.errors import InputError
+from academichub.model.works import StoredWork
 from academichub.storage.feedback import ACTIONS, Feedback
 from academichub.storage.store import Store
-from academichub.storage.works import StoredWork
 
 
 def _work_id(store: Store, paper_id: str) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from academichub.model.accounts import Radar, Subscription
 from academichub.radar.authors import records_for
 from academichub.radar.lru import Lru
 from academichub.radar.rules import RuleSet
@@ -24,7 +25,6 @@ from academichub.ranking.profile import FOLLOW_WEIGHT
 from academichub.ranking.ranker import Explainer
 from academichub.ranking.scoring import ReaderScores, score_all
 from academichub.search.query import positive_text
-from academichub.storage.accounts import Radar, Subscription
 from academichub.storage.feedback import HIDING, Feedback
 from academichub.storage.reader_models import StoredModel
 from academichub.storage.store import Store

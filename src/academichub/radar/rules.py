@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from academichub.model.accounts import Subscription
+from academichub.model.works import Candidate
 from academichub.radar.authors import AuthorRecord
 from academichub.radar.authors import match as author_match
 from academichub.ranking.reasons import WEIGHTS, Reason
 from academichub.search.query import Document, Node, matches, parse
-from academichub.storage.accounts import Subscription
-from academichub.storage.works import Candidate
 
 
 def _category_matches(followed: str, categories: tuple[str, ...]) -> bool:

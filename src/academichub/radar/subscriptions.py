@@ -7,8 +7,8 @@ import re
 
 from academichub.errors import InputError
 from academichub.keys import clean_line, name_key
+from academichub.model.accounts import Subscription
 from academichub.search.query import parse
-from academichub.storage.accounts import Subscription
 from academichub.storage.store import Store
 
 KINDS: tuple[str, ...] = ("author", "keyword", "category", "venue")

@@ -16,10 +16,10 @@ import numpy as np
 
 from academichub.embedding.base import Embedder
 from academichub.errors import AcademicHubError
+from academichub.model.accounts import Subscription
 from academichub.ranking.learned import NEGATIVE_WEIGHTS, Example, recency_weight
 from academichub.search.query import positive_text
 from academichub.settings import RankingSettings
-from academichub.storage.accounts import Subscription
 from academichub.storage.store import Store
 
 FOLLOW_WEIGHT = 0.5  # a followed author's paper or a keyword says less than a paper the reader kept

@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime
 import numpy as np
 
 from academichub.embedding.base import Embedder
+from academichub.model.accounts import Radar
 from academichub.ranking import profile, vocabulary
 from academichub.ranking.learned import Example, Pool, UserModel
 from academichub.ranking.matrix import Snapshot
 from academichub.settings import RankingSettings
-from academichub.storage.accounts import Radar
 from academichub.storage.reader_models import StoredModel
 from academichub.storage.store import Store
 

@@ -14,6 +14,7 @@ from typing import Any
 from academichub.embedding.base import Embedder
 from academichub.embedding.stored import try_vectors_for
 from academichub.errors import InputError
+from academichub.model.works import StoredWork
 from academichub.search.query import (
     All,
     Document,
@@ -25,7 +26,6 @@ from academichub.search.query import (
     to_tantivy,
 )
 from academichub.storage.store import Store
-from academichub.storage.works import StoredWork
 
 MAX_QUERY = 500
 MAX_LIMIT = 100

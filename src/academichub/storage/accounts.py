@@ -2,51 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.errors import InputError, NotFoundError
+from academichub.model.accounts import DEFAULT_RADAR, LOCAL_USER, Radar, Subscription, User
 from academichub.storage.schema import radars, subscriptions, users
-
-LOCAL_USER = "local"
-DEFAULT_RADAR = "default"
-
-
-@dataclass(frozen=True)
-class User:
-    """A reader."""
-
-    id: int
-    name: str
-    display_name: str
-    language: str | None
-    is_local: bool
-
-
-@dataclass(frozen=True)
-class Radar:
-    """A named set of subscriptions with its own feed."""
-
-    id: int
-    user_id: int
-    name: str
-    is_default: bool
-    subs_version: int
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """One followed author, keyword, category or venue."""
-
-    id: int
-    radar_id: int
-    kind: str
-    value: str
-    value_key: str
-
 
 def _now() -> datetime:
     return datetime.now(UTC)

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.errors import NotFoundError
+from academichub.model.delivery import Delivery
 from academichub.storage.schema import deliveries, radars
-
-CHANNELS = ("email", "feishu", "dingtalk", "wecom", "slack")
-CADENCES = ("daily", "weekly")
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One destination of a radar's digest."""
-
-    id: int
-    radar_id: int
-    channel: str
-    target: str
-    secret: str | None
-    cadence: str
-    lang: str
-    active: bool
-    last_anchor: date | None
-    last_sent_at: datetime | None
-    last_error: str | None
-
 
 def _delivery(row: sa.Row) -> Delivery:
     sent = row.last_sent_at

@@ -14,16 +14,16 @@ from fastapi.responses import JSONResponse
 from academichub.errors import InputError
 from academichub.health import stream_health
 from academichub.library import importer
+from academichub.model.accounts import Radar
 from academichub.radar import feedback
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
 from academichub.radar.feed import page_json
 from academichub.search.service import search, similar
 from academichub.web import schemas
-from academichub.storage.accounts import Radar
+from academichub.web.bounds import ListOffset, PageNumber, RowId
 from academichub.web.deps import AppState, Ctx, app_state
 from academichub.worker.queue_status import queue_report
-from academichub.web.bounds import ListOffset, PageNumber, RowId
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": schemas.ErrorBody, "description": "Bad input"},

@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field
 from academichub.delivery.service import check, unsubscribe_token
 from academichub.errors import NotFoundError
 from academichub.i18n import gettext_for
-from academichub.storage.deliveries import Delivery
+from academichub.model.delivery import Delivery
 from academichub.web.api import ERRORS, JsonWrite
+from academichub.web.bounds import ROW_ID_MAX, RowId
 from academichub.web.deps import AppState, Ctx, app_state
 from academichub.web.pages import TEMPLATES, _check_csrf
-from academichub.web.bounds import ROW_ID_MAX, RowId
 
 api = APIRouter(prefix="/api/v1", tags=["deliveries"], responses=ERRORS)
 pages = APIRouter(include_in_schema=False)

@@ -11,9 +11,9 @@ from fastapi import Depends, Request
 from academichub.embedding.base import Embedder
 from academichub.errors import AuthError, NotFoundError
 from academichub.i18n import gettext_for, pick_language
+from academichub.model.accounts import Radar, User
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
-from academichub.storage.accounts import Radar, User
 from academichub.storage.auth import digest
 from academichub.storage.store import Store
 

@@ -10,12 +10,12 @@ from fastapi.responses import Response
 
 from academichub.errors import InputError
 from academichub.export.citations import FORMATS, export
+from academichub.model.works import StoredWork
 from academichub.radar import feedback
-from academichub.storage.works import StoredWork
 from academichub.web.api import ERRORS, Page
+from academichub.web.bounds import RowId
 from academichub.web.briefing_api import stored_briefing
 from academichub.web.deps import Ctx
-from academichub.web.bounds import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["export"], responses=ERRORS)
 Format = Annotated[str, Query(pattern="^(bibtex|ris|csl-json)$", description="bibtex, ris or csl-json")]

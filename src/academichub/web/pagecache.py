@@ -17,9 +17,9 @@ from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 
+from academichub.model.accounts import Radar
 from academichub.radar.feed import FeedPage, FeedService
 from academichub.radar.lru import Lru
-from academichub.storage.accounts import Radar
 
 KEPT = 512  # renderings per process: a few kB of JSON or HTML each
 

@@ -20,6 +20,7 @@ from academichub.errors import AcademicHubError, InputError, SourceError
 from academichub.health import stream_health
 from academichub.i18n import LANGUAGES, gettext_for, pick_language
 from academichub.library import importer
+from academichub.model.accounts import DEFAULT_RADAR
 from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
@@ -27,7 +28,6 @@ from academichub.radar.feed import reason_text
 from academichub.ranking.reasons import Reason
 from academichub.search.service import search, similar
 from academichub.sources import journal_rss
-from academichub.storage.accounts import DEFAULT_RADAR
 from academichub.web import api
 from academichub.web.bounds import PageNumber, RowId
 from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx

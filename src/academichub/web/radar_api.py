@@ -12,12 +12,12 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from academichub.errors import NotFoundError
+from academichub.model.accounts import Radar
 from academichub.radar.feed import page_json
-from academichub.storage.accounts import Radar
 from academichub.web import schemas
 from academichub.web.api import ERRORS, JsonWrite, feed_response
-from academichub.web.deps import Ctx
 from academichub.web.bounds import RowId
+from academichub.web.deps import Ctx
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=ERRORS)
 
