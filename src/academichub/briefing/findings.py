@@ -30,7 +30,7 @@ _RESULT = _cue(r"\b(?:we (?:also |further |then )?(?:find|found|show|showed|demo
                r"(?:demonstrat|show)(?:es|ing|ed)? that|(?:we|is|are) able to)")
 _COMPARISON = _cue(r"\b(?:outperform\w*|surpass\w*|exceed\w*|improv\w* (?:by|over|upon|on)|boost\w*|"
                    r"achiev\w* (?:a |an )?(?:\w+ )?(?:improvement|accuracy|state-of-the-art|sota|results|performance|"
-                   r"recall|speed)|achiev\w*|reduc\w* .{0,60}(?:by|from)|increas\w* .{0,60}by|speed-?up|"
+                   r"recall|speed|\d)|reduc\w* .{0,60}(?:by|from)|increas\w* .{0,60}by|speed-?up|"
                    r"(?:higher|lower|better|faster|larger|smaller) than|compared (?:to|with)|relative to|"
                    r"state-of-the-art (?:performance|results)|consistent with|correspond\w* to|span\w*|"
                    r"more (?:energetic|asymmetric|dependent)|align\w* with|in line with|agree\w* (?:\w+ )?with|"

@@ -13,7 +13,7 @@ from academichub.briefing.fields import field_name
 from academichub.briefing.findings import key_finding
 from academichub.briefing.model import BriefPaper, Section, Trend, citations
 
-VERSION = "8"  # bump when the offline text changes: stored briefings of older text are not reused
+VERSION = "9"  # bump when the offline text changes: stored briefings of older text are not reused
 PAPERS_PER_THEME = 4  # findings quoted per theme; the rest are cited in one closing sentence
 READ_FIRST = 5
 
