@@ -49,3 +49,13 @@ def test_paragraphs() -> None:
 
 def test_tex_quotes_become_typographic() -> None:
     assert str(render_tex("``finding a needle''")) == "\u201cfinding a needle\u201d"
+
+
+def test_a_briefings_quoted_finding_keeps_its_math_and_its_citations() -> None:
+    from academichub.briefing.export import cite_html
+
+    html = str(cite_html("CCO, C$_3$O$_2$ and <script>alert(1)</script> form [27]", render=render_tex))
+    assert "<math" in html and "C$_3$" not in html  # shown as MathML, not as TeX source
+    assert '<a class="cite" href="#p-27">[27]</a>' in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "C$_3$O$_2$" in str(cite_html("C$_3$O$_2$ [1]"))  # exports keep the text as written

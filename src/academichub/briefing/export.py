@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -24,12 +26,13 @@ HEADINGS = {
 }
 
 
-def cite_html(text: str, base: str = "") -> Markup:
-    """Escape a text, then turn its [n] markers into links to #p-n (the only markup added)."""
+def cite_html(text: str, base: str = "", render: Callable[[str], Any] = escape) -> Markup:
+    """Escape a text (or `render` it: the web pages show its TeX as MathML), then turn its [n]
+    markers into links to #p-n (the only markup added besides what `render` makes)."""
     def link(match: re.Match) -> str:
         numbers = [n.strip() for n in re.split(r"[,–-]", match.group(1)) if n.strip()]
         return "".join(f'<a class="cite" href="{base}#p-{n}">[{n}]</a>' for n in numbers)
-    return Markup(CITATION.sub(link, str(escape(text))).replace("\n\n", "<br><br>"))
+    return Markup(CITATION.sub(link, str(render(text))).replace("\n\n", "<br><br>"))
 
 
 def cite_markdown(text: str) -> str:

@@ -12,10 +12,11 @@ from academichub.briefing.export import HEADINGS, cite_html
 from academichub.briefing.fields import field_name
 from academichub.web.briefing_api import request_of, schedule_json, stored_briefing, summary
 from academichub.web.deps import Ctx
-from academichub.web.pages import TEMPLATES, _check_csrf, _render
 from academichub.web.bounds import RowId
+from academichub.web.pages import TEMPLATES, _check_csrf, _render
+from academichub.web.render import render_tex
 
-TEMPLATES.env.filters["cite"] = cite_html
+TEMPLATES.env.filters["cite"] = lambda text: cite_html(text, render=render_tex)  # quoted findings keep their math
 TEMPLATES.env.globals["field_name"] = field_name
 TEMPLATES.env.globals["paper_link"] = lambda public_id: f"/paper/{public_id}"  # in the app: its own paper page
 router = APIRouter(include_in_schema=False)
