@@ -258,3 +258,11 @@ def test_lists_page_with_limit_offset_and_a_total(client: TestClient) -> None:
     assert len(client.get("/api/v1/feedback?offset=4").json()) == 1
     assert client.get("/api/v1/saved?limit=0").status_code == 422
     assert client.get("/api/v1/briefings").headers["x-total-count"] == "0"
+
+
+def test_a_chip_error_message_with_braces_is_shown_not_formatted() -> None:
+    from academichub.errors import InputError
+    from academichub.web.pages import chip_problem
+
+    assert chip_problem(InputError("radar: {weird} value"), "{weird}", lambda s: s) == "radar: {weird} value"
+    assert chip_problem(InputError("x", problem="keyword"), "foo {bar", lambda s: s).startswith("“foo {bar”")

@@ -179,7 +179,9 @@ def chip_problem(error: InputError, value: str, _: Callable[[str], str]) -> str:
         "author-letters": _("“{value}” has no letters to find an author by."),
         "kind": _("Choose author, keyword, category or venue."),
     }
-    return texts.get(error.problem, str(error)).format(value=value.strip()[:80])
+    if error.problem not in texts:  # a message of its own (it may hold braces of the typed value)
+        return str(error)
+    return texts[error.problem].format(value=value.strip()[:80])
 
 
 @router.post("/subscriptions", response_model=None)
