@@ -88,8 +88,15 @@ def test_sources_page_and_api(settings) -> None:  # type: ignore[no-untyped-def]
         api = {h["stream"]: h for h in client.get("/api/v1/sources").json()}
         assert api["journal:nature"]["last_run"]["new"] == 75 and api["journal:nature"]["status"] == "ok"
         assert api["journal:science"]["status"] == "never"
+        assert api["journal:science"]["next_check_at"] is None  # no schedule: fetched only when asked
         page = client.get("/sources?lang=en").text
         assert 'data-stream="journal:nature"' in page and "Not run yet" in page and "<code>prl</code>" in page
+    scheduled = settings.model_copy(update={"schedule": settings.schedule.model_copy(update={"enabled": True})})
+    with Store.open(scheduled) as store:
+        (science,) = [h for h in stream_health(store, scheduled) if h.stream == "journal:science"]
+    # Not fetched yet: its first check is the next daily slot, shown rather than "—".
+    now = datetime.now(UTC)
+    assert science.status == "never" and now < science.next_check_at <= now + timedelta(days=1)
 
 
 def test_a_source_without_network_is_offline_not_failing(tmp_path: Path) -> None:

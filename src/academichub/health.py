@@ -17,6 +17,7 @@ from academichub.sources.arxiv_calendar import expects_listing
 from academichub.storage.sourcestate import SourceState
 from academichub.storage.store import Store
 from academichub.worker import streams
+from academichub.worker.scheduler import next_run
 from academichub.worker.streams import Stream, source_settings
 
 EASTERN = ZoneInfo("America/New_York")
@@ -97,7 +98,10 @@ def stream_health(store: Store, settings: Settings, *, now: datetime | None = No
         stream = configured.get(key) or Stream(key, state.source, key, _params_of(key))
         runs = store.sources.runs(key, limit=20)
         if state is None or not runs:
-            result.append(StreamHealth(key, stream.source, stream.label, key in configured, "never"))
+            # A stream that never ran is first fetched at the next daily slot (or when asked).
+            first = next_run(now, settings.schedule) if key in configured and settings.schedule.enabled else None
+            result.append(StreamHealth(key, stream.source, stream.label, key in configured, "never",
+                                       next_check_at=first))
             continue
         flags = _flags(stream, state, runs, settings, now)
         quiet = any(f["kind"] == "quiet" for f in flags)
