@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from academichub.briefing.fields import fields_of
 from academichub.briefing.model import BriefPaper, Trend
+from academichub.briefing.themes import GENERIC as THEME_GENERIC
 from academichub.briefing.themes import stop_words
 from academichub.radar.periods import Period
 from academichub.storage.store import Store
@@ -22,14 +23,12 @@ COMPARABLE = 0.25  # the previous period needs this share of the current one's p
 # are, and at a plain 5% a dozen would "rise" by chance.
 FALSE_DISCOVERY = 0.05
 # Words of how papers are written, not what they are about: a phrase made only of them
-# ("project page", "results show", "state [of the] art", "et al") is never a trend.
-GENERIC = frozenset("""
-    project page pages code codes available availability publicly public github data dataset datasets et al paper
-    papers propose proposed proposes present presents introduce introduces work works study studies method methods
-    approach approaches result results show shows shown demonstrate demonstrates experiment experiments experimental
-    extensive state art novel new based existing recent recently performance significantly significant outperforms
-    outperform achieves achieve problem problems task tasks framework frameworks model models analysis use using used
-    further furthermore however first second large wide various different effective effectively simple key main
+# ("project page", "results show", "state [of the] art", "et al") is never a trend. The themes'
+# generic words, and the housekeeping words of an abstract.
+GENERIC = THEME_GENERIC | frozenset("""
+    project page pages code codes available availability publicly public github dataset datasets et al papers
+    proposes presents introduces works result shown demonstrates experiment outperforms outperform achieves
+    significantly recently tasks frameworks effectively second wide simple main further
     """.split())
 CITED_PER_TREND = 4
 

@@ -28,6 +28,7 @@ from academichub.briefing.llm import (
 from academichub.briefing.model import Briefing, BriefPaper, Section, from_stored
 from academichub.briefing.selection import resolve_period, select
 from academichub.briefing.themes import OUTLIER, cluster, cohesion, key_phrases, set_apart, text_vectors, theme_names
+from academichub.embedding.base import normalise
 from academichub.embedding.stored import try_vectors_for
 from academichub.errors import InputError
 from academichub.model.accounts import Radar
@@ -119,15 +120,15 @@ class BriefingService:
         texts = [f"{p.title}. {p.abstract}" for p in papers]
         embedder = self.feed.embedder
         vectors = try_vectors_for(self.store, embedder, [p.work_id for p in papers]) if embedder else None
+        meaning = vectors if vectors is not None and np.any(vectors) else None
         words = text_vectors(texts)
         # Clustered on meaning and words together: on the sample either alone made looser themes
         # in the other's space (README, "Briefings").
-        joint = words if vectors is None or not np.any(vectors) else np.hstack(
-            [vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12), words])
+        joint = words if meaning is None else np.hstack([normalise(meaning), words])
         labels = set_apart(joint, cluster(joint)) if len(papers) >= MIN_FOR_OUTLIERS else cluster(joint)
         phrases = key_phrases(texts, labels)
         embed = (lambda items: np.asarray(embedder.embed(items), dtype=np.float32)) if embedder else None
-        names = theme_names([p.title for p in papers], texts, labels, embed=embed)
+        names = theme_names([p.title for p in papers], [p.abstract for p in papers], labels, embed=embed)
         themes = []
         for label in sorted({int(k) for k in labels} - {OUTLIER}):
             members = [p for p, k in zip(papers, labels, strict=True) if k == label]
@@ -145,8 +146,7 @@ class BriefingService:
             overview=offline.write_overview(papers, themes, trends, period_json, lang), themes=themes,
             links=offline.write_links(papers, themes, travels, lang), trends=trends,
             read_first=offline.write_read_first(papers, lang), stats={"themes_cohesion": {
-                "words": cohesion(words, labels),
-                **({"meaning": cohesion(vectors, labels)} if vectors is not None and np.any(vectors) else {})}})
+                "words": cohesion(words, labels), **({"meaning": cohesion(meaning, labels)} if meaning is not None else {})}})
 
     def _with_llm(self, draft: Briefing, papers: list[BriefPaper], lang: str):  # type: ignore[no-untyped-def]
         """Replace the draft's prose with the LLM's, section by section; fall back to the draft on failure."""

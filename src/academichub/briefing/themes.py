@@ -6,6 +6,8 @@ from functools import cache
 
 import numpy as np
 
+from academichub.embedding.base import normalise
+
 # Words every abstract uses: they name no theme.
 GENERIC = frozenset(["paper", "papers", "propose", "proposed", "proposes", "approach", "approaches", "method", "methods", "results", "result", "show", "shows", "shown", "novel", "new", "present", "presents", "work", "study", "studies", "using", "use", "used", "based", "framework", "model", "models", "demonstrate", "task", "tasks", "performance", "existing", "extensive", "experiments", "experimental", "state", "art", "sota", "achieve", "achieves", "achieving", "significantly", "significant", "different", "various", "improve", "improves", "improved", "improvement", "provide", "provides", "introduce", "introduces", "introduced", "problem", "problems", "address", "challenge", "challenges", "effective", "efficient", "paradigm", "key", "large", "recent", "recently", "however", "including", "furthermore", "moreover", "analysis", "approach", "data", "set", "sets", "benchmark", "benchmarks", "evaluate", "evaluation", "well", "also", "first", "two", "one", "three", "can", "may", "across", "via", "within", "without", "towards", "toward"])
 
@@ -102,10 +104,9 @@ def set_apart(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
     does not dilute a theme: below the tenth percentile of every member's similarity to its
     centre by more than OUTLIER_MARGIN, and closer to no other theme's centre."""
     labels = labels.copy()
-    units = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    units = normalise(vectors)
     clusters = sorted({int(k) for k in labels})
-    centres = np.vstack([units[labels == k].mean(axis=0) for k in clusters])
-    centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+    centres = normalise(np.vstack([units[labels == k].mean(axis=0) for k in clusters]))
     similarity = units @ centres.T  # each paper to each centre
     own = similarity[np.arange(len(labels)), [clusters.index(int(k)) for k in labels]]
     floor = np.quantile(own, OUTLIER_QUANTILE) - OUTLIER_MARGIN
@@ -119,7 +120,7 @@ def cohesion(vectors: np.ndarray, labels: np.ndarray, *, seed: int = 0, rounds: 
     """Mean cosine between members of one theme, against the same for random themes of the same
     sizes (what clustering adds: a theme that holds together scores well above the random split)."""
     kept = labels != OUTLIER
-    units = vectors[kept] / np.maximum(np.linalg.norm(vectors[kept], axis=1, keepdims=True), 1e-12)
+    units = normalise(vectors[kept])
 
     def within(assigned: np.ndarray) -> float:
         values = []
@@ -166,7 +167,7 @@ def candidate_phrases(text: str) -> dict[str, str]:
     return found
 
 
-def theme_names(titles: list[str], texts: list[str], labels: np.ndarray, *,
+def theme_names(titles: list[str], abstracts: list[str], labels: np.ndarray, *,
                 embed=None) -> dict[int, str]:  # type: ignore[no-untyped-def]
     """A readable name for each theme: the candidate phrase of its papers (in two at least, titles
     counting double) with the best class TF-IDF, times its closeness to the theme's centre in
@@ -174,22 +175,25 @@ def theme_names(titles: list[str], texts: list[str], labels: np.ndarray, *,
     import math
     from collections import Counter
 
-    per_paper = [candidate_phrases(f"{title}. {text}") for title, text in zip(titles, texts, strict=True)]
+    in_titles = [candidate_phrases(title) for title in titles]
+    in_abstracts = [candidate_phrases(abstract) for abstract in abstracts]
+    per_paper = [{**a, **t} for t, a in zip(in_titles, in_abstracts, strict=True)]  # a title's spelling first
     # A phrase is spelled as running text spells it ("globular clusters", "video LLMs"), not as
     # a title capitalises it; a title's spelling only when no abstract has the phrase.
     spelling: dict[str, Counter[str]] = {}
-    for text in texts:
-        for key, shown in candidate_phrases(text.split(". ", 1)[-1]).items():
+    for phrases in in_abstracts:
+        for key, shown in phrases.items():
             spelling.setdefault(key, Counter())[shown] += 2
     for phrases in per_paper:
         for key, shown in phrases.items():
             spelling.setdefault(key, Counter())[shown] += 1
     everywhere = Counter(key for phrases in per_paper for key in phrases)
+    texts = [f"{t}. {a}" for t, a in zip(titles, abstracts, strict=True)]
     names: dict[int, str] = {}
     for label in sorted({int(k) for k in labels if k != OUTLIER}):
         members = [i for i, k in enumerate(labels) if k == label]
         inside = Counter(key for i in members for key in per_paper[i])
-        title_hits = Counter(key for i in members for key in candidate_phrases(titles[i]))
+        title_hits = Counter(key for i in members for key in in_titles[i])
         def usable(key: str, least: int) -> bool:
             words = key.split()
             # "graph neural" is a fragment when the papers nearly always go on to "graph neural networks".
@@ -204,8 +208,9 @@ def theme_names(titles: list[str], texts: list[str], labels: np.ndarray, *,
         best = sorted(scored, key=lambda k: (-scored[k], k))[:12]
         if best and embed is not None:  # of the distinctive phrases, the one nearest the theme's centre
             centre = embed([texts[i] for i in members]).mean(axis=0)
-            closeness = embed(best) @ (centre / max(float(np.linalg.norm(centre)), 1e-12))
-            best = sorted(best, key=lambda k: -(scored[k] * max(0.05, float(closeness[best.index(k)]))))
+            closeness = dict(zip(best, (embed(best) @ (centre / max(float(np.linalg.norm(centre)), 1e-12))).tolist(),
+                                 strict=True))
+            best = sorted(best, key=lambda k: -(scored[k] * max(0.05, closeness[k])))
         shown = spelling[best[0]].most_common(1)[0][0] if best else ""
         names[label] = shown[:1].upper() + shown[1:]
     return names

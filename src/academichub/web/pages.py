@@ -126,6 +126,12 @@ def _local_path(target: str | None) -> str:
     return "/"
 
 
+def _feed_values(feed: Any, chips: list[Any], *, seen: bool, page: int) -> dict[str, Any]:
+    """What feed.html prints besides the common context: the feed, its chips and the period links."""
+    return {"feed": feed, "chips": chips, "kinds": subs.KINDS, "period_choices": PERIOD_CHOICES, "seen": seen,
+            "page": page}
+
+
 @router.get("/", response_class=HTMLResponse)
 async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen: bool = False,
                     page: PageNumber = 1, date_from: Annotated[str, Query(alias="from")] = "",
@@ -142,14 +148,13 @@ async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen:
             feed = ctx.app.feed.current(ctx.radar, period=period, show_seen=True, page=max(1, page))
             return feed, ctx.app.store.accounts.subscriptions(ctx.radar.id)
         feed, chips = await run_in_threadpool(build)
-        return _render(request, ctx, "feed.html", feed=feed, chips=chips, kinds=subs.KINDS,
-                       period_choices=PERIOD_CHOICES, seen=seen, page=page)
+        return _render(request, ctx, "feed.html", **_feed_values(feed, chips, seen=seen, page=page))
 
     def whole_page(feed: Any) -> str:
         # The chips are read here too: the page key holds the radar's subscription version.
         chips = ctx.app.store.accounts.subscriptions(ctx.radar.id)
         return TEMPLATES.get_template("feed.html").render(_context(
-            request, ctx, feed=feed, chips=chips, kinds=subs.KINDS, period_choices=PERIOD_CHOICES, seen=False, page=page))
+            request, ctx, **_feed_values(feed, chips, seen=False, page=page)))
 
     # A recorded batch's page is replayed (on the event loop) while nothing it shows changed;
     # the variant names everything else the page prints.
@@ -197,9 +202,8 @@ async def add_subscription(request: Request, ctx: Ctx, kind: Annotated[str, Form
             return ctx.app.feed.current(ctx.radar), ctx.app.store.accounts.subscriptions(ctx.radar.id)
         feed, chips = await run_in_threadpool(build)
         problem = chip_problem(error, value, ctx.gettext)
-        return _render(request, ctx, "feed.html", 422, feed=feed, chips=chips, kinds=subs.KINDS,
-                       period_choices=PERIOD_CHOICES, seen=False, page=1, chip_error=problem,
-                       chip_kind=kind if kind in subs.KINDS else "author", chip_value=value,
+        return _render(request, ctx, "feed.html", 422, **_feed_values(feed, chips, seen=False, page=1),
+                       chip_error=problem, chip_kind=kind if kind in subs.KINDS else "author", chip_value=value,
                        suggestions=error.suggestions if error.problem != "kind" else ())
     return RedirectResponse(_local_path(next), status_code=303)
 

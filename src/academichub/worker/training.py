@@ -36,10 +36,10 @@ def train_radar(store: Store, matrix: FeatureMatrix, settings: RankingSettings, 
     radar = store.accounts.get_radar(radar_id)
     tag = embedder.tag if embedder is not None else ""
     # The inputs are read before the data: what changes during training makes the result stale, not wrong.
-    inputs = inputs_key(store, radar, store.accounts.subscriptions(radar.id), snapshot.vocabulary.id, tag)
+    subs = store.accounts.subscriptions(radar.id)
+    inputs = inputs_key(store, radar, subs, snapshot.vocabulary.id, tag)
     if store.reader_models.inputs(radar_id) == inputs:
         return None  # another worker or process trained on exactly this already
-    subs = store.accounts.subscriptions(radar.id)
     followed = [w for record in records_for(store, subs).values() for w in record.papers[:FOLLOWED_PAPERS_PER_AUTHOR]]
     model = train(store, snapshot, radar, settings, embedder=embedder, inputs=inputs, followed=followed)
     store.reader_models.save(model)
