@@ -9,6 +9,8 @@ from datetime import date
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import sqlalchemy as sa
 
 from academichub.embedding.wordllama_model import WordLlamaEmbedder
@@ -21,7 +23,7 @@ from academichub.radar import feedback
 from academichub.radar.authors import AuthorRecord, author_decision, full_variants, initials_of, match
 from academichub.radar.feed import FeedService, page_json
 from academichub.radar.subscriptions import follow
-from academichub.ranking import vocabulary
+from academichub import tfidf
 from academichub.ranking.learned import Example, Pool, UserModel, recency_weight
 from academichub.ranking.ranker import diversify
 from academichub.settings import FeedSettings, RankingSettings
@@ -189,8 +191,8 @@ def test_the_model_switches_from_centroid_to_classifier() -> None:
     topic = np.array([[1.0, 0, 0, 0]] * 5 + [[0, 1.0, 0, 0]] * 5 + [[1.0, 0, 0, 0]] * 10 + [[0, 1.0, 0, 0]] * 30)
     dense = (topic + 0.3 * rng.normal(size=topic.shape)).astype(np.float32)
     dense /= np.linalg.norm(dense, axis=1, keepdims=True)
-    vectorizer = vocabulary.fitted(texts)
-    sparse = vocabulary.transform(vectorizer, texts)
+    vectorizer = tfidf.fitted(texts)
+    sparse = tfidf.transform(vectorizer, texts)
     pool = Pool(list(range(len(texts))), sparse, dense, len(window))
     liked = [Example(dense[r], texts[r], work_id=r) for r in range(10, 20)]  # galaxy papers of the background
     model = UserModel(vectorizer).fit(liked[:3], [], pool, min_positives=5)
@@ -257,27 +259,68 @@ def test_two_stores_with_the_same_vocabulary_version_never_share_a_transformer(t
             store.features.publish(version)
             vocab = store.features.vocabulary()
             assert vocab.id == 1
-            vectorizer = vocabulary.vectorizer_for(vocab.digest, vocab.terms, vocab.idf)
-            vectors.append(vocabulary.transform(vectorizer, ["protein folding of a galaxy"]).toarray()[0])
+            vectorizer = tfidf.vectorizer_for(vocab.digest, vocab.terms, vocab.idf)
+            vectors.append(tfidf.transform(vectorizer, ["protein folding of a galaxy"]).toarray()[0])
     assert np.allclose(vectors[0], [1, 0]) and np.allclose(vectors[1], [0.7071, 0.7071], atol=1e-3)
 
 
-def test_the_counting_fit_chooses_sklearns_vocabulary_and_idf() -> None:
-    # vocabulary.fit replaces TfidfVectorizer.fit for speed; it must pick the same terms and IDF,
-    # or features stored at ingest would differ from what the ranker was tuned on.
+def _sklearn(documents: int, vocabulary: dict[str, int] | None = None):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    large = documents >= tfidf.LARGE
+    return TfidfVectorizer(lowercase=True, strip_accents="unicode", stop_words="english",
+                           token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b", ngram_range=(1, 2),
+                           max_features=None if vocabulary else tfidf.MAX_TERMS, sublinear_tf=True,
+                           dtype=np.float32, min_df=tfidf.MIN_DF if large else 1,
+                           max_df=tfidf.MAX_DF if large else 1.0, vocabulary=vocabulary)
+
+
+def _sample_texts() -> list[str]:
     from academichub.sources.formats import read_items
 
-    sample = Path(vocabulary.__file__).parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
+    sample = Path(tfidf.__file__).parent / "data" / "sample" / "arxiv-sample.jsonl.gz"
     _fmt, items = read_items(sample)
-    texts = [f"{p.title}. {p.abstract}" for p in items if hasattr(p, "title")][:3000]
-    terms, idf = vocabulary.fit(texts)
-    reference = vocabulary._vectorizer(len(texts)).fit(texts)
-    expected = dict(zip(reference.get_feature_names_out().tolist(), reference.idf_, strict=True))
-    assert terms == sorted(terms) and len(terms) == len(expected)
-    common = [t for t in terms if t in expected]
-    assert len(common) >= 0.995 * len(expected)  # only ties at the frequency cut-off may differ
-    column = {t: i for i, t in enumerate(terms)}
-    assert np.allclose([expected[t] for t in common], [idf[column[t]] for t in common], atol=1e-5)
+    return [f"{p.title}. {p.abstract}" for p in items if hasattr(p, "title")]
+
+
+def test_the_bulk_vectorizer_computes_what_sklearn_computes() -> None:
+    # tfidf replaces TfidfVectorizer for speed (one tokenisation in polars and numpy, not a Python
+    # loop per token); features stored at ingest must be the rows the ranker was tuned on.
+    texts = _sample_texts()
+    texts = texts[:3000] + ["Ünïcödé Café naïve façade — résumé of the ÉCOLE", "", "the of and", "x y z",
+                            "Caf\u00e9 caf\u0065\u0301 \u00b2nd x\u00b2y α-decay β2 _under_score 2fast"]
+    terms, idf, rows = tfidf.fit_transform(texts)
+    reference = _sklearn(len(texts))
+    expected_rows = reference.fit_transform(texts)
+    assert terms == reference.get_feature_names_out().tolist()
+    assert np.allclose(idf, reference.idf_, atol=1e-6)
+    assert rows.shape == expected_rows.shape and abs(rows - expected_rows).max() < 1e-6
+    assert rows.has_sorted_indices
+    # A stored vocabulary transforms other texts as scikit-learn does with the same terms and IDF.
+    others = _sample_texts()[3000:3500] + ["graph neural networks for protein folding", "Nothing known here"]
+    fixed = _sklearn(len(terms), {t: i for i, t in enumerate(terms)})
+    fixed.fit(["academichub"])
+    fixed.idf_ = idf.astype(np.float64)
+    assert abs(tfidf.fitted(texts).transform(others) - fixed.transform(others)).max() < 1e-6
+    assert tfidf.Vectorizer(terms, idf).transform([]).shape == (0, len(terms))
+
+
+# Letters, digits, punctuation, accents (composed and combining), Greek, stop words and whole words.
+_PIECES = st.sampled_from([*"abcxyz019_ .,-\n\u00e9\u0301\u00c9\u03b1\u00b2", "the", "model", "of", "graph",
+                           "neural", "network", "2d", "co2"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=40).map("".join) | st.text(max_size=60), max_size=12))
+def test_the_bulk_vectorizer_matches_sklearn_on_any_small_corpus(texts: list[str]) -> None:
+    terms, idf, rows = tfidf.fit_transform(texts)
+    try:
+        expected = _sklearn(len(texts)).fit(texts)
+    except ValueError:  # scikit-learn refuses a corpus without a single term
+        assert terms == ["academichub"] and rows.nnz == 0
+        return
+    assert terms == expected.get_feature_names_out().tolist()
+    assert abs(rows - expected.transform(texts)).max() < 1e-6
 
 
 def test_a_library_paper_is_never_recommended_nor_explained_by_itself(

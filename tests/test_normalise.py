@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from academichub import keys
 from academichub.keys import (
     authors_from_text,
     clean_abstract,
@@ -20,6 +22,7 @@ from academichub.keys import (
     parse_arxiv_id,
     parse_date,
     split_author_list,
+    strip_control,
 )
 
 new_ids = st.builds(lambda y, m, n, w: f"{y:02d}{m:02d}.{n:0{w}d}", st.integers(7, 30), st.integers(1, 12),
@@ -82,6 +85,13 @@ def test_clean_abstract_is_idempotent_and_clean(text: str) -> None:
     assert once == once.strip()
 
 
+@given(st.text(alphabet=st.sampled_from([*"ab.( \n\t\r", "\u00a0", "\u2028", "\u3000", "\x85", "\x1c"])
+               | st.characters(), max_size=300))
+def test_the_one_paragraph_shortcut_follows_the_general_rule(text: str) -> None:
+    prepared = strip_control(unicodedata.normalize("NFC", text)).replace("\r\n", "\n").strip("\n")
+    assert clean_abstract(text) == keys._paragraphs(prepared)
+
+
 @given(st.text(max_size=200))
 def test_clean_line_has_no_newlines_and_is_idempotent(text: str) -> None:
     line = clean_line(text)
@@ -136,3 +146,12 @@ def _reference_key(name: str) -> str:
 def test_ascii_fast_path_of_name_key_matches_the_general_rule(name: str) -> None:
     if not any(ch in name for ch in "\\{}("):  # TeX and trailing "(affiliation)" are handled first
         assert name_key(name) == _reference_key(name)
+
+
+@given(st.text(alphabet=st.sampled_from([*" \t\r\f\v\nab", "\u00a0", "\u2000", "\u200b", "\u3000", "\u2028"])
+               | st.characters(), max_size=80))
+def test_collapse_spaces_turns_every_run_of_spaces_into_one(text: str) -> None:
+    import re
+
+    expected = re.sub(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]+", " ", text)
+    assert keys.collapse_spaces(text) == expected

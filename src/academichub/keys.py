@@ -27,7 +27,10 @@ _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]+")
+_SPACE = r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]"
+# A run of spaces that is not already one plain space: two or more, or one of another kind.
+_SPACES = re.compile(rf"(?: {_SPACE}|(?! ){_SPACE}){_SPACE}*")
+_PARAGRAPH_MARK = re.compile(r"\n\s")  # a blank line or an indented one: where a paragraph may start
 _PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
 _TAGS = re.compile(r"<[^>]{0,200}>")
 _NON_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
@@ -74,13 +77,21 @@ def strip_control(text: str) -> str:
     return _CONTROL.sub("", text.replace("\t", " "))
 
 
+def collapse_spaces(text: str) -> str:
+    """Every run of spaces (plain, no-break, wide, tabs) as one plain space."""
+    if text.isascii() and "  " not in text and "\t" not in text and "\r" not in text and "\f" not in text \
+            and "\v" not in text:
+        return text  # nothing to change, found without the regular expression visiting every character
+    return _SPACES.sub(" ", text)
+
+
 def clean_line(text: str | None) -> str:
     """Collapse a one-line field (title, name) to single spaces."""
     if not text:
         return ""
     if text.isascii() and text.isprintable() and "  " not in text and text == text.strip():
         return text  # the common case, and ingest's hot path: nothing to do
-    return _SPACES.sub(" ", strip_control(unicodedata.normalize("NFC", text)).replace("\n", " ")).strip()
+    return collapse_spaces(strip_control(unicodedata.normalize("NFC", text)).replace("\n", " ")).strip()
 
 
 def clean_abstract(text: str | None) -> str:
@@ -88,6 +99,16 @@ def clean_abstract(text: str | None) -> str:
     if not text:
         return ""
     text = strip_control(unicodedata.normalize("NFC", text)).replace("\r\n", "\n").strip("\n")
+    if not _PARAGRAPH_MARK.search(text):
+        # One paragraph (no blank line, no indented line after the first): what the general
+        # path below returns for it, without its per-line bookkeeping (most abstracts; ingest's hot path).
+        return collapse_spaces(" ".join(map(str.strip, text.split("\n")))).strip()
+    return _paragraphs(text)
+
+
+def _paragraphs(text: str) -> str:
+    """clean_abstract's general case: paragraphs by blank lines, or by indentation where some lines
+    are indented and others not."""
     lines = text.split("\n")
     indented = [line[:1].isspace() for line in lines[1:] if line.strip()]
     # arXiv starts a paragraph with an indented line; if every line is indented the
@@ -102,7 +123,7 @@ def clean_abstract(text: str | None) -> str:
         if indent_breaks and line[:1].isspace() and paragraphs[-1]:
             paragraphs.append([])
         paragraphs[-1].append(line.strip())
-    return "\n\n".join(_SPACES.sub(" ", " ".join(p)).strip() for p in paragraphs if p)
+    return "\n\n".join(collapse_spaces(" ".join(p)).strip() for p in paragraphs if p)
 
 
 def latex_to_text(text: str) -> str:
@@ -139,6 +160,17 @@ def family_key(author_key: str) -> str:
 
 def make_author(name: str, *, affiliations: tuple[str, ...] = (), orcid: str | None = None) -> Author | None:
     """Build an Author from a printed name, moving a trailing "(affiliation)" aside."""
+    if not affiliations and orcid is None:
+        return _printed_author(name)
+    return _author(name, affiliations, orcid)
+
+
+@lru_cache(maxsize=65536)  # a bulk file prints the same names again and again (346,310 names, 165,356 distinct)
+def _printed_author(name: str) -> Author | None:
+    return _author(name, (), None)  # an Author is immutable: one instance can serve every paper
+
+
+def _author(name: str, affiliations: tuple[str, ...], orcid: str | None) -> Author | None:
     name = clean_line(latex_to_text(name))
     extra = _PAREN.search(name)
     if extra and extra.start() > 0:

@@ -22,7 +22,7 @@ from academichub.keys import parse_arxiv_id, title_key
 from academichub.library.importer import read_library_file
 from academichub.library.items import LibraryItem
 from academichub.library.readers import READERS
-from academichub.ranking import vocabulary
+from academichub import tfidf
 from academichub.ranking.learned import Example, Pool, UserModel
 from academichub.settings import RankingSettings
 
@@ -59,8 +59,8 @@ def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date
     needed = sorted(set(window) | set(negatives) | {r for rows in matched.values() for r in rows if r is not None})
     vectors = embed_rows(corpus, needed, embedder, cache_dir)  # the corpus is embedded once, then cached
     pool_rows = window + negatives
-    vectorizer = vocabulary.fitted(corpus.texts)  # the corpus is the store: its vocabulary and IDF
-    pool = Pool(pool_rows, vocabulary.transform(vectorizer, corpus_texts(corpus, pool_rows)), vectors[pool_rows],
+    vectorizer = tfidf.fitted(corpus.texts)  # the corpus is the store: its vocabulary and IDF
+    pool = Pool(pool_rows, tfidf.transform(vectorizer, corpus_texts(corpus, pool_rows)), vectors[pool_rows],
                 len(window))
     rankings = []
     for path in libraries:

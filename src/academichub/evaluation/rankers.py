@@ -24,7 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 from academichub.evaluation.protocols import Corpus
-from academichub.ranking import vocabulary
+from academichub import tfidf
 from academichub.ranking.learned import Example, Pool, UserModel, recency_weight
 from academichub.settings import RankingSettings
 
@@ -99,8 +99,8 @@ def _pool(context: Context) -> tuple[Pool, UserModel]:
     vocabulary and IDF come from every paper of the split, as the store's come from all it holds."""
     if "pool" not in context._cache:
         rows = context.candidates + context.negative_rows
-        vectorizer = vocabulary.fitted(context.texts(context.history + context.candidates))
-        sparse = vocabulary.transform(vectorizer, context.texts(rows))
+        vectorizer = tfidf.fitted(context.texts(context.history + context.candidates))
+        sparse = tfidf.transform(vectorizer, context.texts(rows))
         context._cache["pool"] = (Pool(rows, sparse, context.vectors[rows], len(context.candidates)), vectorizer)
     return context._cache["pool"]
 

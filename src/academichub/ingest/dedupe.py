@@ -75,7 +75,13 @@ class TitleIndex:
     def best(self, paper: Paper) -> TitleMatch | None:
         """The most similar acceptable candidate for `paper`, or None."""
         key, family = title_key(paper.title), first_author_key(paper)
-        candidates = {m.id: m for m in (*self._by_key.get(key, ()), *self._by_family.get(family, ()))}
+        if len(key.split()) < MIN_WORDS:
+            return None
+        mine = paper.arxiv_id
+        # Another arXiv id is another work: a bulk arXiv file's many papers by one family name are
+        # passed over without scoring their titles.
+        candidates = {m.id: m for m in (*self._by_key.get(key, ()), *self._by_family.get(family, ()))
+                      if not (mine and m.arxiv_id and m.arxiv_id != mine)}
         scored = [(score(paper, key, family, m), m.id, m) for m in candidates.values()]
         scored = [s for s in scored if s[0] > 0]
         return max(scored)[2] if scored else None

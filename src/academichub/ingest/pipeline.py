@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
 from academichub.errors import SourceError
-from academichub.ingest import features
+from academichub.ingest.downstream import Downstream
 from academichub.keys import title_key
 from academichub.ingest.plan import WorkPlan
 from academichub.model.report import RunReport
 from academichub.ingest.sanitise import sanitise_paper
 from academichub.model import Paper, Rejected
+from academichub.storage.engine import write_transaction
 from academichub.storage.store import Store
 from academichub.storage.works import first_author_key
 
 BATCH_SIZE = 2000
-log = logging.getLogger(__name__)
 
 
 def stored_hash(paper: Paper, sources: list[str]) -> str:
@@ -73,7 +72,9 @@ class _Batch:
 
     def write(self, papers: list[Paper]) -> list[tuple[int, Paper, list[str]]]:
         works = self.store.works
-        with self.store.engine.begin() as conn:
+        # The write lock from the first read: the plan is made on what the store holds when it is written
+        # (another writer, such as the features thread, commits in between otherwise).
+        with write_transaction(self.store.engine) as conn:
             found = works.find_existing(conn, papers)
             unplaced = [p for p in papers if not any(pair in found for pair in p.all_ids())]
             # Journal records look for their preprint by author too; arXiv records by exact title.
@@ -113,28 +114,17 @@ def ingest(
     report = RunReport(source=source)
     started = time.perf_counter()
     batch = _Batch(store, report)
-    changed: list[tuple[int, Paper, list[str]]] = []
+    downstream = Downstream(store)
     try:
         for chunk in _batched(items, batch_size):
             papers = batch.prepare(chunk)
             if papers:
-                changed += batch.write(papers)
+                downstream.add(batch.write(papers))
             if progress:
                 progress(len(chunk))
     except SourceError as exc:
         report.add_error(exc)
     finally:
-        if changed:
-            store.index_works(changed)
-            _featurise(store, [work_id for work_id, _, _ in changed])
+        downstream.finish()
         report.seconds = time.perf_counter() - started
     return report
-
-
-def _featurise(store: Store, ids: list[int]) -> None:
-    """The features stage; a failure here never undoes what was stored (catch_up redoes it later)."""
-    try:
-        features.featurise(store, ids)
-    except Exception:  # the works are stored and indexed; their features are caught up on next start
-        log.exception("features: featurising %s works failed", len(ids))
-

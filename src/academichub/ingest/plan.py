@@ -93,6 +93,9 @@ class WorkPlan:
         def foreign(pair: tuple[str, str]) -> bool:
             owner = self._owner(pair)
             return owner is not None and owner != target
-        cleared = {kind: None for kind in ID_KINDS[1:] if (v := getattr(paper, kind)) and foreign((kind, v))}
+        secondary = [(kind, v) for kind in ID_KINDS[1:] if (v := getattr(paper, kind))]
+        if not paper.also and not secondary:  # an arXiv record with no other id: nothing to drop
+            return paper
+        cleared = {kind: None for kind, v in secondary if foreign((kind, v))}
         also = tuple(pair for pair in paper.also if not foreign(pair))
         return replace(paper, **cleared, also=also) if cleared or also != paper.also else paper

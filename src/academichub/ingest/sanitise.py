@@ -8,6 +8,7 @@ hostile or broken feed cannot bloat or poison the store.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 
 from academichub.keys import clean_abstract, clean_line, normalise_doi, parse_arxiv_id, safe_url
@@ -27,6 +28,7 @@ def _bounded(text: str | None, limit: int) -> str | None:
     return text[:limit] if text else None
 
 
+@lru_cache(maxsize=65536)  # parsers share one Author per printed name: most are checked once
 def _author(author: Author) -> Author:
     name = clean_line(author.name)[:MAX_SHORT]
     affiliations = tuple(clean_line(a)[:MAX_SHORT] for a in author.affiliations if a.strip())

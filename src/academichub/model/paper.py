@@ -11,6 +11,7 @@ from typing import Any, Literal
 AnnounceType = Literal["new", "cross", "replace", "replace-cross"]
 ANNOUNCE_TYPES: tuple[str, ...] = ("new", "cross", "replace", "replace-cross")
 ID_KINDS: tuple[str, ...] = ("arxiv_id", "doi", "pmid", "openalex_id", "url")  # the order that decides identity
+# (Paper.all_ids spells this order out.)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +55,10 @@ class Paper:
 
     def all_ids(self) -> list[tuple[str, str]]:
         """Every identifier of this record as (kind, value), primary ones first."""
-        primary = [(kind, value) for kind in ID_KINDS if (value := getattr(self, kind))]
-        return primary + [pair for pair in self.also if pair not in primary]
+        # Spelled out (ID_KINDS' order): ingest asks every record for its ids several times.
+        primary = [pair for pair in (("arxiv_id", self.arxiv_id), ("doi", self.doi), ("pmid", self.pmid),
+                                     ("openalex_id", self.openalex_id), ("url", self.url)) if pair[1]]
+        return primary + [pair for pair in self.also if pair not in primary] if self.also else primary
 
     @property
     def feed_date(self) -> date | None:
@@ -69,13 +72,13 @@ class Paper:
         values[PAPER_FIELDS.index("authors")] = [
             [a.name, a.key, a.orcid, list(a.affiliations)] for a in self.authors
         ]
-        return hashlib.blake2b(
-            json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode(),
-            digest_size=16,
-        ).hexdigest()
+        return hashlib.blake2b(_HASHED.encode(values).encode(), digest_size=16).hexdigest()
 
 
 PAPER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Paper))
+# What json.dumps(values, sort_keys=True, default=str, ensure_ascii=False) writes, with one encoder
+# made once (json.dumps builds one per call with these options).
+_HASHED = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
 
 
 SERVER_NAMES = {"biorxiv": "bioRxiv", "medrxiv": "medRxiv"}

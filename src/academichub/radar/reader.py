@@ -18,7 +18,7 @@ from academichub.model.accounts import Radar, Subscription
 from academichub.radar.authors import records_for
 from academichub.radar.lru import Lru
 from academichub.radar.rules import RuleSet
-from academichub.ranking import vocabulary
+from academichub import tfidf
 from academichub.ranking.learned import NEGATIVE_WEIGHTS, Linear
 from academichub.ranking.matrix import Snapshot
 from academichub.ranking.profile import FOLLOW_WEIGHT
@@ -127,7 +127,7 @@ class ReaderModels:
         words = None
         if keywords and snapshot.vocabulary.terms:  # followed keywords pull their topic up, as a centroid would
             vocab = snapshot.vocabulary
-            rows = vocabulary.transform(vocabulary.vectorizer_for(vocab.digest, vocab.terms, vocab.idf), keywords)
+            rows = tfidf.transform(tfidf.vectorizer_for(vocab.digest, vocab.terms, vocab.idf), keywords)
             words = np.asarray(rows.sum(axis=0)).ravel() * FOLLOW_WEIGHT
         return score_all(snapshot, linear, fold_ids=liked, dislikes=dislikes, extra_dense=extra, extra_sparse=words)
 

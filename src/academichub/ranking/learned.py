@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted: a CLI call that ranks nothing skips it
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from academichub.tfidf import Vectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import LinearSVC
 
@@ -99,7 +99,7 @@ def _stack_dense(examples: list[Example], dim: int) -> np.ndarray:
 class UserModel:
     """Scores the pool's window for one reader; explains a score by the nearest positive."""
 
-    def __init__(self, vectorizer: TfidfVectorizer | None, *, dense_weight: float = DENSE_WEIGHT, seed: int = 0) -> None:
+    def __init__(self, vectorizer: Vectorizer | None, *, dense_weight: float = DENSE_WEIGHT, seed: int = 0) -> None:
         self.vectorizer = vectorizer
         self.dense_weight = dense_weight
         self.seed = seed

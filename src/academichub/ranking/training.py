@@ -14,7 +14,8 @@ import numpy as np
 
 from academichub.embedding.base import Embedder
 from academichub.model.accounts import Radar
-from academichub.ranking import profile, vocabulary
+from academichub import tfidf
+from academichub.ranking import profile
 from academichub.ranking.learned import Example, Pool, UserModel
 from academichub.ranking.matrix import Snapshot
 from academichub.settings import RankingSettings
@@ -57,7 +58,7 @@ def train(store: Store, snapshot: Snapshot, radar: Radar, settings: RankingSetti
     examples = profile.build(store, embedder, radar.user_id, subs, followed, settings, today or date.today(),
                              lookup=examples_from(store, snapshot))
     vocab = snapshot.vocabulary
-    model = UserModel(vocabulary.vectorizer_for(vocab.digest, vocab.terms, vocab.idf), seed=radar.id)
+    model = UserModel(tfidf.vectorizer_for(vocab.digest, vocab.terms, vocab.idf), seed=radar.id)
     taken = {e.work_id for e in examples.positives if e.work_id is not None}
     pool = background(snapshot, settings.negatives, taken, seed=radar.id)
     model.fit(examples.positives, examples.dislikes, pool, min_positives=settings.min_positives)

@@ -16,11 +16,13 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.storage import bulk
 from academichub.storage.engine import next_stamp, read_counter, write_transaction
 from academichub.storage.schema import feature_vocabularies, work_features, works
 
 STAMP = "features"
 _CHUNK = 500
+_FEATURE_COLUMNS = ("work_id", "vocabulary", "stamp", "indices", "data")
 
 
 @dataclass(frozen=True)
@@ -102,19 +104,20 @@ class FeatureRepo:
                          .values(state="retired", terms=b"", idf=b""))
             next_stamp(conn, STAMP)  # readers notice the switch
 
-    def save(self, version: int, ids: Sequence[int], rows: Sequence[tuple[bytes, bytes]]) -> int:
-        """Store (or replace) the rows of these works under a vocabulary, in one stamped transaction."""
+    def save(self, version: int, ids: Sequence[int], rows: Sequence[tuple[bytes, bytes]], *,
+             fresh: bool = False) -> int:
+        """Store (or replace) the rows of these works under a vocabulary, in one stamped transaction
+        (`fresh`: the caller knows none of them has a row under it yet, so none is deleted first)."""
         if not ids:
             return self.stamp()
         with write_transaction(self.engine) as conn:
             stamp = next_stamp(conn, STAMP)
-            for start in range(0, len(ids), _CHUNK):
+            for start in range(0, 0 if fresh else len(ids), _CHUNK):
                 chunk = list(ids[start:start + _CHUNK])
                 conn.execute(sa.delete(work_features).where(work_features.c.vocabulary == version,
                                                             work_features.c.work_id.in_(chunk)))
-            conn.execute(sa.insert(work_features), [
-                {"work_id": i, "vocabulary": version, "stamp": stamp, "indices": idx, "data": val}
-                for i, (idx, val) in zip(ids, rows, strict=True)])
+            bulk.insert(conn, work_features, _FEATURE_COLUMNS,
+                        [(i, version, stamp, idx, val) for i, (idx, val) in zip(ids, rows, strict=True)])
         return stamp
 
     def stamp(self) -> int:

@@ -15,9 +15,10 @@ from academichub.errors import NotFoundError, StorageError
 from academichub.keys import family_key, title_key
 from academichub.model import ID_KINDS, Author, Paper
 from academichub.model.works import Candidate, StoredWork, work_text
+from academichub.storage import bulk
 from academichub.storage.schema import work_authors, work_categories, work_ids, works
 
-_CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
+_CHUNK = 5000  # keeps IN (...) lists under every backend's parameter limit (SQLite 32,766, PostgreSQL 65,535)
 
 
 def _chunks(values: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
@@ -57,32 +58,26 @@ def first_author_key(paper: Paper) -> str:
     return family_key(paper.authors[0].key) if paper.authors else ""
 
 
-def _work_row(paper: Paper, sources: list[str], content_hash: str) -> dict:
-    feed_date = paper.feed_date or date.today()
-    return {
-        "arxiv_id": paper.arxiv_id, "arxiv_version": paper.arxiv_version, "doi": paper.doi,
-        "pmid": paper.pmid, "openalex_id": paper.openalex_id, "url": paper.url, "title": paper.title,
-        "title_key": title_key(paper.title), "first_author_key": first_author_key(paper),
-        "abstract": paper.abstract, "primary_category": paper.primary_category,
-        "venue": paper.venue, "journal_ref": paper.journal_ref, "comment": paper.comment,
-        "submitted": paper.submitted, "updated": paper.updated, "announced": paper.announced,
-        "published": paper.published, "feed_date": feed_date, "announce_type": paper.announce_type,
-        "license": paper.license, "links": paper.links, "sources": sources,
-        "content_hash": content_hash,
-    }
+WORK_COLUMNS = (
+    "arxiv_id", "arxiv_version", "doi", "pmid", "openalex_id", "url", "title", "title_key", "first_author_key",
+    "abstract", "primary_category", "venue", "journal_ref", "comment", "submitted", "updated", "announced",
+    "published", "feed_date", "announce_type", "license", "links", "sources", "content_hash",
+)
+_STAMPED = (*WORK_COLUMNS, "created_at", "updated_at")
+_AUTHOR_COLUMNS = ("work_id", "position", "name", "name_key", "orcid", "affiliations")
+_CATEGORY_COLUMNS = ("work_id", "category", "is_primary")
+_ID_COLUMNS = ("kind", "value", "work_id")
 
 
-def _child_rows(work_id: int, paper: Paper) -> tuple[list[dict], list[dict]]:
-    authors = [
-        {"work_id": work_id, "position": i, "name": a.name, "name_key": a.key, "orcid": a.orcid,
-         "affiliations": list(a.affiliations)}
-        for i, a in enumerate(paper.authors)
-    ]
-    categories = [
-        {"work_id": work_id, "category": c, "is_primary": c == paper.primary_category}
-        for c in paper.categories
-    ]
-    return authors, categories
+def _work_values(paper: Paper, sources: list[str], content_hash: str) -> tuple:
+    """A work's row, in WORK_COLUMNS order."""
+    return (
+        paper.arxiv_id, paper.arxiv_version, paper.doi, paper.pmid, paper.openalex_id, paper.url, paper.title,
+        title_key(paper.title), first_author_key(paper), paper.abstract, paper.primary_category, paper.venue,
+        paper.journal_ref, paper.comment, paper.submitted, paper.updated, paper.announced, paper.published,
+        paper.feed_date or date.today(), paper.announce_type, paper.license, paper.links, tuple(sources),
+        content_hash,
+    )
 
 
 def _latest_days() -> sa.Select:
@@ -111,10 +106,9 @@ class WorkRepo:
         if not items:
             return []
         now = _now()
-        rows = [{**_work_row(p, s, h), "created_at": now, "updated_at": now} for p, s, h in items]
-        # A plain executemany, then one lookup by identifier: INSERT … RETURNING runs row by
-        # row on SQLite and made inserting four times slower.
-        conn.execute(sa.insert(works), rows)
+        bulk.insert(conn, works, _STAMPED, [(*_work_values(p, s, h), now, now) for p, s, h in items])
+        # Then one lookup by identifier: INSERT … RETURNING runs row by row on SQLite, and COPY
+        # returns nothing.
         found = self._ids_by_primary(conn, [p for p, _, _ in items])
         ids = [next((found[pair] for pair in p.all_ids() if pair in found), None) for p, _, _ in items]
         if None in ids:
@@ -128,10 +122,8 @@ class WorkRepo:
             return
         now = _now()
         for work_id, paper, sources, content_hash in items:
-            conn.execute(
-                sa.update(works).where(works.c.id == work_id)
-                .values(**_work_row(paper, sources, content_hash), updated_at=now)
-            )
+            values = dict(zip(WORK_COLUMNS, _work_values(paper, sources, content_hash), strict=True))
+            conn.execute(sa.update(works).where(works.c.id == work_id).values(**values, updated_at=now))
         ids = [work_id for work_id, *_ in items]
         for chunk in _chunks(ids):
             for child in (work_authors, work_categories, work_ids):
@@ -139,20 +131,13 @@ class WorkRepo:
         self._write_children(conn, [(work_id, paper) for work_id, paper, _, _ in items])
 
     def _write_children(self, conn: Connection, items: list[tuple[int, Paper]]) -> None:
-        author_rows: list[dict] = []
-        category_rows: list[dict] = []
-        id_rows: list[dict] = []
-        for work_id, paper in items:
-            authors, categories = _child_rows(work_id, paper)
-            author_rows += authors
-            category_rows += categories
-            id_rows += [{"kind": kind, "value": value, "work_id": work_id} for kind, value in paper.all_ids()]
-        if id_rows:
-            conn.execute(sa.insert(work_ids), id_rows)
-        if author_rows:
-            conn.execute(sa.insert(work_authors), author_rows)
-        if category_rows:
-            conn.execute(sa.insert(work_categories), category_rows)
+        bulk.insert(conn, work_ids, _ID_COLUMNS,
+                    [(kind, value, work_id) for work_id, paper in items for kind, value in paper.all_ids()])
+        bulk.insert(conn, work_authors, _AUTHOR_COLUMNS,
+                    [(work_id, i, a.name, a.key, a.orcid, a.affiliations)
+                     for work_id, paper in items for i, a in enumerate(paper.authors)])
+        bulk.insert(conn, work_categories, _CATEGORY_COLUMNS,
+                    [(work_id, c, c == paper.primary_category) for work_id, paper in items for c in paper.categories])
 
     # -- reading ------------------------------------------------------------------------
     def _ids_by_primary(self, conn: Connection, papers: list[Paper]) -> dict[tuple[str, str], int]:
@@ -267,6 +252,11 @@ class WorkRepo:
                 query = sa.select(works.c.id, works.c.title, works.c.abstract).where(works.c.id.in_(chunk))
                 found.update((i, work_text(t, a)) for i, t, a in conn.execute(query))
         return [(i, found[i]) for i in ids if i in found]
+
+    def ids(self) -> list[int]:
+        """Every stored work's id, ascending."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(works.c.id).order_by(works.c.id)).scalars())
 
     def titles(self, ids: Sequence[int]) -> dict[int, str]:
         """Titles of works by id."""

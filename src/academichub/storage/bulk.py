@@ -1,0 +1,97 @@
+"""Many rows into one table at once, through the driver: multi-row INSERTs on SQLite, COPY on PostgreSQL.
+
+SQLAlchemy's executemany builds and processes a parameter dictionary per row: at 51,698 works
+with 346,310 author rows that was a third of a first load (66 µs a row against 20 µs through the
+driver). Rows here are tuples in a fixed column order, converted by the columns' own bind
+processors (the same values SQLAlchemy would send), and sent in the caller's transaction.
+
+On SQLite, ROWS_PER_STATEMENT rows go in one INSERT: the sqlite3 module gives the GIL up around
+every statement it runs, and a row-by-row executemany beside one busy Python thread waited for it
+back at every row (346,310 author rows: 0.8 s alone, 543 s beside a thread counting in a loop;
+500 rows a statement: 0.5 s alone, 5.5 s beside it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from itertools import chain
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+
+ROWS_PER_STATEMENT = 500
+_SQLITE_VARIABLES = 32_766  # SQLite's limit on a statement's parameters since 3.32 (older: 999)
+
+
+@cache
+def _statement(dialect_name: str, table: str, columns: tuple[str, ...], rows: int = 1) -> str:
+    names = ", ".join(columns)
+    if dialect_name == "postgresql":
+        return f"COPY {table} ({names}) FROM STDIN"
+    one = f"({', '.join('?' * len(columns))})"
+    return f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * rows)}"
+
+
+def _processors(conn: Connection, table: sa.Table, columns: Sequence[str]) -> list[tuple[int, Callable]]:
+    dialect = conn.dialect
+    found = []
+    for position, name in enumerate(columns):
+        kind = table.c[name].type
+        if isinstance(kind, sa.LargeBinary):  # both drivers take bytes as they are
+            continue
+        process = kind.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            found.append((position, process))
+    return found
+
+
+def insert(conn: Connection, table: sa.Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert rows (tuples in `columns` order, Python values as for SQLAlchemy) in the current transaction."""
+    if not rows:
+        return
+    processors = _processors(conn, table, columns)
+    if processors:
+        rows = _processed(rows, processors)
+    cursor = conn.connection.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            with cursor.copy(_statement("postgresql", table.name, columns)) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            _insert_sqlite(cursor, table.name, columns, rows)
+    finally:
+        cursor.close()
+
+
+def _insert_sqlite(cursor: Any, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
+    per = max(1, min(ROWS_PER_STATEMENT, _SQLITE_VARIABLES // len(columns)))
+    whole = len(rows) - len(rows) % per
+    if whole:
+        statement = _statement("sqlite", table, columns, per)
+        cursor.executemany(statement, (tuple(chain.from_iterable(rows[start:start + per]))
+                                       for start in range(0, whole, per)))
+    if whole < len(rows):
+        cursor.executemany(_statement("sqlite", table, columns), rows[whole:])
+
+
+def _processed(rows: Sequence[tuple[Any, ...]], processors: list[tuple[int, Callable]]) -> list[tuple[Any, ...]]:
+    """Rows with their values converted; equal values (a day, empty affiliations, one source) are
+    converted once: most of a bulk load's dates and JSON values repeat."""
+    done: list[dict[Any, Any]] = [{} for _ in processors]
+    result = []
+    for row in rows:
+        values = list(row)
+        for (position, process), seen in zip(processors, done, strict=True):
+            value = values[position]
+            if value is None:
+                continue
+            try:
+                values[position] = seen[value] if value in seen else seen.setdefault(value, process(value))
+            except TypeError:  # an unhashable value (a dict of links): converted on its own
+                values[position] = process(value)
+        result.append(tuple(values))
+    return result
