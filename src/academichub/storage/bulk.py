@@ -19,6 +19,7 @@ from itertools import chain
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 
@@ -33,6 +34,17 @@ def _statement(dialect_name: str, table: str, columns: tuple[str, ...], rows: in
         return f"COPY {table} ({names}) FROM STDIN"
     one = f"({', '.join('?' * len(columns))})"
     return f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * rows)}"
+
+
+def one_of(conn: Connection, column: sa.ColumnElement, values: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """`column IN (values)` as the backend takes a long list best: on PostgreSQL a semi-join with one
+    array parameter. With thousands of parameters (or `= ANY` of one), a table grown during a bulk
+    load but not analysed yet was scanned by its index's first column and every row compared with
+    the whole list: a corpus ingest's lookups took 30 s instead of 0.3 s."""
+    if conn.dialect.name == "postgresql":
+        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column.in_(sa.select(sa.func.unnest(array)).scalar_subquery())
+    return column.in_(values)
 
 
 def _processors(conn: Connection, table: sa.Table, columns: Sequence[str]) -> list[tuple[int, Callable]]:

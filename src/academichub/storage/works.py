@@ -16,6 +16,7 @@ from academichub.keys import family_key, title_key
 from academichub.model import ID_KINDS, Author, Paper
 from academichub.model.works import Candidate, StoredWork, work_text
 from academichub.storage import bulk
+from academichub.storage.bulk import one_of
 from academichub.storage.schema import work_authors, work_categories, work_ids, works
 
 _CHUNK = 5000  # keeps IN (...) lists under every backend's parameter limit (SQLite 32,766, PostgreSQL 65,535)
@@ -127,7 +128,7 @@ class WorkRepo:
         ids = [work_id for work_id, *_ in items]
         for chunk in _chunks(ids):
             for child in (work_authors, work_categories, work_ids):
-                conn.execute(sa.delete(child).where(child.c.work_id.in_(chunk)))
+                conn.execute(sa.delete(child).where(one_of(conn, child.c.work_id, chunk)))
         self._write_children(conn, [(work_id, paper) for work_id, paper, _, _ in items])
 
     def _write_children(self, conn: Connection, items: list[tuple[int, Paper]]) -> None:
@@ -147,7 +148,7 @@ class WorkRepo:
             column = works.c[kind]
             values = sorted({v for p in papers if (v := getattr(p, kind))})
             for chunk in _chunks(values):
-                for work_id, value in conn.execute(sa.select(works.c.id, column).where(column.in_(chunk))):
+                for work_id, value in conn.execute(sa.select(works.c.id, column).where(one_of(conn, column, chunk))):
                     found[(kind, value)] = work_id
         return found
 
@@ -161,7 +162,7 @@ class WorkRepo:
         for kind, values in wanted.items():
             for chunk in _chunks(sorted(values)):
                 rows = conn.execute(sa.select(work_ids.c.value, work_ids.c.work_id)
-                                    .where(work_ids.c.kind == kind, work_ids.c.value.in_(chunk)))
+                                    .where(work_ids.c.kind == kind, one_of(conn, work_ids.c.value, chunk)))
                 for value, work_id in rows:
                     found[(kind, value)] = work_id
         return found
@@ -175,7 +176,7 @@ class WorkRepo:
         for column, values in ((works.c.title_key, keys), (works.c.first_author_key, families)):
             values = sorted({v for v in values if v})
             for chunk in _chunks(values):
-                for row in conn.execute(sa.select(*columns).where(column.in_(chunk))):
+                for row in conn.execute(sa.select(*columns).where(one_of(conn, column, chunk))):
                     found[row.id] = TitleMatch(*row)
         return list(found.values())
 
@@ -188,14 +189,14 @@ class WorkRepo:
         categories: dict[int, list[str]] = defaultdict(list)
         identifiers: dict[int, list[tuple[str, str]]] = defaultdict(list)
         for chunk in _chunks(list(ids)):
-            for row in conn.execute(sa.select(work_ids).where(work_ids.c.work_id.in_(chunk))):
+            for row in conn.execute(sa.select(work_ids).where(one_of(conn, work_ids.c.work_id, chunk))):
                 identifiers[row.work_id].append((row.kind, row.value))
-            for row in conn.execute(sa.select(work_authors).where(work_authors.c.work_id.in_(chunk))
+            for row in conn.execute(sa.select(work_authors).where(one_of(conn, work_authors.c.work_id, chunk))
                                     .order_by(work_authors.c.work_id, work_authors.c.position)):
                 authors[row.work_id].append(Author(row.name, row.name_key, row.orcid, tuple(row.affiliations)))
-            for row in conn.execute(sa.select(work_categories).where(work_categories.c.work_id.in_(chunk))):
+            for row in conn.execute(sa.select(work_categories).where(one_of(conn, work_categories.c.work_id, chunk))):
                 categories[row.work_id].append(row.category)
-            for row in conn.execute(sa.select(works).where(works.c.id.in_(chunk))):
+            for row in conn.execute(sa.select(works).where(one_of(conn, works.c.id, chunk))):
                 result[row.id] = self._stored(row, authors[row.id], categories[row.id], identifiers[row.id])
         return result
 
@@ -227,12 +228,12 @@ class WorkRepo:
                           work_authors.c.name_key, work_authors.c.orcid)
         with self.engine.connect() as conn:
             for chunk in _chunks(list(ids)):
-                rows.update((r.id, r) for r in conn.execute(sa.select(*columns).where(works.c.id.in_(chunk))))
+                rows.update((r.id, r) for r in conn.execute(sa.select(*columns).where(one_of(conn, works.c.id, chunk))))
                 for work_id, category in conn.execute(sa.select(work_categories.c.work_id, work_categories.c.category)
-                                                      .where(work_categories.c.work_id.in_(chunk))):
+                                                      .where(one_of(conn, work_categories.c.work_id, chunk))):
                     categories[work_id].append(category)
                 for work_id, *author in conn.execute(sa.select(*author_columns)
-                                                     .where(work_authors.c.work_id.in_(chunk))):
+                                                     .where(one_of(conn, work_authors.c.work_id, chunk))):
                     authors[work_id].append(tuple(author))
         result = []
         for i in ids:
@@ -249,7 +250,7 @@ class WorkRepo:
         found: dict[int, str] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(list(ids)):
-                query = sa.select(works.c.id, works.c.title, works.c.abstract).where(works.c.id.in_(chunk))
+                query = sa.select(works.c.id, works.c.title, works.c.abstract).where(one_of(conn, works.c.id, chunk))
                 found.update((i, work_text(t, a)) for i, t, a in conn.execute(query))
         return [(i, found[i]) for i in ids if i in found]
 
@@ -263,7 +264,7 @@ class WorkRepo:
         found: dict[int, str] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(list(ids)):
-                found.update(conn.execute(sa.select(works.c.id, works.c.title).where(works.c.id.in_(chunk))).all())
+                found.update(conn.execute(sa.select(works.c.id, works.c.title).where(one_of(conn, works.c.id, chunk))).all())
         return found
 
     def window(self, start: date | None, end: date | None) -> tuple[np.ndarray, np.ndarray]:
@@ -287,7 +288,7 @@ class WorkRepo:
         rows: list[tuple[int, date]] = []
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(ids))):
-                rows += conn.execute(sa.select(works.c.id, works.c.feed_date).where(works.c.id.in_(chunk))).all()
+                rows += conn.execute(sa.select(works.c.id, works.c.feed_date).where(one_of(conn, works.c.id, chunk))).all()
         rows.sort()
         return (np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
                 np.fromiter((r[1].toordinal() for r in rows), dtype=np.int64, count=len(rows)))
@@ -306,7 +307,7 @@ class WorkRepo:
             picks -= chosen | exclude
             with self.engine.connect() as conn:
                 for chunk in _chunks(sorted(picks)):
-                    chosen.update(conn.execute(sa.select(works.c.id).where(works.c.id.in_(chunk))).scalars())
+                    chosen.update(conn.execute(sa.select(works.c.id).where(one_of(conn, works.c.id, chunk))).scalars())
             if len(chosen) >= count:
                 break
         return sorted(chosen)[:count] if len(chosen) <= count else sorted(rng.choice(sorted(chosen), count,
