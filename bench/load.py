@@ -46,8 +46,14 @@ from figures import save  # bench/figures.py (the script's own directory is on s
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "academichub"]
 # One radar: the reader's default, through the routes the issue names; several: each client its own.
-ROUTES = {"feed": ("GET", "/api/v1/feed"), "home": ("GET", "/"), "next": ("POST", "/api/v1/feed/next")}
-RADAR_ROUTES = {"feed": ("GET", "/api/v1/radars/{radar}/feed"), "home": ("GET", "/?radar={radar}"),
+# Every route names the period 换一批 asks for ("all"), as a reader's page and its button do: a page
+# opened on another period re-ranks the batch in place, and alternating the two made every other
+# GET a re-rank, which no reader does.
+PERIOD = "all"
+ROUTES = {"feed": ("GET", f"/api/v1/feed?period={PERIOD}"), "home": ("GET", f"/?period={PERIOD}"),
+          "next": ("POST", "/api/v1/feed/next")}
+RADAR_ROUTES = {"feed": ("GET", f"/api/v1/radars/{{radar}}/feed?period={PERIOD}"),
+                "home": ("GET", f"/?radar={{radar}}&period={PERIOD}"),
                 "next": ("POST", "/api/v1/radars/{radar}/feed/next")}
 FOLLOWED = "cs.CL"  # by the radars made for a run: the sample's largest field
 MIX = {"feed": [("feed", 1.0)], "home": [("home", 1.0)],
@@ -198,7 +204,7 @@ async def radars_for(base: str, count: int) -> list[int]:
 
 
 async def run_load(base: str, scenario: str, clients: int, seconds: float, seed: int, radars: list[int],
-                   next_period: str = "all") -> tuple[Tally, float]:
+                   next_period: str = PERIOD) -> tuple[Tally, float]:
     """Run the closed loop (client i on radar i mod len(radars)); return what it saw and the seconds it ran."""
     tally = Tally()
     connector = aiohttp.TCPConnector(limit=clients, force_close=False)

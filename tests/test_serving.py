@@ -137,7 +137,7 @@ def test_a_like_changes_the_next_batch_without_a_fit_then_the_trained_model_repl
     assert {p[0] for p in stored.positives} >= {sample_store.works.id_for_public(g) for g in galaxies}
     snapshot = feed.matrix.current()
     reader = feed.readers.get(sample_store.accounts.get_radar(fresh_radar.id), snapshot,
-                              sample_store.accounts.subscriptions(fresh_radar.id), sample_store.feedback.all(user))
+                              sample_store.accounts.subscriptions(fresh_radar.id), feed.known.of(user))
     assert not reader.stale and reader.scores.linear is not None and reader.scores.fold_sparse is None
     trained = feed.next(fresh_radar, period="all")
     assert sum(any(c.startswith("astro-ph") for c in card.work.paper.categories) for card in trained.cards) >= 7
@@ -387,7 +387,7 @@ def test_a_model_trained_by_a_queue_worker_is_used_by_another_web_process(
         snapshot = other.feed.matrix.current()
         reader = other.feed.readers.get(sample_store.accounts.get_radar(fresh_radar.id), snapshot,
                                         sample_store.accounts.subscriptions(fresh_radar.id),
-                                        sample_store.feedback.all(fresh_radar.user_id))
+                                        other.feed.known.of(fresh_radar.user_id))
         assert not reader.stale and reader.scores.linear is not None
 
         # A job that fails for good is dead-lettered and shown to the administrator.

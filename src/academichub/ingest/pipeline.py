@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import islice
+
+from sqlalchemy.engine import Connection
 
 from academichub.errors import SourceError
 from academichub.ingest.downstream import Downstream
@@ -14,11 +17,12 @@ from academichub.ingest.plan import WorkPlan
 from academichub.model.report import RunReport
 from academichub.ingest.sanitise import sanitise_paper
 from academichub.model import Paper, Rejected
-from academichub.storage.engine import write_transaction
+from academichub.storage.engine import next_stamp, read_counter, write_transaction
 from academichub.storage.store import Store
 from academichub.storage.works import first_author_key
 
 BATCH_SIZE = 2000
+WORKS_STAMP = "works"  # advanced by every batch written: a plan made before it is made again
 
 
 def stored_hash(paper: Paper, sources: list[str]) -> str:
@@ -71,35 +75,59 @@ class _Batch:
         self.report.rejected_reasons[reason] += 1
 
     def write(self, papers: list[Paper]) -> list[tuple[int, Paper, list[str]]]:
-        works = self.store.works
-        # The write lock from the first read: the plan is made on what the store holds when it is written
-        # (another writer, such as the features thread, commits in between otherwise).
-        with write_transaction(self.store.engine) as conn:
-            found = works.find_existing(conn, papers)
-            unplaced = [p for p in papers if not any(pair in found for pair in p.all_ids())]
-            # Journal records look for their preprint by author too; arXiv records by exact title.
-            titled = works.find_by_titles(conn, (title_key(p.title) for p in unplaced),
-                                          families=(first_author_key(p) for p in unplaced if p.source != "arxiv"))
-            stored_ids = sorted({*found.values(), *(t.id for t in titled)})
-            stored = works.load(conn, stored_ids)
-            plan = WorkPlan(found, {i: (w.paper, w.sources) for i, w in stored.items()}, titled)
-            for paper in papers:
-                plan.add(paper)
-            updates = []
-            for work_id, (merged, sources) in plan.updates.items():
-                digest = stored_hash(merged, sources)
-                if digest == stored[work_id].content_hash:
-                    self.report.unchanged += 1
-                else:
-                    updates.append((work_id, merged, sources, digest))
-            inserts = [(p, s, stored_hash(p, s)) for p, s in plan.inserts]
-            new_ids = works.insert(conn, inserts)
-            works.update(conn, updates)
-        self.report.new += len(inserts)
-        self.report.updated += len(updates)
+        """Store a batch: planned on a read of the store, applied under the write lock.
+
+        The plan (lookups, merges, hashes: most of a batch's time) is made outside the lock, so a
+        bulk load leaves the store to other writers (a reader's 换一批) between its short writes; it
+        is made again under the lock if another writer stored works meanwhile (the works counter).
+        """
+        engine = self.store.engine
+        with engine.connect() as conn:
+            seen = read_counter(conn, WORKS_STAMP)
+            plan = self._plan(conn, papers)
+        with write_transaction(engine) as conn:
+            # Advancing the counter first takes its row lock on PostgreSQL: writers of works queue here.
+            if next_stamp(conn, WORKS_STAMP) != seen + 1:
+                plan = self._plan(conn, papers)
+            new_ids = self.store.works.insert(conn, plan.inserts)
+            self.store.works.update(conn, plan.updates)
+        self.report.new += len(plan.inserts)
+        self.report.updated += len(plan.updates)
+        self.report.unchanged += plan.unchanged
         self.report.merged += plan.merged
-        return [*((i, p, s) for i, (p, s, _) in zip(new_ids, inserts, strict=True)),
-                *((i, p, s) for i, p, s, _ in updates)]
+        return [*((i, p, s) for i, (p, s, _) in zip(new_ids, plan.inserts, strict=True)),
+                *((i, p, s) for i, p, s, _ in plan.updates)]
+
+    def _plan(self, conn: Connection, papers: list[Paper]) -> _Planned:
+        works = self.store.works
+        found = works.find_existing(conn, papers)
+        unplaced = [p for p in papers if not any(pair in found for pair in p.all_ids())]
+        # Journal records look for their preprint by author too; arXiv records by exact title.
+        titled = works.find_by_titles(conn, (title_key(p.title) for p in unplaced),
+                                      families=(first_author_key(p) for p in unplaced if p.source != "arxiv"))
+        stored_ids = sorted({*found.values(), *(t.id for t in titled)})
+        stored = works.load(conn, stored_ids)
+        plan = WorkPlan(found, {i: (w.paper, w.sources) for i, w in stored.items()}, titled)
+        for paper in papers:
+            plan.add(paper)
+        planned = _Planned(inserts=[(p, s, stored_hash(p, s)) for p, s in plan.inserts], merged=plan.merged)
+        for work_id, (merged, sources) in plan.updates.items():
+            digest = stored_hash(merged, sources)
+            if digest == stored[work_id].content_hash:
+                planned.unchanged += 1
+            else:
+                planned.updates.append((work_id, merged, sources, digest))
+        return planned
+
+
+@dataclass
+class _Planned:
+    """What a batch writes: new works (record, sources, hash), changed ones (id too), and counts."""
+
+    inserts: list[tuple[Paper, list[str], str]]
+    updates: list[tuple[int, Paper, list[str], str]] = field(default_factory=list)
+    unchanged: int = 0
+    merged: int = 0
 
 
 def ingest(

@@ -24,9 +24,10 @@ from academichub.model.accounts import Radar, Subscription
 from academichub.model.works import StoredWork
 from academichub.radar import periods
 from academichub.radar.authors import full_variants, initials_of
+from academichub.radar.known import CardWorks, KnownReaders
 from academichub.radar.lru import Lru
 from academichub.radar.reader import Reader, ReaderModels
-from academichub.radar.rulematch import match_window
+from academichub.radar.rulematch import every_match, match_window
 from academichub.radar.seen import SeenSets
 from academichub.ranking.matrix import FeatureMatrix, Snapshot
 from academichub.ranking.ranker import Candidates, Ranked, rank
@@ -138,7 +139,10 @@ class FeedService:
         self.readers = ReaderModels(store, tag, schedule)
         self._windows = Lru(CACHED)
         self._matches = Lru(CACHED * 4)
+        self._bulk = Lru(CACHED * 4)  # every work of a followed category or venue, by store change
         self.seen = SeenSets(store.feed_state)
+        self.known = KnownReaders(store)
+        self.cards = CardWorks(store)
         self._claiming = Lru(1024)  # a lock per radar
         self._periods = Lru(CACHED)
 
@@ -175,14 +179,14 @@ class FeedService:
         snapshot = self.matrix.current() or Snapshot.empty()
         watermark = self.store.works.max_updated_at()  # a window and its rule matches hold until works change
         window = self._window(period, subs, snapshot, watermark)
-        given = self.store.feedback.all(radar.user_id)
-        reader = self.readers.get(radar, snapshot, subs, given)
+        known = self.known.of(radar.user_id)
+        reader = self.readers.get(radar, snapshot, subs, known)
         rules = self._rule_matches(reader, window, watermark) if reader.rules.any else RuleMatches.empty()
         # Dismissed papers stay hidden; liked and saved ones, and the library's, are known already
         # (and teach the model): recommending them back was "similar to your library paper «itself»".
-        judged = {f.work_id for f in given if not keep_liked or f.action in HIDING}
+        judged = {f.work_id for f in known.feedback if not keep_liked or f.action in HIDING}
         if not keep_liked:
-            judged |= self.store.library.work_ids(radar.user_id)
+            judged |= known.library
         return rank(snapshot, window, reader.scores, rules, reader.explainer, self.ranking,
                     exclude=exclude | judged, limit=limit, follows_anything=reader.rules.any)
 
@@ -192,7 +196,12 @@ class FeedService:
             return RuleMatches.empty()
         start, end = date.fromordinal(int(window.days.min())), date.fromordinal(int(window.days.max()))
         key = (reader.rules_key, start, end, len(window.ids), int(window.ids.sum()), watermark)
-        return self._matches.get_or(key, lambda: match_window(self.store, reader.rules, window.ids, start, end))
+
+        def matches(kind: str, value_key: str) -> np.ndarray:  # shared by every radar following it
+            return self._bulk.get_or((kind, value_key, watermark), lambda: every_match(self.store, kind, value_key))
+
+        return self._matches.get_or(key, lambda: match_window(self.store, reader.rules, window.ids, start, end,
+                                                              matches=matches))
 
     def _claim(self, radar: Radar, period: periods.Period, *, replacing: Batch | None = None,
                expect: int | None = None) -> Batch | None:
@@ -261,8 +270,8 @@ class FeedService:
 
     def _page(self, radar: Radar, batch: Batch, period: periods.Period) -> FeedPage:
         ids = [i.work_id for i in batch.items]
-        works = {w.id: w for w in self.store.works.get_many(ids)}
-        given = self.store.feedback.on(radar.user_id, ids)
+        works = self.cards.get(ids)
+        given = self.known.of(radar.user_id).actions_on(ids)
         cards = [
             Card(i.position + 1, works[i.work_id], i.score, [Reason(**r) for r in i.reasons],
                  feedback=frozenset(given.get(i.work_id, ())))
@@ -275,8 +284,8 @@ class FeedService:
         size = self.settings.batch_size
         start = max(0, page - 1) * size
         ranked = self.ranked(radar, period, set(), start + size, keep_liked=True)[start:]
-        works = {w.id: w for w in self.store.works.get_many([r.work_id for r in ranked])}
-        given = self.store.feedback.on(radar.user_id, [r.work_id for r in ranked])
+        works = self.cards.get([r.work_id for r in ranked])
+        given = self.known.of(radar.user_id).actions_on([r.work_id for r in ranked])
         cards = [Card(start + i + 1, works[r.work_id], r.score, r.reasons, r.work_id in seen,
                       frozenset(given.get(r.work_id, ())))
                  for i, r in enumerate(ranked) if r.work_id in works]

@@ -16,6 +16,7 @@ import numpy as np
 
 from academichub.model.accounts import Radar, Subscription
 from academichub.radar.authors import records_for
+from academichub.radar.known import Known
 from academichub.radar.lru import Lru
 from academichub.radar.rules import RuleSet
 from academichub import tfidf
@@ -25,7 +26,7 @@ from academichub.ranking.profile import FOLLOW_WEIGHT
 from academichub.ranking.ranker import Explainer
 from academichub.ranking.scoring import ReaderScores, score_all
 from academichub.search.query import positive_text
-from academichub.storage.feedback import HIDING, Feedback
+from academichub.storage.feedback import HIDING
 from academichub.storage.reader_models import StoredModel
 from academichub.storage.store import Store
 
@@ -40,11 +41,12 @@ def authors_version(store: Store, subs: list[Subscription]) -> tuple:
 
 
 def inputs_key(store: Store, radar: Radar, subs: list[Subscription], vocabulary: int, embedding: str, *,
-               authors: tuple | None = None) -> str:
-    """A digest of everything a radar's model learns from: it changes when retraining is due."""
+               authors: tuple | None = None, versions: tuple | None = None) -> str:
+    """A digest of everything a radar's model learns from: it changes when retraining is due
+    (`versions`: the reader's feedback and library versions, when read already)."""
     authors = authors if authors is not None else authors_version(store, subs)
-    parts = (radar.subs_version, store.feedback.version(radar.user_id), store.library.version(radar.user_id),
-             authors, vocabulary, embedding)
+    feedback, library = versions or store.feedback.reader_versions(radar.user_id)
+    parts = (radar.subs_version, feedback, library, authors, vocabulary, embedding)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
 
 
@@ -85,18 +87,20 @@ class ReaderModels:
                 self._models[radar.id] = model
         return model
 
-    def get(self, radar: Radar, snapshot: Snapshot, subs: list[Subscription], feedback: list[Feedback]) -> Reader:
+    def get(self, radar: Radar, snapshot: Snapshot, subs: list[Subscription], known: Known) -> Reader:
         """The reader of this radar now."""
+        feedback = known.feedback
         authors = authors_version(self.store, subs)
-        inputs = inputs_key(self.store, radar, subs, snapshot.vocabulary.id, self.embedding, authors=authors)
+        inputs = inputs_key(self.store, radar, subs, snapshot.vocabulary.id, self.embedding, authors=authors,
+                            versions=known.versions)
         model = self.stored(radar)
         usable = model is not None and model.vocabulary == snapshot.vocabulary.id and model.embedding == self.embedding
         stale = not usable or model.inputs != inputs
         if stale and self.schedule is not None:
             self.schedule(radar.id)
         linear = Linear(model.mode, model.sparse, model.sparse_bias, model.dense, model.dense_bias) if usable else None
-        known = {p[0] for p in model.positives if p[0] is not None} if usable else set()
-        kinds = {f.work_id: f.action for f in feedback if f.action in ("like", "save") and f.work_id not in known}
+        trained_on = {p[0] for p in model.positives if p[0] is not None} if usable else set()
+        kinds = {f.work_id: f.action for f in feedback if f.action in ("like", "save") and f.work_id not in trained_on}
         own: list[tuple[str, np.ndarray]] = []  # library items no stored work matched, by their own vector
         if not usable:  # nothing trained yet: the library stands in as a centroid until training is done
             for row in self.store.library.items(radar.user_id):

@@ -9,6 +9,7 @@ window costs a handful of queries instead of 50,000 rule checks.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -50,22 +51,30 @@ def _keyword_ids(store: Store, value: str, start: date | None, end: date | None,
     return {work_id for work_id, _ in hits.hits}
 
 
-def match_window(store: Store, rules: RuleSet, ids: np.ndarray, start: date | None,
-                 end: date | None) -> RuleMatches:
+def every_match(store: Store, kind: str, value_key: str) -> np.ndarray:
+    """Ids (ascending) of every stored work a category or venue subscription matches, of any date."""
+    lookup = store.works.ids_in_categories if kind == "category" else store.works.ids_in_venues
+    return lookup([value_key])
+
+
+def match_window(store: Store, rules: RuleSet, ids: np.ndarray, start: date | None, end: date | None, *,
+                 matches: Callable[[str, str], np.ndarray] | None = None) -> RuleMatches:
     """Which papers of the window (ids between two dates) the radar's rules match, and why.
 
     Categories and venues are matched exactly by the database (an archive covers its subjects, as
-    the rule says), so their papers are never loaded; authors and keywords are narrowed by lookups
+    the rule says), so their papers are never loaded (`matches`: `every_match`, or a cache of it
+    that radars following the same category share); authors and keywords are narrowed by lookups
     and then checked by the exact rule on the papers found.
     """
+    matches = matches or (lambda kind, value_key: every_match(store, kind, value_key))
     if not rules.any or not len(ids):
         return RuleMatches.empty()
     order = {id(sub): n for n, sub in enumerate(rules.subscriptions)}
     bulk = []
     for sub in rules.subscriptions:
         if sub.kind in ("category", "venue"):
-            lookup = store.works.ids_in_categories if sub.kind == "category" else store.works.ids_in_venues
-            bulk.append((order[id(sub)], Reason(sub.kind, sub.value), _within(ids, lookup([sub.value_key], start, end))))
+            found_ids = matches(sub.kind, sub.value_key)
+            bulk.append((order[id(sub)], Reason(sub.kind, sub.value), np.intersect1d(ids, found_ids)))
     found: dict[int, list[tuple[int, Reason]]] = {}
     checked = [s for s in rules.subscriptions if s.kind in ("author", "keyword")]
     if checked:

@@ -99,14 +99,21 @@ class FeatureMatrix:
         self._lock = threading.Lock()
 
     def current(self) -> Snapshot | None:
-        """The matrix as of now (None before the store has a vocabulary)."""
+        """The matrix as of now (None before the store has a vocabulary), or while another thread of
+        the process catches up with rows added since, the matrix as it was a moment ago."""
         version, stamp = self.store.features.head()
         snapshot = self._snapshot
         if version is None:
             return None
         if snapshot is not None and snapshot.vocabulary.id == version and snapshot.stamp == stamp:
             return snapshot
-        with self._lock:  # one thread of the process catches up; the others wait for its result
+        # A bulk ingest stamps a batch of rows every second or so: one thread catches up and the
+        # others rank with what it had (no request waits for it). A new vocabulary, or a cold
+        # process, is waited for: the old rows cannot serve a model trained on the new terms.
+        catching_up = snapshot is not None and snapshot.vocabulary.id == version
+        if not self._lock.acquire(blocking=not catching_up):
+            return snapshot
+        try:
             snapshot = self._snapshot
             if snapshot is None or snapshot.vocabulary.id != version:
                 snapshot = self._open(version)
@@ -114,6 +121,8 @@ class FeatureMatrix:
                 snapshot = self._catch_up(snapshot)
             self._snapshot = snapshot
             return snapshot
+        finally:
+            self._lock.release()
 
     def _open(self, version: int) -> Snapshot:
         vocab = self.store.features.vocabulary(version=version)

@@ -60,9 +60,11 @@ class AuthorRepo:
         if not subscription_ids:
             return 0, ""
         ids = list(subscription_ids)
+        decided = author_decisions.c.subscription_id.in_(ids)
+        query = sa.select(sa.select(sa.func.count()).select_from(author_decisions).where(decided).scalar_subquery(),
+                          sa.select(sa.func.max(author_decisions.c.decided_at)).where(decided).scalar_subquery(),
+                          sa.select(sa.func.max(author_profiles.c.updated_at))
+                          .where(author_profiles.c.subscription_id.in_(ids)).scalar_subquery())
         with self.engine.connect() as conn:
-            count, newest = conn.execute(sa.select(sa.func.count(), sa.func.max(author_decisions.c.decided_at))
-                                         .where(author_decisions.c.subscription_id.in_(ids))).one()
-            profiled = conn.execute(sa.select(sa.func.max(author_profiles.c.updated_at))
-                                    .where(author_profiles.c.subscription_id.in_(ids))).scalar()
+            count, newest, profiled = conn.execute(query).one()
         return int(count), f"{newest}|{profiled}"

@@ -39,6 +39,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # A 64 MB page cache: index B-trees of the author and category tables outgrow the 2 MB
     # default during bulk loads, and inserting random keys then thrashes.
     cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA mmap_size=1073741824")
     cursor.close()
 
 

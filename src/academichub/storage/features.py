@@ -18,11 +18,15 @@ from sqlalchemy.engine import Engine
 
 from academichub.storage import bulk
 from academichub.storage.engine import next_stamp, read_counter, write_transaction
-from academichub.storage.schema import feature_vocabularies, work_features, works
+from academichub.storage.schema import counters, feature_vocabularies, work_features, works
 
 STAMP = "features"
 _CHUNK = 500
 _FEATURE_COLUMNS = ("work_id", "vocabulary", "stamp", "indices", "data")
+# Built once: the served vocabulary and the newest stamp, read by every ranking request.
+_HEAD = sa.select(sa.select(sa.func.max(feature_vocabularies.c.id)).where(feature_vocabularies.c.state == "ready")
+                  .scalar_subquery(),
+                  sa.select(counters.c.value).where(counters.c.name == STAMP).scalar_subquery())
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,8 @@ class FeatureRepo:
     def head(self) -> tuple[int | None, int]:
         """(served vocabulary, newest stamp) in one read: what a process checks its matrix against."""
         with self.engine.connect() as conn:
-            version = conn.execute(sa.select(sa.func.max(feature_vocabularies.c.id))
-                                   .where(feature_vocabularies.c.state == "ready")).scalar()
-            return version, read_counter(conn, STAMP)
+            version, stamp = conn.execute(_HEAD).one()
+        return version, int(stamp or 0)
 
     def create_vocabulary(self, terms: Sequence[str], idf: np.ndarray, documents: int) -> int:
         """Record a vocabulary being built (its features are written next)."""

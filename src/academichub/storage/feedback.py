@@ -8,11 +8,23 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from academichub.storage.schema import feedback
+from academichub.storage.schema import feedback, library_items
 
 ACTIONS: tuple[str, ...] = ("like", "save", "dismiss", "less")
 POSITIVE = {"like", "save"}
 HIDING = {"dismiss", "less"}  # these also keep the paper out of the reader's feeds
+
+
+def _reader_versions() -> sa.Select:
+    # Built once: what FeedbackRepo.version and LibraryRepo.version read, as one statement.
+    def of(table: sa.Table) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
+        mine = table.c.user_id == sa.bindparam("user")
+        return (sa.select(sa.func.count()).select_from(table).where(mine).scalar_subquery(),
+                sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)).where(mine).scalar_subquery())
+    return sa.select(*of(feedback), *of(library_items))
+
+
+_READER_VERSIONS = _reader_versions()
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,12 @@ class FeedbackRepo:
                 for work_id, action in conn.execute(query):
                     result.setdefault(work_id, set()).add(action)
         return result
+
+    def reader_versions(self, user_id: int) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(feedback version, library version) of a reader in one read, each (count, newest id)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_READER_VERSIONS, {"user": user_id}).one()
+        return (int(row[0]), int(row[1])), (int(row[2]), int(row[3]))
 
     def version(self, user_id: int) -> tuple[int, int]:
         """(count, newest id): changes whenever feedback changes, for cache keys."""

@@ -8,6 +8,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.storage import bulk
 from academichub.storage.engine import next_stamp, read_counter, write_transaction
 from academichub.storage.features import STAMP  # one counter: the matrix catches up on rows and vectors at once
 from academichub.storage.schema import work_vectors, works
@@ -49,12 +50,12 @@ class VectorRepo:
             return
         with write_transaction(self.engine) as conn:
             stamp = next_stamp(conn, STAMP)
-            rows = [{"work_id": i, "model": model, "vector": np.asarray(v, dtype=np.float32).tobytes(),
-                     "stamp": stamp} for i, v in zip(ids, matrix, strict=True)]
             for chunk in _chunks(list(ids)):
                 conn.execute(sa.delete(work_vectors).where(work_vectors.c.model == model,
                                                            work_vectors.c.work_id.in_(chunk)))
-            conn.execute(sa.insert(work_vectors), rows)
+            bulk.insert(conn, work_vectors, ("work_id", "model", "vector", "stamp"),
+                        [(i, model, np.asarray(v, dtype=np.float32).tobytes(), stamp)
+                         for i, v in zip(ids, matrix, strict=True)])
 
     def load(self, model: str, ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
         """The vectors of those works that have one: (their ids in the given order, matrix)."""

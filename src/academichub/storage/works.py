@@ -93,6 +93,7 @@ def _latest_days() -> sa.Select:
 
 
 _LATEST_DAYS = _latest_days()
+_CATEGORY_NAMES = sa.select(work_categories.c.category).group_by(work_categories.c.category)
 
 
 class WorkRepo:
@@ -253,6 +254,15 @@ class WorkRepo:
                 query = sa.select(works.c.id, works.c.title, works.c.abstract).where(one_of(conn, works.c.id, chunk))
                 found.update((i, work_text(t, a)) for i, t, a in conn.execute(query))
         return [(i, found[i]) for i in ids if i in found]
+
+    def updated_at_of(self, ids: Sequence[int]) -> dict[int, datetime]:
+        """When each of these works last changed."""
+        found: dict[int, datetime] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(ids)):
+                found.update(conn.execute(sa.select(works.c.id, works.c.updated_at)
+                                          .where(one_of(conn, works.c.id, chunk))).all())
+        return found
 
     def ids(self) -> list[int]:
         """Every stored work's id, ascending."""
@@ -418,27 +428,35 @@ class WorkRepo:
         with self.engine.connect() as conn:
             return list(conn.execute(_filed_between(query, start, end)).scalars())
 
-    def ids_in_categories(self, followed: Iterable[str], start: date | None, end: date | None) -> list[int]:
-        """Ids of works in any of these categories (an archive covers its subjects), filed between two dates."""
-        conditions = []
-        for value in sorted(set(followed)):
-            conditions += [sa.func.lower(work_categories.c.category) == value,
-                           sa.func.lower(work_categories.c.category).like(f"{value}.%")]
-        if not conditions:
-            return []
-        query = (sa.select(works.c.id).distinct().join(work_categories, work_categories.c.work_id == works.c.id)
-                 .where(sa.or_(*conditions)))
+    def category_names(self) -> list[str]:
+        """Every category spelling stored (a scan of the category index: a few hundred names)."""
         with self.engine.connect() as conn:
-            return list(conn.execute(_filed_between(query, start, end)).scalars())
+            return [row[0] for row in conn.execute(_CATEGORY_NAMES).cursor.fetchall()]
 
-    def ids_in_venues(self, followed: Iterable[str], start: date | None, end: date | None) -> list[int]:
-        """Ids of works whose venue (case folded) is one of these, filed between two dates."""
+    def ids_in_categories(self, followed: Iterable[str]) -> np.ndarray:
+        """Ids (ascending) of every work in any of these categories, given case folded (an archive
+        covers its subjects): the stored spellings they name are found first, so the category index
+        answers, not a scan of every work's categories."""
+        keys = set(followed)
+        spellings = [name for name in self.category_names()
+                     if (folded := name.lower()) in keys or folded.split(".", 1)[0] in keys]
+        if not spellings:
+            return np.zeros(0, dtype=np.int64)
+        query = sa.select(work_categories.c.work_id).where(work_categories.c.category.in_(spellings))
+        return self._id_array(query)
+
+    def ids_in_venues(self, followed: Iterable[str]) -> np.ndarray:
+        """Ids (ascending) of every work whose venue (case folded) is one of these."""
         values = sorted(set(followed))
         if not values:
-            return []
-        query = sa.select(works.c.id).where(sa.func.lower(works.c.venue).in_(values))
+            return np.zeros(0, dtype=np.int64)
+        return self._id_array(sa.select(works.c.id).where(sa.func.lower(works.c.venue).in_(values)))
+
+    def _id_array(self, query: sa.Select) -> np.ndarray:
+        """The distinct ids a one-column query returns, read as the driver's tuples (thousands of them)."""
         with self.engine.connect() as conn:
-            return list(conn.execute(_filed_between(query, start, end)).scalars())
+            rows = conn.execute(query).cursor.fetchall()
+        return np.unique(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
 
     def iter_all(self, *, since: datetime | None = None, chunk: int = 2000) -> Iterator[list[StoredWork]]:
         """All works (or those updated since a time) in chunks, for reindexing."""

@@ -82,11 +82,18 @@ async def get_feed(ctx: Ctx, period: str | None = None, seen: bool = False,
     return page_json(result, ctx.gettext)
 
 
+async def next_response(ctx: Ctx, radar: Radar, body: schemas.FeedNext | None) -> Response:
+    """换一批 as JSON, serialised in the worker thread as the GET twin's body is (FeedPublic)."""
+    def record() -> bytes:
+        return JSONResponse(page_json(ctx.app.feed.next(radar, period=body.period if body else None),
+                                      ctx.gettext)).body
+    return Response(await run_in_threadpool(record), media_type="application/json")
+
+
 @router.post("/feed/next", response_model=schemas.FeedPublic, dependencies=[JsonWrite])
-async def post_feed_next(ctx: Ctx, body: schemas.FeedNext | None = None) -> dict[str, Any]:
+async def post_feed_next(ctx: Ctx, body: schemas.FeedNext | None = None) -> Response:
     """换一批: record and return the next batch of unseen papers."""
-    result = await run_in_threadpool(ctx.app.feed.next, ctx.radar, period=body.period if body else None)
-    return page_json(result, ctx.gettext)
+    return await next_response(ctx, ctx.radar, body)
 
 
 @router.get("/papers/{paper_id:path}/similar", response_model=list[schemas.SearchItemPublic])

@@ -47,7 +47,8 @@ from academichub.web.pagecache import PageCache
 from academichub.web.security import BodyLimit, SameOrigin, SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
-REQUEST_THREADS = POOL_SIZE
+import os as _os
+REQUEST_THREADS = int(_os.environ.get("AH_THREADS", POOL_SIZE))
 
 
 def _status(exc: Exception) -> tuple[int, str]:

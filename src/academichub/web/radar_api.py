@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from academichub.errors import NotFoundError
 from academichub.model.accounts import Radar
-from academichub.radar.feed import page_json
 from academichub.web import schemas
-from academichub.web.api import ERRORS, JsonWrite, feed_response
+from academichub.web.api import ERRORS, JsonWrite, feed_response, next_response
 from academichub.web.bounds import RowId
 from academichub.web.deps import Ctx
 
@@ -83,11 +82,10 @@ async def radar_feed(ctx: Ctx, radar_id: RowId, period: str | None = None) -> An
 
 
 @router.post("/radars/{radar_id}/feed/next", response_model=schemas.FeedPublic, dependencies=[JsonWrite])
-async def radar_feed_next(ctx: Ctx, radar_id: RowId, body: schemas.FeedNext | None = None) -> dict[str, Any]:
+async def radar_feed_next(ctx: Ctx, radar_id: RowId, body: schemas.FeedNext | None = None) -> Response:
     """换一批 on a radar."""
-    radar = await run_in_threadpool(own_radar, ctx, radar_id)
-    page = await run_in_threadpool(ctx.app.feed.next, radar, period=body.period if body else None)
-    return page_json(page, ctx.gettext)
+    radar = next((r for r in ctx.radars if r.id == radar_id), None)
+    return await next_response(ctx, radar or await run_in_threadpool(own_radar, ctx, radar_id), body)
 
 
 @router.post("/radars/{radar_id}/feed-url", status_code=201)
