@@ -320,6 +320,9 @@ class Settings(BaseSettings):
     broker_url: str | None = Field(
         None, description="Redis URL of the job queue (redis://…); unset: background jobs run in the process."
     )
+    background_nice: int = Field(
+        10, ge=0, le=19, description="CPU priority `ingest` and queue workers lower themselves by (nice): a bulk "
+        "ingest then yields the cores to the web processes on the same machine (0: none).")
     host: str = Field("127.0.0.1", description="Address the web server binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port the web server listens on.")
     language: Literal["zh", "en"] = Field("zh", description="Default interface language.")

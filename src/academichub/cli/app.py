@@ -69,6 +69,15 @@ def open_store(settings: Settings) -> Store:
     return Store.open(settings)
 
 
+def as_background(settings: Settings) -> None:
+    """Lower this process's CPU priority by `background_nice` (bulk work yields to web processes)."""
+    if settings.background_nice and hasattr(os, "nice"):
+        try:
+            os.nice(settings.background_nice)
+        except OSError:  # not allowed here (a container's limits): run at the priority given
+            pass
+
+
 def parse_day(value: str | None, option: str) -> date | None:
     if not value:
         return None

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from academichub.cli.app import (
+    as_background,
     export_settings,
     app,
     err,
@@ -253,6 +254,7 @@ def worker(ctx: typer.Context,
         raise InputError("worker: set ACADEMICHUB_BROKER_URL=redis://host:port/db (the queue the web processes use)")
     init_store(settings, sample=False).close()  # migrated before any job runs
     export_settings(settings)  # the worker processes read their settings from the environment
+    as_background(settings)  # inherited by the worker processes
     arguments = dramatiq.cli.make_argument_parser().parse_args(
         ["academichub.worker.actors", "--processes", str(processes), "--threads", str(threads)])
     raise SystemExit(dramatiq.cli.main(arguments))

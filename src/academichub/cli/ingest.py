@@ -11,6 +11,7 @@ from rich.table import Table
 
 from academichub.cli.app import (
     app,
+    as_background,
     embed_pending,
     err,
     export_settings,
@@ -101,6 +102,7 @@ def ingest(
     if queue:
         _queue_file(settings, file, fmt, as_json)
         return
+    as_background(settings)
     start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     window = Window(start, end) if (start or end) else None
     cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else None

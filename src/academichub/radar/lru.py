@@ -15,6 +15,7 @@ class Lru(OrderedDict):
         super().__init__()
         self.size = size
         self.lock = threading.Lock()
+        self._building: dict[tuple, threading.Event] = {}
 
     def find(self, key: tuple) -> Any:
         """The entry of `key` (now the most recently used), or None."""
@@ -32,9 +33,24 @@ class Lru(OrderedDict):
                 self.popitem(last=False)
 
     def get_or(self, key: tuple, make: Callable[[], Any]) -> Any:
-        """The entry of `key`, made (and kept) if missing; two threads may both make it, which is harmless."""
-        value = self.find(key)
-        if value is None:
+        """The entry of `key`, made (and kept) if missing. One thread makes it while the others that
+        want it wait: after a store change every request misses at once, and each making its own
+        copy of a 50,000-paper window multiplied the work by the threads."""
+        while True:
+            with self.lock:
+                if key in self:
+                    self.move_to_end(key)
+                    return self[key]
+                building = self._building.get(key)
+                if building is None:
+                    building = self._building[key] = threading.Event()
+                    break
+            building.wait()  # then look again: made, or its maker failed and this thread tries
+        try:
             value = make()
             self.keep(key, value)
-        return value
+            return value
+        finally:
+            with self.lock:
+                self._building.pop(key, None)
+            building.set()

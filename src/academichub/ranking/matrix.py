@@ -67,6 +67,9 @@ def _merge(old_ids: np.ndarray, old: sp.csr_matrix | np.ndarray | None, new_ids:
         return old_ids, old
     if old is None or not len(old_ids):
         return new_ids, new
+    if new_ids[0] > old_ids[-1]:  # works stored since (ids only grow): appended, one copy and no reordering
+        return np.concatenate([old_ids, new_ids]), (sp.vstack([old, new], format="csr") if sp.issparse(new)
+                                                    else np.vstack([old, new]))
     keep = ~np.isin(old_ids, new_ids)
     ids = np.concatenate([old_ids[keep], new_ids])
     order = np.argsort(ids, kind="stable")
@@ -100,18 +103,17 @@ class FeatureMatrix:
 
     def current(self) -> Snapshot | None:
         """The matrix as of now (None before the store has a vocabulary), or while another thread of
-        the process catches up with rows added since, the matrix as it was a moment ago."""
+        the process catches up with rows added since (or opens a new vocabulary), as it was a moment ago."""
         version, stamp = self.store.features.head()
         snapshot = self._snapshot
         if version is None:
             return None
         if snapshot is not None and snapshot.vocabulary.id == version and snapshot.stamp == stamp:
             return snapshot
-        # A bulk ingest stamps a batch of rows every second or so: one thread catches up and the
-        # others rank with what it had (no request waits for it). A new vocabulary, or a cold
-        # process, is waited for: the old rows cannot serve a model trained on the new terms.
-        catching_up = snapshot is not None and snapshot.vocabulary.id == version
-        if not self._lock.acquire(blocking=not catching_up):
+        # A bulk ingest stamps a batch of rows every second or so, and ends with a new vocabulary:
+        # one thread catches up (or opens the new one) while the others rank with the matrix they
+        # had, whose vocabulary the reader models they use were trained on. Only a cold process waits.
+        if not self._lock.acquire(blocking=snapshot is None):
             return snapshot
         try:
             snapshot = self._snapshot

@@ -39,7 +39,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # A 64 MB page cache: index B-trees of the author and category tables outgrow the 2 MB
     # default during bulk loads, and inserting random keys then thrashes.
     cursor.execute("PRAGMA cache_size=-65536")
-    cursor.execute("PRAGMA mmap_size=1073741824")
     cursor.close()
 
 
@@ -102,6 +101,8 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (safe to call from several processes)."""
     try:
         with engine.connect() as connection:
+            if _up_to_date(connection):  # every process opens the store: most find nothing to do
+                return
             sqlite = connection.dialect.name == "sqlite"
             if sqlite:
                 # SQLite alters a table by copying and dropping it; with foreign keys on, the
@@ -123,6 +124,17 @@ def migrate(engine: Engine) -> None:
                     raise StorageError(f"storage: migration left {len(broken)} dangling references")
     except sa.exc.OperationalError as exc:
         raise StorageError(f"storage: cannot reach the database: {exc.orig}") from None
+
+
+def _up_to_date(connection: Connection) -> bool:
+    """Whether the database is at the packaged head revision (then neither Alembic nor SQLite's
+    foreign-key check over every table, which read a whole 50,000-work store at each start, runs)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    connection.rollback()
+    return current == set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.storage import bulk
 from academichub.storage.engine import write_transaction
 from academichub.storage.schema import batch_items, feed_batches, feedback, radars, seen_works, works
 
@@ -75,9 +76,11 @@ _SEEN_SINCE = sa.select(seen_works.c.work_id, seen_works.c.batch_id).where(
     seen_works.c.radar_id == sa.bindparam("radar"), seen_works.c.batch_id >= sa.bindparam("batch"))
 
 
-def _item_rows(batch_id: int, items: list[BatchItem]) -> list[dict]:
-    return [{"batch_id": batch_id, "work_id": i.work_id, "position": i.position, "score": i.score,
-             "reasons": i.reasons} for i in items]
+_ITEM_COLUMNS = ("batch_id", "work_id", "position", "score", "reasons")
+
+
+def _item_rows(batch_id: int, items: list[BatchItem]) -> list[tuple]:
+    return [(batch_id, i.work_id, i.position, i.score, i.reasons) for i in items]
 
 
 class FeedStateRepo:
@@ -166,10 +169,9 @@ class FeedStateRepo:
                 batch_id = conn.execute(sa.insert(feed_batches).values(
                     radar_id=radar_id, number=number, period=period, anchor_date=anchor_date,
                     subs_version=subs_version, created_at=now).returning(feed_batches.c.id)).scalar_one()
-            if items:
-                conn.execute(sa.insert(batch_items), _item_rows(batch_id, items))
-                fresh = [i.work_id for i in items if i.work_id not in taken]
-                if fresh:
-                    conn.execute(sa.insert(seen_works), [{"radar_id": radar_id, "work_id": w, "batch_id": batch_id}
-                                                         for w in fresh])
+            # Multi-row statements: the write lock is held while they run, and an executemany gives
+            # the GIL up (and waits to get it back) at every row.
+            bulk.insert(conn, batch_items, _ITEM_COLUMNS, _item_rows(batch_id, items))
+            bulk.insert(conn, seen_works, ("radar_id", "work_id", "batch_id"),
+                        [(radar_id, i.work_id, batch_id) for i in items if i.work_id not in taken])
         return Batch(batch_id, radar_id, number, period, anchor_date, subs_version, created, items)
