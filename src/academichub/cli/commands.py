@@ -26,6 +26,7 @@ from academichub.cli.progress import progress_bar
 from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError
 from academichub.i18n import gettext_for, pick_language
+from academichub.memory import tune_allocator
 from academichub.radar import subscriptions as subs
 from academichub.radar.feed import page_json
 from academichub.settings import Settings
@@ -47,6 +48,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, store: Store 
     import uvicorn
 
     from academichub.web.app import create_app, prepare_store, refuse_insecure
+
+    tune_allocator()  # before the server's threads start (the workers of --workers N do it again)
 
     host, port = host or settings.host, port or settings.port
     # The settings the app holds (and the admin page shows) are the ones it runs with.
@@ -255,6 +258,7 @@ def worker(ctx: typer.Context,
     init_store(settings, sample=False).close()  # migrated before any job runs
     export_settings(settings)  # the worker processes read their settings from the environment
     as_background(settings)  # inherited by the worker processes
+    tune_allocator()
     arguments = dramatiq.cli.make_argument_parser().parse_args(
         ["academichub.worker.actors", "--processes", str(processes), "--threads", str(threads)])
     raise SystemExit(dramatiq.cli.main(arguments))

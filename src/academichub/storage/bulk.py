@@ -22,8 +22,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
+from academichub.storage.engine import BULK_CACHE_KB
+
 
 ROWS_PER_STATEMENT = 500
+BULK_ROWS = 1000  # rows of one insert from which its connection takes the bulk page cache
 _SQLITE_VARIABLES = 32_766  # SQLite's limit on a statement's parameters since 3.32 (older: 999)
 
 
@@ -80,6 +83,8 @@ def insert(conn: Connection, table: sa.Table, columns: tuple[str, ...], rows: Se
 
 
 def _insert_sqlite(cursor: Any, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
+    if len(rows) >= BULK_ROWS:  # this connection keeps a larger page cache: inserting random keys
+        cursor.execute(f"PRAGMA cache_size=-{BULK_CACHE_KB}")  # into big indexes thrashes the default
     per = max(1, min(ROWS_PER_STATEMENT, _SQLITE_VARIABLES // len(columns)))
     whole = len(rows) - len(rows) % per
     if whole:

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from academichub import __version__, compose
+from academichub.memory import tune_allocator
 from academichub.errors import (
     AcademicHubError,
     AuthError,
@@ -107,6 +108,7 @@ def worker_app() -> FastAPI:
     database and reads the index, the feature snapshot files and the stored models like any other
     process, so none of them holds anything a request needs that the others lack.
     """
+    tune_allocator()
     settings = load_settings()
     return create_app(settings, store=Store.open(settings, sync=False))
 
