@@ -133,3 +133,39 @@ def test_a_pooled_connection_the_server_closed_is_replaced(monkeypatch: pytest.M
             conn.execute(sa.text("SELECT 1"))
     finally:
         engine.dispose()
+
+
+_OTHER_WRITER = """
+import sys, time
+import sqlalchemy as sa
+from academichub.storage.engine import make_engine, write_transaction
+engine = make_engine(sys.argv[1])
+print("waiting", flush=True)
+with write_transaction(engine) as conn:
+    conn.exec_driver_sql("INSERT INTO counters (name, value) VALUES ('other', 1)")
+print("wrote", flush=True)
+"""
+
+
+def test_sqlite_writers_of_two_processes_queue_on_one_lock(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The writer lock spans processes (a file lock the waiter sleeps on), so another process's
+    # 换一批 is not left polling through SQLite's busy handler while a bulk ingest writes. Holding
+    # only that lock (SQLite itself is free) must hold the other process's writer back.
+    import subprocess
+    import sys
+
+    from academichub.storage import engine as storage_engine
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = storage_engine.make_engine(url)
+    storage_engine.migrate(engine)
+    with storage_engine._writer(engine):
+        other = subprocess.Popen([sys.executable, "-c", _OTHER_WRITER, url], stdout=subprocess.PIPE, text=True)
+        assert other.stdout.readline().strip() == "waiting"
+        with pytest.raises(subprocess.TimeoutExpired):
+            other.wait(timeout=1.5)  # blocked behind this process's turn, neither failing nor writing
+        with engine.connect() as conn:
+            assert "other" not in {name for (name,) in conn.exec_driver_sql("SELECT name FROM counters")}
+    assert other.stdout.readline().strip() == "wrote" and other.wait(timeout=30) == 0
+    with engine.connect() as conn:
+        assert "other" in {name for (name,) in conn.exec_driver_sql("SELECT name FROM counters")}

@@ -15,11 +15,11 @@ import scipy.sparse as sp
 
 from academichub import tfidf
 from academichub.tfidf import TermCounts
-from academichub.storage.features import Vocabulary, encode_row
+from academichub.storage.features import WRITE_ROWS, Vocabulary, encode_row
 from academichub.storage.store import Store
 
 log = logging.getLogger(__name__)
-CHUNK = 10_000  # rows per stamped write (a process holding the matrix loads each write once)
+CHUNK = WRITE_ROWS  # rows per stamped write: short for the writer lock, few for the matrices catching up
 DRIFT_GROWTH = 1.5  # refit once the store holds this many times the works a vocabulary saw
 DRIFT_MIN_NEW = 1000
 Progress = Callable[[int], None]

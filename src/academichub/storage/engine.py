@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import weakref
@@ -13,6 +14,11 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's own locking alone
+    fcntl = None  # type: ignore[assignment]
 
 from academichub.errors import StorageError
 from academichub.storage.schema import counters
@@ -148,16 +154,14 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
     A deferred SQLite transaction that reads and then writes fails at once with "database is
     locked" when another writer committed in between; taking the lock first makes it wait its turn
-    (busy_timeout) instead, so read-check-write sequences are atomic. PostgreSQL needs nothing
-    here: callers lock the rows they decide on (SELECT … FOR UPDATE).
+    instead, so read-check-write sequences are atomic. PostgreSQL needs nothing here: callers lock
+    the rows they decide on (SELECT … FOR UPDATE).
     """
     if engine.dialect.name != "sqlite":
         with engine.connect() as conn, conn.begin():
             yield conn
         return
-    # Threads of one process queue on a lock: SQLite's busy handler makes a waiting writer sleep in
-    # growing steps (up to 100 ms each), which turned three concurrent 换一批 into half a second.
-    with _writer_lock(engine), engine.connect() as conn:
+    with _writer(engine), engine.connect() as conn:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -167,16 +171,54 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn.commit()
 
 
-_writer_locks: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
-_locks_lock = threading.Lock()
+class _Writer:
+    """Who may write a SQLite store now: a thread lock within the process, a file lock across processes.
+
+    SQLite's own busy handler makes a waiting writer sleep in growing steps (up to 100 ms each) and
+    try again: three concurrent 换一批 of one process took half a second, and during a bulk ingest in
+    another process a reader's 换一批 waited up to 0.5 s, polling past the ingest's gaps between
+    batches. Waiters here sleep in the kernel and wake when the lock is released.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self.threads = threading.RLock()
+        self._path = f"{database}-writer.lock" if database and database != ":memory:" and fcntl else None
+        self._file: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> None:
+        self.threads.acquire()
+        try:
+            if self._depth == 0 and self._path:
+                if self._file is None:
+                    self._file = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._file, fcntl.LOCK_EX)
+        except OSError:  # the lock file cannot be made (a read-only directory): SQLite's own lock rules
+            pass
+        except BaseException:
+            self.threads.release()
+            raise
+        self._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self.threads.release()
 
 
-def _writer_lock(engine: Engine) -> threading.RLock:
-    with _locks_lock:
-        lock = _writer_locks.get(engine)
-        if lock is None:
-            lock = _writer_locks[engine] = threading.RLock()
-        return lock
+_writers: weakref.WeakKeyDictionary[Engine, _Writer] = weakref.WeakKeyDictionary()
+_writers_lock = threading.Lock()
+
+
+def _writer(engine: Engine) -> _Writer:
+    with _writers_lock:
+        writer = _writers.get(engine)
+        if writer is None:
+            writer = _writers[engine] = _Writer(engine.url.database)
+        return writer
 
 
 def next_stamp(conn: Connection, name: str) -> int:

@@ -23,6 +23,7 @@ from academichub.storage.schema import counters, feature_vocabularies, work_feat
 STAMP = "features"
 _CHUNK = 500
 _FEATURE_COLUMNS = ("work_id", "vocabulary", "stamp", "indices", "data")
+WRITE_ROWS = 2000  # rows per write transaction of a bulk step: the writer lock is held ~50 ms at a time
 # Built once: the served vocabulary and the newest stamp, read by every ranking request.
 _HEAD = sa.select(sa.select(sa.func.max(feature_vocabularies.c.id)).where(feature_vocabularies.c.state == "ready")
                   .scalar_subquery(),
@@ -101,11 +102,20 @@ class FeatureRepo:
         with write_transaction(self.engine) as conn:
             conn.execute(sa.update(feature_vocabularies).where(feature_vocabularies.c.id == version)
                          .values(state="ready"))
-            older = sa.select(feature_vocabularies.c.id).where(feature_vocabularies.c.id < version)
-            conn.execute(sa.delete(work_features).where(work_features.c.vocabulary.in_(older)))
             conn.execute(sa.update(feature_vocabularies).where(feature_vocabularies.c.id < version)
                          .values(state="retired", terms=b"", idf=b""))
             next_stamp(conn, STAMP)  # readers notice the switch
+        # Rows of retired vocabularies are never read again: they go a few thousand per transaction,
+        # so the store's writer lock is never held long (a reader's 换一批 waits for it).
+        older = sa.select(feature_vocabularies.c.id).where(feature_vocabularies.c.id < version)
+        some = (sa.select(work_features.c.work_id).where(work_features.c.vocabulary.in_(older))
+                .limit(WRITE_ROWS).scalar_subquery())
+        while True:
+            with write_transaction(self.engine) as conn:
+                gone = conn.execute(sa.delete(work_features).where(work_features.c.vocabulary.in_(older),
+                                                                   work_features.c.work_id.in_(some))).rowcount
+            if not gone:
+                return
 
     def save(self, version: int, ids: Sequence[int], rows: Sequence[tuple[bytes, bytes]], *,
              fresh: bool = False) -> int:

@@ -70,6 +70,19 @@ _CATEGORY_COLUMNS = ("work_id", "category", "is_primary")
 _ID_COLUMNS = ("kind", "value", "work_id")
 
 
+@dataclass(frozen=True)
+class PreparedWorks:
+    """New works as converted rows (`WorkRepo.prepare`), their children's rows waiting for the work ids."""
+
+    items: list[tuple[Paper, list[str], str]]
+    works: bulk.Converted
+    ids: list[list[tuple[str, str]]]
+    authors: bulk.Converted  # work id 0 until inserted
+    author_counts: list[int]
+    categories: bulk.Converted
+    category_counts: list[int]
+
+
 def _work_values(paper: Paper, sources: list[str], content_hash: str) -> tuple:
     """A work's row, in WORK_COLUMNS order."""
     return (
@@ -103,20 +116,51 @@ class WorkRepo:
         self.engine = engine
 
     # -- writing ------------------------------------------------------------------------
-    def insert(self, conn: Connection, items: list[tuple[Paper, list[str], str]]) -> list[int]:
-        """Insert new works (paper, sources, hash) and return their ids in order."""
-        if not items:
+    def prepare(self, items: list[tuple[Paper, list[str], str]]) -> PreparedWorks:
+        """New works (paper, sources, hash) as rows ready for `insert`, built before its transaction."""
+        dialect = self.engine.dialect
+        children = [(p.all_ids(), [(0, i, a.name, a.key, a.orcid, a.affiliations) for i, a in enumerate(p.authors)],
+                     [(0, c, c == p.primary_category) for c in p.categories]) for p, _, _ in items]
+        return PreparedWorks(
+            items,
+            bulk.convert(dialect, works, WORK_COLUMNS, [_work_values(p, s, h) for p, s, h in items]),
+            [ids for ids, _, _ in children],
+            bulk.convert(dialect, work_authors, _AUTHOR_COLUMNS, [a for _, authors, _ in children for a in authors]),
+            [len(authors) for _, authors, _ in children],
+            bulk.convert(dialect, work_categories, _CATEGORY_COLUMNS, [c for _, _, cats in children for c in cats]),
+            [len(cats) for _, _, cats in children])
+
+    def insert(self, conn: Connection, new: PreparedWorks | list[tuple[Paper, list[str], str]]) -> list[int]:
+        """Insert new works (prepared, or (paper, sources, hash)) and return their ids in order."""
+        prepared = new if isinstance(new, PreparedWorks) else self.prepare(new)
+        if not prepared.items:
             return []
-        now = _now()
-        bulk.insert(conn, works, _STAMPED, [(*_work_values(p, s, h), now, now) for p, s, h in items])
+        # The time is taken under the write lock: updated_at then grows in commit order, which the
+        # caches that compare the store's newest change rely on.
+        now = bulk.convert(conn.dialect, works, ("created_at",), [(_now(),)]).rows[0][0]
+        bulk.insert(conn, works, _STAMPED, bulk.Converted(conn.dialect.name,
+                                                          [(*row, now, now) for row in prepared.works.rows]))
         # Then one lookup by identifier: INSERT … RETURNING runs row by row on SQLite, and COPY
         # returns nothing.
-        found = self._ids_by_primary(conn, [p for p, _, _ in items])
-        ids = [next((found[pair] for pair in p.all_ids() if pair in found), None) for p, _, _ in items]
+        papers = [p for p, _, _ in prepared.items]
+        found = self._ids_by_primary(conn, papers)
+        ids = [next((found[pair] for pair in p.all_ids() if pair in found), None) for p in papers]
         if None in ids:
             raise StorageError("storage: an inserted work could not be found again")
-        self._write_children(conn, list(zip(ids, (p for p, _, _ in items), strict=True)))
+        self._insert_children(conn, ids, prepared)
         return ids
+
+    def _insert_children(self, conn: Connection, ids: list[int], prepared: PreparedWorks) -> None:
+        """The identifiers, authors and categories of prepared works, under their ids."""
+        bulk.insert(conn, work_ids, _ID_COLUMNS,
+                    [(kind, value, work_id) for work_id, pairs in zip(ids, prepared.ids, strict=True)
+                     for kind, value in pairs])
+        for table, columns, converted, counts in (
+                (work_authors, _AUTHOR_COLUMNS, prepared.authors, prepared.author_counts),
+                (work_categories, _CATEGORY_COLUMNS, prepared.categories, prepared.category_counts)):
+            owners = [work_id for work_id, count in zip(ids, counts, strict=True) for _ in range(count)]
+            bulk.insert(conn, table, columns, bulk.Converted(converted.dialect, [
+                (work_id, *row[1:]) for work_id, row in zip(owners, converted.rows, strict=True)]))
 
     def update(self, conn: Connection, items: list[tuple[int, Paper, list[str], str]]) -> None:
         """Overwrite existing works (id, paper, sources, hash) with merged records."""
@@ -130,16 +174,7 @@ class WorkRepo:
         for chunk in _chunks(ids):
             for child in (work_authors, work_categories, work_ids):
                 conn.execute(sa.delete(child).where(one_of(conn, child.c.work_id, chunk)))
-        self._write_children(conn, [(work_id, paper) for work_id, paper, _, _ in items])
-
-    def _write_children(self, conn: Connection, items: list[tuple[int, Paper]]) -> None:
-        bulk.insert(conn, work_ids, _ID_COLUMNS,
-                    [(kind, value, work_id) for work_id, paper in items for kind, value in paper.all_ids()])
-        bulk.insert(conn, work_authors, _AUTHOR_COLUMNS,
-                    [(work_id, i, a.name, a.key, a.orcid, a.affiliations)
-                     for work_id, paper in items for i, a in enumerate(paper.authors)])
-        bulk.insert(conn, work_categories, _CATEGORY_COLUMNS,
-                    [(work_id, c, c == paper.primary_category) for work_id, paper in items for c in paper.categories])
+        self._insert_children(conn, ids, self.prepare([(paper, sources, h) for _, paper, sources, h in items]))
 
     # -- reading ------------------------------------------------------------------------
     def _ids_by_primary(self, conn: Connection, papers: list[Paper]) -> dict[tuple[str, str], int]:

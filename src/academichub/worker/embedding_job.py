@@ -7,7 +7,7 @@ from collections.abc import Callable
 from academichub.embedding.base import Embedder, work_text
 from academichub.storage.store import Store
 
-BATCH = 2048  # works per stamped write: each write makes every web process's matrix catch up once
+BATCH = 1024  # works per stamped write: each makes every web process's matrix catch up once, and holds the writer lock
 
 
 def embed_missing(store: Store, embedder: Embedder, *, progress: Callable[[int], None] | None = None,
