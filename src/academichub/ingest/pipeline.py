@@ -21,7 +21,7 @@ from academichub.storage.engine import next_stamp, read_counter, write_transacti
 from academichub.storage.store import Store
 from academichub.storage.works import PreparedWorks, first_author_key
 
-BATCH_SIZE = 1000  # records per write transaction: a reader waits for the writer lock at most one (~0.1 s)
+BATCH_SIZE = 1000  # records per write transaction: a reader waits for the writer lock at most one (p50 0.15 s)
 WORKS_STAMP = "works"  # advanced by every batch written: a plan made before it is made again
 
 

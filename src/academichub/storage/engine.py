@@ -194,7 +194,7 @@ class _Writer:
                     self._file = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
                 fcntl.flock(self._file, fcntl.LOCK_EX)
         except OSError:  # the lock file cannot be made (a read-only directory): SQLite's own lock rules
-            pass
+            self._path = None  # and no new attempt at every write
         except BaseException:
             self.threads.release()
             raise

@@ -71,16 +71,23 @@ _ID_COLUMNS = ("kind", "value", "work_id")
 
 
 @dataclass(frozen=True)
-class PreparedWorks:
-    """New works as converted rows (`WorkRepo.prepare`), their children's rows waiting for the work ids."""
+class PreparedChildren:
+    """The identifiers, authors and categories of works as converted rows, waiting for the work ids."""
 
-    items: list[tuple[Paper, list[str], str]]
-    works: bulk.Converted
     ids: list[list[tuple[str, str]]]
     authors: bulk.Converted  # work id 0 until inserted
     author_counts: list[int]
     categories: bulk.Converted
     category_counts: list[int]
+
+
+@dataclass(frozen=True)
+class PreparedWorks:
+    """New works as converted rows (`WorkRepo.prepare`), with their children's rows."""
+
+    items: list[tuple[Paper, list[str], str]]
+    works: bulk.Converted
+    children: PreparedChildren
 
 
 def _work_values(paper: Paper, sources: list[str], content_hash: str) -> tuple:
@@ -118,17 +125,20 @@ class WorkRepo:
     # -- writing ------------------------------------------------------------------------
     def prepare(self, items: list[tuple[Paper, list[str], str]]) -> PreparedWorks:
         """New works (paper, sources, hash) as rows ready for `insert`, built before its transaction."""
-        dialect = self.engine.dialect
-        children = [(p.all_ids(), [(0, i, a.name, a.key, a.orcid, a.affiliations) for i, a in enumerate(p.authors)],
-                     [(0, c, c == p.primary_category) for c in p.categories]) for p, _, _ in items]
         return PreparedWorks(
-            items,
-            bulk.convert(dialect, works, WORK_COLUMNS, [_work_values(p, s, h) for p, s, h in items]),
-            [ids for ids, _, _ in children],
-            bulk.convert(dialect, work_authors, _AUTHOR_COLUMNS, [a for _, authors, _ in children for a in authors]),
-            [len(authors) for _, authors, _ in children],
-            bulk.convert(dialect, work_categories, _CATEGORY_COLUMNS, [c for _, _, cats in children for c in cats]),
-            [len(cats) for _, _, cats in children])
+            items, bulk.convert(self.engine.dialect, works, WORK_COLUMNS, [_work_values(p, s, h) for p, s, h in items]),
+            self._prepare_children([p for p, _, _ in items]))
+
+    def _prepare_children(self, papers: list[Paper]) -> PreparedChildren:
+        dialect = self.engine.dialect
+        authors = [[(0, i, a.name, a.key, a.orcid, a.affiliations) for i, a in enumerate(p.authors)] for p in papers]
+        categories = [[(0, c, c == p.primary_category) for c in p.categories] for p in papers]
+        return PreparedChildren(
+            [p.all_ids() for p in papers],
+            bulk.convert(dialect, work_authors, _AUTHOR_COLUMNS, [row for rows in authors for row in rows]),
+            [len(rows) for rows in authors],
+            bulk.convert(dialect, work_categories, _CATEGORY_COLUMNS, [row for rows in categories for row in rows]),
+            [len(rows) for rows in categories])
 
     def insert(self, conn: Connection, new: PreparedWorks | list[tuple[Paper, list[str], str]]) -> list[int]:
         """Insert new works (prepared, or (paper, sources, hash)) and return their ids in order."""
@@ -147,10 +157,10 @@ class WorkRepo:
         ids = [next((found[pair] for pair in p.all_ids() if pair in found), None) for p in papers]
         if None in ids:
             raise StorageError("storage: an inserted work could not be found again")
-        self._insert_children(conn, ids, prepared)
+        self._insert_children(conn, ids, prepared.children)
         return ids
 
-    def _insert_children(self, conn: Connection, ids: list[int], prepared: PreparedWorks) -> None:
+    def _insert_children(self, conn: Connection, ids: list[int], prepared: PreparedChildren) -> None:
         """The identifiers, authors and categories of prepared works, under their ids."""
         bulk.insert(conn, work_ids, _ID_COLUMNS,
                     [(kind, value, work_id) for work_id, pairs in zip(ids, prepared.ids, strict=True)
@@ -174,7 +184,7 @@ class WorkRepo:
         for chunk in _chunks(ids):
             for child in (work_authors, work_categories, work_ids):
                 conn.execute(sa.delete(child).where(one_of(conn, child.c.work_id, chunk)))
-        self._insert_children(conn, ids, self.prepare([(paper, sources, h) for _, paper, sources, h in items]))
+        self._insert_children(conn, ids, self._prepare_children([paper for _, paper, _, _ in items]))
 
     # -- reading ------------------------------------------------------------------------
     def _ids_by_primary(self, conn: Connection, papers: list[Paper]) -> dict[tuple[str, str], int]:
