@@ -70,6 +70,7 @@ class ReaderModels:
         self.schedule = schedule
         self._models: dict[int, StoredModel] = {}
         self._scores = Lru(CACHED)
+        self._latest = Lru(CACHED)  # the newest scores per inputs, which a grown matrix extends
         self._rules = Lru(CACHED)
 
     def rules(self, radar: Radar, subs: list[Subscription], authors: tuple) -> tuple[RuleSet, tuple]:
@@ -113,9 +114,18 @@ class ReaderModels:
         keywords = [k for k in keywords if k]
         dislikes = [(f.work_id, NEGATIVE_WEIGHTS[f.action]) for f in sorted(feedback, key=lambda f: f.created_at)
                     if f.action in HIDING][-DISLIKES_USED:]
-        key = (radar.id, snapshot.vocabulary.id, snapshot.stamp, model.trained_at if usable else None,
-               tuple(liked), tuple(dislikes), len(own), tuple(keywords))
-        scores = self._scores.get_or(key, lambda: self._score(snapshot, linear, liked, dislikes, own, keywords))
+        inputs_of = (radar.id, snapshot.vocabulary.id, model.trained_at if usable else None,
+                     tuple(liked), tuple(dislikes), len(own), tuple(keywords))
+        # Rows of one lineage and size are the same rows; a larger snapshot of the lineage only adds
+        # rows, whose scores are appended to the last ones kept for the same inputs.
+        key = (*inputs_of, snapshot.lineage, snapshot.size, 0 if snapshot.lineage else snapshot.stamp)
+
+        def score() -> ReaderScores:
+            scores = self._score(snapshot, linear, liked, dislikes, own, keywords, self._latest.find(inputs_of))
+            self._latest.keep(inputs_of, scores)
+            return scores
+
+        scores = self._scores.get_or(key, score)
         if usable:
             explainer = Explainer(model.positives, model.positive_vectors, linear.sparse)
         else:
@@ -125,7 +135,7 @@ class ReaderModels:
 
     @staticmethod
     def _score(snapshot: Snapshot, linear: Linear | None, liked: list[int], dislikes: list[tuple[int, float]],
-               own: list[tuple[str, np.ndarray]], keywords: list[str]) -> ReaderScores:
+               own: list[tuple[str, np.ndarray]], keywords: list[str], previous: ReaderScores | None) -> ReaderScores:
         """Scores of the stored model with the cheap updates: new likes, own library vectors, keywords."""
         extra = np.sum([v for _, v in own], axis=0) if own else None
         words = None
@@ -133,7 +143,8 @@ class ReaderModels:
             vocab = snapshot.vocabulary
             rows = tfidf.transform(tfidf.vectorizer_for(vocab.digest, vocab.terms, vocab.idf), keywords)
             words = np.asarray(rows.sum(axis=0)).ravel() * FOLLOW_WEIGHT
-        return score_all(snapshot, linear, fold_ids=liked, dislikes=dislikes, extra_dense=extra, extra_sparse=words)
+        return score_all(snapshot, linear, fold_ids=liked, dislikes=dislikes, extra_dense=extra, extra_sparse=words,
+                         previous=previous)
 
     def _provisional(self, snapshot: Snapshot, kinds: dict[int, str], own: list[tuple[str, np.ndarray]]) -> Explainer:
         """Reasons before the first training: the liked and library papers themselves."""

@@ -2,11 +2,15 @@
 
 A process builds it from the stored rows once (or maps the newest snapshot file another process
 wrote, in milliseconds), then keeps it in step by loading only the rows stamped after what it
-holds. Ranking a window is then an index lookup into these arrays, never a fit.
+holds. Ranking a window is then an index lookup into these arrays, never a fit. Works stored
+since (ids only grow) are appended in place (`ranking.growing`), so a catch-up during a bulk
+ingest copies its new rows only, and a snapshot of the same lineage as an earlier one starts with
+exactly that one's rows: what was computed over them (a reader's scores) is extended, not redone.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -18,13 +22,16 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from academichub.storage.features import Vocabulary
+from academichub.ranking.growing import Growing
+from academichub.storage.features import FeatureRows, Vocabulary
 from academichub.storage.store import Store
 
 log = logging.getLogger(__name__)
 FILE_FORMAT = 1
 KEEP_FILES = 2
 REWRITE_SHARE = 0.1  # write a new snapshot file once the rows loaded since the last one exceed this share
+_lineages = itertools.count(1)
+INDEX_LIMIT = 2**31  # the matrix's int32 indices
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,7 @@ class Snapshot:
     dense_ids: np.ndarray
     dense_raw: np.ndarray | None
     dense: np.ndarray | None  # aligned with ids; zero rows where a work is not embedded yet
+    lineage: int = 0  # snapshots of one lineage agree on the rows the smaller one has (0: none)
 
     def rows(self, work_ids: np.ndarray | list[int]) -> np.ndarray:
         """Row of each id in the matrix, -1 where the work has no features yet."""
@@ -100,6 +108,7 @@ class FeatureMatrix:
         self._snapshot: Snapshot | None = None
         self._since_file = 0
         self._lock = threading.Lock()
+        self._grown: _Grown | None = None
 
     def current(self) -> Snapshot | None:
         """The matrix as of now (None before the store has a vocabulary), or while another thread of
@@ -137,25 +146,57 @@ class FeatureMatrix:
         dense_ids, dense = np.zeros(0, dtype=np.int64), None
         if self.embedding:
             _, dense_ids, dense = self.store.vectors.rows(self.embedding)
-        snapshot = Snapshot(vocab, rows.stamp, rows.ids, sparse, dense_ids, dense, _align(rows.ids, dense_ids, dense))
+        snapshot = Snapshot(vocab, rows.stamp, rows.ids, sparse, dense_ids, dense, _align(rows.ids, dense_ids, dense),
+                            next(_lineages))
         self._write_file(snapshot)
         return snapshot
 
     def _catch_up(self, snapshot: Snapshot) -> Snapshot:
         rows = self.store.features.rows(snapshot.vocabulary.id, after=snapshot.stamp)
+        new_ids, new = np.zeros(0, dtype=np.int64), None
+        if self.embedding:
+            _, new_ids, new = self.store.vectors.rows(self.embedding, after=snapshot.stamp)
+        updated = self._appended(snapshot, rows, new_ids, new) or self._merged(snapshot, rows, new_ids, new)
+        self._since_file += len(rows.ids)
+        if self._since_file > REWRITE_SHARE * max(1, updated.size):
+            self._write_file(updated)
+        return updated
+
+    def _merged(self, snapshot: Snapshot, rows: FeatureRows, new_ids: np.ndarray, new: np.ndarray | None) -> Snapshot:
+        """Rows replaced or inserted among the old ones: a new matrix (and lineage)."""
+        self._grown = None
         fresh = sp.csr_matrix((rows.data, rows.indices.astype(np.int32), rows.indptr.astype(np.int32)),
                               shape=(len(rows.ids), len(snapshot.vocabulary.terms)))
         ids, sparse = _merge(snapshot.ids, snapshot.sparse, rows.ids, fresh)
-        dense_ids, dense = snapshot.dense_ids, snapshot.dense_raw
-        if self.embedding:
-            _, new_ids, new = self.store.vectors.rows(self.embedding, after=snapshot.stamp)
-            dense_ids, dense = _merge(dense_ids, dense, new_ids, new)
-        updated = Snapshot(snapshot.vocabulary, rows.stamp, ids, sparse.tocsr() if sparse is not None else sparse,
-                           dense_ids, dense, _align(ids, dense_ids, dense))
-        self._since_file += len(rows.ids)
-        if self._since_file > REWRITE_SHARE * max(1, len(ids)):
-            self._write_file(updated)
-        return updated
+        dense_ids, dense = _merge(snapshot.dense_ids, snapshot.dense_raw, new_ids, new)
+        return Snapshot(snapshot.vocabulary, rows.stamp, ids, sparse.tocsr() if sparse is not None else sparse,
+                        dense_ids, dense, _align(ids, dense_ids, dense), next(_lineages))
+
+    def _appended(self, snapshot: Snapshot, rows: FeatureRows, new_ids: np.ndarray,
+                  new: np.ndarray | None) -> Snapshot | None:
+        """Only works newer than every row (and vectors newer than every vector): the rows appended
+        in place, in the same lineage; None when the catch-up is not such an append."""
+        last = int(snapshot.ids[-1]) if snapshot.size else -1
+        if len(rows.ids) and rows.ids[0] <= last or snapshot.sparse.nnz + len(rows.data) >= INDEX_LIMIT:
+            return None
+        if new is not None and len(new_ids):
+            newest = max(last, int(snapshot.dense_ids[-1]) if len(snapshot.dense_ids) else -1)
+            if (snapshot.dense is None or new_ids[0] <= newest or new.shape[1] != snapshot.dense.shape[1]):
+                return None
+        grown = self._grown
+        if grown is None or grown.lineage != snapshot.lineage or len(grown.ids) != snapshot.size:
+            grown = self._grown = _Grown.of(snapshot)
+        ids = grown.ids.extend(rows.ids)
+        data = grown.data.extend(rows.data)
+        indices = grown.indices.extend(rows.indices)
+        indptr = grown.indptr.extend(rows.indptr[1:] + snapshot.sparse.nnz)
+        sparse = sp.csr_matrix((data, indices, indptr), shape=(len(ids), len(snapshot.vocabulary.terms)), copy=False)
+        dense_ids, dense_raw, dense = snapshot.dense_ids, snapshot.dense_raw, snapshot.dense
+        if grown.dense is not None:
+            if new is not None and len(new_ids):
+                dense_ids, dense_raw = grown.dense_ids.extend(new_ids), grown.dense_raw.extend(new)
+            dense = grown.dense.extend(_align(rows.ids, dense_ids, dense_raw)) if len(rows.ids) else grown.dense.view()
+        return Snapshot(snapshot.vocabulary, rows.stamp, ids, sparse, dense_ids, dense_raw, dense, snapshot.lineage)
 
     # -- the snapshot file every process can map -------------------------------------------
     def _name(self, vocab: Vocabulary) -> str:
@@ -177,7 +218,7 @@ class FeatureMatrix:
             dense_ids = load("dense_ids")
             dense = load("dense") if (path / "dense.npy").exists() else None
             snapshot = Snapshot(vocab, int(meta["stamp"]), np.asarray(ids), sparse, np.asarray(dense_ids), dense,
-                                _align(np.asarray(ids), np.asarray(dense_ids), dense))
+                                _align(np.asarray(ids), np.asarray(dense_ids), dense), next(_lineages))
         except (OSError, ValueError, KeyError):
             return None
         self._since_file = 0
@@ -209,3 +250,28 @@ class FeatureMatrix:
         except OSError as exc:  # a full disk costs only the cache
             log.warning("features: could not write the matrix file: %s", exc)
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+@dataclass
+class _Grown:
+    """The growing arrays behind the snapshots of one lineage (the newest one's rows, with room after them)."""
+
+    lineage: int
+    ids: Growing
+    data: Growing
+    indices: Growing
+    indptr: Growing
+    dense_ids: Growing
+    dense_raw: Growing | None
+    dense: Growing | None
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> _Grown:
+        """Buffers holding a copy of the snapshot's rows (a mapped file's rows are read into memory once)."""
+        sparse = snapshot.sparse
+        dense = snapshot.dense is not None and snapshot.dense_raw is not None
+        return cls(snapshot.lineage, Growing(snapshot.ids.astype(np.int64)), Growing(sparse.data.astype(np.float32)),
+                   Growing(sparse.indices.astype(np.int32)), Growing(sparse.indptr.astype(np.int32)),
+                   Growing(snapshot.dense_ids.astype(np.int64)),
+                   Growing(np.asarray(snapshot.dense_raw, dtype=np.float32)) if dense else None,
+                   Growing(np.asarray(snapshot.dense, dtype=np.float32)) if dense else None)
