@@ -29,6 +29,7 @@ from academichub.radar.lru import Lru
 from academichub.radar.reader import Reader, ReaderModels
 from academichub.radar.rulematch import every_match, match_window
 from academichub.radar.seen import SeenSets
+from academichub.radar.windows import KeptCurrent, advance_members, advance_window
 from academichub.ranking.matrix import FeatureMatrix, Snapshot
 from academichub.ranking.ranker import Candidates, Ranked, rank
 from academichub.ranking.reasons import Reason, RuleMatches
@@ -137,9 +138,9 @@ class FeedService:
         tag = embedder.tag if embedder is not None else ""
         self.matrix = FeatureMatrix(store, tag)
         self.readers = ReaderModels(store, tag, schedule)
-        self._windows = Lru(CACHED)
+        self._windows = KeptCurrent(store, CACHED)
         self._matches = Lru(CACHED * 4)
-        self._bulk = Lru(CACHED * 4)  # every work of a followed category or venue, by store change
+        self._bulk = KeptCurrent(store, CACHED * 4)  # every work of a followed category or venue
         self.seen = SeenSets(store.feed_state)
         self.known = KnownReaders(store)
         self.cards = CardWorks(store)
@@ -157,7 +158,7 @@ class FeedService:
         """The period's candidates (plus unseen papers of followed authors in the default period)."""
         authors = sorted({k for s in subs if s.kind == "author" for k in full_variants(s.value_key) | initials_of(s.value_key)})
         lookback = (period.spec == periods.DEFAULT and authors and period.end and self.settings.author_lookback_days)
-        key = (period.start, period.end, tuple(authors) if lookback else (), watermark)
+        key = (period.start, period.end, tuple(authors) if lookback else ())
 
         def build() -> tuple[np.ndarray, np.ndarray]:
             ids, days = self.store.works.window(period.start, period.end)
@@ -169,7 +170,9 @@ class FeedService:
                 ids, days = np.concatenate([ids, extra_ids[fresh]]), np.concatenate([days, extra_days[fresh]])
             return ids, days
 
-        ids, days = self._windows.get_or(key, build)
+        # A followed author's older papers are looked up again; a plain period takes in what changed.
+        advance = None if lookback else advance_window(period.start, period.end)
+        ids, days = self._windows.get(key, watermark, build, advance)
         return Candidates(ids, days, snapshot.rows(ids))
 
     def ranked(self, radar: Radar, period: periods.Period, exclude: AbstractSet[int], limit: int, *,
@@ -198,7 +201,8 @@ class FeedService:
         key = (reader.rules_key, start, end, len(window.ids), int(window.ids.sum()), watermark)
 
         def matches(kind: str, value_key: str) -> np.ndarray:  # shared by every radar following it
-            return self._bulk.get_or((kind, value_key, watermark), lambda: every_match(self.store, kind, value_key))
+            return self._bulk.get((kind, value_key), watermark, lambda: every_match(self.store, kind, value_key),
+                                  advance_members(lambda among: every_match(self.store, kind, value_key, among)))
 
         return self._matches.get_or(key, lambda: match_window(self.store, reader.rules, window.ids, start, end,
                                                               matches=matches))

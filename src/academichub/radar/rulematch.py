@@ -51,10 +51,11 @@ def _keyword_ids(store: Store, value: str, start: date | None, end: date | None,
     return {work_id for work_id, _ in hits.hits}
 
 
-def every_match(store: Store, kind: str, value_key: str) -> np.ndarray:
-    """Ids (ascending) of every stored work a category or venue subscription matches, of any date."""
+def every_match(store: Store, kind: str, value_key: str, among: np.ndarray | None = None) -> np.ndarray:
+    """Ids (ascending) of every stored work (or of those `among`) a category or venue subscription
+    matches, of any date."""
     lookup = store.works.ids_in_categories if kind == "category" else store.works.ids_in_venues
-    return lookup([value_key])
+    return lookup([value_key], among=among)
 
 
 def match_window(store: Store, rules: RuleSet, ids: np.ndarray, start: date | None, end: date | None, *,
@@ -63,8 +64,9 @@ def match_window(store: Store, rules: RuleSet, ids: np.ndarray, start: date | No
 
     Categories and venues are matched exactly by the database (an archive covers its subjects, as
     the rule says), so their papers are never loaded (`matches`: `every_match`, or a cache of it
-    that radars following the same category share); authors and keywords are narrowed by lookups
-    and then checked by the exact rule on the papers found.
+    that radars following the same category share) and are kept whole, of any date: the ranking
+    looks the window's papers up in them. Authors and keywords are narrowed by lookups and then
+    checked by the exact rule on the window's papers found.
     """
     matches = matches or (lambda kind, value_key: every_match(store, kind, value_key))
     if not rules.any or not len(ids):
@@ -74,7 +76,7 @@ def match_window(store: Store, rules: RuleSet, ids: np.ndarray, start: date | No
     for sub in rules.subscriptions:
         if sub.kind in ("category", "venue"):
             found_ids = matches(sub.kind, sub.value_key)
-            bulk.append((order[id(sub)], Reason(sub.kind, sub.value), np.intersect1d(ids, found_ids)))
+            bulk.append((order[id(sub)], Reason(sub.kind, sub.value), found_ids))
     found: dict[int, list[tuple[int, Reason]]] = {}
     checked = [s for s in rules.subscriptions if s.kind in ("author", "keyword")]
     if checked:

@@ -38,10 +38,14 @@ class RuleMatches:
     """
 
     def __init__(self, bulk: list[tuple[int, Reason, np.ndarray]], checked: dict[int, list[tuple[int, Reason]]]) -> None:
-        self._bulk = [(position, reason, np.unique(ids)) for position, reason, ids in bulk]
+        self._bulk = [(position, reason, ids if _ascending(ids) else np.unique(ids)) for position, reason, ids in bulk]
         self._checked = checked
         parts = [ids for _, _, ids in self._bulk] + [np.fromiter(checked, dtype=np.int64, count=len(checked))]
-        self.ids = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        present = [ids for ids in parts if len(ids)]
+        if len(present) == 1 and _ascending(present[0]):  # one followed field: its ids as they are
+            self.ids = present[0]
+        else:
+            self.ids = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
         self.scores = np.zeros(len(self.ids))
         for _, reason, ids in self._bulk:
             self.scores[np.searchsorted(self.ids, ids)] += WEIGHTS[reason.kind]
@@ -77,6 +81,11 @@ class RuleMatches:
     def as_dict(self) -> dict[int, list[Reason]]:
         """Every matched paper with its reasons (for checks; a large window makes this slow)."""
         return {int(work_id): self.reasons(int(work_id)) for work_id in self.ids}
+
+
+def _ascending(ids: np.ndarray) -> bool:
+    """Whether ids are already sorted and distinct (as the database's id sets are): no sort needed."""
+    return bool(np.all(ids[1:] > ids[:-1]))
 
 
 def rule_score(reasons: list[Reason]) -> float:

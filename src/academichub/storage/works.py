@@ -89,6 +89,27 @@ class PreparedWorks:
     works: bulk.Converted
     children: PreparedChildren
 
+    def parts(self, size: int) -> list[PreparedWorks]:
+        """The same works in consecutive parts of at most `size`, each insertable on its own."""
+        if len(self.items) <= size:
+            return [self]
+        children = self.children
+        author_ends = np.cumsum([0, *children.author_counts]).tolist()
+        category_ends = np.cumsum([0, *children.category_counts]).tolist()
+        found = []
+        for start in range(0, len(self.items), size):
+            end = min(start + size, len(self.items))
+            found.append(PreparedWorks(self.items[start:end], bulk.Converted(self.works.dialect, self.works.rows[start:end]),
+                                       PreparedChildren(
+                                           children.ids[start:end],
+                                           bulk.Converted(children.authors.dialect,
+                                                          children.authors.rows[author_ends[start]:author_ends[end]]),
+                                           children.author_counts[start:end],
+                                           bulk.Converted(children.categories.dialect,
+                                                          children.categories.rows[category_ends[start]:category_ends[end]]),
+                                           children.category_counts[start:end])))
+        return found
+
 
 def _work_values(paper: Paper, sources: list[str], content_hash: str) -> tuple:
     """A work's row, in WORK_COLUMNS order."""
@@ -338,6 +359,21 @@ class WorkRepo:
         order = np.argsort(ids, kind="stable")
         return ids[order], days[order]
 
+    def changed_since(self, when: datetime) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, feed dates as day ordinals, -1 where none) of works stored or changed at `when` or
+        later, by ascending id: what a window made at that watermark lacks (updated_at is taken
+        under the write lock, so it grows in commit order)."""
+        query = sa.select(works.c.id, works.c.feed_date).where(works.c.updated_at >= when)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).cursor.fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        dated = np.array([r[1] if r[1] is not None else "NaT" for r in rows], dtype="datetime64[D]")
+        days = np.where(np.isnat(dated), -1, dated.astype(np.int64) + _EPOCH_ORDINAL)
+        order = np.argsort(ids, kind="stable")
+        return ids[order], days[order]
+
     def window_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """(ids, feed dates as day ordinals) of these works, by ascending id."""
         rows: list[tuple[int, date]] = []
@@ -478,29 +514,35 @@ class WorkRepo:
         with self.engine.connect() as conn:
             return [row[0] for row in conn.execute(_CATEGORY_NAMES).cursor.fetchall()]
 
-    def ids_in_categories(self, followed: Iterable[str]) -> np.ndarray:
-        """Ids (ascending) of every work in any of these categories, given case folded (an archive
-        covers its subjects): the stored spellings they name are found first, so the category index
-        answers, not a scan of every work's categories."""
+    def ids_in_categories(self, followed: Iterable[str], *, among: np.ndarray | None = None) -> np.ndarray:
+        """Ids (ascending) of every work (or of those `among`) in any of these categories, given case
+        folded (an archive covers its subjects): the stored spellings they name are found first, so
+        the category index answers, not a scan of every work's categories."""
         keys = set(followed)
         spellings = [name for name in self.category_names()
                      if (folded := name.lower()) in keys or folded.split(".", 1)[0] in keys]
         if not spellings:
             return np.zeros(0, dtype=np.int64)
         query = sa.select(work_categories.c.work_id).where(work_categories.c.category.in_(spellings))
-        return self._id_array(query)
+        return self._id_array(query, work_categories.c.work_id, among)
 
-    def ids_in_venues(self, followed: Iterable[str]) -> np.ndarray:
-        """Ids (ascending) of every work whose venue (case folded) is one of these."""
+    def ids_in_venues(self, followed: Iterable[str], *, among: np.ndarray | None = None) -> np.ndarray:
+        """Ids (ascending) of every work (or of those `among`) whose venue (case folded) is one of these."""
         values = sorted(set(followed))
         if not values:
             return np.zeros(0, dtype=np.int64)
-        return self._id_array(sa.select(works.c.id).where(sa.func.lower(works.c.venue).in_(values)))
+        return self._id_array(sa.select(works.c.id).where(sa.func.lower(works.c.venue).in_(values)), works.c.id, among)
 
-    def _id_array(self, query: sa.Select) -> np.ndarray:
-        """The distinct ids a one-column query returns, read as the driver's tuples (thousands of them)."""
+    def _id_array(self, query: sa.Select, column: sa.Column, among: np.ndarray | None = None) -> np.ndarray:
+        """The distinct ids a one-column query returns (of those `among`, if given), read as the
+        driver's tuples (thousands of them)."""
+        rows: list = []
         with self.engine.connect() as conn:
-            rows = conn.execute(query).cursor.fetchall()
+            if among is None:
+                rows = conn.execute(query).cursor.fetchall()
+            else:
+                for chunk in _chunks([int(i) for i in among]):
+                    rows += conn.execute(query.where(one_of(conn, column, chunk))).cursor.fetchall()
         return np.unique(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
 
     def iter_all(self, *, since: datetime | None = None, chunk: int = 2000) -> Iterator[list[StoredWork]]:
