@@ -5,9 +5,12 @@ from __future__ import annotations
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 from academichub.model.accounts import Radar
@@ -413,8 +416,8 @@ def test_a_model_trained_by_a_queue_worker_is_used_by_another_web_process(
 
 
 def test_a_queue_that_cannot_be_read_is_reported_not_raised(tmp_path: Path) -> None:
-    from tests.browser import free_port
     from academichub.worker.queue_status import queue_report
+    from tests.browser import free_port
 
     settings = make_settings(tmp_path / "home", broker_url=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
     training, fetch, ingest = queue_report(settings)
@@ -563,3 +566,105 @@ def test_a_worker_killed_mid_training_leaves_the_job_to_another(
         rows = conn.execute(sa.select(sa.func.count()).select_from(reader_models)
                             .where(reader_models.c.radar_id == fresh_radar.id)).scalar()
     assert len(liked) == 6 and rows == 1 and len(sample_store.reader_models.get(fresh_radar.id).positives) == 6
+
+
+def _same_matrix(caught_up, fresh) -> None:  # type: ignore[no-untyped-def]
+    assert caught_up.ids.tolist() == fresh.ids.tolist()
+    assert (caught_up.sparse != fresh.sparse).nnz == 0
+    assert caught_up.dense_ids.tolist() == fresh.dense_ids.tolist()
+    assert np.array_equal(np.asarray(caught_up.dense), np.asarray(fresh.dense))
+
+
+@pytest.mark.usefixtures("backend")
+def test_a_matrix_catching_up_appends_new_works_in_place_and_rebuilds_on_a_changed_one(store: Store,
+                                                                                         tmp_path: Path) -> None:
+    from academichub.ingest.pipeline import ingest
+    from academichub.ranking.learned import Linear
+    from academichub.ranking.matrix import FeatureMatrix
+    from academichub.ranking.scoring import score_all
+    from tests.test_storage import listing_items
+
+    def embed(ids: list[int]) -> None:  # vectors as an embedding step stores them: its own stamped write
+        store.vectors.save("test-model", ids, np.asarray([[float(i), 1.0, -float(i)] for i in ids], dtype=np.float32))
+
+    items = listing_items()
+    ingest(store, items[:40], source="arxiv")  # fits the first vocabulary
+    embed(list(range(1, 41)))
+    matrix = FeatureMatrix(store, "test-model", folder=tmp_path / "a")
+    first = matrix.current()
+    before = (first.ids.copy(), first.sparse.copy(), np.array(first.dense))
+    rng = np.random.default_rng(0)
+    linear = Linear("classifier", rng.normal(size=first.sparse.shape[1]).astype(np.float32), 0.1,
+                    rng.normal(size=3).astype(np.float32), -0.2)
+    scores = score_all(first, linear, fold_ids=[5, 7], dislikes=[(9, 1.0)])
+    for start in (40, 60):  # two appends: the second grows the buffers the first made
+        ingest(store, items[start:start + 20], source="arxiv")
+        embed(list(range(start + 1, start + 21)))
+        appended = matrix.current()
+        assert appended.lineage == first.lineage and appended.size == start + 20
+        _same_matrix(appended, FeatureMatrix(store, "test-model", folder=tmp_path / f"fresh{start}").current())
+        # A reader's scores over the grown matrix: the earlier ones extended by the new rows only.
+        extended = score_all(appended, linear, fold_ids=[5, 7], dislikes=[(9, 1.0)], previous=scores)
+        whole = score_all(appended, linear, fold_ids=[5, 7], dislikes=[(9, 1.0)])
+        for name in ("sparse", "dense", "fold_sparse", "fold_dense", "dislike_sparse", "dislike_dense"):
+            assert np.allclose(getattr(extended, name), getattr(whole, name), atol=1e-5), name
+        assert np.allclose(extended.fused(np.arange(appended.size)), whole.fused(np.arange(appended.size)))
+        marked = replace(scores, sparse=scores.sparse + 1000)  # proves that the earlier rows were not scored again
+        assert np.allclose(score_all(appended, linear, fold_ids=[5, 7], dislikes=[(9, 1.0)], previous=marked)
+                           .sparse[:scores.size], scores.sparse + 1000)
+        scores = extended
+    # The snapshot threads were ranking with is unchanged by the appends after it.
+    assert first.ids.tolist() == before[0].tolist() and (first.sparse != before[1]).nnz == 0
+    assert np.array_equal(np.asarray(first.dense), before[2])
+    # A stored work that changes (a new arXiv version) is not an append: a new matrix, equally exact.
+    revised = replace(items[3], arxiv_version=(items[3].arxiv_version or 1) + 1, title="An entirely revised title",
+                      abstract="Nothing like the first abstract: graphs, spectra and random walks.")
+    assert ingest(store, [revised], source="arxiv").updated == 1
+    rebuilt = matrix.current()
+    assert rebuilt.lineage != first.lineage
+    _same_matrix(rebuilt, FeatureMatrix(store, "test-model", folder=tmp_path / "fresh-revised").current())
+
+
+@pytest.mark.usefixtures("backend")
+def test_windows_and_followed_fields_brought_up_to_date_equal_ones_read_whole(store: Store) -> None:
+    from academichub.ingest.pipeline import ingest
+    from academichub.radar.rulematch import every_match
+    from academichub.radar.windows import KeptCurrent, advance_members, advance_window
+    from tests.test_storage import listing_items
+
+    items = listing_items()
+    ingest(store, items[:30], source="arxiv")
+    day = store.works.get_many([1])[0].feed_date
+    start, end = day - timedelta(days=3), day + timedelta(days=3)
+    category = "cs.cv"  # the listing's largest field
+    kept = KeptCurrent(store, 8)
+    builds: list[str] = []
+
+    def window() -> tuple:
+        builds.append("window")
+        return store.works.window(start, end)
+
+    def members() -> np.ndarray:
+        builds.append("members")
+        return every_match(store, "category", category)
+
+    def check() -> None:
+        watermark = store.works.max_updated_at()
+        ids, days = kept.get(("w",), watermark, window, advance_window(start, end))
+        whole_ids, whole_days = store.works.window(start, end)
+        assert ids.tolist() == whole_ids.tolist() and days.tolist() == whole_days.tolist()
+        found = kept.get(("c",), watermark, members,
+                         advance_members(lambda among: every_match(store, "category", category, among)))
+        assert found.tolist() == every_match(store, "category", category).tolist()
+
+    check()
+    for start_at in (30, 60):  # new works only
+        ingest(store, items[start_at:start_at + 30], source="arxiv")
+        check()
+    # A stored work moved out of the window and out of the category by a new version.
+    first = next(i for i in items if "cs.CV" in i.categories)
+    moved = replace(first, arxiv_version=(first.arxiv_version or 1) + 1, announced=day - timedelta(days=400),
+                    categories=["q-bio.NC"], primary_category="q-bio.NC", title="A wholly different title")
+    assert ingest(store, [moved], source="arxiv").updated == 1
+    check()
+    assert builds == ["window", "members"]  # read whole once; every later change was merged in

@@ -169,3 +169,42 @@ def test_sqlite_writers_of_two_processes_queue_on_one_lock(tmp_path) -> None:  #
     assert other.stdout.readline().strip() == "wrote" and other.wait(timeout=30) == 0
     with engine.connect() as conn:
         assert "other" in {name for (name,) in conn.exec_driver_sql("SELECT name FROM counters")}
+
+
+def test_a_batch_written_in_parts_replans_what_is_left_when_another_writer_came_between(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from academichub.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "WRITE_PART", 7)
+    real = pipeline.write_transaction
+    opened = []
+
+    def interleaved(engine):  # type: ignore[no-untyped-def]
+        opened.append(1)
+        if len(opened) == 3:  # between this batch's second and third parts, another process stores works
+            monkeypatch.setattr(pipeline, "write_transaction", real)
+            ingest(store, [paper("2509.77777", title="Stored by another writer meanwhile")], source="arxiv")
+            monkeypatch.setattr(pipeline, "write_transaction", interleaved)
+        return real(engine)
+
+    monkeypatch.setattr(pipeline, "write_transaction", interleaved)
+    items = listing_items()
+    report = ingest(store, items, source="arxiv")
+    assert (report.new, report.updated, report.unchanged) == (88, 0, 0)
+    assert len(opened) == 3  # two parts of 7, then everything left in one transaction, planned again
+    assert store.works.count() == 89 and store.index.count() == 89
+    assert (ingest(store, items, source="arxiv").unchanged) == 88  # each stored once: nothing left to write
+
+
+def test_a_batch_written_in_parts_stores_every_work_with_its_children(store: Store,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from academichub.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "WRITE_PART", 10)
+    items = listing_items()
+    assert ingest(store, items, source="arxiv").new == 88
+    stored = {w.paper.arxiv_id: w.paper for w in store.works.get_many(list(range(1, 89)))}
+    for item in items:
+        kept = stored[item.arxiv_id]
+        assert [a.name for a in kept.authors] == [a.name for a in item.authors]
+        assert sorted(kept.categories) == sorted(item.categories)
