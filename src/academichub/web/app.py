@@ -48,8 +48,7 @@ from academichub.web.pagecache import PageCache
 from academichub.web.security import BodyLimit, SameOrigin, SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
-import os as _os
-REQUEST_THREADS = int(_os.environ.get("AH_THREADS", POOL_SIZE))
+REQUEST_THREADS = POOL_SIZE  # threads serving requests: one pooled connection each
 
 
 def _status(exc: Exception) -> tuple[int, str]:
