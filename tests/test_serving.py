@@ -75,6 +75,35 @@ def test_two_processes_racing_on_one_radar_never_share_a_paper(sample_store: Sto
     assert len(set(shown)) == len(shown) == 80
 
 
+def test_queued_next_of_one_radar_are_served_together_and_never_share_a_paper(
+        sample_store: Store, fresh_radar: Radar, monkeypatch: pytest.MonkeyPatch) -> None:
+    feed = FeedService(sample_store, FeedSettings())
+    feed.current(fresh_radar)
+    recorded: list[int] = []
+    several = sample_store.feed_state.claim_several
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        batches = several(*args, **kwargs)
+        recorded.append(len(batches))
+        return batches
+
+    monkeypatch.setattr(sample_store.feed_state, "claim_several", counted)
+    barrier = threading.Barrier(8)
+
+    def clicks(_: int) -> list[tuple[int, list[int]]]:
+        barrier.wait()
+        pages = [feed.next(fresh_radar, period="all") for _ in range(3)]
+        return [(page.batch, [c.work.id for c in page.cards]) for page in pages]
+
+    with ThreadPoolExecutor(8) as pool:
+        pages = [p for result in pool.map(clicks, range(8)) for p in result]
+    shown = [i for _, ids in pages for i in ids]
+    assert all(len(ids) == 10 for _, ids in pages)
+    assert len(set(shown)) == len(shown) == 240
+    assert len({number for number, _ in pages}) == 24  # every 换一批 its own batch
+    assert recorded and max(recorded) > 1  # queued ones were claimed together, from one ranking
+
+
 def _never_back(feed: FeedService, radar: Radar, steps) -> None:  # type: ignore[no-untyped-def]
     """Run steps that each show a page; a paper that left the screen must never come back."""
     gone: set[int] = set()

@@ -115,6 +115,23 @@ def page_json(page: FeedPage, _: Callable[[str], str]) -> dict[str, Any]:
             "items": [card_json(c, _) for c in page.cards]}
 
 
+@dataclass(eq=False)
+class _Waiting:
+    """A 换一批 queued for its radar's claim lock, and the batch claimed for it (None: not yet)."""
+
+    period: periods.Period
+    batch: Batch | None = None
+
+
+class _RadarClaims:
+    """A radar's claim lock and the 换一批 waiting for it (which the holder may serve at once)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.guard = threading.Lock()
+        self.waiting: list[_Waiting] = []
+
+
 def _due(shown_period: str | None, anchor: date | None, shown_subs: int | None, subs_version: int, spec: str,
          resolved: periods.Period) -> str:
     """What the current batch needs: "new" (none yet, or newer days arrived), "rerank" (chips or
@@ -213,9 +230,35 @@ class FeedService:
         size = self.settings.batch_size
         # One claim per radar at a time in this process: concurrent ones ranked the same papers and
         # all but one re-ranked deeper. Only an optimisation: the claim itself stays correct across
-        # processes (and if two threads ever made a radar's lock at once).
-        with self._claiming.get_or((radar.id,), threading.Lock):
-            return self._claim_once(radar, period, size, replacing=replacing, expect=expect)
+        # processes (and if two threads ever made a radar's claims at once).
+        claims = self._claiming.get_or((radar.id,), _RadarClaims)
+        if replacing is not None or expect is not None:
+            with claims.lock:
+                return self._claim_once(radar, period, size, replacing=replacing, expect=expect)
+        me = _Waiting(period)
+        with claims.guard:
+            claims.waiting.append(me)
+        with claims.lock:
+            if me.batch is not None:  # claimed for it by the 换一批 that held the lock before
+                return me.batch
+            with claims.guard:  # the other 换一批 of the radar queued meanwhile are served with this one
+                group = [me, *(w for w in claims.waiting if w is not me and w.period == period)]
+                claims.waiting[:] = [w for w in claims.waiting if w not in group]
+            if len(group) > 1:
+                for waiting, batch in zip(group, self._claim_group(radar, period, size, len(group)), strict=False):
+                    waiting.batch = batch
+            # Whoever got nothing claims alone: this request now, the others when they hold the lock.
+            claims.waiting[:0] = [w for w in group[1:] if w.batch is None]
+            return me.batch or self._claim_once(radar, period, size, replacing=None, expect=None)
+
+    def _claim_group(self, radar: Radar, period: periods.Period, size: int, count: int) -> list[Batch]:
+        """Consecutive batches for `count` queued 换一批 from one ranking, recorded in one transaction."""
+        depth = size * (2 + 2 * count)
+        top = self.ranked(radar, period, self.seen.of(radar.id), depth)
+        items = [BatchItem(r.work_id, i, r.score, [x.to_json() for x in r.reasons]) for i, r in enumerate(top)]
+        return self.store.feed_state.claim_several(radar.id, items, count=count, size=size, period=period.spec,
+                                                    anchor_date=period.end, subs_version=radar.subs_version,
+                                                    accept_short=len(top) < depth)
 
     def _claim_once(self, radar: Radar, period: periods.Period, size: int, *, replacing: Batch | None,
                     expect: int | None) -> Batch | None:

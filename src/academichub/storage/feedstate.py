@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from academichub.storage import bulk
 from academichub.storage.engine import write_transaction
@@ -134,44 +134,71 @@ class FeedStateRepo:
         requests make one batch). Returns None when that did not hold, or when fewer than `size`
         candidates were free and `accept_short` is false (the caller re-ranks).
         """
-        now = datetime.now(UTC)
         with write_transaction(self.engine) as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.select(radars.c.id).where(radars.c.id == radar_id).with_for_update())
-            latest = conn.execute(sa.select(feed_batches.c.id, feed_batches.c.number)
-                                  .where(feed_batches.c.radar_id == radar_id)
-                                  .order_by(feed_batches.c.number.desc()).limit(1)).first()
-            if expect is not None and (latest.number if latest else 0) != expect:
-                return None
-            if replacing is not None and (latest is None or latest.id != replacing.id):
-                replacing = None  # a newer batch was recorded meanwhile: this becomes the next one
-            ids = [c.work_id for c in candidates]
-            taken: set[int] = set()
-            for start in range(0, len(ids), 500):
-                taken.update(conn.execute(sa.select(seen_works.c.work_id).where(
-                    seen_works.c.radar_id == radar_id, seen_works.c.work_id.in_(ids[start:start + 500]))).scalars())
-            showing: set[int] = set()
-            if replacing is not None:
-                showing = set(conn.execute(sa.select(batch_items.c.work_id)
-                                           .where(batch_items.c.batch_id == replacing.id)).scalars())
-            free = [c for c in candidates if c.work_id not in taken or c.work_id in showing][:size]
-            if len(free) < size and not accept_short:
-                return None
-            items = [BatchItem(c.work_id, n, c.score, c.reasons) for n, c in enumerate(free)]
-            if replacing is not None:
-                batch_id, number, created = replacing.id, replacing.number, replacing.created_at
-                conn.execute(sa.delete(batch_items).where(batch_items.c.batch_id == batch_id))
-                conn.execute(sa.update(feed_batches).where(feed_batches.c.id == batch_id).values(
-                    period=period, anchor_date=anchor_date, subs_version=subs_version,
-                    revision=feed_batches.c.revision + 1))
-            else:
-                number, created = (latest.number if latest else 0) + 1, now
-                batch_id = conn.execute(sa.insert(feed_batches).values(
-                    radar_id=radar_id, number=number, period=period, anchor_date=anchor_date,
-                    subs_version=subs_version, created_at=now).returning(feed_batches.c.id)).scalar_one()
-            # Multi-row statements: the write lock is held while they run, and an executemany gives
-            # the GIL up (and waits to get it back) at every row.
-            bulk.insert(conn, batch_items, _ITEM_COLUMNS, _item_rows(batch_id, items))
-            bulk.insert(conn, seen_works, ("radar_id", "work_id", "batch_id"),
-                        [(radar_id, i.work_id, batch_id) for i in items if i.work_id not in taken])
+            return self._claim_in(conn, radar_id, candidates, size=size, period=period, anchor_date=anchor_date,
+                                  subs_version=subs_version, replacing=replacing, expect=expect,
+                                  accept_short=accept_short)
+
+    def claim_several(self, radar_id: int, candidates: Sequence[BatchItem], *, count: int, size: int, period: str,
+                      anchor_date: date | None, subs_version: int, accept_short: bool) -> list[Batch]:
+        """Record up to `count` consecutive batches from one ranking, in one transaction (as `claim`
+        would one after another); stops at the first that would be short unless `accept_short`."""
+        recorded: list[Batch] = []
+        with write_transaction(self.engine) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.select(radars.c.id).where(radars.c.id == radar_id).with_for_update())
+            left = list(candidates)
+            for _ in range(count):
+                batch = self._claim_in(conn, radar_id, left, size=size, period=period, anchor_date=anchor_date,
+                                       subs_version=subs_version, accept_short=accept_short)
+                if batch is None or not batch.items:
+                    break
+                recorded.append(batch)
+                shown = {i.work_id for i in batch.items}
+                left = [c for c in left if c.work_id not in shown]
+        return recorded
+
+    def _claim_in(self, conn: Connection, radar_id: int, candidates: Sequence[BatchItem], *, size: int,
+                  period: str, anchor_date: date | None, subs_version: int, replacing: Batch | None = None,
+                  expect: int | None = None, accept_short: bool = True) -> Batch | None:
+        """`claim`'s work inside the caller's transaction (which holds the radar's write lock)."""
+        now = datetime.now(UTC)
+        latest = conn.execute(sa.select(feed_batches.c.id, feed_batches.c.number)
+                              .where(feed_batches.c.radar_id == radar_id)
+                              .order_by(feed_batches.c.number.desc()).limit(1)).first()
+        if expect is not None and (latest.number if latest else 0) != expect:
+            return None
+        if replacing is not None and (latest is None or latest.id != replacing.id):
+            replacing = None  # a newer batch was recorded meanwhile: this becomes the next one
+        ids = [c.work_id for c in candidates]
+        taken: set[int] = set()
+        for start in range(0, len(ids), 500):
+            taken.update(conn.execute(sa.select(seen_works.c.work_id).where(
+                seen_works.c.radar_id == radar_id, seen_works.c.work_id.in_(ids[start:start + 500]))).scalars())
+        showing: set[int] = set()
+        if replacing is not None:
+            showing = set(conn.execute(sa.select(batch_items.c.work_id)
+                                       .where(batch_items.c.batch_id == replacing.id)).scalars())
+        free = [c for c in candidates if c.work_id not in taken or c.work_id in showing][:size]
+        if len(free) < size and not accept_short:
+            return None
+        items = [BatchItem(c.work_id, n, c.score, c.reasons) for n, c in enumerate(free)]
+        if replacing is not None:
+            batch_id, number, created = replacing.id, replacing.number, replacing.created_at
+            conn.execute(sa.delete(batch_items).where(batch_items.c.batch_id == batch_id))
+            conn.execute(sa.update(feed_batches).where(feed_batches.c.id == batch_id).values(
+                period=period, anchor_date=anchor_date, subs_version=subs_version,
+                revision=feed_batches.c.revision + 1))
+        else:
+            number, created = (latest.number if latest else 0) + 1, now
+            batch_id = conn.execute(sa.insert(feed_batches).values(
+                radar_id=radar_id, number=number, period=period, anchor_date=anchor_date,
+                subs_version=subs_version, created_at=now).returning(feed_batches.c.id)).scalar_one()
+        # Multi-row statements: the write lock is held while they run, and an executemany gives
+        # the GIL up (and waits to get it back) at every row.
+        bulk.insert(conn, batch_items, _ITEM_COLUMNS, _item_rows(batch_id, items))
+        bulk.insert(conn, seen_works, ("radar_id", "work_id", "batch_id"),
+                    [(radar_id, i.work_id, batch_id) for i in items if i.work_id not in taken])
         return Batch(batch_id, radar_id, number, period, anchor_date, subs_version, created, items)
