@@ -1,6 +1,6 @@
 """The feed: a ranked list of unseen papers shown in batches; "换一批" shows the next batch.
 
-A request is a lookup: the period's candidate ids (one indexed query), their rows in the shared
+A request is a lookup: the period's candidate ids (kept per process, changes merged in), their rows in the shared
 feature matrix, the reader's stored model applied to them, the rules' few matches, and a batch
 claimed in one transaction. Every work a batch shows is claimed for the radar under a unique
 key, so neither the next batch, a concurrent one, nor a later day's feed repeats a work. The
