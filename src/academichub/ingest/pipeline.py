@@ -92,28 +92,22 @@ class _Batch:
         parts += [(None, plan.updates[start:start + WRITE_PART]) for start in range(0, len(plan.updates), WRITE_PART)]
         changed: list[tuple[int, Paper, list[str]]] = []
         counts = _Counts(merged=plan.merged, unchanged=plan.unchanged)
-        inserted = 0
-        for number, (part, updates) in enumerate(parts):  # none: every record was stored as it is
+        for part, updates in parts:  # none: every record was stored as it is
             with write_transaction(engine) as conn:
                 # Advancing the counter first takes its row lock on PostgreSQL: writers of works queue here.
                 expected += 1
-                if next_stamp(conn, WORKS_STAMP) != expected:
-                    # Planned again with what this batch stored so far: those works are found as stored.
-                    again = self._plan(conn, papers)
-                    counts = _Counts(merged=again.merged, unchanged=max(0, again.unchanged - inserted),
-                                     new=counts.new, updated=counts.updated)
+                replanned = next_stamp(conn, WORKS_STAMP) != expected
+                if replanned:  # this transaction writes everything that is left, planned again with what
+                    again = self._plan(conn, papers)  # the batch stored so far (found as stored now)
+                    counts.merged, counts.unchanged = again.merged, max(0, again.unchanged - counts.new)
                     part, updates = again.prepared, again.updates
-                    parts = parts[:number + 1]  # this transaction writes everything that is left
-                    plan = again
                 new_ids = self.store.works.insert(conn, part) if part is not None else []
                 self.store.works.update(conn, updates)
-            items = part.items if part is not None else []
-            changed += [(i, p, s) for i, (p, s, _) in zip(new_ids, items, strict=True)]
+            changed += [(i, p, s) for i, (p, s, _) in zip(new_ids, part.items if part is not None else [], strict=True)]
             changed += [(i, p, s) for i, p, s, _ in updates]
-            inserted += len(new_ids)
             counts.new += len(new_ids)
             counts.updated += len(updates)
-            if number + 1 >= len(parts):
+            if replanned:
                 break
         self.report.new += counts.new
         self.report.updated += counts.updated

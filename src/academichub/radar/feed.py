@@ -161,7 +161,7 @@ class FeedService:
         self.seen = SeenSets(store.feed_state)
         self.known = KnownReaders(store)
         self.cards = CardWorks(store)
-        self._claiming = Lru(1024)  # a lock per radar
+        self._claiming = Lru(1024)  # per radar: its claim lock and the 换一批 queued for it
         self._periods = Lru(CACHED)
 
     def _period(self, spec: str | None, store_changed: object = None) -> periods.Period:
@@ -248,7 +248,8 @@ class FeedService:
                 for waiting, batch in zip(group, self._claim_group(radar, period, size, len(group)), strict=False):
                     waiting.batch = batch
             # Whoever got nothing claims alone: this request now, the others when they hold the lock.
-            claims.waiting[:0] = [w for w in group[1:] if w.batch is None]
+            with claims.guard:
+                claims.waiting[:0] = [w for w in group[1:] if w.batch is None]
             return me.batch or self._claim_once(radar, period, size, replacing=None, expect=None)
 
     def _claim_group(self, radar: Radar, period: periods.Period, size: int, count: int) -> list[Batch]:

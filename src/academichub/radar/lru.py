@@ -1,4 +1,4 @@
-"""A small thread-safe least-recently-used map: the per-process caches of the feed and its readers."""
+"""Small thread-safe least-recently-used maps: the per-process caches of the feed and its readers."""
 
 from __future__ import annotations
 
@@ -54,3 +54,26 @@ class Lru(OrderedDict):
             with self.lock:
                 self._building.pop(key, None)
             building.set()
+
+
+class Versioned:
+    """Values by key, each made once per version of what they depend on, from the newest one kept.
+
+    `make` gets the (version, value) kept last for the key, or None, and may extend it rather than
+    start over (a window takes in the works changed since; scores over a grown matrix score the
+    new rows only). A value made for an older version that lands last is still a correct base:
+    every extension reads what changed since the base's own version.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._made = Lru(size)  # (key, version) -> value: one thread makes each, the others wait for it
+        self._latest = Lru(size)  # key -> (version, value): what the next version starts from
+
+    def get(self, key: tuple, version: Any, make: Callable[[tuple[Any, Any] | None], Any]) -> Any:
+        """The value of `key` at `version`."""
+        def made() -> Any:
+            value = make(self._latest.find(key))
+            self._latest.keep(key, (version, value))
+            return value
+
+        return self._made.get_or((key, version), made)

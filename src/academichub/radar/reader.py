@@ -17,7 +17,7 @@ import numpy as np
 from academichub.model.accounts import Radar, Subscription
 from academichub.radar.authors import records_for
 from academichub.radar.known import Known
-from academichub.radar.lru import Lru
+from academichub.radar.lru import Lru, Versioned
 from academichub.radar.rules import RuleSet
 from academichub import tfidf
 from academichub.ranking.learned import NEGATIVE_WEIGHTS, Linear
@@ -69,8 +69,7 @@ class ReaderModels:
         self.embedding = embedding
         self.schedule = schedule
         self._models: dict[int, StoredModel] = {}
-        self._scores = Lru(CACHED)
-        self._latest = Lru(CACHED)  # the newest scores per inputs, which a grown matrix extends
+        self._scores = Versioned(CACHED)  # per inputs and matrix rows; a grown matrix extends the last
         self._rules = Lru(CACHED)
 
     def rules(self, radar: Radar, subs: list[Subscription], authors: tuple) -> tuple[RuleSet, tuple]:
@@ -118,14 +117,10 @@ class ReaderModels:
                      tuple(liked), tuple(dislikes), len(own), tuple(keywords))
         # Rows of one lineage and size are the same rows; a larger snapshot of the lineage only adds
         # rows, whose scores are appended to the last ones kept for the same inputs.
-        key = (*inputs_of, snapshot.lineage, snapshot.size, 0 if snapshot.lineage else snapshot.stamp)
 
-        def score() -> ReaderScores:
-            scores = self._score(snapshot, linear, liked, dislikes, own, keywords, self._latest.find(inputs_of))
-            self._latest.keep(inputs_of, scores)
-            return scores
-
-        scores = self._scores.get_or(key, score)
+        version = (snapshot.lineage, snapshot.size, 0 if snapshot.lineage else snapshot.stamp)
+        scores = self._scores.get(inputs_of, version, lambda base: self._score(
+            snapshot, linear, liked, dislikes, own, keywords, base[1] if base else None))
         if usable:
             explainer = Explainer(model.positives, model.positive_vectors, linear.sparse)
         else:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from academichub.radar.lru import Lru
+from academichub.radar.lru import Lru, Versioned
 from academichub.storage.store import Store
 
 FULL_EVERY = 512  # steps before a set is read whole again: a guard against a clock that went back
@@ -27,25 +27,19 @@ class KeptCurrent:
 
     def __init__(self, store: Store, size: int) -> None:
         self.store = store
-        self._made = Lru(size)  # (key, watermark) -> value; one thread makes each, the others wait for it
-        self._latest = Lru(size)  # key -> (watermark, steps, value): what the next change starts from
+        self._values = Versioned(size)  # key -> (steps since read whole, value), per watermark
         self._changes = Lru(8)  # (since, watermark) -> Changed, shared by every key
 
     def get(self, key: tuple, watermark: Any, build: Callable[[], Any], advance: Advance | None = None) -> Any:
         """The value of `key` as of `watermark` (the works table's newest change, None when empty)."""
-        def make() -> Any:
-            base = self._latest.find(key)
-            if (advance is not None and base is not None and base[0] is not None and watermark is not None
-                    and base[1] < FULL_EVERY and base[0] <= watermark):
-                value, steps = advance(base[2], self._changed(base[0], watermark)), base[1] + 1
-            else:
-                value, steps = build(), 0
-            kept = self._latest.find(key)
-            if kept is None or kept[0] is None or (watermark is not None and kept[0] <= watermark):
-                self._latest.keep(key, (watermark, steps, value))
-            return value
+        def make(base: tuple[Any, tuple[int, Any]] | None) -> tuple[int, Any]:
+            if advance is not None and base is not None and None not in (base[0], watermark) \
+                    and base[1][0] < FULL_EVERY and base[0] <= watermark:
+                since, (steps, value) = base
+                return steps + 1, advance(value, self._changed(since, watermark))
+            return 0, build()
 
-        return self._made.get_or((key, watermark), make)
+        return self._values.get(key, watermark, make)[1]
 
     def _changed(self, since: Any, watermark: Any) -> Changed:
         # Read after `watermark` was: it holds every change up to it (and perhaps a few after,
