@@ -24,3 +24,36 @@ def test_services_are_built_only_by_the_composition_root() -> None:
                 if name in BUILT_BY_THE_ROOT:
                     offenders.append(f"{path.relative_to(package)}:{node.lineno} builds {name}")
     assert offenders == []
+
+
+SERVICES = {"search", "ranking", "radar", "library", "embedding", "briefing", "delivery", "export", "auth",
+            "evaluation", "health", "worker", "web", "cli"}
+NEVER_IMPORTS = {  # sources → ingest → storage → services → web/cli/worker: nothing imports a layer above it
+    "sources": {"ingest", "storage"} | SERVICES,
+    "storage": {"ingest", "sources"} | SERVICES,
+    "model": {"sources", "ingest", "storage"} | SERVICES,
+    "web": {"storage"},  # they take the store and the services from the composition root
+    "cli": {"storage"},
+}
+
+
+def _imported_packages(path: Path) -> set[tuple[str, int]]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+        found |= {(name.split(".")[1], node.lineno) for name in names
+                  if name.startswith("academichub.") and len(name.split(".")) > 1}
+    return found
+
+
+def test_no_package_imports_a_layer_above_it() -> None:
+    package = Path(academichub.__file__).parent
+    offenders = []
+    for layer, forbidden in NEVER_IMPORTS.items():
+        for path in (package / layer).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            offenders += [f"{path.relative_to(package)}:{line} imports {imported}"
+                          for imported, line in _imported_packages(path) if imported in forbidden]
+    assert sorted(offenders) == []

@@ -2,7 +2,9 @@
 
 The web app, every CLI command, the scheduler and the benchmarks take their store, feed,
 trainer, briefing and delivery services from `build`, so a service is configured the same way
-wherever it runs, and jobs receive the services they use instead of assembling their own.
+wherever it runs, and jobs receive the services they use instead of assembling their own. The
+store is opened here too (`open_store`, `prepare_store`): web and CLI hold a `Store` handed out
+by this module and never import the storage package themselves.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from academichub.auth.secret import load_secret
 from academichub.briefing.service import BriefingService
 from academichub.delivery.service import DeliveryService
 from academichub.embedding.base import Embedder, embedder_or_none
+from academichub.ingest import features
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
+from academichub.storage.engine import POOL_SIZE
 from academichub.storage.store import Store
 from academichub.worker.training import BackgroundTrainer, InlineTrainer, QueueTrainer
 
+__all__ = ["REQUEST_THREADS", "Services", "Store", "build", "open_store", "prepare_store"]
+REQUEST_THREADS = POOL_SIZE  # threads a web process serves requests on: one pooled connection each
 _CONFIGURED: Any = object()  # "the embedder the settings name", told apart from an explicit None
 
 
@@ -72,3 +78,20 @@ def build(settings: Settings, *, store: Store | None = None, embedder: Embedder 
         trainer = kind(store, feed.matrix, settings.ranking, embedder=feed.embedder)
     feed.readers.schedule = trainer.schedule
     return Services(settings, store, embedder, feed, trainer, BriefingService(settings, feed, http_client=http_client))
+
+
+def open_store(settings: Settings, *, sync: bool = True) -> Store:
+    """Open (creating and migrating as needed) the store of these settings; `sync` catches the
+    full-text index up (a reader-only process, such as one of `serve --workers`, skips it)."""
+    return Store.open(settings, sync=sync)
+
+
+def prepare_store(settings: Settings) -> Store:
+    """Open the store and bring what it derives up to date: schema, full-text index, features.
+
+    Done once before serving: by the app of a single process, by `serve --workers N` before its
+    workers start (they only read the index and the features it wrote).
+    """
+    store = Store.open(settings)
+    features.catch_up(store)  # a store from before features, or a crash mid-ingest: rows are written now
+    return store

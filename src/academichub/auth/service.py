@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -13,11 +13,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from academichub.errors import AuthError, InputError, TooManyAttemptsError
 from academichub.model.accounts import User
 from academichub.settings import AuthSettings
+from academichub.storage.auth import digest
 from academichub.storage.store import Store
 
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,62}$")
 RESERVED = {"local", "admin-api", "anonymous"}
+
+
+def session_subject(session: str) -> str:
+    """Who a signed-in request is, for logs and rate limits: the session's stored form, never the cookie."""
+    return "session:" + digest(session)
 
 
 def check_name(name: str) -> str:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,11 +13,11 @@ import typer
 from rich.console import Console
 
 from academichub.cli.progress import progress_bar
+from academichub.compose import Store, open_store  # the store every command works on
 from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError, NotFoundError
 from academichub.model.accounts import Radar, User
 from academichub.settings import Settings, load_settings
-from academichub.storage.store import Store
 from academichub.worker import jobs
 
 app = typer.Typer(help="AcademicHub: a self-hosted research radar.", add_completion=False,
@@ -63,10 +62,6 @@ def reader_of(ctx: typer.Context, store: Store) -> tuple[User, Radar]:
     if user is None:
         raise NotFoundError(f"accounts: no user {name!r}")
     return user, store.accounts.default_radar(user.id)
-
-
-def open_store(settings: Settings) -> Store:
-    return Store.open(settings)
 
 
 def as_background(settings: Settings) -> None:

@@ -8,11 +8,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from academichub import compose
 from academichub.cli.app import (
-    as_background,
-    export_settings,
     app,
+    as_background,
     err,
+    export_settings,
     init_store,
     open_store,
     out,
@@ -21,8 +22,8 @@ from academichub.cli.app import (
     reader_of,
     settings_of,
 )
-from academichub import compose
 from academichub.cli.progress import progress_bar
+from academichub.compose import Store, prepare_store
 from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError
 from academichub.i18n import gettext_for, pick_language
@@ -30,7 +31,6 @@ from academichub.memory import tune_allocator
 from academichub.radar import subscriptions as subs
 from academichub.radar.feed import page_json
 from academichub.settings import Settings
-from academichub.storage.store import Store
 from academichub.worker import jobs, streams
 
 
@@ -47,7 +47,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, store: Store 
            access_log: bool = False, workers: int = 1) -> None:
     import uvicorn
 
-    from academichub.web.app import create_app, prepare_store, refuse_insecure
+    from academichub.web.app import create_app, refuse_insecure
 
     tune_allocator()  # before the server's threads start (the workers of --workers N do it again)
 

@@ -26,7 +26,7 @@ from academichub.errors import InputError
 from academichub.library import importer
 from academichub.library.readers import READERS
 from academichub.radar import feedback as feedback_service
-from academichub.storage.feedback import ACTIONS
+from academichub.model.feedback import ACTIONS
 from academichub.worker import embedding_job
 
 library_app = typer.Typer(help="Import and list your library (BibTeX, RIS, Zotero, CSL-JSON, ORCID).",

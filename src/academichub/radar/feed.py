@@ -34,7 +34,7 @@ from academichub.ranking.matrix import FeatureMatrix, Snapshot
 from academichub.ranking.ranker import Candidates, Ranked, rank
 from academichub.ranking.reasons import Reason, RuleMatches
 from academichub.settings import FeedSettings, RankingSettings
-from academichub.storage.feedback import HIDING
+from academichub.model.feedback import HIDING
 from academichub.storage.feedstate import Batch, BatchItem
 from academichub.storage.store import Store
 

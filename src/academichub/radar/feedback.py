@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from academichub.errors import InputError
 from academichub.model.works import StoredWork
-from academichub.storage.feedback import ACTIONS, Feedback
+from academichub.model.feedback import ACTIONS, Feedback
 from academichub.storage.store import Store
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from academichub.model.works import StoredWork
 from academichub.radar.lru import Lru
-from academichub.storage.feedback import Feedback
+from academichub.model.feedback import Feedback
 from academichub.storage.store import Store
 
 READERS = 256  # readers whose feedback and library a process keeps

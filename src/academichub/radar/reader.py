@@ -26,7 +26,7 @@ from academichub.ranking.profile import FOLLOW_WEIGHT
 from academichub.ranking.ranker import Explainer
 from academichub.ranking.scoring import ReaderScores, score_all
 from academichub.search.query import positive_text
-from academichub.storage.feedback import HIDING
+from academichub.model.feedback import HIDING
 from academichub.storage.reader_models import StoredModel
 from academichub.storage.store import Store
 

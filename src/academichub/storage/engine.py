@@ -60,7 +60,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-POOL_SIZE = 16  # connections kept per process: as many as threads serve requests (web.app.REQUEST_THREADS)
+POOL_SIZE = 16  # connections kept per process: as many as threads serve requests (compose.REQUEST_THREADS)
 
 
 def make_engine(url: str) -> Engine:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.model.feedback import Feedback
 from academichub.storage.schema import feedback, library_items
-
-ACTIONS: tuple[str, ...] = ("like", "save", "dismiss", "less")
-POSITIVE = {"like", "save"}
-HIDING = {"dismiss", "less"}  # these also keep the paper out of the reader's feeds
 
 
 def _reader_versions() -> sa.Select:
@@ -25,16 +21,6 @@ def _reader_versions() -> sa.Select:
 
 
 _READER_VERSIONS = _reader_versions()
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """One piece of feedback."""
-
-    id: int
-    work_id: int
-    action: str
-    created_at: datetime
 
 
 class FeedbackRepo:

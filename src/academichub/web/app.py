@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from academichub import __version__, compose
-from academichub.memory import tune_allocator
+from academichub.compose import REQUEST_THREADS, Store, open_store, prepare_store
 from academichub.errors import (
     AcademicHubError,
     AuthError,
@@ -26,10 +26,8 @@ from academichub.errors import (
     SourceError,
     TooManyAttemptsError,
 )
-from academichub.ingest import features
+from academichub.memory import tune_allocator
 from academichub.settings import Settings, load_settings
-from academichub.storage.engine import POOL_SIZE
-from academichub.storage.store import Store
 from academichub.web import (
     account_pages,
     admin_pages,
@@ -48,7 +46,6 @@ from academichub.web.pagecache import PageCache
 from academichub.web.security import BodyLimit, SameOrigin, SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
-REQUEST_THREADS = POOL_SIZE  # threads serving requests: one pooled connection each
 
 
 def _status(exc: Exception) -> tuple[int, str]:
@@ -89,17 +86,6 @@ def refuse_insecure(settings: Settings, host: str | None = None, store: Store | 
                           "set ACADEMICHUB_AUTH__MODE=accounts")
 
 
-def prepare_store(settings: Settings) -> Store:
-    """Open the store and bring what it derives up to date: schema, full-text index, features.
-
-    Done once before serving: by the app of a single process, by `serve --workers N` before its
-    workers start (they only read the index and the features it wrote).
-    """
-    store = Store.open(settings)
-    features.catch_up(store)  # a store from before features, or a crash mid-ingest: rows are written now
-    return store
-
-
 def worker_app() -> FastAPI:
     """The app of one of `serve --workers N`'s processes (settings from the environment it was given).
 
@@ -109,7 +95,7 @@ def worker_app() -> FastAPI:
     """
     tune_allocator()
     settings = load_settings()
-    return create_app(settings, store=Store.open(settings, sync=False))
+    return create_app(settings, store=open_store(settings, sync=False))
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:

@@ -8,14 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from academichub.auth.service import session_subject
+from academichub.compose import Store
 from academichub.embedding.base import Embedder
 from academichub.errors import AuthError, NotFoundError
 from academichub.i18n import gettext_for, pick_language
 from academichub.model.accounts import Radar, User
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
-from academichub.storage.auth import digest
-from academichub.storage.store import Store
 
 LANG_COOKIE = "lang"
 SESSION_COOKIE = "ah_session"
@@ -84,7 +84,7 @@ def authenticate(request: Request, state: AppState) -> tuple[User, str]:
     session = request.cookies.get(SESSION_COOKIE)
     user_id = store.auth.session_user(session) if session else None
     if user_id is not None:
-        return store.accounts.get_user(user_id), "session:" + digest(session)
+        return store.accounts.get_user(user_id), session_subject(session)
     if request.url.path.startswith("/api/"):
         raise AuthError("api: sign in, or send Authorization: Bearer TOKEN (academichub token create)")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
