@@ -9,8 +9,9 @@ import pytest
 from academichub.errors import InputError
 from academichub.i18n import gettext_for
 from academichub.model.accounts import Radar
+from academichub.present.feed import page_json
 from academichub.radar import periods
-from academichub.radar.feed import FeedService, page_json
+from academichub.radar.feed import FeedService
 from academichub.radar.subscriptions import follow, normalise_category, unfollow
 from academichub.settings import FeedSettings
 from academichub.storage.store import Store

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import sqlalchemy as sa
 
+from academichub import tfidf
 from academichub.embedding.wordllama_model import WordLlamaEmbedder
 from academichub.i18n import gettext_for
 from academichub.ingest.pipeline import ingest
 from academichub.library import importer
 from academichub.model import Author, Paper
 from academichub.model.accounts import Radar, Subscription
+from academichub.present.feed import page_json
 from academichub.radar import feedback
 from academichub.radar.authors import AuthorRecord, author_decision, full_variants, initials_of, match
-from academichub.radar.feed import FeedService, page_json
+from academichub.radar.feed import FeedService
 from academichub.radar.subscriptions import follow
-from academichub import tfidf
 from academichub.ranking.learned import Example, Pool, UserModel, recency_weight
 from academichub.ranking.ranker import diversify
 from academichub.settings import FeedSettings, RankingSettings
@@ -116,7 +117,7 @@ def test_following_jianxiang_he_does_not_pull_in_every_j_he(feed: FeedService, s
     author_decision(sample_store, radar, "Jianxiang He", "arxiv:2509.90002", False)
     assert not any(r[0].startswith("author") for r in _reasons(feed, radar, namesakes["2509.90002"]))
     card = {"kind": "author?", "value": "Jianxiang He", "detail": "co-authors: Weiyu Guo"}
-    from academichub.radar.feed import reason_text
+    from academichub.present.feed import reason_text
     from academichub.ranking.reasons import Reason
     assert reason_text(Reason(**card), gettext_for("zh")) == "是这位 Jianxiang He 吗? (co-authors: Weiyu Guo)"
 
@@ -327,9 +328,9 @@ def test_a_library_paper_is_never_recommended_nor_explained_by_itself(
         feed: FeedService, sample_store: Store, fresh_radar: Radar, embedder: WordLlamaEmbedder) -> None:
     # Seen on the first screen: export a batch, import it as a library, and 9 of 10 came back
     # as "Similar to your library paper «its own title»".
-    from academichub.export.citations import export
-
     import uuid
+
+    from academichub.export.citations import export
 
     other = sample_store.accounts.create_user(f"exporter-{uuid.uuid4().hex[:8]}", "Exporter")
     theirs = sample_store.accounts.default_radar(other.id)

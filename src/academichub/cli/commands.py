@@ -28,8 +28,8 @@ from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError
 from academichub.i18n import gettext_for, pick_language
 from academichub.memory import tune_allocator
+from academichub.present.feed import page_json
 from academichub.radar import subscriptions as subs
-from academichub.radar.feed import page_json
 from academichub.settings import Settings
 from academichub.worker import jobs, streams
 

@@ -8,8 +8,9 @@ from academichub.briefing.service import BriefingService, Request
 from academichub.errors import AcademicHubError
 from academichub.i18n import gettext_for
 from academichub.model.accounts import Radar
+from academichub.present.feed import reason_text
 from academichub.radar import periods
-from academichub.radar.feed import FeedService, reason_text
+from academichub.radar.feed import FeedService
 
 TITLES = {"zh": "AcademicHub 每日雷达 · {radar} · {day}", "en": "AcademicHub daily radar · {radar} · {day}"}
 WEEKLY = {"zh": "AcademicHub 每周雷达 · {radar} · {day}", "en": "AcademicHub weekly radar · {radar} · {day}"}

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 import numpy as np
 
 from academichub.embedding.base import Embedder
 from academichub.model.accounts import Radar, Subscription
+from academichub.model.feedback import HIDING
 from academichub.model.works import StoredWork
 from academichub.radar import periods
 from academichub.radar.authors import full_variants, initials_of
@@ -34,7 +34,6 @@ from academichub.ranking.matrix import FeatureMatrix, Snapshot
 from academichub.ranking.ranker import Candidates, Ranked, rank
 from academichub.ranking.reasons import Reason, RuleMatches
 from academichub.settings import FeedSettings, RankingSettings
-from academichub.model.feedback import HIDING
 from academichub.storage.feedstate import Batch, BatchItem
 from academichub.storage.store import Store
 
@@ -62,57 +61,6 @@ class FeedPage:
     period: periods.Period
     cards: list[Card]
     show_seen: bool = False
-
-
-def reason_text(reason: Reason, _: Callable[[str], str]) -> str:
-    """A reason as the card prints it, in the reader's language."""
-    templates = {
-        "author": _("Author: {value}"),
-        "author?": _("Is this {value}?"),
-        "keyword": _("Keyword: {value}"),
-        "venue": _("Venue: {value}"),
-        "category": "{value}",
-        "similar": _("Related: {value}"),
-        "recent": _("New on {value}"),
-    }
-    if reason.kind == "similar_to":
-        template = {"save": _("Similar to your saved paper «{value}»"),
-                    "like": _("Similar to a paper you liked «{value}»")}.get(
-            reason.detail, _("Similar to your library paper «{value}»"))
-    else:
-        template = templates.get(reason.kind, "{value}")
-    text = template.format(value=reason.value)
-    if reason.detail and reason.kind in ("author", "author?"):
-        text += f" ({reason.detail})"
-    return text
-
-
-def card_json(card: Card, _: Callable[[str], str]) -> dict[str, Any]:
-    """The API form of a card (the feed contract's item)."""
-    paper = card.work.paper
-    return {
-        "n": card.number,
-        "id": card.work.public_id,
-        "title": paper.title,
-        "authors": [a.name for a in paper.authors],
-        "source_label": card.work.label,
-        "date": card.work.feed_date.isoformat(),
-        "abstract": paper.abstract,
-        "reasons": [reason_text(r, _) for r in card.reasons],
-        "reason_codes": [r.to_json() for r in card.reasons],
-        "categories": paper.categories,
-        "announce_type": paper.announce_type,
-        "links": paper.links,
-        "score": round(card.score, 4),
-        "seen": card.seen,
-        "feedback": sorted(card.feedback),
-    }
-
-
-def page_json(page: FeedPage, _: Callable[[str], str]) -> dict[str, Any]:
-    """The feed contract: {"batch", "period", "items": [...]}."""
-    return {"batch": page.batch, "period": page.period.to_json(), "show_seen": page.show_seen,
-            "items": [card_json(c, _) for c in page.cards]}
 
 
 @dataclass(eq=False)

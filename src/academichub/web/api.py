@@ -15,10 +15,10 @@ from academichub.errors import InputError
 from academichub.health import stream_health
 from academichub.library import importer
 from academichub.model.accounts import Radar
+from academichub.present.feed import page_json
 from academichub.radar import feedback
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
-from academichub.radar.feed import page_json
 from academichub.search.service import search, similar
 from academichub.web import schemas
 from academichub.web.bounds import ListOffset, PageNumber, RowId

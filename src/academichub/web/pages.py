@@ -21,10 +21,10 @@ from academichub.health import stream_health
 from academichub.i18n import LANGUAGES, gettext_for, pick_language
 from academichub.library import importer
 from academichub.model.accounts import DEFAULT_RADAR
+from academichub.present.feed import reason_text
 from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
-from academichub.radar.feed import reason_text
 from academichub.ranking.reasons import Reason
 from academichub.search.service import search, similar
 from academichub.sources import journal_rss

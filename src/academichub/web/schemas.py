@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+# The feed contract is shared with the CLI and the page cache, so it is defined once, in present.feed.
+from academichub.present.feed import FeedItemPublic, FeedPublic, PeriodPublic, ReasonPublic
+
+__all__ = ["FeedItemPublic", "FeedPublic", "PeriodPublic", "ReasonPublic"]  # and every model defined below
+
 
 class ErrorBody(BaseModel):
     """Every API error: {"error": {"code", "message"}}."""
@@ -28,51 +33,6 @@ class SubscriptionPublic(BaseModel):
     id: int
     kind: str
     value: str
-
-
-class ReasonPublic(BaseModel):
-    """A structured reason (kinds: author, author?, keyword, venue, category, similar_to, similar, recent)."""
-
-    kind: str
-    value: str
-    detail: str | None = Field(None, description="Evidence (authors) or what the similar paper is (library, like, save)")
-
-
-class PeriodPublic(BaseModel):
-    """The resolved feed period."""
-
-    spec: str
-    from_: str | None = Field(None, alias="from")
-    to: str | None = None
-
-
-class FeedItemPublic(BaseModel):
-    """One card of the feed."""
-
-    n: int
-    id: str
-    title: str
-    authors: list[str]
-    source_label: str
-    date: str
-    abstract: str
-    reasons: list[str]
-    reason_codes: list[ReasonPublic]
-    categories: list[str]
-    announce_type: str | None
-    links: dict[str, str]
-    score: float
-    seen: bool
-    feedback: list[str] = Field(default_factory=list, description="Your feedback on this paper")
-
-
-class FeedPublic(BaseModel):
-    """The feed contract: the current batch and its items."""
-
-    batch: int | None
-    period: PeriodPublic
-    show_seen: bool
-    items: list[FeedItemPublic]
 
 
 class FeedNext(BaseModel):
