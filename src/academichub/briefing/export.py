@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +13,18 @@ from markupsafe import Markup, escape
 
 from academichub.briefing.fields import field_name
 from academichub.briefing.model import CITATION, Briefing
+from academichub.i18n import gettext_for
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
-HEADINGS = {
-    "en": {"title": "AcademicHub briefing", "overview": "Overview", "themes": "Themes", "links": "Across fields",
-           "trends": "Trends", "read": "Read first", "papers": "Papers", "term": "topic / category",
-           "before": "previous period", "now": "this period", "rising": "rising", "falling": "falling",
-           "mode": {"offline": "offline analyst", "llm": "written by an LLM, citations checked"}},
-    "zh": {"title": "AcademicHub 文献简报", "overview": "概览", "themes": "主题", "links": "跨领域联系", "trends": "趋势",
-           "read": "优先阅读", "papers": "论文", "term": "话题 / 分类", "before": "上一时段", "now": "本时段",
-           "rising": "上升", "falling": "下降",
-           "mode": {"offline": "离线分析", "llm": "由大语言模型撰写，引用已核对"}},
-}
+@cache
+def headings(lang: str) -> dict[str, Any]:
+    """A briefing export's headings and labels in its language (from the gettext catalogue)."""
+    _ = gettext_for(lang)
+    return {"title": _("AcademicHub briefing"), "overview": _("Overview"), "themes": _("Themes"),
+            "links": _("Across fields"), "trends": _("Trends"), "read": _("Read first"), "papers": _("Papers"),
+            "term": _("topic / category"), "before": _("previous period"), "now": _("this period"),
+            "rising": _("rising"), "falling": _("falling"),
+            "mode": {"offline": _("offline analyst"), "llm": _("written by an LLM, citations checked")}}
 
 
 def cite_html(text: str, base: str = "", render: Callable[[str], Any] = escape) -> Markup:
@@ -48,7 +49,7 @@ def _md_escape(text: str) -> str:
 
 def to_markdown(briefing: Briefing, radar_name: str = "") -> str:
     """The briefing as a Markdown document."""
-    h = HEADINGS[briefing.lang]
+    h = headings(briefing.lang)
     period = briefing.period
     lines = [f"# {h['title']} — {radar_name} {period.get('from')} → {period.get('to')}".replace("  ", " "), "",
              f"*{h['mode'][briefing.mode]}*", ""]
@@ -88,4 +89,4 @@ def to_html(briefing: Briefing, radar_name: str = "") -> str:
     env.filters["cite"] = cite_html
     env.globals["field_name"] = field_name
     env.globals["paper_link"] = paper_link
-    return env.get_template("briefing_export.html").render(b=briefing, h=HEADINGS[briefing.lang], radar=radar_name)
+    return env.get_template("briefing_export.html").render(b=briefing, h=headings(briefing.lang), radar=radar_name)

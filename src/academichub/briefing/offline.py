@@ -7,66 +7,48 @@ quoted from the abstracts, so nothing is claimed that a paper does not say.
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
+from typing import Any
 
 from academichub.briefing.analysis import Travel
 from academichub.briefing.fields import field_name
 from academichub.briefing.findings import key_finding
 from academichub.briefing.model import BriefPaper, Section, Trend, citations
+from academichub.i18n import gettext_for
 
 VERSION = "9"  # bump when the offline text changes: stored briefings of older text are not reused
 PAPERS_PER_THEME = 4  # findings quoted per theme; the rest are cited in one closing sentence
 READ_FIRST = 5
 
-TEXT = {
-    "en": {
-        "overview": "This briefing covers {count} papers from {start} to {end}, grouped into {themes} themes. "
-                    "The largest is “{largest}” ({size} papers {cites}).",
-        "bridges": " {count} papers join several fields {cites}.",
-        "rising": " Rising since the previous period: {terms}.",
-        "theme_head": "{size} papers, mostly {fields}; key phrases: {phrases} {cites}.",
-        "finding": "“{title}” finds: {sentence} [{n}]",
-        "also": "Also in this theme: {cites}.",
-        "bridge_paper": "“{title}” joins {fields} [{n}].",
-        "theme_fields": "The theme “{theme}” draws on {parts}.",
+@cache
+def texts(lang: str) -> dict[str, Any]:
+    """The analyst's sentences in a language: English is the source, the gettext catalogue translates."""
+    _ = gettext_for(lang)
+    return {
+        "overview": _("This briefing covers {count} papers from {start} to {end}, grouped into {themes} themes. "
+                      "The largest is “{largest}” ({size} papers {cites})."),
+        "bridges": _(" {count} papers join several fields {cites}."),
+        "rising": _(" Rising since the previous period: {terms}."),
+        "theme_head": _("{size} papers, mostly {fields}; key phrases: {phrases} {cites}."),
+        "finding": _("“{title}” finds: {sentence} [{n}]"),
+        "also": _("Also in this theme: {cites}."),
+        "bridge_paper": _("“{title}” joins {fields} [{n}]."),
+        "theme_fields": _("The theme “{theme}” draws on {parts}."),
         "theme_part": "{field} {cites}",
-        "travel": "“{phrase}” appears in {parts}",
-        "travel_before": "; in the previous period it was used mainly in {field} ({count} papers)",
+        "travel": _("“{phrase}” appears in {parts}."),
+        "travel_before": _("“{phrase}” appears in {parts}; in the previous period it was used mainly in {field} "
+                           "({count} papers)."),
         "read_first": "{title} [{n}] — {why}",
-        "why_top": "among the papers closest to what this radar reads (its #{rank})",
-        "why_bridge": "bridges {fields}",
-        "why": {"author": "by {value}, whom you follow", "author?": "perhaps by {value}, whom you follow",
-                "keyword": "matches your keyword “{value}”", "category": "new in {value}, which you follow",
-                "venue": "in {value}, which you follow", "similar_to": "closest to «{value}», a paper you keep",
-                "similar": "on {value}, as your radar's papers are"},
-        "overview_title": "Overview", "links_title": "Across fields", "read_title": "Read first",
-        "others_title": "Other papers", "others": "Papers far from every theme above: {cites}.",
-        "and": " and ", "list": ", ",
-    },
-    "zh": {
-        "overview": "本简报涵盖 {start} 至 {end} 的 {count} 篇论文，分为 {themes} 个主题。"
-                    "规模最大的主题是“{largest}”（{size} 篇 {cites}）。",
-        "bridges": "另有 {count} 篇论文横跨多个领域 {cites}。",
-        "rising": "与上一时段相比，上升的话题：{terms}。",
-        "theme_head": "共 {size} 篇，主要来自{fields}；关键词：{phrases} {cites}。",
-        "finding": "《{title}》发现：{sentence} [{n}]",
-        "also": "本主题还包括 {cites}。",
-        "bridge_paper": "《{title}》连接了{fields} [{n}]。",
-        "theme_fields": "主题“{theme}”汇集了{parts}。",
-        "theme_part": "{field} {cites}",
-        "travel": "“{phrase}”同时出现在{parts}",
-        "travel_before": "；上一时段它主要出现在{field}（{count} 篇）",
-        "read_first": "{title} [{n}] — {why}",
-        "why_top": "与本雷达所读内容最接近的论文之一（排名第 {rank}）",
-        "why_bridge": "连接{fields}",
-        "why": {"author": "来自你关注的作者 {value}", "author?": "可能来自你关注的作者 {value}",
-                "keyword": "符合你的关键词“{value}”", "category": "属于你关注的分类 {value}",
-                "venue": "发表于你关注的 {value}", "similar_to": "与你保存的论文《{value}》最接近",
-                "similar": "涉及{value}，与本雷达的论文相近"},
-        "overview_title": "概览", "links_title": "跨领域联系", "read_title": "优先阅读",
-        "others_title": "其他论文", "others": "与以上主题都不相近的论文：{cites}。",
-        "and": "与", "list": "、",
-    },
-}
+        "why_top": _("among the papers closest to what this radar reads (its #{rank})"),
+        "why_bridge": _("bridges {fields}"),
+        "why": {"author": _("by {value}, whom you follow"), "author?": _("perhaps by {value}, whom you follow"),
+                "keyword": _("matches your keyword “{value}”"), "category": _("new in {value}, which you follow"),
+                "venue": _("in {value}, which you follow"), "similar_to": _("closest to «{value}», a paper you keep"),
+                "similar": _("on {value}, as your radar's papers are")},
+        "overview_title": _("Overview"), "links_title": _("Across fields"), "read_title": _("Read first"),
+        "others_title": _("Other papers"), "others": _("Papers far from every theme above: {cites}."),
+        "other": _("Other"), "and": _(" and "), "list": _(", "),
+    }
 
 
 def cite(numbers: list[int], limit: int = 8) -> str:
@@ -82,13 +64,13 @@ def section(title: str, text: str, **extra) -> Section:  # type: ignore[no-untyp
 def theme_title(phrases: list[str], lang: str) -> str:
     """A theme's name from its key phrases."""
     if not phrases:
-        return "其他" if lang == "zh" else "Other"
+        return texts(lang)["other"]
     return " · ".join(phrases[:2])
 
 
 def write_others(members: list[BriefPaper], lang: str) -> Section:
     """The papers set apart from every theme, cited together."""
-    t = TEXT[lang]
+    t = texts(lang)
     numbers = [p.n for p in members]
     fields = Counter(f for p in members for f in p.fields[:1])
     return section(t["others_title"], t["others"].format(cites=cite(numbers, limit=40)),
@@ -98,7 +80,7 @@ def write_others(members: list[BriefPaper], lang: str) -> Section:
 def write_theme(members: list[BriefPaper], phrases: list[str], lang: str, *, name: str = "") -> Section:
     """One theme (named `name`, else by its key phrases): size, fields and phrases, then a quoted
     finding per leading paper."""
-    t = TEXT[lang]
+    t = texts(lang)
     fields = Counter(f for p in members for f in p.fields[:1])
     numbers = [p.n for p in members]
     lines = [t["theme_head"].format(size=len(members), cites=cite(numbers),
@@ -117,7 +99,7 @@ def write_theme(members: list[BriefPaper], phrases: list[str], lang: str, *, nam
 
 def write_links(papers: list[BriefPaper], themes: list[Section], travels: list[Travel], lang: str) -> list[Section]:
     """Cross-field links: bridging papers, themes drawing on several fields, phrases shared across fields."""
-    t = TEXT[lang]
+    t = texts(lang)
     links: list[Section] = []
     for paper in [p for p in papers if len(p.fields) > 1][:4]:
         names = t["and"].join(field_name(f, lang) for f in paper.fields[:3])
@@ -133,24 +115,26 @@ def write_links(papers: list[BriefPaper], themes: list[Section], travels: list[T
                                  fields=list(by_field)))
     for travel in travels:
         parts = _fields_cited(travel.fields.items(), lang)
-        text = t["travel"].format(phrase=travel.phrase, parts=parts)
         if travel.before:
             field, count = max(travel.before.items(), key=lambda kv: kv[1])
-            text += t["travel_before"].format(field=field_name(field, lang), count=count)
-        links.append(section(travel.phrase, text + ("。" if lang == "zh" else "."), fields=list(travel.fields)))
+            text = t["travel_before"].format(phrase=travel.phrase, parts=parts, field=field_name(field, lang),
+                                             count=count)
+        else:
+            text = t["travel"].format(phrase=travel.phrase, parts=parts)
+        links.append(section(travel.phrase, text, fields=list(travel.fields)))
     return links
 
 
 def _fields_cited(by_field, lang: str) -> str:  # type: ignore[no-untyped-def]
     """ "Computer science [1][4], Biology [9]": fields with the papers that stand for them."""
-    t = TEXT[lang]
+    t = texts(lang)
     return t["list"].join(t["theme_part"].format(field=field_name(f, lang), cites=cite(ns)) for f, ns in by_field)
 
 
 def write_overview(papers: list[BriefPaper], themes: list[Section], trends: list[Trend], period: dict,
                    lang: str) -> Section:
     """The opening paragraph: size, themes, the largest theme, bridges, what is rising."""
-    t = TEXT[lang]
+    t = texts(lang)
     largest = max(themes, key=lambda s: len(s.papers))
     text = t["overview"].format(count=len(papers), start=period.get("from"), end=period.get("to"), themes=len(themes),
                                 largest=largest.title, size=len(largest.papers), cites=cite(largest.papers, 5))
@@ -166,7 +150,7 @@ def write_overview(papers: list[BriefPaper], themes: list[Section], trends: list
 
 def _why(paper: BriefPaper, lang: str) -> str:
     """One line on why a paper is worth reading first: the radar's own reason when it has one."""
-    t = TEXT[lang]
+    t = texts(lang)
     if paper.bridge:
         return t["why_bridge"].format(fields=t["and"].join(field_name(f, lang) for f in paper.fields[:3]))
     if paper.why and paper.why[0] in t["why"]:
@@ -176,7 +160,7 @@ def _why(paper: BriefPaper, lang: str) -> str:
 
 def write_read_first(papers: list[BriefPaper], lang: str) -> list[Section]:
     """The papers to read first: the radar's top ranked, then a bridging paper."""
-    t = TEXT[lang]
+    t = texts(lang)
     chosen = [p for p in papers if not p.bridge][: READ_FIRST - 1]
     chosen += [p for p in papers if p.bridge or len(p.fields) > 1 and p not in chosen][:1]
     result = []

@@ -31,6 +31,7 @@ from academichub.briefing.themes import OUTLIER, cluster, cohesion, key_phrases,
 from academichub.embedding.base import normalise
 from academichub.embedding.stored import try_vectors_for
 from academichub.errors import InputError
+from academichub.i18n import gettext_for
 from academichub.model.accounts import Radar
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
@@ -38,10 +39,6 @@ from academichub.settings import Settings
 log = logging.getLogger(__name__)
 LANGS = ("zh", "en")
 MIN_FOR_OUTLIERS = 12  # below this many papers every paper stays in a theme
-FALLBACK_NOTE = {"zh": "大语言模型未能完成本简报（{reason}），以下为离线分析结果。",
-                 "en": "The LLM could not write this briefing ({reason}); this is the offline analysis."}
-REPAIRED_NOTE = {"zh": "已删除 {count} 句引用了不在本简报论文集中的文献或未注明出处的句子。",
-                 "en": "{count} sentences citing papers outside this set, or citing none, were removed."}
 
 
 @dataclass
@@ -151,6 +148,7 @@ class BriefingService:
     def _with_llm(self, draft: Briefing, papers: list[BriefPaper], lang: str):  # type: ignore[no-untyped-def]
         """Replace the draft's prose with the LLM's, section by section; fall back to the draft on failure."""
         analyst = LlmAnalyst(self.settings.llm, http_client=self.http_client)
+        gettext = gettext_for(lang)
         written: list[Section] = []
         try:
             for theme in draft.themes:
@@ -172,7 +170,8 @@ class BriefingService:
                                      {p.n for p in papers})
         except LlmFailure as exc:
             log.warning("briefing falls back to the offline analyst: %s", exc)
-            draft.note = FALLBACK_NOTE[lang].format(reason=str(exc).removeprefix("llm: "))
+            draft.note = gettext("The LLM could not write this briefing ({reason}); this is the offline analysis."
+                                 ).format(reason=str(exc).removeprefix("llm: "))
             draft.stats["llm"] = analyst.usage.to_json(self.settings.llm)
             yield "note", draft.note
             yield from (("section", item) for item in draft.sections())
@@ -181,10 +180,11 @@ class BriefingService:
         draft.mode, draft.themes = "llm", written
         draft.overview = offline.section(draft.overview.title, overview_text.strip() or draft.overview.text)
         if links_text.strip():
-            title = "跨领域联系" if lang == "zh" else "Across fields"
+            title = gettext("Across fields")
             draft.links = [offline.section(title, links_text.strip()), *draft.links]
         if analyst.usage.dropped_sentences:
-            draft.note = REPAIRED_NOTE[lang].format(count=analyst.usage.dropped_sentences)
+            draft.note = gettext("{count} sentences citing papers outside this set, or citing none, were removed."
+                                 ).format(count=analyst.usage.dropped_sentences)
         draft.stats["llm"] = analyst.usage.to_json(self.settings.llm)
         yield from (("section", item) for item in draft.sections() if item[0] != "theme")
         return draft

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from academichub.briefing.export import HEADINGS, cite_html
+from academichub.briefing.export import cite_html, headings
 from academichub.briefing.fields import field_name
+from academichub.web.bounds import RowId
 from academichub.web.briefing_api import request_of, schedule_json, stored_briefing, summary
 from academichub.web.deps import Ctx
-from academichub.web.bounds import RowId
 from academichub.web.pages import TEMPLATES, _check_csrf, _render
 from academichub.web.render import render_tex
 
@@ -29,7 +29,7 @@ async def briefings_page(request: Request, ctx: Ctx) -> HTMLResponse:
     rows = await run_in_threadpool(ctx.app.store.briefings.list, ctx.user.id)
     schedule = await run_in_threadpool(schedule_json, ctx, ctx.radar.id)
     return _render(request, ctx, "briefings.html", past=[summary(r) for r in rows], periods=PERIODS,
-                   llm_ready=ctx.app.settings.llm.configured, schedule=schedule, h=HEADINGS[ctx.lang])
+                   llm_ready=ctx.app.settings.llm.configured, schedule=schedule, h=headings(ctx.lang))
 
 
 @router.post("/briefings/schedule")
@@ -60,4 +60,4 @@ async def briefing_page(request: Request, ctx: Ctx, briefing_id: RowId) -> HTMLR
     """A kept briefing, themes as sections, [n] linking to the paper cards below."""
     briefing, radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)
     # The page's headings are in the reader's language; the briefing's prose stays in its own.
-    return _render(request, ctx, "briefing.html", b=briefing, h=HEADINGS[ctx.lang], radar=radar)
+    return _render(request, ctx, "briefing.html", b=briefing, h=headings(ctx.lang), radar=radar)
