@@ -269,7 +269,9 @@ def test_a_wrongly_typed_field_rejects_its_record_and_keeps_the_rest(name: str, 
 
 
 def test_a_stream_that_fails_unexpectedly_is_recorded_and_the_run_goes_on(settings, store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from academichub.worker import adapters
+    from dataclasses import replace
+
+    from academichub.worker import registry
     from academichub.worker.harvest import Harvester
     from academichub.worker.streams import Stream
 
@@ -277,8 +279,7 @@ def test_a_stream_that_fails_unexpectedly_is_recorded_and_the_run_goes_on(settin
         raise TypeError("'int' object is not subscriptable")
         yield
 
-    monkeypatch.setitem(adapters.ADAPTERS, "crossref", broken)
-    monkeypatch.setattr("academichub.worker.harvest.ADAPTERS", adapters.ADAPTERS)
+    monkeypatch.setitem(registry.SOURCES, "crossref", replace(registry.SOURCES["crossref"], adapter=broken))
     streams = [Stream("crossref:issn:0000-0000", "crossref", "Crossref", {"issn": "0000-0000"}),
                Stream("crossref:issn:1111-1111", "crossref", "Crossref", {"issn": "1111-1111"})]
     runs = Harvester(store, settings).run_all(streams)

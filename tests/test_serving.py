@@ -461,7 +461,7 @@ def test_the_scheduler_queues_each_due_fetch_once_and_a_worker_runs_it(tmp_path:
     import time
     from datetime import UTC, datetime, timedelta
 
-    from academichub.worker import streams
+    from academichub.worker import registry
     from academichub.worker.queue_status import queue_report
     from academichub.worker.scheduler import QueuedFetches, Scheduler
     from tests.conftest import DATA
@@ -481,7 +481,7 @@ def test_the_scheduler_queues_each_due_fetch_once_and_a_worker_runs_it(tmp_path:
 
         queued = QueuedFetches(actors.fetch_stream.send, store.sources.get)
         evening = datetime(2030, 1, 2, 3, 0, tzinfo=UTC)  # past any day's arXiv slot
-        scheduler = Scheduler(settings.schedule, lambda: [s for s in streams.configured(settings) if s.source == "arxiv"],
+        scheduler = Scheduler(settings.schedule, lambda: [s for s in registry.configured(settings) if s.source == "arxiv"],
                               store.sources.get, queued, clock=lambda: evening, waiting=queued.waiting,
                               started=evening - timedelta(days=1))
         [stream] = scheduler.due(evening)

@@ -16,7 +16,7 @@ from academichub.settings import Settings
 from academichub.sources.arxiv_calendar import expects_listing
 from academichub.storage.sourcestate import SourceState
 from academichub.storage.store import Store
-from academichub.worker import streams
+from academichub.worker import registry
 from academichub.worker.scheduler import next_run
 from academichub.worker.streams import Stream, source_settings
 
@@ -90,7 +90,7 @@ def _flags(stream: Stream, state: SourceState, runs: list[dict[str, Any]], setti
 def stream_health(store: Store, settings: Settings, *, now: datetime | None = None) -> list[StreamHealth]:
     """Health of every configured stream and of every stream that has run."""
     now = now or datetime.now(UTC)
-    configured = {s.key: s for s in streams.configured(settings)}
+    configured = {s.key: s for s in registry.configured(settings)}
     states = {s.source_key: s for s in store.sources.all()}
     result = []
     for key in [*configured, *(k for k in states if k not in configured)]:

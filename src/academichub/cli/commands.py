@@ -31,7 +31,7 @@ from academichub.memory import tune_allocator
 from academichub.present.feed import page_json
 from academichub.radar import subscriptions as subs
 from academichub.settings import Settings
-from academichub.worker import jobs, streams
+from academichub.worker import jobs, registry
 
 
 @app.command()
@@ -102,11 +102,11 @@ def up(ctx: typer.Context, host: HostOption = None, port: PortOption = None,
             from academichub.worker.scheduler import QueuedFetches
 
             queued = QueuedFetches(actors.fetch_stream.send, store.sources.get)
-            scheduler = Scheduler(settings.schedule, lambda: streams.configured(settings), store.sources.get,
+            scheduler = Scheduler(settings.schedule, lambda: registry.configured(settings), store.sources.get,
                                   queued, waiting=queued.waiting)
         else:
             scheduled = compose.build(settings, store=store)  # the scheduler's own services: one per process
-            scheduler = Scheduler(settings.schedule, lambda: streams.configured(settings), store.sources.get,
+            scheduler = Scheduler(settings.schedule, lambda: registry.configured(settings), store.sources.get,
                                   lambda stream: jobs.fetch_and_embed(scheduled, stream))
         scheduler.start()
     err.print(f"AcademicHub on http://{host or settings.host}:{port or settings.port}/")

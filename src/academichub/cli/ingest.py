@@ -28,7 +28,8 @@ from academichub.model.report import RunReport
 from academichub.settings import Settings
 from academichub.sources import journal_rss
 from academichub.sources.formats import FORMATS, detect_format
-from academichub.worker import jobs, streams
+from academichub.worker import jobs, registry
+from academichub.worker.registry import StreamOptions
 from academichub.worker.streams import Window
 
 
@@ -45,33 +46,14 @@ def _print_report(report: RunReport, as_json: bool) -> None:
         err.print(escape(f"  error ({error['kind']}): {error['message']}"))
 
 
-SOURCE_NAMES = ("arxiv", "crossref", "openalex", "pubmed", "biorxiv", "medrxiv", "journal")
 EXIT_NOTHING_NEW = 10  # for cron: 0 = new papers arrived, 10 = ran fine but nothing new, 1 = a source failed
 MOSTLY_REJECTED = 0.5  # a file with more rejected records than this share is not what it was said to be
-
-
-def _stream(source: str, *, settings, method, categories, author, ids, issn, query, filter_, feed):  # type: ignore[no-untyped-def]
-    if source == "arxiv":
-        return jobs.arxiv_stream(settings, method=method or "listing", categories=categories, author=author, ids=ids)
-    if source == "crossref":
-        return streams.crossref_stream(issn=issn, query=query)
-    if source == "openalex":
-        return streams.openalex_stream(filter_ or "")
-    if source == "pubmed":
-        return streams.pubmed_stream(query or "")
-    if source in ("biorxiv", "medrxiv"):
-        return streams.biorxiv_stream(source)
-    if source == "journal":
-        if not feed:
-            raise InputError("ingest: journal needs --feed NAME|URL (presets: academichub sources --presets)")
-        return streams.journal_stream(feed)
-    raise InputError(f"ingest: unknown source {source!r}; available: {', '.join(SOURCE_NAMES)}")
 
 
 @app.command()
 def ingest(
     ctx: typer.Context,
-    source: Annotated[str | None, typer.Argument(help=f"Source to fetch: {', '.join(SOURCE_NAMES)}.")] = None,
+    source: Annotated[str | None, typer.Argument(help=f"Source to fetch: {', '.join(registry.CLI_NAMES)}.")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Ingest a local file instead of fetching.")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help=f"Format of --file: {', '.join(FORMATS)} (detected when omitted).")] = None,
     run_all: Annotated[bool, typer.Option("--all", help="One pass over every enabled source.")] = False,
@@ -115,8 +97,9 @@ def ingest(
                 runs = jobs.fetch_all(store, settings, progress=advance)
             else:
                 chosen = method or ("api" if window and source == "arxiv" and not (author or ids) else None)
-                stream = _stream(source, settings=settings, method=chosen, categories=cats, author=author, ids=ids,
-                                 issn=issn, query=query, filter_=filter_, feed=feed)
+                stream = registry.asked(source, settings, StreamOptions(
+                    method=chosen, categories=cats, author=author, ids=ids, issn=issn, query=query, filter=filter_,
+                    feed=feed))
                 runs = [(stream, jobs.fetch_stream(store, settings, stream, window=window, progress=advance))]
     if as_json:
         with open_store(settings) as store:

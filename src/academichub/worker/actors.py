@@ -69,10 +69,10 @@ def fetch_stream(source_key: str) -> None:
 
     Idempotent: a stream resumes from its stored cursor and works are upserted by identity.
     """
-    from academichub.worker import jobs, streams
+    from academichub.worker import jobs, registry
 
     built = services()
-    stream = next((s for s in streams.configured(built.settings) if s.key == source_key), None)
+    stream = next((s for s in registry.configured(built.settings) if s.key == source_key), None)
     if stream is None:
         log.warning("fetch: stream %s is no longer configured", source_key)
         return

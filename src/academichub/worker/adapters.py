@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from academichub.errors import InputError, ProtocolError
+from academichub.errors import ProtocolError
 from academichub.model import Paper, Rejected
 from academichub.settings import Settings
 from academichub.sources import (
@@ -88,7 +88,7 @@ def _arxiv_api_query(categories: list[str], window: Window) -> str:
     return query
 
 
-def arxiv(client: HttpClient, request: Request) -> Iterator[Page]:
+def arxiv_pages(client: HttpClient, request: Request) -> Iterator[Page]:
     """arXiv's listing (conditional GET), query API (offset cursor) or OAI-PMH (resumption token)."""
     settings, params = request.settings.sources.arxiv, request.stream.params
     method = params["method"]
@@ -115,7 +115,7 @@ def arxiv(client: HttpClient, request: Request) -> Iterator[Page]:
         yield Page(page.items, cursor=str(start) if start < page.total else None)
 
 
-def _crossref(client: HttpClient, request: Request) -> Iterator[Page]:
+def crossref_pages(client: HttpClient, request: Request) -> Iterator[Page]:
     settings, params = request.settings.sources.crossref, request.stream.params
     # Scheduled runs follow index dates (new and changed records); explicit windows publication dates.
     field_name = "index" if request.incremental else "pub"
@@ -125,7 +125,7 @@ def _crossref(client: HttpClient, request: Request) -> Iterator[Page]:
         yield Page(page.items, cursor=page.next_cursor if page.items else None)
 
 
-def _openalex(client: HttpClient, request: Request) -> Iterator[Page]:
+def openalex_pages(client: HttpClient, request: Request) -> Iterator[Page]:
     parts = [request.stream.params["filter"]]
     if request.window.start:
         parts.append(f"from_publication_date:{request.window.start.isoformat()}")
@@ -136,7 +136,7 @@ def _openalex(client: HttpClient, request: Request) -> Iterator[Page]:
         yield Page(page.items, cursor=page.next_cursor if page.items else None)
 
 
-def _pubmed(client: HttpClient, request: Request) -> Iterator[Page]:
+def pubmed_pages(client: HttpClient, request: Request) -> Iterator[Page]:
     settings, contact = request.settings.sources.pubmed, request.settings.sources.http.contact_email
     term = request.stream.params["query"]
     if request.window.start or request.window.end:
@@ -164,7 +164,7 @@ def _efetch(client: HttpClient, settings, found: pubmed.Search, start: int,  # t
         yield Page(records, cursor=None if done else f"{found.web_env}|{found.query_key}|{next_start}|{found.count}")
 
 
-def _biorxiv(client: HttpClient, request: Request) -> Iterator[Page]:
+def biorxiv_pages(client: HttpClient, request: Request) -> Iterator[Page]:
     settings = request.settings.sources.biorxiv
     end = request.window.end or date.today()
     start = request.window.start or end
@@ -176,21 +176,8 @@ def _biorxiv(client: HttpClient, request: Request) -> Iterator[Page]:
         yield Page(items, cursor=str(cursor) if page.items and cursor < page.total else None)
 
 
-def _journal(client: HttpClient, request: Request) -> Iterator[Page]:
+def journal_pages(client: HttpClient, request: Request) -> Iterator[Page]:
     state = request.state
     result = journal_rss.fetch(client, request.settings.sources.journals, request.stream.params["url"],
                                etag=state.etag if state else None, last_modified=state.last_modified if state else None)
     yield _conditional(result, journal_rss.parse)
-
-
-ADAPTERS: dict[str, Adapter] = {"arxiv": arxiv, "crossref": _crossref, "openalex": _openalex, "pubmed": _pubmed,
-                                "biorxiv": _biorxiv, "journal": _journal}
-WINDOWLESS = {"journal"}  # feeds are "now": a date window does not apply
-
-
-def check_window(stream: Stream, window: Window) -> None:
-    """Refuse a date window a stream cannot honour."""
-    if (window.start or window.end) and (stream.source in WINDOWLESS or stream.params.get("method") == "listing"):
-        raise InputError(f"ingest: {stream.label} is today's feed; it takes no --from/--to")
-    if window.start and window.end and window.start > window.end:
-        raise InputError("ingest: --from is after --to")

@@ -16,7 +16,8 @@ from academichub.settings import Settings
 from academichub.sources.http import HttpClient
 from academichub.storage.sourcestate import SourceState
 from academichub.storage.store import Store
-from academichub.worker.adapters import ADAPTERS, Request, check_window
+from academichub.worker.adapters import Request
+from academichub.worker.registry import adapter, check_window
 from academichub.worker.scheduler import next_run
 from academichub.worker.streams import Stream, Window, source_settings
 
@@ -65,7 +66,7 @@ class Harvester:
         request = Request(stream, window, resume, state, self.settings, max_results, incremental)
         with HttpClient(self.settings.sources.http, transport=self.transport) as client:
             try:
-                for page in ADAPTERS[stream.source](client, request):
+                for page in adapter(stream)(client, request):
                     if page.not_modified:
                         report.not_modified = True
                         continue

@@ -11,15 +11,16 @@ from typing import Any
 import httpx
 
 from academichub.embedding.base import Embedder, embedder_or_none
-from academichub.errors import AcademicHubError, InputError
+from academichub.errors import AcademicHubError
 from academichub.ingest.pipeline import ingest
 from academichub.model.report import RunReport
-from academichub.radar.subscriptions import follow, normalise_category
+from academichub.radar.subscriptions import follow
 from academichub.settings import Settings
 from academichub.sources.formats import FORMAT_SOURCE, read_items
 from academichub.storage.store import Store
-from academichub.worker import embedding_job, streams
+from academichub.worker import embedding_job, registry
 from academichub.worker.harvest import Harvester
+from academichub.worker.registry import arxiv_stream
 from academichub.worker.streams import Stream, Window
 
 # Jobs receive the services the composition root (academichub.compose.Services) built and never
@@ -27,7 +28,6 @@ from academichub.worker.streams import Stream, Window
 Services = Any
 
 log = logging.getLogger(__name__)
-ARXIV_METHODS = ("listing", "api", "oai")
 Progress = Callable[[int], None]
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
 DEMO_AUTHOR = "Jianxiang He"  # the sample's first screen follows an author with papers in it, as the product is meant to be used
@@ -70,17 +70,6 @@ def start_demo(store: Store) -> None:
         follow(store, radar.id, "author", DEMO_AUTHOR)
 
 
-def arxiv_stream(settings: Settings, *, method: str = "listing", categories: list[str] | None = None,
-                 author: str | None = None, ids: list[str] | None = None) -> Stream:
-    """The arXiv stream a command asks for."""
-    if author or ids:
-        return streams.arxiv_query_stream(author=author, ids=ids)
-    if method not in ARXIV_METHODS:
-        raise InputError(f"ingest: unknown arXiv method {method!r}; use {', '.join(ARXIV_METHODS)}")
-    cats = [normalise_category(c) for c in (categories or settings.sources.arxiv.categories)]
-    return streams.arxiv_stream(cats, method)
-
-
 def fetch_arxiv(store: Store, settings: Settings, *, method: str = "listing", categories: list[str] | None = None,
                 date_from: date | None = None, date_to: date | None = None, author: str | None = None,
                 ids: list[str] | None = None, max_results: int = 1000,
@@ -101,7 +90,7 @@ def fetch_stream(store: Store, settings: Settings, stream: Stream, *, window: Wi
 def fetch_all(store: Store, settings: Settings, *, transport: httpx.BaseTransport | None = None,
               progress: Progress | None = None) -> list[tuple[Stream, RunReport]]:
     """One pass over every enabled stream; a failing source does not stop the others."""
-    return Harvester(store, settings, transport=transport).run_all(streams.configured(settings), progress)
+    return Harvester(store, settings, transport=transport).run_all(registry.configured(settings), progress)
 
 
 def embed_new(store: Store, settings: Settings, progress: Progress | None = None, *,

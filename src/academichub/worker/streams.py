@@ -9,8 +9,6 @@ from academichub.errors import InputError
 from academichub.settings import Settings, SourceSettings
 from academichub.sources import biorxiv, journal_rss
 
-SOURCES: tuple[str, ...] = ("arxiv", "crossref", "openalex", "pubmed", "biorxiv", "journal")
-
 
 @dataclass(frozen=True)
 class Window:
@@ -90,22 +88,3 @@ def journal_stream(feed: str) -> Stream:
         raise InputError(str(exc)) from None
     preset = journal_rss.PRESETS.get(feed)
     return Stream(f"journal:{feed}", "journal", preset.title if preset else feed, {"url": url})
-
-
-def configured(settings: Settings) -> list[Stream]:
-    """Every stream the settings enable, in a stable order."""
-    sources = settings.sources
-    streams: list[Stream] = []
-    if sources.arxiv.enabled and sources.arxiv.categories:
-        streams.append(arxiv_stream(sources.arxiv.categories))
-    if sources.crossref.enabled:
-        streams += [crossref_stream(issn=issn) for issn in sources.crossref.issns]
-    if sources.openalex.enabled:
-        streams += [openalex_stream(f) for f in sources.openalex.filters]
-    if sources.pubmed.enabled:
-        streams += [pubmed_stream(q) for q in sources.pubmed.queries]
-    if sources.biorxiv.enabled:
-        streams += [biorxiv_stream(s) for s in sources.biorxiv.servers]
-    if sources.journals.enabled:
-        streams += [journal_stream(f) for f in sources.journals.feeds]
-    return streams
