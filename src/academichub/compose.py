@@ -92,6 +92,6 @@ def prepare_store(settings: Settings) -> Store:
     Done once before serving: by the app of a single process, by `serve --workers N` before its
     workers start (they only read the index and the features it wrote).
     """
-    store = Store.open(settings)
+    store = open_store(settings)
     features.catch_up(store)  # a store from before features, or a crash mid-ingest: rows are written now
     return store

@@ -40,12 +40,11 @@ class RuleMatches:
     def __init__(self, bulk: list[tuple[int, Reason, np.ndarray]], checked: dict[int, list[tuple[int, Reason]]]) -> None:
         self._bulk = [(position, reason, ids if _ascending(ids) else np.unique(ids)) for position, reason, ids in bulk]
         self._checked = checked
-        parts = [ids for _, _, ids in self._bulk] + [np.fromiter(checked, dtype=np.int64, count=len(checked))]
-        present = [ids for ids in parts if len(ids)]
-        if len(present) == 1 and _ascending(present[0]):  # one followed field: its ids as they are
-            self.ids = present[0]
+        bulk_ids = [ids for _, _, ids in self._bulk if len(ids)]
+        if len(bulk_ids) == 1 and not checked:  # one followed field: its ids as they are (ascending now)
+            self.ids = bulk_ids[0]
         else:
-            self.ids = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+            self.ids = np.unique(np.concatenate([*bulk_ids, np.fromiter(checked, dtype=np.int64, count=len(checked))]))
         self.scores = np.zeros(len(self.ids))
         for _, reason, ids in self._bulk:
             self.scores[np.searchsorted(self.ids, ids)] += WEIGHTS[reason.kind]

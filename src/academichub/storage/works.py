@@ -349,27 +349,23 @@ class WorkRepo:
         # the dates parsed by numpy: 50,000 rows in 40 ms instead of 220 ms through Row objects.
         query = _filed_between(sa.select(works.c.id, works.c.feed_date).where(works.c.feed_date >= date.min),
                                start, end)
+        return self._ids_and_days(query)
+
+    def changed_since(self, when: datetime) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, feed dates as day ordinals, -1 where none) of works stored or changed at `when` or
+        later, by ascending id: what a window made at that watermark lacks (updated_at is taken
+        under the write lock, so it grows in commit order)."""
+        return self._ids_and_days(sa.select(works.c.id, works.c.feed_date).where(works.c.updated_at >= when))
+
+    def _ids_and_days(self, query: sa.Select) -> tuple[np.ndarray, np.ndarray]:
+        """An (id, feed date) query's rows as (ids, day ordinals, -1 where no date), by ascending id."""
         with self.engine.connect() as conn:
             rows = conn.execute(query).cursor.fetchall()  # CursorResult.cursor: the DBAPI cursor
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         # SQLite hands the dates as ISO text, psycopg as dates: numpy reads both.
-        days = np.array([r[1] for r in rows], dtype="datetime64[D]").astype(np.int64) + _EPOCH_ORDINAL
-        order = np.argsort(ids, kind="stable")
-        return ids[order], days[order]
-
-    def changed_since(self, when: datetime) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, feed dates as day ordinals, -1 where none) of works stored or changed at `when` or
-        later, by ascending id: what a window made at that watermark lacks (updated_at is taken
-        under the write lock, so it grows in commit order)."""
-        query = sa.select(works.c.id, works.c.feed_date).where(works.c.updated_at >= when)
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).cursor.fetchall()
-        if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        dated = np.array([r[1] if r[1] is not None else "NaT" for r in rows], dtype="datetime64[D]")
+        dated = np.array([r[1] for r in rows], dtype="datetime64[D]")  # None is read as NaT
         days = np.where(np.isnat(dated), -1, dated.astype(np.int64) + _EPOCH_ORDINAL)
         order = np.argsort(ids, kind="stable")
         return ids[order], days[order]

@@ -9,7 +9,7 @@ derive from `SOURCES`; a new source is its parser and fetcher in `sources/`, its
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from academichub.errors import InputError
 from academichub.radar.subscriptions import normalise_category
@@ -45,10 +45,11 @@ class SourceEntry:
     asked: Callable[[str, Settings, StreamOptions], Stream]  # (the name typed, settings, options)
     names: tuple[str, ...] = ()  # what `ingest NAME` accepts for it (default: its name)
     windowless: bool = False  # "now" feeds: a date window does not apply
-    cli_names: tuple[str, ...] = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "cli_names", self.names or (self.name,))
+    @property
+    def cli_names(self) -> tuple[str, ...]:
+        """What `ingest NAME` accepts for this source."""
+        return self.names or (self.name,)
 
 
 def arxiv_stream(settings: Settings, *, method: str = "listing", categories: list[str] | None = None,
