@@ -311,7 +311,8 @@ def test_serve_with_two_processes_shares_one_feed_that_never_repeats(sample_stor
                 pass
             assert time.monotonic() < deadline, "the workers did not start"
             time.sleep(0.3)
-        workers = [p for p in psutil.Process(server.pid).children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+        # uvicorn's workers are the server's children; each has a batch process of its own below it
+        workers = [p for p in psutil.Process(server.pid).children() if "spawn_main" in " ".join(p.cmdline())]
         assert len(workers) == 2
         barrier = threading.Barrier(6)
 
@@ -637,7 +638,8 @@ def test_a_matrix_catching_up_appends_new_works_in_place_and_rebuilds_on_a_chang
         whole = score_all(appended, linear, fold_ids=[5, 7], dislikes=[(9, 1.0)])
         for name in ("sparse", "dense", "fold_sparse", "fold_dense", "dislike_sparse", "dislike_dense"):
             assert np.allclose(getattr(extended, name), getattr(whole, name), atol=1e-5), name
-        assert np.allclose(extended.fused(np.arange(appended.size)), whole.fused(np.arange(appended.size)))
+        # float32 products summed in another order differ in the 6th digit, and z-scores scale them up
+        assert np.allclose(extended.fused(np.arange(appended.size)), whole.fused(np.arange(appended.size)), atol=1e-4)
         marked = replace(scores, sparse=scores.sparse + 1000)  # proves that the earlier rows were not scored again
         assert np.allclose(score_all(appended, linear, fold_ids=[5, 7], dislikes=[(9, 1.0)], previous=marked)
                            .sparse[:scores.size], scores.sparse + 1000)
