@@ -42,6 +42,10 @@ def drop_pg_schema(schema: str) -> None:
 def make_settings(home: Path, database_url: str | None = None, **overrides) -> Settings:
     """Settings for a test: isolated home, no schedule, fast HTTP retries."""
     overrides.setdefault("schedule", {"enabled": False})
+    # 换一批 on the request threads: a batch process per app would spawn in every test that
+    # presses it; tests/test_batch_process.py runs the process itself.
+    if isinstance(overrides.get("feed", {}), dict):
+        overrides["feed"] = {"batch_processes": 0, **overrides.get("feed", {})}
     overrides.setdefault("sources", {"http": {"backoff": 0.0, "retries": 2, "timeout": 5.0},
                                      "arxiv": {"min_interval": 0.0}})
     return load_settings(home, database_url=database_url, **overrides)

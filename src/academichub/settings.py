@@ -182,6 +182,10 @@ class FeedSettings(BaseModel):
     author_lookback_days: int = Field(
         365, ge=0, description="Unseen papers of followed authors are shown back this many days."
     )
+    batch_processes: int = Field(
+        1, ge=0, le=1, description="换一批 is ranked and claimed in a process of its own beside each web process "
+        "(1), or on the web process's request threads (0)."
+    )
 
 
 class BriefingSettings(BaseModel):

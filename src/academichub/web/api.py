@@ -83,11 +83,9 @@ async def get_feed(ctx: Ctx, period: str | None = None, seen: bool = False,
 
 
 async def next_response(ctx: Ctx, radar: Radar, body: schemas.FeedNext | None) -> Response:
-    """换一批 as JSON, serialised in the worker thread as the GET twin's body is (FeedPublic)."""
-    def record() -> bytes:
-        return JSONResponse(page_json(ctx.app.feed.next(radar, period=body.period if body else None),
-                                      ctx.gettext)).body
-    return Response(await run_in_threadpool(record), media_type="application/json")
+    """换一批 as JSON (FeedPublic, as the GET twin's body), recorded by the batch process when one runs."""
+    page = await ctx.app.batches.next(radar, period=body.period if body else None)
+    return Response(JSONResponse(page_json(page, ctx.gettext)).body, media_type="application/json")
 
 
 @router.post("/feed/next", response_model=schemas.FeedPublic, dependencies=[JsonWrite])

@@ -41,6 +41,7 @@ from academichub.web import (
     pages,
     radar_api,
 )
+from academichub.web.batch_process import NextBatches
 from academichub.web.deps import AppState, SignInRequired
 from academichub.web.pagecache import PageCache
 from academichub.web.security import BodyLimit, SameOrigin, SecurityHeaders
@@ -109,14 +110,20 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         # Request threads wait on the GIL or the database: more than the connection pool only
         # queue for a connection (or open and close overflow ones on every request).
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
-        yield
-        store.close()
+        batches.start()
+        try:
+            yield
+        finally:
+            batches.close()
+            store.close()
 
     app = FastAPI(title="AcademicHub", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
     services = compose.build(settings, store=store)
+    batches = NextBatches(settings, services.feed)
     app.state.academichub = AppState(settings, store, services.feed, services.secret, services.embedder,
-                                     services.briefing, services.trainer, PageCache(services.feed), services)
+                                     services.briefing, services.trainer, PageCache(services.feed), services,
+                                     batches)
     app.state.local_user = store.accounts.ensure_local_user()
     app.add_middleware(BodyLimit)
     app.add_middleware(SameOrigin, public_url=settings.public_url or "")

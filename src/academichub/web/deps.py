@@ -43,6 +43,7 @@ class AppState:
     trainer: Any = None  # worker.training.BackgroundTrainer: retrains reader models off the request path
     pages: Any = None  # web.pagecache.PageCache: renderings of the current batch, checked against the store
     services: Any = None  # compose.Services: what the composition root built (delivery is made from it)
+    batches: Any = None  # web.batch_process.NextBatches: 换一批, in a process of its own when one runs
 
 
 @dataclass(frozen=True)

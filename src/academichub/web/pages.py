@@ -170,7 +170,7 @@ async def feed_next(ctx: Ctx, csrf: Annotated[str, Form()] = "",
     """换一批 from the page; redirects back to the feed."""
     _check_csrf(ctx, csrf)
     spec = periods.check_spec(period or None) if period else None
-    await run_in_threadpool(ctx.app.feed.next, ctx.radar, period=spec)
+    await ctx.app.batches.next(ctx.radar, period=spec)
     return RedirectResponse("/" + (f"?{urlencode({'period': spec})}" if spec else ""), status_code=303)
 
 

@@ -47,10 +47,18 @@ def _text(part: str) -> str:
     return str(escape(part.replace("``", "\u201c").replace("''", "\u201d")))
 
 
+RENDERED = 4096  # titles and abstracts kept rendered: a paper on many readers' cards is converted once
+
+
 def render_tex(text: str | None) -> Markup:
     """Escape `text` for HTML, turning its math segments into sanitised MathML."""
     if not text:
         return Markup("")
+    return _render_tex(text)
+
+
+@lru_cache(maxsize=RENDERED)
+def _render_tex(text: str) -> Markup:
     parts: list[str] = []
     position = 0
     for match in _MATH.finditer(text):
@@ -65,5 +73,10 @@ def render_tex(text: str | None) -> Markup:
 
 def render_paragraphs(text: str | None) -> Markup:
     """An abstract as HTML paragraphs, each rendered by `render_tex`."""
-    paragraphs = [p for p in (text or "").split("\n\n") if p.strip()]
-    return Markup("".join(f"<p>{render_tex(p)}</p>" for p in paragraphs))
+    return _render_paragraphs(text or "")
+
+
+@lru_cache(maxsize=RENDERED)
+def _render_paragraphs(text: str) -> Markup:
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]  # kept whole, not once more per paragraph
+    return Markup("".join(f"<p>{_render_tex.__wrapped__(p)}</p>" for p in paragraphs))

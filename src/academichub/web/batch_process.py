@@ -1,0 +1,216 @@
+"""换一批 served by a process of its own beside each web process (`feed.batch_processes`).
+
+Ranking and claiming a batch is Python work. On the web process's request threads it held the
+GIL that the event loop (which answers every replayed page) and the page renders wait for, and
+every statement of a claim gave the GIL up while holding the store's write lock and queued to get
+it back behind them (bench/load.py, mixed with an ingest beside it: 209-227 requests/s on one
+process; with this process 346-404/s, GET p99 halved). The batch process builds the same
+services from the same settings (compose.build) and runs `FeedService.next` on a few threads of
+its own; requests and answers travel over a pipe.
+
+It is only where the work runs: every claim is stored under the (radar, work) key, so nothing
+depends on which process made it. Until the process is ready, and after it dies, 换一批 runs on
+the web process's threads (a new process is started, at most once per RESTART_AFTER seconds).
+It stops when the web process closes the pipe, and by itself when its parent is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from academichub.errors import AcademicHubError
+from academichub.model.accounts import Radar
+from academichub.radar.feed import FeedPage, FeedService
+from academichub.settings import Settings
+
+log = logging.getLogger(__name__)
+THREADS = 4  # in the batch process: while one claim waits for the write lock, others rank
+RESTART_AFTER = 30.0  # seconds between two starts of a batch process that keeps dying
+PARENT_CHECK = 1.0  # seconds between the batch process's checks that its web process still runs
+
+
+class _Lost(Exception):
+    """The batch process ended before it answered."""
+
+
+def _serve(settings: Settings, conn: Any, parent: int) -> None:  # runs in the batch process
+    from academichub import compose  # here, not at import: the web process needs none of it twice
+
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent-watch").start()
+    services = compose.build(settings, store=compose.open_store(settings, sync=False))
+    services.feed.matrix.current()  # the shared feature matrix, mapped before the first 换一批
+    sending = threading.Lock()
+
+    def run(key: int, radar: Radar, period: str | None) -> None:
+        try:
+            answer: tuple = (key, "page", services.feed.next(radar, period=period))
+        except AcademicHubError as exc:  # what the reader is told (the web process maps it to a status)
+            answer = (key, "error", exc)
+        except Exception as exc:  # a bug: logged here with its traceback, a 500 over there
+            log.exception("batch process: 换一批 failed")
+            answer = (key, "error", RuntimeError(f"batch process: {type(exc).__name__}: {exc}"))
+        with sending:
+            conn.send(answer)
+
+    with ThreadPoolExecutor(THREADS, thread_name_prefix="batch") as pool:
+        conn.send(("ready",))
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                break
+            if message is None:
+                break
+            pool.submit(run, *message)
+    services.close()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK)
+    os._exit(0)  # the web process was killed: nobody reads what this process would answer
+
+
+class _Child:
+    """One batch process, the pipe to it and the answers it owes."""
+
+    def __init__(self, settings: Settings) -> None:
+        context = multiprocessing.get_context("spawn")  # fork would copy a threaded process's locks
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(settings, theirs, os.getpid()), daemon=True,
+                                       name="academichub-batches")
+        self.process.start()
+        theirs.close()
+        self.ready = threading.Event()
+        self.lost = False
+        self._keys = itertools.count()
+        self._owed: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Future]] = {}
+        self._lock = threading.Lock()
+        threading.Thread(target=self._receive, daemon=True, name="batch-answers").start()
+
+    async def ask(self, radar: Radar, period: str | None) -> FeedPage:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        key = next(self._keys)
+        with self._lock:
+            if self.lost:
+                raise _Lost
+            self._owed[key] = (loop, future)
+            try:
+                self.conn.send((key, radar, period))
+            except (OSError, ValueError):  # the pipe is closed: the process ended
+                del self._owed[key]
+                raise _Lost from None
+        return await future
+
+    def _receive(self) -> None:
+        try:
+            while True:
+                message = self.conn.recv()
+                if message[0] == "ready":
+                    self.ready.set()
+                    continue
+                key, kind, value = message
+                with self._lock:
+                    loop, future = self._owed.pop(key)
+                loop.call_soon_threadsafe(_settle, future, kind, value)
+        except (EOFError, OSError):
+            pass
+        finally:
+            with self._lock:
+                self.lost = True
+                owed, self._owed = list(self._owed.values()), {}
+            for loop, future in owed:
+                loop.call_soon_threadsafe(_settle, future, "lost", None)
+
+    def close(self) -> None:
+        try:
+            with self._lock:
+                self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
+        self.conn.close()
+
+
+def _settle(future: asyncio.Future, kind: str, value: Any) -> None:
+    if future.done():  # the request was cancelled (its client left); the batch is recorded all the same
+        return
+    if kind == "page":
+        future.set_result(value)
+    else:
+        future.set_exception(_Lost() if kind == "lost" else value)
+
+
+class NextBatches:
+    """换一批 for the web process: in its batch process when one is running, else on a request thread."""
+
+    def __init__(self, settings: Settings, feed: FeedService) -> None:
+        # The batch process opens the store this web process serves, which a caller may have
+        # opened elsewhere than the settings say (its data directory holds the feature files).
+        store = feed.store
+        self.settings = settings.model_copy(update={
+            "home": store.vectors_dir.parent, "database_url": store.engine.url.render_as_string(hide_password=False)})
+        self.feed = feed
+        self.enabled = settings.feed.batch_processes > 0
+        self._child: _Child | None = None
+        self._started = 0.0
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the batch process (it warms up while the first 换一批 run here)."""
+        if not self.enabled:
+            return
+        with self._lock:
+            if self._child is None or (self._child.lost and time.monotonic() - self._started >= RESTART_AFTER):
+                if self._child is not None:
+                    log.warning("batch process: ended (exit code %s); starting another",
+                                self._child.process.exitcode)
+                    self._child.close()
+                self._started = time.monotonic()
+                self._child = _Child(self.settings)
+
+    async def next(self, radar: Radar, *, period: str | None = None) -> FeedPage:
+        """Record and return the radar's next batch (FeedService.next)."""
+        child = self._child
+        if child is not None and child.lost:
+            self.start()
+            child = self._child
+        if child is not None and child.ready.is_set() and not child.lost:
+            try:
+                return await child.ask(radar, period)
+            except _Lost:
+                log.warning("batch process: lost before it answered; 换一批 served here")
+        return await run_in_threadpool(self.feed.next, radar, period=period)
+
+    @property
+    def ready(self) -> bool:
+        """Whether 换一批 goes to the batch process now."""
+        child = self._child
+        return child is not None and child.ready.is_set() and not child.lost
+
+    @property
+    def process(self) -> multiprocessing.Process | None:
+        """The running batch process, if any (for health and tests)."""
+        child = self._child
+        return child.process if child is not None and not child.lost else None
+
+    def close(self) -> None:
+        """Stop the batch process."""
+        with self._lock:
+            if self._child is not None:
+                self._child.close()
+                self._child = None
