@@ -138,7 +138,7 @@ def test_the_batch_process_ends_when_its_web_process_is_killed(sample_home: Path
             time.sleep(0.2)
         server.kill()
         server.wait(timeout=10)
-        gone, alive = psutil.wait_procs(children, timeout=batch_process.PARENT_CHECK * 10)
+        _gone, alive = psutil.wait_procs(children, timeout=batch_process.PARENT_CHECK * 10)
         assert not alive, "the batch process outlived its web process"
     finally:
         if server.poll() is None:

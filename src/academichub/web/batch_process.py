@@ -3,8 +3,8 @@
 Ranking and claiming a batch is Python work. On the web process's request threads it held the
 GIL that the event loop (which answers every replayed page) and the page renders wait for, and
 every statement of a claim gave the GIL up while holding the store's write lock and queued to get
-it back behind them (bench/load.py, mixed with an ingest beside it: 209-227 requests/s on one
-process; with this process 346-404/s, GET p99 halved). The batch process builds the same
+it back behind them (bench/load.py, mixed, 60 s with a corpus ingest beside it, paired: 226 →
+322 requests/s, p99 744 → 614 ms). The batch process builds the same
 services from the same settings (compose.build) and runs `FeedService.next` on a few threads of
 its own; requests and answers travel over a pipe.
 
@@ -21,6 +21,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from academichub import compose
 from academichub.errors import AcademicHubError
 from academichub.model.accounts import Radar
 from academichub.radar.feed import FeedPage, FeedService
@@ -44,8 +46,8 @@ class _Lost(Exception):
 
 
 def _serve(settings: Settings, conn: Any, parent: int) -> None:  # runs in the batch process
-    from academichub import compose  # here, not at import: the web process needs none of it twice
-
+    # Ctrl+C in a terminal reaches the whole process group: the web process closes the pipe.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent-watch").start()
     services = compose.build(settings, store=compose.open_store(settings, sync=False))
     services.feed.matrix.current()  # the shared feature matrix, mapped before the first 换一批
