@@ -91,10 +91,12 @@ def test_a_killed_batch_process_loses_no_request_and_is_replaced(sample_store: S
     with running_server(settings, app=app) as base:
         first = _wait_ready(state.batches)
         before = _clicks(base, 3, 2)
+        assert httpx.get(f"{base}/api/v1/health").json()["batch_process"] == "ready"
         os.kill(first, signal.SIGKILL)
         psutil.Process(first).wait(timeout=10)
         during = _clicks(base, 3, 2)  # served on the web process's threads meanwhile (within RESTART_AFTER)
         assert not state.batches.ready
+        assert httpx.get(f"{base}/api/v1/health").json()["batch_process"] == "down"
         monkeypatch.setattr(batch_process, "RESTART_AFTER", 0.0)
         _clicks(base, 1, 1)  # notices the lost process and starts another
         second = _wait_ready(state.batches)

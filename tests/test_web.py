@@ -180,7 +180,7 @@ def test_openapi_and_health(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert {"/api/v1/feed", "/api/v1/feed/next", "/api/v1/papers/{paper_id}", "/api/v1/search"} <= set(spec["paths"])
     health = client.get("/api/v1/health").json()
-    assert health == {"status": "ok", "works": 4223, "latest_day": "2025-09-26"}
+    assert health == {"status": "ok", "works": 4223, "latest_day": "2025-09-26", "batch_process": "off"}
 
 
 def test_feedback_through_the_api_hides_and_undo_restores(client: TestClient) -> None:

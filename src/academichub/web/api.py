@@ -214,7 +214,7 @@ async def health(state: Annotated[AppState, Depends(app_state)]) -> dict[str, An
     def read() -> dict[str, Any]:
         days = state.store.works.latest_feed_dates(1)
         return {"status": "ok", "works": state.store.works.count(),
-                "latest_day": days[0].isoformat() if days else None}
+                "latest_day": days[0].isoformat() if days else None, "batch_process": state.batches.state}
     return await run_in_threadpool(read)
 
 

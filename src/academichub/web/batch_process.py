@@ -199,6 +199,16 @@ class NextBatches:
         return await run_in_threadpool(self.feed.next, radar, period=period)
 
     @property
+    def state(self) -> str:
+        """"off" (0 in the settings), "starting", "ready" or "down" (换一批 served on the request threads)."""
+        child = self._child
+        if not self.enabled:
+            return "off"
+        if child is None or child.lost:
+            return "down"
+        return "ready" if child.ready.is_set() else "starting"
+
+    @property
     def ready(self) -> bool:
         """Whether 换一批 goes to the batch process now."""
         child = self._child

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 # The feed contract is shared with the CLI and the page cache, so it is defined once, in present.feed.
@@ -113,3 +115,5 @@ class HealthPublic(BaseModel):
     status: str
     works: int
     latest_day: str | None
+    batch_process: Literal["off", "starting", "ready", "down"] = Field(
+        description="This web process's batch process for 换一批 (down: served on its request threads meanwhile).")
