@@ -125,7 +125,7 @@ class _Child:
                 key, kind, value = message
                 with self._lock:
                     loop, future = self._owed.pop(key)
-                loop.call_soon_threadsafe(_settle, future, kind, value)
+                _post(loop, future, kind, value)
         except (EOFError, OSError):
             pass
         finally:
@@ -133,7 +133,7 @@ class _Child:
                 self.lost = True
                 owed, self._owed = list(self._owed.values()), {}
             for loop, future in owed:
-                loop.call_soon_threadsafe(_settle, future, "lost", None)
+                _post(loop, future, "lost", None)
 
     def close(self) -> None:
         try:
@@ -146,6 +146,13 @@ class _Child:
             self.process.kill()
             self.process.join(timeout=5)
         self.conn.close()
+
+
+def _post(loop: asyncio.AbstractEventLoop, future: asyncio.Future, kind: str, value: Any) -> None:
+    try:
+        loop.call_soon_threadsafe(_settle, future, kind, value)
+    except RuntimeError:  # the loop is closed: the server stopped, nobody awaits the answer
+        pass
 
 
 def _settle(future: asyncio.Future, kind: str, value: Any) -> None:
