@@ -699,3 +699,14 @@ def test_windows_and_followed_fields_brought_up_to_date_equal_ones_read_whole(st
     assert ingest(store, [moved], source="arxiv").updated == 1
     check()
     assert builds == ["window", "members"]  # read whole once; every later change was merged in
+
+
+def test_vectors_of_a_fully_embedded_matrix_are_used_as_stored_and_gathered_otherwise() -> None:
+    from academichub.ranking.matrix import _align
+
+    ids = np.array([1, 2, 5])
+    stored = np.arange(6, dtype=np.float32).reshape(3, 2)
+    assert _align(ids, ids.copy(), stored) is stored  # no copy: a mapped file stays shared between processes
+    gathered = _align(np.array([1, 2, 3, 5]), ids, stored)  # work 3 not embedded yet: a zero row
+    assert gathered.tolist() == [[0, 1], [2, 3], [0, 0], [4, 5]]
+    assert _align(np.array([1, 2, 4]), ids, stored).tolist() == [[0, 1], [2, 3], [0, 0]]  # same length, other ids
