@@ -194,11 +194,10 @@ class NextBatches:
 
     async def next(self, radar: Radar, *, period: str | None = None) -> FeedPage:
         """Record and return the radar's next batch (FeedService.next)."""
-        child = self._child
-        if child is not None and child.lost:
+        if self._child is not None and self._child.lost:
             self.start()
-            child = self._child
-        if child is not None and child.ready.is_set() and not child.lost:
+        child = self._child
+        if child is not None and self.ready:
             try:
                 return await child.ask(radar, period)
             except _Lost:
@@ -218,14 +217,12 @@ class NextBatches:
     @property
     def ready(self) -> bool:
         """Whether 换一批 goes to the batch process now."""
-        child = self._child
-        return child is not None and child.ready.is_set() and not child.lost
+        return self.state == "ready"
 
     @property
     def process(self) -> multiprocessing.Process | None:
         """The running batch process, if any (for health and tests)."""
-        child = self._child
-        return child.process if child is not None and not child.lost else None
+        return self._child.process if self.state in ("ready", "starting") else None
 
     def close(self) -> None:
         """Stop the batch process."""

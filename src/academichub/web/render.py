@@ -50,15 +50,11 @@ def _text(part: str) -> str:
 RENDERED = 4096  # titles and abstracts kept rendered: a paper on many readers' cards is converted once
 
 
+@lru_cache(maxsize=RENDERED)
 def render_tex(text: str | None) -> Markup:
     """Escape `text` for HTML, turning its math segments into sanitised MathML."""
     if not text:
         return Markup("")
-    return _render_tex(text)
-
-
-@lru_cache(maxsize=RENDERED)
-def _render_tex(text: str) -> Markup:
     parts: list[str] = []
     position = 0
     for match in _MATH.finditer(text):
@@ -71,12 +67,8 @@ def _render_tex(text: str) -> Markup:
     return Markup("".join(parts))
 
 
-def render_paragraphs(text: str | None) -> Markup:
-    """An abstract as HTML paragraphs, each rendered by `render_tex`."""
-    return _render_paragraphs(text or "")
-
-
 @lru_cache(maxsize=RENDERED)
-def _render_paragraphs(text: str) -> Markup:
-    paragraphs = [p for p in text.split("\n\n") if p.strip()]  # kept whole, not once more per paragraph
-    return Markup("".join(f"<p>{_render_tex.__wrapped__(p)}</p>" for p in paragraphs))
+def render_paragraphs(text: str | None) -> Markup:
+    """An abstract as HTML paragraphs, each rendered by `render_tex` (kept whole, not once more per paragraph)."""
+    paragraphs = [p for p in (text or "").split("\n\n") if p.strip()]
+    return Markup("".join(f"<p>{render_tex.__wrapped__(p)}</p>" for p in paragraphs))
