@@ -19,7 +19,7 @@ from pathlib import Path
 
 from academichub.ingest.pipeline import ingest
 from academichub.settings import load_settings
-from academichub.sources.formats import FORMAT_SOURCE, FORMATS, detect_format, read_items
+from academichub.sources.formats import detect_format, format_names, format_source, read_items
 from academichub.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +56,7 @@ def store_rate(paths: list[Path], fmt: str) -> tuple[int, float]:
         with tempfile.TemporaryDirectory() as tmp, Store.open(load_settings(Path(tmp) / "home")) as store:
             started = time.perf_counter()
             for path in paths:
-                report = ingest(store, read_items(path, fmt)[1], source=FORMAT_SOURCE[fmt])
+                report = ingest(store, read_items(path, fmt)[1], source=format_source(fmt))
                 records += report.fetched
             seconds += time.perf_counter() - started
         rounds += 1
@@ -70,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     results = {}
     print(f"{'format':20} {'files':>5} {'records':>8} {'parse rec/s':>12} {'parse+store rec/s':>18}")
-    for fmt, paths in sorted(files_by_format().items(), key=lambda kv: FORMATS.index(kv[0])):
+    for fmt, paths in sorted(files_by_format().items(), key=lambda kv: format_names().index(kv[0])):
         per_round = sum(len(list(read_items(p, fmt)[1])) for p in paths)
         _, parse = parse_rate(paths, fmt)
         _, store = store_rate(paths, fmt)

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from academichub.errors import ProtocolError
-from academichub.settings import ArxivSettings, HttpSettings
 from academichub.sources import arxiv_oai
+from academichub.sources.arxiv_common import ArxivSettings
+from academichub.sources.contract import HttpSettings
 from academichub.sources.http import HttpClient
 from tests.conftest import DATA
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from academichub.cli.main import main
+from academichub.sources import crossref, journal_rss, openalex
+from academichub.sources.contract import Window
 from academichub.storage.store import Store
-from academichub.worker import jobs, streams
-from academichub.worker.streams import Window
+from academichub.worker import jobs
 from tests.conftest import DATA, make_settings
 from tests.replay_server import Reply, replay_server
 
@@ -45,7 +46,7 @@ def test_crossref_harvest_retries_checkpoints_and_resumes_without_duplicates(tmp
                       page(ITEMS[:10], "c2"),
                       Reply(503), Reply(503), Reply(503))                    # page 2 is down: the run fails
         settings = settings_for(tmp_path, server.url)
-        stream = streams.crossref_stream(issn="1461-023X")
+        stream = crossref.stream(issn="1461-023X")
         with Store.open(settings) as store:
             first = jobs.fetch_stream(store, settings, stream, window=WINDOW)
             assert [r.query["cursor"][0] for r in server.requests_to(ISSN_PATH)] == ["*", "*", "c2", "c2", "c2"]
@@ -77,7 +78,7 @@ def test_timeouts_are_retried_then_classified(tmp_path: Path) -> None:
     with replay_server() as server:
         server.script("/works", Reply(200, listing, delay=1.5), Reply(200, listing))
         settings = settings_for(tmp_path, server.url, timeout=0.5)
-        stream = streams.openalex_stream("primary_location.source.id:S1983995261")
+        stream = openalex.stream("primary_location.source.id:S1983995261")
         with Store.open(settings) as store:
             report = jobs.fetch_stream(store, settings, stream, window=WINDOW)
             assert report.errors == [] and report.new == 1 and len(server.requests_to("/works")) == 2
@@ -93,7 +94,7 @@ def test_changed_etag_then_not_modified(tmp_path: Path) -> None:
                       lambda seen: Reply(200, NATURE, {"ETag": '"v2"'}),  # the feed changed its ETag
                       lambda seen: Reply(304) if seen.headers.get("If-None-Match") == '"v2"' else Reply(500))
         settings = settings_for(tmp_path, server.url)
-        stream = streams.journal_stream(f"{server.url}/nature.rss")
+        stream = journal_rss.stream(f"{server.url}/nature.rss")
         with Store.open(settings) as store:
             first = jobs.fetch_stream(store, settings, stream)
             second = jobs.fetch_stream(store, settings, stream)

@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from academichub.health import stream_health
-from academichub.worker import jobs
 from academichub.model.report import RunReport
+from academichub.sources import arxiv, journal_rss
 from academichub.sources.arxiv_calendar import expects_listing
 from academichub.storage.store import Store
 from academichub.web.app import create_app
-from academichub.worker import streams
+from academichub.worker import jobs
 from tests.conftest import make_settings
 
 EASTERN = ZoneInfo("America/New_York")
@@ -48,8 +48,8 @@ def settings(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_statuses_and_flags(settings) -> None:  # type: ignore[no-untyped-def]
-    listing, nature, science = (streams.arxiv_stream(["cs.CL"]), streams.journal_stream("nature"),
-                                streams.journal_stream("science"))
+    listing, nature, science = (arxiv.category_stream(["cs.CL"]), journal_rss.stream("nature"),
+                                journal_rss.stream("science"))
     now = datetime(2025, 9, 24, 12, 0, tzinfo=UTC)
     with Store.open(settings) as store:
         run(store, listing.key, "arxiv", datetime(2025, 9, 23, 4, 30, tzinfo=UTC), fetched=300, new=280)
@@ -73,7 +73,7 @@ def test_statuses_and_flags(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_a_quiet_weekend_is_not_an_alarm(settings) -> None:  # type: ignore[no-untyped-def]
-    listing = streams.arxiv_stream(["cs.CL"])
+    listing = arxiv.category_stream(["cs.CL"])
     saturday_run = datetime(2025, 9, 27, 0, 30, tzinfo=EASTERN)
     with Store.open(settings) as store:
         run(store, listing.key, "arxiv", saturday_run.astimezone(UTC), fetched=0)
@@ -83,7 +83,7 @@ def test_a_quiet_weekend_is_not_an_alarm(settings) -> None:  # type: ignore[no-u
 
 def test_sources_page_and_api(settings) -> None:  # type: ignore[no-untyped-def]
     with Store.open(settings) as store:
-        run(store, streams.journal_stream("nature").key, "journal", datetime.now(UTC), fetched=75, new=75)
+        run(store, journal_rss.stream("nature").key, "journal", datetime.now(UTC), fetched=75, new=75)
     with TestClient(create_app(settings)) as client:
         api = {h["stream"]: h for h in client.get("/api/v1/sources").json()}
         assert api["journal:nature"]["last_run"]["new"] == 75 and api["journal:nature"]["status"] == "ok"

@@ -242,8 +242,8 @@ def test_a_wrongly_typed_field_rejects_its_record_and_keeps_the_rest(name: str, 
     import json
 
     from academichub.ingest.pipeline import _Batch
-    from academichub.model.report import RunReport
     from academichub.model import Paper
+    from academichub.model.report import RunReport
 
     parse, page, path = PAGES[name]
     page = copy.deepcopy(page)
@@ -271,15 +271,15 @@ def test_a_wrongly_typed_field_rejects_its_record_and_keeps_the_rest(name: str, 
 def test_a_stream_that_fails_unexpectedly_is_recorded_and_the_run_goes_on(settings, store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
-    from academichub.worker import registry
+    from academichub.sources import registry
+    from academichub.sources.contract import Stream
     from academichub.worker.harvest import Harvester
-    from academichub.worker.streams import Stream
 
     def broken(client, request):  # type: ignore[no-untyped-def]
         raise TypeError("'int' object is not subscriptable")
         yield
 
-    monkeypatch.setitem(registry.SOURCES, "crossref", replace(registry.SOURCES["crossref"], adapter=broken))
+    monkeypatch.setitem(registry.sources(), "crossref", replace(registry.sources()["crossref"], fetch=broken))
     streams = [Stream("crossref:issn:0000-0000", "crossref", "Crossref", {"issn": "0000-0000"}),
                Stream("crossref:issn:1111-1111", "crossref", "Crossref", {"issn": "1111-1111"})]
     runs = Harvester(store, settings).run_all(streams)

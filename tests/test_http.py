@@ -16,7 +16,7 @@ from academichub.errors import (
     TimeoutError_,
     TooLargeError,
 )
-from academichub.settings import HttpSettings
+from academichub.sources.contract import HttpSettings
 from academichub.sources.http import HttpClient, parse_retry_after
 
 

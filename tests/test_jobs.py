@@ -12,9 +12,9 @@ import pytest
 
 from academichub.model.report import RunReport
 from academichub.settings import ScheduleSettings
+from academichub.sources.arxiv import oai_set
 from academichub.storage.store import Store
 from academichub.worker import jobs
-from academichub.worker.adapters import oai_set
 from academichub.worker.scheduler import Scheduler, next_run
 from tests.conftest import DATA, make_settings
 
@@ -77,8 +77,9 @@ def test_next_run_is_after_the_evening_announcement() -> None:
 
 
 def test_scheduler_runs_due_streams_and_survives_a_failing_one() -> None:
+    from academichub.sources.arxiv import category_stream as arxiv_stream
+    from academichub.sources.journal_rss import stream as journal_stream
     from academichub.storage.sourcestate import SourceState
-    from academichub.worker.streams import arxiv_stream, journal_stream
 
     eastern = ZoneInfo("America/New_York")
     now = datetime(2025, 9, 25, 10, 0, tzinfo=eastern)

@@ -1,17 +1,23 @@
-"""The one source registry: the harvester, the scheduler, health and the CLI all read it."""
+"""The one source registry: settings, the CLI, the harvester, the scheduler, health and file formats
+all come from the sources' own declarations, so a new source is one module."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+import os
+import subprocess
+import sys
+import textwrap
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from academichub.errors import InputError
 from academichub.settings import load_settings
-from academichub.worker import registry
-from academichub.worker.registry import StreamOptions
-from academichub.worker.streams import Stream, Window
+from academichub.sources import registry
+from academichub.sources.contract import Window
+from tests.replay_server import Reply, replay_server
 
 
 def _settings(tmp_path):  # type: ignore[no-untyped-def]
@@ -23,41 +29,143 @@ def _settings(tmp_path):  # type: ignore[no-untyped-def]
         "journals": {"enabled": True, "feeds": ["nature"]}})
 
 
-def test_every_enabled_stream_and_every_cli_name_resolves_to_one_entry(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_every_enabled_stream_and_every_cli_name_resolves_to_one_source(tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings = _settings(tmp_path)
     enabled = registry.configured(settings)
-    assert [s.source for s in enabled] == ["arxiv", "crossref", "openalex", "pubmed", "biorxiv", "biorxiv", "journal"]
-    assert all(registry.adapter(s) is registry.SOURCES[s.source].adapter for s in enabled)
-    assert registry.CLI_NAMES == ("arxiv", "crossref", "openalex", "pubmed", "biorxiv", "medrxiv", "journal")
-    options = StreamOptions(issn="0028-0836", query="ribosome", filter="x:y", feed="nature", categories=["cs.CL"])
-    asked = {name: registry.asked(name, settings, options) for name in registry.CLI_NAMES}
+    assert [s.source for s in enabled] == ["arxiv", "biorxiv", "biorxiv", "crossref", "journal", "openalex", "pubmed"]
+    assert all(registry.fetcher(s) is registry.sources()[s.source].fetch for s in enabled)
+    assert registry.cli_names() == ("arxiv", "biorxiv", "medrxiv", "crossref", "journal", "openalex", "pubmed")
+    options = {"issn": "0028-0836", "query": "ribosome", "filter": "x:y", "feed": "nature", "categories": "cs.CL"}
+    asked = {name: registry.asked(name, settings, {k: v for k, v in options.items() if k in takes})
+             for name, takes in (("arxiv", {"categories"}), ("biorxiv", set()), ("medrxiv", set()),
+                                 ("crossref", {"issn"}), ("journal", {"feed"}), ("openalex", {"filter"}),
+                                 ("pubmed", {"query"}))}
     assert asked["medrxiv"].params == {"server": "medrxiv"} and asked["biorxiv"].params == {"server": "biorxiv"}
     assert asked["journal"].key == "journal:nature" and asked["arxiv"].params["categories"] == "cs.CL"
     assert {s.key for s in enabled} >= {asked[n].key for n in ("arxiv", "crossref", "pubmed", "journal")}
+    # Every settings group a source declares is under `sources.`, its defaults intact.
+    assert settings.sources.journals.feeds == ["nature"] and settings.sources.arxiv.min_interval == 3.0
 
 
-def test_an_unknown_source_and_missing_options_are_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_source_a_stray_option_and_missing_options_are_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings = _settings(tmp_path)
-    with pytest.raises(InputError, match="unknown source 'dblp'; available: arxiv, crossref, openalex, pubmed, "
-                                         "biorxiv, medrxiv, journal"):
-        registry.asked("dblp", settings, StreamOptions())
+    with pytest.raises(InputError, match="unknown source 'dblp'; available: arxiv, biorxiv, medrxiv, crossref, "
+                                         "journal, openalex, pubmed"):
+        registry.asked("dblp", settings, {})
+    with pytest.raises(InputError, match=r"pubmed does not take --issn \(it takes --query\)"):
+        registry.asked("pubmed", settings, {"issn": "0028-0836", "query": "x"})
+    with pytest.raises(InputError, match=r"medrxiv does not take --id, --query \(it takes no options of its own\)"):
+        registry.asked("medrxiv", settings, {"query": "x", "ids": ["2501.00001"]})
     with pytest.raises(InputError, match="journal needs --feed"):
-        registry.asked("journal", settings, StreamOptions())
+        registry.asked("journal", settings, {})
     with pytest.raises(InputError, match="unknown arXiv method 'rss'"):
-        registry.asked("arxiv", settings, StreamOptions(method="rss"))
+        registry.asked("arxiv", settings, {"method": "rss"})
     with pytest.raises(InputError, match="takes no --from/--to"):
-        registry.check_window(registry.asked("journal", settings, StreamOptions(feed="nature")), Window(start=date(2025, 1, 1)))
+        registry.check_window(registry.asked("journal", settings, {"feed": "nature"}), Window(start=date(2025, 1, 1)))
+    # Dates without a method named go to arXiv's query API: the listing is only ever today's.
+    assert registry.asked("arxiv", settings, {}, Window(date(2025, 1, 1))).params["method"] == "api"
+    assert registry.asked("arxiv", settings, {}).params["method"] == "listing"
 
 
-def test_a_new_entry_is_all_it_takes_for_the_harvester_scheduler_and_cli(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # One entry, and configured() (scheduler, health, --all), asked() (ingest NAME), adapter() (the
-    # harvester) and the windowless check all know the source: nothing else lists sources.
-    feed = Stream("dblp:recent", "dblp", "dblp · recent")
-    entry = replace(registry.SOURCES["journal"], name="dblp", names=(), enabled=lambda s: [feed],
-                    asked=lambda name, s, o: feed)
-    monkeypatch.setitem(registry.SOURCES, "dblp", entry)
-    settings = _settings(tmp_path)
-    assert registry.configured(settings)[-1] == feed
-    assert registry.asked("dblp", settings, StreamOptions()) == feed and registry.adapter(feed) is entry.adapter
-    with pytest.raises(InputError, match="today's feed"):
-        registry.check_window(feed, Window(end=date(2025, 1, 1)))
+DBLP_MODULE = '''
+"""A test source, declared the way every source is: one module."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import Field
+
+from academichub.keys import make_author
+from academichub.model import Paper, Rejected
+from academichub.sources.contract import CliOption, FileFormat, Page, Source, SourceSettings, Stream
+
+
+class DblpSettings(SourceSettings):
+    """dblp venues."""
+
+    base_url: str = Field("https://dblp.org", description="dblp endpoint.")
+    min_interval: float = Field(0.0, ge=0, description="Seconds between requests.")
+    venues: list[str] = Field(default_factory=list, description="Venues harvested by scheduled runs.")
+
+
+def stream(venue):
+    return Stream(f"dblp:venue:{venue}", "dblp", f"dblp · {venue}", {"venue": venue})
+
+
+def parse(data):
+    document = json.loads(data)
+    return [Paper(title=hit["title"], source="dblp", doi=hit.get("doi"), authors=[make_author(a) for a in hit["authors"]],
+                  abstract=hit.get("abstract", "")) if hit.get("title") else Rejected("dblp hit without a title")
+            for hit in document["dblp"]["hits"]]
+
+
+def pages(client, request):
+    url = f"{request.settings.base_url}/search/{request.stream.params['venue']}.json"
+    client.configure_host(url, request.settings.min_interval, request.settings.max_concurrency)
+    yield Page(parse(client.get(url, component="dblp").content))
+
+
+SOURCE = Source(
+    "dblp", DblpSettings,
+    streams=lambda group: [stream(v) for v in group.venues],
+    asked=lambda _name, _group, options, _window: stream(options["venue"]),
+    fetch=pages,
+    options=(CliOption("venue", "a dblp venue key."),),
+    formats=(FileFormat("dblp-json", "dblp search API response (JSON)", read=lambda data: iter(parse(data)),
+                        sniff_json=lambda document: "dblp" in document),),
+)
+'''
+
+DRIVER = '''
+import json, os, sys
+import academichub.sources
+academichub.sources.__path__.append(os.environ["PLUGINS"])  # before anything asks the registry
+from academichub.cli.main import main
+main(json.loads(sys.argv[1]))
+'''
+
+
+def _hits(*titles: str) -> bytes:
+    return json.dumps({"dblp": {"hits": [{"title": t, "doi": f"10.1000/{t.lower().replace(' ', '-')}", "authors": ["Ada Lovelace"],
+                                          "abstract": f"About {t.lower()}."} for t in titles]}}).encode()
+
+
+def test_a_new_source_is_one_module(tmp_path: Path) -> None:
+    # A module dropped into the sources package: settings, `ingest NAME` with its option, the
+    # harvester, `ingest --all`, health and file-format detection all know it; nothing else changes.
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "dblp.py").write_text(textwrap.dedent(DBLP_MODULE))
+    (tmp_path / "hits.json").write_bytes(_hits("Analytical engines", "Bernoulli numbers"))
+    with replay_server() as server:
+        server.script("/search/conf-icml.json", Reply(body=_hits("Notes on the engine")))
+        server.script("/search/conf-nips.json", Reply(body=_hits("Weaving algebraic patterns")))
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("ACADEMICHUB_")},
+               "PLUGINS": str(plugins), "ACADEMICHUB_HOME": str(tmp_path / "home"),
+               "ACADEMICHUB_SCHEDULE__ENABLED": "false", "ACADEMICHUB_SOURCES__ARXIV__ENABLED": "false",
+               "ACADEMICHUB_SOURCES__DBLP__BASE_URL": server.url,
+               "ACADEMICHUB_SOURCES__DBLP__ENABLED": "true", "ACADEMICHUB_SOURCES__DBLP__VENUES": '["conf-nips"]'}
+
+        def run(*argv: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-c", DRIVER, json.dumps(list(argv))], env=env, text=True,
+                                  capture_output=True, timeout=120)
+
+        shown = run("ingest", "--help")
+        assert "--venue" in shown.stdout and "dblp: a dblp venue key." in shown.stdout, shown.stdout + shown.stderr
+        assert "dblp-json" in shown.stdout and "dblp" in shown.stdout.split("Source to fetch:")[1].split(".")[0]
+        from_file = run("ingest", "--file", str(tmp_path / "hits.json"), "--json")
+        assert from_file.returncode == 0, from_file.stderr
+        assert json.loads(from_file.stdout)["new"] == 2 and json.loads(from_file.stdout)["source"] == "dblp"
+        asked = run("ingest", "dblp", "--venue", "conf-icml", "--json")
+        assert asked.returncode == 0, asked.stderr
+        assert json.loads(asked.stdout)["new"] == 1
+        refused = run("ingest", "dblp", "--issn", "0028-0836")
+        assert refused.returncode == 1 and "dblp does not take --issn (it takes --venue)" in refused.stderr
+        every = run("ingest", "--all", "--json")
+        assert every.returncode == 0, every.stderr
+        assert json.loads(every.stdout)["stream"] == "dblp:venue:conf-nips" and json.loads(every.stdout)["new"] == 1
+        health = json.loads(run("sources", "--json").stdout)
+        assert {h["stream"]: (h["status"], h["configured"]) for h in health if h["source"] == "dblp"} == {
+            "dblp:venue:conf-nips": ("ok", True), "dblp:venue:conf-icml": ("ok", False)}
+        assert [s.path for s in server.seen] == ["/search/conf-icml.json", "/search/conf-nips.json"]

@@ -462,7 +462,7 @@ def test_the_scheduler_queues_each_due_fetch_once_and_a_worker_runs_it(tmp_path:
     import time
     from datetime import UTC, datetime, timedelta
 
-    from academichub.worker import registry
+    from academichub.sources import registry
     from academichub.worker.queue_status import queue_report
     from academichub.worker.scheduler import QueuedFetches, Scheduler
     from tests.conftest import DATA

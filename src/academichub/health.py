@@ -13,12 +13,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from academichub.settings import Settings
+from academichub.sources import registry
 from academichub.sources.arxiv_calendar import expects_listing
+from academichub.sources.contract import Stream
 from academichub.storage.sourcestate import SourceState
 from academichub.storage.store import Store
-from academichub.worker import registry
 from academichub.worker.scheduler import next_run
-from academichub.worker.streams import Stream, source_settings
 
 EASTERN = ZoneInfo("America/New_York")
 # A source that cannot be reached (no network, DNS, timeout) is offline, not broken: shown
@@ -78,7 +78,7 @@ def _flags(stream: Stream, state: SourceState, runs: list[dict[str, Any]], setti
                 flags.append({"kind": "quiet",
                               "message": f"no new papers in the listing of {day.isoformat()}, an announcement day"})
         return flags
-    stale = timedelta(days=source_settings(settings, stream.source).stale_after_days)
+    stale = timedelta(days=registry.group_of(settings, stream.source).stale_after_days)
     first = _aware(min((r["started_at"] for r in runs), default=None))
     last_new = _aware(state.last_new_at)
     if successes and first and now - first > stale and (last_new is None or now - last_new > stale):

@@ -16,6 +16,7 @@ from functools import lru_cache
 import lxml.html
 from pylatexenc.latex2text import LatexNodes2Text
 
+from academichub.errors import InputError
 from academichub.model import Author
 
 _ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(?:v(\d+))?")
@@ -246,3 +247,24 @@ def safe_url(url: str | None) -> str | None:
         return None
     url = url.strip()
     return url if _SAFE_URL.match(url) else None
+
+
+_CATEGORY_PARTS = re.compile(r"^([a-z]+(?:-[a-z]+)?)(?:\.([a-z]+(?:-[a-z]+)?))?$", re.IGNORECASE)
+_LOWER_SUBJECT_ARCHIVES = {"physics", "cond-mat"}
+# arXiv's archives (its taxonomy's first part): "astroph.GA" is a typo of astro-ph.GA, not a new archive.
+ARXIV_ARCHIVES = frozenset({"cs", "econ", "eess", "math", "stat", "q-bio", "q-fin", "astro-ph", "cond-mat", "gr-qc",
+                            "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph", "nlin", "nucl-ex", "nucl-th",
+                            "physics", "quant-ph"})
+
+
+def normalise_category(value: str) -> str:
+    """Spell a category as arXiv does: "cs.cl" -> "cs.CL", "physics.OPTICS" -> "physics.optics"."""
+    match = _CATEGORY_PARTS.match(value.strip())
+    if not match or (match.group(2) and match.group(1).lower() not in ARXIV_ARCHIVES):
+        raise InputError(f"radar: {value!r} is not an arXiv category (e.g. cs.CL, astro-ph.GA, hep-th)",
+                         problem="category")
+    archive, subject = match.group(1).lower(), match.group(2)
+    if not subject:
+        return archive
+    lower = archive in _LOWER_SUBJECT_ARCHIVES or "-" in subject
+    return f"{archive}.{subject.lower() if lower else subject.upper()}"

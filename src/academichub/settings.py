@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, create_model, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from academichub.sources import registry
+from academichub.sources.contract import HttpSettings, SourceSettings
 
 ENV_PREFIX = "ACADEMICHUB_"
 SETTINGS_FILE_NAME = "settings.toml"
@@ -25,98 +27,6 @@ def default_home() -> Path:
     return Path(platformdirs.user_data_dir("academichub", appauthor=False))
 
 
-class HttpSettings(BaseModel):
-    """How AcademicHub talks to remote sources."""
-
-    timeout: float = Field(30.0, gt=0, description="Seconds before a request times out.")
-    retries: int = Field(4, ge=0, le=10, description="Retries on timeouts, 429 and 5xx.")
-    backoff: float = Field(2.0, ge=0, description="First retry delay in seconds (doubles, with jitter).")
-    max_bytes: int = Field(50_000_000, gt=0, description="Largest response body accepted.")
-    contact_email: str = Field("", description="E-mail sent in the User-Agent (polite pools).")
-
-
-class SourceSettings(BaseModel):
-    """What every source has: an endpoint, politeness, a cadence and health expectations."""
-
-    enabled: bool = Field(False, description="Fetch this source in scheduled runs and `ingest --all`.")
-    base_url: str = Field("", description="Endpoint (a mirror, proxy or replay server can stand in).")
-    api_key: SecretStr | None = Field(None, description="API key, where the source takes one.")
-    min_interval: float = Field(1.0, ge=0, description="Seconds between two requests to its host.")
-    max_concurrency: int = Field(2, ge=1, le=16, description="Requests in flight to its host at once.")
-    cadence_hours: float = Field(6.0, gt=0, description="Hours between scheduled runs.")
-    stale_after_days: int = Field(
-        7, ge=1, description="Flag the source when it brought nothing new for this many days."
-    )
-    lookback_days: int = Field(7, ge=1, le=3650, description="First-run window when nothing was harvested yet.")
-
-
-class ArxivSettings(SourceSettings):
-    """Endpoints and politeness for arXiv's three doors."""
-
-    enabled: bool = Field(True, description="Fetch the daily arXiv listing in scheduled runs.")
-    base_url: str = Field("https://rss.arxiv.org", description="Base of the daily RSS/Atom listings.")
-    api_url: str = Field("https://export.arxiv.org/api/query", description="Query API endpoint.")
-    oai_url: str = Field("https://oaipmh.arxiv.org/oai", description="OAI-PMH endpoint.")
-    min_interval: float = Field(3.0, ge=0, description="Seconds between two requests (arXiv asks 3).")
-    max_concurrency: int = Field(1, ge=1, le=16, description="arXiv asks for one connection at a time.")
-    cadence_hours: float = Field(24.0, gt=0, description="Unused for the daily listing (see schedule.arxiv_at).")
-    stale_after_days: int = Field(3, ge=1, description="Announcement days without new papers before a flag.")
-    page_size: int = Field(100, ge=1, le=2000, description="Records per query API page.")
-    categories: list[str] = Field(
-        default_factory=lambda: ["cs.AI", "cs.CL", "cs.CV", "cs.LG"],
-        description="Categories fetched by the daily schedule and `ingest arxiv` by default.",
-    )
-    holidays: list[date] = Field(default_factory=list, description="Extra days arXiv makes no announcement.")
-
-
-class CrossrefSettings(SourceSettings):
-    """Crossref REST: journals by ISSN, date windows, cursor paging, the polite pool."""
-
-    base_url: str = Field("https://api.crossref.org", description="Crossref REST endpoint.")
-    min_interval: float = Field(0.2, ge=0, description="Seconds between requests (polite pool: ~5/s).")
-    issns: list[str] = Field(default_factory=list, description="Journals (ISSN) harvested by scheduled runs.")
-    rows: int = Field(100, ge=1, le=1000, description="Records per page.")
-
-
-class OpenAlexSettings(SourceSettings):
-    """OpenAlex /works with filters and cursor paging."""
-
-    base_url: str = Field("https://api.openalex.org", description="OpenAlex endpoint.")
-    min_interval: float = Field(0.12, ge=0, description="Seconds between requests (OpenAlex allows 10/s).")
-    filters: list[str] = Field(
-        default_factory=list,
-        description='Filters harvested by scheduled runs, e.g. "primary_location.source.id:S137773608".',
-    )
-    per_page: int = Field(100, ge=1, le=200, description="Records per page.")
-
-
-class PubmedSettings(SourceSettings):
-    """PubMed E-utilities: esearch with history, then efetch in batches."""
-
-    base_url: str = Field("https://eutils.ncbi.nlm.nih.gov/entrez/eutils", description="E-utilities base.")
-    min_interval: float = Field(0.34, ge=0, description="3 requests/s without a key (0.1 s is used with one).")
-    queries: list[str] = Field(default_factory=list, description="Searches harvested by scheduled runs.")
-    batch_size: int = Field(200, ge=1, le=10000, description="Records per efetch.")
-
-
-class BiorxivSettings(SourceSettings):
-    """bioRxiv / medRxiv `details` API (date intervals, cursor)."""
-
-    base_url: str = Field("https://api.biorxiv.org", description="bioRxiv/medRxiv API endpoint.")
-    servers: list[str] = Field(default_factory=lambda: ["biorxiv", "medrxiv"],
-                               description="Servers harvested: biorxiv, medrxiv.")
-    categories: list[str] = Field(default_factory=list, description="Keep only these categories (empty: all).")
-
-
-class JournalsSettings(SourceSettings):
-    """Journal RSS 1.0 / RSS 2.0 / Atom feeds: presets by name, or any URL."""
-
-    min_interval: float = Field(1.0, ge=0, description="Seconds between requests to one publisher host.")
-    cadence_hours: float = Field(4.0, gt=0, description="Hours between scheduled runs.")
-    feeds: list[str] = Field(default_factory=list,
-                             description='Preset names (see `academichub sources --presets`) or feed URLs.')
-
-
 class OrcidSettings(SourceSettings):
     """ORCID's public API, for importing a researcher's works as a library."""
 
@@ -124,17 +34,16 @@ class OrcidSettings(SourceSettings):
     min_interval: float = Field(0.1, ge=0, description="Seconds between requests.")
 
 
-class SourcesSettings(BaseModel):
-    """Settings of every source."""
+def _sources_settings() -> type[BaseModel]:
+    """Settings of every source: the HTTP layer, the group each declared source brings, and ORCID's."""
+    groups: dict[str, Any] = {"http": (HttpSettings, Field(default_factory=HttpSettings))}
+    for entry in registry.sources().values():
+        groups[entry.group] = (entry.settings, Field(default_factory=entry.settings))
+    groups["orcid"] = (OrcidSettings, Field(default_factory=OrcidSettings))
+    return create_model("SourcesSettings", __doc__="Settings of every source.", **groups)
 
-    http: HttpSettings = Field(default_factory=HttpSettings)
-    arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
-    crossref: CrossrefSettings = Field(default_factory=CrossrefSettings)
-    openalex: OpenAlexSettings = Field(default_factory=OpenAlexSettings)
-    pubmed: PubmedSettings = Field(default_factory=PubmedSettings)
-    biorxiv: BiorxivSettings = Field(default_factory=BiorxivSettings)
-    journals: JournalsSettings = Field(default_factory=JournalsSettings)
-    orcid: OrcidSettings = Field(default_factory=OrcidSettings)
+
+SourcesSettings = _sources_settings()
 
 
 class EmbeddingSettings(BaseModel):

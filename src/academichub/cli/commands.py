@@ -31,7 +31,8 @@ from academichub.memory import tune_allocator
 from academichub.present.feed import page_json
 from academichub.radar import subscriptions as subs
 from academichub.settings import Settings
-from academichub.worker import jobs, registry
+from academichub.sources import registry
+from academichub.worker import jobs
 
 
 @app.command()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -26,11 +27,10 @@ from academichub.errors import InputError
 from academichub.health import stream_health
 from academichub.model.report import RunReport
 from academichub.settings import Settings
-from academichub.sources import journal_rss
-from academichub.sources.formats import FORMATS, detect_format
-from academichub.worker import jobs, registry
-from academichub.worker.registry import StreamOptions
-from academichub.worker.streams import Window
+from academichub.sources import journal_rss, registry
+from academichub.sources.contract import Window
+from academichub.sources.formats import detect_format, format_names
+from academichub.worker import jobs
 
 
 def _print_report(report: RunReport, as_json: bool) -> None:
@@ -50,33 +50,25 @@ EXIT_NOTHING_NEW = 10  # for cron: 0 = new papers arrived, 10 = ran fine but not
 MOSTLY_REJECTED = 0.5  # a file with more rejected records than this share is not what it was said to be
 
 
-@app.command()
 def ingest(
     ctx: typer.Context,
-    source: Annotated[str | None, typer.Argument(help=f"Source to fetch: {', '.join(registry.CLI_NAMES)}.")] = None,
+    source: Annotated[str | None, typer.Argument(help=f"Source to fetch: {', '.join(registry.cli_names())}.")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Ingest a local file instead of fetching.")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help=f"Format of --file: {', '.join(FORMATS)} (detected when omitted).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help=f"Format of --file: {', '.join(format_names())} (detected when omitted).")] = None,
     run_all: Annotated[bool, typer.Option("--all", help="One pass over every enabled source.")] = False,
     date_from: Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
-    categories: Annotated[str | None, typer.Option(help="Comma-separated arXiv categories (default: setting).")] = None,
-    method: Annotated[str | None, typer.Option(help="arXiv door: listing (today), api or oai (default: listing, or api with dates).")] = None,
-    author: Annotated[str | None, typer.Option(help="Fetch an author's papers (arXiv query API).")] = None,
-    ids: Annotated[list[str] | None, typer.Option("--id", help="Fetch these arXiv ids (repeatable).")] = None,
-    issn: Annotated[str | None, typer.Option(help="Crossref: a journal's ISSN.")] = None,
-    query: Annotated[str | None, typer.Option(help="Crossref or PubMed: a search query.")] = None,
-    filter_: Annotated[str | None, typer.Option("--filter", help="OpenAlex: a /works filter.")] = None,
-    feed: Annotated[str | None, typer.Option(help="Journal feed: a preset name or a URL.")] = None,
     max_results: Annotated[int, typer.Option("--max", min=1, help="Most records from the arXiv query API.")] = 1000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
     queue: Annotated[bool, typer.Option("--queue", help="Send --file to the worker queue (needs a broker) instead of ingesting here.")] = False,
+    **source_options: Any,
 ) -> None:
     """Fetch a source (incrementally, or for --from/--to), every enabled source (--all), or a local file."""
     settings = settings_of(ctx)
     if sum((file is not None, source is not None, run_all)) != 1:
         raise InputError("ingest: give exactly one of a source, --all or --file F")
-    if fmt is not None and fmt not in FORMATS:
-        raise InputError(f"ingest: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt is not None and fmt not in format_names():
+        raise InputError(f"ingest: unknown format {fmt!r}; choose one of {', '.join(format_names())}")
     if file is not None:
         if not file.is_file():
             raise InputError(f"ingest: cannot read {file}: no such file")
@@ -87,7 +79,6 @@ def ingest(
     as_background(settings)
     start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     window = Window(start, end) if (start or end) else None
-    cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
     with open_store(settings) as store, progress_bar("Ingesting", console=err, enabled=not as_json) as advance:
         if file is not None:
             _fmt, report = jobs.ingest_file(store, file, fmt=fmt, progress=advance)
@@ -96,10 +87,7 @@ def ingest(
             if run_all:
                 runs = jobs.fetch_all(store, settings, progress=advance)
             else:
-                chosen = method or ("api" if window and source == "arxiv" and not (author or ids) else None)
-                stream = registry.asked(source, settings, StreamOptions(
-                    method=chosen, categories=cats, author=author, ids=ids, issn=issn, query=query, filter=filter_,
-                    feed=feed))
+                stream = registry.asked(source, settings, source_options, window)
                 runs = [(stream, jobs.fetch_stream(store, settings, stream, window=window, progress=advance))]
     if as_json:
         with open_store(settings) as store:
@@ -118,6 +106,22 @@ def ingest(
     if any(r.errors for r in reports):
         raise typer.Exit(1)
     raise typer.Exit(0 if any(r.new for r in reports) else EXIT_NOTHING_NEW)
+
+
+def _with_source_options(command: Any) -> Any:
+    """Give `ingest` the options every source declares, each once, its help naming who takes it."""
+    signature = inspect.signature(command, eval_str=True)
+    fixed = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    declared = [
+        inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+            list[str] | None if option.multiple else str | None,
+            typer.Option(option.cli_flag, help=f"{', '.join(takers)}: {option.help}")])
+        for option, takers in registry.cli_options()]
+    command.__signature__ = signature.replace(parameters=[*fixed, *declared])
+    return command
+
+
+app.command()(_with_source_options(ingest))
 
 
 def _queue_file(settings: Settings, file: Path | None, fmt: str | None, as_json: bool) -> None:

@@ -6,34 +6,15 @@ import difflib
 import re
 
 from academichub.errors import InputError
-from academichub.keys import clean_line, name_key
+from academichub.keys import ARXIV_ARCHIVES, clean_line, name_key, normalise_category
 from academichub.model.accounts import Subscription
 from academichub.search.query import parse
 from academichub.storage.store import Store
 
 KINDS: tuple[str, ...] = ("author", "keyword", "category", "venue")
-_CATEGORY = re.compile(r"^([a-z]+(?:-[a-z]+)?)(?:\.([a-z]+(?:-[a-z]+)?))?$", re.IGNORECASE)
-_LOWER_SUBJECT_ARCHIVES = {"physics", "cond-mat"}
-# arXiv's archives (its taxonomy's first part): "astroph.GA" is a typo of astro-ph.GA, not a new archive.
-ARXIV_ARCHIVES = frozenset({"cs", "econ", "eess", "math", "stat", "q-bio", "q-fin", "astro-ph", "cond-mat", "gr-qc",
-                            "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph", "nlin", "nucl-ex", "nucl-th",
-                            "physics", "quant-ph"})
 MAX_VALUE = 200
 SUGGESTIONS = 3
 _WORD = re.compile(r"[^\s()\"]+")  # a keyword's plain words, without the brackets and quotes that broke it
-
-
-def normalise_category(value: str) -> str:
-    """Spell a category as arXiv does: "cs.cl" -> "cs.CL", "physics.OPTICS" -> "physics.optics"."""
-    match = _CATEGORY.match(value.strip())
-    if not match or (match.group(2) and match.group(1).lower() not in ARXIV_ARCHIVES):
-        raise InputError(f"radar: {value!r} is not an arXiv category (e.g. cs.CL, astro-ph.GA, hep-th)",
-                         problem="category")
-    archive, subject = match.group(1).lower(), match.group(2)
-    if not subject:
-        return archive
-    lower = archive in _LOWER_SUBJECT_ARCHIVES or "-" in subject
-    return f"{archive}.{subject.lower() if lower else subject.upper()}"
 
 
 def normalise(kind: str, value: str) -> tuple[str, str]:

@@ -10,8 +10,7 @@ from lxml import etree
 from academichub.errors import ParseError, ProtocolError
 from academichub.keys import make_author, parse_arxiv_id, parse_date
 from academichub.model import Author, Paper, Rejected
-from academichub.settings import ArxivSettings
-from academichub.sources.arxiv_common import arxiv_paper
+from academichub.sources.arxiv_common import ArxivSettings, arxiv_paper
 from academichub.sources.http import HttpClient
 from academichub.sources.safexml import local_name, parse_xml, text_of
 

@@ -18,8 +18,8 @@ from lxml import etree
 from academichub.errors import ParseError
 from academichub.keys import authors_from_text, html_to_text, parse_arxiv_id, parse_date
 from academichub.model import Paper, Rejected
-from academichub.settings import ArxivSettings
 from academichub.sources.arxiv_common import (
+    ArxivSettings,
     arxiv_paper,
     category_of_feed_title,
     split_listing_description,

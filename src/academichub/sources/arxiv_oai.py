@@ -16,8 +16,7 @@ from lxml import etree
 from academichub.errors import ParseError, ProtocolError
 from academichub.keys import authors_from_text, clean_line, make_author, parse_date
 from academichub.model import Author, Paper, Rejected
-from academichub.settings import ArxivSettings
-from academichub.sources.arxiv_common import arxiv_paper
+from academichub.sources.arxiv_common import ArxivSettings, arxiv_paper
 from academichub.sources.http import HttpClient
 from academichub.sources.safexml import local_name, parse_xml, text_of
 

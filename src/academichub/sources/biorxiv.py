@@ -12,16 +12,27 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from academichub.errors import ParseError
+from pydantic import Field
+
+from academichub.errors import InputError, ParseError
 from academichub.keys import make_author, normalise_doi, parse_date
 from academichub.model import Author, Paper, Rejected
-from academichub.sources.records import convert_all, whole_number
-from academichub.settings import BiorxivSettings
+from academichub.sources.contract import FileFormat, Items, Page, Request, Source, SourceSettings, Stream
 from academichub.sources.http import HttpClient
+from academichub.sources.records import convert_all, in_categories, whole_number
 
 COMPONENT = "biorxiv"
 SERVERS = ("biorxiv", "medrxiv")
 SITES = {"biorxiv": "https://www.biorxiv.org", "medrxiv": "https://www.medrxiv.org"}
+
+
+class BiorxivSettings(SourceSettings):
+    """bioRxiv / medRxiv `details` API (date intervals, cursor)."""
+
+    base_url: str = Field("https://api.biorxiv.org", description="bioRxiv/medRxiv API endpoint.")
+    servers: list[str] = Field(default_factory=lambda: ["biorxiv", "medrxiv"],
+                               description="Servers harvested: biorxiv, medrxiv.")
+    categories: list[str] = Field(default_factory=list, description="Keep only these categories (empty: all).")
 
 
 @dataclass
@@ -101,3 +112,38 @@ def fetch(client: HttpClient, settings: BiorxivSettings, *, server: str, start: 
         cursor += len(page.items)
         if not page.items or cursor >= page.total:
             return
+
+
+def stream(server: str) -> Stream:
+    """All new records of bioRxiv or medRxiv."""
+    if server not in SERVERS:
+        raise InputError(f"ingest: unknown server {server!r}; use {', '.join(SERVERS)}")
+    return Stream(f"{server}:details", "biorxiv", "bioRxiv" if server == "biorxiv" else "medRxiv",
+                  {"server": server})
+
+
+def pages(client: HttpClient, request: Request) -> Iterator[Page]:
+    """A server's records posted in the window (today when it is open), cursor by cursor."""
+    settings = request.settings
+    end = request.window.end or date.today()
+    start = request.window.start or end
+    cursor = int(request.resume or 0)
+    for page in fetch(client, settings, server=request.stream.params["server"], start=start, end=end, cursor=cursor):
+        cursor += len(page.items)
+        items = in_categories(page.items, settings.categories) if settings.categories else page.items
+        yield Page(items, cursor=str(cursor) if page.items and cursor < page.total else None)
+
+
+def _read(data: bytes) -> Items:
+    yield from parse(data).items
+
+
+SOURCE = Source(
+    "biorxiv", BiorxivSettings,
+    streams=lambda group: [stream(v) for v in group.servers],
+    asked=lambda name, _group, _options, _window: stream(name),
+    fetch=pages,
+    names=SERVERS,
+    formats=(FileFormat("biorxiv", "bioRxiv/medRxiv details API response (JSON)", read=_read,
+                        sniff_json=lambda document: "collection" in document and "messages" in document),),
+)

@@ -12,94 +12,26 @@ from typing import IO
 from academichub.capped import open_capped, read_all
 from academichub.errors import InputError, ParseError, SourceError
 from academichub.model import Paper, Rejected
-from academichub.sources import (
-    arxiv_api,
-    arxiv_bulk,
-    arxiv_listing,
-    arxiv_oai,
-    biorxiv,
-    crossref,
-    journal_rss,
-    openalex,
-    pubmed,
-    safexml,
-)
+from academichub.sources import registry, safexml
+from academichub.sources.contract import FileFormat
 
 Items = Iterator[Paper | Rejected]
 _ROOT_TAG = re.compile(rb"<([A-Za-z][\w:.-]*)")
 
 
-def _listing(data: bytes) -> Items:
-    yield from arxiv_listing.parse(data).items
+def formats() -> dict[str, FileFormat]:
+    """Every format some source declares, by name."""
+    return {name: fmt for name, (fmt, _source) in registry.file_formats().items()}
 
 
-def _listing_json(data: bytes) -> Items:
-    for listing in arxiv_listing.parse_feedparser_json(data):
-        yield from listing.items
+def format_names() -> tuple[str, ...]:
+    """The formats `--format` takes."""
+    return tuple(registry.file_formats())
 
 
-def _api(data: bytes) -> Items:
-    yield from arxiv_api.parse(data).items
-
-
-def _oai(data: bytes) -> Items:
-    yield from arxiv_oai.parse(data).items
-
-
-def _crossref(data: bytes) -> Items:
-    yield from crossref.parse(data).items
-
-
-def _openalex(data: bytes) -> Items:
-    yield from openalex.parse(data).items
-
-
-def _pubmed(data: bytes) -> Items:
-    yield from pubmed.parse(data)
-
-
-def _biorxiv(data: bytes) -> Items:
-    yield from biorxiv.parse(data).items
-
-
-def _journal(data: bytes) -> Items:
-    yield from journal_rss.parse(data)
-
-
-# Whole-document formats take the bytes; line formats stream.
-DOCUMENT_FORMATS: dict[str, Callable[[bytes], Items]] = {
-    "arxiv-listing": _listing,
-    "arxiv-listing-json": _listing_json,
-    "arxiv-api": _api,
-    "arxiv-oai": _oai,
-    "crossref": _crossref,
-    "openalex": _openalex,
-    "pubmed": _pubmed,
-    "biorxiv": _biorxiv,
-    "journal-rss": _journal,
-}
-STREAM_FORMATS: dict[str, Callable[[IO[bytes]], Items]] = {
-    "arxiv-kaggle": arxiv_bulk.iter_kaggle,
-    "arxiv-jsonl": arxiv_bulk.iter_corpus,
-}
-FORMATS: tuple[str, ...] = (*DOCUMENT_FORMATS, *STREAM_FORMATS)
-FORMAT_HELP = {
-    "arxiv-listing": "arXiv daily listing, RSS 2.0 or Atom (rss.arxiv.org)",
-    "arxiv-listing-json": "arXiv listing as cached by feedparser (JSON)",
-    "arxiv-api": "arXiv query API response (Atom)",
-    "arxiv-oai": "arXiv OAI-PMH response (arXiv or arXivRaw metadata)",
-    "arxiv-kaggle": "arXiv metadata snapshot, JSON Lines (Kaggle dataset)",
-    "arxiv-jsonl": "AcademicHub corpus JSON Lines (papers.jsonl.gz)",
-    "crossref": "Crossref REST /works response (work or work-list JSON)",
-    "openalex": "OpenAlex work object or /works list (JSON)",
-    "pubmed": "PubMed efetch/esummary XML, or a PMC article set",
-    "biorxiv": "bioRxiv/medRxiv details API response (JSON)",
-    "journal-rss": "any journal feed: RSS 1.0 (RDF), RSS 2.0 or Atom",
-}
-# The source a file's records are reported under.
-FORMAT_SOURCE = {fmt: "arxiv" for fmt in FORMAT_HELP if fmt.startswith("arxiv")} | {
-    "crossref": "crossref", "openalex": "openalex", "pubmed": "pubmed", "biorxiv": "biorxiv",
-    "journal-rss": "journal"}
+def format_source(fmt: str) -> str:
+    """The source a file's records are reported under."""
+    return registry.file_formats()[fmt][1]
 
 
 MAX_STREAM_BYTES = 64_000_000_000  # a line format streams: the whole arXiv metadata snapshot is ~4.5 GB
@@ -115,26 +47,16 @@ def open_binary(path: Path, limit: int = MAX_STREAM_BYTES, *, what: str | None =
     return open_capped(handle, limit=limit, what=what or f"ingest: {path.name}")
 
 
-_PUBMED_ROOTS = {"PubmedArticleSet", "eSummaryResult", "pmc-articleset", "eSearchResult", "eLinkResult"}
-
-
-def _arxiv_listing(head: bytes) -> bool:
-    return b"Announce Type" in head or b"rss.arxiv.org" in head or b"arxiv.org/abs/" in head
-
-
 def _sniff_xml(head: bytes) -> str | None:
     for match in _ROOT_TAG.finditer(head):
         tag = match.group(1).decode("ascii", "replace")
         if tag in ("DOCTYPE", "xml"):
             continue
-        if tag == "OAI-PMH":
-            return "arxiv-oai"
-        if tag in _PUBMED_ROOTS:
-            return "pubmed"
-        if tag == "feed" and (b"opensearch" in head or b"arxiv.org/api" in head):
-            return "arxiv-api"
-        if tag in ("rss", "feed", "rdf:RDF", "RDF"):
-            return "arxiv-listing" if _arxiv_listing(head) else "journal-rss"
+        rooted = [f for f in formats().values() if tag in f.xml_roots]
+        # A format that tells itself apart by its head goes before one that takes any file of its roots.
+        for fmt in sorted(rooted, key=lambda f: f.sniff_xml is None):
+            if fmt.sniff_xml is None or fmt.sniff_xml(head):
+                return fmt.name
         return None
     return None
 
@@ -145,23 +67,17 @@ def _sniff_json(stream: IO[bytes], head: bytes) -> str | None:
         record = json.loads(first_line)
     except ValueError:
         record = None
-    if isinstance(record, dict) and "id" in record and (bulk := arxiv_bulk.looks_like(record)):
-        return bulk
+    if isinstance(record, dict):
+        for fmt in formats().values():
+            if fmt.sniff_line is not None and fmt.sniff_line(record):
+                return fmt.name
     try:
         document = json.loads(head + read_all(stream))  # the stream's cap refuses a bomb
     except (ValueError, UnicodeDecodeError):
         return None
     if not isinstance(document, dict):
         return None
-    if "message-type" in document:
-        return "crossref"
-    if "collection" in document and "messages" in document:
-        return "biorxiv"
-    if "results" in document or str(document.get("id", "")).startswith(openalex.ENTITY_PREFIX):
-        return "openalex"
-    if "entries" in document or any(isinstance(v, dict) and "entries" in v for v in document.values()):
-        return "arxiv-listing-json"
-    return None
+    return next((f.name for f in formats().values() if f.sniff_json is not None and f.sniff_json(document)), None)
 
 
 def detect_format(path: Path) -> str:
@@ -178,7 +94,7 @@ def detect_format(path: Path) -> str:
             raise InputError(f"ingest: cannot read {path}: {exc}") from None
     if found is None:
         raise InputError(
-            f"ingest: cannot tell the format of {path}; name it with --format ({', '.join(FORMATS)})"
+            f"ingest: cannot tell the format of {path}; name it with --format ({', '.join(format_names())})"
         )
     return found
 
@@ -186,22 +102,24 @@ def detect_format(path: Path) -> str:
 def read_items(path: Path, fmt: str | None = None) -> tuple[str, Items]:
     """Return (format, records) for a local file; the records stream for line formats."""
     fmt = fmt or detect_format(path)
-    if fmt not in FORMATS:
-        raise InputError(f"ingest: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if fmt in STREAM_FORMATS:
-        return fmt, _streamed(path, STREAM_FORMATS[fmt])
+    declared = formats().get(fmt)
+    if declared is None:
+        raise InputError(f"ingest: unknown format {fmt!r}; choose one of {', '.join(format_names())}")
+    if declared.stream is not None:
+        return fmt, _streamed(path, declared.stream)
     with open_binary(path, MAX_DOCUMENT_BYTES) as stream:
         try:
             data = read_all(stream)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"ingest: cannot read {path}: {exc}") from None
-    return fmt, _document(fmt, data, path)
+    return fmt, _document(declared, data, path)
 
 
-def _document(fmt: str, data: bytes, path: Path) -> Items:
+def _document(fmt: FileFormat, data: bytes, path: Path) -> Items:
     """A whole document's records; an XML file broken part-way (a bad byte, a truncation) keeps
     the entries before the break and reports where it broke, instead of losing them all."""
-    parse = DOCUMENT_FORMATS[fmt]
+    parse = fmt.read
+    assert parse is not None, fmt.name
     try:
         items = list(parse(data))
     except safexml.MalformedXmlError as exc:

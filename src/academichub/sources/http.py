@@ -30,7 +30,7 @@ from academichub.errors import (
     TimeoutError_,
     TooLargeError,
 )
-from academichub.settings import HttpSettings
+from academichub.sources.contract import HttpSettings
 
 log = logging.getLogger(__name__)
 RETRY_STATUSES = {429, 500, 502, 503, 504}

@@ -8,23 +8,34 @@ any other feed URL works too.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import feedparser
+from pydantic import Field
 
-from academichub.errors import ParseError
+from academichub.errors import InputError, ParseError
 from academichub.keys import authors_from_text, html_to_text, make_author, normalise_doi, parse_date
 from academichub.model import Author, Paper, Rejected
+from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
+from academichub.sources.http import FetchResult, HttpClient
 from academichub.sources.records import each
 from academichub.sources.safexml import check_no_entities
-from academichub.settings import JournalsSettings
-from academichub.sources.http import FetchResult, HttpClient
 
 COMPONENT = "journal-rss"
 # Nature's feeds open the summary with "Nature, Published online: …; doi:…", not an abstract.
 _PUBLISHED_PREAMBLE = re.compile(r"^\s*<p>[^<]*Published online:.*?</p>", re.DOTALL | re.IGNORECASE)
 _DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")
+
+
+class JournalsSettings(SourceSettings):
+    """Journal RSS 1.0 / RSS 2.0 / Atom feeds: presets by name, or any URL."""
+
+    min_interval: float = Field(1.0, ge=0, description="Seconds between requests to one publisher host.")
+    cadence_hours: float = Field(4.0, gt=0, description="Hours between scheduled runs.")
+    feeds: list[str] = Field(default_factory=list,
+                             description='Preset names (see `academichub sources --presets`) or feed URLs.')
 
 
 @dataclass(frozen=True)
@@ -128,3 +139,43 @@ def fetch(client: HttpClient, settings: JournalsSettings, url: str, *, etag: str
     """Fetch a feed, conditionally when validators from the last run are given."""
     client.configure_host(url, settings.min_interval, settings.max_concurrency)
     return client.get(url, component=COMPONENT, etag=etag, last_modified=last_modified)
+
+
+def stream(feed: str) -> Stream:
+    """A journal feed, by preset name or URL."""
+    try:
+        url = feed_url(feed)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    preset = PRESETS.get(feed)
+    return Stream(f"journal:{feed}", "journal", preset.title if preset else feed, {"url": url}, windowless=True)
+
+
+def _asked(_name: str, _group: JournalsSettings, options: Mapping[str, Any], _window: object) -> Stream:
+    if not options.get("feed"):
+        raise InputError("ingest: journal needs --feed NAME|URL (presets: academichub sources --presets)")
+    return stream(options["feed"])
+
+
+def pages(client: HttpClient, request: Request) -> Iterator[Page]:
+    """The feed as it is now (a conditional GET)."""
+    result = fetch(client, request.settings, request.stream.params["url"], etag=request.etag,
+                   last_modified=request.last_modified)
+    yield Page.of(result, parse)
+
+
+def _read(data: bytes) -> Items:
+    yield from parse(data)
+
+
+SOURCE = Source(
+    "journal", JournalsSettings,
+    streams=lambda group: [stream(f) for f in group.feeds],
+    asked=_asked,
+    fetch=pages,
+    settings_key="journals",
+    options=(CliOption("feed", "a preset name or a feed URL."),),
+    # Any feed of these roots: arXiv's listings tell themselves apart first (see sources/arxiv.py).
+    formats=(FileFormat("journal-rss", "any journal feed: RSS 1.0 (RDF), RSS 2.0 or Atom", read=_read,
+                        xml_roots=frozenset({"rss", "feed", "rdf:RDF", "RDF"})),),
+)

@@ -12,15 +12,29 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from academichub.errors import ParseError
+from pydantic import Field
+
+from academichub.errors import InputError, ParseError
 from academichub.keys import html_to_text, make_author, parse_arxiv_id, parse_date
 from academichub.model import Author, Paper, Rejected
-from academichub.sources.records import convert_all, convert_one, text_or_none, whole_number
-from academichub.settings import OpenAlexSettings
+from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
 from academichub.sources.http import HttpClient
+from academichub.sources.records import convert_all, convert_one, text_or_none, whole_number
 
 COMPONENT = "openalex"
 ENTITY_PREFIX = "https://openalex.org/"
+
+
+class OpenAlexSettings(SourceSettings):
+    """OpenAlex /works with filters and cursor paging."""
+
+    base_url: str = Field("https://api.openalex.org", description="OpenAlex endpoint.")
+    min_interval: float = Field(0.12, ge=0, description="Seconds between requests (OpenAlex allows 10/s).")
+    filters: list[str] = Field(
+        default_factory=list,
+        description='Filters harvested by scheduled runs, e.g. "primary_location.source.id:S137773608".',
+    )
+    per_page: int = Field(100, ge=1, le=200, description="Records per page.")
 
 
 @dataclass
@@ -135,3 +149,41 @@ def fetch(client: HttpClient, settings: OpenAlexSettings, *, filter_: str, curso
         if not page.items or not page.next_cursor:
             return
         params["cursor"] = page.next_cursor
+
+
+def stream(filter_: str) -> Stream:
+    """An OpenAlex /works filter (by source, author, concept …)."""
+    if not filter_:
+        raise InputError('ingest: openalex needs --filter, e.g. "primary_location.source.id:S137773608"')
+    return Stream(f"openalex:filter:{filter_}", "openalex", f"OpenAlex · {filter_}", {"filter": filter_})
+
+
+def pages(client: HttpClient, request: Request) -> Iterator[Page]:
+    """A filter's pages within the window, cursor by cursor."""
+    parts = [request.stream.params["filter"]]
+    if request.window.start:
+        parts.append(f"from_publication_date:{request.window.start.isoformat()}")
+    if request.window.end:
+        parts.append(f"to_publication_date:{request.window.end.isoformat()}")
+    for page in fetch(client, request.settings, filter_=",".join(parts), cursor=request.resume,
+                      contact=request.http.contact_email):
+        yield Page(page.items, cursor=page.next_cursor if page.items else None)
+
+
+def _read(data: bytes) -> Items:
+    yield from parse(data).items
+
+
+def _is_openalex(document: dict[str, Any]) -> bool:
+    return "results" in document or str(document.get("id", "")).startswith(ENTITY_PREFIX)
+
+
+SOURCE = Source(
+    "openalex", OpenAlexSettings,
+    streams=lambda group: [stream(f) for f in group.filters],
+    asked=lambda _name, _group, options, _window: stream(options.get("filter") or ""),
+    fetch=pages,
+    options=(CliOption("filter", "a /works filter."),),
+    formats=(FileFormat("openalex", "OpenAlex work object or /works list (JSON)", read=_read,
+                        sniff_json=_is_openalex),),
+)

@@ -11,17 +11,27 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from lxml import etree
+from pydantic import Field
 
-from academichub.errors import ParseError, ProtocolError
+from academichub.errors import InputError, ParseError, ProtocolError
 from academichub.keys import authors_from_text, clean_line, make_author
 from academichub.model import Author, Paper, Rejected
-from academichub.settings import PubmedSettings
+from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
 from academichub.sources.http import HttpClient
 from academichub.sources.safexml import local_name, parse_xml, text_of
 
 COMPONENT = "pubmed"
 MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                       "nov", "dec"], start=1)}
+
+
+class PubmedSettings(SourceSettings):
+    """PubMed E-utilities: esearch with history, then efetch in batches."""
+
+    base_url: str = Field("https://eutils.ncbi.nlm.nih.gov/entrez/eutils", description="E-utilities base.")
+    min_interval: float = Field(0.34, ge=0, description="3 requests/s without a key (0.1 s is used with one).")
+    queries: list[str] = Field(default_factory=list, description="Searches harvested by scheduled runs.")
+    batch_size: int = Field(200, ge=1, le=10000, description="Records per efetch.")
 
 
 @dataclass
@@ -215,3 +225,53 @@ def fetch(client: HttpClient, settings: PubmedSettings, found: Search, *, start:
         yield start, records
         if not records:
             return
+
+
+def stream(query: str) -> Stream:
+    """A PubMed search."""
+    if not query:
+        raise InputError("ingest: pubmed needs --query")
+    return Stream(f"pubmed:query:{query}", "pubmed", f"PubMed · “{query}”", {"query": query})
+
+
+def pages(client: HttpClient, request: Request) -> Iterator[Page]:
+    """A search's records in efetch batches, resumable through the search's history handle."""
+    settings, contact = request.settings, request.http.contact_email
+    term = request.stream.params["query"]
+    if request.window.start or request.window.end:
+        first = (request.window.start or date(1800, 1, 1)).strftime("%Y/%m/%d")
+        last = (request.window.end or date(3000, 1, 1)).strftime("%Y/%m/%d")
+        term = f'({term}) AND ("{first}"[EDAT] : "{last}"[EDAT])'  # Entrez date: when PubMed got it
+    found, start = None, 0
+    if request.resume:  # "webenv|query_key|next start|count"
+        web_env, query_key, start_text, count = request.resume.split("|")
+        found, start = Search(int(count), [], web_env, query_key), int(start_text)
+    try:
+        yield from _efetch(client, settings, found or search(client, settings, term, contact=contact), start, contact)
+    except ProtocolError:
+        if not found:
+            raise
+        # The history handle expired: search again and fetch all (storing is idempotent).
+        yield from _efetch(client, settings, search(client, settings, term, contact=contact), 0, contact)
+
+
+def _efetch(client: HttpClient, settings: PubmedSettings, found: Search, start: int, contact: str) -> Iterator[Page]:
+    for next_start, records in fetch(client, settings, found, start=start, contact=contact):
+        done = next_start >= found.count or not records
+        yield Page(records, cursor=None if done else f"{found.web_env}|{found.query_key}|{next_start}|{found.count}")
+
+
+def _read(data: bytes) -> Items:
+    yield from parse(data)
+
+
+SOURCE = Source(
+    "pubmed", PubmedSettings,
+    streams=lambda group: [stream(q) for q in group.queries],
+    asked=lambda _name, _group, options, _window: stream(options.get("query") or ""),
+    fetch=pages,
+    options=(CliOption("query", "a search query."),),
+    formats=(FileFormat("pubmed", "PubMed efetch/esummary XML, or a PMC article set", read=_read,
+                        xml_roots=frozenset({"PubmedArticleSet", "eSummaryResult", "pmc-articleset", "eSearchResult",
+                                             "eLinkResult"})),),
+)

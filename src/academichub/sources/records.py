@@ -58,3 +58,10 @@ def _ref(raw: Any) -> str:
 def each(convert: Callable[[Any], Paper | Rejected], raws: Iterable[Any], what: str) -> list[Paper | Rejected]:
     """Every record of a parsed document (XML entries, feed entries) through its converter."""
     return [convert_one(convert, raw, what) for raw in raws]
+
+
+def in_categories(items: list[Paper | Rejected], categories: list[str]) -> list[Paper | Rejected]:
+    """The records in some categories (or their archives), and every rejection (it is reported)."""
+    wanted = {c.casefold() for c in categories}
+    return [i for i in items if isinstance(i, Rejected) or any(
+        c.casefold() in wanted or c.split(".")[0].casefold() in wanted for c in i.categories)]

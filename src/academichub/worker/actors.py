@@ -69,7 +69,8 @@ def fetch_stream(source_key: str) -> None:
 
     Idempotent: a stream resumes from its stored cursor and works are upserted by identity.
     """
-    from academichub.worker import jobs, registry
+    from academichub.sources import registry
+    from academichub.worker import jobs
 
     built = services()
     stream = next((s for s in registry.configured(built.settings) if s.key == source_key), None)

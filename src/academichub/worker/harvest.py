@@ -13,13 +13,12 @@ from academichub.errors import SourceError
 from academichub.ingest.pipeline import ingest
 from academichub.model.report import RunReport
 from academichub.settings import Settings
+from academichub.sources.contract import Request, Stream, Window
 from academichub.sources.http import HttpClient
+from academichub.sources.registry import check_window, fetcher, group_of
 from academichub.storage.sourcestate import SourceState
 from academichub.storage.store import Store
-from academichub.worker.adapters import Request
-from academichub.worker.registry import adapter, check_window
 from academichub.worker.scheduler import next_run
-from academichub.worker.streams import Stream, Window, source_settings
 
 Progress = Callable[[int], None]
 log = logging.getLogger(__name__)
@@ -37,18 +36,18 @@ class Harvester:
         self.today = today
 
     def _incremental(self, stream: Stream, state: SourceState | None) -> Window:
-        if stream.params.get("method") == "listing" or stream.source == "journal":
+        if stream.windowless:
             return Window()
         end = self.today()
         if state and state.harvested_through:
             return Window(state.harvested_through - timedelta(days=OVERLAP_DAYS), end)
-        return Window(end - timedelta(days=source_settings(self.settings, stream.source).lookback_days), end)
+        return Window(end - timedelta(days=group_of(self.settings, stream.source).lookback_days), end)
 
     def _next_check(self, stream: Stream) -> datetime:
         now = datetime.now(UTC)
-        if stream.source == "arxiv" and stream.params.get("method") == "listing":
+        if stream.announced:
             return next_run(now, self.settings.schedule)
-        return now + timedelta(hours=source_settings(self.settings, stream.source).cadence_hours)
+        return now + timedelta(hours=group_of(self.settings, stream.source).cadence_hours)
 
     def run(self, stream: Stream, *, window: Window | None = None, max_results: int = 1000,
             progress: Progress | None = None) -> RunReport:
@@ -63,10 +62,12 @@ class Harvester:
         started, clock = datetime.now(UTC), time.perf_counter()
         report = RunReport(source=stream.source)
         validators: tuple[str | None, str | None] | None = None
-        request = Request(stream, window, resume, state, self.settings, max_results, incremental)
+        request = Request(stream, window, resume, group_of(self.settings, stream.source), self.settings.sources.http,
+                          etag=state.etag if state else None, last_modified=state.last_modified if state else None,
+                          max_results=max_results, incremental=incremental)
         with HttpClient(self.settings.sources.http, transport=self.transport) as client:
             try:
-                for page in adapter(stream)(client, request):
+                for page in fetcher(stream)(client, request):
                     if page.not_modified:
                         report.not_modified = True
                         continue

@@ -16,12 +16,12 @@ from academichub.ingest.pipeline import ingest
 from academichub.model.report import RunReport
 from academichub.radar.subscriptions import follow
 from academichub.settings import Settings
-from academichub.sources.formats import FORMAT_SOURCE, read_items
+from academichub.sources import arxiv, registry
+from academichub.sources.contract import Stream, Window
+from academichub.sources.formats import format_source, read_items
 from academichub.storage.store import Store
-from academichub.worker import embedding_job, registry
+from academichub.worker import embedding_job
 from academichub.worker.harvest import Harvester
-from academichub.worker.registry import arxiv_stream
-from academichub.worker.streams import Stream, Window
 
 # Jobs receive the services the composition root (academichub.compose.Services) built and never
 # build them; the root imports the worker, so the name is only written here, not imported.
@@ -37,7 +37,7 @@ def ingest_file(store: Store, path: Path, *, fmt: str | None = None,
                 progress: Progress | None = None) -> tuple[str, RunReport]:
     """Ingest a local file in any supported format (detected when not named)."""
     fmt, items = read_items(path, fmt)
-    return fmt, ingest(store, items, source=FORMAT_SOURCE[fmt], progress=progress)
+    return fmt, ingest(store, items, source=format_source(fmt), progress=progress)
 
 
 def ingest_file_settled(services: Services, path: Path, *, fmt: str | None = None) -> RunReport:
@@ -75,7 +75,7 @@ def fetch_arxiv(store: Store, settings: Settings, *, method: str = "listing", ca
                 ids: list[str] | None = None, max_results: int = 1000,
                 transport: httpx.BaseTransport | None = None, progress: Progress | None = None) -> RunReport:
     """Fetch from arXiv and ingest; failures are classified in the report, never raised."""
-    stream = arxiv_stream(settings, method=method, categories=categories, author=author, ids=ids)
+    stream = arxiv.stream(settings.sources.arxiv, method=method, categories=categories, author=author, ids=ids)
     window = Window(date_from, date_to) if (date_from or date_to) else None
     return Harvester(store, settings, transport=transport).run(stream, window=window, max_results=max_results,
                                                                progress=progress)
