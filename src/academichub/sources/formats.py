@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 from academichub.capped import open_capped, read_all
 from academichub.errors import InputError, ParseError, SourceError
-from academichub.model import Paper, Rejected
+from academichub.model import Rejected
 from academichub.sources import registry, safexml
-from academichub.sources.contract import FileFormat
+from academichub.sources.contract import FileFormat, Items
 
-Items = Iterator[Paper | Rejected]
 _ROOT_TAG = re.compile(rb"<([A-Za-z][\w:.-]*)")
 
 
