@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -10,7 +11,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
+from filelock import FileLock
 
+from academichub.auth import service as auth_service
 from academichub.model.accounts import Radar
 from academichub.settings import Settings, load_settings
 from academichub.storage.store import Store
@@ -59,6 +63,14 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at its smallest cost (a 0.2 s hash is 40 s of a 40-guess throttle test); the tests
+    marked `real_argon2` keep the product's parameters."""
+    if request.node.get_closest_marker("real_argon2") is None:
+        monkeypatch.setattr(auth_service, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
     """The database URL of each backend (None means the default SQLite file)."""
@@ -83,15 +95,31 @@ def store(settings: Settings) -> Iterator[Store]:
         yield opened
 
 
-@pytest.fixture(scope="session")
-def sample_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A home directory with the bundled sample loaded once, copied by tests that need it."""
-    home = tmp_path_factory.mktemp("sample") / "home"
-    settings = make_settings(home)
+def _run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory every test process of this run shares (under xdist, the parent of each worker's)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _load_sample(settings: Settings) -> None:
+    """The bundled sample into the store of these settings, as `init` loads it."""
     with Store.open(settings) as store:
         jobs.load_sample(store)
         jobs.embed_new(store, settings)  # as `init` does: the sample's works carry their vectors
         store.accounts.ensure_local_user()
+
+
+@pytest.fixture(scope="session")
+def sample_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home directory with the bundled sample loaded once per run (the first test process that
+    asks loads it, the others wait for it), copied by tests that need it: never opened in place."""
+    shared = _run_dir(tmp_path_factory) / "sample"
+    home = shared / "home"
+    with FileLock(str(shared) + ".lock"):
+        if not (shared / "loaded").exists():
+            shutil.rmtree(shared, ignore_errors=True)  # what a process that failed half-way left
+            _load_sample(make_settings(home))
+            (shared / "loaded").touch()
     return home
 
 
@@ -115,22 +143,61 @@ def _pg_admin(statement: str) -> None:
     engine.dispose()
 
 
+class _PgSample:
+    """The sample loaded once per run into a PostgreSQL database (and a home with its index and
+    feature files), which modules copy: CREATE DATABASE … TEMPLATE takes a second, loading 18-46 s.
+    Test processes share it through a state file under a lock; the last one done drops it."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.state = run_dir / "pg-sample.json"
+        self.lock = FileLock(str(run_dir / "pg-sample.lock"))
+
+    def join(self) -> tuple[str, Path]:
+        """The template's database name and home, loaded first if no process holds one."""
+        with self.lock:
+            if self.state.exists():
+                shared = json.loads(self.state.read_text())
+            else:
+                name = f"ah_tpl_{uuid.uuid4().hex[:12]}"
+                home = self.state.parent / name / "home"
+                _pg_admin(f"CREATE DATABASE {name}")
+                try:
+                    _load_sample(make_settings(home, _pg_database_url(name)))
+                except BaseException:
+                    _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                    raise
+                shared = {"name": name, "home": str(home), "users": 0}
+            shared["users"] += 1
+            self.state.write_text(json.dumps(shared))
+        return shared["name"], Path(shared["home"])
+
+    def clone(self, into: str) -> None:
+        """A new database copied from the template (one copy at a time: a copy needs it idle)."""
+        with self.lock:
+            template = json.loads(self.state.read_text())["name"]
+            _pg_admin(f"CREATE DATABASE {into} TEMPLATE {template}")
+
+    def leave(self) -> None:
+        """This process is done with the template; the last one drops it."""
+        with self.lock:
+            shared = json.loads(self.state.read_text())
+            shared["users"] -= 1
+            if shared["users"] > 0:
+                self.state.write_text(json.dumps(shared))
+                return
+            self.state.unlink()
+            _pg_admin(f"DROP DATABASE IF EXISTS {shared['name']} WITH (FORCE)")
+
+
 @pytest.fixture(scope="session")
-def sample_pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The sample loaded once per test process into its own PostgreSQL database (and home), which
-    each module then copies (CREATE DATABASE … TEMPLATE takes a second; loading took 18-46 s)."""
-    name = f"ah_tpl_{uuid.uuid4().hex[:12]}"
-    home = tmp_path_factory.mktemp("pg-sample") / "home"
-    _pg_admin(f"CREATE DATABASE {name}")
+def sample_pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[_PgSample, Path]]:
+    """The run's shared PostgreSQL sample (see `_PgSample`) and its home."""
+    sample = _PgSample(_run_dir(tmp_path_factory))
+    _name, home = sample.join()
     try:
-        settings = make_settings(home, _pg_database_url(name))
-        with Store.open(settings) as store:
-            jobs.load_sample(store)
-            jobs.embed_new(store, settings)
-            store.accounts.ensure_local_user()
-        yield name, home
+        yield sample, home
     finally:
-        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        sample.leave()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -145,7 +212,7 @@ def sample_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         return
     template, template_home = request.getfixturevalue("sample_pg_template")
     name = f"ah_{uuid.uuid4().hex[:12]}"
-    _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+    template.clone(name)
     shutil.copytree(template_home, home)  # its full-text index and feature files match the database
     try:
         with Store.open(make_settings(home, _pg_database_url(name))) as opened:

@@ -118,11 +118,21 @@ SOURCE = Source(
 '''
 
 DRIVER = '''
-import json, os, sys
+import contextlib, io, json, os, sys
 import academichub.sources
 academichub.sources.__path__.append(os.environ["PLUGINS"])  # before anything asks the registry
 from academichub.cli.main import main
-main(json.loads(sys.argv[1]))
+results = []
+for argv in json.loads(sys.argv[1]):  # one interpreter for every command: each start costs seconds
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(argv)
+            code = 0
+        except SystemExit as exited:
+            code = exited.code or 0
+    results.append([code, out.getvalue(), err.getvalue()])
+print(json.dumps(results))
 '''
 
 
@@ -147,25 +157,22 @@ def test_a_new_source_is_one_module(tmp_path: Path) -> None:
                "ACADEMICHUB_SOURCES__DBLP__BASE_URL": server.url,
                "ACADEMICHUB_SOURCES__DBLP__ENABLED": "true", "ACADEMICHUB_SOURCES__DBLP__VENUES": '["conf-nips"]'}
 
-        def run(*argv: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([sys.executable, "-c", DRIVER, json.dumps(list(argv))], env=env, text=True,
-                                  capture_output=True, timeout=120)
-
-        shown = run("ingest", "--help")
-        assert "--venue" in shown.stdout and "dblp: a dblp venue key." in shown.stdout, shown.stdout + shown.stderr
-        assert "dblp-json" in shown.stdout and "dblp" in shown.stdout.split("Source to fetch:")[1].split(".")[0]
-        from_file = run("ingest", "--file", str(tmp_path / "hits.json"), "--json")
-        assert from_file.returncode == 0, from_file.stderr
-        assert json.loads(from_file.stdout)["new"] == 2 and json.loads(from_file.stdout)["source"] == "dblp"
-        asked = run("ingest", "dblp", "--venue", "conf-icml", "--json")
-        assert asked.returncode == 0, asked.stderr
-        assert json.loads(asked.stdout)["new"] == 1
-        refused = run("ingest", "dblp", "--issn", "0028-0836")
-        assert refused.returncode == 1 and "dblp does not take --issn (it takes --venue)" in refused.stderr
-        every = run("ingest", "--all", "--json")
-        assert every.returncode == 0, every.stderr
-        assert json.loads(every.stdout)["stream"] == "dblp:venue:conf-nips" and json.loads(every.stdout)["new"] == 1
-        health = json.loads(run("sources", "--json").stdout)
-        assert {h["stream"]: (h["status"], h["configured"]) for h in health if h["source"] == "dblp"} == {
-            "dblp:venue:conf-nips": ("ok", True), "dblp:venue:conf-icml": ("ok", False)}
+        commands = [["ingest", "--help"], ["ingest", "--file", str(tmp_path / "hits.json"), "--json"],
+                    ["ingest", "dblp", "--venue", "conf-icml", "--json"], ["ingest", "dblp", "--issn", "0028-0836"],
+                    ["ingest", "--all", "--json"], ["sources", "--json"]]
+        driven = subprocess.run([sys.executable, "-c", DRIVER, json.dumps(commands)], env=env, text=True,
+                                capture_output=True, timeout=300)
+        assert driven.returncode == 0, driven.stderr
+        shown, from_file, asked, refused, every, health = json.loads(driven.stdout)
+        assert "--venue" in shown[1] and "dblp: a dblp venue key." in shown[1], shown
+        assert "dblp-json" in shown[1] and "dblp" in shown[1].split("Source to fetch:")[1].split(".")[0]
+        assert from_file[0] == 0, from_file[2]
+        assert json.loads(from_file[1])["new"] == 2 and json.loads(from_file[1])["source"] == "dblp"
+        assert asked[0] == 0, asked[2]
+        assert json.loads(asked[1])["new"] == 1
+        assert refused[0] == 1 and "dblp does not take --issn (it takes --venue)" in refused[2]
+        assert every[0] == 0, every[2]
+        assert json.loads(every[1])["stream"] == "dblp:venue:conf-nips" and json.loads(every[1])["new"] == 1
+        streams = {h["stream"]: (h["status"], h["configured"]) for h in json.loads(health[1]) if h["source"] == "dblp"}
+        assert streams == {"dblp:venue:conf-nips": ("ok", True), "dblp:venue:conf-icml": ("ok", False)}
         assert [s.path for s in server.seen] == ["/search/conf-icml.json", "/search/conf-nips.json"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -346,10 +347,12 @@ def _queue_url() -> str:
 
 
 def _worker(env: dict[str, str]):  # type: ignore[no-untyped-def]
-    """`academichub worker` with one process and thread, in these settings."""
+    """`academichub worker` with one process and thread, in these settings; a worker killed here is
+    found dead after 5 s of silence, not the default 15 (its idle consumers report each second)."""
     import subprocess
     import sys
 
+    env = {"ACADEMICHUB_BROKER_HEARTBEAT_SECONDS": "5", **env}
     return subprocess.Popen([sys.executable, "-m", "academichub", "worker", "--processes", "1", "--threads", "1"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -529,7 +532,9 @@ def test_a_worker_killed_mid_ingest_loses_and_duplicates_nothing(
     env = {**os.environ, "ACADEMICHUB_HOME": str(settings.home), "ACADEMICHUB_BROKER_URL": url,
            **({"ACADEMICHUB_DATABASE_URL": backend} if backend else {})}
     store = Store.open(settings)
-    with Store.open(make_settings(sample_sqlite)) as reference:
+    reference_home = settings.home.parent / "reference"
+    shutil.copytree(sample_sqlite, reference_home)  # the shared sample is copied, never opened in place
+    with Store.open(make_settings(reference_home)) as reference:
         expected = (reference.works.count(), reference.engine.connect().execute(
             sa.select(sa.func.count()).select_from(work_authors)).scalar())
     try:

@@ -233,6 +233,10 @@ class Settings(BaseSettings):
     broker_url: str | None = Field(
         None, description="Redis URL of the job queue (redis://…); unset: background jobs run in the process."
     )
+    broker_heartbeat_seconds: float = Field(
+        15.0, ge=1, le=600, description="A queue worker silent this long counts as dead and its unacknowledged jobs "
+        "go to another worker (its idle consumers report about once a second; too short a time redelivers jobs "
+        "that still run).")
     background_nice: int = Field(
         10, ge=0, le=19, description="CPU priority `ingest` and queue workers lower themselves by (nice): a bulk "
         "ingest then yields the cores to the web processes on the same machine (0: none).")

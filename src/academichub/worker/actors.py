@@ -27,7 +27,6 @@ from academichub.worker.queue_status import FETCH, INGEST, TRAINING
 log = logging.getLogger(__name__)
 RETRIES = 5  # then the message goes to the dead-letter queue (kept a week)
 BACKOFF_MS = (2_000, 300_000)  # first retry after ~2 s, at most 5 min apart
-HEARTBEAT_MS = 15_000  # a worker silent this long is dead: its unacknowledged jobs are redelivered
 # Share of broker commands (per million) that look for dead workers. Dramatiq's default, 0.1%,
 # left a killed worker's job waiting ~15 minutes with one idle consumer polling each second; 5%
 # brings it back within seconds of the heartbeat timeout, for two cheap sorted-set reads.
@@ -39,7 +38,7 @@ def broker_for(settings: Settings) -> RedisBroker:
     """The Redis broker of these settings (a clear error when none is configured)."""
     if not settings.broker_url:
         raise ConfigError("worker: set ACADEMICHUB_BROKER_URL=redis://host:port/db to run jobs on a queue")
-    return RedisBroker(url=settings.broker_url, heartbeat_timeout=HEARTBEAT_MS,
+    return RedisBroker(url=settings.broker_url, heartbeat_timeout=int(settings.broker_heartbeat_seconds * 1000),
                        maintenance_chance=MAINTENANCE_CHANCE)
 
 
