@@ -438,3 +438,19 @@ def test_the_daily_briefing_is_asked_for_on_the_page_and_the_api(sample_home: Pa
         assert client.get(f"/api/v1/radars/{radar}/briefing-schedule").json()["daily"] is False
         assert client.put(f"/api/v1/radars/{radar}/briefing-schedule", json={"daily": True, "lang": "fr"}
                           ).status_code == 400
+
+
+def test_a_theme_is_named_by_the_whole_phrase_not_a_fragment_of_it() -> None:
+    import numpy as np
+
+    from academichub.briefing.themes import theme_names
+
+    # Five papers say "graph neural", four of them "graph neural networks": the shorter phrase is
+    # a fragment (the longer follows it in 80% of its papers) although it alone scores higher.
+    theme = ["Graph neural networks on citations.", "Deep graph neural networks oversmooth.",
+             "Graph neural networks pool molecules.", "Sparse graph neural networks scale.",
+             "Graph neural operators solve equations."]
+    filler = [f"Paper{n}alpha paper{n}beta paper{n}gamma." for n in range(95)]  # no phrase in common
+    labels = np.array([0] * 5 + [1 + n % 5 for n in range(95)])
+    names = theme_names(["" for _ in theme + filler], theme + filler, labels)
+    assert names[0] == "Graph neural networks"
