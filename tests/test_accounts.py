@@ -259,3 +259,34 @@ def test_the_cli_acts_for_the_account_named_by_user(sample_home: Path, capsys: p
     assert code == 0 and jsonlib.loads(out) == []
     code, _, err = run(capsys, *home, "--user", "nobody", "feed")
     assert code == 1 and "no user 'nobody'" in err
+
+
+def test_the_accounts_service_gives_no_reader_anything_of_another(store: Store) -> None:
+    from academichub.auth.accounts import Accounts
+    from academichub.errors import NotFoundError
+
+    accounts = Accounts(store)
+    ada, bob = auth.add_user(store, "ada", PASSWORD, RULES), auth.add_user(store, "bob", PASSWORD, RULES)
+    radar = accounts.default_radar(ada.id)
+    feed = accounts.new_feed_token(ada.id, radar.id)
+    assert accounts.feed_radar(feed) == radar and accounts.has_feed_token(radar.id)
+    for attempt in (accounts.new_feed_token, accounts.revoke_feed_tokens, accounts.radar_of):
+        with pytest.raises(NotFoundError, match=f"no radar {radar.id}"):
+            attempt(bob.id, radar.id)
+    assert accounts.feed_radar(feed) == radar  # bob's attempts changed nothing
+    token = accounts.new_api_token(ada.id, "laptop")
+    [listed] = accounts.api_tokens(ada.id)
+    with pytest.raises(NotFoundError, match="no live token"):
+        accounts.revoke_api_token(bob.id, listed.id)
+    assert accounts.bearer(token) == ada and accounts.bearer("ah_not-a-token") is None
+    accounts.revoke_api_token(ada.id, listed.id)
+    assert accounts.bearer(token) is None
+    with pytest.raises(NotFoundError, match="no live token"):  # a revoked token is not revoked twice
+        accounts.revoke_api_token(ada.id, listed.id)
+    accounts.revoke_feed_tokens(ada.id, radar.id)
+    with pytest.raises(NotFoundError, match="revoked"):
+        accounts.feed_radar(feed)
+    _user, session = auth.sign_in(store, "bob", PASSWORD, "10.0.0.9", RULES)
+    assert accounts.signed_in(session) == bob
+    accounts.sign_out(session)
+    assert accounts.signed_in(session) is None

@@ -275,3 +275,32 @@ def test_email_over_starttls_and_ssl_verifies_the_server(radar_home, certificate
     finally:
         controller.stop()
     assert len(inbox.messages) == 1 and inbox.messages[0][2]["Subject"].startswith("[测试]")
+
+
+def test_deliveries_are_checked_before_they_are_kept_and_owned(store: Store) -> None:
+    from academichub.auth.accounts import Accounts
+    from academichub.delivery.deliveries import Deliveries
+    from academichub.delivery.service import unsubscribe_token
+    from academichub.errors import NotFoundError
+
+    settings = make_settings(store.vectors_dir.parent)
+    deliveries, accounts = Deliveries(store, settings.delivery), Accounts(store)
+    ada, bob = (store.accounts.create_user(name, name) for name in ("ada", "bob"))
+    radar = accounts.default_radar(ada.id)
+    with pytest.raises(InputError, match="127.0.0.1 is not a public address"):
+        deliveries.add(radar, "slack", "http://127.0.0.1:9/hook")
+    with pytest.raises(InputError, match="not an e-mail address"):
+        deliveries.add(radar, "email", "no-at-sign")
+    assert deliveries.of_user(ada.id) == []  # nothing kept of either
+    kept = deliveries.add(radar, "email", "  ada@example.org ", lang="fr")
+    assert (kept.target, kept.lang, kept.active) == ("ada@example.org", "zh", True)
+    with pytest.raises(NotFoundError):
+        deliveries.remove(bob.id, kept.id)
+    with pytest.raises(NotFoundError):
+        deliveries.of(bob.id, kept.id)
+    secret = b"s" * 32
+    with pytest.raises(NotFoundError, match="not valid"):
+        deliveries.by_link(secret, kept.id, "0" * 32)
+    deliveries.switch_off(deliveries.by_link(secret, kept.id, unsubscribe_token(secret, kept.id)))
+    assert deliveries.of(ada.id, kept.id).active is False
+    assert deliveries.remove(ada.id, kept.id).id == kept.id and deliveries.of_user(ada.id) == []

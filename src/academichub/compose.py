@@ -16,8 +16,10 @@ from typing import Any
 
 import httpx
 
+from academichub.auth.accounts import Accounts
 from academichub.auth.secret import load_secret
 from academichub.briefing.service import BriefingService
+from academichub.delivery.deliveries import Deliveries
 from academichub.delivery.service import DeliveryService
 from academichub.embedding.base import Embedder, embedder_or_none
 from academichub.ingest import features
@@ -27,7 +29,7 @@ from academichub.storage.engine import POOL_SIZE
 from academichub.storage.store import Store
 from academichub.worker.training import BackgroundTrainer, InlineTrainer, QueueTrainer
 
-__all__ = ["REQUEST_THREADS", "Services", "Store", "build", "open_store", "prepare_store"]
+__all__ = ["REQUEST_THREADS", "Accounts", "Deliveries", "Services", "Store", "build", "open_store", "prepare_store"]
 REQUEST_THREADS = POOL_SIZE  # threads a web process serves requests on: one pooled connection each
 _CONFIGURED: Any = object()  # "the embedder the settings name", told apart from an explicit None
 
@@ -42,6 +44,16 @@ class Services:
     feed: FeedService
     trainer: BackgroundTrainer | InlineTrainer | QueueTrainer
     briefing: BriefingService
+
+    @property
+    def accounts(self) -> Accounts:
+        """Readers, radars, chips and credentials over the store (what web and CLI use of accounts)."""
+        return Accounts(self.store)
+
+    @property
+    def deliveries(self) -> Deliveries:
+        """The readers' deliveries, checked before they are kept (what web and CLI use of them)."""
+        return Deliveries(self.store, self.settings.delivery)
 
     @property
     def secret(self) -> bytes:

@@ -30,11 +30,12 @@ from academichub.briefing.selection import resolve_period, select
 from academichub.briefing.themes import OUTLIER, cluster, cohesion, key_phrases, set_apart, text_vectors, theme_names
 from academichub.embedding.base import normalise
 from academichub.embedding.stored import try_vectors_for
-from academichub.errors import InputError
+from academichub.errors import InputError, NotFoundError
 from academichub.i18n import gettext_for
 from academichub.model.accounts import Radar
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
+from academichub.storage.briefings import BriefingSchedule, StoredBriefing
 
 log = logging.getLogger(__name__)
 LANGS = ("zh", "en")
@@ -205,3 +206,34 @@ class BriefingService:
                 "input_tokens": sum(tokens), "largest_call_tokens": max(tokens), "call_tokens": tokens,
                 "output_tokens_max": len(messages) * self.settings.llm.max_output_tokens}
 
+
+    # -- kept briefings and daily schedules (what web and CLI list, open and switch) ------------------
+
+    def kept(self, user_id: int, *, limit: int = 50, offset: int = 0) -> list[StoredBriefing]:
+        """The reader's past briefings, newest first."""
+        return self.store.briefings.list(user_id, limit=limit, offset=offset)
+
+    def kept_count(self, user_id: int) -> int:
+        """How many briefings the reader has kept."""
+        return self.store.briefings.count(user_id)
+
+    def kept_one(self, user_id: int, briefing_id: int) -> StoredBriefing:
+        """One of the reader's briefings (another reader's is not found)."""
+        stored = self.store.briefings.get(user_id, briefing_id)
+        if stored is None:
+            raise NotFoundError(f"briefings: no briefing {briefing_id}")
+        return stored
+
+    def schedule(self, radar_id: int) -> BriefingSchedule | None:
+        """A radar's daily-briefing wish, if it has one."""
+        return next((s for s in self.store.briefings.schedules() if s.radar_id == radar_id), None)
+
+    def set_schedule(self, radar_id: int, *, lang: str, llm: bool = False) -> None:
+        """A briefing of the radar after every announcement day, in zh or en."""
+        if lang not in LANGS:
+            raise InputError(f"briefings: unknown language {lang!r}; use zh or en")
+        self.store.briefings.set_schedule(radar_id, lang=lang, llm=llm)
+
+    def clear_schedule(self, radar_id: int) -> bool:
+        """No more daily briefings of the radar; whether it had them."""
+        return self.store.briefings.clear_schedule(radar_id)

@@ -9,6 +9,7 @@ import typer
 
 from academichub.auth import service as auth
 from academichub.cli.app import app, err, init_store, out, print_json, settings_of
+from academichub.compose import Accounts
 from academichub.errors import InputError, NotFoundError
 
 user_app = typer.Typer(help="Manage user accounts (accounts mode).", no_args_is_help=True)
@@ -50,7 +51,8 @@ def user_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json"
     """List users."""
     settings = settings_of(ctx)
     with init_store(settings) as store:
-        rows = [{"name": u.name, "admin": store.auth.is_admin(u.id), "local": u.is_local} for u in store.accounts.users()]
+        accounts = Accounts(store)
+        rows = [{"name": u.name, "admin": accounts.is_admin(u.id), "local": u.is_local} for u in accounts.readers()]
     if as_json:
         print_json(rows)
         return
@@ -65,8 +67,9 @@ def admin_create(ctx: typer.Context, name: Annotated[str, typer.Argument(help="T
     _add(ctx, name, password_stdin, True)
 
 
-def _user_id(store, name: str) -> int:  # type: ignore[no-untyped-def]
-    user = store.accounts.find_user(name)
+def _user_id(accounts: Accounts, name: str) -> int:
+    """The id of a reader with a password (the local reader has no tokens of its own)."""
+    user = accounts.find_reader(name)
     if user is None or user.is_local:
         raise NotFoundError(f"accounts: no user {name!r}")
     return user.id
@@ -78,7 +81,8 @@ def token_create(ctx: typer.Context, user: Annotated[str, typer.Option("--user",
     """Create a personal API token and print it (only its hash is kept)."""
     settings = settings_of(ctx)
     with init_store(settings) as store:
-        token = store.auth.create_api_token(_user_id(store, user), name)
+        accounts = Accounts(store)
+        token = accounts.new_api_token(_user_id(accounts, user), name)
     if settings.auth.mode != "accounts":
         err.print("Note: in local mode every request is the local reader; this token protects nothing until "
                   "ACADEMICHUB_AUTH__MODE=accounts (and the server refuses to start with accounts in local mode).")
@@ -91,8 +95,9 @@ def token_list(ctx: typer.Context, user: Annotated[str, typer.Option("--user", h
     """List a user's tokens (prefix, name, dates; never the token)."""
     settings = settings_of(ctx)
     with init_store(settings) as store:
+        accounts = Accounts(store)
         rows = [{"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(),
-                 "revoked": t.revoked} for t in store.auth.api_tokens(_user_id(store, user))]
+                 "revoked": t.revoked} for t in accounts.api_tokens(_user_id(accounts, user))]
     if as_json:
         print_json(rows)
         return
@@ -107,6 +112,9 @@ def token_revoke(ctx: typer.Context, token_id: Annotated[int, typer.Argument(hel
     """Revoke a token."""
     settings = settings_of(ctx)
     with init_store(settings) as store:
-        if not store.auth.revoke_api_token(_user_id(store, user), token_id):
-            raise InputError(f"tokens: {user} has no live token {token_id}")
+        accounts = Accounts(store)
+        try:
+            accounts.revoke_api_token(_user_id(accounts, user), token_id)
+        except NotFoundError:
+            raise InputError(f"tokens: {user} has no live token {token_id}") from None
     err.print(f"Revoked token {token_id}")

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from academichub.cli.progress import progress_bar
-from academichub.compose import Store, open_store  # the store every command works on
+from academichub.compose import Accounts, Store, open_store  # the store every command works on
 from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError, NotFoundError
 from academichub.model.accounts import Radar, User
@@ -56,12 +56,13 @@ def export_settings(settings: Settings) -> None:
 def reader_of(ctx: typer.Context, store: Store) -> tuple[User, Radar]:
     """The reader a command acts for (--user NAME, else the local reader) and their default radar."""
     name = ctx.meta.get("user") or (ctx.parent.meta.get("user") if ctx.parent else None)
+    accounts = Accounts(store)
     if not name:
-        return store.accounts.ensure_local_user()
-    user = store.accounts.find_user(name)
+        return accounts.local_reader()
+    user = accounts.find_reader(name)
     if user is None:
         raise NotFoundError(f"accounts: no user {name!r}")
-    return user, store.accounts.default_radar(user.id)
+    return user, accounts.default_radar(user.id)
 
 
 def as_background(settings: Settings) -> None:
@@ -88,7 +89,7 @@ def print_json(data: Any) -> None:
 
 def init_store(settings: Settings, *, sample: bool = True) -> Store:
     store = open_store(settings)
-    store.accounts.ensure_local_user()
+    Accounts(store).local_reader()
     if sample and store.works.count() == 0:
         with progress_bar("Loading the bundled arXiv sample", console=err) as advance:
             report = jobs.load_sample(store, progress=advance)

@@ -9,8 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from academichub.briefing.export import to_html, to_markdown
 from academichub import compose
+from academichub.briefing.export import to_html, to_markdown
 from academichub.briefing.service import Request
 from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
 from academichub.errors import InputError
@@ -42,7 +42,7 @@ def brief(
         raise InputError(f"brief: --format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     with init_store(settings) as store:
         user, _default = reader_of(ctx, store)
-        chosen = store.accounts.find_radar(user.id, radar)
+        chosen = compose.Accounts(store).find_radar(user.id, radar)
         result = compose.build(settings, store=store, background=False).briefing.build(Request(chosen, period, _language(lang, user.language, settings.language), llm))
     if result.note:
         err.print(f"[yellow]{escape(result.note)}[/yellow]")
@@ -69,7 +69,7 @@ def briefings(ctx: typer.Context,
     settings = settings_of(ctx)
     with init_store(settings) as store:
         user, _radar = reader_of(ctx, store)
-        rows = store.briefings.list(user.id)
+        rows = compose.build(settings, store=store, embedder=None, background=False).briefing.kept(user.id)
     items = [{"id": r.id, "radar_id": r.radar_id, "period": r.period, "from": r.start.isoformat() if r.start else None,
               "to": r.end.isoformat() if r.end else None, "lang": r.lang, "mode": r.mode,
               "created_at": r.created_at.isoformat(), "papers": len(r.content.get("papers", []))} for r in rows]
@@ -99,11 +99,12 @@ def brief_daily(
     settings = settings_of(ctx)
     with init_store(settings) as store:
         user, _radar = reader_of(ctx, store)
-        chosen = store.accounts.find_radar(user.id, radar)
+        chosen = compose.Accounts(store).find_radar(user.id, radar)
+        briefing = compose.build(settings, store=store, embedder=None, background=False).briefing  # no model to load
         if switch == "on":
-            store.briefings.set_schedule(chosen.id, lang=_language(lang, user.language, settings.language), llm=llm)
+            briefing.set_schedule(chosen.id, lang=_language(lang, user.language, settings.language), llm=llm)
             err.print(f"Radar '{chosen.name}' gets a briefing after every announcement day (academichub up)")
-        elif store.briefings.clear_schedule(chosen.id):
+        elif briefing.clear_schedule(chosen.id):
             err.print(f"Radar '{chosen.name}' gets no daily briefing any more")
         else:
             err.print(f"Radar '{chosen.name}' had no daily briefing")
@@ -135,9 +136,8 @@ def export_command(
             works = saved_papers(store, user.id)
         else:
             if briefing is not None:
-                stored = store.briefings.get(user.id, briefing)
-                if stored is None:
-                    raise InputError(f"export: no briefing {briefing}")
+                stored = compose.build(settings, store=store, embedder=None, background=False).briefing.kept_one(
+                    user.id, briefing)
                 ids = [p.id for p in from_stored(stored).papers]
             works = store.works.require_many(ids or [], "export")
         text = export(works, fmt)

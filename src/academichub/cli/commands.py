@@ -23,7 +23,7 @@ from academichub.cli.app import (
     settings_of,
 )
 from academichub.cli.progress import progress_bar
-from academichub.compose import Store, prepare_store
+from academichub.compose import Accounts, Store, prepare_store
 from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError
 from academichub.i18n import gettext_for, pick_language
@@ -146,7 +146,7 @@ def following(ctx: typer.Context,
     """List what your radar follows."""
     with open_store(settings_of(ctx)) as store:
         _user, radar = reader_of(ctx, store)
-        rows = store.accounts.subscriptions(radar.id)
+        rows = Accounts(store).chips(radar.id)
     if as_json:
         print_json([{"id": s.id, "kind": s.kind, "value": s.value} for s in rows])
         return

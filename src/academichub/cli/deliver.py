@@ -8,7 +8,6 @@ import typer
 
 from academichub import compose
 from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
-from academichub.delivery.service import check
 from academichub.worker import jobs
 
 deliver_app = typer.Typer(help="E-mail digests and Feishu/DingTalk/WeCom/Slack webhooks of your radars.",
@@ -29,12 +28,11 @@ def deliver_add(
     """Send a radar's digest somewhere (checked before it is kept)."""
     settings = settings_of(ctx)
     cadence = "weekly" if weekly else "daily"
-    check(channel, target, cadence, secret, settings.delivery.allow_networks)
     with init_store(settings) as store:
         user, _default = reader_of(ctx, store)
-        chosen = store.accounts.find_radar(user.id, radar)
-        delivery = store.deliveries.add(chosen.id, channel, target, secret=secret, cadence=cadence,
-                                        lang=lang if lang in ("zh", "en") else "zh")
+        chosen = compose.Accounts(store).find_radar(user.id, radar)
+        delivery = compose.Deliveries(store, settings.delivery).add(chosen, channel, target, secret=secret,
+                                                                    cadence=cadence, lang=lang)
     err.print(f"Delivery {delivery.id}: radar '{chosen.name}' → {channel} {target} ({cadence})")
 
 
@@ -46,7 +44,7 @@ def deliver_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
         user, _radar = reader_of(ctx, store)
         rows = [{"id": d.id, "radar_id": d.radar_id, "channel": d.channel, "target": d.target, "cadence": d.cadence,
                  "active": d.active, "last_sent_at": d.last_sent_at.isoformat() if d.last_sent_at else None,
-                 "last_error": d.last_error} for d in store.deliveries.of_user(user.id)]
+                 "last_error": d.last_error} for d in compose.Deliveries(store, settings.delivery).of_user(user.id)]
     if as_json:
         print_json(rows)
         return
@@ -61,7 +59,7 @@ def deliver_test(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(
     settings = settings_of(ctx)
     with init_store(settings) as store:
         user, _radar = reader_of(ctx, store)
-        delivery = store.deliveries.of(user.id, delivery_id)
+        delivery = compose.Deliveries(store, settings.delivery).of(user.id, delivery_id)
         digest = compose.build(settings, store=store, background=False).delivery().send(delivery, test=True)
     err.print(f"Sent '{digest.title}' ({len(digest.items)} papers) to {delivery.channel} {delivery.target}")
 
@@ -72,7 +70,7 @@ def deliver_remove(ctx: typer.Context, delivery_id: Annotated[int, typer.Argumen
     settings = settings_of(ctx)
     with init_store(settings) as store:
         user, _radar = reader_of(ctx, store)
-        store.deliveries.remove(store.deliveries.of(user.id, delivery_id).id)
+        compose.Deliveries(store, settings.delivery).remove(user.id, delivery_id)
     err.print(f"Removed delivery {delivery_id}")
 
 

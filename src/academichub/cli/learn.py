@@ -25,8 +25,8 @@ from academichub.embedding import make_embedder
 from academichub.errors import InputError
 from academichub.library import importer
 from academichub.library.readers import READERS
-from academichub.radar import feedback as feedback_service
 from academichub.model.feedback import ACTIONS
+from academichub.radar import feedback as feedback_service
 from academichub.worker import embedding_job
 
 library_app = typer.Typer(help="Import and list your library (BibTeX, RIS, Zotero, CSL-JSON, ORCID).",
@@ -82,7 +82,7 @@ def library_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
     """List imported library sources."""
     with open_store(settings_of(ctx)) as store:
         user, _radar = reader_of(ctx, store)
-        rows = store.library.sources(user.id)
+        rows = importer.imported_sources(store, user.id)
     if as_json:
         print_json([{**r, "imported_at": str(r["imported_at"])} for r in rows])
         return
@@ -95,7 +95,7 @@ def library_remove(ctx: typer.Context, source: Annotated[str, typer.Argument(hel
     """Remove an imported library source."""
     with open_store(settings_of(ctx)) as store:
         user, _radar = reader_of(ctx, store)
-        count = store.library.delete_source(user.id, source)
+        count = importer.remove_source(store, user.id, source)
     if not count:
         raise InputError(f"library: no imported source {source!r}")
     err.print(f"Removed {count} items of {source}")

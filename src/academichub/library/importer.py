@@ -222,3 +222,13 @@ def import_orcid(store: Store, embedder: Embedder, user_id: int, orcid: str, set
             "utf-8", errors="replace")
     return import_items(store, embedder, user_id, read_entries("orcid", text, f"ORCID {orcid}"), source=f"orcid:{orcid}",
                         fmt="orcid")
+
+
+def imported_sources(store: Store, user_id: int) -> list[dict[str, Any]]:
+    """The reader's imported library files and profiles, with their item and match counts."""
+    return store.library.sources(user_id)
+
+
+def remove_source(store: Store, user_id: int, source: str) -> int:
+    """Forget one imported source of the reader's library; how many items went with it."""
+    return store.library.delete_source(user_id, source)

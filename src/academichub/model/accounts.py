@@ -1,8 +1,9 @@
-"""Readers, their radars and what each radar follows."""
+"""Readers, their radars, what each radar follows, and their API tokens as listed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 LOCAL_USER = "local"
 DEFAULT_RADAR = "default"
@@ -39,3 +40,15 @@ class Subscription:
     kind: str
     value: str
     value_key: str
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A personal API token as listed (the token itself is shown once, at creation)."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool

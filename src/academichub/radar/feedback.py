@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from academichub.errors import InputError
-from academichub.model.works import StoredWork
 from academichub.model.feedback import ACTIONS, Feedback
+from academichub.model.works import StoredWork
 from academichub.storage.store import Store
 
 
@@ -43,3 +43,13 @@ def saved(store: Store, user_id: int) -> list[StoredWork]:
 def state(store: Store, user_id: int, work_ids: list[int]) -> dict[int, set[str]]:
     """The feedback a user gave on each of these works (for the cards' buttons)."""
     return store.feedback.on(user_id, work_ids)
+
+
+def standing(store: Store, user_id: int) -> list[tuple[str, list[str]]]:
+    """Every paper the reader gave feedback on (its public id) with the feedback standing, in the
+    order it was first given."""
+    given: dict[int, list[str]] = {}
+    for item in store.feedback.all(user_id):
+        given.setdefault(item.work_id, []).append(item.action)
+    works = {w.id: w for w in store.works.get_many(list(given))}
+    return [(works[i].public_id, sorted(actions)) for i, actions in given.items() if i in works]

@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from academichub.model.accounts import ApiToken
 from academichub.storage.engine import write_transaction
 from academichub.storage.schema import api_tokens, feed_tokens, login_throttle, sessions, users
 
@@ -50,18 +50,6 @@ def _insert_ignore(conn: Connection) -> sa.Insert:
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(login_throttle).on_conflict_do_nothing()
-
-
-@dataclass(frozen=True)
-class ApiToken:
-    """A personal API token as listed (the token itself is shown once, at creation)."""
-
-    id: int
-    name: str
-    prefix: str
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked: bool
 
 
 class AuthRepo:

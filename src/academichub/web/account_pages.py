@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from academichub.auth import service as auth
 from academichub.errors import AcademicHubError, NotFoundError, TooManyAttemptsError
 from academichub.i18n import LANGUAGES, gettext_for, pick_language
+from academichub.web.bounds import RowId
 from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, SESSION_COOKIE, AppState, Ctx, app_state
 from academichub.web.pages import TEMPLATES, _check_csrf, _local_path, _render
 from academichub.web.security import csrf_ok, csrf_token
-from academichub.web.bounds import RowId
 
 router = APIRouter(include_in_schema=False)
 PRE_COOKIE = "ah_pre"  # binds the sign-in and sign-up forms' CSRF token before there is a session
@@ -118,7 +118,7 @@ async def logout(request: Request, ctx: Ctx, csrf: Annotated[str, Form()] = "") 
     _check_csrf(ctx, csrf)
     session = request.cookies.get(SESSION_COOKIE)
     if session:
-        await run_in_threadpool(ctx.app.store.auth.end_session, session)
+        await run_in_threadpool(ctx.app.accounts.sign_out, session)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(RADAR_COOKIE)
@@ -128,11 +128,11 @@ async def logout(request: Request, ctx: Ctx, csrf: Annotated[str, Form()] = "") 
 async def _account(request: Request, ctx: Ctx, *, new_token: str | None = None,
                    new_feed: tuple[int, str] | None = None) -> HTMLResponse:
     """The account page; a secret made by this request is shown on it, once (only its hash is kept)."""
-    store = ctx.app.store
-    radars = await run_in_threadpool(store.accounts.radars, ctx.user.id)
-    feeds = {r.id: await run_in_threadpool(store.auth.has_feed_token, r.id) for r in radars}
-    tokens = await run_in_threadpool(store.auth.api_tokens, ctx.user.id)
-    deliveries = await run_in_threadpool(store.deliveries.of_user, ctx.user.id)
+    accounts = ctx.app.accounts
+    radars = await run_in_threadpool(accounts.radars, ctx.user.id)
+    feeds = {r.id: await run_in_threadpool(accounts.has_feed_token, r.id) for r in radars}
+    tokens = await run_in_threadpool(accounts.api_tokens, ctx.user.id)
+    deliveries = await run_in_threadpool(ctx.app.deliveries.of_user, ctx.user.id)
     return _render(request, ctx, "account.html", my_radars=radars, feeds=feeds, tokens=tokens, deliveries=deliveries,
                    radar_names={r.id: r.name for r in radars}, smtp_ready=bool(ctx.app.settings.smtp.host),
                    new_token=new_token, new_feed=new_feed, base=str(request.base_url).rstrip("/"))
@@ -152,7 +152,7 @@ def _back_to_account() -> RedirectResponse:
 async def set_language(ctx: Ctx, csrf: Annotated[str, Form()], language: Annotated[str, Form()]) -> RedirectResponse:
     """Remember the reader's language (interface and briefings)."""
     _check_csrf(ctx, csrf)
-    await run_in_threadpool(ctx.app.store.accounts.set_language, ctx.user.id,
+    await run_in_threadpool(ctx.app.accounts.set_language, ctx.user.id,
                             language if language in LANGUAGES else None)
     response = RedirectResponse("/account", status_code=303)
     response.delete_cookie(LANG_COOKIE)
@@ -163,7 +163,7 @@ async def set_language(ctx: Ctx, csrf: Annotated[str, Form()], language: Annotat
 async def create_radar(ctx: Ctx, csrf: Annotated[str, Form()], name: Annotated[str, Form(max_length=200)]) -> Response:
     """Add a radar."""
     _check_csrf(ctx, csrf)
-    radar = await run_in_threadpool(ctx.app.store.accounts.create_radar, ctx.user.id, name)
+    radar = await run_in_threadpool(ctx.app.accounts.new_radar, ctx.user.id, name)
     return RedirectResponse(f"/?radar={radar.id}", status_code=303)
 
 
@@ -171,7 +171,7 @@ async def create_radar(ctx: Ctx, csrf: Annotated[str, Form()], name: Annotated[s
 async def delete_radar(ctx: Ctx, radar_id: RowId, csrf: Annotated[str, Form()]) -> RedirectResponse:
     """Delete a radar (not the default one)."""
     _check_csrf(ctx, csrf)
-    await run_in_threadpool(ctx.app.store.accounts.delete_radar, ctx.user.id, radar_id)
+    await run_in_threadpool(ctx.app.accounts.delete_radar, ctx.user.id, radar_id)
     return _back_to_account()
 
 
@@ -180,11 +180,10 @@ async def radar_feed_url(request: Request, ctx: Ctx, radar_id: RowId, csrf: Anno
                          action: Annotated[str, Form()] = "create") -> Response:
     """Create (replacing the old one) or revoke a radar's private RSS/Atom URL."""
     _check_csrf(ctx, csrf)
-    await run_in_threadpool(ctx.app.store.accounts.radar_of, ctx.user.id, radar_id)
     if action == "revoke":
-        await run_in_threadpool(ctx.app.store.auth.revoke_feed_tokens, radar_id)
+        await run_in_threadpool(ctx.app.accounts.revoke_feed_tokens, ctx.user.id, radar_id)
         return _back_to_account()
-    token = await run_in_threadpool(ctx.app.store.auth.create_feed_token, radar_id)
+    token = await run_in_threadpool(ctx.app.accounts.new_feed_token, ctx.user.id, radar_id)
     return await _account(request, ctx, new_feed=(radar_id, token))
 
 
@@ -192,7 +191,7 @@ async def radar_feed_url(request: Request, ctx: Ctx, radar_id: RowId, csrf: Anno
 async def create_token(request: Request, ctx: Ctx, csrf: Annotated[str, Form()], name: Annotated[str, Form(max_length=200)] = "web") -> Response:
     """A new personal API token, shown once."""
     _check_csrf(ctx, csrf)
-    token = await run_in_threadpool(ctx.app.store.auth.create_api_token, ctx.user.id, name or "web")
+    token = await run_in_threadpool(ctx.app.accounts.new_api_token, ctx.user.id, name or "web")
     return await _account(request, ctx, new_token=token)
 
 
@@ -200,6 +199,5 @@ async def create_token(request: Request, ctx: Ctx, csrf: Annotated[str, Form()],
 async def revoke_token(ctx: Ctx, token_id: RowId, csrf: Annotated[str, Form()]) -> RedirectResponse:
     """Revoke a personal API token."""
     _check_csrf(ctx, csrf)
-    if not await run_in_threadpool(ctx.app.store.auth.revoke_api_token, ctx.user.id, token_id):
-        raise NotFoundError(f"tokens: no live token {token_id}")
+    await run_in_threadpool(ctx.app.accounts.revoke_api_token, ctx.user.id, token_id)
     return _back_to_account()

@@ -10,9 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from academichub.health import stream_health
-from academichub.worker.queue_status import queue_report
 from academichub.web.deps import Ctx
 from academichub.web.pages import _render
+from academichub.worker.queue_status import queue_report
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,12 +28,12 @@ async def admin_page(request: Request, ctx: Ctx) -> HTMLResponse:
     """Users, sources, recent runs and settings for the install's administrators."""
     if not ctx.is_admin:
         raise HTTPException(403, "admins only")
-    store = ctx.app.store
+    store, accounts = ctx.app.store, ctx.app.accounts
 
     def gather() -> dict[str, Any]:
-        users = [{"user": u, "admin": store.auth.is_admin(u.id), "radars": len(store.accounts.radars(u.id))}
-                 for u in store.accounts.users()]
+        users = [{"user": u, "admin": accounts.is_admin(u.id), "radars": len(accounts.radars(u.id))}
+                 for u in accounts.readers()]
         return {"users": users, "report": stream_health(store, ctx.app.settings), "runs": store.sources.runs(limit=30),
-                "settings_text": masked_settings(ctx), "briefings": len(store.briefings.list(ctx.user.id)),
+                "settings_text": masked_settings(ctx), "briefings": ctx.app.briefing.kept_count(ctx.user.id),
                 "queues": queue_report(ctx.app.settings)}
     return _render(request, ctx, "admin.html", **await run_in_threadpool(gather))

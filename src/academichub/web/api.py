@@ -146,13 +146,8 @@ async def post_feedback_undo(ctx: Ctx, body: schemas.FeedbackUndo) -> dict[str, 
 @router.get("/feedback", response_model=list[schemas.FeedbackPublic])
 async def list_feedback(ctx: Ctx, page: Page, response: Response) -> list[dict[str, Any]]:
     """Every paper you gave feedback on, with the feedback standing."""
-    def read() -> list[dict[str, Any]]:
-        given: dict[int, list[str]] = {}
-        for item in ctx.app.store.feedback.all(ctx.user.id):
-            given.setdefault(item.work_id, []).append(item.action)
-        works = {w.id: w for w in ctx.app.store.works.get_many(list(given))}
-        return [{"paper": works[i].public_id, "feedback": sorted(a)} for i, a in given.items() if i in works]
-    return page.apply(response, await run_in_threadpool(read))
+    rows = await run_in_threadpool(feedback.standing, ctx.app.store, ctx.user.id)
+    return page.apply(response, [{"paper": paper, "feedback": actions} for paper, actions in rows])
 
 
 @router.post("/authors/decision", status_code=204, dependencies=[JsonWrite])
@@ -164,7 +159,7 @@ async def post_author_decision(ctx: Ctx, body: schemas.AuthorDecision) -> None:
 @router.get("/library", response_model=list[dict[str, Any]])
 async def list_library(ctx: Ctx) -> list[dict[str, Any]]:
     """Imported library sources with their item and match counts."""
-    rows = await run_in_threadpool(ctx.app.store.library.sources, ctx.user.id)
+    rows = await run_in_threadpool(importer.imported_sources, ctx.app.store, ctx.user.id)
     return [{**r, "imported_at": r["imported_at"].isoformat() if r["imported_at"] else None} for r in rows]
 
 
@@ -183,7 +178,7 @@ async def post_library(ctx: Ctx, file: UploadFile, format: Annotated[str | None,
 @router.get("/subscriptions", response_model=list[schemas.SubscriptionPublic])
 async def list_subscriptions(ctx: Ctx) -> list[dict[str, Any]]:
     """What the radar follows (the chips)."""
-    rows = await run_in_threadpool(ctx.app.store.accounts.subscriptions, ctx.radar.id)
+    rows = await run_in_threadpool(ctx.app.accounts.chips, ctx.radar.id)
     return [{"id": s.id, "kind": s.kind, "value": s.value} for s in rows]
 
 
@@ -198,7 +193,7 @@ async def create_subscription(ctx: Ctx, body: schemas.SubscriptionCreate) -> dic
 @router.delete("/subscriptions/{subscription_id}", status_code=204)
 async def delete_subscription(ctx: Ctx, subscription_id: RowId) -> None:
     """Unfollow (remove a chip)."""
-    await run_in_threadpool(ctx.app.store.accounts.remove_subscription, ctx.radar.id, subscription_id)
+    await run_in_threadpool(ctx.app.accounts.unfollow, ctx.radar.id, subscription_id)
 
 
 @router.get("/sources")

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from academichub import __version__, compose
-from academichub.compose import REQUEST_THREADS, Store, open_store, prepare_store
+from academichub.compose import REQUEST_THREADS, Accounts, Store, open_store, prepare_store
 from academichub.errors import (
     AcademicHubError,
     AuthError,
@@ -80,7 +80,7 @@ def refuse_insecure(settings: Settings, host: str | None = None, store: Store | 
         raise ConfigError(f"web: local mode has no sign-in, so on {host} whoever reaches the address would be the "
                           "reader; serve on 127.0.0.1, set ACADEMICHUB_AUTH__MODE=accounts, or, if that is what "
                           "you want, ACADEMICHUB_AUTH__LOCAL_NETWORK=true")
-    others = store.auth.protected_users() if store is not None else []
+    others = Accounts(store).with_passwords() if store is not None else []
     if others:
         raise ConfigError(f"web: this install has accounts ({', '.join(others[:5])}) but runs in local mode, where "
                           "every request is the local reader and their passwords and tokens protect nothing; "
@@ -124,7 +124,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.academichub = AppState(settings, store, services.feed, services.secret, services.embedder,
                                      services.briefing, services.trainer, PageCache(services.feed), services,
                                      batches)
-    app.state.local_user = store.accounts.ensure_local_user()
+    app.state.local_user = services.accounts.local_reader()
     app.add_middleware(BodyLimit)
     app.add_middleware(SameOrigin, public_url=settings.public_url or "")
     app.add_middleware(SecurityHeaders)

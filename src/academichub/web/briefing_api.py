@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field
 from academichub.briefing.export import cite_html, to_html, to_markdown
 from academichub.briefing.model import Briefing, from_stored
 from academichub.briefing.service import Request
-from academichub.errors import AcademicHubError, InputError, NotFoundError
+from academichub.errors import AcademicHubError
 from academichub.web.api import ERRORS, JsonWrite, Page
-from academichub.web.deps import Ctx
 from academichub.web.bounds import RowId
+from academichub.web.deps import Ctx
 
 router = APIRouter(prefix="/api/v1", tags=["briefings"], responses=ERRORS)
 EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -48,8 +48,8 @@ def summary(stored: Any) -> dict[str, Any]:
 @router.get("/briefings")
 async def list_briefings(ctx: Ctx, page: Page, response: Response) -> list[dict[str, Any]]:
     """Your past briefings, newest first."""
-    rows = await run_in_threadpool(ctx.app.store.briefings.list, ctx.user.id, limit=page.limit, offset=page.offset)
-    response.headers["X-Total-Count"] = str(await run_in_threadpool(ctx.app.store.briefings.count, ctx.user.id))
+    rows = await run_in_threadpool(ctx.app.briefing.kept, ctx.user.id, limit=page.limit, offset=page.offset)
+    response.headers["X-Total-Count"] = str(await run_in_threadpool(ctx.app.briefing.kept_count, ctx.user.id))
     return [summary(r) for r in rows]
 
 
@@ -91,7 +91,7 @@ class ScheduleUpdate(BaseModel):
 
 def schedule_json(ctx: Ctx, radar_id: RowId) -> dict[str, Any]:
     """A radar's daily-briefing wish."""
-    found = next((s for s in ctx.app.store.briefings.schedules() if s.radar_id == radar_id), None)
+    found = ctx.app.briefing.schedule(radar_id)
     return {"radar_id": radar_id, "daily": found is not None, "lang": found.lang if found else None,
             "llm": found.llm if found else False}
 
@@ -109,22 +109,17 @@ async def put_schedule(ctx: Ctx, radar_id: RowId, body: ScheduleUpdate) -> dict[
     """Ask for (or stop) a radar's daily briefing."""
     from academichub.web.radar_api import own_radar
     radar = await run_in_threadpool(own_radar, ctx, radar_id)
-    lang = body.lang or ctx.lang
-    if lang not in ("zh", "en"):
-        raise InputError(f"briefings: unknown language {lang!r}; use zh or en")
     if body.daily:
-        await run_in_threadpool(ctx.app.store.briefings.set_schedule, radar.id, lang=lang, llm=body.llm)
+        await run_in_threadpool(ctx.app.briefing.set_schedule, radar.id, lang=body.lang or ctx.lang, llm=body.llm)
     else:
-        await run_in_threadpool(ctx.app.store.briefings.clear_schedule, radar.id)
+        await run_in_threadpool(ctx.app.briefing.clear_schedule, radar.id)
     return await run_in_threadpool(schedule_json, ctx, radar.id)
 
 
 def stored_briefing(ctx: Ctx, briefing_id: RowId) -> tuple[Briefing, str]:
     """One of the caller's briefings and its radar's name (another user's is not found)."""
-    stored = ctx.app.store.briefings.get(ctx.user.id, briefing_id)
-    if stored is None:
-        raise NotFoundError(f"briefings: no briefing {briefing_id}")
-    return from_stored(stored), ctx.app.store.accounts.get_radar(stored.radar_id).name
+    stored = ctx.app.briefing.kept_one(ctx.user.id, briefing_id)
+    return from_stored(stored), ctx.app.accounts.radar(stored.radar_id).name
 
 
 @router.get("/briefings/{briefing_id}", responses={200: {"content": {"text/markdown": {}, "text/html": {}}}})

@@ -26,7 +26,7 @@ PERIODS = ("day", "week")
 @router.get("/briefings", response_class=HTMLResponse)
 async def briefings_page(request: Request, ctx: Ctx) -> HTMLResponse:
     """The form to write a briefing and the list of past ones."""
-    rows = await run_in_threadpool(ctx.app.store.briefings.list, ctx.user.id)
+    rows = await run_in_threadpool(ctx.app.briefing.kept, ctx.user.id)
     schedule = await run_in_threadpool(schedule_json, ctx, ctx.radar.id)
     return _render(request, ctx, "briefings.html", past=[summary(r) for r in rows], periods=PERIODS,
                    llm_ready=ctx.app.settings.llm.configured, schedule=schedule, h=headings(ctx.lang))
@@ -38,10 +38,10 @@ async def set_schedule(ctx: Ctx, csrf: Annotated[str, Form()], daily: Annotated[
     """Switch the current radar's daily briefing on or off."""
     _check_csrf(ctx, csrf)
     if daily == "on":
-        await run_in_threadpool(ctx.app.store.briefings.set_schedule, ctx.radar.id,
+        await run_in_threadpool(ctx.app.briefing.set_schedule, ctx.radar.id,
                                 lang=lang if lang in ("zh", "en") else ctx.lang)
     else:
-        await run_in_threadpool(ctx.app.store.briefings.clear_schedule, ctx.radar.id)
+        await run_in_threadpool(ctx.app.briefing.clear_schedule, ctx.radar.id)
     return RedirectResponse("/briefings", status_code=303)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -10,13 +9,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from academichub.delivery.service import check, unsubscribe_token
 from academichub.errors import NotFoundError
 from academichub.i18n import gettext_for
 from academichub.model.delivery import Delivery
 from academichub.web.api import ERRORS, JsonWrite
 from academichub.web.bounds import ROW_ID_MAX, RowId
-from academichub.web.deps import AppState, Ctx, app_state
+from academichub.web.deps import Ctx, app_state
 from academichub.web.pages import TEMPLATES, _check_csrf
 
 api = APIRouter(prefix="/api/v1", tags=["deliveries"], responses=ERRORS)
@@ -43,16 +41,14 @@ def delivery_json(d: Delivery) -> dict[str, Any]:
 
 def own_delivery(ctx: Ctx, delivery_id: RowId) -> Delivery:
     """One of the caller's deliveries; anyone else's is not found."""
-    return ctx.app.store.deliveries.of(ctx.user.id, delivery_id)
+    return ctx.app.deliveries.of(ctx.user.id, delivery_id)
 
 
 def add_delivery(ctx: Ctx, body: DeliveryCreate) -> Delivery:
     """Check and store a new delivery on one of the caller's radars."""
-    radar = ctx.radar if body.radar_id is None else ctx.app.store.accounts.radar_of(ctx.user.id, body.radar_id)
-    lang = body.lang or ctx.lang
-    check(body.channel, body.target.strip(), body.cadence, body.secret, ctx.app.settings.delivery.allow_networks)
-    return ctx.app.store.deliveries.add(radar.id, body.channel, body.target.strip(), secret=body.secret,
-                                        cadence=body.cadence, lang=lang if lang in ("zh", "en") else "zh")
+    radar = ctx.radar if body.radar_id is None else ctx.app.accounts.radar_of(ctx.user.id, body.radar_id)
+    return ctx.app.deliveries.add(radar, body.channel, body.target, secret=body.secret, cadence=body.cadence,
+                                  lang=body.lang or ctx.lang)
 
 
 def send_test(ctx: Ctx, delivery: Delivery) -> dict[str, Any]:
@@ -64,7 +60,7 @@ def send_test(ctx: Ctx, delivery: Delivery) -> dict[str, Any]:
 @api.get("/deliveries")
 async def list_deliveries(ctx: Ctx) -> list[dict[str, Any]]:
     """Your e-mail digests and webhooks."""
-    return [delivery_json(d) for d in await run_in_threadpool(ctx.app.store.deliveries.of_user, ctx.user.id)]
+    return [delivery_json(d) for d in await run_in_threadpool(ctx.app.deliveries.of_user, ctx.user.id)]
 
 
 @api.post("/deliveries", status_code=201, dependencies=[JsonWrite])
@@ -76,8 +72,7 @@ async def create_delivery(ctx: Ctx, body: DeliveryCreate) -> dict[str, Any]:
 @api.delete("/deliveries/{delivery_id}", status_code=204)
 async def delete_delivery(ctx: Ctx, delivery_id: RowId) -> None:
     """Stop and remove a delivery."""
-    delivery = await run_in_threadpool(own_delivery, ctx, delivery_id)
-    await run_in_threadpool(ctx.app.store.deliveries.remove, delivery.id)
+    await run_in_threadpool(ctx.app.deliveries.remove, ctx.user.id, delivery_id)
 
 
 @api.post("/deliveries/{delivery_id}/test")
@@ -106,17 +101,10 @@ async def act_from_form(ctx: Ctx, delivery_id: RowId, action: str, csrf: Annotat
     if action == "test":
         await run_in_threadpool(send_test, ctx, delivery)
     elif action == "remove":
-        await run_in_threadpool(ctx.app.store.deliveries.remove, delivery.id)
+        await run_in_threadpool(ctx.app.deliveries.remove, ctx.user.id, delivery.id)
     else:
         raise NotFoundError(f"deliveries: no action {action!r}")
     return RedirectResponse("/account#deliveries", status_code=303)
-
-
-def _valid(state: AppState, delivery_id: RowId, token: str) -> Delivery:
-    delivery = state.store.deliveries.get(delivery_id)
-    if delivery is None or not hmac.compare_digest(unsubscribe_token(state.secret, delivery_id), token):
-        raise NotFoundError("unsubscribe: this link is not valid (the delivery may have been removed)")
-    return delivery
 
 
 def _unsubscribe_page(request: Request, delivery: Delivery, *, done: bool) -> HTMLResponse:
@@ -128,7 +116,8 @@ def _unsubscribe_page(request: Request, delivery: Delivery, *, done: bool) -> HT
 @pages.get("/unsubscribe/{delivery_id}/{token}", response_class=HTMLResponse)
 async def unsubscribe_page(request: Request, delivery_id: RowId, token: str) -> HTMLResponse:
     """Confirm before switching a digest off (mail scanners follow links; only a POST unsubscribes)."""
-    delivery = await run_in_threadpool(_valid, app_state(request), delivery_id, token)
+    state = app_state(request)
+    delivery = await run_in_threadpool(state.deliveries.by_link, state.secret, delivery_id, token)
     return _unsubscribe_page(request, delivery, done=False)
 
 
@@ -136,6 +125,6 @@ async def unsubscribe_page(request: Request, delivery_id: RowId, token: str) -> 
 async def unsubscribe(request: Request, delivery_id: RowId, token: str) -> Response:
     """Switch the digest off (also the RFC 8058 one-click POST a mail client sends)."""
     state = app_state(request)
-    delivery = await run_in_threadpool(_valid, state, delivery_id, token)
-    await run_in_threadpool(state.store.deliveries.set_active, delivery.id, False)
+    delivery = await run_in_threadpool(state.deliveries.by_link, state.secret, delivery_id, token)
+    await run_in_threadpool(state.deliveries.switch_off, delivery)
     return _unsubscribe_page(request, delivery, done=True)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from academichub.auth.service import session_subject
-from academichub.compose import Store
+from academichub.compose import Accounts, Deliveries, Store
 from academichub.embedding.base import Embedder
 from academichub.errors import AuthError, NotFoundError
 from academichub.i18n import gettext_for, pick_language
@@ -45,6 +45,16 @@ class AppState:
     services: Any = None  # compose.Services: what the composition root built (delivery is made from it)
     batches: Any = None  # web.batch_process.NextBatches: 换一批, in a process of its own when one runs
 
+    @property
+    def accounts(self) -> Accounts:
+        """Readers, radars, chips and credentials."""
+        return Accounts(self.store)
+
+    @property
+    def deliveries(self) -> Deliveries:
+        """The readers' deliveries."""
+        return Deliveries(self.store, self.settings.delivery)
+
 
 @dataclass(frozen=True)
 class RequestContext:
@@ -75,27 +85,27 @@ def authenticate(request: Request, state: AppState) -> tuple[User, str]:
     API calls may send `Authorization: Bearer TOKEN`; pages and the API also accept the session
     cookie. Without either, the API answers 401 and pages redirect to the sign-in form.
     """
-    store = state.store
+    accounts = state.accounts
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer ") and request.url.path.startswith("/api/"):
-        user_id = store.auth.api_token_user(header[7:].strip())
-        if user_id is None:
+        user = accounts.bearer(header[7:].strip())
+        if user is None:
             raise AuthError("api: invalid or revoked token")
-        return store.accounts.get_user(user_id), "token"
+        return user, "token"
     session = request.cookies.get(SESSION_COOKIE)
-    user_id = store.auth.session_user(session) if session else None
-    if user_id is not None:
-        return store.accounts.get_user(user_id), session_subject(session)
+    user = accounts.signed_in(session) if session else None
+    if user is not None:
+        return user, session_subject(session)
     if request.url.path.startswith("/api/"):
         raise AuthError("api: sign in, or send Authorization: Bearer TOKEN (academichub token create)")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     raise SignInRequired(target)
 
 
-def pick_radar(store: Store, user: User, request: Request) -> tuple[Radar, tuple[Radar, ...]]:
+def pick_radar(accounts: Accounts, user: User, request: Request) -> tuple[Radar, tuple[Radar, ...]]:
     """The radar a request is about (?radar=ID if yours, else the remembered one, else your default)
     and all of yours, default first: one read serves both."""
-    mine = tuple(store.accounts.radars(user.id)) or (store.accounts.default_radar(user.id),)
+    mine = tuple(accounts.radars(user.id)) or (accounts.default_radar(user.id),)
     asked = request.query_params.get("radar")
     if asked:  # asked for explicitly: someone else's (or a malformed id) is not found
         found = next((r for r in mine if asked.isdecimal() and r.id == int(asked)), None)
@@ -119,8 +129,8 @@ async def request_context(request: Request) -> RequestContext:
         subject, admin = user.name, True  # the one local reader administers their own install
     else:
         user, subject = authenticate(request, state)
-        admin = state.store.auth.is_admin(user.id)
-    radar, radars = pick_radar(state.store, user, request)
+        admin = state.accounts.is_admin(user.id)
+    radar, radars = pick_radar(state.accounts, user, request)
     lang = pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
                          user.language, request.headers.get("accept-language"), default=state.settings.language)
     return RequestContext(state, user, radar, lang, subject, admin, radars)

@@ -19,10 +19,7 @@ FEED_ITEMS = 30
 
 def radar_feed(state: AppState, token: str, base: str, kind: str) -> bytes:
     """The radar's best papers of the recent announcement days, as RSS or Atom (nothing is marked seen)."""
-    radar_id = state.store.auth.feed_token_radar(token)
-    if radar_id is None:
-        raise NotFoundError("feeds: no such feed (the link may have been revoked)")
-    radar = state.store.accounts.get_radar(radar_id)
+    radar = state.accounts.feed_radar(token)
     period = periods.resolve(periods.DEFAULT, state.store.works, recent_days=state.settings.feed.recent_days)
     ranked = state.feed.ranked(radar, period, set(), FEED_ITEMS)
     works = {w.id: w for w in state.store.works.get_many([r.work_id for r in ranked])}

@@ -146,13 +146,13 @@ async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen:
     if seen:
         def build() -> tuple[Any, list[Any]]:
             feed = ctx.app.feed.current(ctx.radar, period=period, show_seen=True, page=max(1, page))
-            return feed, ctx.app.store.accounts.subscriptions(ctx.radar.id)
+            return feed, ctx.app.accounts.chips(ctx.radar.id)
         feed, chips = await run_in_threadpool(build)
         return _render(request, ctx, "feed.html", **_feed_values(feed, chips, seen=seen, page=page))
 
     def whole_page(feed: Any) -> str:
         # The chips are read here too: the page key holds the radar's subscription version.
-        chips = ctx.app.store.accounts.subscriptions(ctx.radar.id)
+        chips = ctx.app.accounts.chips(ctx.radar.id)
         return TEMPLATES.get_template("feed.html").render(_context(
             request, ctx, **_feed_values(feed, chips, seen=False, page=page)))
 
@@ -199,7 +199,7 @@ async def add_subscription(request: Request, ctx: Ctx, kind: Annotated[str, Form
         await run_in_threadpool(subs.follow, ctx.app.store, ctx.radar.id, kind, value)
     except InputError as error:
         def build() -> tuple[Any, list[Any]]:
-            return ctx.app.feed.current(ctx.radar), ctx.app.store.accounts.subscriptions(ctx.radar.id)
+            return ctx.app.feed.current(ctx.radar), ctx.app.accounts.chips(ctx.radar.id)
         feed, chips = await run_in_threadpool(build)
         problem = chip_problem(error, value, ctx.gettext)
         return _render(request, ctx, "feed.html", 422, **_feed_values(feed, chips, seen=False, page=1),
@@ -213,7 +213,7 @@ async def remove_subscription(ctx: Ctx, subscription_id: RowId, csrf: Annotated[
                               next: Annotated[str, Form()] = "/") -> RedirectResponse:
     """Remove a chip (its ×)."""
     _check_csrf(ctx, csrf)
-    await run_in_threadpool(ctx.app.store.accounts.remove_subscription, ctx.radar.id, subscription_id)
+    await run_in_threadpool(ctx.app.accounts.unfollow, ctx.radar.id, subscription_id)
     return RedirectResponse(_local_path(next), status_code=303)
 
 
@@ -286,7 +286,7 @@ async def author_decision_form(ctx: Ctx, paper: Annotated[str, Form()], author: 
 
 
 async def _library_page(request: Request, ctx: Ctx, **values: Any) -> HTMLResponse:
-    sources = await run_in_threadpool(ctx.app.store.library.sources, ctx.user.id)
+    sources = await run_in_threadpool(importer.imported_sources, ctx.app.store, ctx.user.id)
     status = 400 if values.get("error") else 200
     return _render(request, ctx, "library.html", sources=sources, status=status, **values)
 
@@ -330,7 +330,7 @@ async def library_orcid(request: Request, ctx: Ctx, orcid: Annotated[str, Form()
 async def library_remove(ctx: Ctx, source: Annotated[str, Form()], csrf: Annotated[str, Form()] = "") -> RedirectResponse:
     """Remove an imported source."""
     _check_csrf(ctx, csrf)
-    await run_in_threadpool(ctx.app.store.library.delete_source, ctx.user.id, source)
+    await run_in_threadpool(importer.remove_source, ctx.app.store, ctx.user.id, source)
     return RedirectResponse("/library", status_code=303)
 
 

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from academichub.errors import NotFoundError
 from academichub.model.accounts import Radar
 from academichub.web import schemas
 from academichub.web.api import ERRORS, JsonWrite, feed_response, next_response
@@ -35,14 +34,14 @@ class TokenCreate(BaseModel):
 
 def own_radar(ctx: Ctx, radar_id: RowId) -> Radar:
     """One of the caller's radars; anyone else's is not found."""
-    return ctx.app.store.accounts.radar_of(ctx.user.id, radar_id)
+    return ctx.app.accounts.radar_of(ctx.user.id, radar_id)
 
 
 def radar_json(ctx: Ctx, radar: Radar) -> dict[str, Any]:
     """A radar as the API shows it."""
     return {"id": radar.id, "name": radar.name, "is_default": radar.is_default,
             "subscriptions": [{"id": s.id, "kind": s.kind, "value": s.value}
-                              for s in ctx.app.store.accounts.subscriptions(radar.id)]}
+                              for s in ctx.app.accounts.chips(radar.id)]}
 
 
 @router.get("/me")
@@ -56,21 +55,21 @@ async def me(ctx: Ctx) -> dict[str, Any]:
 async def list_radars(ctx: Ctx) -> list[dict[str, Any]]:
     """The caller's radars with what each follows."""
     def read() -> list[dict[str, Any]]:
-        return [radar_json(ctx, r) for r in ctx.app.store.accounts.radars(ctx.user.id)]
+        return [radar_json(ctx, r) for r in ctx.app.accounts.radars(ctx.user.id)]
     return await run_in_threadpool(read)
 
 
 @router.post("/radars", status_code=201, dependencies=[JsonWrite])
 async def create_radar(ctx: Ctx, body: RadarCreate) -> dict[str, Any]:
     """Add a radar."""
-    radar = await run_in_threadpool(ctx.app.store.accounts.create_radar, ctx.user.id, body.name)
+    radar = await run_in_threadpool(ctx.app.accounts.new_radar, ctx.user.id, body.name)
     return radar_json(ctx, radar)
 
 
 @router.delete("/radars/{radar_id}", status_code=204)
 async def delete_radar(ctx: Ctx, radar_id: RowId) -> None:
     """Delete a radar (not the default one)."""
-    await run_in_threadpool(ctx.app.store.accounts.delete_radar, ctx.user.id, radar_id)
+    await run_in_threadpool(ctx.app.accounts.delete_radar, ctx.user.id, radar_id)
 
 
 @router.get("/radars/{radar_id}/feed", response_model=schemas.FeedPublic, response_model_by_alias=True)
@@ -91,8 +90,7 @@ async def radar_feed_next(ctx: Ctx, radar_id: RowId, body: schemas.FeedNext | No
 @router.post("/radars/{radar_id}/feed-url", status_code=201)
 async def create_feed_url(request: Request, ctx: Ctx, radar_id: RowId) -> dict[str, str]:
     """A new private RSS/Atom URL for a radar (the old one stops working); shown once."""
-    radar = await run_in_threadpool(own_radar, ctx, radar_id)
-    token = await run_in_threadpool(ctx.app.store.auth.create_feed_token, radar.id)
+    token = await run_in_threadpool(ctx.app.accounts.new_feed_token, ctx.user.id, radar_id)
     base = str(request.base_url).rstrip("/")
     return {"atom": f"{base}/feeds/{token}.atom", "rss": f"{base}/feeds/{token}.rss"}
 
@@ -100,14 +98,13 @@ async def create_feed_url(request: Request, ctx: Ctx, radar_id: RowId) -> dict[s
 @router.delete("/radars/{radar_id}/feed-url", status_code=204)
 async def revoke_feed_url(ctx: Ctx, radar_id: RowId) -> None:
     """Revoke a radar's private feed URLs."""
-    radar = await run_in_threadpool(own_radar, ctx, radar_id)
-    await run_in_threadpool(ctx.app.store.auth.revoke_feed_tokens, radar.id)
+    await run_in_threadpool(ctx.app.accounts.revoke_feed_tokens, ctx.user.id, radar_id)
 
 
 @router.get("/tokens")
 async def list_tokens(ctx: Ctx) -> list[dict[str, Any]]:
     """The caller's API tokens (never the tokens themselves)."""
-    rows = await run_in_threadpool(ctx.app.store.auth.api_tokens, ctx.user.id)
+    rows = await run_in_threadpool(ctx.app.accounts.api_tokens, ctx.user.id)
     return [{"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(),
              "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None, "revoked": t.revoked}
             for t in rows]
@@ -116,12 +113,11 @@ async def list_tokens(ctx: Ctx) -> list[dict[str, Any]]:
 @router.post("/tokens", status_code=201, dependencies=[JsonWrite])
 async def create_token(ctx: Ctx, body: TokenCreate) -> dict[str, str]:
     """A new personal API token, shown once."""
-    token = await run_in_threadpool(ctx.app.store.auth.create_api_token, ctx.user.id, body.name)
+    token = await run_in_threadpool(ctx.app.accounts.new_api_token, ctx.user.id, body.name)
     return {"token": token, "name": body.name}
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
 async def revoke_token(ctx: Ctx, token_id: RowId) -> None:
     """Revoke one of the caller's tokens."""
-    if not await run_in_threadpool(ctx.app.store.auth.revoke_api_token, ctx.user.id, token_id):
-        raise NotFoundError(f"tokens: no live token {token_id}")
+    await run_in_threadpool(ctx.app.accounts.revoke_api_token, ctx.user.id, token_id)
