@@ -17,8 +17,9 @@ from academichub.compose import Accounts, Store, open_store  # the store every c
 from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError, NotFoundError
 from academichub.model.accounts import Radar, User
+from academichub.search import papers as stored_papers
 from academichub.settings import Settings, load_settings
-from academichub.worker import jobs
+from academichub.worker import embedding_job, jobs
 
 app = typer.Typer(help="AcademicHub: a self-hosted research radar.", add_completion=False,
                   no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -90,7 +91,7 @@ def print_json(data: Any) -> None:
 def init_store(settings: Settings, *, sample: bool = True) -> Store:
     store = open_store(settings)
     Accounts(store).local_reader()
-    if sample and store.works.count() == 0:
+    if sample and stored_papers.holdings(store)[0] == 0:
         with progress_bar("Loading the bundled arXiv sample", console=err) as advance:
             report = jobs.load_sample(store, progress=advance)
         jobs.start_demo(store)
@@ -103,7 +104,7 @@ def init_store(settings: Settings, *, sample: bool = True) -> Store:
 def embed_pending(store: Store, settings: Settings) -> None:
     """Embed works still without a vector of the configured model (after a load or an ingest)."""
     embedder = embedder_or_none(settings.embedding)
-    missing = store.vectors.count_missing(embedder.tag) if embedder is not None else 0
+    missing = embedding_job.missing_count(store, embedder) if embedder is not None else 0
     if missing:
         with progress_bar("Embedding new papers", console=err, total=missing) as advance:
             count = jobs.embed_new(store, settings, progress=advance, embedder=embedder)

@@ -14,6 +14,7 @@ from academichub.briefing.export import to_html, to_markdown
 from academichub.briefing.service import Request
 from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
 from academichub.errors import InputError
+from academichub.search import papers as stored_papers
 
 FORMATS = ("md", "html", "json")
 
@@ -139,7 +140,7 @@ def export_command(
                 stored = compose.build(settings, store=store, embedder=None, background=False).briefing.kept_one(
                     user.id, briefing)
                 ids = [p.id for p in from_stored(stored).papers]
-            works = store.works.require_many(ids or [], "export")
+            works = stored_papers.papers(store, ids or [], "export")
         text = export(works, fmt)
     if output:
         output.write_text(text, encoding="utf-8")

@@ -30,6 +30,7 @@ from academichub.i18n import gettext_for, pick_language
 from academichub.memory import tune_allocator
 from academichub.present.feed import page_json
 from academichub.radar import subscriptions as subs
+from academichub.search import papers as stored_papers
 from academichub.settings import Settings
 from academichub.sources import registry
 from academichub.worker import jobs
@@ -41,7 +42,7 @@ def init(ctx: typer.Context,
     """Create the data directory and database; load the bundled sample if the store is empty."""
     settings = settings_of(ctx)
     with init_store(settings, sample=sample) as store:
-        err.print(f"Ready: {store.works.count()} papers in {store.database}", soft_wrap=True)
+        err.print(f"Ready: {stored_papers.holdings(store)[0]} papers in {store.database}", soft_wrap=True)
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, store: Store | None = None,

@@ -112,6 +112,10 @@ class FeedService:
         self._claiming = Lru(1024)  # per radar: its claim lock and the 换一批 queued for it
         self._periods = Lru(CACHED)
 
+    def period(self, spec: str | None) -> periods.Period:
+        """The dates a period spec ("day", "week", "2025-04-01..2025-04-07" …) stands for in the store now."""
+        return self._period(spec)
+
     def _period(self, spec: str | None, store_changed: object = None) -> periods.Period:
         """The spec's dates; with the store's newest change known, resolved once per change and process."""
         if store_changed is None:

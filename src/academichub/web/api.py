@@ -19,6 +19,7 @@ from academichub.present.feed import page_json
 from academichub.radar import feedback
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
+from academichub.search import papers as stored_papers
 from academichub.search.service import search, similar
 from academichub.web import schemas
 from academichub.web.bounds import ListOffset, PageNumber, RowId
@@ -106,7 +107,7 @@ async def get_similar(ctx: Ctx, paper_id: str, limit: Annotated[int, Query(ge=1,
 @router.get("/papers/{paper_id:path}")
 async def get_paper(ctx: Ctx, paper_id: str) -> dict[str, Any]:
     """Every stored field of one paper (the paper page's twin)."""
-    return (await run_in_threadpool(ctx.app.store.works.require, paper_id)).to_json()
+    return (await run_in_threadpool(stored_papers.paper, ctx.app.store, paper_id)).to_json()
 
 
 @router.get("/search", response_model=schemas.SearchPublic)
@@ -207,9 +208,9 @@ async def list_sources(ctx: Ctx) -> list[dict[str, Any]]:
 async def health(state: Annotated[AppState, Depends(app_state)]) -> dict[str, Any]:
     """Whether the store answers, how many works it holds and its newest day (no sign-in needed)."""
     def read() -> dict[str, Any]:
-        days = state.store.works.latest_feed_dates(1)
-        return {"status": "ok", "works": state.store.works.count(),
-                "latest_day": days[0].isoformat() if days else None, "batch_process": state.batches.state}
+        works, newest = stored_papers.holdings(state.store)
+        return {"status": "ok", "works": works, "latest_day": newest.isoformat() if newest else None,
+                "batch_process": state.batches.state}
     return await run_in_threadpool(read)
 
 

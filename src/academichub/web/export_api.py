@@ -12,6 +12,7 @@ from academichub.errors import InputError
 from academichub.export.citations import FORMATS, export
 from academichub.model.works import StoredWork
 from academichub.radar import feedback
+from academichub.search import papers as stored_papers
 from academichub.web.api import ERRORS, Page
 from academichub.web.bounds import RowId
 from academichub.web.briefing_api import stored_briefing
@@ -46,7 +47,7 @@ async def export_papers(ctx: Ctx, ids: Annotated[str, Query(description="Paper i
     wanted = [i.strip() for i in ids.split(",") if i.strip()]
     if not wanted or len(wanted) > MAX_IDS:
         raise InputError(f"export: give 1 to {MAX_IDS} paper ids")
-    works = await run_in_threadpool(ctx.app.store.works.require_many, wanted, "export")
+    works = await run_in_threadpool(stored_papers.papers, ctx.app.store, wanted, "export")
     return download(works, format, "papers" if len(works) > 1 else works[0].public_id.replace(":", "-"))
 
 
@@ -75,5 +76,5 @@ async def export_saved(ctx: Ctx, format: Format = "bibtex") -> Response:
 async def export_briefing(ctx: Ctx, briefing_id: RowId, format: Format = "bibtex") -> Response:
     """A briefing's references, in its [n] order."""
     briefing, _radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)
-    works = await run_in_threadpool(ctx.app.store.works.require_many, [p.id for p in briefing.papers], "export")
+    works = await run_in_threadpool(stored_papers.papers, ctx.app.store, [p.id for p in briefing.papers], "export")
     return download(works, format, f"briefing-{briefing_id}")

@@ -11,6 +11,7 @@ from feedgen.feed import FeedGenerator
 
 from academichub.errors import NotFoundError
 from academichub.radar import periods
+from academichub.search import papers as stored_papers
 from academichub.web.deps import AppState, app_state
 
 router = APIRouter(include_in_schema=False)
@@ -20,9 +21,9 @@ FEED_ITEMS = 30
 def radar_feed(state: AppState, token: str, base: str, kind: str) -> bytes:
     """The radar's best papers of the recent announcement days, as RSS or Atom (nothing is marked seen)."""
     radar = state.accounts.feed_radar(token)
-    period = periods.resolve(periods.DEFAULT, state.store.works, recent_days=state.settings.feed.recent_days)
+    period = state.feed.period(periods.DEFAULT)
     ranked = state.feed.ranked(radar, period, set(), FEED_ITEMS)
-    works = {w.id: w for w in state.store.works.get_many([r.work_id for r in ranked])}
+    works = stored_papers.by_work_id(state.store, [r.work_id for r in ranked])
     generator = FeedGenerator()
     generator.id(f"{base}/feeds/radar-{radar.id}")
     generator.title(f"AcademicHub · {radar.name}")

@@ -24,3 +24,8 @@ def embed_missing(store: Store, embedder: Embedder, *, progress: Callable[[int],
         if progress:
             progress(len(batch))
     return done
+
+
+def missing_count(store: Store, embedder: Embedder) -> int:
+    """How many works have no vector of `embedder`'s model yet."""
+    return store.vectors.count_missing(embedder.tag)
