@@ -44,16 +44,8 @@ class Services:
     feed: FeedService
     trainer: BackgroundTrainer | InlineTrainer | QueueTrainer
     briefing: BriefingService
-
-    @property
-    def accounts(self) -> Accounts:
-        """Readers, radars, chips and credentials over the store (what web and CLI use of accounts)."""
-        return Accounts(self.store)
-
-    @property
-    def deliveries(self) -> Deliveries:
-        """The readers' deliveries, checked before they are kept (what web and CLI use of them)."""
-        return Deliveries(self.store, self.settings.delivery)
+    accounts: Accounts  # readers, radars, chips and credentials, as web and CLI use them
+    deliveries: Deliveries  # the readers' deliveries, checked before they are kept
 
     @property
     def secret(self) -> bytes:
@@ -89,7 +81,8 @@ def build(settings: Settings, *, store: Store | None = None, embedder: Embedder 
         kind = BackgroundTrainer if background else InlineTrainer
         trainer = kind(store, feed.matrix, settings.ranking, embedder=feed.embedder)
     feed.readers.schedule = trainer.schedule
-    return Services(settings, store, embedder, feed, trainer, BriefingService(settings, feed, http_client=http_client))
+    return Services(settings, store, embedder, feed, trainer, BriefingService(settings, feed, http_client=http_client),
+                    Accounts(store), Deliveries(store, settings.delivery))
 
 
 def open_store(settings: Settings, *, sync: bool = True) -> Store:

@@ -47,13 +47,13 @@ class AppState:
 
     @property
     def accounts(self) -> Accounts:
-        """Readers, radars, chips and credentials."""
-        return Accounts(self.store)
+        """Readers, radars, chips and credentials (the composition root's)."""
+        return self.services.accounts
 
     @property
     def deliveries(self) -> Deliveries:
-        """The readers' deliveries."""
-        return Deliveries(self.store, self.settings.delivery)
+        """The readers' deliveries (the composition root's)."""
+        return self.services.deliveries
 
 
 @dataclass(frozen=True)
