@@ -355,6 +355,13 @@ def test_brief_command_writes_every_format(capsys: pytest.CaptureFixture[str], s
     assert code != 0 and "ACADEMICHUB_LLM_BASE_URL" in err
     code, _, err = run(capsys, *home, "brief-daily", "on", "--lang", "en")
     assert code == 0 and "every announcement day" in err
+    assert "no daily briefing any more" in run(capsys, *home, "brief-daily", "off")[2]
+    assert "had no daily briefing" in run(capsys, *home, "brief-daily", "off")[2]
+    kept = json.loads(run(capsys, *home, "briefings", "--json")[1])[0]["id"]
+    code, out, _ = run(capsys, *home, "export", "--briefing", str(kept), "--format", "bibtex")
+    assert code == 0 and out.count("@") >= 3
+    code, _, err = run(capsys, *home, "export", "--briefing", str(kept + 1000))
+    assert code == 1 and f"no briefing {kept + 1000}" in err
 
 
 def test_llm_endpoint_from_the_documented_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

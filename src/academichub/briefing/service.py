@@ -206,7 +206,6 @@ class BriefingService:
                 "input_tokens": sum(tokens), "largest_call_tokens": max(tokens), "call_tokens": tokens,
                 "output_tokens_max": len(messages) * self.settings.llm.max_output_tokens}
 
-
     # -- kept briefings and daily schedules (what web and CLI list, open and switch) ------------------
 
     def kept(self, user_id: int, *, limit: int = 50, offset: int = 0) -> list[StoredBriefing]:

@@ -11,12 +11,18 @@ from rich.table import Table
 
 from academichub import compose
 from academichub.briefing.export import to_html, to_markdown
-from academichub.briefing.service import Request
+from academichub.briefing.service import BriefingService, Request
 from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
 from academichub.errors import InputError
 from academichub.search import papers as stored_papers
+from academichub.settings import Settings
 
 FORMATS = ("md", "html", "json")
+
+
+def _kept(settings: Settings, store: compose.Store) -> BriefingService:
+    """The briefing service for kept briefings and schedules (no embedding model loaded: none is needed)."""
+    return compose.build(settings, store=store, embedder=None, background=False).briefing
 
 
 def _language(lang: str | None, user_language: str | None, default: str) -> str:
@@ -70,7 +76,7 @@ def briefings(ctx: typer.Context,
     settings = settings_of(ctx)
     with init_store(settings) as store:
         user, _radar = reader_of(ctx, store)
-        rows = compose.build(settings, store=store, embedder=None, background=False).briefing.kept(user.id)
+        rows = _kept(settings, store).kept(user.id)
     items = [{"id": r.id, "radar_id": r.radar_id, "period": r.period, "from": r.start.isoformat() if r.start else None,
               "to": r.end.isoformat() if r.end else None, "lang": r.lang, "mode": r.mode,
               "created_at": r.created_at.isoformat(), "papers": len(r.content.get("papers", []))} for r in rows]
@@ -101,7 +107,7 @@ def brief_daily(
     with init_store(settings) as store:
         user, _radar = reader_of(ctx, store)
         chosen = compose.Accounts(store).find_radar(user.id, radar)
-        briefing = compose.build(settings, store=store, embedder=None, background=False).briefing  # no model to load
+        briefing = _kept(settings, store)
         if switch == "on":
             briefing.set_schedule(chosen.id, lang=_language(lang, user.language, settings.language), llm=llm)
             err.print(f"Radar '{chosen.name}' gets a briefing after every announcement day (academichub up)")
@@ -137,8 +143,7 @@ def export_command(
             works = saved_papers(store, user.id)
         else:
             if briefing is not None:
-                stored = compose.build(settings, store=store, embedder=None, background=False).briefing.kept_one(
-                    user.id, briefing)
+                stored = _kept(settings, store).kept_one(user.id, briefing)
                 ids = [p.id for p in from_stored(stored).papers]
             works = stored_papers.papers(store, ids or [], "export")
         text = export(works, fmt)
