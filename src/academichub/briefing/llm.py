@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from typing import Any
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -167,7 +168,8 @@ def keep_grounded(text: str, allowed: set[int], usage: Usage) -> str:
 class LlmAnalyst:
     """Writes briefing prose through the configured endpoint."""
 
-    def __init__(self, settings: LlmSettings, *, http_client: httpx.Client | None = None) -> None:
+    def __init__(self, settings: LlmSettings, *, http_client: Any = None) -> None:
+        # http_client: a transport seam, a client of the httpx flavour the installed openai takes (httpx2 from 3.0).
         if not settings.configured:
             raise LlmFailure("llm: no endpoint configured (set llm.base_url and llm.model, or ACADEMICHUB_LLM_BASE_URL "
                              "and ACADEMICHUB_LLM_MODEL)")
@@ -176,7 +178,8 @@ class LlmAnalyst:
 
         key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
         self.client = openai.OpenAI(base_url=settings.base_url, api_key=key, max_retries=settings.retries,
-                                    timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
+                                    # openai's own Timeout: its 3.x client runs on httpx2 and refuses httpx's.
+                                    timeout=openai.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
                                     http_client=http_client)
         self.usage = Usage()
         self.deadline = time.monotonic() + settings.max_seconds

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-
-import httpx
+from typing import Any
 
 from academichub.briefing.llm import LlmAnalyst, LlmFailure
 from academichub.errors import SourceError
@@ -22,7 +21,7 @@ def is_chinese(query: str) -> bool:
     return bool(_CJK.search(query))
 
 
-def to_english(settings: LlmSettings, query: str, *, http_client: httpx.Client | None = None) -> str:
+def to_english(settings: LlmSettings, query: str, *, http_client: Any = None) -> str:
     """The query in English, written by the configured endpoint; SourceError when it cannot be had."""
     try:
         analyst = LlmAnalyst(settings, http_client=http_client)
