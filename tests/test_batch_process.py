@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -145,3 +146,52 @@ def test_the_batch_process_ends_when_its_web_process_is_killed(sample_home: Path
     finally:
         if server.poll() is None:
             server.kill()
+
+
+class _Pipe:
+    """What the batch process's queues send their answers to."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple] = []
+        self.lock = threading.Lock()
+
+    def send(self, answer: tuple) -> None:
+        with self.lock:
+            self.sent.append(answer)
+
+
+def test_a_radars_next_arriving_while_one_runs_wait_holding_no_thread_and_are_served_together(
+        sample_store: Store, fresh_radar: Radar) -> None:
+    from academichub.radar.feed import FeedService
+    from academichub.settings import FeedSettings
+
+    feed = FeedService(sample_store, FeedSettings())
+    running, go = threading.Event(), threading.Event()
+    calls: list[int] = []
+    real = feed.next_many
+
+    def slow_first(radar, *, period=None, count=1):  # type: ignore[no-untyped-def]
+        calls.append(count)
+        if len(calls) == 1:
+            running.set()
+            assert go.wait(30)
+        return real(radar, period=period, count=count)
+
+    feed.next_many = slow_first
+    pipe = _Pipe()
+    with ThreadPoolExecutor(2) as pool:
+        queues = batch_process._RadarQueues(feed, pool, pipe)
+        queues.add(batch_process._Request(0, fresh_radar, "all", "en"))
+        assert running.wait(30)
+        for key in (1, 2, 3):  # the radar's others: queued, while a second thread is free
+            queues.add(batch_process._Request(key, fresh_radar, "all", None))
+        time.sleep(0.2)
+        assert calls == [1]  # none of them took the free thread
+        go.set()
+    assert calls == [1, 3]  # one ranking served the three queued together
+    assert [key for key, _, _ in pipe.sent] == [0, 1, 2, 3]
+    first = json.loads(pipe.sent[0][2])
+    assert pipe.sent[0][1] == "page" and len(first["items"]) == 10 and first["batch"] is not None
+    assert all(kind == "page" and body is None for _, kind, body in pipe.sent[1:])  # no language asked: recorded only
+    seen = {w for w, _ in sample_store.feed_state.seen_since(fresh_radar.id, 0)}
+    assert len(seen) == 40  # four batches of ten, no paper claimed twice

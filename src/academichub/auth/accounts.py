@@ -18,6 +18,7 @@ class Accounts:
     def __init__(self, store: Store) -> None:
         self._accounts = store.accounts
         self._auth = store.auth
+        self._feed_state = store.feed_state
 
     # -- readers ---------------------------------------------------------------------------------
 
@@ -124,7 +125,10 @@ class Accounts:
         return self._accounts.create_radar(user_id, name)
 
     def delete_radar(self, user_id: int, radar_id: int) -> None:
-        """Delete one of the reader's radars."""
+        """Delete one of the reader's radars (its batches and claims first: on SQLite they are kept
+        in a file of their own, where deleting the radar cascades to nothing)."""
+        self._accounts.deletable_radar(user_id, radar_id)
+        self._feed_state.forget(radar_id)
         self._accounts.delete_radar(user_id, radar_id)
 
     def chips(self, radar_id: int) -> list[Subscription]:

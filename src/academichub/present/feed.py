@@ -6,6 +6,7 @@ them), and the CLI's `feed --json` and the page cache's JSON body are made by th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -100,3 +101,8 @@ def page_json(page: FeedPage, _: Callable[[str], str]) -> dict[str, Any]:
     model = FeedPublic(batch=page.batch, period=PeriodPublic(**page.period.to_json()), show_seen=page.show_seen,
                        items=[card_model(c, _) for c in page.cards])
     return model.model_dump(mode="json", by_alias=True, exclude_unset=True)  # a reason without detail has none
+
+
+def page_body(page: FeedPage, _: Callable[[str], str]) -> bytes:
+    """`page_json` as the API's response body (the bytes Starlette's JSONResponse writes for it)."""
+    return json.dumps(page_json(page, _), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")

@@ -262,11 +262,22 @@ class FeedService:
 
     def next(self, radar: Radar, *, period: str | None = None) -> FeedPage:
         """换一批: record and return the next batch of unseen papers."""
+        return self.next_many(radar, period=period, count=1)[0]
+
+    def next_many(self, radar: Radar, *, period: str | None = None, count: int = 1) -> list[FeedPage]:
+        """`count` 换一批 of one radar at once: consecutive batches from one ranking, recorded in one
+        transaction (for a caller that queued them itself, as the batch process does per radar)."""
         radar = self.store.accounts.get_radar(radar.id)
         latest = self.store.feed_state.latest(radar.id)
         spec = periods.check_spec(period or (latest.period if latest else None))
         resolved = self._period(spec)
-        return self._page(radar, self._claim(radar, resolved), resolved)
+        batches: list[Batch] = []
+        if count > 1:
+            with self._claiming.get_or((radar.id,), _RadarClaims).lock:
+                batches = self._claim_group(radar, resolved, self.settings.batch_size, count)
+        while len(batches) < count:  # one at a time (and whatever a short group left)
+            batches.append(self._claim(radar, resolved))
+        return [self._page(radar, batch, resolved) for batch in batches]
 
     def _page(self, radar: Radar, batch: Batch, period: periods.Period) -> FeedPage:
         ids = [i.work_id for i in batch.items]

@@ -9,6 +9,8 @@ from sqlalchemy.engine import Engine
 
 from academichub.errors import InputError, NotFoundError
 from academichub.model.accounts import DEFAULT_RADAR, LOCAL_USER, Radar, Subscription, User
+from academichub.storage.board import BoardMemo, radar_slot, user_slot
+from academichub.storage.engine import board_of, touch, write_transaction
 from academichub.storage.schema import radars, subscriptions, users
 
 def _now() -> datetime:
@@ -42,6 +44,9 @@ class AccountRepo:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.board = board_of(engine)
+        self._radars = BoardMemo()  # a reader's radars, by user id
+        self._radar = BoardMemo()  # one radar, and its subscriptions, by radar id
 
     def ensure_local_user(self) -> tuple[User, Radar]:
         """The single local user and their default radar, created on first use."""
@@ -81,7 +86,8 @@ class AccountRepo:
             row = conn.execute(_RADARS_OF, {"user": user_id}).first()
         if row is None:
             try:
-                with self.engine.begin() as conn:
+                with write_transaction(self.engine) as conn:
+                    touch(conn, user_slot(user_id))
                     conn.execute(sa.insert(radars).values(user_id=user_id, name=DEFAULT_RADAR,
                                                           is_default=True, created_at=_now()))
             except sa.exc.IntegrityError:  # created meanwhile by another process
@@ -91,9 +97,13 @@ class AccountRepo:
         return _radar(row)
 
     def radars(self, user_id: int) -> list[Radar]:
-        """A user's radars, the default first."""
+        """A user's radars, the default first (read on every request: on SQLite from memory while
+        the change board says none of them changed)."""
+        return list(self._radars.get(user_id, ((self.board, (user_slot(user_id),)),), lambda: self._read_radars(user_id)))
+
+    def _read_radars(self, user_id: int) -> tuple[Radar, ...]:
         with self.engine.connect() as conn:
-            return [_radar(r) for r in conn.execute(_RADARS_OF, {"user": user_id})]
+            return tuple(_radar(r) for r in conn.execute(_RADARS_OF, {"user": user_id}))
 
     def create_radar(self, user_id: int, name: str) -> Radar:
         """A new, empty radar of a user (names are unique per user)."""
@@ -101,7 +111,8 @@ class AccountRepo:
         if not name:
             raise InputError("radars: a radar needs a name")
         try:
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
+                touch(conn, user_slot(user_id))
                 new_id = conn.execute(sa.insert(radars).values(user_id=user_id, name=name, is_default=False,
                                                                created_at=_now()).returning(radars.c.id)).scalar_one()
         except sa.exc.IntegrityError:
@@ -116,12 +127,18 @@ class AccountRepo:
             raise NotFoundError(f"radars: no radar {radar_id}")
         return _radar(row)
 
-    def delete_radar(self, user_id: int, radar_id: int) -> None:
-        """Delete one of a user's radars (not the default one)."""
+    def deletable_radar(self, user_id: int, radar_id: int) -> Radar:
+        """One of a user's radars that may be deleted (not the default one)."""
         radar = self.radar_of(user_id, radar_id)
         if radar.is_default:
             raise InputError("radars: the default radar cannot be deleted")
-        with self.engine.begin() as conn:
+        return radar
+
+    def delete_radar(self, user_id: int, radar_id: int) -> None:
+        """Delete one of a user's radars (not the default one)."""
+        self.deletable_radar(user_id, radar_id)
+        with write_transaction(self.engine) as conn:
+            touch(conn, user_slot(user_id), radar_slot(radar_id))
             conn.execute(sa.delete(radars).where(radars.c.id == radar_id))
 
     def users(self) -> list[User]:
@@ -148,7 +165,11 @@ class AccountRepo:
         return _radar(row)
 
     def get_radar(self, radar_id: int) -> Radar:
-        """A radar by id."""
+        """A radar by id (on SQLite from memory while the change board says it did not change)."""
+        return self._radar.get(("radar", radar_id), ((self.board, (radar_slot(radar_id),)),),
+                               lambda: self._read_radar(radar_id))
+
+    def _read_radar(self, radar_id: int) -> Radar:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(radars).where(radars.c.id == radar_id)).first()
         if row is None:
@@ -156,13 +177,18 @@ class AccountRepo:
         return _radar(row)
 
     def subscriptions(self, radar_id: int) -> list[Subscription]:
-        """A radar's subscriptions in the order they were added."""
+        """A radar's subscriptions in the order they were added (on SQLite from memory while the
+        change board says they did not change)."""
+        return list(self._radar.get(("subscriptions", radar_id), ((self.board, (radar_slot(radar_id),)),),
+                                    lambda: self._read_subscriptions(radar_id)))
+
+    def _read_subscriptions(self, radar_id: int) -> tuple[Subscription, ...]:
         with self.engine.connect() as conn:
-            return [_subscription(r) for r in conn.execute(_SUBSCRIPTIONS_OF, {"radar": radar_id})]
+            return tuple(_subscription(r) for r in conn.execute(_SUBSCRIPTIONS_OF, {"radar": radar_id}))
 
     def add_subscription(self, radar_id: int, kind: str, value: str, value_key: str) -> Subscription:
         """Follow something; following it again returns the existing subscription."""
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             existing = conn.execute(sa.select(subscriptions).where(
                 subscriptions.c.radar_id == radar_id, subscriptions.c.kind == kind,
                 subscriptions.c.value_key == value_key)).first()
@@ -176,7 +202,7 @@ class AccountRepo:
 
     def remove_subscription(self, radar_id: int, subscription_id: int) -> Subscription:
         """Unfollow by subscription id."""
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             row = conn.execute(sa.select(subscriptions).where(
                 subscriptions.c.id == subscription_id, subscriptions.c.radar_id == radar_id)).first()
             if row is None:
@@ -186,5 +212,7 @@ class AccountRepo:
         return _subscription(row)
 
     def _bump(self, conn: sa.Connection, radar_id: int) -> None:
-        conn.execute(sa.update(radars).where(radars.c.id == radar_id)
-                     .values(subs_version=radars.c.subs_version + 1))
+        owner = conn.execute(sa.update(radars).where(radars.c.id == radar_id)
+                             .values(subs_version=radars.c.subs_version + 1).returning(radars.c.user_id)).scalar()
+        # The radar's feed head and its owner's radar list (a Radar carries its subscription version).
+        touch(conn, radar_slot(radar_id), *((user_slot(owner),) if owner is not None else ()))

@@ -109,8 +109,8 @@ def _insert_sqlite(cursor: Any, table: str, columns: tuple[str, ...], rows: Sequ
         statement = _statement("sqlite", table, columns, per)
         cursor.executemany(statement, (tuple(chain.from_iterable(rows[start:start + per]))
                                        for start in range(0, whole, per)))
-    if whole < len(rows):
-        cursor.executemany(_statement("sqlite", table, columns), rows[whole:])
+    if whole < len(rows):  # the rest in one statement too, not row by row: each row would give the GIL up and wait
+        cursor.execute(_statement("sqlite", table, columns, len(rows) - whole), tuple(chain.from_iterable(rows[whole:])))
 
 
 def _processed(rows: Sequence[tuple[Any, ...]], processors: list[tuple[int, Callable]]) -> list[tuple[Any, ...]]:

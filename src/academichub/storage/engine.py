@@ -22,6 +22,7 @@ except ImportError:  # Windows: SQLite's own locking alone
     fcntl = None  # type: ignore[assignment]
 
 from academichub.errors import StorageError
+from academichub.storage.board import ChangeBoard, open_board
 from academichub.storage.schema import counters
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ CHECKPOINT_CHANGES = 5_000  # rows written through write_transaction between two
 BULK_CACHE_KB = 65_536  # index B-trees of the author and category tables outgrow less during bulk loads
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """WAL and the other settings every SQLite connection of the store's is made with."""
     cursor = dbapi_connection.cursor()
     # WAL lets the web server read while an ingest writes; NORMAL is durable enough with WAL.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -74,7 +76,7 @@ def make_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(parsed, connect_args={"timeout": 30}, pool_size=POOL_SIZE, max_overflow=4)
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", sqlite_pragmas)
         return engine
     # Fewer kept on PostgreSQL: several web processes and workers share its connection limit (100).
     engine = sa.create_engine(parsed, pool_size=10, max_overflow=POOL_SIZE - 10)
@@ -172,16 +174,43 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     with writer, engine.connect() as conn:
         sqlite = conn.connection.driver_connection
         before = sqlite.total_changes
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.info.pop(_TOUCHED, None)  # the DBAPI connection's dict outlives a checkout
+        # IMMEDIATE takes every attached file's write lock too: an engine that attaches another
+        # file begins deferred, its writer lock (held already) keeps its other writers out.
+        conn.exec_driver_sql("BEGIN" if engine in _DEFERRED else "BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
             conn.rollback()
+            conn.info.pop(_TOUCHED, None)
             raise
         conn.commit()
+        touched = conn.info.pop(_TOUCHED, ())
+        if writer.board is not None and touched:  # announced after the commit, before the lock is let go
+            writer.board.bump(touched)
         due = writer.wrote(sqlite.total_changes - before)
     if due:
         writer.checkpoint_soon(engine)
+
+
+_TOUCHED = "academichub.touched"
+_DEFERRED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def begins_deferred(engine: Engine) -> None:
+    """Mark a SQLite engine whose connections attach another database file (see write_transaction)."""
+    _DEFERRED.add(engine)
+
+
+def touch(conn: Connection, *slots: int) -> None:
+    """Name the change board's slots this write transaction changes (announced when it commits)."""
+    conn.info.setdefault(_TOUCHED, set()).update(slots)
+
+
+def board_of(engine: Engine) -> ChangeBoard | None:
+    """The change board of a SQLite store whose writers announce their changes (None: PostgreSQL,
+    or a store without a writer lock file, whose writers could not be counted one at a time)."""
+    return _writer(engine).board if engine.dialect.name == "sqlite" else None
 
 
 class _Writer:
@@ -196,6 +225,7 @@ class _Writer:
     def __init__(self, database: str | None) -> None:
         self.threads = threading.RLock()
         self._path = f"{database}-writer.lock" if database and database != ":memory:" and fcntl else None
+        self.board = open_board(database) if self._path else None
         self._file: int | None = None
         self._depth = 0
         self._changes = 0  # rows written since the last checkpoint
@@ -252,7 +282,8 @@ class _Writer:
                     self._file = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
                 fcntl.flock(self._file, fcntl.LOCK_EX)
         except OSError:  # the lock file cannot be made (a read-only directory): SQLite's own lock rules
-            self._path = None  # and no new attempt at every write
+            self._path = None  # and no new attempt at every write; writers are no longer counted one
+            self.board = None  # at a time, so readers stop trusting the board
         except BaseException:
             self.threads.release()
             raise

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.model.feedback import Feedback
+from academichub.storage.board import BoardMemo, user_slot
+from academichub.storage.engine import board_of, touch, write_transaction
 from academichub.storage.schema import feedback, library_items
 
 
@@ -28,11 +30,14 @@ class FeedbackRepo:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.board = board_of(engine)
+        self._versions = BoardMemo()
 
     def add(self, user_id: int, work_id: int, action: str) -> Feedback:
         """Record feedback (giving the same feedback twice keeps one)."""
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
+            touch(conn, user_slot(user_id))
             row = conn.execute(sa.select(feedback).where(feedback.c.user_id == user_id, feedback.c.work_id == work_id,
                                                          feedback.c.action == action)).first()
             if row is not None:
@@ -46,7 +51,8 @@ class FeedbackRepo:
         query = sa.delete(feedback).where(feedback.c.user_id == user_id, feedback.c.work_id == work_id)
         if action is not None:
             query = query.where(feedback.c.action == action)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
+            touch(conn, user_slot(user_id))
             return conn.execute(query).rowcount
 
     def all(self, user_id: int) -> list[Feedback]:
@@ -67,7 +73,12 @@ class FeedbackRepo:
         return result
 
     def reader_versions(self, user_id: int) -> tuple[tuple[int, int], tuple[int, int]]:
-        """(feedback version, library version) of a reader in one read, each (count, newest id)."""
+        """(feedback version, library version) of a reader in one read, each (count, newest id); on
+        SQLite from memory while the change board says neither changed."""
+        return self._versions.get(user_id, ((self.board, (user_slot(user_id),)),),
+                                  lambda: self._read_versions(user_id))
+
+    def _read_versions(self, user_id: int) -> tuple[tuple[int, int], tuple[int, int]]:
         with self.engine.connect() as conn:
             row = conn.execute(_READER_VERSIONS, {"user": user_id}).one()
         return (int(row[0]), int(row[1])), (int(row[2]), int(row[3]))

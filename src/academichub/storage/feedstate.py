@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from academichub.storage import bulk
-from academichub.storage.engine import write_transaction
+from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED, BoardMemo, radar_slot, user_slot
+from academichub.storage.engine import board_of, touch, write_transaction
 from academichub.storage.schema import batch_items, feed_batches, feedback, radars, seen_works, works
 
 
@@ -86,11 +87,22 @@ def _item_rows(batch_id: int, items: list[BatchItem]) -> list[tuple]:
 class FeedStateRepo:
     """SQL for batches and seen works."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, store_engine: Engine | None = None) -> None:
+        """`engine`: the feed's memory (storage.feeddb), whose statements may read the store's
+        tables too; `store_engine`: the store's, whose change board announces works, radars and
+        feedback (the same engine on PostgreSQL)."""
         self.engine = engine
+        self._boards = (board_of(engine), board_of(store_engine or engine))
+        self._heads = BoardMemo()
+        self._batches = BoardMemo()  # a radar's newest batch, and its claims since a batch
 
     def latest(self, radar_id: int) -> Batch | None:
-        """The radar's newest batch with its items, or None."""
+        """The radar's newest batch with its items, or None (on SQLite from memory while the change
+        board says no batch of the radar was recorded or re-ranked; not to be changed by the caller)."""
+        return self._batches.get(("latest", radar_id), ((self._boards[0], (radar_slot(radar_id),)),),
+                                 lambda: self._read_latest(radar_id))
+
+    def _read_latest(self, radar_id: int) -> Batch | None:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(feed_batches).where(feed_batches.c.radar_id == radar_id)
                                .order_by(feed_batches.c.number.desc()).limit(1)).first()
@@ -104,7 +116,21 @@ class FeedStateRepo:
         return batch
 
     def head(self, radar_id: int, user_id: int) -> FeedHead:
-        """The radar's newest batch, its revision and what its page shows besides (one indexed statement)."""
+        """The radar's newest batch, its revision and what its page shows besides (one indexed
+        statement; on SQLite none while the change board says nothing in it changed)."""
+        feed, store = self._boards
+        if feed is None or store is None:
+            return self._read_head(radar_id, user_id)
+        # Works added change none of it but what the period resolves to: the board's count of
+        # added and changed works stands for the store's newest change (`store_changed` is only a token).
+        works = store.marks((WORKS_ADDED, WORKS_CHANGED))
+        head = self._heads.get((radar_id, user_id), (
+            (feed, (radar_slot(radar_id),)),  # its batches
+            (store, (radar_slot(radar_id), user_slot(user_id), WORKS_CHANGED))),  # chips, feedback, shown works
+            lambda: self._read_head(radar_id, user_id))
+        return replace(head, store_changed=works)
+
+    def _read_head(self, radar_id: int, user_id: int) -> FeedHead:
         with self.engine.connect() as conn:
             row = conn.execute(_HEAD, {"radar": radar_id, "user": user_id}).one()
         return FeedHead(row[0], row[1], row[2] or 0, row[3] or 0, row[4], row[5], row[6], (row[7], row[8]), row[9],
@@ -112,14 +138,27 @@ class FeedStateRepo:
 
     def seen_since(self, radar_id: int, batch_id: int) -> list[tuple[int, int]]:
         """(work, batch) claims of the radar by batch `batch_id` or later (claims are never released)."""
-        with self.engine.connect() as conn:
-            return [(w, b) for w, b in conn.execute(_SEEN_SINCE, {"radar": radar_id, "batch": batch_id})]
+        def read() -> tuple[tuple[int, int], ...]:
+            with self.engine.connect() as conn:
+                return tuple((w, b) for w, b in conn.execute(_SEEN_SINCE, {"radar": radar_id, "batch": batch_id}))
+        return list(self._batches.get(("seen", radar_id, batch_id), ((self._boards[0], (radar_slot(radar_id),)),),
+                                      read))
 
     def showing(self, batch_id: int) -> list[int]:
         """The works batch `batch_id` shows."""
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(batch_items.c.work_id).where(batch_items.c.batch_id == batch_id))
                         .scalars())
+
+    def forget(self, radar_id: int) -> None:
+        """Delete a radar's batches and claims (before the radar itself: on SQLite they are in
+        another file, where no foreign key cascades)."""
+        with write_transaction(self.engine) as conn:
+            touch(conn, radar_slot(radar_id))
+            batches = sa.select(feed_batches.c.id).where(feed_batches.c.radar_id == radar_id)
+            conn.execute(sa.delete(batch_items).where(batch_items.c.batch_id.in_(batches)))
+            conn.execute(sa.delete(seen_works).where(seen_works.c.radar_id == radar_id))
+            conn.execute(sa.delete(feed_batches).where(feed_batches.c.radar_id == radar_id))
 
     def claim(self, radar_id: int, candidates: Sequence[BatchItem], *, size: int, period: str,
               anchor_date: date | None, subs_version: int, replacing: Batch | None = None,
@@ -137,6 +176,7 @@ class FeedStateRepo:
         with write_transaction(self.engine) as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.select(radars.c.id).where(radars.c.id == radar_id).with_for_update())
+            touch(conn, radar_slot(radar_id))
             return self._claim_in(conn, radar_id, candidates, size=size, period=period, anchor_date=anchor_date,
                                   subs_version=subs_version, replacing=replacing, expect=expect,
                                   accept_short=accept_short)
@@ -149,6 +189,7 @@ class FeedStateRepo:
         with write_transaction(self.engine) as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.select(radars.c.id).where(radars.c.id == radar_id).with_for_update())
+            touch(conn, radar_slot(radar_id))
             left = list(candidates)
             for _ in range(count):
                 batch = self._claim_in(conn, radar_id, left, size=size, period=period, anchor_date=anchor_date,

@@ -9,6 +9,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.storage.board import user_slot
+from academichub.storage.engine import touch, write_transaction
 from academichub.storage.schema import library_items
 
 
@@ -43,7 +45,8 @@ class LibraryRepo:
     def replace_source(self, user_id: int, source: str, rows: list[dict]) -> None:
         """Store one import, replacing what an earlier import of the same source stored."""
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
+            touch(conn, user_slot(user_id))  # the reader's versions (storage.feedback) change
             conn.execute(sa.delete(library_items).where(library_items.c.user_id == user_id,
                                                         library_items.c.source == source))
             if rows:
@@ -76,7 +79,8 @@ class LibraryRepo:
 
     def delete_source(self, user_id: int, source: str) -> int:
         """Remove an imported source; returns how many items went."""
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
+            touch(conn, user_slot(user_id))
             return conn.execute(sa.delete(library_items).where(library_items.c.user_id == user_id,
                                                                library_items.c.source == source)).rowcount
 

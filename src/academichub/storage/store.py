@@ -18,6 +18,7 @@ from academichub.storage.briefings import BriefingRepo
 from academichub.storage.deliveries import DeliveryRepo
 from academichub.storage.engine import make_engine, migrate, normalise_url
 from academichub.storage.feedback import FeedbackRepo
+from academichub.storage.feeddb import make_feed_engine
 from academichub.storage.features import FeatureRepo
 from academichub.storage.feedstate import FeedStateRepo
 from academichub.storage.library import LibraryRepo
@@ -60,7 +61,8 @@ class Store:
         self._vector_indexes: dict[str, VectorIndex] = {}
         self.works = WorkRepo(engine)
         self.accounts = AccountRepo(engine)
-        self.feed_state = FeedStateRepo(engine)
+        self.feed_engine = make_feed_engine(engine)  # the feed's memory: its own file on SQLite
+        self.feed_state = FeedStateRepo(self.feed_engine, engine)
         self.sources = SourceStateRepo(engine)
         self.vectors = VectorRepo(engine)
         self.features = FeatureRepo(engine)
@@ -86,6 +88,8 @@ class Store:
 
     def close(self) -> None:
         """Release database connections."""
+        if self.feed_engine is not self.engine:
+            self.feed_engine.dispose()
         self.engine.dispose()
 
     def __enter__(self) -> Store:

@@ -16,7 +16,9 @@ from academichub.keys import family_key, title_key
 from academichub.model import ID_KINDS, Author, Paper
 from academichub.model.works import Candidate, StoredWork, work_text
 from academichub.storage import bulk
+from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED, BoardMemo
 from academichub.storage.bulk import one_of
+from academichub.storage.engine import board_of, touch
 from academichub.storage.schema import work_authors, work_categories, work_ids, works
 
 _CHUNK = 5000  # keeps IN (...) lists under every backend's parameter limit (SQLite 32,766, PostgreSQL 65,535)
@@ -142,6 +144,8 @@ class WorkRepo:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.board = board_of(engine)
+        self._newest = BoardMemo(size=1)
 
     # -- writing ------------------------------------------------------------------------
     def prepare(self, items: list[tuple[Paper, list[str], str]]) -> PreparedWorks:
@@ -168,6 +172,7 @@ class WorkRepo:
             return []
         # The time is taken under the write lock: updated_at then grows in commit order, which the
         # caches that compare the store's newest change rely on.
+        touch(conn, WORKS_ADDED)
         now = bulk.convert(conn.dialect, works, ("created_at",), [(_now(),)]).rows[0][0]
         bulk.insert(conn, works, _STAMPED, bulk.Converted(conn.dialect.name,
                                                           [(*row, now, now) for row in prepared.works.rows]))
@@ -197,6 +202,7 @@ class WorkRepo:
         """Overwrite existing works (id, paper, sources, hash) with merged records."""
         if not items:
             return
+        touch(conn, WORKS_CHANGED)
         now = _now()
         for work_id, paper, sources, content_hash in items:
             values = dict(zip(WORK_COLUMNS, _work_values(paper, sources, content_hash), strict=True))
@@ -557,6 +563,10 @@ class WorkRepo:
             last_id = ids[-1]
 
     def max_updated_at(self) -> datetime | None:
-        """The newest update time, the index watermark's reference."""
+        """The newest update time, the index watermark's reference (on SQLite from memory while the
+        change board says no work was added or changed)."""
+        return self._newest.get("newest", ((self.board, (WORKS_ADDED, WORKS_CHANGED)),), self._read_max_updated_at)
+
+    def _read_max_updated_at(self) -> datetime | None:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.max(works.c.updated_at))).scalar()

@@ -9,13 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from academichub.errors import InputError
 from academichub.health import stream_health
 from academichub.library import importer
 from academichub.model.accounts import Radar
-from academichub.present.feed import page_json
+from academichub.present.feed import page_body, page_json
 from academichub.radar import feedback
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
@@ -68,8 +67,7 @@ JsonWrite = Depends(require_json)
 async def feed_response(ctx: Ctx, radar: Radar, period: str | None) -> Response:
     """The current batch as JSON: replayed on the event loop while nothing it shows changed,
     rendered in a worker thread otherwise."""
-    body = await ctx.app.pages.get(radar, period, ("json", ctx.lang),
-                                   lambda page: JSONResponse(page_json(page, ctx.gettext)).body)
+    body = await ctx.app.pages.get(radar, period, ("json", ctx.lang), lambda page: page_body(page, ctx.gettext))
     return Response(body, media_type="application/json")
 
 
@@ -85,8 +83,8 @@ async def get_feed(ctx: Ctx, period: str | None = None, seen: bool = False,
 
 async def next_response(ctx: Ctx, radar: Radar, body: schemas.FeedNext | None) -> Response:
     """换一批 as JSON (FeedPublic, as the GET twin's body), recorded by the batch process when one runs."""
-    page = await ctx.app.batches.next(radar, period=body.period if body else None)
-    return Response(JSONResponse(page_json(page, ctx.gettext)).body, media_type="application/json")
+    content = await ctx.app.batches.next(radar, period=body.period if body else None, lang=ctx.lang)
+    return Response(content, media_type="application/json")
 
 
 @router.post("/feed/next", response_model=schemas.FeedPublic, dependencies=[JsonWrite])

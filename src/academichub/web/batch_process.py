@@ -25,13 +25,16 @@ import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
 from academichub import compose
 from academichub.errors import AcademicHubError
+from academichub.i18n import gettext_for
 from academichub.model.accounts import Radar
+from academichub.present.feed import page_body
 from academichub.radar.feed import FeedPage, FeedService
 from academichub.settings import Settings
 
@@ -51,20 +54,8 @@ def _serve(settings: Settings, conn: Any, parent: int) -> None:  # runs in the b
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent-watch").start()
     services = compose.build(settings, store=compose.open_store(settings, sync=False))
     services.feed.matrix.current()  # the shared feature matrix, mapped before the first 换一批
-    sending = threading.Lock()
-
-    def run(key: int, radar: Radar, period: str | None) -> None:
-        try:
-            answer: tuple = (key, "page", services.feed.next(radar, period=period))
-        except AcademicHubError as exc:  # what the reader is told (the web process maps it to a status)
-            answer = (key, "error", exc)
-        except Exception as exc:  # a bug: logged here with its traceback, a 500 over there
-            log.exception("batch process: 换一批 failed")
-            answer = (key, "error", RuntimeError(f"batch process: {type(exc).__name__}: {exc}"))
-        with sending:
-            conn.send(answer)
-
     with ThreadPoolExecutor(THREADS, thread_name_prefix="batch") as pool:
+        queues = _RadarQueues(services.feed, pool, conn)
         conn.send(("ready",))
         while True:
             try:
@@ -73,8 +64,75 @@ def _serve(settings: Settings, conn: Any, parent: int) -> None:  # runs in the b
                 break
             if message is None:
                 break
-            pool.submit(run, *message)
+            queues.add(_Request(*message))
     services.close()
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One 换一批 sent to the batch process: its key, the radar, the period, and the language of the
+    JSON answer wanted (None: only recorded)."""
+
+    key: int
+    radar: Radar
+    period: str | None
+    lang: str | None
+
+
+class _RadarQueues:
+    """The batch process's 换一批, one radar at a time: those of a radar that arrive while one of
+    it runs wait here, holding no thread, and are then served together by one ranking.
+
+    With a thread per request, the requests of a busy radar waited for its claim lock on pool
+    threads while other radars' requests queued behind them for a thread.
+    """
+
+    def __init__(self, feed: FeedService, pool: ThreadPoolExecutor, conn: Any) -> None:
+        self.feed, self.pool, self.conn = feed, pool, conn
+        self._waiting: dict[int, list[_Request]] = {}  # radar id -> requests that came meanwhile; present: running
+        self._lock = threading.Lock()
+        self._sending = threading.Lock()
+
+    def add(self, request: _Request) -> None:
+        """Queue one 换一批; it starts at once unless its radar has one running."""
+        with self._lock:
+            if request.radar.id in self._waiting:
+                self._waiting[request.radar.id].append(request)
+                return
+            self._waiting[request.radar.id] = []
+        self.pool.submit(self._run, request.radar.id, [request])
+
+    def _run(self, radar_id: int, requests: list[_Request]) -> None:
+        while requests:
+            for period in dict.fromkeys(r.period for r in requests):  # in arrival order
+                self._serve([r for r in requests if r.period == period])
+            with self._lock:
+                requests = self._waiting[radar_id]
+                if requests:
+                    self._waiting[radar_id] = []
+                else:
+                    del self._waiting[radar_id]
+
+    def _serve(self, requests: list[_Request]) -> None:
+        newest = requests[-1]  # the newest radar record the web process read
+        try:
+            pages = self.feed.next_many(newest.radar, period=newest.period, count=len(requests))
+            answers = [(r.key, "page", _body(page, r.lang)) for r, page in zip(requests, pages, strict=True)]
+        except AcademicHubError as exc:  # what the reader is told (the web process maps it to a status)
+            answers = [(r.key, "error", exc) for r in requests]
+        except Exception as exc:  # a bug: logged here with its traceback, a 500 over there
+            log.exception("batch process: 换一批 failed")
+            error = RuntimeError(f"batch process: {type(exc).__name__}: {exc}")
+            answers = [(r.key, "error", error) for r in requests]
+        with self._sending:
+            for answer in answers:
+                self.conn.send(answer)
+
+
+def _body(page: FeedPage, lang: str | None) -> bytes | None:
+    """A recorded batch as the API's JSON body in a language (None: not wanted). Made here, it
+    crosses the pipe as bytes: a pickled page of ten works cost the web process its unpickling."""
+    return page_body(page, gettext_for(lang)) if lang else None
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -100,7 +158,7 @@ class _Child:
         self._lock = threading.Lock()
         threading.Thread(target=self._receive, daemon=True, name="batch-answers").start()
 
-    async def ask(self, radar: Radar, period: str | None) -> FeedPage:
+    async def ask(self, radar: Radar, period: str | None, lang: str | None) -> bytes | None:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         key = next(self._keys)
@@ -109,7 +167,7 @@ class _Child:
                 raise _Lost
             self._owed[key] = (loop, future)
             try:
-                self.conn.send((key, radar, period))
+                self.conn.send((key, radar, period, lang))
             except (OSError, ValueError):  # the pipe is closed: the process ended
                 del self._owed[key]
                 raise _Lost from None
@@ -192,17 +250,18 @@ class NextBatches:
                 self._started = time.monotonic()
                 self._child = _Child(self.settings)
 
-    async def next(self, radar: Radar, *, period: str | None = None) -> FeedPage:
-        """Record and return the radar's next batch (FeedService.next)."""
+    async def next(self, radar: Radar, *, period: str | None = None, lang: str | None = None) -> bytes | None:
+        """Record the radar's next batch (FeedService.next); with `lang`, return it as the API's JSON
+        body (FeedPublic) in that language."""
         if self._child is not None and self._child.lost:
             self.start()
         child = self._child
         if child is not None and self.ready:
             try:
-                return await child.ask(radar, period)
+                return await child.ask(radar, period, lang)
             except _Lost:
                 log.warning("batch process: lost before it answered; 换一批 served here")
-        return await run_in_threadpool(self.feed.next, radar, period=period)
+        return await run_in_threadpool(lambda: _body(self.feed.next(radar, period=period), lang))
 
     @property
     def state(self) -> str:

@@ -6,6 +6,8 @@ from alembic import context
 
 from academichub.storage.schema import metadata
 
+FEED_TABLE_NAMES = {"feed_batches", "batch_items", "seen_works"}  # on SQLite: storage/feeddb.py
+
 config = context.config
 
 
@@ -23,14 +25,22 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    sqlite = connection.dialect.name == "sqlite"
     context.configure(
         connection=connection,
         target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copy
+        render_as_batch=sqlite,  # SQLite alters tables by copy
         compare_type=True,
+        include_object=_in_the_stores_file if sqlite else None,
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _in_the_stores_file(thing, name, kind, _reflected, _compare_to) -> bool:  # type: ignore[no-untyped-def]
+    """On SQLite the feed's tables live in a file of their own, made and changed by storage/feeddb.py."""
+    table = thing if kind == "table" else getattr(thing, "table", None)
+    return getattr(table, "name", name) not in FEED_TABLE_NAMES
 
 
 if context.is_offline_mode():
