@@ -77,6 +77,12 @@ def test_concurrent_next_is_claimed_by_the_batch_process_and_never_repeats(sampl
         pages = _clicks(base, 6, 4)
         with httpx.Client(base_url=base, timeout=60) as client:  # the web process replays what it recorded
             assert client.get("/api/v1/feed?period=all").json()["batch"] == max(p["batch"] for p in pages)
+            # A page that needs its batch re-ranked first (another period), and the seen-again view,
+            # are ranked there too: the web process never loads the feature matrix.
+            week = client.get("/?period=week")
+            assert week.status_code == 200 and "data-id=" in week.text
+            assert client.get("/api/v1/feed?seen=true&period=all").json()["items"]
+            assert state.feed.matrix._snapshot is None
     shown = [item["id"] for page in pages for item in page["items"]]
     assert len(pages) == 24 and len(shown) == 240 and len(set(shown)) == 240
     assert len({page["batch"] for page in pages}) == 24

@@ -229,8 +229,12 @@ class FeedService:
         return None
 
     def current(self, radar: Radar, *, period: str | None = None, show_seen: bool = False,
-                page: int = 1) -> FeedPage:
-        """The batch to show now (creating or re-ranking it as needed), or the seen-again view."""
+                page: int = 1, record: bool = True) -> FeedPage:
+        """The batch to show now (creating or re-ranking it as needed), or the seen-again view.
+
+        `record=False`: the newest recorded batch as it is, even if a new one is due (its recording
+        was asked of another process, and the store moved on meanwhile); it records only when the
+        radar has no batch at all."""
         radar = self.store.accounts.get_radar(radar.id)
         latest = self.store.feed_state.latest(radar.id)
         spec = periods.check_spec(period or (latest.period if latest else None))
@@ -239,6 +243,8 @@ class FeedService:
             return self._seen_again(radar, resolved, page)
         due = _due(latest.period if latest else None, latest.anchor_date if latest else None,
                    latest.subs_version if latest else None, radar.subs_version, spec, resolved)
+        if not record and latest is not None:
+            due = "show"
         if due == "new":
             batch = self._claim(radar, resolved, expect=latest.number if latest else 0)
             # None: a concurrent request recorded this batch first; show that one.

@@ -23,6 +23,7 @@ from academichub.search.service import search, similar
 from academichub.web import schemas
 from academichub.web.bounds import ListOffset, PageNumber, RowId
 from academichub.web.deps import AppState, Ctx, app_state
+from academichub.web.pagecache import json_variant
 from academichub.worker.queue_status import queue_report
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -67,7 +68,7 @@ JsonWrite = Depends(require_json)
 async def feed_response(ctx: Ctx, radar: Radar, period: str | None) -> Response:
     """The current batch as JSON: replayed on the event loop while nothing it shows changed,
     rendered in a worker thread otherwise."""
-    body = await ctx.app.pages.get(radar, period, ("json", ctx.lang), lambda page: page_body(page, ctx.gettext))
+    body = await ctx.app.pages.get(radar, period, json_variant(ctx), lambda page: page_body(page, ctx.gettext))
     return Response(body, media_type="application/json")
 
 
@@ -77,7 +78,7 @@ async def get_feed(ctx: Ctx, period: str | None = None, seen: bool = False,
     """The current batch (the feed page's twin); `seen=true` lists seen papers again."""
     if not seen:
         return await feed_response(ctx, ctx.radar, period)
-    result = await run_in_threadpool(ctx.app.feed.current, ctx.radar, period=period, show_seen=seen, page=page)
+    result = await ctx.app.batches.seen(ctx.radar, period=period, page=page)
     return page_json(result, ctx.gettext)
 
 

@@ -44,6 +44,7 @@ from academichub.web import (
 from academichub.web.batch_process import NextBatches
 from academichub.web.deps import AppState, SignInRequired
 from academichub.web.pagecache import PageCache
+from academichub.web.replay import Replays
 from academichub.web.security import BodyLimit, SameOrigin, SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -122,9 +123,10 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     services = compose.build(settings, store=store)
     batches = NextBatches(settings, services.feed)
     app.state.academichub = AppState(settings, store, services.feed, services.secret, services.embedder,
-                                     services.briefing, services.trainer, PageCache(services.feed), services,
+                                     services.briefing, services.trainer, PageCache(services.feed, record=batches.record), services,
                                      batches)
     app.state.local_user = services.accounts.local_reader()
+    app.add_middleware(Replays)  # innermost: the security headers are added to its answers too
     app.add_middleware(BodyLimit)
     app.add_middleware(SameOrigin, public_url=settings.public_url or "")
     app.add_middleware(SecurityHeaders)

@@ -1,4 +1,4 @@
-"""换一批 served by a process of its own beside each web process (`feed.batch_processes`).
+"""换一批, and any other ranking a page needs, served by a process of its own beside each web process (`feed.batch_processes`).
 
 Ranking and claiming a batch is Python work. On the web process's request threads it held the
 GIL that the event loop (which answers every replayed page) and the page renders wait for, and
@@ -6,11 +6,14 @@ every statement of a claim gave the GIL up while holding the store's write lock 
 it back behind them (bench/load.py, mixed, 60 s with a corpus ingest beside it, paired: 226 →
 322 requests/s, p99 744 → 614 ms). The batch process builds the same
 services from the same settings (compose.build) and runs `FeedService.next` on a few threads of
-its own; requests and answers travel over a pipe.
+its own; requests and answers travel over a pipe. A page whose batch must be recorded first (a
+new day, a chip or period change) and the seen-again view are ranked there too, so a web process
+that only replays and renders never loads the feature matrix (about 250 MB at 50,000 works).
 
 It is only where the work runs: every claim is stored under the (radar, work) key, so nothing
-depends on which process made it. Until the process is ready, and after it dies, 换一批 runs on
-the web process's threads (a new process is started, at most once per RESTART_AFTER seconds).
+depends on which process made it. Requests wait for a process that is starting (up to
+STARTING_WAIT); after one died, they run on the web process's threads (a new process is started,
+at most once per RESTART_AFTER seconds).
 It stops when the web process closes the pipe, and by itself when its parent is gone.
 """
 
@@ -41,6 +44,7 @@ from academichub.settings import Settings
 log = logging.getLogger(__name__)
 THREADS = 4  # in the batch process: while one claim waits for the write lock, others rank
 RESTART_AFTER = 30.0  # seconds between two starts of a batch process that keeps dying
+STARTING_WAIT = 30.0  # seconds a request waits for a starting batch process before it is served here
 PARENT_CHECK = 1.0  # seconds between the batch process's checks that its web process still runs
 
 
@@ -64,19 +68,22 @@ def _serve(settings: Settings, conn: Any, parent: int) -> None:  # runs in the b
                 break
             if message is None:
                 break
-            queues.add(_Request(*message))
+            queues.add(message)
     services.close()
 
 
 @dataclass(frozen=True)
 class _Request:
-    """One 换一批 sent to the batch process: its key, the radar, the period, and the language of the
-    JSON answer wanted (None: only recorded)."""
+    """One request to the batch process: its key, the radar, the period, what to do ("next": 换一批,
+    answered as the API's JSON in `lang`, or not at all without one; "record": the batch the page
+    shows now, recorded or re-ranked if due; "seen": the seen-again view's page `page`)."""
 
     key: int
     radar: Radar
     period: str | None
-    lang: str | None
+    lang: str | None = None
+    op: str = "next"
+    page: int = 1
 
 
 class _RadarQueues:
@@ -104,8 +111,10 @@ class _RadarQueues:
 
     def _run(self, radar_id: int, requests: list[_Request]) -> None:
         while requests:
-            for period in dict.fromkeys(r.period for r in requests):  # in arrival order
-                self._serve([r for r in requests if r.period == period])
+            for op, period in dict.fromkeys((r.op, r.period) for r in requests):  # in arrival order
+                alike = [r for r in requests if r.op == op and r.period == period]
+                for group in [alike] if op == "next" else [[r] for r in alike]:
+                    self._serve(group)
             with self._lock:
                 requests = self._waiting[radar_id]
                 if requests:
@@ -116,8 +125,8 @@ class _RadarQueues:
     def _serve(self, requests: list[_Request]) -> None:
         newest = requests[-1]  # the newest radar record the web process read
         try:
-            pages = self.feed.next_many(newest.radar, period=newest.period, count=len(requests))
-            answers = [(r.key, "page", _body(page, r.lang)) for r, page in zip(requests, pages, strict=True)]
+            answers = [(r.key, "page", _body(answer, r.lang) if r.op == "next" else answer) for r, answer in zip(
+                requests, self._answers(newest, len(requests)), strict=True)]
         except AcademicHubError as exc:  # what the reader is told (the web process maps it to a status)
             answers = [(r.key, "error", exc) for r in requests]
         except Exception as exc:  # a bug: logged here with its traceback, a 500 over there
@@ -127,6 +136,14 @@ class _RadarQueues:
         with self._sending:
             for answer in answers:
                 self.conn.send(answer)
+
+    def _answers(self, request: _Request, count: int) -> list[Any]:
+        if request.op == "record":
+            self.feed.current(request.radar, period=request.period)
+            return [True]
+        if request.op == "seen":
+            return [self.feed.current(request.radar, period=request.period, show_seen=True, page=request.page)]
+        return self.feed.next_many(request.radar, period=request.period, count=count)
 
 
 def _body(page: FeedPage, lang: str | None) -> bytes | None:
@@ -158,7 +175,7 @@ class _Child:
         self._lock = threading.Lock()
         threading.Thread(target=self._receive, daemon=True, name="batch-answers").start()
 
-    async def ask(self, radar: Radar, period: str | None, lang: str | None) -> bytes | None:
+    async def ask(self, radar: Radar, period: str | None, **what: Any) -> Any:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         key = next(self._keys)
@@ -167,7 +184,7 @@ class _Child:
                 raise _Lost
             self._owed[key] = (loop, future)
             try:
-                self.conn.send((key, radar, period, lang))
+                self.conn.send(_Request(key, radar, period, **what))
             except (OSError, ValueError):  # the pipe is closed: the process ended
                 del self._owed[key]
                 raise _Lost from None
@@ -253,15 +270,36 @@ class NextBatches:
     async def next(self, radar: Radar, *, period: str | None = None, lang: str | None = None) -> bytes | None:
         """Record the radar's next batch (FeedService.next); with `lang`, return it as the API's JSON
         body (FeedPublic) in that language."""
+        return await self._ask(radar, period, lambda: _body(self.feed.next(radar, period=period), lang),
+                               lang=lang)
+
+    async def record(self, radar: Radar, *, period: str | None = None) -> bool:
+        """Record (or re-rank) the batch the radar's page shows now, if one is due (FeedService.current),
+        where the ranking lives; False when no batch process took it (the page's rendering records it)."""
+        return await self._ask(radar, period, lambda: False, op="record")
+
+    async def seen(self, radar: Radar, *, period: str | None = None, page: int = 1) -> FeedPage:
+        """The seen-again view (FeedService.current with show_seen), ranked where the ranking lives."""
+        return await self._ask(radar, period, lambda: self.feed.current(radar, period=period, show_seen=True,
+                                                                         page=page), op="seen", page=page)
+
+    async def _ask(self, radar: Radar, period: str | None, here: Any, **what: Any) -> Any:
+        """Ask the batch process, or run `here` on a request thread when it is not ready (or is lost)."""
         if self._child is not None and self._child.lost:
             self.start()
         child = self._child
+        if child is not None and self.state == "starting":
+            # Waited for rather than served here: a web process that ranks once maps or builds the
+            # whole feature matrix too (seconds, and a few hundred MB for as long as it runs).
+            deadline = time.monotonic() + STARTING_WAIT
+            while self.state == "starting" and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
         if child is not None and self.ready:
             try:
-                return await child.ask(radar, period, lang)
+                return await child.ask(radar, period, **what)
             except _Lost:
-                log.warning("batch process: lost before it answered; 换一批 served here")
-        return await run_in_threadpool(lambda: _body(self.feed.next(radar, period=period), lang))
+                log.warning("batch process: lost before it answered; served here")
+        return await run_in_threadpool(here)
 
     @property
     def state(self) -> str:

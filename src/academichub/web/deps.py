@@ -120,9 +120,15 @@ def pick_radar(accounts: Accounts, user: User, request: Request) -> tuple[Radar,
 async def request_context(request: Request) -> RequestContext:
     """The reader (the local one, or the signed-in one in accounts mode), their radar and language.
 
-    Runs on the event loop: one to three indexed reads by key cost less than the hop to a
-    worker thread, which every request would otherwise pay once more.
+    Runs on the event loop: one to three indexed reads by key (none on SQLite while the change
+    board says they did not change) cost less than the hop to a worker thread.
     """
+    return context_of(request)
+
+
+def context_of(request: Request) -> RequestContext:
+    """`request_context`'s work, for a caller outside FastAPI's dependencies (web/replay.py); raises
+    what it does (SignInRequired, AuthError, NotFoundError)."""
     state = app_state(request)
     if state.settings.auth.mode == "local":
         user, _radar = request.app.state.local_user

@@ -11,24 +11,41 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any
 
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
 from academichub.model.accounts import Radar
 from academichub.radar.feed import FeedPage, FeedService
 from academichub.radar.lru import Lru
+from academichub.web.deps import RequestContext
 
 KEPT = 512  # renderings per process: a few kB of JSON or HTML each
+
+
+def page_variant(request: Request, ctx: RequestContext, page: int) -> tuple:
+    """What the feed page prints besides its batch: the language, form token, URL, reader, radars."""
+    return ("page", ctx.lang, ctx.csrf_subject, request.url.path, str(request.url.query), ctx.user, ctx.is_admin,
+            ctx.radars, page)
+
+
+def json_variant(ctx: RequestContext) -> tuple:
+    """What the feed's JSON prints besides its batch: the language of its reason texts."""
+    return ("json", ctx.lang)
 
 
 class PageCache:
     """Renderings of `FeedService.current` keyed by its page key and how they were rendered."""
 
-    def __init__(self, feed: FeedService, size: int = KEPT) -> None:
+    def __init__(self, feed: FeedService, size: int = KEPT, *,
+                 record: Callable[..., Awaitable[bool]] | None = None) -> None:
+        """`record(radar, period=…)`: where a batch the page needs first is recorded (the batch
+        process: web/batch_process.py), False when it was not; then the rendering records it."""
         self.feed = feed
+        self.record = record
         self._kept = Lru(size)
         self._rendering: dict[tuple, Future] = {}
         self._lock = threading.Lock()
@@ -48,7 +65,14 @@ class PageCache:
         key, kept = self.lookup(radar, period, variant)
         if kept is not None:
             return kept
-        if key is None:  # a batch is recorded first: nothing to share
+        if key is None and self.record is not None and await self.record(radar, period=period):
+            # A batch was recorded first, where the ranking lives.
+            key, kept = self.lookup(radar, period, variant)
+            if kept is not None:
+                return kept
+            if key is None:  # due again already (a newer day arrived meanwhile): shown as recorded
+                return await run_in_threadpool(lambda: render(self.feed.current(radar, period=period, record=False)))
+        if key is None:  # a batch is recorded first, by this rendering: nothing to share
             return await run_in_threadpool(lambda: render(self.feed.current(radar, period=period)))
         with self._lock:
             pending = self._rendering.get((key, variant))

@@ -31,6 +31,7 @@ from academichub.sources import journal_rss
 from academichub.web import api
 from academichub.web.bounds import PageNumber, RowId
 from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx
+from academichub.web.pagecache import page_variant
 from academichub.web.query_language import is_chinese, to_english
 from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
@@ -92,7 +93,8 @@ def _context(request: Request, ctx: Ctx, **values: Any) -> dict[str, Any]:
     }
 
 
-def _respond(request: Request, ctx: Ctx, response: HTMLResponse) -> HTMLResponse:
+def remember_choices(request: Request, ctx: Ctx, response: HTMLResponse) -> HTMLResponse:
+    """The language and radar a page was asked for with ?lang= and ?radar=, kept in cookies."""
     if request.query_params.get("lang") in LANGUAGES:  # ?lang=en also remembers the choice
         response.set_cookie(LANG_COOKIE, ctx.lang, max_age=365 * 86400, samesite="lax")
     if request.query_params.get("radar"):  # ?radar=ID switches the radar the pages show
@@ -102,7 +104,7 @@ def _respond(request: Request, ctx: Ctx, response: HTMLResponse) -> HTMLResponse
 
 def _render(request: Request, ctx: Ctx, name: str, status: int = 200, **values: Any) -> HTMLResponse:
     response = TEMPLATES.TemplateResponse(request, name, _context(request, ctx, **values), status_code=status)
-    return _respond(request, ctx, response)
+    return remember_choices(request, ctx, response)
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
@@ -144,10 +146,8 @@ async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen:
     period = period or periods.DEFAULT
 
     if seen:
-        def build() -> tuple[Any, list[Any]]:
-            feed = ctx.app.feed.current(ctx.radar, period=period, show_seen=True, page=max(1, page))
-            return feed, ctx.app.accounts.chips(ctx.radar.id)
-        feed, chips = await run_in_threadpool(build)
+        feed = await ctx.app.batches.seen(ctx.radar, period=period, page=max(1, page))
+        chips = await run_in_threadpool(ctx.app.accounts.chips, ctx.radar.id)
         return _render(request, ctx, "feed.html", **_feed_values(feed, chips, seen=seen, page=page))
 
     def whole_page(feed: Any) -> str:
@@ -158,10 +158,8 @@ async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen:
 
     # A recorded batch's page is replayed (on the event loop) while nothing it shows changed;
     # the variant names everything else the page prints.
-    variant = ("page", ctx.lang, ctx.csrf_subject, request.url.path, str(request.url.query), ctx.user,
-               ctx.is_admin, ctx.radars, page)
-    html = await ctx.app.pages.get(ctx.radar, period, variant, whole_page)
-    return _respond(request, ctx, HTMLResponse(html))
+    html = await ctx.app.pages.get(ctx.radar, period, page_variant(request, ctx, page), whole_page)
+    return remember_choices(request, ctx, HTMLResponse(html))
 
 
 @router.post("/feed/next")
