@@ -191,3 +191,23 @@ def test_slots_are_bumped_once_per_commit_under_the_writer_lock_and_never_on_rol
         for thread in threads:
             thread.join()
         assert board.read(slot) == start + 100  # no increment lost between threads
+
+
+def test_author_answers_and_stored_models_are_read_again_once_written(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from academichub.storage.reader_models import StoredModel
+
+    user_id, radar_id = _stocked(store)
+    sub = store.accounts.add_subscription(radar_id, "author", "Ada Board", "ada board")
+    before = store.authors.version([sub.id])
+    assert store.authors.version([sub.id]) == before  # kept
+    store.authors.decide(sub.id, store.works.ids()[0], same_person=True)
+    assert store.authors.version([sub.id]) != before
+    assert store.reader_models.inputs(radar_id) is None
+    model = StoredModel(radar_id, "digest-1", 1, "", "centroid", None, 0.0, None, 0.0, [], None,
+                        datetime.now(UTC), 0.1)
+    store.reader_models.save(model)
+    assert store.reader_models.inputs(radar_id) == "digest-1"
+    store.reader_models.save(replace(model, inputs="digest-2"))
+    assert store.reader_models.inputs(radar_id) == "digest-2"

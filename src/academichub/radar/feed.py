@@ -104,6 +104,7 @@ class FeedService:
         self.matrix = FeatureMatrix(store, tag)
         self.readers = ReaderModels(store, tag, schedule)
         self._windows = KeptCurrent(store, CACHED)
+        self._window_rows = Lru(CACHED)  # window key -> (its ids, the snapshot, their rows in it)
         self._matches = Lru(CACHED * 4)
         self._bulk = KeptCurrent(store, CACHED * 4)  # every work of a followed category or venue
         self.seen = SeenSets(store.feed_state)
@@ -142,7 +143,15 @@ class FeedService:
         # A followed author's older papers are looked up again; a plain period takes in what changed.
         advance = None if lookback else advance_window(period.start, period.end)
         ids, days = self._windows.get(key, watermark, build, advance)
-        return Candidates(ids, days, snapshot.rows(ids))
+        # Each id's matrix row, found once per window and matrix (a search over 50,000 ids each time
+        # was a fifth of a 换一批's ranking): both are kept objects, the same until they change.
+        kept = self._window_rows.find((key,))
+        if kept is None or kept[0] is not ids or kept[1] is not snapshot:
+            rows = snapshot.rows(ids)
+            rows.flags.writeable = False  # shared by every ranking of the window
+            kept = (ids, snapshot, rows)
+            self._window_rows.keep((key,), kept)
+        return Candidates(ids, days, kept[2])
 
     def ranked(self, radar: Radar, period: periods.Period, exclude: AbstractSet[int], limit: int, *,
                keep_liked: bool = False) -> list[Ranked]:

@@ -40,6 +40,7 @@ class RuleMatches:
     def __init__(self, bulk: list[tuple[int, Reason, np.ndarray]], checked: dict[int, list[tuple[int, Reason]]]) -> None:
         self._bulk = [(position, reason, ids if _ascending(ids) else np.unique(ids)) for position, reason, ids in bulk]
         self._checked = checked
+        self._last_boosts: tuple[np.ndarray, np.ndarray] | None = None
         bulk_ids = [ids for _, _, ids in self._bulk if len(ids)]
         if len(bulk_ids) == 1 and not checked:  # one followed field: its ids as they are (ascending now)
             self.ids = bulk_ids[0]
@@ -69,7 +70,17 @@ class RuleMatches:
         return [r for _, r in sorted(pairs, key=lambda p: (-WEIGHTS[p[1].kind], p[0]))]
 
     def boosts(self, ids: np.ndarray) -> np.ndarray:
-        """The summed rule weights of these papers (0 where no rule matches)."""
+        """The summed rule weights of these papers (0 where no rule matches); asked again for the same
+        array (a kept window), the same answer without searching again."""
+        last = self._last_boosts
+        if last is not None and last[0] is ids:
+            return last[1]
+        boost = self._boosts(ids)
+        boost.flags.writeable = False  # shared by every ranking of the window
+        self._last_boosts = (ids, boost)
+        return boost
+
+    def _boosts(self, ids: np.ndarray) -> np.ndarray:
         boost = np.zeros(len(ids))
         if len(self.ids):
             at = np.clip(np.searchsorted(self.ids, ids), 0, len(self.ids) - 1)

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.storage.board import AUTHORS, BoardMemo
+from academichub.storage.engine import board_of, touch, write_transaction
 from academichub.storage.schema import author_decisions, author_profiles
 
 
@@ -16,10 +18,13 @@ class AuthorRepo:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.board = board_of(engine)
+        self._versions = BoardMemo()
 
     def decide(self, subscription_id: int, work_id: int, same_person: bool) -> None:
         """Remember whether a paper is by the followed author (a later answer replaces it)."""
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
+            touch(conn, AUTHORS)
             conn.execute(sa.delete(author_decisions).where(author_decisions.c.subscription_id == subscription_id,
                                                            author_decisions.c.work_id == work_id))
             conn.execute(sa.insert(author_decisions).values(subscription_id=subscription_id, work_id=work_id,
@@ -40,7 +45,8 @@ class AuthorRepo:
 
     def set_profile(self, subscription_id: int, *, orcid: str | None = None, openalex_id: str | None = None) -> None:
         """Store the ids known for a followed author."""
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
+            touch(conn, AUTHORS)
             conn.execute(sa.delete(author_profiles).where(author_profiles.c.subscription_id == subscription_id))
             conn.execute(sa.insert(author_profiles).values(subscription_id=subscription_id, orcid=orcid,
                                                            openalex_id=openalex_id, updated_at=datetime.now(UTC)))
@@ -56,10 +62,15 @@ class AuthorRepo:
             return {sub_id: (orcid, openalex) for sub_id, orcid, openalex in conn.execute(query)}
 
     def version(self, subscription_ids: Sequence[int]) -> tuple[int, str]:
-        """Changes whenever a decision or profile of these subscriptions changes, for cache keys."""
+        """Changes whenever a decision or profile of these subscriptions changes, for cache keys (on
+        SQLite from memory while the change board says no answer or profile changed)."""
         if not subscription_ids:
             return 0, ""
-        ids = list(subscription_ids)
+        ids = tuple(subscription_ids)
+        return self._versions.get(ids, ((self.board, (AUTHORS,)),), lambda: self._read_version(ids))
+
+    def _read_version(self, ids: Sequence[int]) -> tuple[int, str]:
+        ids = list(ids)
         decided = author_decisions.c.subscription_id.in_(ids)
         query = sa.select(sa.select(sa.func.count()).select_from(author_decisions).where(decided).scalar_subquery(),
                           sa.select(sa.func.max(author_decisions.c.decided_at)).where(decided).scalar_subquery(),

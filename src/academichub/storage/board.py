@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 SLOTS = 4096
 WORKS_ADDED = 0  # a work inserted: what periods resolve to may move on
 WORKS_CHANGED = 1  # a stored work rewritten: a page showing it changes
+AUTHORS = 2  # an answer about, or the ids of, a followed author
 _RADARS, _RADAR_SLOTS = 64, 2048
 _USERS, _USER_SLOTS = _RADARS + _RADAR_SLOTS, SLOTS - _RADARS - _RADAR_SLOTS
 _SLOT = struct.Struct("<q")

@@ -38,7 +38,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-READ_CACHE_KB = 8_192
+READ_CACHE_KB = 2_048
 AUTO_CHECKPOINT_PAGES = 16_384  # 64 MB of WAL: reached only by writes outside write_transaction
 CHECKPOINT_CHANGES = 5_000  # rows written through write_transaction between two checkpoints of the WAL
 BULK_CACHE_KB = 65_536  # index B-trees of the author and category tables outgrow less during bulk loads
@@ -52,9 +52,11 @@ def sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untype
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
-    # An 8 MB page cache per connection: a web process keeps up to POOL_SIZE of them, and with 64 MB
-    # each its memory grew by 17 MB per 1,000 works stored (1.07 GB at 51,698). A bulk write asks
-    # for more on its own connection (storage.bulk.insert).
+    # A 2 MB page cache per connection: a process keeps up to POOL_SIZE of them (and as many for the
+    # feed's file), and with 64 MB each a web process grew by 17 MB per 1,000 works stored (1.07 GB at
+    # 51,698); 8 MB still cost the web and batch processes about 80 MB under the mixed load with an
+    # ingest, for no speed (the pages stay in the system's file cache; reads here are by index).
+    # A bulk write asks for more on its own connection (storage.bulk.insert).
     cursor.execute(f"PRAGMA cache_size=-{READ_CACHE_KB}")
     # SQLite checkpoints inside the commit that crosses the threshold, while that writer holds the
     # store's write lock; write_transaction checkpoints after releasing it, and this is the backstop.

@@ -9,6 +9,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.storage.board import BoardMemo, radar_slot
+from academichub.storage.engine import board_of, touch, write_transaction
 from academichub.storage.schema import reader_models
 
 
@@ -44,6 +46,8 @@ class ReaderModelRepo:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.board = board_of(engine)
+        self._inputs = BoardMemo()
 
     def get(self, radar_id: int) -> StoredModel | None:
         """The radar's stored model, or None before its first training."""
@@ -60,7 +64,11 @@ class ReaderModelRepo:
                            row.trained_at, row.seconds)
 
     def inputs(self, radar_id: int) -> str | None:
-        """What the stored model was trained on (cheap: no weights are read)."""
+        """What the stored model was trained on (cheap: no weights are read; on SQLite none while the
+        change board says the radar's model was not stored again)."""
+        return self._inputs.get(radar_id, ((self.board, (radar_slot(radar_id),)),), lambda: self._read_inputs(radar_id))
+
+    def _read_inputs(self, radar_id: int) -> str | None:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(reader_models.c.inputs)
                                 .where(reader_models.c.radar_id == radar_id)).scalar()
@@ -73,7 +81,8 @@ class ReaderModelRepo:
                   "positives": [list(p) for p in model.positives],
                   "positive_vectors": _blob(model.positive_vectors),
                   "trained_at": model.trained_at or datetime.now(UTC), "seconds": float(model.seconds)}
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
+            touch(conn, radar_slot(model.radar_id))
             updated = conn.execute(sa.update(reader_models).where(reader_models.c.radar_id == model.radar_id)
                                    .values(**values)).rowcount
             if not updated:
