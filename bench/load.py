@@ -136,11 +136,17 @@ class Server:
         for process in (self.process, self.queue):
             if process is None:
                 continue
+            # Taken before the signal: a Dramatiq worker busy with an ingest outlives its parent's
+            # timeout, and its processes, orphaned, went on ingesting into the next run.
+            tree = psutil.Process(process.pid).children(recursive=True)
             process.terminate()
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+            for child in tree:
+                if child.is_running():
+                    child.kill()
 
 
 class Tally:

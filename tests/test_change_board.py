@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 import sqlalchemy as sa
 
 from academichub.ingest.pipeline import ingest
@@ -19,6 +22,7 @@ from academichub.storage import board as board_module
 from academichub.storage.board import BoardMemo, ChangeBoard, radar_slot, user_slot
 from academichub.storage.engine import board_of, touch, write_transaction
 from academichub.storage.feedstate import BatchItem
+from academichub.storage.listened_board import ListenedBoard
 from academichub.storage.store import Store
 from tests.conftest import make_settings
 
@@ -38,6 +42,12 @@ class _Counted:
         sa.event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
+def _live(store: Store) -> bool:
+    """Whether the store's board is trusted, waiting for a PostgreSQL store's listener to connect."""
+    board = board_of(store.engine)
+    return board is not None and (board.wait_live(10) if isinstance(board, ListenedBoard) else board.live)
+
+
 def _paper(n: int, day: date) -> Paper:
     return Paper(title=f"Board paper {n} about sparse retrieval", source="arxiv", arxiv_id=f"2611.{n:05d}",
                  abstract="We study it.", authors=[Author("Ada Board", "ada board")], categories=["cs.IR"],
@@ -55,7 +65,6 @@ def test_a_kept_read_is_read_again_after_every_kind_of_change(store: Store) -> N
     feed = FeedService(store, FeedSettings())
     radar = store.accounts.get_radar(radar_id)
     feed.current(radar)
-    sqlite = store.engine.dialect.name == "sqlite"
     counted = [_Counted(store.engine)] + ([_Counted(store.feed_engine)] if store.feed_engine is not store.engine else [])
 
     def statements() -> int:
@@ -64,11 +73,11 @@ def test_a_kept_read_is_read_again_after_every_kind_of_change(store: Store) -> N
     def head():  # type: ignore[no-untyped-def]
         return store.feed_state.head(radar_id, user_id)
 
+    assert _live(store)
     first, radars = head(), store.accounts.radars(user_id)
     before = statements()
     assert head() == first and store.accounts.radars(user_id) == radars
-    if sqlite:  # nothing changed: both reads came from memory
-        assert statements() == before
+    assert statements() == before  # nothing changed: both reads came from memory, on both backends
 
     # Each change below must show in the very next read, on both backends.
     store.feedback.add(user_id, store.feed_state.latest(radar_id).items[0].work_id, "like")
@@ -102,10 +111,9 @@ def test_a_kept_read_is_read_again_after_every_kind_of_change(store: Store) -> N
         c.close()
 
 
-def _writer_in_another_process(url: str, radar_id: int, user_id: int, work_id: int, ready, go) -> None:  # type: ignore[no-untyped-def]
-    from academichub.settings import load_settings
-
-    settings = load_settings(Path(url), schedule={"enabled": False})
+def _writer_in_another_process(home: str, database_url: str | None, radar_id: int, user_id: int, work_id: int,
+                               ready, go) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(Path(home), database_url)
     with Store.open(settings, sync=False) as store:
         ready.set()
         go.wait(30)
@@ -114,24 +122,89 @@ def _writer_in_another_process(url: str, radar_id: int, user_id: int, work_id: i
                                anchor_date=None, subs_version=0)
 
 
-def test_a_write_in_another_process_is_seen_by_the_next_read_here(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "home")
+def test_a_write_in_another_process_is_seen_by_the_next_read_here(tmp_path: Path, backend: str | None) -> None:
+    settings = make_settings(tmp_path / "home", backend)
     with Store.open(settings) as store:
         user_id, radar_id = _stocked(store)
         work_id = store.works.ids()[0]
+        assert _live(store)
         first = store.feed_state.head(radar_id, user_id)
-        assert store.feed_state.head(radar_id, user_id) == first  # kept
+        counted = _Counted(store.engine)
+        assert store.feed_state.head(radar_id, user_id) == first and not counted.statements  # kept
         context = multiprocessing.get_context("spawn")
         ready, go = context.Event(), context.Event()
         writer = context.Process(target=_writer_in_another_process,
-                                 args=(str(settings.home), radar_id, user_id, work_id, ready, go))
+                                 args=(str(settings.home), backend, radar_id, user_id, work_id, ready, go))
         writer.start()
         assert ready.wait(60)
         go.set()
         writer.join(60)
         assert writer.exitcode == 0
-        after = store.feed_state.head(radar_id, user_id)
+        # SQLite: the writer bumped the shared file before it let the lock go, so the very next read
+        # sees it. PostgreSQL: once the commit's notification reached this process's listener.
+        waited, after = 0.0, store.feed_state.head(radar_id, user_id)
+        while after.number == first.number and waited < 1.0 and backend:
+            time.sleep(0.005)
+            waited += 0.005
+            after = store.feed_state.head(radar_id, user_id)
         assert after.feedback != first.feedback and after.number == first.number + 1
+        counted.close()
+
+
+def test_postgresql_board_moves_on_commits_only_and_trusts_nothing_while_its_listener_is_down(
+        tmp_path: Path, backend: str | None) -> None:
+    if backend is None:
+        pytest.skip("the listened board is PostgreSQL's")
+    settings = make_settings(tmp_path / "home", backend)
+    with Store.open(settings) as writer_store, Store.open(settings) as store:
+        board = board_of(store.engine)
+        assert isinstance(board, ListenedBoard) and board.wait_live(10)
+        assert board_of(writer_store.engine) is not board  # two stores: the writer's commit reaches this one by notification
+        slot = user_slot(11)
+        start = board.read(slot)
+        with pytest.raises(RuntimeError), write_transaction(writer_store.engine) as conn:
+            touch(conn, slot)
+            raise RuntimeError("rolled back")
+        committed = time.monotonic()
+        with write_transaction(writer_store.engine) as conn:
+            touch(conn, slot, radar_slot(3))
+        while board.read(slot) == start and time.monotonic() - committed < 5:
+            time.sleep(0.001)
+        assert board.read(slot) == start + 1  # the commit arrived, the rollback never did
+        assert time.monotonic() - committed < 1.0
+        own = board_of(writer_store.engine)
+        assert isinstance(own, ListenedBoard) and own.wait_live(10)
+        before_own = own.read(slot)
+        with write_transaction(writer_store.engine) as conn:
+            touch(conn, slot)
+        assert own.read(slot) == before_own + 1  # the writer's process counts its commit at once
+        writer_store.sync_board()  # its own notification has come back by now ...
+        assert own.read(slot) == before_own + 1  # ... and moved nothing again (no second read of what it kept)
+
+        # The listener's connection is cut: nothing is trusted until it listens again, then every
+        # counter has moved (what committed meanwhile was never announced here).
+        memo, reads = BoardMemo(), []
+        def read() -> int:  # noqa: E306
+            reads.append(1)
+            return len(reads)
+        memo.get("k", ((board, (slot,)),), read)
+        memo.get("k", ((board, (slot,)),), read)
+        assert len(reads) == 1
+        before = board.read(radar_slot(40))
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": board.backend_pid}).scalar()
+        deadline = time.monotonic() + 5
+        while board.live and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert not board.live
+        memo.get("k", ((board, (slot,)),), read)
+        assert len(reads) == 2  # not trusted while down
+        assert board.wait_live(10)
+        assert board.read(radar_slot(40)) > before
+        memo.get("k", ((board, (slot,)),), read)
+        memo.get("k", ((board, (slot,)),), read)
+        assert len(reads) == 3  # read once after the listener came back, then kept
+    assert not board.live  # the store closed: its listener stopped
 
 
 def test_marks_are_taken_before_the_read_so_a_change_meanwhile_is_never_kept(tmp_path: Path) -> None:
@@ -172,8 +245,8 @@ def test_nothing_is_kept_past_max_age_or_without_a_board(tmp_path: Path, monkeyp
 def test_slots_are_bumped_once_per_commit_under_the_writer_lock_and_never_on_rollback(settings: Settings) -> None:
     with Store.open(settings) as store:
         board = board_of(store.engine)
-        if board is None:
-            pytest.skip("PostgreSQL has no change board: every read goes to the database")
+        if isinstance(board, ListenedBoard):
+            pytest.skip("a PostgreSQL board is moved by notifications too (the test above)")
         slot = user_slot(7)
         start = board.read(slot)
         with pytest.raises(RuntimeError), write_transaction(store.engine) as conn:
@@ -211,3 +284,55 @@ def test_author_answers_and_stored_models_are_read_again_once_written(store: Sto
     assert store.reader_models.inputs(radar_id) == "digest-1"
     store.reader_models.save(replace(model, inputs="digest-2"))
     assert store.reader_models.inputs(radar_id) == "digest-2"
+
+
+def test_a_read_after_another_process_committed_waits_for_its_notification_on_postgresql(
+        tmp_path: Path, backend: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    if backend is None:
+        pytest.skip("SQLite's board is shared memory: current at the writer's commit")
+    from fastapi.testclient import TestClient
+
+    from academichub.storage import listened_board
+    from academichub.web.app import create_app
+
+    settings = make_settings(tmp_path / "home", backend)
+    with Store.open(settings) as writer:
+        user_id, radar_id = _stocked(writer)
+        with TestClient(create_app(settings)) as client:
+            served = client.app.state.academichub.store
+            assert _live(served)
+            first = client.get("/api/v1/feed?period=all").json()
+            assert client.get("/api/v1/feed?period=all").json() == first
+            kept = served.feed_state.head(radar_id, user_id)
+            original = listened_board.parse  # from now on notifications reach the listeners 0.4 s late
+            monkeypatch.setattr(listened_board, "parse", lambda text: (time.sleep(0.4), original(text))[1])
+
+            FeedService(writer, FeedSettings()).next(writer.accounts.get_radar(radar_id), period="all")
+            assert served.feed_state.head(radar_id, user_id) == kept  # what a read without waiting would show
+            started = time.monotonic()
+            after = client.get("/api/v1/feed?period=all").json()
+            assert after["batch"] == first["batch"] + 1  # the request waited for the listener
+            assert time.monotonic() - started >= 0.2
+
+            writer.feedback.add(user_id, writer.feed_state.latest(radar_id).items[0].work_id, "like")
+            served.sync_board()  # what the batch process does before each 换一批
+            assert served.feed_state.head(radar_id, user_id).feedback != kept.feedback
+
+
+@given(sequence=st.integers(min_value=0, max_value=2**62),
+       slots=st.sets(st.integers(min_value=0, max_value=board_module.SLOTS - 1), max_size=board_module.SLOTS))
+def test_a_notification_names_its_sequence_and_slots_or_every_slot(sequence: int, slots: set[int]) -> None:
+    from academichub.storage import listened_board
+
+    text = listened_board.payload(sequence, slots)
+    assert len(text.encode()) < 8000  # PostgreSQL's limit on a payload
+    number, named = listened_board.parse(text)
+    assert number == sequence and set(named) >= slots  # never fewer: a missed slot would be a stale read
+
+
+@pytest.mark.parametrize("text", ["", "x", "12:", "12:a,b", "-:3", "7:99999"])
+def test_a_garbled_notification_moves_every_slot_or_none_it_cannot_name(text: str) -> None:
+    from academichub.storage import listened_board
+
+    _number, named = listened_board.parse(text)
+    assert list(named) in ([], list(range(board_module.SLOTS))) or all(0 <= s < board_module.SLOTS for s in named)

@@ -13,8 +13,9 @@ the radar's feed head) into memory lookups while nothing changed: each statement
 and waited to get it back behind the request threads, and under load the two took 45% of the
 loop. Slots are shared by hashing (radar 7 and radar 2,055 share one): a collision only costs a
 needless read, never a stale answer. A writer killed between its commit and its bump would leave
-a change unannounced, so nothing read is kept longer than MAX_AGE. PostgreSQL has no board
-(its processes may run on several machines): there every read goes to the database.
+a change unannounced, so nothing read is kept longer than MAX_AGE. A PostgreSQL store's
+processes may run on several machines: its board is kept by notifications instead
+(storage/listened_board.py), with the same interface.
 """
 
 from __future__ import annotations
@@ -26,22 +27,30 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 SLOTS = 4096
 WORKS_ADDED = 0  # a work inserted: what periods resolve to may move on
 WORKS_CHANGED = 1  # a stored work rewritten: a page showing it changes
 AUTHORS = 2  # an answer about, or the ids of, a followed author
-_RADARS, _RADAR_SLOTS = 64, 2048
-_USERS, _USER_SLOTS = _RADARS + _RADAR_SLOTS, SLOTS - _RADARS - _RADAR_SLOTS
+_RADARS, _RADAR_SLOTS = 64, 1024
+_BATCHES, _BATCH_SLOTS = _RADARS + _RADAR_SLOTS, 1024
+_USERS = _BATCHES + _BATCH_SLOTS
+_USER_SLOTS = SLOTS - _USERS
 _SLOT = struct.Struct("<q")
 MAX_AGE = 1.0  # seconds a read is trusted on the board's word alone
 T = TypeVar("T")
 
 
 def radar_slot(radar_id: int) -> int:
-    """The slot a radar's batches and subscriptions bump."""
+    """The slot a radar's settings and subscriptions bump."""
     return _RADARS + radar_id % _RADAR_SLOTS
+
+
+def batch_slot(radar_id: int) -> int:
+    """The slot a radar's recorded batches and claims bump (apart from its settings: a 换一批 must not
+    make every process read the radar and its subscriptions again)."""
+    return _BATCHES + radar_id % _BATCH_SLOTS
 
 
 def user_slot(user_id: int) -> int:
@@ -51,6 +60,8 @@ def user_slot(user_id: int) -> int:
 
 class ChangeBoard:
     """The counters of one store, mapped from the file beside its database."""
+
+    live = True  # always current: writers bump it themselves (storage.listened_board's may lag or drop)
 
     def __init__(self, path: str) -> None:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -69,8 +80,9 @@ class ChangeBoard:
         """The counts of several slots."""
         return tuple(_SLOT.unpack_from(self._map, slot * _SLOT.size)[0] for slot in slots)
 
-    def bump(self, slots: Iterable[int]) -> None:
-        """Announce a committed change; the caller holds the store's writer lock (one writer at a time)."""
+    def bump(self, slots: Iterable[int], sequence: int | None = None) -> None:
+        """Announce a committed change; the caller holds the store's writer lock (one writer at a time).
+        (`sequence` is a PostgreSQL board's: this one is written by every writer itself.)"""
         for slot in slots:
             _SLOT.pack_into(self._map, slot * _SLOT.size, self.read(slot) + 1)
 
@@ -83,7 +95,19 @@ def open_board(database_path: str) -> ChangeBoard | None:
         return None
 
 
-Watch = tuple[ChangeBoard | None, tuple[int, ...]]  # a board and the slots of it a read depends on
+class Board(Protocol):
+    """What a reader asks of a board: this store's (ChangeBoard) or a PostgreSQL store's (ListenedBoard)."""
+
+    live: bool
+
+    def read(self, slot: int) -> int: ...
+
+    def marks(self, slots: Iterable[int]) -> tuple[int, ...]: ...
+
+    def bump(self, slots: Iterable[int], sequence: int | None = None) -> None: ...
+
+
+Watch = tuple[Board | None, tuple[int, ...]]  # a board and the slots of it a read depends on
 
 
 class BoardMemo:
@@ -96,8 +120,8 @@ class BoardMemo:
 
     def get(self, key: Any, watches: tuple[Watch, ...], read: Callable[[], T]) -> T:
         """`read()`, or what it returned last for `key` if none of the watched slots moved since (nor
-        MAX_AGE passed); always `read()` when a board is missing (PostgreSQL)."""
-        if any(board is None for board, _ in watches):
+        MAX_AGE passed); always `read()` when a board is missing or not listening."""
+        if any(board is None or not board.live for board, _ in watches):
             return read()
         # The marks are taken before the read: a change committed in between makes them differ
         # next time, so the value is read again rather than kept past the change.

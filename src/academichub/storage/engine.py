@@ -22,7 +22,9 @@ except ImportError:  # Windows: SQLite's own locking alone
     fcntl = None  # type: ignore[assignment]
 
 from academichub.errors import StorageError
-from academichub.storage.board import ChangeBoard, open_board
+from academichub.storage import listened_board
+from academichub.storage.board import Board, open_board
+from academichub.storage.listened_board import ListenedBoard
 from academichub.storage.schema import counters
 
 log = logging.getLogger(__name__)
@@ -169,8 +171,17 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     the rows they decide on (SELECT … FOR UPDATE).
     """
     if engine.dialect.name != "sqlite":
-        with engine.connect() as conn, conn.begin():
-            yield conn
+        with engine.connect() as conn:
+            conn.info.pop(_TOUCHED, None)
+            with conn.begin():
+                yield conn
+                touched = conn.info.pop(_TOUCHED, ())
+                if touched:  # delivered by PostgreSQL when, and only if, this transaction commits
+                    sequence = conn.exec_driver_sql(listened_board.NEXT_SEQUENCE_SQL).scalar_one()
+                    conn.execute(sa.text(f"SELECT pg_notify({listened_board.CHANNEL_SQL}, :slots)"),
+                                 {"slots": listened_board.payload(sequence, touched)})
+            if touched:  # this process reads its own writes at once, not when its notification arrives
+                board_of(engine).bump(touched, sequence)  # type: ignore[union-attr]
         return
     writer = _writer(engine)
     with writer, engine.connect() as conn:
@@ -209,10 +220,46 @@ def touch(conn: Connection, *slots: int) -> None:
     conn.info.setdefault(_TOUCHED, set()).update(slots)
 
 
-def board_of(engine: Engine) -> ChangeBoard | None:
-    """The change board of a SQLite store whose writers announce their changes (None: PostgreSQL,
-    or a store without a writer lock file, whose writers could not be counted one at a time)."""
-    return _writer(engine).board if engine.dialect.name == "sqlite" else None
+def board_of(engine: Engine) -> Board | None:
+    """The change board of a store: a SQLite store's shared file (None for one without a writer lock
+    file, whose writers could not be counted one at a time), a PostgreSQL store's listened board."""
+    if engine.dialect.name == "sqlite":
+        return _writer(engine).board
+    with _writers_lock:
+        board = _listened.get(engine)
+        if board is None:
+            conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            board = _listened[engine] = ListenedBoard(conninfo)
+            weakref.finalize(engine, board.close)
+        return board
+
+
+SYNC_WAIT = 2.0  # seconds a reader waits for its listener before it trusts nothing kept instead
+
+
+def board_sequence(engine: Engine) -> int | None:
+    """The store's board sequence number now (PostgreSQL; None on SQLite, whose board is shared memory)."""
+    if engine.dialect.name == "sqlite":
+        return None
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(listened_board.SEQUENCE_SQL).scalar() or 0
+
+
+def sync_board(engine: Engine) -> None:
+    """Make this process's board count every change committed before now, in any process
+    (PostgreSQL: see storage/listened_board.py; SQLite's board is current already)."""
+    sequence = board_sequence(engine)
+    board = board_of(engine)
+    if sequence is not None and isinstance(board, ListenedBoard) and not board.caught_up(sequence):
+        board.wait(sequence, SYNC_WAIT)
+
+
+def close_board(engine: Engine) -> None:
+    """Stop a PostgreSQL store's listening connection (its store is closing)."""
+    with _writers_lock:
+        board = _listened.pop(engine, None)
+    if board is not None:
+        board.close()
 
 
 class _Writer:
@@ -302,6 +349,7 @@ class _Writer:
 
 _writers: weakref.WeakKeyDictionary[Engine, _Writer] = weakref.WeakKeyDictionary()
 _writers_lock = threading.Lock()
+_listened: weakref.WeakKeyDictionary[Engine, ListenedBoard] = weakref.WeakKeyDictionary()
 
 
 def _writer(engine: Engine) -> _Writer:

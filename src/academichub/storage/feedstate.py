@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from academichub.storage import bulk
-from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED, BoardMemo, radar_slot, user_slot
+from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED, BoardMemo, batch_slot, radar_slot, user_slot
 from academichub.storage.engine import board_of, touch, write_transaction
 from academichub.storage.schema import batch_items, feed_batches, feedback, radars, seen_works, works
 
@@ -99,7 +99,7 @@ class FeedStateRepo:
     def latest(self, radar_id: int) -> Batch | None:
         """The radar's newest batch with its items, or None (on SQLite from memory while the change
         board says no batch of the radar was recorded or re-ranked; not to be changed by the caller)."""
-        return self._batches.get(("latest", radar_id), ((self._boards[0], (radar_slot(radar_id),)),),
+        return self._batches.get(("latest", radar_id), ((self._boards[0], (batch_slot(radar_id),)),),
                                  lambda: self._read_latest(radar_id))
 
     def _read_latest(self, radar_id: int) -> Batch | None:
@@ -125,7 +125,7 @@ class FeedStateRepo:
         # added and changed works stands for the store's newest change (`store_changed` is only a token).
         works = store.marks((WORKS_ADDED, WORKS_CHANGED))
         head = self._heads.get((radar_id, user_id), (
-            (feed, (radar_slot(radar_id),)),  # its batches
+            (feed, (batch_slot(radar_id),)),  # its batches
             (store, (radar_slot(radar_id), user_slot(user_id), WORKS_CHANGED))),  # chips, feedback, shown works
             lambda: self._read_head(radar_id, user_id))
         return replace(head, store_changed=works)
@@ -141,7 +141,7 @@ class FeedStateRepo:
         def read() -> tuple[tuple[int, int], ...]:
             with self.engine.connect() as conn:
                 return tuple((w, b) for w, b in conn.execute(_SEEN_SINCE, {"radar": radar_id, "batch": batch_id}))
-        return list(self._batches.get(("seen", radar_id, batch_id), ((self._boards[0], (radar_slot(radar_id),)),),
+        return list(self._batches.get(("seen", radar_id, batch_id), ((self._boards[0], (batch_slot(radar_id),)),),
                                       read))
 
     def showing(self, batch_id: int) -> list[int]:
@@ -154,7 +154,7 @@ class FeedStateRepo:
         """Delete a radar's batches and claims (before the radar itself: on SQLite they are in
         another file, where no foreign key cascades)."""
         with write_transaction(self.engine) as conn:
-            touch(conn, radar_slot(radar_id))
+            touch(conn, batch_slot(radar_id))
             batches = sa.select(feed_batches.c.id).where(feed_batches.c.radar_id == radar_id)
             conn.execute(sa.delete(batch_items).where(batch_items.c.batch_id.in_(batches)))
             conn.execute(sa.delete(seen_works).where(seen_works.c.radar_id == radar_id))
@@ -176,7 +176,7 @@ class FeedStateRepo:
         with write_transaction(self.engine) as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.select(radars.c.id).where(radars.c.id == radar_id).with_for_update())
-            touch(conn, radar_slot(radar_id))
+            touch(conn, batch_slot(radar_id))
             return self._claim_in(conn, radar_id, candidates, size=size, period=period, anchor_date=anchor_date,
                                   subs_version=subs_version, replacing=replacing, expect=expect,
                                   accept_short=accept_short)
@@ -189,7 +189,7 @@ class FeedStateRepo:
         with write_transaction(self.engine) as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.select(radars.c.id).where(radars.c.id == radar_id).with_for_update())
-            touch(conn, radar_slot(radar_id))
+            touch(conn, batch_slot(radar_id))
             left = list(candidates)
             for _ in range(count):
                 batch = self._claim_in(conn, radar_id, left, size=size, period=period, anchor_date=anchor_date,

@@ -16,7 +16,9 @@ from academichub.storage.auth import AuthRepo
 from academichub.storage.authors import AuthorRepo
 from academichub.storage.briefings import BriefingRepo
 from academichub.storage.deliveries import DeliveryRepo
-from academichub.storage.engine import make_engine, migrate, normalise_url
+from academichub.storage.board import SLOTS
+from academichub.storage.engine import board_of, board_sequence, close_board, make_engine, migrate, normalise_url, sync_board
+from academichub.storage.listened_board import ListenedBoard
 from academichub.storage.feedback import FeedbackRepo
 from academichub.storage.feeddb import make_feed_engine
 from academichub.storage.features import FeatureRepo
@@ -90,6 +92,7 @@ class Store:
         """Release database connections."""
         if self.feed_engine is not self.engine:
             self.feed_engine.dispose()
+        close_board(self.engine)
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -114,6 +117,31 @@ class Store:
             yield from (index_doc(w.id, w.paper, w.sources) for w in chunk)
             if progress:
                 progress(len(chunk))
+
+    def board_listened(self) -> bool:
+        """Whether reads here wait for the board to catch up first (a PostgreSQL store's listened board;
+        SQLite's board is current at every commit, and one not listening is not trusted anyway)."""
+        board = board_of(self.engine)
+        return isinstance(board, ListenedBoard) and board.live
+
+    def board_sequence(self) -> int:
+        """The store's board sequence number now (storage/listened_board.py; 0 on SQLite)."""
+        return board_sequence(self.engine) or 0
+
+    def board_caught_up(self, sequence: int) -> bool:
+        """Whether reads here may trust the board up to `sequence` (or it stopped listening: nothing is trusted)."""
+        board = board_of(self.engine)
+        return not isinstance(board, ListenedBoard) or not board.live or board.caught_up(sequence)
+
+    def distrust_board(self) -> None:
+        """Read everything kept again once (the board could not be caught up in time)."""
+        board = board_of(self.engine)
+        if board is not None:
+            board.bump(range(SLOTS))
+
+    def sync_board(self) -> None:
+        """Wait until this process's board counts every change committed before now (blocking)."""
+        sync_board(self.engine)
 
     def sync_index(self, progress: Progress | None = None) -> int:
         """Catch the index up with the database; rebuild it when it mirrors another or drifted."""

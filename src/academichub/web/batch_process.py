@@ -125,6 +125,7 @@ class _RadarQueues:
     def _serve(self, requests: list[_Request]) -> None:
         newest = requests[-1]  # the newest radar record the web process read
         try:
+            self.feed.store.sync_board()  # a like the web process just stored counts (PostgreSQL)
             answers = [(r.key, "page", _body(answer, r.lang) if r.op == "next" else answer) for r, answer in zip(
                 requests, self._answers(newest, len(requests)), strict=True)]
         except AcademicHubError as exc:  # what the reader is told (the web process maps it to a status)
