@@ -336,3 +336,22 @@ def test_a_garbled_notification_moves_every_slot_or_none_it_cannot_name(text: st
 
     _number, named = listened_board.parse(text)
     assert list(named) in ([], list(range(board_module.SLOTS))) or all(0 <= s < board_module.SLOTS for s in named)
+
+
+def test_a_forked_child_trusts_nothing_its_parents_board_counted(tmp_path: Path, backend: str | None) -> None:
+    if backend is None:
+        pytest.skip("SQLite's board is a shared file: a forked child maps the same counters")
+    import os
+
+    settings = make_settings(tmp_path / "home", backend)
+    with Store.open(settings) as store:
+        board = board_of(store.engine)
+        assert isinstance(board, ListenedBoard) and board.wait_live(10)
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:  # the child's copy of the board has no listening thread behind it
+            os.write(write, b"1" if not board.live and board_of(store.engine) is not board else b"0")
+            os._exit(0)
+        os.waitpid(child, 0)
+        assert os.read(read, 1) == b"1"
+        assert board.live  # the parent's is unaffected

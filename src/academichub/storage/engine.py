@@ -227,7 +227,7 @@ def board_of(engine: Engine) -> Board | None:
         return _writer(engine).board
     with _writers_lock:
         board = _listened.get(engine)
-        if board is None:
+        if board is None or board.pid != os.getpid():  # a forked child inherits no listening thread
             conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             board = _listened[engine] = ListenedBoard(conninfo)
             weakref.finalize(engine, board.close)

@@ -18,6 +18,7 @@ the database); when it is back every counter moves, since notifications sent mea
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -70,10 +71,17 @@ class ListenedBoard:
         self._own: set[int] = set()  # sequence numbers this process counted at its commit, not yet heard back
         self._conninfo = conninfo
         self._stop = threading.Event()
-        self.live = False
+        self._live = False
         self.backend_pid: int | None = None  # the listening session's, for pg_stat_activity
+        self.pid = os.getpid()  # the process whose thread listens (a forked child makes its own board)
         self._thread = threading.Thread(target=self._listen, name="board-listener", daemon=True)
         self._thread.start()
+
+    @property
+    def live(self) -> bool:
+        """Whether the counters are kept current now (listening, and in the process whose thread listens:
+        a forked child's copy of a board hears nothing)."""
+        return self._live and self.pid == os.getpid()
 
     def read(self, slot: int) -> int:
         """A slot's count now."""
@@ -117,7 +125,7 @@ class ListenedBoard:
 
     def close(self) -> None:
         """Stop listening (the thread ends within POLL seconds); nothing read is trusted after."""
-        self.live = False
+        self._live = False
         self._stop.set()
 
     def _listen(self) -> None:
@@ -135,7 +143,7 @@ class ListenedBoard:
                         self._own.clear()  # their notifications may have been lost with the connection
                         floor = start[0] if start else 0
                         self._applied = max(self._applied, floor)
-                        self.live = True
+                        self._live = True
                         self._lock.notify_all()
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=POLL):
@@ -151,5 +159,5 @@ class ListenedBoard:
             except Exception as exc:  # psycopg's errors (the server restarted, the database was dropped)
                 log.debug("storage: change board not listening: %s", exc)
             finally:
-                self.live = False
+                self._live = False
             self._stop.wait(RECONNECT_AFTER)
