@@ -355,3 +355,33 @@ def test_a_forked_child_trusts_nothing_its_parents_board_counted(tmp_path: Path,
         os.waitpid(child, 0)
         assert os.read(read, 1) == b"1"
         assert board.live  # the parent's is unaffected
+
+
+def test_requests_share_reads_of_the_board_sequence_and_one_that_goes_away_cancels_none(store: Store) -> None:
+    import asyncio
+
+    from academichub.web.fresh import _SharedRead
+
+    reads: list[float] = []
+    real = store.board_sequence
+
+    def slow() -> int:
+        reads.append(time.monotonic())
+        time.sleep(0.05)  # long enough for every request below to arrive during the first read
+        return real()
+
+    store.board_sequence = slow  # type: ignore[method-assign]
+    shared = _SharedRead()
+
+    async def requests() -> list[object]:
+        first = asyncio.ensure_future(shared.read(store))
+        await asyncio.sleep(0.01)  # the first read is running now
+        later = [asyncio.ensure_future(shared.read(store)) for _ in range(20)]
+        gone = asyncio.ensure_future(shared.read(store))
+        await asyncio.sleep(0.01)
+        gone.cancel()  # a client that disconnects while it waits
+        return await asyncio.gather(first, *later, return_exceptions=True)
+
+    answers = asyncio.run(requests())
+    assert answers == [real()] * 21  # nobody got the cancellation, every one an answer
+    assert len(reads) == 2  # the first request's read, then one read for all 21 that came during it

@@ -16,7 +16,9 @@ from 7,773 to 1,580 per second (bench/load.py --scenario feed, one process).
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -52,30 +54,46 @@ class FreshReads:
 
 class _SharedRead:
     """The board sequence, read by one thread one read at a time; a read serves every request that
-    arrived before it began (those arriving during it wait for the next)."""
+    arrived before it began (those arriving during it wait for the next). Kept per event loop: a
+    test client may run each request on a loop of its own, and a future belongs to one loop."""
 
     def __init__(self) -> None:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="board-sequence")
-        self._next: asyncio.Future[int] | None = None
-        self._reading = False
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopReads] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
 
     async def read(self, store) -> int:  # type: ignore[no-untyped-def]
-        if self._next is None:
-            self._next = asyncio.get_running_loop().create_future()
-        wanted = self._next
-        if not self._reading:
-            self._reading = True
-            asyncio.get_running_loop().create_task(self._run(store))
-        return await wanted
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            reads = self._loops.get(loop)
+            if reads is None:
+                reads = self._loops[loop] = _LoopReads()
+        if reads.next is None:
+            reads.next = loop.create_future()
+        wanted = reads.next
+        if not reads.reading:
+            reads.reading = True
+            reads.task = loop.create_task(self._run(reads, store))  # referenced: a bare task may be collected
+        return await asyncio.shield(wanted)  # a request that goes away must not cancel the others' read
 
-    async def _run(self, store) -> None:  # type: ignore[no-untyped-def]
+    async def _run(self, reads: _LoopReads, store) -> None:  # type: ignore[no-untyped-def]
         loop = asyncio.get_running_loop()
         try:
-            while self._next is not None:
-                wanted, self._next = self._next, None  # later arrivals wait for a read that starts after them
+            while reads.next is not None:
+                wanted, reads.next = reads.next, None  # later arrivals wait for a read that starts after them
                 try:
                     wanted.set_result(await loop.run_in_executor(self._thread, store.board_sequence))
                 except Exception as exc:  # the database is unreachable: the request fails as any read would
                     wanted.set_exception(exc)
+                    wanted.exception()  # retrieved here too: nobody may be waiting for it any more
         finally:
-            self._reading = False
+            reads.reading = False
+
+
+class _LoopReads:
+    """One event loop's pending read of the board sequence."""
+
+    def __init__(self) -> None:
+        self.next: asyncio.Future[int] | None = None
+        self.reading = False
+        self.task: asyncio.Task[None] | None = None
