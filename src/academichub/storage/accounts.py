@@ -97,7 +97,7 @@ class AccountRepo:
         return _radar(row)
 
     def radars(self, user_id: int) -> list[Radar]:
-        """A user's radars, the default first (read on every request: on SQLite from memory while
+        """A user's radars, the default first (read on every request: from memory while
         the change board says none of them changed)."""
         return list(self._radars.get(user_id, ((self.board, (user_slot(user_id),)),), lambda: self._read_radars(user_id)))
 
@@ -165,7 +165,7 @@ class AccountRepo:
         return _radar(row)
 
     def get_radar(self, radar_id: int) -> Radar:
-        """A radar by id (on SQLite from memory while the change board says it did not change)."""
+        """A radar by id (from memory while the change board says it did not change)."""
         return self._radar.get(("radar", radar_id), ((self.board, (radar_slot(radar_id),)),),
                                lambda: self._read_radar(radar_id))
 
@@ -177,7 +177,7 @@ class AccountRepo:
         return _radar(row)
 
     def subscriptions(self, radar_id: int) -> list[Subscription]:
-        """A radar's subscriptions in the order they were added (on SQLite from memory while the
+        """A radar's subscriptions in the order they were added (from memory while the
         change board says they did not change)."""
         return list(self._radar.get(("subscriptions", radar_id), ((self.board, (radar_slot(radar_id),)),),
                                     lambda: self._read_subscriptions(radar_id)))

@@ -62,8 +62,8 @@ class AuthorRepo:
             return {sub_id: (orcid, openalex) for sub_id, orcid, openalex in conn.execute(query)}
 
     def version(self, subscription_ids: Sequence[int]) -> tuple[int, str]:
-        """Changes whenever a decision or profile of these subscriptions changes, for cache keys (on
-        SQLite from memory while the change board says no answer or profile changed)."""
+        """Changes whenever a decision or profile of these subscriptions changes, for cache keys (from
+        memory while the change board says no answer or profile changed)."""
         if not subscription_ids:
             return 0, ""
         ids = tuple(subscription_ids)

@@ -234,6 +234,13 @@ def board_of(engine: Engine) -> Board | None:
         return board
 
 
+def listened_of(engine: Engine) -> ListenedBoard | None:
+    """A PostgreSQL store's board while it is listening: the one reads must catch up with (SQLite's
+    is current at every commit, and one not listening is not trusted anyway)."""
+    board = board_of(engine)
+    return board if isinstance(board, ListenedBoard) and board.live else None
+
+
 SYNC_WAIT = 2.0  # seconds a reader waits for its listener before it trusts nothing kept instead
 
 
@@ -248,9 +255,11 @@ def board_sequence(engine: Engine) -> int | None:
 def sync_board(engine: Engine) -> None:
     """Make this process's board count every change committed before now, in any process
     (PostgreSQL: see storage/listened_board.py; SQLite's board is current already)."""
-    sequence = board_sequence(engine)
-    board = board_of(engine)
-    if sequence is not None and isinstance(board, ListenedBoard) and not board.caught_up(sequence):
+    board = listened_of(engine)
+    if board is None:
+        return
+    sequence = board_sequence(engine) or 0
+    if not board.caught_up(sequence):
         board.wait(sequence, SYNC_WAIT)
 
 

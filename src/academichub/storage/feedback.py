@@ -73,8 +73,8 @@ class FeedbackRepo:
         return result
 
     def reader_versions(self, user_id: int) -> tuple[tuple[int, int], tuple[int, int]]:
-        """(feedback version, library version) of a reader in one read, each (count, newest id); on
-        SQLite from memory while the change board says neither changed."""
+        """(feedback version, library version) of a reader in one read, each (count, newest id); from
+        memory while the change board says neither changed."""
         return self._versions.get(user_id, ((self.board, (user_slot(user_id),)),),
                                   lambda: self._read_versions(user_id))
 

@@ -97,7 +97,7 @@ class FeedStateRepo:
         self._batches = BoardMemo()  # a radar's newest batch, and its claims since a batch
 
     def latest(self, radar_id: int) -> Batch | None:
-        """The radar's newest batch with its items, or None (on SQLite from memory while the change
+        """The radar's newest batch with its items, or None (from memory while the change
         board says no batch of the radar was recorded or re-ranked; not to be changed by the caller)."""
         return self._batches.get(("latest", radar_id), ((self._boards[0], (batch_slot(radar_id),)),),
                                  lambda: self._read_latest(radar_id))
@@ -117,7 +117,7 @@ class FeedStateRepo:
 
     def head(self, radar_id: int, user_id: int) -> FeedHead:
         """The radar's newest batch, its revision and what its page shows besides (one indexed
-        statement; on SQLite none while the change board says nothing in it changed)."""
+        statement; none while the change board says nothing in it changed)."""
         feed, store = self._boards
         if feed is None or store is None:
             return self._read_head(radar_id, user_id)

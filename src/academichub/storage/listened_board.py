@@ -128,6 +128,28 @@ class ListenedBoard:
         self._live = False
         self._stop.set()
 
+    def _listening(self, floor: int) -> None:
+        """The connection listens again, and the store's sequence was `floor` after it did: whatever
+        committed while nobody listened is unknown, so every slot moves."""
+        with self._lock:
+            self._counts = [count + 1 for count in self._counts]
+            self._own.clear()  # their notifications may have been lost with the connection
+            self._applied = max(self._applied, floor)
+            self._live = True
+            self._lock.notify_all()
+
+    def _heard(self, sequence: int, slots: Iterable[int], floor: int) -> None:
+        """Count a notification (not one of this process's own commits, counted already, nor one at
+        or below `floor`, counted when every slot moved; 0 is a payload not ours: counted)."""
+        with self._lock:
+            if sequence in self._own:
+                self._own.discard(sequence)
+            elif sequence > floor or not sequence:
+                for slot in slots:
+                    self._counts[slot] += 1
+            self._applied = max(self._applied, sequence)
+            self._lock.notify_all()
+
     def _listen(self) -> None:
         import psycopg
 
@@ -138,24 +160,11 @@ class ListenedBoard:
                     conn.execute(f"LISTEN {channel}")
                     self.backend_pid = conn.info.backend_pid
                     start = conn.execute(SEQUENCE_SQL).fetchone()  # read after LISTEN: every later commit is heard
-                    self.bump(range(SLOTS))  # whatever committed while nobody listened is unknown
-                    with self._lock:
-                        self._own.clear()  # their notifications may have been lost with the connection
-                        floor = start[0] if start else 0
-                        self._applied = max(self._applied, floor)
-                        self._live = True
-                        self._lock.notify_all()
+                    floor = start[0] if start else 0
+                    self._listening(floor)
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=POLL):
-                            sequence, slots = parse(note.payload)
-                            with self._lock:
-                                if sequence in self._own:
-                                    self._own.discard(sequence)
-                                elif sequence > floor or not sequence:  # at or below it: counted by the move of every slot
-                                    for slot in slots:
-                                        self._counts[slot] += 1
-                                self._applied = max(self._applied, sequence)
-                                self._lock.notify_all()
+                            self._heard(*parse(note.payload), floor)
             except Exception as exc:  # psycopg's errors (the server restarted, the database was dropped)
                 log.debug("storage: change board not listening: %s", exc)
             finally:

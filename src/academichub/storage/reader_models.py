@@ -64,7 +64,7 @@ class ReaderModelRepo:
                            row.trained_at, row.seconds)
 
     def inputs(self, radar_id: int) -> str | None:
-        """What the stored model was trained on (cheap: no weights are read; on SQLite none while the
+        """What the stored model was trained on (cheap: no weights are read; none while the
         change board says the radar's model was not stored again)."""
         return self._inputs.get(radar_id, ((self.board, (radar_slot(radar_id),)),), lambda: self._read_inputs(radar_id))
 

@@ -17,8 +17,8 @@ from academichub.storage.authors import AuthorRepo
 from academichub.storage.briefings import BriefingRepo
 from academichub.storage.deliveries import DeliveryRepo
 from academichub.storage.board import SLOTS
-from academichub.storage.engine import board_of, board_sequence, close_board, make_engine, migrate, normalise_url, sync_board
-from academichub.storage.listened_board import ListenedBoard
+from academichub.storage.engine import (board_of, board_sequence, close_board, listened_of, make_engine, migrate,
+                                        normalise_url, sync_board)
 from academichub.storage.feedback import FeedbackRepo
 from academichub.storage.feeddb import make_feed_engine
 from academichub.storage.features import FeatureRepo
@@ -119,10 +119,8 @@ class Store:
                 progress(len(chunk))
 
     def board_listened(self) -> bool:
-        """Whether reads here wait for the board to catch up first (a PostgreSQL store's listened board;
-        SQLite's board is current at every commit, and one not listening is not trusted anyway)."""
-        board = board_of(self.engine)
-        return isinstance(board, ListenedBoard) and board.live
+        """Whether reads here wait for the board to catch up first (engine.listened_of)."""
+        return listened_of(self.engine) is not None
 
     def board_sequence(self) -> int:
         """The store's board sequence number now (storage/listened_board.py; 0 on SQLite)."""
@@ -130,8 +128,8 @@ class Store:
 
     def board_caught_up(self, sequence: int) -> bool:
         """Whether reads here may trust the board up to `sequence` (or it stopped listening: nothing is trusted)."""
-        board = board_of(self.engine)
-        return not isinstance(board, ListenedBoard) or not board.live or board.caught_up(sequence)
+        board = listened_of(self.engine)
+        return board is None or board.caught_up(sequence)
 
     def distrust_board(self) -> None:
         """Read everything kept again once (the board could not be caught up in time)."""

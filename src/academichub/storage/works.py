@@ -563,7 +563,7 @@ class WorkRepo:
             last_id = ids[-1]
 
     def max_updated_at(self) -> datetime | None:
-        """The newest update time, the index watermark's reference (on SQLite from memory while the
+        """The newest update time, the index watermark's reference (from memory while the
         change board says no work was added or changed)."""
         return self._newest.get("newest", ((self.board, (WORKS_ADDED, WORKS_CHANGED)),), self._read_max_updated_at)
 

@@ -120,7 +120,7 @@ def pick_radar(accounts: Accounts, user: User, request: Request) -> tuple[Radar,
 async def request_context(request: Request) -> RequestContext:
     """The reader (the local one, or the signed-in one in accounts mode), their radar and language.
 
-    Runs on the event loop: one to three indexed reads by key (none on SQLite while the change
+    Runs on the event loop: one to three indexed reads by key (none while the change
     board says they did not change) cost less than the hop to a worker thread.
     """
     return context_of(request)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
+from academichub.storage.feeddb import FEED_TABLES
 from academichub.storage.schema import metadata
 
-FEED_TABLE_NAMES = {"feed_batches", "batch_items", "seen_works"}  # on SQLite: storage/feeddb.py
+FEED_TABLE_NAMES = {table.name for table in FEED_TABLES}  # on SQLite: storage/feeddb.py
 
 config = context.config
 
