@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -141,3 +142,21 @@ def test_presets_and_urls() -> None:
 def test_files_of_every_source_are_detected_and_read(fmt: str, path: str) -> None:
     detected, items = read_items(DATA / path)
     assert detected == fmt and papers(list(items))
+
+
+def test_a_date_that_does_not_exist_leaves_the_work_undated_and_the_page_whole() -> None:
+    # Year 0 and a 20-digit year (OverflowError, not ValueError) in recorded PubMed answers.
+    summaries = (DATA / "pubmed/esummary1.xml").read_bytes()
+    summaries = summaries.replace(b">1965 Aug<", b">0000 Aug<").replace(b">2001 Jun<", b">99999999999999999999 Jun<")
+    found = papers(pubmed.parse(summaries))
+    assert len(found) == 2 and [p.published for p in found] == [None, None]
+    articles = (DATA / "pubmed/pubmed1.xml").read_bytes().replace(b"<Year>1976</Year><Month>Sep</Month>",
+                                                                  b"<Year>99999999999999999999</Year><Month>Sep</Month>")
+    old = pubmed.parse(articles)
+    assert len(papers(old)) == 2 and old[1].pmid == "9997" and old[1].published is None
+    # Crossref: an "indexed" year past a C int keeps the work (undated), as any impossible date.
+    work = json.loads((DATA / "crossref/works_doi_10.1038_srep16696.json").read_bytes())
+    work["message"]["indexed"]["date-parts"] = [[2**31]]
+    work["message"]["published"] = {"date-parts": [[2024, 13, 1]]}
+    (paper,) = papers(crossref.parse(json.dumps(work).encode()).items)
+    assert paper.doi == "10.1038/srep16696" and paper.updated is None

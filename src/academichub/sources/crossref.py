@@ -66,7 +66,7 @@ def date_parts(value: dict[str, Any] | None) -> date | None:
         year = int(parts[0])
         return date(year, int(parts[1]) if len(parts) > 1 and parts[1] else 1,
                     int(parts[2]) if len(parts) > 2 and parts[2] else 1)
-    except (KeyError, IndexError, TypeError, ValueError):
+    except (KeyError, IndexError, TypeError, ValueError, OverflowError):  # a bad date is no date, the work stays
         return None
 
 

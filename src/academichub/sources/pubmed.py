@@ -18,6 +18,7 @@ from academichub.keys import authors_from_text, clean_line, make_author
 from academichub.model import Author, Paper, Rejected
 from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
 from academichub.sources.http import HttpClient
+from academichub.sources.records import each
 from academichub.sources.safexml import local_name, parse_xml, text_of
 
 COMPONENT = "pubmed"
@@ -59,11 +60,16 @@ def _ymd(node: etree._Element | None) -> date | None:
         if not medline or not medline[0][:4].isdigit():
             return None
         year, month = medline[0][:4], _month(medline[1]) if len(medline) > 1 else 1
-        return date(int(year), month or 1, 1)
+        return _day(year, month or 1, 1)
     day = text_of(node.find("Day")).strip()
+    return _day(year, _month(text_of(node.find("Month")) or "1"), int(day) if day.isdigit() else 1)
+
+
+def _day(year: str, month: int, day: int) -> date | None:
+    """A calendar day, or None for one that does not exist (year 0, month 13, a 20-digit year)."""
     try:
-        return date(int(year), _month(text_of(node.find("Month")) or "1"), int(day) if day.isdigit() else 1)
-    except ValueError:
+        return date(int(year), month, day)
+    except (ValueError, OverflowError):
         return None
 
 
@@ -125,7 +131,7 @@ def _docsum(entry: etree._Element) -> Paper | Rejected:
     pubdate = text_of(items.get("PubDate")).split()
     published = None
     if pubdate and pubdate[0].isdigit():
-        published = date(int(pubdate[0]), _month(pubdate[1]) if len(pubdate) > 1 else 1, 1)
+        published = _day(pubdate[0], _month(pubdate[1]) if len(pubdate) > 1 else 1, 1)
     return Paper(
         title=clean_line(text_of(items.get("Title"))), source="pubmed", pmid=pmid, doi=ids.get("doi") or None,
         authors=[a for a in (make_author(n) for n in names) if a],
@@ -153,10 +159,7 @@ def _jats(article: etree._Element) -> Paper | Rejected:
 
 def _ymd_lower(node: etree._Element) -> date | None:
     year, month, day = (text_of(node.find(n)).strip() for n in ("year", "month", "day"))
-    try:
-        return date(int(year), int(month) if month.isdigit() else 1, int(day) if day.isdigit() else 1)
-    except ValueError:
-        return None
+    return _day(year, int(month) if month.isdigit() else 1, int(day) if day.isdigit() else 1)
 
 
 def parse(data: bytes) -> list[Paper | Rejected]:
@@ -164,13 +167,13 @@ def parse(data: bytes) -> list[Paper | Rejected]:
     root = parse_xml(data, component=COMPONENT)
     name = local_name(root)
     if name == "PubmedArticleSet":
-        items = [_article(e) for e in root.iterfind("PubmedArticle")]
+        items = each(_article, root.iterfind("PubmedArticle"), "PubMed article")
         items += [Rejected("book record", ref=text_of(b.find(".//PMID"))) for b in root.iterfind("PubmedBookArticle")]
         return items
     if name == "eSummaryResult":
-        return [_docsum(e) for e in root.iterfind("DocSum")]
+        return each(_docsum, root.iterfind("DocSum"), "PubMed summary")
     if name == "pmc-articleset":
-        return [_jats(a) for a in root.iterfind("article")]
+        return each(_jats, root.iterfind("article"), "PMC article")
     if name in ("eSearchResult", "eLinkResult"):
         raise ParseError(f"an {name} lists ids, not works; fetch them with efetch", component=COMPONENT)
     raise ParseError(f"expected PubMed XML (PubmedArticleSet), found <{name}>", component=COMPONENT)

@@ -13,7 +13,7 @@ from typing import Any
 
 from academichub.model import Paper, Rejected
 
-MALFORMED = (TypeError, AttributeError, ValueError, KeyError, IndexError)
+MALFORMED = (TypeError, AttributeError, ValueError, KeyError, IndexError, OverflowError)  # 2**31 as a year overflows
 
 
 def convert_one(convert: Callable[[Any], Paper | Rejected], raw: Any, what: str) -> Paper | Rejected:
