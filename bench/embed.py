@@ -1,11 +1,16 @@
 """Benchmark: embed 10,000 real abstracts (title + abstract) and print abstracts per second.
 
-    .venv/bin/python bench/embed.py [--model wordllama|minilm] [--count 10000] [--corpus PATH]
+    .venv/bin/python bench/embed.py [--model wordllama|minilm|lsa|coauthor] [--count 10000] [--corpus PATH]
 
 Texts come from the shared arXiv corpus (the bundled sample, repeated with a counter, when the
 corpus is absent). The model is loaded first and timed apart; the figure is the steady rate of
 `Embedder.embed` in the configured batch size, as the after-ingest job calls it. Writes
 bench/results/embed-<model>.json.
+
+The learned views (`lsa`, `coauthor`: evaluation.views) are fitted, not loaded: the vocabulary
+and the term map are fitted on the corpus's first `--history` works (timed apart, as a scheduled
+refit would be), then the next `--count` works are embedded: their TF-IDF rows (which ingest
+computes anyway) and the projection, both timed.
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ from pathlib import Path
 import numpy as np
 from figures import save  # bench/figures.py (the script's own directory is on sys.path)
 
+from academichub import tfidf
 from academichub.embedding.base import make_embedder, work_text
+from academichub.evaluation.protocols import load_corpus
+from academichub.evaluation.views import VIEWS, project, term_map
 from academichub.settings import EmbeddingSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,12 +49,46 @@ def texts(corpus: Path, count: int) -> list[str]:
     return found
 
 
+def learned_view(view: str, corpus_path: Path, history: int, count: int) -> None:
+    """Fit a learned view on `history` works, then embed the next `count` and print the rates."""
+    corpus = load_corpus(corpus_path if corpus_path.exists() else SAMPLE)
+    if len(corpus.ids) < history + count:
+        raise SystemExit(f"embed: the corpus has {len(corpus.ids)} works; --history plus --count must not exceed it")
+    texts_ = corpus.texts
+    started = time.perf_counter()
+    vectorizer = tfidf.fitted(texts_[:history])
+    rows = tfidf.transform(vectorizer, texts_[:history])
+    mapping = term_map(view, rows, corpus.authors[:history])
+    fit_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    day = tfidf.transform(vectorizer, texts_[history: history + count])
+    transform_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    vectors = project(day, mapping)
+    project_seconds = time.perf_counter() - started
+    assert vectors.shape == (count, mapping.shape[1])  # every work of the day got a vector
+    seconds = transform_seconds + project_seconds
+    result = {"model": view, "history": history, "abstracts": count, "dimensions": int(mapping.shape[1]),
+              "fit_seconds": round(fit_seconds, 2), "transform_seconds": round(transform_seconds, 2),
+              "project_seconds": round(project_seconds, 3), "seconds": round(seconds, 2),
+              "abstracts_per_second": round(count / seconds, 1),
+              "unit_norm_share": round(float(np.mean(np.isclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3))), 4)}
+    print(f"{view}: fitted on {history} works in {fit_seconds:.1f} s; {count} abstracts in {seconds:.2f} s "
+          f"({transform_seconds:.2f} s TF-IDF rows, {project_seconds:.3f} s projection) = "
+          f"{result['abstracts_per_second']:.0f} abstracts/s ({result['dimensions']}-d)")
+    save(f"embed-{view}", result)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="wordllama", choices=["wordllama", "minilm"])
+    parser.add_argument("--model", default="wordllama", choices=["wordllama", "minilm", *VIEWS])
     parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--history", type=int, default=20_000, help="works a learned view is fitted on")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args()
+    if args.model in VIEWS:
+        learned_view(args.model, args.corpus, args.history, args.count)
+        return
     batch = texts(args.corpus, args.count)
     started = time.perf_counter()
     embedder = make_embedder(EmbeddingSettings(model=args.model))

@@ -59,7 +59,8 @@ def test_protocols_split_by_time_and_hide_nothing_across_it() -> None:
 
 def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "eval", "--json", "--author-tasks", "8",
-                       "--category-tasks", "3", "--small-tasks", "6", "--dense-weights", "0,0.6")
+                       "--category-tasks", "3", "--small-tasks", "6", "--dense-weights", "0,0.6",
+                       "--dense-views", "lsa,coauthor")
     assert code == 0, out
     result = json.loads(out)
     assert set(result["results"]) == {"author", "small-library", "category"}
@@ -76,12 +77,28 @@ def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixtur
         assert ndcg["academichub@dense=0.6"] == ndcg["academichub"]
     learned = result["dense_weight"]
     assert learned["weight"] in (0.0, 0.6) and set(learned["tuning"]) == {"0.0", "0.6"} and learned["held_out"] is None
+    # Each learned view ran as the centroid's vectors and as our dense view, and the choice
+    # between the dense views reads the same per-protocol means as the table.
+    chosen = result["dense_view"]
+    assert set(chosen["tuning"]) == {"embeddings", "lsa", "coauthor"} and chosen["held_out"] is None
+    assert chosen["tuning"][chosen["view"]] == max(chosen["tuning"].values())
+    means = {name: sum(row["rankers"][name]["ndcg@10"] for row in result["summary"].values()) / 3
+             for name in ("academichub", "academichub@coauthor")}
+    assert chosen["tuning"]["embeddings"] == pytest.approx(means["academichub"], abs=2e-4)
+    assert chosen["tuning"]["coauthor"] == pytest.approx(means["academichub@coauthor"], abs=2e-4)
+    views_ran = [(row["rankers"]["academichub@lsa"]["ndcg@10"], row["rankers"]["centroid@coauthor"]["ndcg@10"])
+                 for row in result["summary"].values()]
+    assert views_ran != [(row["rankers"]["academichub"]["ndcg@10"], row["rankers"]["centroid"]["ndcg@10"])
+                         for row in result["summary"].values()]  # the views were used, not the embeddings
     for protocol in result["results"].values():
         assert set(protocol) == {"academichub", "academichub-sparse", "bm25", "tfidf-svm", "centroid",
-                                 "academichub@dense=0", "academichub@dense=0.6"}
+                                 "academichub@dense=0", "academichub@dense=0.6", "centroid@lsa", "academichub@lsa",
+                                 "centroid@coauthor", "academichub@coauthor"}
         assert all(0 <= m[name] <= 1 for m in protocol.values() for name in ("ndcg@10", "recall@50", "mrr"))
     code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "eval", "--cutoff", "2031-01-01")
     assert code != 0
+    code, _, err = run(capsys, "--home", str(tmp_path / "home"), "eval", "--dense-views", "lsa,word2vec")
+    assert code != 0 and "unknown dense view 'word2vec'" in err
 
 
 def test_rank_reproduces_a_ranking_for_each_library(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -130,3 +147,28 @@ def test_the_summary_pools_runs_and_pairs_each_task() -> None:
     assert versus["ratio"] == pytest.approx(0.58 / 0.48, abs=1e-3)
     low, high = summary["rankers"]["academichub"]["ci95"]
     assert low < 0.58 < high  # unpaired, the spread across tasks shows
+
+
+def test_the_coauthor_view_links_the_words_of_one_researchers_papers() -> None:
+    import scipy.sparse as sp
+
+    from academichub.evaluation.views import MAX_AUTHORS, project, term_map
+
+    # Terms 0 and 1 are never in one paper, but researcher A writes papers with each; B does the
+    # same with terms 2 and 3. A 21-author consortium paper joins terms 1 and 2 for every author.
+    rows = sp.csr_matrix(np.array([[1, 0, 0, 0], [0, 1, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0],
+                                   [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 0, 0, 1],
+                                   [0, 0.7071, 0.7071, 0]], dtype=np.float32))
+    consortium = frozenset({"a", "b"} | {f"c{i}" for i in range(MAX_AUTHORS - 1)})
+    authors = [frozenset({"a"})] * 4 + [frozenset({"b"})] * 4 + [consortium]
+    papers = sp.csr_matrix(np.eye(4, dtype=np.float32))  # one paper per term
+    coauthor = project(papers, term_map("coauthor", rows, authors, dimensions=2))
+    assert coauthor[0] @ coauthor[1] == pytest.approx(1.0, abs=1e-4)  # A's two vocabularies meet
+    assert abs(coauthor[0] @ coauthor[2]) < 1e-4 and abs(coauthor[1] @ coauthor[2]) < 1e-4  # the consortium did not join them
+    lsa = project(papers, term_map("lsa", rows[:8], authors[:8], dimensions=3))
+    assert abs(lsa[0] @ lsa[1]) < 1e-4  # word co-occurrence alone never links them
+    assert np.allclose(np.linalg.norm(coauthor, axis=1), 1.0, atol=1e-5)
+    with pytest.raises(ValueError, match="unknown view 'nope'"):
+        term_map("nope", rows, authors)
+    with pytest.raises(ValueError, match="no author has two papers"):
+        term_map("coauthor", rows[:2], [frozenset({"x"}), frozenset({"y"})])

@@ -10,6 +10,9 @@
   fused with a logistic regression on embeddings, the pool being the candidates plus a random
   background of the history (as the feed's is the window plus a random background of the store),
   positives weighted by recency.
+
+Candidate dense views (evaluation.views, `--dense-views`) run twice each: as the centroid
+method's vectors and as our model's dense view in place of the embeddings.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
+from academichub.evaluation import views
 from academichub.evaluation.protocols import Corpus
 from academichub import tfidf
 from academichub.ranking.learned import Example, Pool, UserModel, recency_weight
@@ -85,12 +89,14 @@ def tfidf_svm(context: Context, library: list[int]) -> np.ndarray:
     return classifier.decision_function(features[len(context.history):])
 
 
-def centroid(context: Context, library: list[int]) -> np.ndarray:
-    """zotero-arxiv-daily: recency-weighted mean cosine to the library items."""
+def centroid(context: Context, library: list[int], vectors: np.ndarray | None = None) -> np.ndarray:
+    """zotero-arxiv-daily: recency-weighted mean cosine to the library items (on `vectors`, by
+    default the embeddings)."""
+    vectors = context.vectors if vectors is None else vectors
     newest_first = sorted(library, key=lambda r: context.corpus.days[r], reverse=True)
     weights = np.array([1.0 / (1.0 + np.log10(rank + 1)) for rank in range(len(newest_first))])
     weights /= weights.sum()
-    similarities = context.vectors[context.candidates] @ context.vectors[newest_first].T
+    similarities = vectors[context.candidates] @ vectors[newest_first].T
     return similarities @ weights
 
 
@@ -105,17 +111,49 @@ def _pool(context: Context) -> tuple[Pool, UserModel]:
     return context._cache["pool"]
 
 
-def _fitted(context: Context, library: list[int]) -> tuple[UserModel, Pool]:
-    """The product's model of one library, fitted once for both of its scorers (the last one kept)."""
-    key = ("model", tuple(library))
-    if context._cache.get("model_key") != key:
+def _fitted(context: Context, library: list[int], view: str | None = None) -> tuple[UserModel, Pool]:
+    """The product's model of one library, fitted once for all of its scorers (the last one kept);
+    with `view`, that view's vectors are its dense view instead of the embeddings."""
+    key = ("model", view, tuple(library))
+    if context._cache.get(("model_key", view)) != key:
         pool, vectorizer = _pool(context)
-        positives = [Example(context.vectors[r], text, recency_weight(context.corpus.days[r], context.cutoff,
-                                                                      context.half_life_days), work_id=r)
+        vectors = context.vectors if view is None else view_vectors(context, view)
+        if view is not None:
+            pool = Pool(pool.ids, pool.sparse, vectors[pool.ids], pool.window_size)
+        positives = [Example(vectors[r], text, recency_weight(context.corpus.days[r], context.cutoff,
+                                                              context.half_life_days), work_id=r)
                      for r, text in zip(library, context.texts(library), strict=True)]
-        context._cache["model"] = (UserModel(vectorizer).fit(positives, [], pool, min_positives=MIN_POSITIVES), pool)
-        context._cache["model_key"] = key
-    return context._cache["model"]
+        context._cache[("model", view)] = (UserModel(vectorizer).fit(positives, [], pool, min_positives=MIN_POSITIVES),
+                                           pool)
+        context._cache[("model_key", view)] = key
+    return context._cache[("model", view)]
+
+
+def view_vectors(context: Context, view: str) -> np.ndarray:
+    """A (corpus rows × dimensions) matrix of one learned view: fitted on the history's TF-IDF rows
+    (with the product's vocabulary) and filled for the history and the candidates."""
+    if ("view", view) not in context._cache:
+        _, vectorizer = _pool(context)
+        rows = context.history + context.candidates
+        features = tfidf.transform(vectorizer, context.texts(rows))
+        mapping = views.term_map(view, features[: len(context.history)],
+                                 [context.corpus.authors[r] for r in context.history])
+        matrix = np.zeros((len(context.corpus.ids), mapping.shape[1]), dtype=np.float32)
+        matrix[rows] = views.project(features, mapping)
+        context._cache[("view", view)] = matrix
+    return context._cache[("view", view)]
+
+
+def centroid_in(context: Context, library: list[int], view: str) -> np.ndarray:
+    """The centroid method on a learned view's vectors."""
+    return centroid(context, library, view_vectors(context, view))
+
+
+def academichub_in(context: Context, library: list[int], view: str) -> np.ndarray:
+    """Our model with a learned view as its dense view (the product's weight)."""
+    model, pool = _fitted(context, library, view)
+    window = slice(0, pool.window_size)
+    return model.score(pool.sparse[window], pool.dense[window])
 
 
 def academichub(context: Context, library: list[int]) -> np.ndarray:

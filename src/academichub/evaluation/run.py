@@ -26,7 +26,15 @@ from academichub.evaluation.protocols import (
     small_library_tasks,
     split,
 )
-from academichub.evaluation.rankers import BASELINES, RANKERS, SCORERS, Context, academichub_weighted
+from academichub.evaluation.rankers import (
+    BASELINES,
+    RANKERS,
+    SCORERS,
+    Context,
+    academichub_in,
+    academichub_weighted,
+    centroid_in,
+)
 from academichub.settings import RankingSettings
 
 Progress = Callable[[int], None]
@@ -44,6 +52,7 @@ class EvalConfig:
     category_tasks: int = 20
     small_tasks: int = 150
     dense_weights: tuple[float, ...] = ()  # extra runs of our model with these dense-view weights
+    dense_views: tuple[str, ...] = ()  # learned views (evaluation.views) run as centroid and as our dense view
     library_size: int = 30
     negatives: int = RankingSettings().negatives
     seed: int = 7
@@ -108,20 +117,39 @@ def weighted_name(weight: float) -> str:
     return f"academichub@dense={weight:g}"
 
 
+def view_names(view: str) -> tuple[str, str]:
+    """The table's names of a learned view run as the centroid's vectors and as our dense view."""
+    return f"centroid@{view}", f"academichub@{view}"
+
+
+def protocol_mean(results: list[EvalResult], ranker: str) -> float:
+    """A ranker's mean nDCG@10 over protocols of the protocol means on these runs (so the many
+    author tasks do not outvote the categories)."""
+    protocol_means = []
+    for protocol in PROTOCOLS:
+        values = [v for r in results for v in r.per_task.get((protocol, ranker), [])]
+        if values:
+            protocol_means.append(float(np.mean(values)))
+    return round(float(np.mean(protocol_means)), 4) if protocol_means else 0.0
+
+
 def learned_weight(results: list[EvalResult], weights: tuple[float, ...]) -> tuple[float, dict[float, float]] | None:
-    """The dense-view weight with the best nDCG@10 on these runs (mean over protocols of the
-    protocol means, so the many author tasks do not outvote the categories), and each weight's."""
+    """The dense-view weight with the best nDCG@10 on these runs, and each weight's (protocol_mean)."""
     if not weights or not results:
         return None
-    by_weight = {}
-    for weight in weights:
-        protocol_means = []
-        for protocol in PROTOCOLS:
-            values = [v for r in results for v in r.per_task.get((protocol, weighted_name(weight)), [])]
-            if values:
-                protocol_means.append(float(np.mean(values)))
-        by_weight[weight] = round(float(np.mean(protocol_means)), 4) if protocol_means else 0.0
+    by_weight = {weight: protocol_mean(results, weighted_name(weight)) for weight in weights}
     return max(by_weight, key=lambda w: (by_weight[w], -w)), by_weight
+
+
+def best_dense_view(results: list[EvalResult], candidates: tuple[str, ...]) -> tuple[str, dict[str, float]] | None:
+    """Our model's dense view with the best nDCG@10 on these runs (the embeddings or a learned
+    view), and each one's (protocol_mean); ties keep the embeddings, then the order given."""
+    if not candidates or not results:
+        return None
+    names = {"embeddings": "academichub", **{view: view_names(view)[1] for view in candidates}}
+    by_view = {view: protocol_mean(results, name) for view, name in names.items()}
+    order = list(names)
+    return max(order, key=lambda v: (by_view[v], -order.index(v))), by_view
 
 
 _corpora: dict[Path, Corpus] = {}
@@ -155,6 +183,10 @@ def evaluate(config: EvalConfig, embedder: Embedder, *, cache_dir: Path | None =
         runs = [(ranker, lambda r=ranker: SCORERS[r](context, task.library)) for ranker in RANKERS]
         runs += [(weighted_name(w), lambda w=w: academichub_weighted(context, task.library, w))
                  for w in config.dense_weights]
+        for view in config.dense_views:
+            as_centroid, as_dense = view_names(view)
+            runs += [(as_centroid, lambda v=view: centroid_in(context, task.library, v)),
+                     (as_dense, lambda v=view: academichub_in(context, task.library, v))]
         for ranker, scorer in runs:
             s = scorer()
             scores.setdefault((task.protocol, ranker), []).append(
