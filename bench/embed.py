@@ -56,8 +56,8 @@ def learned_view(view: str, corpus_path: Path, history: int, count: int) -> None
         raise SystemExit(f"embed: the corpus has {len(corpus.ids)} works; --history plus --count must not exceed it")
     texts_ = corpus.texts
     started = time.perf_counter()
-    vectorizer = tfidf.fitted(texts_[:history])
-    rows = tfidf.transform(vectorizer, texts_[:history])
+    terms, idf, rows = tfidf.fit_transform(texts_[:history])  # one tokenisation for the vocabulary and its rows
+    vectorizer = tfidf.Vectorizer(terms, idf)
     mapping = term_map(view, rows, corpus.authors[:history])
     fit_seconds = time.perf_counter() - started
     started = time.perf_counter()

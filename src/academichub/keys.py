@@ -12,6 +12,7 @@ import unicodedata
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from typing import Any
 
 import lxml.html
 from pylatexenc.latex2text import LatexNodes2Text
@@ -225,6 +226,15 @@ def parse_date(text: str | None) -> date | None:
             return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
         return parsedate_to_datetime(text).date()
     except (ValueError, TypeError, IndexError):
+        return None
+
+
+def calendar_day(year: Any, month: Any = None, day: Any = None) -> date | None:
+    """A date from numeric parts (a missing or zero month or day is 1), or None when there is no
+    such day: year 0, month 13, a year past a C int (OverflowError), a part that is no number."""
+    try:
+        return date(int(year), int(month) if month else 1, int(day) if day else 1)
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

@@ -23,6 +23,7 @@ from datetime import date
 
 import bm25s
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
@@ -100,13 +101,23 @@ def centroid(context: Context, library: list[int], vectors: np.ndarray | None = 
     return similarities @ weights
 
 
-def _pool(context: Context) -> tuple[Pool, UserModel]:
-    """The product's pool (the candidates, then the random background) and its vectorizer, whose
-    vocabulary and IDF come from every paper of the split, as the store's come from all it holds."""
+def _split_rows(context: Context) -> tuple[tfidf.Vectorizer, sp.csr_matrix, dict[int, int]]:
+    """The product's vocabulary and IDF fitted on every paper of the split (as the store's come
+    from all it holds), those papers' TF-IDF rows from the same tokenisation, and each corpus
+    row's position among them."""
+    if "split" not in context._cache:
+        rows = context.history + context.candidates
+        terms, idf, features = tfidf.fit_transform(context.texts(rows))
+        context._cache["split"] = (tfidf.Vectorizer(terms, idf), features, {r: i for i, r in enumerate(rows)})
+    return context._cache["split"]
+
+
+def _pool(context: Context) -> tuple[Pool, tfidf.Vectorizer]:
+    """The product's pool (the candidates, then the random background of the history) and its vectorizer."""
     if "pool" not in context._cache:
+        vectorizer, features, position = _split_rows(context)
         rows = context.candidates + context.negative_rows
-        vectorizer = tfidf.fitted(context.texts(context.history + context.candidates))
-        sparse = tfidf.transform(vectorizer, context.texts(rows))
+        sparse = features[[position[r] for r in rows]]
         context._cache["pool"] = (Pool(rows, sparse, context.vectors[rows], len(context.candidates)), vectorizer)
     return context._cache["pool"]
 
@@ -114,32 +125,31 @@ def _pool(context: Context) -> tuple[Pool, UserModel]:
 def _fitted(context: Context, library: list[int], view: str | None = None) -> tuple[UserModel, Pool]:
     """The product's model of one library, fitted once for all of its scorers (the last one kept);
     with `view`, that view's vectors are its dense view instead of the embeddings."""
-    key = ("model", view, tuple(library))
-    if context._cache.get(("model_key", view)) != key:
+    cached = context._cache.get(("model", view))
+    if cached is None or cached[0] != library:
         pool, vectorizer = _pool(context)
+        _, features, position = _split_rows(context)
         vectors = context.vectors if view is None else view_vectors(context, view)
         if view is not None:
             pool = Pool(pool.ids, pool.sparse, vectors[pool.ids], pool.window_size)
         positives = [Example(vectors[r], text, recency_weight(context.corpus.days[r], context.cutoff,
-                                                              context.half_life_days), work_id=r)
+                                                              context.half_life_days),
+                             work_id=r, sparse=features[position[r]])
                      for r, text in zip(library, context.texts(library), strict=True)]
-        context._cache[("model", view)] = (UserModel(vectorizer).fit(positives, [], pool, min_positives=MIN_POSITIVES),
-                                           pool)
-        context._cache[("model_key", view)] = key
-    return context._cache[("model", view)]
+        model = UserModel(vectorizer).fit(positives, [], pool, min_positives=MIN_POSITIVES)
+        cached = context._cache[("model", view)] = (list(library), model, pool)
+    return cached[1], cached[2]
 
 
 def view_vectors(context: Context, view: str) -> np.ndarray:
-    """A (corpus rows × dimensions) matrix of one learned view: fitted on the history's TF-IDF rows
-    (with the product's vocabulary) and filled for the history and the candidates."""
+    """A (corpus rows × dimensions) matrix of one learned view, fitted on the history's TF-IDF
+    rows and filled for the history and the candidates."""
     if ("view", view) not in context._cache:
-        _, vectorizer = _pool(context)
-        rows = context.history + context.candidates
-        features = tfidf.transform(vectorizer, context.texts(rows))
+        _, features, _ = _split_rows(context)
         mapping = views.term_map(view, features[: len(context.history)],
                                  [context.corpus.authors[r] for r in context.history])
         matrix = np.zeros((len(context.corpus.ids), mapping.shape[1]), dtype=np.float32)
-        matrix[rows] = views.project(features, mapping)
+        matrix[context.history + context.candidates] = views.project(features, mapping)
         context._cache[("view", view)] = matrix
     return context._cache[("view", view)]
 

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import Field
 
 from academichub.errors import InputError, ParseError
-from academichub.keys import html_to_text, make_author
+from academichub.keys import calendar_day, html_to_text, make_author
 from academichub.model import Author, Paper, Rejected
 from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
 from academichub.sources.http import HttpClient
@@ -62,12 +62,10 @@ def jats_to_text(abstract: str | None) -> str:
 def date_parts(value: dict[str, Any] | None) -> date | None:
     """A Crossref date ({"date-parts": [[y, m, d]]}), missing month or day taken as 1."""
     try:
-        parts = (value or {})["date-parts"][0]
-        year = int(parts[0])
-        return date(year, int(parts[1]) if len(parts) > 1 and parts[1] else 1,
-                    int(parts[2]) if len(parts) > 2 and parts[2] else 1)
-    except (KeyError, IndexError, TypeError, ValueError, OverflowError):  # a bad date is no date, the work stays
+        parts = (value or {})["date-parts"][0][:3]
+    except (KeyError, IndexError, TypeError):
         return None
+    return calendar_day(*parts) if parts else None  # a day that cannot exist is no date: the work stays
 
 
 def _authors(item: dict[str, Any]) -> list[Author]:

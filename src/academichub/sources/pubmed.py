@@ -14,7 +14,7 @@ from lxml import etree
 from pydantic import Field
 
 from academichub.errors import InputError, ParseError, ProtocolError
-from academichub.keys import authors_from_text, clean_line, make_author
+from academichub.keys import authors_from_text, calendar_day, clean_line, make_author
 from academichub.model import Author, Paper, Rejected
 from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
 from academichub.sources.http import HttpClient
@@ -60,17 +60,10 @@ def _ymd(node: etree._Element | None) -> date | None:
         if not medline or not medline[0][:4].isdigit():
             return None
         year, month = medline[0][:4], _month(medline[1]) if len(medline) > 1 else 1
-        return _day(year, month or 1, 1)
+        return calendar_day(year, month)
     day = text_of(node.find("Day")).strip()
-    return _day(year, _month(text_of(node.find("Month")) or "1"), int(day) if day.isdigit() else 1)
+    return calendar_day(year, _month(text_of(node.find("Month")) or "1"), int(day) if day.isdigit() else 1)
 
-
-def _day(year: str, month: int, day: int) -> date | None:
-    """A calendar day, or None for one that does not exist (year 0, month 13, a 20-digit year)."""
-    try:
-        return date(int(year), month, day)
-    except (ValueError, OverflowError):
-        return None
 
 
 def _abstract(article: etree._Element) -> str:
@@ -131,7 +124,7 @@ def _docsum(entry: etree._Element) -> Paper | Rejected:
     pubdate = text_of(items.get("PubDate")).split()
     published = None
     if pubdate and pubdate[0].isdigit():
-        published = _day(pubdate[0], _month(pubdate[1]) if len(pubdate) > 1 else 1, 1)
+        published = calendar_day(pubdate[0], _month(pubdate[1]) if len(pubdate) > 1 else 1, 1)
     return Paper(
         title=clean_line(text_of(items.get("Title"))), source="pubmed", pmid=pmid, doi=ids.get("doi") or None,
         authors=[a for a in (make_author(n) for n in names) if a],
@@ -159,7 +152,7 @@ def _jats(article: etree._Element) -> Paper | Rejected:
 
 def _ymd_lower(node: etree._Element) -> date | None:
     year, month, day = (text_of(node.find(n)).strip() for n in ("year", "month", "day"))
-    return _day(year, int(month) if month.isdigit() else 1, int(day) if day.isdigit() else 1)
+    return calendar_day(year, int(month) if month.isdigit() else 1, int(day) if day.isdigit() else 1)
 
 
 def parse(data: bytes) -> list[Paper | Rejected]:
