@@ -58,15 +58,15 @@ def test_protocols_split_by_time_and_hide_nothing_across_it() -> None:
 
 
 def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "eval", "--json", "--author-tasks", "8",
-                       "--category-tasks", "3", "--small-tasks", "6", "--dense-weights", "0,0.6",
+    code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "eval", "--json", "--author-tasks", "4",
+                       "--category-tasks", "2", "--small-tasks", "3", "--dense-weights", "0,0.6",
                        "--dense-views", "lsa,coauthor")
     assert code == 0, out
     result = json.loads(out)
     assert set(result["results"]) == {"author", "small-library", "category"}
-    assert result["tasks"] == {"author": 8, "small-library": 6, "category": 3}
+    assert result["tasks"] == {"author": 4, "small-library": 3, "category": 2}
     summary = result["summary"]["small-library"]
-    assert summary["tasks"] == 6 and summary["best_baseline"] in {"bm25", "tfidf-svm", "centroid"}
+    assert summary["tasks"] == 3 and summary["best_baseline"] in {"bm25", "tfidf-svm", "centroid"}
     for ranker in summary["rankers"].values():
         low, high = ranker["ci95"]
         assert low <= ranker["ndcg@10"] <= high

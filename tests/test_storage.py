@@ -106,6 +106,54 @@ def test_index_catches_up_and_rebuilds(store: Store, settings) -> None:  # type:
         assert [i for i, _ in reopened.search("zebra").hits] == [2]
 
 
+def test_a_copied_store_keeps_its_index_and_another_databases_index_is_rebuilt(
+        backend: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    from tests.conftest import _pg_admin, _pg_database_url, make_settings
+
+    rebuilt: list[str] = []
+    rebuild = Store.reindex
+    monkeypatch.setattr(Store, "reindex", lambda self, progress=None: rebuilt.append(self.database)
+                        or rebuild(self, progress))
+    databases = [f"ah_{uuid.uuid4().hex[:12]}" for _ in range(3)] if backend else []
+    urls = [_pg_database_url(name) for name in databases] or [None, None, f"sqlite:///{tmp_path / 'other.db'}"]
+    for name in databases[::2]:
+        _pg_admin(f"CREATE DATABASE {name}")
+    try:
+        with Store.open(make_settings(tmp_path / "a", urls[0])) as original:
+            ingest(original, listing_items(), source="arxiv")
+        if backend:  # a copy of the database, as CREATE DATABASE … TEMPLATE, pg_dump and restore make
+            _pg_admin(f"CREATE DATABASE {databases[1]} TEMPLATE {databases[0]}")
+        shutil.copytree(tmp_path / "a", tmp_path / "b")  # on SQLite the home holds the database too
+        rebuilt.clear()
+        with Store.open(make_settings(tmp_path / "b", urls[1])) as copy:
+            assert rebuilt == [] and copy.search('"user identity linkage"').hits[0][0] == 1
+        # The same index beside another database with as many works, one retitled without moving
+        # the watermark: only knowing that the index mirrors another database finds the change.
+        with Store.open(make_settings(tmp_path / "c", urls[2])) as elsewhere:
+            ingest(elsewhere, listing_items(), source="arxiv")
+            with elsewhere.engine.begin() as conn:
+                conn.execute(sa.text("UPDATE works SET title = 'Zebra crossing' WHERE id = 2"))
+        shutil.rmtree(tmp_path / "c" / "index")
+        shutil.copytree(tmp_path / "a" / "index", tmp_path / "c" / "index")
+        rebuilt.clear()
+        with Store.open(make_settings(tmp_path / "c", urls[2])) as pointed:
+            assert len(rebuilt) == 1 and [i for i, _ in pointed.search("zebra").hits] == [2]
+    finally:
+        for name in databases:
+            _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_a_store_whose_identity_was_emptied_still_opens_and_keeps_its_works(store: Store, settings) -> None:  # type: ignore[no-untyped-def]
+    ingest(store, listing_items(), source="arxiv")
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM store_identity"))
+    store.close()
+    with Store.open(settings) as reopened:  # the index follows the database's address instead
+        assert reopened.index_key == reopened.database and reopened.works.count() == reopened.index.count() == 88
+
+
 def test_search_filters(store: Store) -> None:
     ingest(store, listing_items(), source="arxiv")
     everything = store.search("learning", limit=100)

@@ -337,6 +337,15 @@ deliveries = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+store_identity = sa.Table(
+    "store_identity",
+    metadata,
+    # One row naming this database for what is kept beside it (the search index). Made with the
+    # schema and carried by a copied file, a dump or a template copy, so their index stays current;
+    # a database of its own (another store's index pointed at it) has another name.
+    sa.Column("id", sa.String(32), primary_key=True),
+)
+
 counters = sa.Table(
     "counters",
     metadata,

@@ -21,6 +21,7 @@ from academichub.storage.engine import (board_of, board_sequence, close_board, l
                                         normalise_url, sync_board)
 from academichub.storage.feedback import FeedbackRepo
 from academichub.storage.feeddb import make_feed_engine
+from academichub.storage.identity import read_identity
 from academichub.storage.features import FeatureRepo
 from academichub.storage.feedstate import FeedStateRepo
 from academichub.storage.library import LibraryRepo
@@ -58,6 +59,8 @@ class Store:
         self.engine = engine
         self.index = index
         self.database = database
+        identity = read_identity(engine)  # what the index records it mirrors: kept by a copied store
+        self.index_key = f"store:{identity}" if identity else database
         self.vectors_dir = vectors_dir or index.path.parent / "vectors"
         self.ann_threshold = ann_threshold
         self._vector_indexes: dict[str, VectorIndex] = {}
@@ -110,7 +113,7 @@ class Store:
 
     def _mark_synced(self) -> None:
         newest = self.works.max_updated_at()
-        self.index.write_sync(database=self.database, watermark=newest.isoformat() if newest else None)
+        self.index.write_sync(database=self.index_key, watermark=newest.isoformat() if newest else None)
 
     def _docs(self, since: datetime | None, progress: Progress | None) -> Iterable[IndexDoc]:
         for chunk in self.works.iter_all(since=since):
@@ -144,7 +147,7 @@ class Store:
     def sync_index(self, progress: Progress | None = None) -> int:
         """Catch the index up with the database; rebuild it when it mirrors another or drifted."""
         state = self.index.read_sync()
-        if state.get("database") != self.database:
+        if state.get("database") != self.index_key:
             return self.reindex(progress)
         since = datetime.fromisoformat(state["watermark"]) if state.get("watermark") else None
         written = self.index.upsert(self._docs(since, progress))
