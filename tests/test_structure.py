@@ -60,10 +60,10 @@ def test_no_package_imports_a_layer_above_it() -> None:
 
 
 # Store repositories web and CLI reach only through their services (auth.accounts, delivery.deliveries,
-# the briefing service, library.importer, radar.feedback, search.papers, the embedding job), where
-# ownership and input are checked. Only the scheduler's wiring and the admin page's run history
-# still read `store.sources`.
-REACHED_THROUGH_SERVICES = {"accounts", "auth", "deliveries", "briefings", "library", "feedback", "works", "vectors"}
+# the briefing service, library.importer, radar.feedback, search.papers, the embedding job, health's
+# run history, the composition root's scheduler), where ownership and input are checked.
+REACHED_THROUGH_SERVICES = {"accounts", "auth", "deliveries", "briefings", "library", "feedback", "works", "vectors",
+                            "sources", "features", "feed_state", "reader_models"}
 
 
 def test_web_and_cli_reach_accounts_deliveries_briefings_and_libraries_through_services() -> None:

@@ -100,3 +100,22 @@ def prepare_store(settings: Settings) -> Store:
     store = open_store(settings)
     features.catch_up(store)  # a store from before features, or a crash mid-ingest: rows are written now
     return store
+
+
+def scheduler(settings: Settings, store: Store):  # type: ignore[no-untyped-def]
+    """The scheduler `serve` starts: with a broker it only sends fetch jobs (`academichub worker`
+    runs them); without one it fetches on its own thread with services of its own."""
+    from academichub.sources import registry
+    from academichub.worker import jobs
+    from academichub.worker.scheduler import QueuedFetches, Scheduler
+
+    def streams() -> list:
+        return registry.configured(settings)
+
+    if settings.broker_url:
+        from academichub.worker import actors
+
+        queued = QueuedFetches(actors.fetch_stream.send, store.sources.get)
+        return Scheduler(settings.schedule, streams, store.sources.get, queued, waiting=queued.waiting)
+    scheduled = build(settings, store=store)  # one per process
+    return Scheduler(settings.schedule, streams, store.sources.get, lambda stream: jobs.fetch_and_embed(scheduled, stream))

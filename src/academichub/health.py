@@ -87,6 +87,11 @@ def _flags(stream: Stream, state: SourceState, runs: list[dict[str, Any]], setti
     return flags
 
 
+def recent_runs(store: Store, limit: int = 30) -> list[dict[str, Any]]:
+    """The latest fetch runs of every stream, newest first (the admin page's run history)."""
+    return store.sources.runs(limit=limit)
+
+
 def stream_health(store: Store, settings: Settings, *, now: datetime | None = None) -> list[StreamHealth]:
     """Health of every configured stream and of every stream that has run."""
     now = now or datetime.now(UTC)

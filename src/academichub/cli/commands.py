@@ -32,8 +32,6 @@ from academichub.present.feed import page_json
 from academichub.radar import subscriptions as subs
 from academichub.search import papers as stored_papers
 from academichub.settings import Settings
-from academichub.sources import registry
-from academichub.worker import jobs
 
 
 @app.command()
@@ -93,23 +91,11 @@ def up(ctx: typer.Context, host: HostOption = None, port: PortOption = None,
        schedule: Annotated[bool, typer.Option("--schedule/--no-schedule", help="Run every enabled source on its cadence.")] = True,
        workers: WorkersOption = 1, access_log: AccessLogOption = False) -> None:
     """Init, then serve the web UI with every enabled source fetched on its schedule."""
-    from academichub.worker.scheduler import Scheduler
-
     settings = settings_of(ctx)
     store = init_store(settings)
     scheduler = None
     if schedule and settings.schedule.enabled:
-        if settings.broker_url:  # the scheduler only sends fetch jobs; `academichub worker` runs them
-            from academichub.worker import actors
-            from academichub.worker.scheduler import QueuedFetches
-
-            queued = QueuedFetches(actors.fetch_stream.send, store.sources.get)
-            scheduler = Scheduler(settings.schedule, lambda: registry.configured(settings), store.sources.get,
-                                  queued, waiting=queued.waiting)
-        else:
-            scheduled = compose.build(settings, store=store)  # the scheduler's own services: one per process
-            scheduler = Scheduler(settings.schedule, lambda: registry.configured(settings), store.sources.get,
-                                  lambda stream: jobs.fetch_and_embed(scheduled, stream))
+        scheduler = compose.scheduler(settings, store)
         scheduler.start()
     err.print(f"AcademicHub on http://{host or settings.host}:{port or settings.port}/")
     try:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from academichub.health import stream_health
+from academichub.health import recent_runs, stream_health
 from academichub.web.deps import Ctx
 from academichub.web.pages import _render
 from academichub.worker.queue_status import queue_report
@@ -33,7 +33,7 @@ async def admin_page(request: Request, ctx: Ctx) -> HTMLResponse:
     def gather() -> dict[str, Any]:
         users = [{"user": u, "admin": accounts.is_admin(u.id), "radars": len(accounts.radars(u.id))}
                  for u in accounts.readers()]
-        return {"users": users, "report": stream_health(store, ctx.app.settings), "runs": store.sources.runs(limit=30),
+        return {"users": users, "report": stream_health(store, ctx.app.settings), "runs": recent_runs(store),
                 "settings_text": masked_settings(ctx), "briefings": ctx.app.briefing.kept_count(ctx.user.id),
                 "queues": queue_report(ctx.app.settings)}
     return _render(request, ctx, "admin.html", **await run_in_threadpool(gather))
