@@ -60,7 +60,7 @@ def test_protocols_split_by_time_and_hide_nothing_across_it() -> None:
 def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "eval", "--json", "--author-tasks", "4",
                        "--category-tasks", "2", "--small-tasks", "3", "--dense-weights", "0,0.6",
-                       "--dense-views", "lsa,coauthor")
+                       "--dense-views", "lsa,coauthor", "--half-lives", "30,180,inf")
     assert code == 0, out
     result = json.loads(out)
     assert set(result["results"]) == {"author", "small-library", "category"}
@@ -75,6 +75,13 @@ def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixtur
         ndcg = {name: values["ndcg@10"] for name, values in row["rankers"].items()}
         assert ndcg["academichub@dense=0"] == ndcg["academichub-sparse"]
         assert ndcg["academichub@dense=0.6"] == ndcg["academichub"]
+        assert ndcg["academichub@half-life=180"] == ndcg["academichub"]  # the product's half-life
+    # The half-life is learned like the weight: the best mean over protocols on the tuning cut-offs.
+    recency = result["half_life"]
+    assert set(recency["tuning"]) == {"30", "180", "inf"} and recency["held_out"] is None
+    assert recency["tuning"][f"{recency['half_life']:g}"] == max(recency["tuning"].values())
+    decayed = [row["rankers"]["academichub@half-life=30"]["ndcg@10"] for row in result["summary"].values()]
+    assert decayed != [row["rankers"]["academichub@half-life=inf"]["ndcg@10"] for row in result["summary"].values()]
     learned = result["dense_weight"]
     assert learned["weight"] in (0.0, 0.6) and set(learned["tuning"]) == {"0.0", "0.6"} and learned["held_out"] is None
     # Each learned view ran as the centroid's vectors and as our dense view, and the choice
@@ -93,12 +100,16 @@ def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixtur
     for protocol in result["results"].values():
         assert set(protocol) == {"academichub", "academichub-sparse", "bm25", "tfidf-svm", "centroid",
                                  "academichub@dense=0", "academichub@dense=0.6", "centroid@lsa", "academichub@lsa",
-                                 "centroid@coauthor", "academichub@coauthor"}
+                                 "centroid@coauthor", "academichub@coauthor", "academichub@half-life=30",
+                                 "academichub@half-life=180", "academichub@half-life=inf"}
         assert all(0 <= m[name] <= 1 for m in protocol.values() for name in ("ndcg@10", "recall@50", "mrr"))
     code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "eval", "--cutoff", "2031-01-01")
     assert code != 0
     code, _, err = run(capsys, "--home", str(tmp_path / "home"), "eval", "--dense-views", "lsa,word2vec")
     assert code != 0 and "unknown dense view 'word2vec'" in err
+    for wrong in ("90,soon", "0", "-30", "nan"):
+        code, _, err = run(capsys, "--home", str(tmp_path / "home"), "eval", "--half-lives", wrong)
+        assert code != 0 and "--half-lives" in err
 
 
 def test_rank_reproduces_a_ranking_for_each_library(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -161,6 +161,7 @@ def evaluate_command(
     seeds: Annotated[str | None, typer.Option(help="Several seeds, comma-separated (each cut-off runs once per seed).")] = None,
     dense_weights: Annotated[str | None, typer.Option("--dense-weights", help="Also run our model with these dense-view weights (comma-separated) and learn the best on the tuning cut-offs.")] = None,
     dense_views: Annotated[str | None, typer.Option("--dense-views", help="Also run these views learned from the history (lsa, coauthor; comma-separated) as the centroid's vectors and as our dense view, and pick the best dense view on the tuning cut-offs.")] = None,
+    half_lives: Annotated[str | None, typer.Option("--half-lives", help="Also fit our model with these recency half-lives of its positives (days, comma-separated; inf: no decay) and learn the best on the tuning cut-offs.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Evaluate AcademicHub's ranker against BM25, TF-IDF+SVM and centroid cosine (time split)."""
@@ -169,6 +170,7 @@ def evaluate_command(
         EvalConfig,
         best_dense_view,
         evaluate,
+        learned_half_life,
         learned_weight,
         summarise,
     )
@@ -192,6 +194,12 @@ def evaluate_command(
         weights = tuple(float(w) for w in dense_weights.split(",") if w.strip()) if dense_weights else ()
     except ValueError:
         raise InputError(f"eval: --dense-weights takes comma-separated numbers, got {dense_weights!r}") from None
+    try:
+        lives = tuple(dict.fromkeys(float(h) for h in (half_lives or "").split(",") if h.strip()))
+    except ValueError:
+        raise InputError(f"eval: --half-lives takes comma-separated days (or inf), got {half_lives!r}") from None
+    if any(not h > 0 for h in lives):  # also refuses nan
+        raise InputError(f"eval: --half-lives must be positive days (or inf), got {half_lives!r}")
     views = tuple(dict.fromkeys(v.strip() for v in (dense_views or "").split(",") if v.strip()))
     unknown = [v for v in views if v not in VIEWS]
     if unknown:
@@ -199,7 +207,7 @@ def evaluate_command(
     length = first_end - days[0]
     configs = [EvalConfig(path, day, day + length, parse_day(history_from or defaults[2], "--history-from"),
                           author_tasks=author_tasks, category_tasks=category_tasks, small_tasks=small_tasks, seed=s,
-                          dense_weights=weights, dense_views=views)
+                          dense_weights=weights, dense_views=views, half_lives=lives)
                for day in days for s in seed_list]
     total = len(configs) * (author_tasks + category_tasks + small_tasks)
     embedder = make_embedder(settings.embedding)
@@ -211,13 +219,19 @@ def evaluate_command(
     checked = learned_weight([r for r in results if r.config.cutoff >= TUNING_BEFORE], weights)
     learned = ({"weight": tuning[0], "tuning": tuning[1], "held_out": checked[1] if checked else None}
                if tuning else None)
+    tuning_lives = learned_half_life([r for r in results if r.config.cutoff < TUNING_BEFORE], lives)
+    checked_lives = learned_half_life([r for r in results if r.config.cutoff >= TUNING_BEFORE], lives)
+    recency = ({"half_life": tuning_lives[0], "tuning": {f"{h:g}": v for h, v in tuning_lives[1].items()},
+                "held_out": {f"{h:g}": v for h, v in checked_lives[1].items()} if checked_lives else None}
+               if tuning_lives else None)
     tuning_views = best_dense_view([r for r in results if r.config.cutoff < TUNING_BEFORE], views)
     checked_views = best_dense_view([r for r in results if r.config.cutoff >= TUNING_BEFORE], views)
     chosen = ({"view": tuning_views[0], "tuning": tuning_views[1],
                "held_out": checked_views[1] if checked_views else None} if tuning_views else None)
     if as_json:
         runs = [r.to_json() for r in results]
-        extra = {"summary": summary, "held_out_cutoffs": held_out, "dense_weight": learned, "dense_view": chosen}
+        extra = {"summary": summary, "held_out_cutoffs": held_out, "dense_weight": learned, "dense_view": chosen,
+                 "half_life": recency}
         print_json({**runs[0], "runs": runs, **extra} if len(runs) == 1 else {"runs": runs, **extra})
         return
     out.print(f"corpus {path.name}, cut-offs {', '.join(d.isoformat() for d in days)} (windows of {length.days} days), "
@@ -237,6 +251,9 @@ def evaluate_command(
     if learned:
         out.print(f"dense-view weight learned on the tuning cut-offs: {learned['weight']:g} "
                   f"(mean nDCG@10 over protocols by weight: {learned['tuning']}; held out: {learned['held_out']})")
+    if recency:
+        out.print(f"recency half-life learned on the tuning cut-offs: {recency['half_life']:g} days "
+                  f"(mean nDCG@10 over protocols by half-life: {recency['tuning']}; held out: {recency['held_out']})")
     if chosen:
         out.print(f"dense view chosen on the tuning cut-offs: {chosen['view']} "
                   f"(mean nDCG@10 over protocols by view: {chosen['tuning']}; held out: {chosen['held_out']})")

@@ -122,22 +122,25 @@ def _pool(context: Context) -> tuple[Pool, tfidf.Vectorizer]:
     return context._cache["pool"]
 
 
-def _fitted(context: Context, library: list[int], view: str | None = None) -> tuple[UserModel, Pool]:
+def _fitted(context: Context, library: list[int], view: str | None = None,
+            half_life: float | None = None) -> tuple[UserModel, Pool]:
     """The product's model of one library, fitted once for all of its scorers (the last one kept);
-    with `view`, that view's vectors are its dense view instead of the embeddings."""
-    cached = context._cache.get(("model", view))
+    with `view`, that view's vectors are its dense view instead of the embeddings; with
+    `half_life`, its positives' recency weights have that half-life instead of the product's."""
+    half_life = context.half_life_days if half_life is None else half_life
+    key = ("model", view, half_life)
+    cached = context._cache.get(key)
     if cached is None or cached[0] != library:
         pool, vectorizer = _pool(context)
         _, features, position = _split_rows(context)
         vectors = context.vectors if view is None else view_vectors(context, view)
         if view is not None:
             pool = Pool(pool.ids, pool.sparse, vectors[pool.ids], pool.window_size)
-        positives = [Example(vectors[r], text, recency_weight(context.corpus.days[r], context.cutoff,
-                                                              context.half_life_days),
+        positives = [Example(vectors[r], text, recency_weight(context.corpus.days[r], context.cutoff, half_life),
                              work_id=r, sparse=features[position[r]])
                      for r, text in zip(library, context.texts(library), strict=True)]
         model = UserModel(vectorizer).fit(positives, [], pool, min_positives=MIN_POSITIVES)
-        cached = context._cache[("model", view)] = (list(library), model, pool)
+        cached = context._cache[key] = (list(library), model, pool)
     return cached[1], cached[2]
 
 
@@ -189,6 +192,14 @@ def academichub_weighted(context: Context, library: list[int], dense_weight: flo
         return model.score(pool.sparse[window], pool.dense[window])
     finally:
         model.dense_weight = kept
+
+
+def academichub_recency(context: Context, library: list[int], half_life: float) -> np.ndarray:
+    """The same model fitted with another recency half-life of its positives (for learning it;
+    `inf`: every positive counts fully)."""
+    model, pool = _fitted(context, library, half_life=half_life)
+    window = slice(0, pool.window_size)
+    return model.score(pool.sparse[window], pool.dense[window])
 
 
 SCORERS = {"academichub": academichub, "academichub-sparse": academichub_sparse, "bm25": bm25,

@@ -32,6 +32,7 @@ from academichub.evaluation.rankers import (
     SCORERS,
     Context,
     academichub_in,
+    academichub_recency,
     academichub_weighted,
     centroid_in,
 )
@@ -53,6 +54,7 @@ class EvalConfig:
     small_tasks: int = 150
     dense_weights: tuple[float, ...] = ()  # extra runs of our model with these dense-view weights
     dense_views: tuple[str, ...] = ()  # learned views (evaluation.views) run as centroid and as our dense view
+    half_lives: tuple[float, ...] = ()  # extra runs of our model with these recency half-lives (days; inf: none)
     library_size: int = 30
     negatives: int = RankingSettings().negatives
     seed: int = 7
@@ -117,6 +119,11 @@ def weighted_name(weight: float) -> str:
     return f"academichub@dense={weight:g}"
 
 
+def recency_name(half_life: float) -> str:
+    """The table's name of our model fitted with another recency half-life."""
+    return f"academichub@half-life={half_life:g}"
+
+
 def view_names(view: str) -> tuple[str, str]:
     """The table's names of a learned view run as the centroid's vectors and as our dense view."""
     return f"centroid@{view}", f"academichub@{view}"
@@ -139,6 +146,15 @@ def learned_weight(results: list[EvalResult], weights: tuple[float, ...]) -> tup
         return None
     by_weight = {weight: protocol_mean(results, weighted_name(weight)) for weight in weights}
     return max(by_weight, key=lambda w: (by_weight[w], -w)), by_weight
+
+
+def learned_half_life(results: list[EvalResult], half_lives: tuple[float, ...]) -> tuple[float, dict[float, float]] | None:
+    """The recency half-life with the best nDCG@10 on these runs, and each one's (protocol_mean);
+    ties keep the longer one (the weaker assumption)."""
+    if not half_lives or not results:
+        return None
+    by_half_life = {h: protocol_mean(results, recency_name(h)) for h in half_lives}
+    return max(by_half_life, key=lambda h: (by_half_life[h], h)), by_half_life
 
 
 def best_dense_view(results: list[EvalResult], candidates: tuple[str, ...]) -> tuple[str, dict[str, float]] | None:
@@ -183,6 +199,8 @@ def evaluate(config: EvalConfig, embedder: Embedder, *, cache_dir: Path | None =
         runs = [(ranker, lambda r=ranker: SCORERS[r](context, task.library)) for ranker in RANKERS]
         runs += [(weighted_name(w), lambda w=w: academichub_weighted(context, task.library, w))
                  for w in config.dense_weights]
+        runs += [(recency_name(h), lambda h=h: academichub_recency(context, task.library, h))
+                 for h in config.half_lives]
         for view in config.dense_views:
             as_centroid, as_dense = view_names(view)
             runs += [(as_centroid, lambda v=view: centroid_in(context, task.library, v)),
