@@ -17,14 +17,14 @@ Writes bench/results/distilled-<step>.json.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from figures import save  # bench/figures.py (the script's own directory is on sys.path)
+
+# academichub is imported inside the steps that use it: `distil` runs in a venv of its own.
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "arxiv" / "papers.jsonl.gz"
@@ -64,13 +64,15 @@ class DistilledEmbedder:
     def __init__(self, folder: Path, corpus: Path) -> None:
         from tokenizers import Tokenizer
 
+        from academichub.evaluation.protocols import load_corpus
+
         self.tag = f"distilled-minilm-{folder.name}"
         self.vectors = np.load(folder / "vectors.npy")
         self.dim = self.vectors.shape[1]
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
-        counts = np.bincount(self._ids(_texts(corpus))[0], minlength=len(self.vectors)).astype(np.float64)
+        counts = np.bincount(self._ids(load_corpus(corpus).texts)[0], minlength=len(self.vectors)).astype(np.float64)
         self.weights = (SIF_A / (SIF_A + counts / counts.sum())).astype(np.float32)
 
     def _ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -90,26 +92,13 @@ class DistilledEmbedder:
         return vectors / np.where(norms == 0, 1, norms)
 
 
-def _texts(corpus: Path, count: int | None = None) -> list[str]:
-    from academichub.embedding.base import work_text
-
-    found = []
-    with gzip.open(corpus, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            record = json.loads(line)
-            found.append(work_text(record["title"], record.get("abstract") or ""))
-            if count is not None and len(found) == count:
-                break
-    return found
-
-
 def embed(folder: Path, corpus: Path, count: int) -> dict:
     """Load the model (token weights from the corpus), then time embedding `count` works."""
+    from embed import texts as corpus_texts  # bench/embed.py: the works in file order
     started = time.perf_counter()
     embedder = DistilledEmbedder(folder, corpus)
     loaded = time.perf_counter() - started
-    texts = _texts(corpus, count)
-    assert len(texts) == count, f"the corpus holds only {len(texts)} works"
+    texts = corpus_texts(corpus, count)
     started = time.perf_counter()
     vectors = embedder.embed(texts)
     seconds = time.perf_counter() - started
@@ -144,12 +133,8 @@ def main() -> None:
     if args.step == "eval":
         evaluate(args.folder, args.corpus, args.home, argv[cut + 1:])
         return
-    figures = distil(args.folder, args.dims) if args.step == "distil" else embed(args.folder, args.corpus, args.count)
-    out = ROOT / "bench" / "results" / f"distilled-{args.step}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({**figures, "machine": platform.platform(), "python": sys.version.split()[0]}, indent=2))
-    print(f"figures in {out}")
-
+    save(f"distilled-{args.step}", distil(args.folder, args.dims) if args.step == "distil"
+         else embed(args.folder, args.corpus, args.count))
 
 if __name__ == "__main__":
     main()

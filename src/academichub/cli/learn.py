@@ -173,6 +173,7 @@ def evaluate_command(
         learned_half_life,
         learned_weight,
         summarise,
+        tuned,
     )
     from academichub.evaluation.views import VIEWS
     from academichub.worker.jobs import SAMPLE
@@ -215,19 +216,9 @@ def evaluate_command(
         results = [evaluate(config, embedder, cache_dir=settings.home / "cache", progress=advance) for config in configs]
     summary = summarise(results)
     held_out = sorted({c.cutoff.isoformat() for c in configs if c.cutoff >= TUNING_BEFORE})
-    tuning = learned_weight([r for r in results if r.config.cutoff < TUNING_BEFORE], weights)
-    checked = learned_weight([r for r in results if r.config.cutoff >= TUNING_BEFORE], weights)
-    learned = ({"weight": tuning[0], "tuning": tuning[1], "held_out": checked[1] if checked else None}
-               if tuning else None)
-    tuning_lives = learned_half_life([r for r in results if r.config.cutoff < TUNING_BEFORE], lives)
-    checked_lives = learned_half_life([r for r in results if r.config.cutoff >= TUNING_BEFORE], lives)
-    recency = ({"half_life": tuning_lives[0], "tuning": {f"{h:g}": v for h, v in tuning_lives[1].items()},
-                "held_out": {f"{h:g}": v for h, v in checked_lives[1].items()} if checked_lives else None}
-               if tuning_lives else None)
-    tuning_views = best_dense_view([r for r in results if r.config.cutoff < TUNING_BEFORE], views)
-    checked_views = best_dense_view([r for r in results if r.config.cutoff >= TUNING_BEFORE], views)
-    chosen = ({"view": tuning_views[0], "tuning": tuning_views[1],
-               "held_out": checked_views[1] if checked_views else None} if tuning_views else None)
+    learned = tuned(results, lambda runs: learned_weight(runs, weights), "weight")
+    recency = tuned(results, lambda runs: learned_half_life(runs, lives), "half_life", key=lambda h: f"{h:g}")
+    chosen = tuned(results, lambda runs: best_dense_view(runs, views), "view")
     if as_json:
         runs = [r.to_json() for r in results]
         extra = {"summary": summary, "held_out_cutoffs": held_out, "dense_weight": learned, "dense_view": chosen,

@@ -162,34 +162,33 @@ def centroid_in(context: Context, library: list[int], view: str) -> np.ndarray:
     return centroid(context, library, view_vectors(context, view))
 
 
+def _window_scores(model: UserModel, pool: Pool, dense: bool = True) -> np.ndarray:
+    """A fitted model's scores of the pool's window (the candidates), with or without its dense view."""
+    window = slice(0, pool.window_size)
+    return model.score(pool.sparse[window], pool.dense[window] if dense else None)
+
+
 def academichub_in(context: Context, library: list[int], view: str) -> np.ndarray:
     """Our model with a learned view as its dense view (the product's weight)."""
-    model, pool = _fitted(context, library, view)
-    window = slice(0, pool.window_size)
-    return model.score(pool.sparse[window], pool.dense[window])
+    return _window_scores(*_fitted(context, library, view))
 
 
 def academichub(context: Context, library: list[int]) -> np.ndarray:
     """AcademicHub's per-user model exactly as the feed uses it (positives weighted by recency)."""
-    model, pool = _fitted(context, library)
-    window = slice(0, pool.window_size)
-    return model.score(pool.sparse[window], pool.dense[window])
+    return _window_scores(*_fitted(context, library))
 
 
 def academichub_sparse(context: Context, library: list[int]) -> np.ndarray:
     """The same model's sparse view alone: the fusion must never lose to it."""
-    model, pool = _fitted(context, library)
-    window = slice(0, pool.window_size)
-    return model.score(pool.sparse[window], None)
+    return _window_scores(*_fitted(context, library), dense=False)
 
 
 def academichub_weighted(context: Context, library: list[int], dense_weight: float) -> np.ndarray:
     """The same model with another weight of its dense view (for learning that weight)."""
     model, pool = _fitted(context, library)
-    window = slice(0, pool.window_size)
     kept, model.dense_weight = model.dense_weight, dense_weight
     try:
-        return model.score(pool.sparse[window], pool.dense[window])
+        return _window_scores(model, pool)
     finally:
         model.dense_weight = kept
 
@@ -197,9 +196,7 @@ def academichub_weighted(context: Context, library: list[int], dense_weight: flo
 def academichub_recency(context: Context, library: list[int], half_life: float) -> np.ndarray:
     """The same model fitted with another recency half-life of its positives (for learning it;
     `inf`: every positive counts fully)."""
-    model, pool = _fitted(context, library, half_life=half_life)
-    window = slice(0, pool.window_size)
-    return model.score(pool.sparse[window], pool.dense[window])
+    return _window_scores(*_fitted(context, library, half_life=half_life))
 
 
 SCORERS = {"academichub": academichub, "academichub-sparse": academichub_sparse, "bm25": bm25,

@@ -140,32 +140,47 @@ def protocol_mean(results: list[EvalResult], ranker: str) -> float:
     return round(float(np.mean(protocol_means)), 4) if protocol_means else 0.0
 
 
-def learned_weight(results: list[EvalResult], weights: tuple[float, ...]) -> tuple[float, dict[float, float]] | None:
-    """The dense-view weight with the best nDCG@10 on these runs, and each weight's (protocol_mean)."""
-    if not weights or not results:
+def best_setting(results: list[EvalResult], rankers: dict[Any, str],
+                 prefer: Callable[[Any], Any]) -> tuple[Any, dict[Any, float]] | None:
+    """The setting whose ranker has the best nDCG@10 on these runs (protocol_mean), and each
+    setting's; ties go to the setting `prefer` ranks highest."""
+    if not rankers or not results:
         return None
-    by_weight = {weight: protocol_mean(results, weighted_name(weight)) for weight in weights}
-    return max(by_weight, key=lambda w: (by_weight[w], -w)), by_weight
+    by_setting = {setting: protocol_mean(results, name) for setting, name in rankers.items()}
+    return max(by_setting, key=lambda s: (by_setting[s], prefer(s))), by_setting
+
+
+def learned_weight(results: list[EvalResult], weights: tuple[float, ...]) -> tuple[float, dict[float, float]] | None:
+    """The dense-view weight with the best nDCG@10 on these runs (ties: the smaller), and each weight's."""
+    return best_setting(results, {w: weighted_name(w) for w in weights}, lambda w: -w)
 
 
 def learned_half_life(results: list[EvalResult], half_lives: tuple[float, ...]) -> tuple[float, dict[float, float]] | None:
-    """The recency half-life with the best nDCG@10 on these runs, and each one's (protocol_mean);
-    ties keep the longer one (the weaker assumption)."""
-    if not half_lives or not results:
-        return None
-    by_half_life = {h: protocol_mean(results, recency_name(h)) for h in half_lives}
-    return max(by_half_life, key=lambda h: (by_half_life[h], h)), by_half_life
+    """The recency half-life with the best nDCG@10 on these runs, and each one's; ties keep the
+    longer one (the weaker assumption)."""
+    return best_setting(results, {h: recency_name(h) for h in half_lives}, lambda h: h)
 
 
 def best_dense_view(results: list[EvalResult], candidates: tuple[str, ...]) -> tuple[str, dict[str, float]] | None:
     """Our model's dense view with the best nDCG@10 on these runs (the embeddings or a learned
-    view), and each one's (protocol_mean); ties keep the embeddings, then the order given."""
-    if not candidates or not results:
+    view), and each one's; ties keep the embeddings, then the order given."""
+    if not candidates:
         return None
     names = {"embeddings": "academichub", **{view: view_names(view)[1] for view in candidates}}
-    by_view = {view: protocol_mean(results, name) for view, name in names.items()}
     order = list(names)
-    return max(order, key=lambda v: (by_view[v], -order.index(v))), by_view
+    return best_setting(results, names, lambda v: -order.index(v))
+
+
+def tuned(results: list[EvalResult], choose: Callable[[list[EvalResult]], tuple[Any, dict[Any, float]] | None],
+          label: str, key: Callable[[Any], Any] = lambda k: k) -> dict[str, Any] | None:
+    """A setting `choose`n on the tuning cut-offs, with each option's mean there and on the
+    held-out cut-offs (None without held-out runs); options are named by `key` in the JSON."""
+    tuning = choose([r for r in results if r.config.cutoff < TUNING_BEFORE])
+    if tuning is None:
+        return None
+    held_out = choose([r for r in results if r.config.cutoff >= TUNING_BEFORE])
+    return {label: tuning[0], "tuning": {key(k): v for k, v in tuning[1].items()},
+            "held_out": {key(k): v for k, v in held_out[1].items()} if held_out else None}
 
 
 _corpora: dict[Path, Corpus] = {}

@@ -65,7 +65,6 @@ def _ymd(node: etree._Element | None) -> date | None:
     return calendar_day(year, _month(text_of(node.find("Month")) or "1"), int(day) if day.isdigit() else 1)
 
 
-
 def _abstract(article: etree._Element) -> str:
     parts = []
     for node in article.iterfind("Abstract/AbstractText"):

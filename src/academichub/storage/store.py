@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from datetime import date, datetime
 from pathlib import Path
 
@@ -59,8 +60,6 @@ class Store:
         self.engine = engine
         self.index = index
         self.database = database
-        identity = read_identity(engine)  # what the index records it mirrors: kept by a copied store
-        self.index_key = f"store:{identity}" if identity else database
         self.vectors_dir = vectors_dir or index.path.parent / "vectors"
         self.ann_threshold = ann_threshold
         self._vector_indexes: dict[str, VectorIndex] = {}
@@ -105,6 +104,13 @@ class Store:
         self.close()
 
     # -- keeping the index in step ----------------------------------------------------
+    @cached_property
+    def index_key(self) -> str:
+        """What the index records it mirrors: the store's identity, which a copied store keeps
+        (read when the index is first synced: a reader-only process never asks)."""
+        identity = read_identity(self.engine)
+        return f"store:{identity}" if identity else self.database
+
     def index_works(self, works: Iterable[tuple[int, Paper, list[str]]]) -> int:
         """Write these (work id, record, sources) to the index and advance the watermark."""
         written = self.index.upsert(index_doc(*work) for work in works)
