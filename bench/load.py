@@ -270,7 +270,10 @@ def stored_works(base: str) -> int:
     """How many works the served store holds (its public health endpoint)."""
     import httpx
 
-    return httpx.get(f"{base}/api/v1/health", timeout=60).json()["works"]
+    response = httpx.get(f"{base}/api/v1/health", timeout=60)
+    if response.status_code != 200:
+        raise SystemExit(f"GET /api/v1/health answered {response.status_code}: {response.text[:2000]}")
+    return response.json()["works"]
 
 
 def queued_ingest_running(broker_url: str) -> bool:

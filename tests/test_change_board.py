@@ -20,9 +20,9 @@ from academichub.radar.feed import FeedService
 from academichub.settings import FeedSettings, Settings
 from academichub.storage import board as board_module
 from academichub.storage.board import BoardMemo, ChangeBoard, radar_slot, user_slot
-from academichub.storage.engine import board_of, touch, write_transaction
+from academichub.storage.engine import board_of, migrate, reading, touch, write_transaction
 from academichub.storage.feedstate import BatchItem
-from academichub.storage.listened_board import ListenedBoard
+from academichub.storage.listened_board import AsyncSequence, ListenedBoard
 from academichub.storage.store import Store
 from tests.conftest import make_settings
 
@@ -307,12 +307,15 @@ def test_a_read_after_another_process_committed_waits_for_its_notification_on_po
             # is kept must outlive it, so the check after it sees the board, not the age limit.
             monkeypatch.setattr(board_module, "MAX_AGE", 600.0)
             kept = served.feed_state.head(radar_id, user_id)
-            original = listened_board.parse  # from now on notifications reach the listeners 0.4 s late
-            monkeypatch.setattr(listened_board, "parse", lambda text: (time.sleep(0.4), original(text))[1])
+            # From now on the listeners hold every notification until `released` (a fixed delay raced
+            # a loaded suite: the 换一批's own work outlasted it).
+            original, released = listened_board.parse, threading.Event()
+            monkeypatch.setattr(listened_board, "parse", lambda text: (released.wait(10), original(text))[1])
 
             FeedService(writer, FeedSettings()).next(writer.accounts.get_radar(radar_id), period="all")
             assert served.feed_state.head(radar_id, user_id) == kept  # what a read without waiting would show
             started = time.monotonic()
+            threading.Timer(0.3, released.set).start()
             after = client.get("/api/v1/feed?period=all").json()
             assert after["batch"] == first["batch"] + 1  # the request waited for the listener
             assert time.monotonic() - started >= 0.2
@@ -320,6 +323,79 @@ def test_a_read_after_another_process_committed_waits_for_its_notification_on_po
             writer.feedback.add(user_id, writer.feed_state.latest(radar_id).items[0].work_id, "like")
             served.sync_board()  # what the batch process does before each 换一批
             assert served.feed_state.head(radar_id, user_id).feedback != kept.feedback
+
+
+def test_reads_on_postgresql_open_no_transaction_and_the_next_write_is_still_atomic(backend: str | None) -> None:
+    if backend is None:
+        pytest.skip("SQLite's reads open a transaction of their own (WAL snapshot), without a round trip")
+    import psycopg
+
+    one = sa.create_engine(backend, pool_size=1, max_overflow=0)  # one connection: every block below shares it
+    migrate(one)
+    try:
+        with reading(one) as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM counters")).scalar() is not None
+            # No BEGIN was sent: the statement ran on its own, and no ROLLBACK will follow.
+            assert conn.connection.dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        # The same pooled connection, handed back: writes are transactions again, all or nothing.
+        with pytest.raises(RuntimeError), write_transaction(one) as conn:
+            conn.execute(sa.text("INSERT INTO counters (name, value) VALUES ('atomic-check', 1)"))
+            raise RuntimeError("rolled back")
+        with reading(one) as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM counters WHERE name = 'atomic-check'")).scalar() == 0
+    finally:
+        one.dispose()
+
+
+def test_the_notification_postgresql_sends_names_the_commits_sequence_and_slots(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("the listened board is PostgreSQL's")
+    import psycopg
+
+    from academichub.storage import listened_board
+
+    conninfo = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as listener:
+        channel = listener.execute(f"SELECT {listened_board.CHANNEL_SQL}").fetchone()[0]
+        listener.execute(f"LISTEN {channel}")
+        with write_transaction(store.engine) as conn:
+            touch(conn, radar_slot(3), user_slot(17))
+        with write_transaction(store.engine) as conn:
+            touch(conn, *range(board_module.SLOTS))  # too many to name: every slot
+        heard = [note.payload for note in listener.notifies(timeout=5, stop_after=2)]
+    sequence = store.board_sequence()
+    assert heard == [listened_board.payload(sequence - 1, {radar_slot(3), user_slot(17)}),
+                     listened_board.payload(sequence, range(board_module.SLOTS))]
+    assert listened_board.parse(heard[1])[1] == range(board_module.SLOTS)
+
+
+def test_the_sequence_read_on_the_event_loop_follows_commits_and_connects_again_after_a_loss(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's board is shared memory: there is no sequence to read")
+    import asyncio
+
+    import psycopg
+
+    async def reads() -> list[object]:
+        reader = store.async_sequence()
+        seen: list[object] = [await reader.read() == store.board_sequence()]
+        with write_transaction(store.engine) as conn:
+            touch(conn, user_slot(5))
+        seen.append(await reader.read() == store.board_sequence())
+        with reading(store.engine) as conn:  # its connection is cut, as a server restart would
+            assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": reader.backend_pid}).scalar()
+        cut = reader.backend_pid
+        seen.append(await reader.read() == store.board_sequence())  # connected again, the request served
+        seen.append(reader.backend_pid not in (None, cut))
+        await reader.close()
+        try:  # nothing listens on port 1: an unreachable database fails the read
+            await AsyncSequence("postgresql://127.0.0.1:1/test?connect_timeout=5").read()
+            seen.append("read an unreachable database")
+        except psycopg.OperationalError:
+            seen.append("failed")
+        return seen
+
+    assert asyncio.run(reads()) == [True, True, True, True, "failed"]
 
 
 @given(sequence=st.integers(min_value=0, max_value=2**62),
@@ -363,17 +439,28 @@ def test_a_forked_child_trusts_nothing_its_parents_board_counted(tmp_path: Path,
 def test_requests_share_reads_of_the_board_sequence_and_one_that_goes_away_cancels_none(store: Store) -> None:
     import asyncio
 
-    from academichub.web.fresh import _SharedRead
+    from academichub.web.fresh import _SharedRead, close_reads
 
     reads: list[float] = []
     real = store.board_sequence
+    make_reader = store.async_sequence
 
-    def slow() -> int:
-        reads.append(time.monotonic())
-        time.sleep(0.05)  # long enough for every request below to arrive during the first read
-        return real()
+    class Slow:
+        """The store's own reader of the sequence (on PostgreSQL, its asynchronous connection), slowed."""
 
-    store.board_sequence = slow  # type: ignore[method-assign]
+        def __init__(self) -> None:
+            self.reader = make_reader()
+
+        async def read(self) -> int:
+            reads.append(time.monotonic())
+            await asyncio.sleep(0.05)  # long enough for every request below to arrive during the first read
+            return await self.reader.read() if self.reader is not None else real()
+
+        async def close(self) -> None:
+            if self.reader is not None:
+                await self.reader.close()
+
+    store.async_sequence = Slow  # type: ignore[method-assign]
     shared = _SharedRead()
 
     async def requests() -> list[object]:
@@ -383,7 +470,9 @@ def test_requests_share_reads_of_the_board_sequence_and_one_that_goes_away_cance
         gone = asyncio.ensure_future(shared.read(store))
         await asyncio.sleep(0.01)
         gone.cancel()  # a client that disconnects while it waits
-        return await asyncio.gather(first, *later, return_exceptions=True)
+        answered = await asyncio.gather(first, *later, return_exceptions=True)
+        await close_reads()
+        return answered
 
     answers = asyncio.run(requests())
     assert answers == [real()] * 21  # nobody got the cancellation, every one an answer

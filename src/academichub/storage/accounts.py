@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from academichub.errors import InputError, NotFoundError
 from academichub.model.accounts import DEFAULT_RADAR, LOCAL_USER, Radar, Subscription, User
 from academichub.storage.board import BoardMemo, radar_slot, user_slot
-from academichub.storage.engine import board_of, touch, write_transaction
+from academichub.storage.engine import board_of, reading, touch, write_transaction
 from academichub.storage.schema import radars, subscriptions, users
 
 def _now() -> datetime:
@@ -55,7 +55,7 @@ class AccountRepo:
 
     def find_user(self, name: str) -> User | None:
         """A user by name, or None."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(users).where(users.c.name == name)).first()
         return _user(row) if row else None
 
@@ -74,7 +74,7 @@ class AccountRepo:
 
     def get_user(self, user_id: int) -> User:
         """A user by id."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
         if row is None:
             raise NotFoundError(f"accounts: no user {user_id}")
@@ -82,7 +82,7 @@ class AccountRepo:
 
     def default_radar(self, user_id: int) -> Radar:
         """The user's default radar, created when the user has none."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(_RADARS_OF, {"user": user_id}).first()
         if row is None:
             try:
@@ -92,7 +92,7 @@ class AccountRepo:
                                                           is_default=True, created_at=_now()))
             except sa.exc.IntegrityError:  # created meanwhile by another process
                 pass
-            with self.engine.connect() as conn:
+            with reading(self.engine) as conn:
                 row = conn.execute(_RADARS_OF, {"user": user_id}).first()
         return _radar(row)
 
@@ -102,7 +102,7 @@ class AccountRepo:
         return list(self._radars.get(user_id, ((self.board, (user_slot(user_id),)),), lambda: self._read_radars(user_id)))
 
     def _read_radars(self, user_id: int) -> tuple[Radar, ...]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return tuple(_radar(r) for r in conn.execute(_RADARS_OF, {"user": user_id}))
 
     def create_radar(self, user_id: int, name: str) -> Radar:
@@ -121,7 +121,7 @@ class AccountRepo:
 
     def radar_of(self, user_id: int, radar_id: int) -> Radar:
         """One of a user's radars; another user's is "not found", never shown (the one access rule)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(radars).where(radars.c.id == radar_id, radars.c.user_id == user_id)).first()
         if row is None:
             raise NotFoundError(f"radars: no radar {radar_id}")
@@ -143,7 +143,7 @@ class AccountRepo:
 
     def users(self) -> list[User]:
         """Every user, by name (for admins)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [_user(r) for r in conn.execute(sa.select(users).order_by(users.c.name))]
 
     def set_language(self, user_id: int, language: str | None) -> None:
@@ -158,7 +158,7 @@ class AccountRepo:
         query = sa.select(radars).where(radars.c.user_id == user_id)
         query = query.where(radars.c.id == int(name_or_id)) if name_or_id.isdigit() else \
             query.where(radars.c.name == name_or_id)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(query).first()
         if row is None:
             raise NotFoundError(f"accounts: you have no radar {name_or_id!r}")
@@ -170,7 +170,7 @@ class AccountRepo:
                                lambda: self._read_radar(radar_id))
 
     def _read_radar(self, radar_id: int) -> Radar:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(radars).where(radars.c.id == radar_id)).first()
         if row is None:
             raise NotFoundError(f"accounts: no radar {radar_id}")
@@ -183,7 +183,7 @@ class AccountRepo:
                                     lambda: self._read_subscriptions(radar_id)))
 
     def _read_subscriptions(self, radar_id: int) -> tuple[Subscription, ...]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return tuple(_subscription(r) for r in conn.execute(_SUBSCRIPTIONS_OF, {"radar": radar_id}))
 
     def add_subscription(self, radar_id: int, kind: str, value: str, value_key: str) -> Subscription:

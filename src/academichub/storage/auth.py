@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from academichub.model.accounts import ApiToken
-from academichub.storage.engine import write_transaction
+from academichub.storage.engine import reading, write_transaction
 from academichub.storage.schema import api_tokens, feed_tokens, login_throttle, sessions, users
 
 TOKEN_PREFIX = "ahk_"
@@ -68,21 +68,21 @@ class AuthRepo:
 
     def credentials(self, name: str) -> tuple[int, str | None, bool] | None:
         """(user id, password hash, is admin) of a user name."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(users.c.id, users.c.password_hash, users.c.is_admin)
                                .where(users.c.name == name)).first()
         return (row.id, row.password_hash, bool(row.is_admin)) if row else None
 
     def protected_users(self) -> list[str]:
         """Names of the users a password or a live API token is meant to protect (none in local mode)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             tokens = sa.select(api_tokens.c.user_id).where(api_tokens.c.revoked_at.is_(None))
             return list(conn.execute(sa.select(users.c.name).where(
                 sa.or_(users.c.password_hash.is_not(None), users.c.id.in_(tokens))).order_by(users.c.name)).scalars())
 
     def is_admin(self, user_id: int) -> bool:
         """Whether a user administers the install."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return bool(conn.execute(sa.select(users.c.is_admin).where(users.c.id == user_id)).scalar())
 
     # Sessions -----------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ class AuthRepo:
 
     def session_user(self, token: str) -> int | None:
         """The user id of a live session."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(sessions.c.user_id, sessions.c.expires_at)
                                .where(sessions.c.token_hash == digest(token))).first()
         return row.user_id if row and _aware(row.expires_at) > _now() else None
@@ -120,7 +120,7 @@ class AuthRepo:
     def api_tokens(self, user_id: int) -> list[ApiToken]:
         """A user's tokens, newest first."""
         query = sa.select(api_tokens).where(api_tokens.c.user_id == user_id).order_by(api_tokens.c.id.desc())
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [ApiToken(r.id, r.name, r.prefix, _aware(r.created_at),
                              _aware(r.last_used_at) if r.last_used_at else None, r.revoked_at is not None)
                     for r in conn.execute(query)]
@@ -161,13 +161,13 @@ class AuthRepo:
 
     def has_feed_token(self, radar_id: int) -> bool:
         """Whether a radar has a live feed URL."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return conn.execute(sa.select(sa.func.count()).where(
                 feed_tokens.c.radar_id == radar_id, feed_tokens.c.revoked_at.is_(None))).scalar() > 0
 
     def feed_token_radar(self, token: str) -> int | None:
         """The radar of a live feed token."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return conn.execute(sa.select(feed_tokens.c.radar_id).where(
                 feed_tokens.c.token_hash == digest(token), feed_tokens.c.revoked_at.is_(None))).scalar()
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.storage.board import AUTHORS, BoardMemo
-from academichub.storage.engine import board_of, touch, write_transaction
+from academichub.storage.engine import board_of, reading, touch, write_transaction
 from academichub.storage.schema import author_decisions, author_profiles
 
 
@@ -38,7 +38,7 @@ class AuthorRepo:
         query = sa.select(author_decisions.c.subscription_id, author_decisions.c.work_id,
                           author_decisions.c.same_person).where(
             author_decisions.c.subscription_id.in_(list(subscription_ids)))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             for sub_id, work_id, same in conn.execute(query):
                 result[sub_id][work_id] = bool(same)
         return result
@@ -58,7 +58,7 @@ class AuthorRepo:
         query = sa.select(author_profiles.c.subscription_id, author_profiles.c.orcid,
                           author_profiles.c.openalex_id).where(
             author_profiles.c.subscription_id.in_(list(subscription_ids)))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return {sub_id: (orcid, openalex) for sub_id, orcid, openalex in conn.execute(query)}
 
     def version(self, subscription_ids: Sequence[int]) -> tuple[int, str]:
@@ -76,6 +76,6 @@ class AuthorRepo:
                           sa.select(sa.func.max(author_decisions.c.decided_at)).where(decided).scalar_subquery(),
                           sa.select(sa.func.max(author_profiles.c.updated_at))
                           .where(author_profiles.c.subscription_id.in_(ids)).scalar_subquery())
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             count, newest, profiled = conn.execute(query).one()
         return int(count), f"{newest}|{profiled}"

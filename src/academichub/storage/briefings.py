@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.storage.engine import reading
 from academichub.storage.schema import briefing_schedules, briefings
 
 
@@ -59,14 +60,14 @@ class BriefingRepo:
         """The newest briefing of a radar made from exactly these inputs."""
         query = (sa.select(briefings).where(briefings.c.radar_id == radar_id, briefings.c.input_hash == input_hash)
                  .order_by(briefings.c.id.desc()).limit(1))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(query).first()
         return _row(row) if row else None
 
     def get(self, user_id: int, briefing_id: int) -> StoredBriefing | None:
         """One of a user's briefings (None for another user's)."""
         query = sa.select(briefings).where(briefings.c.id == briefing_id, briefings.c.user_id == user_id)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(query).first()
         return _row(row) if row else None
 
@@ -76,13 +77,13 @@ class BriefingRepo:
         query = sa.select(briefings).where(briefings.c.user_id == user_id)
         if radar_id is not None:
             query = query.where(briefings.c.radar_id == radar_id)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(query.order_by(briefings.c.id.desc()).limit(limit).offset(offset)).all()
         return [_row(r) for r in rows]
 
     def count(self, user_id: int) -> int:
         """How many briefings a user has."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return conn.execute(sa.select(sa.func.count()).where(briefings.c.user_id == user_id)).scalar()
 
     def set_schedule(self, radar_id: int, *, lang: str, period: str = "day", llm: bool = False) -> None:
@@ -101,7 +102,7 @@ class BriefingRepo:
 
     def schedules(self) -> list[BriefingSchedule]:
         """Every radar that asked for a daily briefing."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(sa.select(briefing_schedules).order_by(briefing_schedules.c.radar_id)).all()
         return [BriefingSchedule(r.radar_id, r.lang, r.period, bool(r.llm), r.last_anchor) for r in rows]
 

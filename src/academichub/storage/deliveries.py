@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from academichub.errors import NotFoundError
 from academichub.model.delivery import Delivery
+from academichub.storage.engine import reading
 from academichub.storage.schema import deliveries, radars
 
 def _delivery(row: sa.Row) -> Delivery:
@@ -34,7 +35,7 @@ class DeliveryRepo:
 
     def get(self, delivery_id: int) -> Delivery | None:
         """A delivery by id."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).first()
         return _delivery(row) if row else None
 
@@ -42,14 +43,14 @@ class DeliveryRepo:
         """Every delivery of a user's radars."""
         query = (sa.select(deliveries).join(radars, radars.c.id == deliveries.c.radar_id)
                  .where(radars.c.user_id == user_id).order_by(deliveries.c.id))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [_delivery(r) for r in conn.execute(query)]
 
     def of(self, user_id: int, delivery_id: int) -> Delivery:
         """One of a user's deliveries; anyone else's is "not found"."""
         query = (sa.select(deliveries).join(radars, radars.c.id == deliveries.c.radar_id)
                  .where(deliveries.c.id == delivery_id, radars.c.user_id == user_id))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(query).first()
         if row is None:
             raise NotFoundError(f"deliveries: no delivery {delivery_id}")
@@ -57,7 +58,7 @@ class DeliveryRepo:
 
     def active(self) -> list[Delivery]:
         """Every active delivery (for the scheduler)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [_delivery(r) for r in conn.execute(sa.select(deliveries).where(deliveries.c.active)
                                                        .order_by(deliveries.c.id))]
 

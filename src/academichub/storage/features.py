@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.storage import bulk
-from academichub.storage.engine import next_stamp, read_counter, write_transaction
+from academichub.storage.engine import next_stamp, read_counter, reading, write_transaction
 from academichub.storage.schema import counters, feature_vocabularies, work_features, works
 
 STAMP = "features"
@@ -69,7 +69,7 @@ class FeatureRepo:
         query = sa.select(feature_vocabularies)
         query = (query.where(feature_vocabularies.c.id == version) if version is not None
                  else query.where(feature_vocabularies.c.state == state))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(query.order_by(feature_vocabularies.c.id.desc()).limit(1)).first()
         if row is None:
             return None
@@ -83,7 +83,7 @@ class FeatureRepo:
 
     def head(self) -> tuple[int | None, int]:
         """(served vocabulary, newest stamp) in one read: what a process checks its matrix against."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             version, stamp = conn.execute(_HEAD).one()
         return version, int(stamp or 0)
 
@@ -135,7 +135,7 @@ class FeatureRepo:
 
     def stamp(self) -> int:
         """The newest stamp given to any feature or vector write."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return read_counter(conn, STAMP)
 
     def rows(self, version: int, *, after: int = 0) -> FeatureRows:
@@ -146,7 +146,7 @@ class FeatureRepo:
         ids: list[int] = []
         indices: list[bytes] = []
         values: list[bytes] = []
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             stamp = read_counter(conn, STAMP)  # read first: rows committed later are caught next time
             for work_id, idx, val in conn.execute(query):
                 ids.append(work_id)
@@ -165,5 +165,5 @@ class FeatureRepo:
                                                         work_features.c.vocabulary == version))
         query = (sa.select(works.c.id).select_from(joined)
                  .where(work_features.c.work_id.is_(None)).order_by(works.c.id).limit(limit))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return list(conn.execute(query).scalars())

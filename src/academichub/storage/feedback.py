@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from academichub.model.feedback import Feedback
 from academichub.storage.board import BoardMemo, user_slot
-from academichub.storage.engine import board_of, touch, write_transaction
+from academichub.storage.engine import board_of, reading, touch, write_transaction
 from academichub.storage.schema import feedback, library_items
 
 
@@ -57,14 +57,14 @@ class FeedbackRepo:
 
     def all(self, user_id: int) -> list[Feedback]:
         """A user's feedback, oldest first."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(sa.select(feedback).where(feedback.c.user_id == user_id).order_by(feedback.c.id))
             return [Feedback(r.id, r.work_id, r.action, r.created_at) for r in rows]
 
     def on(self, user_id: int, work_ids: list[int]) -> dict[int, set[str]]:
         """The actions a user took on each of these works."""
         result: dict[int, set[str]] = {}
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             for start in range(0, len(work_ids), 500):
                 query = sa.select(feedback.c.work_id, feedback.c.action).where(
                     feedback.c.user_id == user_id, feedback.c.work_id.in_(work_ids[start:start + 500]))
@@ -79,13 +79,13 @@ class FeedbackRepo:
                                   lambda: self._read_versions(user_id))
 
     def _read_versions(self, user_id: int) -> tuple[tuple[int, int], tuple[int, int]]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(_READER_VERSIONS, {"user": user_id}).one()
         return (int(row[0]), int(row[1])), (int(row[2]), int(row[3]))
 
     def version(self, user_id: int) -> tuple[int, int]:
         """(count, newest id): changes whenever feedback changes, for cache keys."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             count, newest = conn.execute(sa.select(sa.func.count(), sa.func.max(feedback.c.id))
                                          .where(feedback.c.user_id == user_id)).one()
         return int(count), int(newest or 0)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from academichub.storage import bulk
 from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED, BoardMemo, batch_slot, radar_slot, user_slot
-from academichub.storage.engine import board_of, touch, write_transaction
+from academichub.storage.engine import board_of, reading, touch, write_transaction
 from academichub.storage.schema import batch_items, feed_batches, feedback, radars, seen_works, works
 
 
@@ -103,7 +103,7 @@ class FeedStateRepo:
                                  lambda: self._read_latest(radar_id))
 
     def _read_latest(self, radar_id: int) -> Batch | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(feed_batches).where(feed_batches.c.radar_id == radar_id)
                                .order_by(feed_batches.c.number.desc()).limit(1)).first()
             if row is None:
@@ -131,7 +131,7 @@ class FeedStateRepo:
         return replace(head, store_changed=works)
 
     def _read_head(self, radar_id: int, user_id: int) -> FeedHead:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(_HEAD, {"radar": radar_id, "user": user_id}).one()
         return FeedHead(row[0], row[1], row[2] or 0, row[3] or 0, row[4], row[5], row[6], (row[7], row[8]), row[9],
                         row[10])
@@ -139,14 +139,14 @@ class FeedStateRepo:
     def seen_since(self, radar_id: int, batch_id: int) -> list[tuple[int, int]]:
         """(work, batch) claims of the radar by batch `batch_id` or later (claims are never released)."""
         def read() -> tuple[tuple[int, int], ...]:
-            with self.engine.connect() as conn:
+            with reading(self.engine) as conn:
                 return tuple((w, b) for w, b in conn.execute(_SEEN_SINCE, {"radar": radar_id, "batch": batch_id}))
         return list(self._batches.get(("seen", radar_id, batch_id), ((self._boards[0], (batch_slot(radar_id),)),),
                                       read))
 
     def showing(self, batch_id: int) -> list[int]:
         """The works batch `batch_id` shows."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return list(conn.execute(sa.select(batch_items.c.work_id).where(batch_items.c.batch_id == batch_id))
                         .scalars())
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.storage.board import user_slot
-from academichub.storage.engine import touch, write_transaction
+from academichub.storage.engine import reading, touch, write_transaction
 from academichub.storage.schema import library_items
 
 
@@ -57,7 +57,7 @@ class LibraryRepo:
         """Every library item of a user."""
         columns = [library_items.c[name] for name in ("id", "source", "item_key", "title", "abstract", "year", "added",
                                                        "work_id", "match", "model", "vector")]
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(sa.select(*columns).where(library_items.c.user_id == user_id)
                                 .order_by(library_items.c.id))
             return [LibraryRow(*row[:-1], np.frombuffer(row[-1], dtype=np.float32) if row[-1] else None)
@@ -65,7 +65,7 @@ class LibraryRepo:
 
     def work_ids(self, user_id: int) -> set[int]:
         """The stored works a user's library items matched (papers the reader knows already)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return set(conn.execute(sa.select(library_items.c.work_id).where(
                 library_items.c.user_id == user_id, library_items.c.work_id.is_not(None))).scalars())
 
@@ -74,7 +74,7 @@ class LibraryRepo:
         query = (sa.select(library_items.c.source, sa.func.count(), sa.func.count(library_items.c.work_id),
                            sa.func.max(library_items.c.imported_at))
                  .where(library_items.c.user_id == user_id).group_by(library_items.c.source))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [{"source": s, "items": n, "matched": m, "imported_at": t} for s, n, m, t in conn.execute(query)]
 
     def delete_source(self, user_id: int, source: str) -> int:
@@ -86,7 +86,7 @@ class LibraryRepo:
 
     def version(self, user_id: int) -> tuple[int, int]:
         """(count, newest id): changes whenever the library changes, for cache keys."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             count, newest = conn.execute(sa.select(sa.func.count(), sa.func.max(library_items.c.id))
                                          .where(library_items.c.user_id == user_id)).one()
         return int(count), int(newest or 0)

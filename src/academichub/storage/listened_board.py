@@ -40,10 +40,22 @@ NEXT_SEQUENCE_SQL = (f"INSERT INTO counters (name, value) VALUES ('{SEQUENCE_NAM
                      "DO UPDATE SET value = counters.value + 1 RETURNING value")
 
 
+# One statement takes the next number and sends the notification (`payload`'s text, made by the
+# server around the number it just took): the board's row is locked from here to the commit, and a
+# second round trip under that lock was a second wait for every writer queued behind it.
+ANNOUNCE_SQL = (f"WITH next AS ({NEXT_SEQUENCE_SQL}) "
+                f"SELECT value, pg_notify({CHANNEL_SQL}, value || ':' || :slots) FROM next")
+
+
+def slots_text(slots: Iterable[int]) -> str:
+    """The slots part of a notification: the slots in order, or ALL when they would not fit."""
+    text = ",".join(str(slot) for slot in sorted(set(slots)))
+    return text if len(text) <= MAX_PAYLOAD else ALL
+
+
 def payload(sequence: int, slots: Iterable[int]) -> str:
     """The notification text: the board sequence number of the transaction and the slots it touched."""
-    text = ",".join(str(slot) for slot in sorted(set(slots)))
-    return f"{sequence}:{text if len(text) <= MAX_PAYLOAD else ALL}"
+    return f"{sequence}:{slots_text(slots)}"
 
 
 def parse(text: str) -> tuple[int, range | list[int]]:
@@ -170,3 +182,46 @@ class ListenedBoard:
             finally:
                 self._live = False
             self._stop.wait(RECONNECT_AFTER)
+
+
+class AsyncSequence:
+    """The board sequence read on the caller's event loop, over a connection of its own (autocommit).
+
+    Read on a thread, each request's catch-up waited for that thread to get the GIL back from the
+    busy event loop at every step of the read (Python hands it over every 5 ms): under the mixed
+    load with an ingest, 13.6 ms at the median and 92 ms at p99 per request. Read here, the loop
+    itself waits on the socket. One instance belongs to one event loop; `close` it on that loop.
+    """
+
+    def __init__(self, conninfo: str) -> None:
+        self.conninfo = conninfo
+        self._conn = None  # psycopg.AsyncConnection, opened on first use
+
+    async def read(self) -> int:
+        """The store's board sequence number now; a connection found broken (the server restarted,
+        an idle connection was cut) is replaced once, as the pool replaces its own."""
+        import psycopg
+
+        for attempt in (1, 2):
+            if self._conn is None or self._conn.closed:
+                self._conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+            try:
+                cursor = await self._conn.execute(SEQUENCE_SQL)
+                row = await cursor.fetchone()
+                return row[0] if row else 0
+            except psycopg.Error as exc:
+                await self.close()
+                if attempt == 2 or not isinstance(exc, psycopg.OperationalError):
+                    raise  # the request fails as any read of an unreachable database would
+        raise AssertionError("unreachable")
+
+    @property
+    def backend_pid(self) -> int | None:
+        """The server process of its connection, while it has one (for diagnostics and tests)."""
+        return self._conn.info.backend_pid if self._conn is not None and not self._conn.closed else None
+
+    async def close(self) -> None:
+        """Close the connection (a later read opens another)."""
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.closed:
+            await conn.close()

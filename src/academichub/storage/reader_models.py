@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.storage.board import BoardMemo, radar_slot
-from academichub.storage.engine import board_of, touch, write_transaction
+from academichub.storage.engine import board_of, reading, touch, write_transaction
 from academichub.storage.schema import reader_models
 
 
@@ -51,7 +51,7 @@ class ReaderModelRepo:
 
     def get(self, radar_id: int) -> StoredModel | None:
         """The radar's stored model, or None before its first training."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(reader_models).where(reader_models.c.radar_id == radar_id)).first()
         if row is None:
             return None
@@ -69,7 +69,7 @@ class ReaderModelRepo:
         return self._inputs.get(radar_id, ((self.board, (radar_slot(radar_id),)),), lambda: self._read_inputs(radar_id))
 
     def _read_inputs(self, radar_id: int) -> str | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return conn.execute(sa.select(reader_models.c.inputs)
                                 .where(reader_models.c.radar_id == radar_id)).scalar()
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.model.report import RunReport
+from academichub.storage.engine import reading
 from academichub.storage.schema import source_runs, source_state
 
 
@@ -51,13 +52,13 @@ class SourceStateRepo:
 
     def get(self, key: str) -> SourceState | None:
         """One stream's state, or None before its first run."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(source_state).where(source_state.c.source_key == key)).first()
         return SourceState(**row._mapping) if row else None
 
     def all(self) -> list[SourceState]:
         """Every stream that has run."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(sa.select(source_state).order_by(source_state.c.source_key))
             return [SourceState(**r._mapping) for r in rows]
 
@@ -111,5 +112,5 @@ class SourceStateRepo:
         query = sa.select(source_runs).order_by(source_runs.c.id.desc()).limit(limit)
         if key is not None:
             query = query.where(source_runs.c.source_key == key)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [dict(r._mapping) for r in conn.execute(query)]

@@ -26,6 +26,7 @@ from academichub.storage.identity import read_identity
 from academichub.storage.features import FeatureRepo
 from academichub.storage.feedstate import FeedStateRepo
 from academichub.storage.library import LibraryRepo
+from academichub.storage.listened_board import AsyncSequence
 from academichub.storage.reader_models import ReaderModelRepo
 from academichub.storage.search_index import IndexDoc, SearchHits, SearchIndex
 from academichub.storage.sourcestate import SourceStateRepo
@@ -134,6 +135,12 @@ class Store:
     def board_sequence(self) -> int:
         """The store's board sequence number now (storage/listened_board.py; 0 on SQLite)."""
         return board_sequence(self.engine) or 0
+
+    def async_sequence(self) -> AsyncSequence | None:
+        """A reader of the board sequence for one event loop (PostgreSQL; None on SQLite)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return AsyncSequence(self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
 
     def board_caught_up(self, sequence: int) -> bool:
         """Whether reads here may trust the board up to `sequence` (or it stopped listening: nothing is trusted)."""

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.storage import bulk
-from academichub.storage.engine import next_stamp, read_counter, write_transaction
+from academichub.storage.engine import next_stamp, read_counter, reading, write_transaction
 from academichub.storage.features import STAMP  # one counter: the matrix catches up on rows and vectors at once
 from academichub.storage.schema import work_vectors, works
 
@@ -33,14 +33,14 @@ class VectorRepo:
                                                        work_vectors.c.model == model))
         query = (sa.select(works.c.id, works.c.title, works.c.abstract).select_from(joined)
                  .where(work_vectors.c.work_id.is_(None)).order_by(works.c.id).limit(limit))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [tuple(row) for row in conn.execute(query)]
 
     def count_missing(self, model: str) -> int:
         """How many works still lack a vector of `model`."""
         joined = works.outerjoin(work_vectors, sa.and_(work_vectors.c.work_id == works.c.id,
                                                        work_vectors.c.model == model))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(joined)
                                 .where(work_vectors.c.work_id.is_(None))).scalar_one()
 
@@ -60,7 +60,7 @@ class VectorRepo:
     def load(self, model: str, ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
         """The vectors of those works that have one: (their ids in the given order, matrix)."""
         found: dict[int, bytes] = {}
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             for chunk in _chunks(list(ids)):
                 query = sa.select(work_vectors.c.work_id, work_vectors.c.vector).where(
                     work_vectors.c.model == model, work_vectors.c.work_id.in_(chunk))
@@ -72,7 +72,7 @@ class VectorRepo:
 
     def version(self, model: str) -> tuple[int, int]:
         """(count, highest work id) of a model's vectors: changes when works are embedded."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             count, top = conn.execute(sa.select(sa.func.count(), sa.func.max(work_vectors.c.work_id))
                                       .where(work_vectors.c.model == model)).one()
         return int(count), int(top or 0)
@@ -83,7 +83,7 @@ class VectorRepo:
         blobs: list[bytes] = []
         query = (sa.select(work_vectors.c.work_id, work_vectors.c.vector).where(work_vectors.c.model == model)
                  .order_by(work_vectors.c.work_id))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             for work_id, blob in conn.execute(query):
                 ids.append(work_id)
                 blobs.append(blob)
@@ -98,7 +98,7 @@ class VectorRepo:
                  .order_by(work_vectors.c.work_id))
         ids: list[int] = []
         blobs: list[bytes] = []
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             stamp = read_counter(conn, STAMP)  # read first: what commits later is caught next time
             for work_id, blob in conn.execute(query):
                 ids.append(work_id)

@@ -18,7 +18,7 @@ from academichub.model.works import Candidate, StoredWork, work_text
 from academichub.storage import bulk
 from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED, BoardMemo
 from academichub.storage.bulk import one_of
-from academichub.storage.engine import board_of, touch
+from academichub.storage.engine import board_of, reading, touch
 from academichub.storage.schema import work_authors, work_categories, work_ids, works
 
 _CHUNK = 5000  # keeps IN (...) lists under every backend's parameter limit (SQLite 32,766, PostgreSQL 65,535)
@@ -299,7 +299,7 @@ class WorkRepo:
         columns = (works.c.id, works.c.title, works.c.abstract, works.c.feed_date, works.c.venue)
         author_columns = (work_authors.c.work_id, work_authors.c.position, work_authors.c.name,
                           work_authors.c.name_key, work_authors.c.orcid)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             for chunk in _chunks(list(ids)):
                 rows.update((r.id, r) for r in conn.execute(sa.select(*columns).where(one_of(conn, works.c.id, chunk))))
                 for work_id, category in conn.execute(sa.select(work_categories.c.work_id, work_categories.c.category)
@@ -321,7 +321,7 @@ class WorkRepo:
     def texts(self, ids: Sequence[int]) -> list[tuple[int, str]]:
         """(id, `work_text`) of these works, in the order given (missing ones skipped)."""
         found: dict[int, str] = {}
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             for chunk in _chunks(list(ids)):
                 query = sa.select(works.c.id, works.c.title, works.c.abstract).where(one_of(conn, works.c.id, chunk))
                 found.update((i, work_text(t, a)) for i, t, a in conn.execute(query))
@@ -330,7 +330,7 @@ class WorkRepo:
     def updated_at_of(self, ids: Sequence[int]) -> dict[int, datetime]:
         """When each of these works last changed."""
         found: dict[int, datetime] = {}
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             for chunk in _chunks(list(ids)):
                 found.update(conn.execute(sa.select(works.c.id, works.c.updated_at)
                                           .where(one_of(conn, works.c.id, chunk))).all())
@@ -338,13 +338,13 @@ class WorkRepo:
 
     def ids(self) -> list[int]:
         """Every stored work's id, ascending."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return list(conn.execute(sa.select(works.c.id).order_by(works.c.id)).scalars())
 
     def titles(self, ids: Sequence[int]) -> dict[int, str]:
         """Titles of works by id."""
         found: dict[int, str] = {}
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             for chunk in _chunks(list(ids)):
                 found.update(conn.execute(sa.select(works.c.id, works.c.title).where(one_of(conn, works.c.id, chunk))).all())
         return found
@@ -365,7 +365,7 @@ class WorkRepo:
 
     def _ids_and_days(self, query: sa.Select) -> tuple[np.ndarray, np.ndarray]:
         """An (id, feed date) query's rows as (ids, day ordinals, -1 where no date), by ascending id."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(query).cursor.fetchall()  # CursorResult.cursor: the DBAPI cursor
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -379,7 +379,7 @@ class WorkRepo:
     def window_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """(ids, feed dates as day ordinals) of these works, by ascending id."""
         rows: list[tuple[int, date]] = []
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             for chunk in _chunks(sorted(set(ids))):
                 rows += conn.execute(sa.select(works.c.id, works.c.feed_date).where(one_of(conn, works.c.id, chunk))).all()
         rows.sort()
@@ -388,7 +388,7 @@ class WorkRepo:
 
     def sample_ids(self, count: int, *, exclude: set[int] = frozenset(), seed: int = 0) -> list[int]:
         """Up to `count` ids of stored works drawn at random (reproducibly) outside `exclude`."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             low, high = conn.execute(sa.select(sa.func.min(works.c.id), sa.func.max(works.c.id))).one()
         if low is None or count <= 0:
             return []
@@ -398,7 +398,7 @@ class WorkRepo:
             wanted = count - len(chosen)
             picks = {int(x) for x in rng.integers(low, high + 1, size=min(2 * wanted + 10, high - low + 1))}
             picks -= chosen | exclude
-            with self.engine.connect() as conn:
+            with reading(self.engine) as conn:
                 for chunk in _chunks(sorted(picks)):
                     chosen.update(conn.execute(sa.select(works.c.id).where(one_of(conn, works.c.id, chunk))).scalars())
             if len(chosen) >= count:
@@ -408,12 +408,12 @@ class WorkRepo:
 
     def get(self, work_id: int) -> StoredWork | None:
         """One stored work, or None."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return self.load(conn, [work_id]).get(work_id)
 
     def get_many(self, ids: Sequence[int]) -> list[StoredWork]:
         """Stored works in the order of `ids` (missing ones skipped)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             found = self.load(conn, ids)
         return [found[i] for i in ids if i in found]
 
@@ -422,7 +422,7 @@ class WorkRepo:
         kind, _, value = public_id.partition(":")
         if kind in ("arxiv", "doi") and value:
             column = works.c.arxiv_id if kind == "arxiv" else works.c.doi
-            with self.engine.connect() as conn:
+            with reading(self.engine) as conn:
                 return conn.execute(sa.select(works.c.id).where(column == value.lower() if kind == "doi"
                                                                 else column == value)).scalar()
         if public_id.startswith("w") and public_id[1:].isdigit():
@@ -449,7 +449,7 @@ class WorkRepo:
 
     def count(self) -> int:
         """Number of stored works."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(works)).scalar_one()
 
     def category_counts(self) -> list[tuple[str, int]]:
@@ -457,23 +457,23 @@ class WorkRepo:
         count = sa.func.count().label("n")
         query = (sa.select(work_categories.c.category, count).group_by(work_categories.c.category)
                  .order_by(count.desc(), work_categories.c.category))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [(row.category, row.n) for row in conn.execute(query)]
 
     def latest_feed_dates(self, n: int) -> list[date]:
         """The `n` most recent distinct feed dates, newest first."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(_LATEST_DAYS, {"n": n})
             return [row[0] for row in rows]
 
     def feed_date_before(self, day: date) -> date | None:
         """The newest feed date before `day` (the previous announcement day)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return conn.execute(sa.select(sa.func.max(works.c.feed_date)).where(works.c.feed_date < day)).scalar()
 
     def ids_in_window(self, start: date | None, end: date | None) -> list[int]:
         """Ids of works filed between two dates (inclusive; None is open)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return list(conn.execute(_filed_between(sa.select(works.c.id), start, end)).scalars())
 
     def ids_filtered(self, *, start: date | None = None, end: date | None = None, category: str | None = None,
@@ -490,7 +490,7 @@ class WorkRepo:
             query = query.where(sa.cast(works.c.sources, sa.Text).like(f'%"{source.casefold()}"%'))
         if venue:
             query = query.where(sa.func.lower(works.c.venue) == venue.casefold())
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return list(conn.execute(query).scalars())
 
     def ids_by_author_keys(self, keys: Iterable[str], start: date | None, end: date | None) -> list[int]:
@@ -501,19 +501,19 @@ class WorkRepo:
         query = (sa.select(works.c.id).distinct().join(work_authors, work_authors.c.work_id == works.c.id)
                  .where(work_authors.c.name_key.in_(keys)))
         query = _filed_between(query, start, end)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return list(conn.execute(query).scalars())
 
     def ids_with_orcid(self, orcid: str, start: date | None, end: date | None) -> list[int]:
         """Ids of works with an author carrying this ORCID iD, filed between two dates."""
         query = (sa.select(works.c.id).distinct().join(work_authors, work_authors.c.work_id == works.c.id)
                  .where(work_authors.c.orcid == orcid))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return list(conn.execute(_filed_between(query, start, end)).scalars())
 
     def category_names(self) -> list[str]:
         """Every category spelling stored (a scan of the category index: a few hundred names)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [row[0] for row in conn.execute(_CATEGORY_NAMES).cursor.fetchall()]
 
     def ids_in_categories(self, followed: Iterable[str], *, among: np.ndarray | None = None) -> np.ndarray:
@@ -539,7 +539,7 @@ class WorkRepo:
         """The distinct ids a one-column query returns (of those `among`, if given), read as the
         driver's tuples (thousands of them)."""
         rows: list = []
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             if among is None:
                 rows = conn.execute(query).cursor.fetchall()
             else:
@@ -554,7 +554,7 @@ class WorkRepo:
             query = sa.select(works.c.id).where(works.c.id > last_id).order_by(works.c.id).limit(chunk)
             if since is not None:
                 query = query.where(works.c.updated_at >= since)
-            with self.engine.connect() as conn:
+            with reading(self.engine) as conn:
                 ids = list(conn.execute(query).scalars())
                 if not ids:
                     return
@@ -568,5 +568,5 @@ class WorkRepo:
         return self._newest.get("newest", ((self.board, (WORKS_ADDED, WORKS_CHANGED)),), self._read_max_updated_at)
 
     def _read_max_updated_at(self) -> datetime | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return conn.execute(sa.select(sa.func.max(works.c.updated_at))).scalar()

@@ -44,7 +44,7 @@ from academichub.web import (
 from academichub.web.batch_process import NextBatches
 from academichub.web.deps import AppState, SignInRequired
 from academichub.web.pagecache import PageCache
-from academichub.web.fresh import FreshReads
+from academichub.web.fresh import FreshReads, close_reads
 from academichub.web.replay import Replays
 from academichub.web.security import BodyLimit, SameOrigin, SecurityHeaders
 
@@ -117,6 +117,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             yield
         finally:
             batches.close()
+            await close_reads()
             store.close()
 
     app = FastAPI(title="AcademicHub", version=__version__, lifespan=lifespan,

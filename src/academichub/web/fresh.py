@@ -8,9 +8,11 @@ call) could still show the previous batch. So each request first learns the stor
 sequence number and, in the rare case this process's listener has not applied it yet, waits on
 the event loop until it has.
 
-The sequence is read on a thread of its own, one read at a time, and every request that arrived
-before a read started shares it: a read on the event loop per request cut replayed feed reads
-from 7,773 to 1,580 per second (bench/load.py --scenario feed, one process).
+The sequence is read one read at a time, and every request that arrived before a read started
+shares it: a read per request cut replayed feed reads from 7,773 to 1,580 per second
+(bench/load.py --scenario feed, one process). The read runs on the event loop itself, over an
+asynchronous connection of the loop's own (`Store.async_sequence`): on a thread it waited for the
+GIL at every step and took 13.6 ms at the median under the mixed load with an ingest.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import asyncio
 import threading
 import time
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -53,21 +55,22 @@ class FreshReads:
 
 
 class _SharedRead:
-    """The board sequence, read by one thread one read at a time; a read serves every request that
-    arrived before it began (those arriving during it wait for the next). Kept per event loop: a
-    test client may run each request on a loop of its own, and a future belongs to one loop."""
+    """The board sequence, read one read at a time; a read serves every request that arrived before
+    it began (those arriving during it wait for the next). Kept per event loop, with the loop's own
+    connection: a test client may run each request on a loop of its own, and a future (like an
+    asynchronous connection) belongs to one loop."""
 
     def __init__(self) -> None:
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="board-sequence")
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopReads] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
+        _SHARED.add(self)
 
     async def read(self, store) -> int:  # type: ignore[no-untyped-def]
         loop = asyncio.get_running_loop()
         with self._lock:
             reads = self._loops.get(loop)
             if reads is None:
-                reads = self._loops[loop] = _LoopReads()
+                reads = self._loops[loop] = _LoopReads(store.async_sequence())
         if reads.next is None:
             reads.next = loop.create_future()
         wanted = reads.next
@@ -77,12 +80,12 @@ class _SharedRead:
         return await asyncio.shield(wanted)  # a request that goes away must not cancel the others' read
 
     async def _run(self, reads: _LoopReads, store) -> None:  # type: ignore[no-untyped-def]
-        loop = asyncio.get_running_loop()
         try:
             while reads.next is not None:
                 wanted, reads.next = reads.next, None  # later arrivals wait for a read that starts after them
                 try:
-                    wanted.set_result(await loop.run_in_executor(self._thread, store.board_sequence))
+                    sequence = reads.sequence  # None: a store with no listened board (SQLite)
+                    wanted.set_result(await sequence.read() if sequence is not None else store.board_sequence())
                 except Exception as exc:  # the database is unreachable: the request fails as any read would
                     wanted.set_exception(exc)
                     wanted.exception()  # retrieved here too: nobody may be waiting for it any more
@@ -93,7 +96,21 @@ class _SharedRead:
 class _LoopReads:
     """One event loop's pending read of the board sequence."""
 
-    def __init__(self) -> None:
+    def __init__(self, sequence: Any) -> None:
+        self.sequence = sequence  # Store.async_sequence(): its own connection, used on this loop only
         self.next: asyncio.Future[int] | None = None
         self.reading = False
         self.task: asyncio.Task[None] | None = None
+
+
+_SHARED: weakref.WeakSet[_SharedRead] = weakref.WeakSet()
+
+
+async def close_reads() -> None:
+    """Close the connections the running event loop's sequence reads hold (at the app's shutdown)."""
+    loop = asyncio.get_running_loop()
+    for shared in list(_SHARED):
+        with shared._lock:
+            reads = shared._loops.pop(loop, None)
+        if reads is not None and reads.sequence is not None:
+            await reads.sequence.close()
