@@ -302,3 +302,29 @@ def test_a_batch_written_in_parts_stores_every_work_with_its_children(store: Sto
         kept = stored[item.arxiv_id]
         assert [a.name for a in kept.authors] == [a.name for a in item.authors]
         assert sorted(kept.categories) == sorted(item.categories)
+
+
+@pytest.mark.parametrize("count", [3, 150])  # PostgreSQL: a multi-row INSERT below bulk.COPY_FROM_ROWS, COPY above
+def test_a_bulk_insert_stores_every_value_as_given_on_either_path(store: Store, count: int) -> None:
+    from datetime import UTC, datetime
+
+    from academichub.storage import bulk
+
+    assert 3 < bulk.COPY_FROM_ROWS <= 150  # the two counts take the two paths
+    table = sa.Table("bulk_check", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("data", sa.JSON), sa.Column("day", sa.Date), sa.Column("at", sa.DateTime(timezone=True)),
+                     sa.Column("blob", sa.LargeBinary), sa.Column("score", sa.Float), sa.Column("note", sa.Text))
+    table.create(store.engine)
+    # Text COPY escapes tabs, newlines and backslashes; an INSERT sends parameters: both must keep them.
+    rows = [(i, {"reasons": [["author", f"Ada {i}"]], "n": i}, date(2026, 1, 1 + i % 28),
+             datetime(2026, 1, 1, 12, i % 60, tzinfo=UTC), bytes([i % 256, 0, 255]), i / 7,
+             None if i % 3 == 0 else f"tab\there\nline \\N 中文 {i}") for i in range(count)]
+    try:
+        with write_transaction(store.engine) as conn:
+            bulk.insert(conn, table, tuple(c.name for c in table.columns), rows)
+        with store.engine.connect() as conn:
+            stored = [tuple(r) for r in conn.execute(sa.select(table).order_by(table.c.id))]
+    finally:
+        table.drop(store.engine)
+    assert [(i, d, day, at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC), bytes(blob), score, note)
+            for i, d, day, at, blob, score, note in stored] == rows
