@@ -207,6 +207,13 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 _TOUCHED = "academichub.touched"
 _ANNOUNCE = sa.text(listened_board.ANNOUNCE_SQL)
 
+_DEFERRED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def begins_deferred(engine: Engine) -> None:
+    """Mark a SQLite engine whose connections attach another database file (see write_transaction)."""
+    _DEFERRED.add(engine)
+
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
@@ -220,17 +227,16 @@ def reading(engine: Engine) -> Iterator[Connection]:
         if engine.dialect.name == "postgresql":
             conn.execution_options(isolation_level="AUTOCOMMIT")  # client-side: no statement is sent
         yield conn
-_DEFERRED: weakref.WeakSet[Engine] = weakref.WeakSet()
-
-
-def begins_deferred(engine: Engine) -> None:
-    """Mark a SQLite engine whose connections attach another database file (see write_transaction)."""
-    _DEFERRED.add(engine)
 
 
 def touch(conn: Connection, *slots: int) -> None:
     """Name the change board's slots this write transaction changes (announced when it commits)."""
     conn.info.setdefault(_TOUCHED, set()).update(slots)
+
+
+def libpq_url(engine: Engine) -> str:
+    """A PostgreSQL engine's URL as psycopg connects with it outside SQLAlchemy (its own connections)."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def board_of(engine: Engine) -> Board | None:
@@ -241,8 +247,7 @@ def board_of(engine: Engine) -> Board | None:
     with _writers_lock:
         board = _listened.get(engine)
         if board is None or board.pid != os.getpid():  # a forked child inherits no listening thread
-            conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            board = _listened[engine] = ListenedBoard(conninfo)
+            board = _listened[engine] = ListenedBoard(libpq_url(engine))
             weakref.finalize(engine, board.close)
         return board
 

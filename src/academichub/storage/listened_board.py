@@ -202,18 +202,29 @@ class AsyncSequence:
         an idle connection was cut) is replaced once, as the pool replaces its own."""
         import psycopg
 
-        for attempt in (1, 2):
-            if self._conn is None or self._conn.closed:
-                self._conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
-            try:
-                cursor = await self._conn.execute(SEQUENCE_SQL)
-                row = await cursor.fetchone()
-                return row[0] if row else 0
-            except psycopg.Error as exc:
-                await self.close()
-                if attempt == 2 or not isinstance(exc, psycopg.OperationalError):
-                    raise  # the request fails as any read of an unreachable database would
-        raise AssertionError("unreachable")
+        await self._connect()
+        try:
+            return await self._query()
+        except psycopg.OperationalError:  # a second failure fails the request, as any read would
+            await self._connect()
+            return await self._query()
+
+    async def _connect(self) -> None:
+        import psycopg
+
+        if self._conn is None or self._conn.closed:
+            self._conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+
+    async def _query(self) -> int:
+        import psycopg
+
+        try:
+            cursor = await self._conn.execute(SEQUENCE_SQL)
+            row = await cursor.fetchone()
+        except psycopg.Error:  # the connection is not used again
+            await self.close()
+            raise
+        return row[0] if row else 0
 
     @property
     def backend_pid(self) -> int | None:

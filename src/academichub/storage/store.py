@@ -18,8 +18,8 @@ from academichub.storage.authors import AuthorRepo
 from academichub.storage.briefings import BriefingRepo
 from academichub.storage.deliveries import DeliveryRepo
 from academichub.storage.board import SLOTS
-from academichub.storage.engine import (board_of, board_sequence, close_board, listened_of, make_engine, migrate,
-                                        normalise_url, sync_board)
+from academichub.storage.engine import (board_of, board_sequence, close_board, libpq_url, listened_of, make_engine,
+                                        migrate, normalise_url, sync_board)
 from academichub.storage.feedback import FeedbackRepo
 from academichub.storage.feeddb import make_feed_engine
 from academichub.storage.identity import read_identity
@@ -140,7 +140,7 @@ class Store:
         """A reader of the board sequence for one event loop (PostgreSQL; None on SQLite)."""
         if self.engine.dialect.name != "postgresql":
             return None
-        return AsyncSequence(self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+        return AsyncSequence(libpq_url(self.engine))
 
     def board_caught_up(self, sequence: int) -> bool:
         """Whether reads here may trust the board up to `sequence` (or it stopped listening: nothing is trusted)."""

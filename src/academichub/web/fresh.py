@@ -76,21 +76,27 @@ class _SharedRead:
         wanted = reads.next
         if not reads.reading:
             reads.reading = True
-            reads.task = loop.create_task(self._run(reads, store))  # referenced: a bare task may be collected
+            reads.task = loop.create_task(self._run(reads))  # referenced: a bare task may be collected
         return await asyncio.shield(wanted)  # a request that goes away must not cancel the others' read
 
-    async def _run(self, reads: _LoopReads, store) -> None:  # type: ignore[no-untyped-def]
+    async def _run(self, reads: _LoopReads) -> None:
         try:
             while reads.next is not None:
                 wanted, reads.next = reads.next, None  # later arrivals wait for a read that starts after them
                 try:
-                    sequence = reads.sequence  # None: a store with no listened board (SQLite)
-                    wanted.set_result(await sequence.read() if sequence is not None else store.board_sequence())
+                    wanted.set_result(await reads.sequence.read())
                 except Exception as exc:  # the database is unreachable: the request fails as any read would
                     wanted.set_exception(exc)
                     wanted.exception()  # retrieved here too: nobody may be waiting for it any more
         finally:
             reads.reading = False
+
+    async def close_loop(self) -> None:
+        """Close the running event loop's connection (a later read on it opens another)."""
+        with self._lock:
+            reads = self._loops.pop(asyncio.get_running_loop(), None)
+        if reads is not None:
+            await reads.sequence.close()
 
 
 class _LoopReads:
@@ -108,9 +114,5 @@ _SHARED: weakref.WeakSet[_SharedRead] = weakref.WeakSet()
 
 async def close_reads() -> None:
     """Close the connections the running event loop's sequence reads hold (at the app's shutdown)."""
-    loop = asyncio.get_running_loop()
     for shared in list(_SHARED):
-        with shared._lock:
-            reads = shared._loops.pop(loop, None)
-        if reads is not None and reads.sequence is not None:
-            await reads.sequence.close()
+        await shared.close_loop()
