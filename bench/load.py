@@ -83,8 +83,11 @@ class Server:
         command = [*CLI, "serve", "--port", str(self.port)]
         if workers > 1:
             command += ["--workers", str(workers)]
+        # To a file, not a pipe: nobody reads a pipe while the load runs, and a server whose log
+        # fills it blocks on its next write.
+        self.log = home.parent / "server.log"
         self.process = subprocess.Popen(command, env={**env, "ACADEMICHUB_HOME": str(home)},
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
         self.queue = None
         if queue_workers:
             # At nice 10, as the README's worker unit runs them: bulk jobs yield the cores to requests.
@@ -102,7 +105,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise SystemExit(f"server exited: {self.log_tail()}")
             try:
                 if httpx.get(f"{self.url}/api/v1/feed", timeout=30).status_code == 200:
                     self._sampler.start()
@@ -111,6 +114,10 @@ class Server:
                 pass
             time.sleep(0.3)
         raise SystemExit("server did not answer in time")
+
+    def log_tail(self, size: int = 3000) -> str:
+        """The end of what the server wrote to its standard error."""
+        return self.log.read_text(errors="replace")[-size:]
 
     def rss(self) -> list[int]:
         """Resident memory of the server and each of its child processes, in bytes."""
@@ -266,13 +273,15 @@ def start_ingest(home: Path, corpus: Path, env: dict[str, str], queued: bool = F
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def stored_works(base: str) -> int:
+def stored_works(base: str, server: Server | None = None) -> int:
     """How many works the served store holds (its public health endpoint)."""
     import httpx
 
     response = httpx.get(f"{base}/api/v1/health", timeout=60)
     if response.status_code != 200:
-        raise SystemExit(f"GET /api/v1/health answered {response.status_code}: {response.text[:2000]}")
+        time.sleep(2)  # a traceback is logged after the 500 is sent
+        raise SystemExit(f"GET /api/v1/health answered {response.status_code}: {response.text[:2000]}"
+                         + (f"\nthe server's log ends:\n{server.log_tail()}" if server else ""))
     return response.json()["works"]
 
 
@@ -361,13 +370,13 @@ def main() -> int:
         if args.ingest:
             if args.url:
                 parser.error("--ingest needs --home (the copy it ingests into)")
-            works_before = stored_works(base)
+            works_before = stored_works(base, server)
             ingest = start_ingest(home, args.ingest, env, queued=bool(args.queue_workers))
             if args.queue_workers:  # the command only sends the job: wait until the workers store papers
                 if ingest.wait(timeout=60) != 0:
                     raise SystemExit(f"could not queue the ingest: {ingest.stderr.read().decode()[-2000:]}")
                 deadline = time.monotonic() + 120
-                while stored_works(base) == works_before:
+                while stored_works(base, server) == works_before:
                     if time.monotonic() > deadline:
                         log = (home.parent / "worker.log").read_text(errors="replace")[-3000:]
                         raise SystemExit(f"the queue workers stored nothing in 2 minutes:\n{log}")
@@ -384,7 +393,7 @@ def main() -> int:
         ingest_running = ingest is not None and ingest.poll() is None
         stored_by_ingest = None
         if ingest is not None and args.queue_workers:
-            stored_by_ingest = stored_works(base) - works_before  # while the queued job may still run
+            stored_by_ingest = stored_works(base, server) - works_before  # while the queued job may still run
             ingest_running = queued_ingest_running(env["ACADEMICHUB_BROKER_URL"])
             assert stored_by_ingest > 0, "the queue workers stored nothing, so the load ran beside no writes"
         elif ingest is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 import uuid
@@ -659,6 +660,34 @@ def test_a_matrix_catching_up_appends_new_works_in_place_and_rebuilds_on_a_chang
     rebuilt = matrix.current()
     assert rebuilt.lineage != first.lineage
     _same_matrix(rebuilt, FeatureMatrix(store, "test-model", folder=tmp_path / "fresh-revised").current())
+
+
+def test_two_processes_writing_the_same_matrix_file_leave_one_complete_copy_and_no_warning(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from academichub.ingest.pipeline import ingest
+    from academichub.ranking import matrix as matrix_module
+    from academichub.ranking.matrix import FeatureMatrix
+    from tests.test_storage import listing_items
+
+    ingest(store, listing_items()[:30], source="arxiv")
+    folder = tmp_path / "features"
+    first, second = FeatureMatrix(store, "", folder=folder), FeatureMatrix(store, "", folder=folder)
+    snapshot = first._open(store.features.current_version())  # writes the file
+    written = next(p for p in folder.iterdir() if not p.name.startswith("."))
+    shutil.rmtree(written)
+    rename = Path.rename
+
+    def other_process_finishes_first(self: Path, target: Path) -> Path:  # the race the check before cannot close
+        monkeypatch.setattr(Path, "rename", rename)
+        first._write_file(snapshot)
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", other_process_finishes_first)
+    with caplog.at_level(logging.WARNING, logger=matrix_module.__name__):
+        second._write_file(snapshot)
+    assert not caplog.records, [r.getMessage() for r in caplog.records]
+    assert [p.name for p in folder.iterdir()] == [written.name]  # no temporary directory left behind
+    _same_matrix(FeatureMatrix(store, "", folder=folder)._read_file(snapshot.vocabulary), snapshot)
 
 
 @pytest.mark.usefixtures("backend")

@@ -244,7 +244,13 @@ class FeatureMatrix:
             for key, value in arrays.items():
                 np.save(temporary / f"{key}.npy", np.ascontiguousarray(value))
             (temporary / "meta.json").write_text(json.dumps({"stamp": snapshot.stamp}))
-            temporary.rename(target)
+            try:
+                temporary.rename(target)
+            except OSError:
+                if not target.exists():
+                    raise
+                shutil.rmtree(temporary, ignore_errors=True)  # another process wrote the same snapshot first
+                return
             self._since_file = 0
             tag = self._name(snapshot.vocabulary).rsplit("-", 1)[1]
             older = sorted((p for p in self.folder.glob(f"v*-{tag}-*") if not p.name.startswith(".")),
