@@ -244,13 +244,7 @@ class FeatureMatrix:
             for key, value in arrays.items():
                 np.save(temporary / f"{key}.npy", np.ascontiguousarray(value))
             (temporary / "meta.json").write_text(json.dumps({"stamp": snapshot.stamp}))
-            try:
-                temporary.rename(target)
-            except OSError:
-                if not target.exists():
-                    raise
-                shutil.rmtree(temporary, ignore_errors=True)  # another process wrote the same snapshot first
-                return
+            temporary.rename(target)
             self._since_file = 0
             tag = self._name(snapshot.vocabulary).rsplit("-", 1)[1]
             older = sorted((p for p in self.folder.glob(f"v*-{tag}-*") if not p.name.startswith(".")),
@@ -258,7 +252,8 @@ class FeatureMatrix:
             for old in older[KEEP_FILES:]:
                 shutil.rmtree(old, ignore_errors=True)  # a process mapping it keeps its open pages
         except OSError as exc:  # a full disk costs only the cache
-            log.warning("features: could not write the matrix file: %s", exc)
+            if not target.exists():  # else another process wrote the same snapshot first: nothing is lost
+                log.warning("features: could not write the matrix file: %s", exc)
             shutil.rmtree(temporary, ignore_errors=True)
 
 

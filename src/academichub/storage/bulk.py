@@ -37,13 +37,15 @@ _SQLITE_VARIABLES = 32_766  # SQLite's limit on a statement's parameters since 3
 
 
 @cache
-def _statement(dialect_name: str, table: str, columns: tuple[str, ...], rows: int = 1) -> str:
-    names = ", ".join(columns)
-    if dialect_name == "postgresql":
-        return f"COPY {table} ({names}) FROM STDIN"
-    mark = "%s" if dialect_name == "postgresql-values" else "?"
+def _copy(table: str, columns: tuple[str, ...]) -> str:
+    return f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+
+
+@cache
+def _values(table: str, columns: tuple[str, ...], rows: int, mark: str) -> str:
+    """A multi-row INSERT with the driver's parameter `mark` ("?" for sqlite3, "%s" for psycopg)."""
     one = f"({', '.join([mark] * len(columns))})"
-    return f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * rows)}"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * rows)}"
 
 
 def one_of(conn: Connection, column: sa.ColumnElement, values: Sequence[Any]) -> sa.ColumnElement[bool]:
@@ -97,10 +99,10 @@ def insert(conn: Connection, table: sa.Table, columns: tuple[str, ...],
     cursor = conn.connection.cursor()
     try:
         if conn.dialect.name == "postgresql" and len(rows.rows) < COPY_FROM_ROWS:
-            cursor.execute(_statement("postgresql-values", table.name, columns, len(rows.rows)),
+            cursor.execute(_values(table.name, columns, len(rows.rows), "%s"),
                            tuple(chain.from_iterable(rows.rows)))
         elif conn.dialect.name == "postgresql":
-            with cursor.copy(_statement("postgresql", table.name, columns)) as copy:
+            with cursor.copy(_copy(table.name, columns)) as copy:
                 for row in rows.rows:
                     copy.write_row(row)
         else:
@@ -115,11 +117,11 @@ def _insert_sqlite(cursor: Any, table: str, columns: tuple[str, ...], rows: Sequ
     per = max(1, min(ROWS_PER_STATEMENT, _SQLITE_VARIABLES // len(columns)))
     whole = len(rows) - len(rows) % per
     if whole:
-        statement = _statement("sqlite", table, columns, per)
+        statement = _values(table, columns, per, "?")
         cursor.executemany(statement, (tuple(chain.from_iterable(rows[start:start + per]))
                                        for start in range(0, whole, per)))
     if whole < len(rows):  # the rest in one statement too, not row by row: each row would give the GIL up and wait
-        cursor.execute(_statement("sqlite", table, columns, len(rows) - whole), tuple(chain.from_iterable(rows[whole:])))
+        cursor.execute(_values(table, columns, len(rows) - whole, "?"), tuple(chain.from_iterable(rows[whole:])))
 
 
 def _processed(rows: Sequence[tuple[Any, ...]], processors: list[tuple[int, Callable]]) -> list[tuple[Any, ...]]:
