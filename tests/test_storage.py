@@ -187,6 +187,31 @@ def test_a_pooled_connection_the_server_closed_is_replaced(monkeypatch: pytest.M
         engine.dispose()
 
 
+@pytest.mark.postgres
+def test_a_read_on_a_connection_pinged_after_a_quiet_spell_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A connection idle past PING_AFTER_IDLE is pinged on checkout; the ping must leave it outside
+    # a transaction, or `reading` cannot switch it to autocommit (seen as a 500 from
+    # /api/v1/health in bench/load.py after the 10 s its warm-up left connections idle).
+    from academichub.storage import engine as engines
+    from tests.conftest import PG_URL
+
+    engine = engines.make_engine(PG_URL)
+    try:
+        with engines.reading(engine) as conn:
+            pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        monkeypatch.setattr(engines, "PING_AFTER_IDLE", 0.0)
+        for _ in range(3):  # pinged each time, then read outside a transaction
+            with engines.reading(engine) as conn:
+                assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() == pid  # the same connection
+                assert conn.connection.driver_connection.autocommit
+        with engine.connect() as conn:  # a plain connection after a ping is in a transaction of its own as before
+            assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() == pid
+            assert not conn.connection.driver_connection.autocommit
+            conn.rollback()
+    finally:
+        engine.dispose()
+
+
 _OTHER_WRITER = """
 import sys, time
 import sqlalchemy as sa

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -85,7 +86,7 @@ def make_engine(url: str) -> Engine:
     # Fewer kept on PostgreSQL: several web processes and workers share its connection limit (100).
     engine = sa.create_engine(parsed, pool_size=10, max_overflow=POOL_SIZE - 10)
     sa.event.listen(engine, "checkin", _checked_in)
-    sa.event.listen(engine, "checkout", _ping_if_idle)
+    sa.event.listen(engine, "checkout", functools.partial(_ping_if_idle, engine.dialect))
     return engine
 
 
@@ -100,14 +101,15 @@ def _checked_in(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-d
     record.info["idle_since"] = time.monotonic()
 
 
-def _ping_if_idle(dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+def _ping_if_idle(dialect: sa.Dialect, dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
     idle_since = record.info.get("idle_since")
     if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
         return
     try:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("SELECT 1")
-        cursor.close()
+        # The dialect's own ping runs outside a transaction: a plain SELECT left the connection
+        # inside one, and the next read's switch to autocommit (`reading`) then failed with
+        # "can't change 'autocommit' now" (a 500 on the first request after 10 s of quiet).
+        dialect.do_ping(dbapi_connection)
     except Exception as exc:  # the driver's own error types; the pool then connects afresh
         raise sa.exc.DisconnectionError(f"storage: pooled connection lost ({exc})") from exc
 
