@@ -744,3 +744,22 @@ def test_vectors_of_a_fully_embedded_matrix_are_used_as_stored_and_gathered_othe
     gathered = _align(np.array([1, 2, 3, 5]), ids, stored)  # work 3 not embedded yet: a zero row
     assert gathered.tolist() == [[0, 1], [2, 3], [0, 0], [4, 5]]
     assert _align(np.array([1, 2, 4]), ids, stored).tolist() == [[0, 1], [2, 3], [0, 0]]  # same length, other ids
+
+
+def test_every_request_after_a_quiet_spell_is_answered(sample_store: Store, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each pooled connection is pinged at checkout, as one idle past PING_AFTER_IDLE is: reads,
+    # writes and pages must all run on a pinged connection (on PostgreSQL a ping that left a
+    # transaction open made the next read fail with a 500 after every 10 s of quiet).
+    from fastapi.testclient import TestClient
+
+    from academichub.storage import engine as engines
+    from academichub.web.app import create_app
+
+    settings = make_settings(tmp_path / "quiet", _url_of(sample_store), feed={"batch_processes": 0})
+    with TestClient(create_app(settings, store=sample_store)) as client:
+        monkeypatch.setattr(engines, "PING_AFTER_IDLE", 0.0)
+        for _ in range(2):
+            for url in ("/", "/api/v1/feed", "/api/v1/health", "/search?q=learning", "/sources", "/api/v1/radars"):
+                assert client.get(url).status_code == 200, url
+            assert client.post("/api/v1/feed/next", json={}).status_code == 200
