@@ -25,11 +25,12 @@ from academichub.embedding.base import Embedder, embedder_or_none
 from academichub.ingest import features
 from academichub.radar.feed import FeedService
 from academichub.settings import Settings
-from academichub.storage.engine import POOL_SIZE
+from academichub.storage.engine import POOL_SIZE, connection_lost, database_unavailable
 from academichub.storage.store import Store
 from academichub.worker.training import BackgroundTrainer, InlineTrainer, QueueTrainer
 
-__all__ = ["REQUEST_THREADS", "Accounts", "Deliveries", "Services", "Store", "build", "open_store", "prepare_store"]
+__all__ = ["REQUEST_THREADS", "Accounts", "Deliveries", "Services", "Store", "build", "connection_lost",
+           "database_unavailable", "open_store", "prepare_store"]
 REQUEST_THREADS = POOL_SIZE  # threads a web process serves requests on: one pooled connection each
 _CONFIGURED: Any = object()  # "the embedder the settings name", told apart from an explicit None
 

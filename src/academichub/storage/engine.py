@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
 import threading
 import time
 import weakref
@@ -112,6 +113,31 @@ def _ping_if_idle(dialect: sa.Dialect, dbapi_connection, record, _proxy) -> None
         dialect.do_ping(dbapi_connection)
     except Exception as exc:  # the driver's own error types; the pool then connects afresh
         raise sa.exc.DisconnectionError(f"storage: pooled connection lost ({exc})") from exc
+
+
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
+    """An error and those it was raised from or while handling."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether an error (or one it was raised from) is a database connection the server had closed
+    (a restart, an idle timeout): the pool has been emptied, and what failed may run again at once."""
+    return any(isinstance(e, sa.exc.DBAPIError) and e.connection_invalidated for e in _chain(exc))
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error comes from the database being out of reach or out of service (a lost or
+    refused connection, a shutdown, a lock it gave up waiting for), not from the request."""
+    # psycopg's own errors (the change board's connections) only exist once it was imported.
+    driver = sys.modules.get("psycopg")
+    kinds = (sa.exc.OperationalError, driver.OperationalError) if driver else (sa.exc.OperationalError,)
+    return any(isinstance(e, kinds) or (isinstance(e, sa.exc.DBAPIError) and e.connection_invalidated)
+               for e in _chain(exc))
 
 
 def alembic_config(url: str | None = None) -> Config:

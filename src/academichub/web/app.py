@@ -45,6 +45,7 @@ from academichub.web.batch_process import NextBatches
 from academichub.web.deps import AppState, SignInRequired
 from academichub.web.pagecache import PageCache
 from academichub.web.fresh import FreshReads, close_reads
+from academichub.web.reconnect import DatabaseOutages
 from academichub.web.replay import Replays
 from academichub.web.security import BodyLimit, SameOrigin, SecurityHeaders
 
@@ -130,6 +131,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.local_user = services.accounts.local_reader()
     app.add_middleware(Replays)  # innermost: the security headers are added to its answers too
     app.add_middleware(FreshReads)  # before any read: PostgreSQL's board caught up with the store
+    app.add_middleware(DatabaseOutages)  # around every read: one on a closed connection runs again
     app.add_middleware(BodyLimit)
     app.add_middleware(SameOrigin, public_url=settings.public_url or "")
     app.add_middleware(SecurityHeaders)

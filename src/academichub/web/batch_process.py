@@ -34,6 +34,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from academichub import compose
+from academichub.compose import connection_lost
 from academichub.errors import AcademicHubError
 from academichub.i18n import gettext_for
 from academichub.model.accounts import Radar
@@ -125,9 +126,9 @@ class _RadarQueues:
     def _serve(self, requests: list[_Request]) -> None:
         newest = requests[-1]  # the newest radar record the web process read
         try:
-            self.feed.store.sync_board()  # a like the web process just stored counts (PostgreSQL)
-            answers = [(r.key, "page", _body(answer, r.lang) if r.op == "next" else answer) for r, answer in zip(
-                requests, self._answers(newest, len(requests)), strict=True)]
+            answered = _again_if_lost(lambda: self._answers(newest, len(requests)))
+            answers = [(r.key, "page", _body(answer, r.lang) if r.op == "next" else answer)
+                       for r, answer in zip(requests, answered, strict=True)]
         except AcademicHubError as exc:  # what the reader is told (the web process maps it to a status)
             answers = [(r.key, "error", exc) for r in requests]
         except Exception as exc:  # a bug: logged here with its traceback, a 500 over there
@@ -139,12 +140,25 @@ class _RadarQueues:
                 self.conn.send(answer)
 
     def _answers(self, request: _Request, count: int) -> list[Any]:
+        self.feed.store.sync_board()  # a like the web process just stored counts (PostgreSQL)
         if request.op == "record":
             self.feed.current(request.radar, period=request.period)
             return [True]
         if request.op == "seen":
             return [self.feed.current(request.radar, period=request.period, show_seen=True, page=request.page)]
         return self.feed.next_many(request.radar, period=request.period, count=count)
+
+
+def _again_if_lost(run: Any) -> Any:
+    """`run()`, once more if it failed on a database connection the server had closed (a restart):
+    the pool is emptied by then, and nothing was claimed, since a claim is one transaction."""
+    try:
+        return run()
+    except Exception as exc:
+        if not connection_lost(exc):
+            raise
+        log.warning("database connection lost (%s); 换一批 runs again on a new one", type(exc).__name__)
+        return run()
 
 
 def _body(page: FeedPage, lang: str | None) -> bytes | None:
@@ -300,7 +314,7 @@ class NextBatches:
                 return await child.ask(radar, period, **what)
             except _Lost:
                 log.warning("batch process: lost before it answered; served here")
-        return await run_in_threadpool(here)
+        return await run_in_threadpool(_again_if_lost, here)
 
     @property
     def state(self) -> str:
