@@ -763,3 +763,85 @@ def test_every_request_after_a_quiet_spell_is_answered(sample_store: Store, tmp_
             for url in ("/", "/api/v1/feed", "/api/v1/health", "/search?q=learning", "/sources", "/api/v1/radars"):
                 assert client.get(url).status_code == 200, url
             assert client.post("/api/v1/feed/next", json={}).status_code == 200
+
+
+def test_the_feed_is_served_while_the_job_queue_is_away(sample_store: Store, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    # A stale radar's ranking sends a training job; with Redis down that send raised, and the
+    # reader's first feed request answered 500. It ranks with what is stored and sends again later.
+    import redis
+    from fastapi.testclient import TestClient
+
+    from academichub.web.app import create_app
+
+    url = _queue_url()
+    monkeypatch.setenv("ACADEMICHUB_BROKER_URL", url)  # what the actors module connects to
+    from academichub.worker import actors
+
+    sent: list[int] = []
+
+    def refused(radar_id: int) -> None:
+        sent.append(radar_id)
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    monkeypatch.setattr(actors.train_radar, "send", refused)
+    settings = make_settings(tmp_path / "away", _url_of(sample_store), broker_url=url, feed={"batch_processes": 0})
+    user = sample_store.accounts.create_user(f"reader-{uuid.uuid4().hex[:8]}", "Queue away")
+    radar = sample_store.accounts.default_radar(user.id)
+    follow(sample_store, radar.id, "category", "cs.LG")
+    with caplog.at_level(logging.WARNING, logger="academichub.worker.training"), \
+            TestClient(create_app(settings, store=sample_store)) as client:
+        client.app.state.local_user = (user, radar)  # type: ignore[attr-defined]
+        first = client.get("/api/v1/feed")
+        assert first.status_code == 200, first.text[:300]
+        paper = first.json()["items"][0]["id"]
+        assert client.post("/api/v1/feedback", json={"paper": paper, "action": "like"}).status_code in (200, 201)
+        after = client.post("/api/v1/feed/next", json={})
+        assert after.status_code == 200 and after.json()["items"]
+        assert client.get("/").status_code == 200
+    assert sent and set(sent) == {radar.id}  # asked for, and not again within RESEND_SECONDS
+    assert len(sent) == 1 and "could not queue radar" in caplog.text
+
+
+def test_serve_sends_jobs_to_the_broker_its_settings_file_names(sample_home: Path) -> None:
+    # `academichub --home H serve` with the broker only in H/settings.toml: the queue's module
+    # builds its broker from the environment, which did not name it, so no training job was sent
+    # (and before the queue was allowed to be away, the first feed request answered 400).
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import redis
+
+    from academichub.settings import load_settings
+    from academichub.worker.queue_status import queue_report
+    from tests.browser import free_port
+
+    url = f"redis://127.0.0.1:6379/{12 - int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:])}"
+    redis.Redis.from_url(url).flushdb()
+    (sample_home / "settings.toml").write_text(f'broker_url = "{url}"\n\n[schedule]\nenabled = false\n')
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "academichub", "--home", str(sample_home), "serve",
+                               "--port", str(port)], env=dict(os.environ), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, server.stderr.read().decode()[-2000:]
+            try:
+                feed = httpx.get(f"http://127.0.0.1:{port}/api/v1/feed", timeout=30)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+        assert feed.status_code == 200, feed.text[:300]
+        training = next(q for q in queue_report(load_settings(sample_home)) if q.queue == "training")
+        while training.queued == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            training = next(q for q in queue_report(load_settings(sample_home)) if q.queue == "training")
+        assert training.queued >= 1 and not training.error  # the demo radar's model, sent to Redis
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        redis.Redis.from_url(url).flushdb()

@@ -55,6 +55,10 @@ def _serve(settings: Settings, host: str | None, port: int | None, store: Store 
     # The settings the app holds (and the admin page shows) are the ones it runs with.
     settings = settings.model_copy(update={"host": host, "port": port})
     refuse_insecure(settings, host)  # before binding: --host may differ from the setting
+    # What locates the install goes into the environment: the queue's module (worker.actors) and
+    # the batch processes read it there, and a broker named only in --home's settings file was
+    # otherwise missed (a feed request then failed asking for ACADEMICHUB_BROKER_URL).
+    export_settings(settings)
     # No access log by default: a line per request costs ~8% of a replayed feed request; the proxy
     # in front of a shared install keeps one anyway.
     if workers == 1:
@@ -68,7 +72,6 @@ def _serve(settings: Settings, host: str | None, port: int | None, store: Store 
         from academichub.ingest import features
 
         features.catch_up(store)
-    export_settings(settings)
     uvicorn.run("academichub.web.app:worker_app", factory=True, workers=workers, host=host, port=port,
                 log_level="info", access_log=access_log)
 

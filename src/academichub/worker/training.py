@@ -139,9 +139,16 @@ class QueueTrainer:
             if now - self._sent.get(radar_id, -self.RESEND_SECONDS) < self.RESEND_SECONDS:
                 return
             self._sent[radar_id] = now
-        from academichub.worker import actors  # imported on first use: it connects to Redis
+        try:
+            from academichub.worker import actors  # imported on first use: it connects to Redis
 
-        actors.train_radar.send(radar_id)
+            actors.train_radar.send(radar_id)
+        except Exception as exc:  # Redis down or unset: the feed ranks on; this is sent again later
+            # A reader's page must not fail because the queue is away: the radar is ranked with
+            # its stored model and the cheap update of its newest feedback meanwhile, and the
+            # next ranking after RESEND_SECONDS sends the job again.
+            log.warning("training: could not queue radar %s (%s: %s); sent again in %.0f s", radar_id,
+                        type(exc).__name__, exc, self.RESEND_SECONDS)
 
     def wait_idle(self, timeout: float = 0.0) -> bool:  # noqa: ARG002 - the same call as the others'
         """Nothing to wait for here: the workers train (their models are read from the store)."""
