@@ -100,6 +100,14 @@ def test_invalid_setting_in_the_environment(capsys: pytest.CaptureFixture[str], 
     assert code == 2 and err.startswith("academichub: invalid setting feed.batch_size")
 
 
+def test_a_settings_file_that_is_not_toml_is_named_in_one_line(capsys: pytest.CaptureFixture[str],
+                                                               tmp_path: Path) -> None:
+    (tmp_path / "settings.toml").write_text("[feed]\nbatch_size = [1, 2\n")
+    code, _, err = run(capsys, "--home", str(tmp_path), "feed")
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"academichub: settings: {tmp_path / 'settings.toml'} is not valid TOML: ")
+
+
 def test_settings_file_in_the_home(capsys: pytest.CaptureFixture[str], sample_home: Path) -> None:
     (sample_home / "settings.toml").write_text("[feed]\nbatch_size = 3\n")
     code, out, _ = run(capsys, "--home", str(sample_home), "feed", "--json", "--lang", "en")

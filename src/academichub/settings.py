@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +16,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from academichub.errors import ConfigError
 from academichub.sources import registry
 from academichub.sources.contract import HttpSettings, SourceSettings
 
@@ -274,7 +276,7 @@ class Settings(BaseSettings):
         home = Path(init_kwargs.get("home") or os.environ.get(f"{ENV_PREFIX}HOME") or default_home())
         toml_file = Path(os.environ.get(f"{ENV_PREFIX}SETTINGS_FILE") or home / SETTINGS_FILE_NAME)
         return (init_settings, env_settings, _LlmAliases(settings_cls, "ACADEMICHUB_LLM_"),
-                TomlConfigSettingsSource(settings_cls, toml_file=toml_file), _LlmAliases(settings_cls, "OPENAI_"))
+                _SettingsFile(settings_cls, toml_file=toml_file), _LlmAliases(settings_cls, "OPENAI_"))
 
     @property
     def base_url(self) -> str:
@@ -290,6 +292,18 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Where the tantivy full-text index lives."""
         return self.home / "index"
+
+
+class _SettingsFile(TomlConfigSettingsSource):
+    """The settings file, whose syntax errors name the file and the place (not a parser's traceback)."""
+
+    def _read_file(self, file_path: Any) -> dict[str, Any]:
+        try:
+            return super()._read_file(file_path)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"settings: {file_path} is not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"settings: cannot read {file_path}: {exc.strerror or exc}") from None
 
 
 def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
