@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from contextlib import closing
@@ -152,6 +153,25 @@ def test_a_store_whose_identity_was_emptied_still_opens_and_keeps_its_works(stor
     store.close()
     with Store.open(settings) as reopened:  # the index follows the database's address instead
         assert reopened.index_key == reopened.database and reopened.works.count() == reopened.index.count() == 88
+
+
+@pytest.mark.parametrize("damage", ["meta.json", "segments"])
+def test_a_corrupt_index_is_rebuilt_from_the_database(store: Store, settings, damage: str,  # type: ignore[no-untyped-def]
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    ingest(store, listing_items(), source="arxiv")
+    before = store.search("learning", limit=100).total
+    store.close()
+    index = settings.index_dir
+    if damage == "meta.json":  # a crash or a full disk mid-write; tantivy cannot read the index at all
+        (index / "meta.json").write_text("garbage{")
+    else:  # the segments it lists are gone
+        for segment in index.glob("*.idx"):
+            segment.unlink()
+    with caplog.at_level(logging.WARNING, logger="academichub.storage.search_index"), Store.open(settings) as reopened:
+        found = reopened.search("learning", limit=100)
+        assert found.total == before > 0 and reopened.index.count() == reopened.works.count() == 88
+    if damage == "meta.json":
+        assert "is corrupt" in caplog.text and "rebuilding it from the database" in caplog.text
 
 
 def test_search_filters(store: Store) -> None:

@@ -9,6 +9,7 @@ the index records the database it mirrors and how far it has caught up (the newe
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -22,6 +23,7 @@ import tantivy
 
 from academichub.errors import StorageError
 
+log = logging.getLogger(__name__)
 EPOCH = date(1970, 1, 1)
 WRITER_HEAP = 128_000_000
 WRITER_THREADS = max(1, min(2, os.cpu_count() or 1))  # 2 threads halve bulk indexing here
@@ -87,7 +89,21 @@ class SearchIndex:
         self.schema = _schema()
         try:
             self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
-        except (OSError, ValueError) as exc:
+        except ValueError as exc:
+            if "corrupt" not in str(exc).lower():
+                raise StorageError(f"search-index: cannot open {path}: {exc}") from None
+            # Derived data, like a schema change above: emptied and rebuilt from the database by
+            # the store's catch-up (its sync record goes too), instead of failing every command,
+            # `reindex` included, until someone deletes the directory by hand.
+            log.warning("search-index: %s is corrupt (%s); rebuilding it from the database", path, exc)
+            shutil.rmtree(path, ignore_errors=True)
+            path.mkdir(parents=True, exist_ok=True)
+            version_file.write_text(SCHEMA_VERSION)
+            try:
+                self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
+            except (OSError, ValueError) as again:
+                raise StorageError(f"search-index: cannot open {path}: {again}") from None
+        except OSError as exc:
             raise StorageError(f"search-index: cannot open {path}: {exc}") from None
 
     # -- state shared with the database -------------------------------------------------
