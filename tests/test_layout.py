@@ -23,7 +23,7 @@ JS = Path(__file__).parent / "js"
 LAYOUT_PROBLEMS = (JS / "layout_problems.js").read_text()
 UNTRANSLATED = (JS / "untranslated.js").read_text()
 ERROR_PAGES = {"/paper/arxiv:0000.00000": 404, "/search?page=0": 422}
-SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
+SIZES = {"phone": (390, 844), "desktop": (1280, 800), "small-phone": (320, 640), "tablet": (768, 1024)}
 PAGES = ("/", "/search?q=unlearning", "/search?q=foo+(bar", "/search?q=视频", "PAPER", "/library", "/briefings", "/briefings/1", "/briefings/2", "/sources",
          "/account", "/admin")
 
@@ -92,7 +92,7 @@ def test_the_sample_opens_on_the_products_first_screen(browser, first_run: str) 
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("size", ["phone", "desktop"])
+@pytest.mark.parametrize("size", ["phone", "desktop", "small-phone", "tablet"])
 def test_every_page_fits_the_screen(browser, first_run: str, lang: str, size: str) -> None:  # type: ignore[no-untyped-def]
     tab = _tab(browser, first_run, lang, size)
     problems = {}
