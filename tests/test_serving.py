@@ -845,3 +845,39 @@ def test_serve_sends_jobs_to_the_broker_its_settings_file_names(sample_home: Pat
         server.terminate()
         server.wait(timeout=30)
         redis.Redis.from_url(url).flushdb()
+
+
+def test_concurrent_chip_and_schedule_changes_never_fail(sample_store: Store, tmp_path: Path) -> None:
+    # Each was a read, then an insert or a delete: on PostgreSQL two processes both missed the row
+    # and one failed on the unique key with a 500, or both deleted it and were both told so.
+    from academichub.web.app import create_app
+
+    settings = make_settings(tmp_path / "served", _url_of(sample_store), feed={"batch_processes": 0})
+    keyword = f"race {uuid.uuid4().hex[:8]}"
+    clients = 8
+
+    def together(call) -> list[httpx.Response]:  # type: ignore[no-untyped-def]
+        barrier = threading.Barrier(clients)
+
+        def one(_: int) -> httpx.Response:
+            with httpx.Client(base_url=base, timeout=60) as client:
+                barrier.wait()
+                return call(client)
+        with ThreadPoolExecutor(clients) as pool:
+            return list(pool.map(one, range(clients)))
+
+    with running_server(settings, app=create_app(settings, store=sample_store)) as base:
+        followed = together(lambda c: c.post("/api/v1/subscriptions", json={"kind": "keyword", "value": keyword}))
+        assert [r.status_code for r in followed] == [201] * clients
+        assert len({r.json()["id"] for r in followed}) == 1  # one chip, the same for everyone
+        chip = followed[0].json()["id"]
+        removed = together(lambda c: c.delete(f"/api/v1/subscriptions/{chip}"))
+        assert sorted(r.status_code for r in removed) == [204] + [404] * (clients - 1)
+        with httpx.Client(base_url=base, timeout=60) as client:
+            radar = client.post("/api/v1/radars", json={"name": f"schedule {keyword}"}).json()["id"]
+        scheduled = together(lambda c: c.put(f"/api/v1/radars/{radar}/briefing-schedule",
+                                             json={"daily": True, "lang": "en"}))
+        assert [r.status_code for r in scheduled] == [200] * clients
+        with httpx.Client(base_url=base, timeout=60) as client:
+            assert keyword not in [s["value"] for s in client.get("/api/v1/subscriptions").json()]
+            assert client.get(f"/api/v1/radars/{radar}/briefing-schedule").json()["daily"] is True

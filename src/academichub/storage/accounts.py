@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from academichub.errors import InputError, NotFoundError
 from academichub.model.accounts import DEFAULT_RADAR, LOCAL_USER, Radar, Subscription, User
+from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, radar_slot, user_slot
 from academichub.storage.engine import board_of, reading, touch, write_transaction
 from academichub.storage.schema import radars, subscriptions, users
@@ -189,25 +190,28 @@ class AccountRepo:
     def add_subscription(self, radar_id: int, kind: str, value: str, value_key: str) -> Subscription:
         """Follow something; following it again returns the existing subscription."""
         with write_transaction(self.engine) as conn:
-            existing = conn.execute(sa.select(subscriptions).where(
-                subscriptions.c.radar_id == radar_id, subscriptions.c.kind == kind,
-                subscriptions.c.value_key == value_key)).first()
-            if existing is not None:
-                return _subscription(existing)
-            sub_id = conn.execute(sa.insert(subscriptions).values(
+            # One statement: a read then an insert let two processes both miss the row (PostgreSQL).
+            sub_id = conn.execute(upsert.insert(conn, subscriptions).values(
                 radar_id=radar_id, kind=kind, value=value, value_key=value_key, created_at=_now()
-            ).returning(subscriptions.c.id)).scalar_one()
+            ).on_conflict_do_nothing(index_elements=["radar_id", "kind", "value_key"])
+                .returning(subscriptions.c.id)).scalar()
+            if sub_id is None:
+                return _subscription(conn.execute(sa.select(subscriptions).where(
+                    subscriptions.c.radar_id == radar_id, subscriptions.c.kind == kind,
+                    subscriptions.c.value_key == value_key)).one())
             self._bump(conn, radar_id)
         return Subscription(sub_id, radar_id, kind, value, value_key)
 
     def remove_subscription(self, radar_id: int, subscription_id: int) -> Subscription:
         """Unfollow by subscription id."""
         with write_transaction(self.engine) as conn:
-            row = conn.execute(sa.select(subscriptions).where(
-                subscriptions.c.id == subscription_id, subscriptions.c.radar_id == radar_id)).first()
+            # Deleted and returned in one statement: of two processes removing the same chip, one
+            # removes it (and bumps the radar's version) and the other is told it is gone.
+            row = conn.execute(sa.delete(subscriptions).where(
+                subscriptions.c.id == subscription_id, subscriptions.c.radar_id == radar_id)
+                .returning(*subscriptions.c)).first()
             if row is None:
                 raise NotFoundError(f"radar: no subscription {subscription_id} on this radar")
-            conn.execute(sa.delete(subscriptions).where(subscriptions.c.id == subscription_id))
             self._bump(conn, radar_id)
         return _subscription(row)
 

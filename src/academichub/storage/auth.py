@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from academichub.model.accounts import ApiToken
+from academichub.storage import upsert
 from academichub.storage.engine import reading, write_transaction
 from academichub.storage.schema import api_tokens, feed_tokens, login_throttle, sessions, users
 
@@ -45,11 +46,7 @@ class _Wait(Exception):
 
 def _insert_ignore(conn: Connection) -> sa.Insert:
     """INSERT … ON CONFLICT DO NOTHING into login_throttle, in the connection's dialect."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(login_throttle).on_conflict_do_nothing()
+    return upsert.insert(conn, login_throttle).on_conflict_do_nothing()
 
 
 class AuthRepo:

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.storage import upsert
 from academichub.storage.engine import reading
 from academichub.storage.schema import briefing_schedules, briefings
 
@@ -88,11 +89,10 @@ class BriefingRepo:
 
     def set_schedule(self, radar_id: int, *, lang: str, period: str = "day", llm: bool = False) -> None:
         """Ask for (or change) a radar's daily briefing."""
-        with self.engine.begin() as conn:
-            updated = conn.execute(sa.update(briefing_schedules).where(briefing_schedules.c.radar_id == radar_id)
-                                   .values(lang=lang, period=period, llm=llm)).rowcount
-            if not updated:
-                conn.execute(sa.insert(briefing_schedules).values(radar_id=radar_id, lang=lang, period=period, llm=llm))
+        with self.engine.begin() as conn:  # one statement: an update then an insert raced between processes
+            conn.execute(upsert.insert(conn, briefing_schedules).values(radar_id=radar_id, lang=lang, period=period, llm=llm)
+                         .on_conflict_do_update(index_elements=["radar_id"],
+                                                set_={"lang": lang, "period": period, "llm": llm}))
 
     def clear_schedule(self, radar_id: int) -> bool:
         """Stop a radar's daily briefing; whether it had one."""
