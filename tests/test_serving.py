@@ -847,10 +847,11 @@ def test_serve_sends_jobs_to_the_broker_its_settings_file_names(sample_home: Pat
         redis.Redis.from_url(url).flushdb()
 
 
-def test_concurrent_chip_and_schedule_changes_never_fail(sample_store: Store, tmp_path: Path) -> None:
+def test_concurrent_changes_of_one_reader_never_fail(sample_store: Store, tmp_path: Path) -> None:
     # Each was a read, then an insert or a delete: on PostgreSQL two processes both missed the row
     # and one failed on the unique key with a 500, or both deleted it and were both told so.
     from academichub.web.app import create_app
+    from tests.conftest import DATA
 
     settings = make_settings(tmp_path / "served", _url_of(sample_store), feed={"batch_processes": 0})
     keyword = f"race {uuid.uuid4().hex[:8]}"
@@ -878,6 +879,26 @@ def test_concurrent_chip_and_schedule_changes_never_fail(sample_store: Store, tm
         scheduled = together(lambda c: c.put(f"/api/v1/radars/{radar}/briefing-schedule",
                                              json={"daily": True, "lang": "en"}))
         assert [r.status_code for r in scheduled] == [200] * clients
+        # An author decision given twice at once, and the same library file imported twice at once:
+        # each was a delete, then an insert, and the second insert failed on the unique key.
+        with httpx.Client(base_url=base, timeout=60) as client:
+            assert client.post("/api/v1/subscriptions", json={"kind": "author", "value": "Jianxiang He"}).status_code == 201
+            paper = client.get("/api/v1/feed").json()["items"][0]["id"]
+        decided = together(lambda c: c.post("/api/v1/authors/decision",
+                                            json={"paper": paper, "author": "Jianxiang He", "same": True}))
+        assert [r.status_code for r in decided] == [204] * clients
+        library = (DATA / "library" / "zotero_export.ris").read_bytes()
+        imported = together(lambda c: c.post("/api/v1/library", files={"file": (f"{keyword}.ris", library)}))
+        assert [r.status_code for r in imported] == [201] * clients
+        # Removing the same radar or delivery at once: one request removes it, the others are told
+        # it is not there (each used to read it, then delete it, and all answered 204).
+        delivery = httpx.post(f"{base}/api/v1/deliveries",
+                              json={"channel": "email", "target": "race@example.org", "cadence": "daily"}).json()["id"]
+        gone = together(lambda c: c.delete(f"/api/v1/deliveries/{delivery}"))
+        assert sorted(r.status_code for r in gone) == [204] + [404] * (clients - 1)
+        deleted = together(lambda c: c.delete(f"/api/v1/radars/{radar}"))
+        assert sorted(r.status_code for r in deleted) == [204] + [404] * (clients - 1)
         with httpx.Client(base_url=base, timeout=60) as client:
             assert keyword not in [s["value"] for s in client.get("/api/v1/subscriptions").json()]
-            assert client.get(f"/api/v1/radars/{radar}/briefing-schedule").json()["daily"] is True
+            sources = [s for s in client.get("/api/v1/library").json() if s["source"] == f"{keyword}.ris"]
+            assert len(sources) == 1 and sources[0]["items"] > 0  # one import's items, not several

@@ -42,7 +42,8 @@ class Deliveries:
     def remove(self, user_id: int, delivery_id: int) -> Delivery:
         """Stop and delete one of the reader's deliveries."""
         delivery = self._deliveries.of(user_id, delivery_id)
-        self._deliveries.remove(delivery.id)
+        if not self._deliveries.remove(delivery.id):  # removed by another request meanwhile
+            raise NotFoundError(f"deliveries: no delivery {delivery_id}")
         return delivery
 
     def by_link(self, secret: bytes, delivery_id: int, token: str) -> Delivery:

@@ -140,7 +140,10 @@ class AccountRepo:
         self.deletable_radar(user_id, radar_id)
         with write_transaction(self.engine) as conn:
             touch(conn, user_slot(user_id), radar_slot(radar_id))
-            conn.execute(sa.delete(radars).where(radars.c.id == radar_id))
+            deleted = conn.execute(sa.delete(radars).where(radars.c.id == radar_id, radars.c.user_id == user_id,
+                                                           radars.c.is_default.is_(False))).rowcount
+        if not deleted:  # another request deleted it meanwhile: told as if it had never been
+            raise NotFoundError(f"radars: no radar {radar_id}")
 
     def users(self) -> list[User]:
         """Every user, by name (for admins)."""
@@ -174,7 +177,7 @@ class AccountRepo:
         with reading(self.engine) as conn:
             row = conn.execute(sa.select(radars).where(radars.c.id == radar_id)).first()
         if row is None:
-            raise NotFoundError(f"accounts: no radar {radar_id}")
+            raise NotFoundError(f"radars: no radar {radar_id}")
         return _radar(row)
 
     def subscriptions(self, radar_id: int) -> list[Subscription]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.storage import upsert
 from academichub.storage.board import AUTHORS, BoardMemo
 from academichub.storage.engine import board_of, reading, touch, write_transaction
 from academichub.storage.schema import author_decisions, author_profiles
@@ -23,12 +24,14 @@ class AuthorRepo:
 
     def decide(self, subscription_id: int, work_id: int, same_person: bool) -> None:
         """Remember whether a paper is by the followed author (a later answer replaces it)."""
+        now = datetime.now(UTC)
         with write_transaction(self.engine) as conn:
             touch(conn, AUTHORS)
-            conn.execute(sa.delete(author_decisions).where(author_decisions.c.subscription_id == subscription_id,
-                                                           author_decisions.c.work_id == work_id))
-            conn.execute(sa.insert(author_decisions).values(subscription_id=subscription_id, work_id=work_id,
-                                                            same_person=same_person, decided_at=datetime.now(UTC)))
+            # One statement: a delete then an insert let two answers at once both insert (PostgreSQL).
+            conn.execute(upsert.insert(conn, author_decisions).values(
+                subscription_id=subscription_id, work_id=work_id, same_person=same_person, decided_at=now)
+                .on_conflict_do_update(index_elements=["subscription_id", "work_id"],
+                                       set_={"same_person": same_person, "decided_at": now}))
 
     def decisions(self, subscription_ids: Sequence[int]) -> dict[int, dict[int, bool]]:
         """Subscription id -> {work id: same person?}."""

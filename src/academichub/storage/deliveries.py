@@ -62,10 +62,10 @@ class DeliveryRepo:
             return [_delivery(r) for r in conn.execute(sa.select(deliveries).where(deliveries.c.active)
                                                        .order_by(deliveries.c.id))]
 
-    def remove(self, delivery_id: int) -> None:
-        """Delete a delivery."""
+    def remove(self, delivery_id: int) -> bool:
+        """Delete a delivery; whether this call deleted it (of two at once, one did)."""
         with self.engine.begin() as conn:
-            conn.execute(sa.delete(deliveries).where(deliveries.c.id == delivery_id))
+            return conn.execute(sa.delete(deliveries).where(deliveries.c.id == delivery_id)).rowcount > 0
 
     def set_active(self, delivery_id: int, active: bool) -> None:
         """Switch a delivery on or off (an unsubscribe link switches it off)."""

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from academichub.storage.board import user_slot
 from academichub.storage.engine import reading, touch, write_transaction
-from academichub.storage.schema import library_items
+from academichub.storage.schema import library_items, users
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,10 @@ class LibraryRepo:
         now = datetime.now(UTC)
         with write_transaction(self.engine) as conn:
             touch(conn, user_slot(user_id))  # the reader's versions (storage.feedback) change
+            # Two imports of one reader wait for each other (the user's row locked on PostgreSQL;
+            # SQLite has one writer anyway): each deleted before the other's rows were visible,
+            # and the second insert failed on the unique key.
+            conn.execute(sa.select(users.c.id).where(users.c.id == user_id).with_for_update())
             conn.execute(sa.delete(library_items).where(library_items.c.user_id == user_id,
                                                         library_items.c.source == source))
             if rows:
