@@ -50,6 +50,32 @@ def test_passwords_are_argon2id_and_sign_in_is_rate_limited(store: Store) -> Non
         auth.add_user(store, "local", PASSWORD, RULES)
 
 
+def test_two_sign_ups_of_one_name_at_once_make_one_account(store: Store) -> None:
+    # Both saw the name free; the second's insert failed on the unique key and it was handed the
+    # first one's account, whose password it then set: it signed in as them, and they could not.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    passwords = [f"{PASSWORD} {n}" for n in range(6)]
+    barrier = threading.Barrier(len(passwords))
+
+    def sign_up(password: str) -> str:
+        barrier.wait()
+        try:
+            auth.add_user(store, "grace", password, RULES)
+            return password
+        except InputError as exc:
+            assert "taken" in str(exc)
+            return ""
+    with ThreadPoolExecutor(len(passwords)) as pool:
+        winners = [p for p in pool.map(sign_up, passwords) if p]
+    assert len(winners) == 1
+    auth.sign_in(store, "grace", winners[0], "10.1.0.1", RULES)
+    for other in set(passwords) - set(winners):
+        with pytest.raises(AuthError):
+            auth.sign_in(store, "grace", other, "10.1.0.2", RULES)
+
+
 def test_api_and_feed_tokens_are_stored_hashed_and_revocable(store: Store) -> None:
     user = auth.add_user(store, "ada", PASSWORD, RULES)
     token = store.auth.create_api_token(user.id, "laptop")

@@ -51,7 +51,7 @@ class AccountRepo:
 
     def ensure_local_user(self) -> tuple[User, Radar]:
         """The single local user and their default radar, created on first use."""
-        user = self.find_user(LOCAL_USER) or self.create_user(LOCAL_USER, "Local reader", is_local=True)
+        user = self.find_user(LOCAL_USER) or self.create_user(LOCAL_USER, "Local reader", is_local=True, exist_ok=True)
         return user, self.default_radar(user.id)
 
     def find_user(self, name: str) -> User | None:
@@ -60,14 +60,17 @@ class AccountRepo:
             row = conn.execute(sa.select(users).where(users.c.name == name)).first()
         return _user(row) if row else None
 
-    def create_user(self, name: str, display_name: str, *, is_local: bool = False) -> User:
-        """Create a user; if a concurrent process created the same name first, return that one."""
+    def create_user(self, name: str, display_name: str, *, is_local: bool = False, exist_ok: bool = False) -> User:
+        """Create a user. A name taken meanwhile (by a concurrent process) is refused, or with
+        `exist_ok` returned: two sign-ups of one name must not both get the account, the second
+        then setting its password on the first one's."""
         try:
             with self.engine.begin() as conn:
                 conn.execute(sa.insert(users).values(name=name, display_name=display_name,
                                                      is_local=is_local, created_at=_now()))
         except sa.exc.IntegrityError:
-            pass
+            if not exist_ok:
+                raise InputError(f"accounts: the name {name!r} is taken") from None
         user = self.find_user(name)
         if user is None:  # pragma: no cover - the insert either succeeded or lost a race
             raise NotFoundError(f"accounts: could not create user {name!r}")
