@@ -76,6 +76,31 @@ def test_two_sign_ups_of_one_name_at_once_make_one_account(store: Store) -> None
             auth.sign_in(store, "grace", other, "10.1.0.2", RULES)
 
 
+def test_private_feed_urls_made_at_once_leave_one_live(store: Store) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import sqlalchemy as sa
+
+    from academichub.storage.schema import feed_tokens
+
+    user = auth.add_user(store, "hopper", PASSWORD, RULES)
+    radar = store.accounts.default_radar(user.id)
+    store.auth.create_feed_token(radar.id)  # an earlier URL, revoked by whichever comes next
+    barrier = threading.Barrier(6)
+
+    def make(_: int) -> str:
+        barrier.wait()
+        return store.auth.create_feed_token(radar.id)
+    with ThreadPoolExecutor(6) as pool:
+        made = list(pool.map(make, range(6)))
+    live = [token for token in made if store.auth.feed_token_radar(token) == radar.id]
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(sa.func.count()).where(feed_tokens.c.radar_id == radar.id,
+                                                             feed_tokens.c.revoked_at.is_(None))).scalar()
+    assert rows == 1 and len(live) == 1  # the newest URL works; every earlier one was revoked
+
+
 def test_api_and_feed_tokens_are_stored_hashed_and_revocable(store: Store) -> None:
     user = auth.add_user(store, "ada", PASSWORD, RULES)
     token = store.auth.create_api_token(user.id, "laptop")
