@@ -57,3 +57,31 @@ def test_the_migrations_build_exactly_the_schema_the_code_reads(settings: Settin
         differences = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_upgrade_keeps_one_feedback_row_per_reader_paper_and_action(settings: Settings) -> None:
+    # Two likes sent at once could store two rows before 0011 made them unique; the upgrade keeps
+    # the oldest of each and drops the repeats, then refuses a repeat.
+    engine = make_engine(settings.db_url)
+    with Store.open(settings) as store:  # a work and a reader, at the newest revision
+        ingest(store, [Paper(title="Twice Liked", source="arxiv", arxiv_id="2509.00002",
+                             authors=[Author("Ada Lovelace", "ada lovelace")], announced=date(2025, 9, 1))],
+               source="arxiv")
+        user, _radar = store.accounts.ensure_local_user()
+    with engine.begin() as conn:
+        work_id = conn.execute(sa.text("SELECT id FROM works")).scalar_one()
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0010")
+        for action in ("like", "like", "save", "like"):
+            conn.execute(sa.text("INSERT INTO feedback (user_id, work_id, action, created_at) "
+                                 "VALUES (:u, :w, :a, '2025-09-02')"), {"u": user.id, "w": work_id, "a": action})
+        oldest_like = conn.execute(sa.text("SELECT min(id) FROM feedback WHERE action = 'like'")).scalar()
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, action FROM feedback ORDER BY id")).fetchall()
+        assert [tuple(r) for r in rows][0] == (oldest_like, "like") and sorted(a for _, a in rows) == ["like", "save"]
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO feedback (user_id, work_id, action, created_at) "
+                             "VALUES (:u, :w, 'like', '2025-09-03')"), {"u": user.id, "w": work_id})
+    engine.dispose()

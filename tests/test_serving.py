@@ -902,3 +902,34 @@ def test_concurrent_changes_of_one_reader_never_fail(sample_store: Store, tmp_pa
             assert keyword not in [s["value"] for s in client.get("/api/v1/subscriptions").json()]
             sources = [s for s in client.get("/api/v1/library").json() if s["source"] == f"{keyword}.ris"]
             assert len(sources) == 1 and sources[0]["items"] > 0  # one import's items, not several
+
+
+def test_feedback_sent_at_once_keeps_one_row_and_one_side(sample_store: Store, fresh_radar: Radar) -> None:
+    # Two likes at once each looked for an earlier like, saw none and stored one (PostgreSQL); a
+    # like and a dismissal at once each took back what it saw, and both stayed.
+    import sqlalchemy as sa
+
+    from academichub.storage.schema import feedback as feedback_table
+
+    user, clients = fresh_radar.user_id, 8
+    ids, _days = sample_store.works.window(None, None)
+    public = {w.id: w.public_id for w in sample_store.works.get_many(ids[:2].tolist())}
+    papers = [public[work] for work in ids[:2].tolist()]
+
+    def together(actions: list[str], paper: str) -> None:
+        barrier = threading.Barrier(len(actions))
+
+        def one(action: str) -> None:
+            barrier.wait()
+            feedback.give(sample_store, user, paper, action)
+        with ThreadPoolExecutor(len(actions)) as pool:
+            list(pool.map(one, actions))
+
+    together(["like"] * clients, papers[0])
+    together(["like", "dismiss"] * (clients // 2), papers[1])
+    with sample_store.engine.connect() as conn:
+        rows = conn.execute(sa.select(feedback_table.c.work_id, feedback_table.c.action)
+                            .where(feedback_table.c.user_id == user)).all()
+    by_paper = {public[work]: sorted(a for w, a in rows if w == work) for work in ids[:2].tolist()}
+    assert by_paper[papers[0]] == ["like"]
+    assert by_paper[papers[1]] in (["like"], ["dismiss"])  # the last one sent wins, never both

@@ -18,9 +18,7 @@ def give(store: Store, user_id: int, paper_id: str, action: str) -> Feedback:
         raise InputError(f"feedback: unknown action {action!r}; use {', '.join(ACTIONS)} (or undo)")
     work_id = _work_id(store, paper_id)
     opposite = {"like": ("dismiss", "less"), "save": ("dismiss", "less"), "dismiss": ("like",), "less": ("like",)}
-    for other in opposite[action]:
-        store.feedback.remove(user_id, work_id, other)
-    return store.feedback.add(user_id, work_id, action)
+    return store.feedback.add(user_id, work_id, action, replacing=opposite[action])
 
 
 def undo(store: Store, user_id: int, paper_id: str, action: str | None = None) -> int:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.model.feedback import Feedback
+from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, user_slot
 from academichub.storage.engine import board_of, reading, touch, write_transaction
-from academichub.storage.schema import feedback, library_items
+from academichub.storage.schema import feedback, library_items, users
 
 
 def _reader_versions() -> sa.Select:
@@ -33,17 +35,26 @@ class FeedbackRepo:
         self.board = board_of(engine)
         self._versions = BoardMemo()
 
-    def add(self, user_id: int, work_id: int, action: str) -> Feedback:
-        """Record feedback (giving the same feedback twice keeps one)."""
+    def add(self, user_id: int, work_id: int, action: str, *, replacing: Sequence[str] = ()) -> Feedback:
+        """Record feedback (giving the same feedback twice keeps one), taking back the `replacing`
+        actions on the work in the same transaction."""
         now = datetime.now(UTC)
         with write_transaction(self.engine) as conn:
             touch(conn, user_slot(user_id))
-            row = conn.execute(sa.select(feedback).where(feedback.c.user_id == user_id, feedback.c.work_id == work_id,
-                                                         feedback.c.action == action)).first()
-            if row is not None:
+            # A reader's feedback is written one change at a time (PostgreSQL; SQLite has one
+            # writer): a like and a dismissal sent at once each took back what it saw, and both stayed.
+            conn.execute(sa.select(users.c.id).where(users.c.id == user_id).with_for_update())
+            if replacing:
+                conn.execute(sa.delete(feedback).where(feedback.c.user_id == user_id, feedback.c.work_id == work_id,
+                                                       feedback.c.action.in_(list(replacing))))
+            new_id = conn.execute(upsert.insert(conn, feedback).values(
+                user_id=user_id, work_id=work_id, action=action, created_at=now)
+                .on_conflict_do_nothing(index_elements=["user_id", "work_id", "action"])
+                .returning(feedback.c.id)).scalar()
+            if new_id is None:
+                row = conn.execute(sa.select(feedback).where(
+                    feedback.c.user_id == user_id, feedback.c.work_id == work_id, feedback.c.action == action)).one()
                 return Feedback(row.id, row.work_id, row.action, row.created_at)
-            new_id = conn.execute(sa.insert(feedback).values(user_id=user_id, work_id=work_id, action=action,
-                                                             created_at=now).returning(feedback.c.id)).scalar_one()
         return Feedback(new_id, work_id, action, now)
 
     def remove(self, user_id: int, work_id: int, action: str | None = None) -> int:

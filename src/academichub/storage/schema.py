@@ -246,6 +246,8 @@ feedback = sa.Table(
     sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
     sa.Column("action", sa.String(16), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # One row per reader, paper and action: two likes sent at once stored two rows (PostgreSQL).
+    sa.Index("uq_feedback_user_id_work_id_action", "user_id", "work_id", "action", unique=True),
     sqlite_autoincrement=True,  # ids never reused after a delete (undo): (count, newest id) is a version
 )
 
