@@ -373,3 +373,20 @@ def test_a_bulk_insert_stores_every_value_as_given_on_either_path(store: Store, 
         table.drop(store.engine)
     assert [(i, d, day, at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC), bytes(blob), score, note)
             for i, d, day, at, blob, score, note in stored] == rows
+
+
+def test_two_runs_of_a_new_stream_at_once_record_its_state_without_failing(store: Store) -> None:
+    # The state was read, then inserted or updated: two runs of a stream that had never run both
+    # inserted, and one failed on the key (PostgreSQL).
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(6)
+
+    def checkpoint(n: int) -> None:
+        barrier.wait()
+        store.sources.checkpoint("arxiv:listing:race", "arxiv", cursor=str(n), window_start=None, window_end=None)
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(checkpoint, range(6)))
+    state = store.sources.get("arxiv:listing:race")
+    assert state is not None and state.cursor in {str(n) for n in range(6)}

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.model.report import RunReport
+from academichub.storage import upsert
 from academichub.storage.engine import reading
 from academichub.storage.schema import source_runs, source_state
 
@@ -63,13 +64,9 @@ class SourceStateRepo:
             return [SourceState(**r._mapping) for r in rows]
 
     def _write(self, key: str, source: str, values: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
-            exists = conn.execute(sa.select(source_state.c.source_key)
-                                  .where(source_state.c.source_key == key)).first()
-            if exists:
-                conn.execute(sa.update(source_state).where(source_state.c.source_key == key).values(**values))
-            else:
-                conn.execute(sa.insert(source_state).values(source_key=key, source=source, **values))
+        with self.engine.begin() as conn:  # one statement: two runs of a stream at once both inserted
+            conn.execute(upsert.insert(conn, source_state).values(source_key=key, source=source, **values)
+                         .on_conflict_do_update(index_elements=["source_key"], set_=values))
 
     def checkpoint(self, key: str, source: str, *, cursor: str | None, window_start: date | None,
                    window_end: date | None) -> None:
