@@ -17,6 +17,7 @@ from academichub.ingest.pipeline import ingest
 from academichub.model import Author, Paper, Rejected
 from academichub.sources import arxiv_listing, arxiv_oai
 from academichub.storage.engine import write_transaction
+from academichub.storage.search_index import SearchIndex
 from academichub.storage.store import Store
 from tests.conftest import DATA
 
@@ -105,6 +106,30 @@ def test_index_catches_up_and_rebuilds(store: Store, settings) -> None:  # type:
                          {"t": reopened.works.max_updated_at()})
         assert reopened.sync_index() >= 1
         assert [i for i, _ in reopened.search("zebra").hits] == [2]
+
+
+def test_opening_a_store_while_another_process_ingests_does_not_rebuild_the_index(
+        store: Store, settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    items = listing_items()
+    ingest(store, items[:40], source="arxiv")
+    store.close()
+    rebuilt: list[int] = []
+    monkeypatch.setattr(Store, "reindex", lambda self, progress=None: rebuilt.append(1) or 0)
+    plain_upsert = SearchIndex.upsert
+
+    def upsert_while_another_ingests(index, docs):  # type: ignore[no-untyped-def]
+        written = plain_upsert(index, docs)
+        with Store.open(settings, sync=False) as other:  # the other process commits its works now,
+            with monkeypatch.context() as quiet:  # ... and indexes them a moment later
+                quiet.setattr(Store, "index_works", lambda *a, **k: 0)
+                ingest(other, items[40:], source="arxiv")
+        return written
+    monkeypatch.setattr(SearchIndex, "upsert", upsert_while_another_ingests)
+    with Store.open(settings) as opened:  # its catch-up runs while the other ingest commits
+        assert rebuilt == [] and opened.works.count() == 88
+    monkeypatch.setattr(SearchIndex, "upsert", plain_upsert)
+    with Store.open(settings) as later:  # the next open, with no writer beside it, catches up
+        assert later.index.count() == later.works.count() == 88
 
 
 def test_a_copied_store_keeps_its_index_and_another_databases_index_is_rebuilt(
