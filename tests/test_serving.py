@@ -933,3 +933,27 @@ def test_feedback_sent_at_once_keeps_one_row_and_one_side(sample_store: Store, f
     by_paper = {public[work]: sorted(a for w, a in rows if w == work) for work in ids[:2].tolist()}
     assert by_paper[papers[0]] == ["like"]
     assert by_paper[papers[1]] in (["like"], ["dismiss"])  # the last one sent wins, never both
+
+
+def test_a_fetch_the_queue_refused_is_sent_again_at_the_next_tick() -> None:
+    # The stream was counted as out before the send: with Redis down its fetch waited an hour.
+    import redis
+
+    from academichub.worker.scheduler import QueuedFetches
+
+    class Stream:
+        key = "arxiv:listing:cs.CL"
+
+    sent: list[str] = []
+
+    def send(key: str) -> None:
+        if not sent:
+            sent.append("refused")
+            raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        sent.append(key)
+    queued = QueuedFetches(send, lambda _key: None)
+    with pytest.raises(redis.exceptions.ConnectionError):
+        queued(Stream())
+    assert not queued.waiting(Stream(), None)  # due again at the next tick
+    queued(Stream())
+    assert sent == ["refused", Stream.key] and queued.waiting(Stream(), None)

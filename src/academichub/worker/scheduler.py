@@ -118,8 +118,10 @@ class QueuedFetches:
 
     def __call__(self, stream) -> None:  # type: ignore[no-untyped-def]
         state = self.state_of(stream.key)
-        self._sent[stream.key] = (state.next_check_at if state else None, self.clock())
         self.send(stream.key)
+        # Counted as out only once sent: a send that failed (Redis down) is tried at the next
+        # tick, not an hour later.
+        self._sent[stream.key] = (state.next_check_at if state else None, self.clock())
 
     def waiting(self, stream, state: SourceState | None) -> bool:  # type: ignore[no-untyped-def]
         """Whether this stream's fetch job is still out."""
