@@ -36,6 +36,7 @@ class DatabaseOutages:
             await self.app(scope, receive, send)
             return
         started = False
+        readable = scope["method"] in ("GET", "HEAD")  # the requests that may run again
         received: list[Message] = []
 
         async def watched(message: Message) -> None:
@@ -43,19 +44,19 @@ class DatabaseOutages:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        async def recorded() -> Message:
+        async def recorded() -> Message:  # kept for a second run (a read's body is empty; an upload's is not kept)
             message = await receive()
             received.append(message)
             return message
 
         try:
-            await self.app(scope, recorded, watched)
+            await self.app(scope, recorded if readable else receive, watched)
             return
         except Exception as exc:
             if started or not database_unavailable(exc):
                 raise
             failure = exc
-        if scope["method"] in ("GET", "HEAD") and connection_lost(failure):
+        if readable and connection_lost(failure):
             log.warning("database connection lost (%s); %s %s runs again on a new one",
                         type(failure).__name__, scope["method"], scope["path"])
             replay = iter(received)
