@@ -64,7 +64,8 @@ INTERNAL = ["http://127.0.0.1:9/x", "http://[::1]/x", "http://169.254.169.254/la
             "http://[::ffff:127.0.0.1]/x", "http://10.1.2.3/x", "http://192.168.0.1/x", "http://100.64.0.1/x",
             "http://[fe80::1]/x", "http://[fd00::1]/x", "http://0.0.0.0/x", "http://224.0.0.1/x",
             "http://[2002:7f00:1::]/x",  # 6to4 around 127.0.0.1
-            "http://localhost:8000/x", "http://printer.local/x", "http://user:pw@hooks.example/x", "ftp://hooks.example/x"]
+            "http://localhost:8000/x", "http://printer.local/x", "http://user:pw@hooks.example/x", "ftp://hooks.example/x",
+            "http://2130706433/x", "http://0x7f000001/x", "http://127.1/x", "http://0xa.1/x"]  # 127.0.0.1, 10.0.0.1
 
 
 @pytest.mark.parametrize("target", INTERNAL)

@@ -12,6 +12,7 @@ Every redirect hop comes back through the same transport and is checked again.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Sequence
 
@@ -60,6 +61,20 @@ def parse_networks(entries: Sequence[str]) -> list[ipaddress.IPv4Network | ipadd
     return networks
 
 
+_LEGACY_IPV4 = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}", re.IGNORECASE)
+
+
+def _legacy_ipv4(host: str) -> Address | None:
+    """An address written the old ways the C resolver still reads (`2130706433`, `0x7f000001`,
+    `127.1`): refused when added, not only when the name is resolved at sending time."""
+    if not _LEGACY_IPV4.fullmatch(host):
+        return None
+    try:
+        return ipaddress.ip_address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
 class OutboundGuard:
     """Decides whether an address may be reached, and resolves names to addresses that may."""
 
@@ -87,7 +102,7 @@ class OutboundGuard:
         try:
             literal: Address | None = ipaddress.ip_address(parsed.host)
         except ValueError:
-            literal = None
+            literal = _legacy_ipv4(parsed.host)
         if literal is not None and not self.permits(literal):
             raise UnsafeTargetError(f"outbound: {parsed.host} is not a public address")
         if literal is None and (parsed.host == "localhost" or parsed.host.endswith((".localhost", ".local"))):
