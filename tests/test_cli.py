@@ -93,6 +93,21 @@ def test_bad_input_gives_one_line_and_a_nonzero_exit(capsys: pytest.CaptureFixtu
     assert err.count("\n") == 1 and err.startswith("academichub: ") and "Traceback" not in err
 
 
+def test_a_data_directory_or_database_that_cannot_be_used_is_named_in_one_line(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    for home, url, message in [
+        (tmp_path / "a-file", None, f"storage: the data directory {tmp_path / 'a-file'} is a file, not a directory"),
+        (Path("/proc/academichub-test"), None, "/proc/academichub-test: No such file or directory"),
+        (tmp_path / "home", "mysql://reader@db/academichub", "storage: unsupported database URL 'mysql://reader@db/"),
+    ]:
+        if url:
+            monkeypatch.setenv("ACADEMICHUB_DATABASE_URL", url)
+        code, _, err = run(capsys, "--home", str(home), "feed")
+        assert code == 1 and err.startswith(f"academichub: {message}"), err
+        assert err.count("\n") == 1 and "Traceback" not in err
+
+
 def test_invalid_setting_in_the_environment(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                                             tmp_path: Path) -> None:
     monkeypatch.setenv("ACADEMICHUB_FEED__BATCH_SIZE", "0")

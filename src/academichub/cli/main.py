@@ -41,4 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         _fail(f"invalid setting {where}: {first['msg']}", 2)
+    except OSError as exc:  # a data directory or file that cannot be made, read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"{where}{exc.strerror or exc}", 1)
     sys.exit(code if isinstance(code, int) else 0)

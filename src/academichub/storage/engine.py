@@ -78,6 +78,10 @@ def make_engine(url: str) -> Engine:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError as exc:
         raise StorageError(f"storage: invalid database URL {url!r}: {exc}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql") or parsed.get_driver_name() not in ("pysqlite", "psycopg"):
+        # SQLAlchemy would load another driver, not installed, or a database the store is not made for.
+        raise StorageError(f"storage: unsupported database URL {parsed.render_as_string(hide_password=True)!r}: "
+                           "use sqlite:///path/to/file.db or postgresql://user@host/database")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from academichub.errors import StorageError
 from academichub.model import Paper
 from academichub.settings import Settings
 from academichub.storage.accounts import AccountRepo
@@ -82,6 +83,8 @@ class Store:
     @classmethod
     def open(cls, settings: Settings, *, sync: bool = True) -> Store:
         """Open (creating and migrating as needed) the store of these settings."""
+        if settings.home.exists() and not settings.home.is_dir():
+            raise StorageError(f"storage: the data directory {settings.home} is a file, not a directory")
         settings.home.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.db_url)
         migrate(engine)
