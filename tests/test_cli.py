@@ -85,6 +85,7 @@ def test_ingest_file_prints_the_report_and_is_idempotent(capsys: pytest.CaptureF
     (["feed", "--period", "fortnight"], 1, "unknown period 'fortnight'"),
     (["follow", "category", "not a category"], 1, "not an arXiv category"),
     (["unfollow", "author", "Nobody"], 1, "not following author 'Nobody'"),
+    (["serve", "--port", "80000"], 2, "Invalid value for '--port'"),  # uvicorn said it ran on it
 ])
 def test_bad_input_gives_one_line_and_a_nonzero_exit(capsys: pytest.CaptureFixture[str], sample_home: Path,
                                                      args: list[str], code: int, message: str) -> None:

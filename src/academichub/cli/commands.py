@@ -77,7 +77,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, store: Store 
 
 
 HostOption = Annotated[str | None, typer.Option(help="Bind address (setting `host`).")]
-PortOption = Annotated[int | None, typer.Option(help="Port (setting `port`).")]
+PortOption = Annotated[int | None, typer.Option(min=1, max=65535, help="Port (setting `port`).")]
 WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="Web processes (one port; each answers any request).")]
 AccessLogOption = Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request (off: the proxy in front keeps one).")]
 
