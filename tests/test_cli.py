@@ -86,6 +86,9 @@ def test_ingest_file_prints_the_report_and_is_idempotent(capsys: pytest.CaptureF
     (["follow", "category", "not a category"], 1, "not an arXiv category"),
     (["unfollow", "author", "Nobody"], 1, "not following author 'Nobody'"),
     (["serve", "--port", "80000"], 2, "Invalid value for '--port'"),  # uvicorn said it ran on it
+    (["deliver", "remove", "99999999999999999999"], 2, "Invalid value for 'delivery_id'"),  # an OverflowError
+    (["export", "--briefing", "99999999999999999999"], 2, "Invalid value for '--briefing'"),
+    (["brief", "--radar", "99999999999999999999"], 1, "radars: no radar '99999999999999999999'"),
 ])
 def test_bad_input_gives_one_line_and_a_nonzero_exit(capsys: pytest.CaptureFixture[str], sample_home: Path,
                                                      args: list[str], code: int, message: str) -> None:

@@ -11,6 +11,7 @@ from academichub.auth import service as auth
 from academichub.cli.app import app, err, init_store, out, print_json, settings_of
 from academichub.compose import Accounts
 from academichub.errors import InputError, NotFoundError
+from academichub.limits import ROW_ID_MAX
 
 user_app = typer.Typer(help="Manage user accounts (accounts mode).", no_args_is_help=True)
 admin_app = typer.Typer(help="Administer the install.", no_args_is_help=True)
@@ -107,7 +108,7 @@ def token_list(ctx: typer.Context, user: Annotated[str, typer.Option("--user", h
 
 
 @token_app.command("revoke")
-def token_revoke(ctx: typer.Context, token_id: Annotated[int, typer.Argument(help="The token's id (token list).")],
+def token_revoke(ctx: typer.Context, token_id: Annotated[int, typer.Argument(min=1, max=ROW_ID_MAX, help="The token's id (token list).")],
                  user: Annotated[str, typer.Option("--user", help="Whose token.")]) -> None:
     """Revoke a token."""
     settings = settings_of(ctx)

@@ -14,6 +14,7 @@ from academichub.briefing.export import to_html, to_markdown
 from academichub.briefing.service import BriefingService, Request
 from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
 from academichub.errors import InputError
+from academichub.limits import ROW_ID_MAX
 from academichub.search import papers as stored_papers
 from academichub.settings import Settings
 
@@ -123,7 +124,7 @@ def export_command(
     ids: Annotated[list[str] | None, typer.Argument(help="Paper ids (arxiv:…, doi:…).")] = None,
     feed: Annotated[bool, typer.Option("--feed", help="The current batch of your feed.")] = False,
     saved: Annotated[bool, typer.Option("--saved", help="Your saved list.")] = False,
-    briefing: Annotated[int | None, typer.Option("--briefing", help="A briefing's references (its id).")] = None,
+    briefing: Annotated[int | None, typer.Option("--briefing", min=1, max=ROW_ID_MAX, help="A briefing's references (its id).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="bibtex, ris or csl-json.")] = "bibtex",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:

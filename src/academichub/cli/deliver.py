@@ -8,6 +8,7 @@ import typer
 
 from academichub import compose
 from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
+from academichub.limits import ROW_ID_MAX
 from academichub.worker import jobs
 
 deliver_app = typer.Typer(help="E-mail digests and Feishu/DingTalk/WeCom/Slack webhooks of your radars.",
@@ -54,7 +55,7 @@ def deliver_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
 
 
 @deliver_app.command("test")
-def deliver_test(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(help="The delivery's id.")]) -> None:
+def deliver_test(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(min=1, max=ROW_ID_MAX, help="The delivery's id.")]) -> None:
     """Send a delivery's digest now, marked as a test."""
     settings = settings_of(ctx)
     with init_store(settings) as store:
@@ -65,7 +66,7 @@ def deliver_test(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(
 
 
 @deliver_app.command("remove")
-def deliver_remove(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(help="The delivery's id.")]) -> None:
+def deliver_remove(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(min=1, max=ROW_ID_MAX, help="The delivery's id.")]) -> None:
     """Remove a delivery."""
     settings = settings_of(ctx)
     with init_store(settings) as store:

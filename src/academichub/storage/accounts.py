@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.errors import InputError, NotFoundError
+from academichub.limits import ROW_ID_MAX
 from academichub.model.accounts import DEFAULT_RADAR, LOCAL_USER, Radar, Subscription, User
 from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, radar_slot, user_slot
@@ -163,6 +164,8 @@ class AccountRepo:
         if not name_or_id:
             return self.default_radar(user_id)
         query = sa.select(radars).where(radars.c.user_id == user_id)
+        if name_or_id.isdigit() and int(name_or_id) > ROW_ID_MAX:  # no such id, and past the driver's integers
+            raise NotFoundError(f"radars: no radar {name_or_id!r}")
         query = query.where(radars.c.id == int(name_or_id)) if name_or_id.isdigit() else \
             query.where(radars.c.name == name_or_id)
         with reading(self.engine) as conn:

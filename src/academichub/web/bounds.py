@@ -11,9 +11,10 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
+from academichub.limits import ROW_ID_MAX
 from academichub.search.service import MAX_RESULT_WINDOW
 
-ROW_ID_MAX = 2**31 - 1  # the INTEGER primary keys' range on PostgreSQL
+__all__ = ["MAX_PAGE", "ROW_ID_MAX", "PageNumber", "RowId"]
 MAX_PAGE = 500  # pages of 20 results or cards
 
 RowId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="A row id")]
