@@ -183,3 +183,24 @@ def test_the_coauthor_view_links_the_words_of_one_researchers_papers() -> None:
         term_map("nope", rows, authors)
     with pytest.raises(ValueError, match="no author has two papers"):
         term_map("coauthor", rows[:2], [frozenset({"x"}), frozenset({"y"})])
+
+
+def test_a_corpus_with_malformed_lines_keeps_the_rest_and_one_with_none_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mixed = tmp_path / "mixed.jsonl.gz"
+    with gzip.open(mixed, "wt", encoding="utf-8") as out:
+        out.write(json.dumps({"id": "a", "title": "Kept", "first_listed": "2025-09-01", "authors": ["Ada"]}) + "\n")
+        out.write("not json\n[1, 2]\n")
+        out.write(json.dumps({"id": "b", "title": "Bad day", "first_listed": "2025-02-30"}) + "\n")
+        out.write(json.dumps({"id": "c", "title": "Also kept", "published": "2025-09-02T10:00:00Z"}) + "\n")
+    corpus = load_corpus(mixed)
+    assert corpus.ids == ["a", "c"] and corpus.days == [date(2025, 9, 1), date(2025, 9, 2)]
+    text = tmp_path / "notes.txt"
+    text.write_text("just some notes\n")
+    binary = tmp_path / "blob.jsonl"
+    binary.write_bytes(bytes(range(256)) * 8)
+    for bad, message in [(text, f"corpus: {text} holds no records (1 malformed lines)"),
+                         (binary, f"corpus: cannot read {binary}: 'utf-8' codec can't decode")]:
+        code, _, err = run(capsys, "--home", str(tmp_path / "home"), "rank", "--library", str(text), "--corpus",
+                           str(bad), "--from", "2025-09-01", "--to", "2025-09-30")
+        assert code == 1 and err.startswith(f"academichub: {message}") and "Traceback" not in err, err

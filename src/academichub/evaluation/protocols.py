@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from academichub.errors import InputError
 from academichub.keys import clean_abstract, clean_line, name_key
+
+log = logging.getLogger(__name__)
 
 PROTOCOLS = ("author", "small-library", "category")
 
@@ -54,21 +58,39 @@ class Task:
 
 def load_corpus(path: Path) -> Corpus:
     """Read a corpus JSONL (AcademicHub's format: id, title, abstract, authors, primary_category,
-    first_listed or published)."""
+    first_listed or published). A malformed line is skipped and counted; a file with no record at
+    all, or that is not text, is refused with its name."""
     ids, titles, abstracts, authors, primary, days = [], [], [], [], [], []
-    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            record = json.loads(line)
-            day = record.get("first_listed") or record.get("published")
-            if not day or not record.get("title"):
-                continue
-            ids.append(str(record["id"]))
-            titles.append(clean_line(record["title"]))
-            abstracts.append(clean_abstract(record.get("abstract") or ""))
-            authors.append(frozenset(name_key(a) for a in record.get("authors") or []))
-            primary.append(record.get("primary_category") or "")
-            days.append(date.fromisoformat(day[:10]))
+    skipped = 0
+    with open(path, "rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+    opener = gzip.open if gzipped else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    day = record.get("first_listed") or record.get("published")
+                    if not day or not record.get("title") or record.get("id") is None:
+                        continue
+                    parsed = (str(record["id"]), clean_line(record["title"]),
+                              clean_abstract(record.get("abstract") or ""),
+                              frozenset(name_key(a) for a in record.get("authors") or []),
+                              record.get("primary_category") or "", date.fromisoformat(str(day)[:10]))
+                except (ValueError, TypeError, AttributeError):  # not JSON, not an object, a bad date or field
+                    skipped += 1
+                    continue
+                for column, value in zip((ids, titles, abstracts, authors, primary, days), parsed, strict=True):
+                    column.append(value)
+    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, OSError) as exc:
+        raise InputError(f"corpus: cannot read {path}: {exc}") from None
+    if not ids:
+        raise InputError(f"corpus: {path} holds no records ({skipped} malformed lines); "
+                         "give a JSONL of papers with id, title, abstract, authors and first_listed or published")
+    if skipped:
+        log.warning("corpus: %d malformed lines of %s skipped", skipped, path)
     return Corpus(ids, titles, abstracts, authors, primary, days)
 
 
