@@ -109,3 +109,11 @@ def embed_pending(store: Store, settings: Settings) -> None:
         with progress_bar("Embedding new papers", console=err, total=missing) as advance:
             count = jobs.embed_new(store, settings, progress=advance, embedder=embedder)
         err.print(f"Embedded {count} papers with {embedder.tag}")
+
+
+def existing_file(path: Path, command: str) -> Path:
+    """The path of a file a command reads, or a one-line error saying what is there instead."""
+    if not path.is_file():
+        found = "a directory, not a file" if path.is_dir() else "no such file"
+        raise InputError(f"{command}: cannot read {path}: {found}")
+    return path

@@ -15,6 +15,7 @@ from academichub.cli.app import (
     as_background,
     embed_pending,
     err,
+    existing_file,
     export_settings,
     open_store,
     out,
@@ -70,8 +71,7 @@ def ingest(
     if fmt is not None and fmt not in format_names():
         raise InputError(f"ingest: unknown format {fmt!r}; choose one of {', '.join(format_names())}")
     if file is not None:
-        if not file.is_file():
-            raise InputError(f"ingest: cannot read {file}: no such file")
+        existing_file(file, "ingest")
         fmt = fmt or detect_format(file)
     if queue:
         _queue_file(settings, file, fmt, as_json)

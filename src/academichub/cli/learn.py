@@ -12,6 +12,7 @@ from rich.table import Table
 from academichub.cli.app import (
     app,
     err,
+    existing_file,
     init_store,
     open_store,
     out,
@@ -51,8 +52,7 @@ def library_import(
 ) -> None:
     """Import a library file: match its items to stored papers, embed the others, report."""
     settings = settings_of(ctx)
-    if not file.is_file():
-        raise InputError(f"library: cannot read {file}: no such file")
+    existing_file(file, "library")
     with init_store(settings) as store:
         user, _radar = reader_of(ctx, store)
         report = importer.import_file(store, make_embedder(settings.embedding), user.id, file, fmt)
@@ -131,8 +131,7 @@ def rank(
     settings = settings_of(ctx)
     start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     for path in [*library, corpus]:
-        if not path.is_file():
-            raise InputError(f"rank: cannot read {path}: no such file")
+        existing_file(path, "rank")
     result = rank_window(library, corpus, start, end, top=top, embedder=make_embedder(settings.embedding),
                          cache_dir=settings.home / "cache")
     if as_json:
@@ -180,8 +179,7 @@ def evaluate_command(
 
     settings = settings_of(ctx)
     path = corpus or SAMPLE
-    if not path.is_file():
-        raise InputError(f"eval: cannot read {path}: no such file")
+    existing_file(path, "eval")
     defaults = ("2026-02-01", "2026-04-01", "2025-01-01") if corpus else ("2025-09-15", "2025-09-27", "2025-01-01")
     days = [parse_day(d.strip(), "--cutoff") for d in (cutoff or defaults[0]).split(",") if d.strip()]
     first_end = parse_day(end or defaults[1], "--end")
