@@ -426,3 +426,31 @@ def test_a_broken_library_file_is_the_readers_error_not_the_servers(client: Test
                          data={"format": "csl-json"})
     assert broken.status_code == 400, broken.text  # was a 500: the reader's ParseError reached the handler
     assert "is not a readable csl-json file" in broken.json()["error"]["message"]
+
+
+DEEP = "[" * 200_000 + "]" * 200_000  # Python's parser recursed once per level and raised RecursionError
+
+
+def test_json_nested_too_deeply_is_malformed_input_not_a_crash(client: TestClient, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+    import json
+
+    from academichub.cli.main import main
+    from academichub.safejson import loads
+    from academichub.worker.jobs import SAMPLE as SAMPLE_CORPUS
+
+    with pytest.raises(ValueError, match="nested too deeply"):
+        loads(DEEP)
+    assert loads('{"a": [1, {"b": null}]}') == {"a": [1, {"b": None}]}
+    # A library upload answers 400 with the reason (it was a 500).
+    upload = client.post("/api/v1/library", files={"file": ("deep.json", DEEP.encode(), "application/json")})
+    assert upload.status_code == 400 and "nested too deeply" in upload.json()["error"]["message"]
+    # One such line in a JSONL ingest is rejected; the lines around it are stored.
+    with gzip.open(SAMPLE_CORPUS, "rt", encoding="utf-8") as sample:
+        good = [next(sample) for _ in range(4)]
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text("".join(good[:2]) + '{"id": ' + DEEP + "}\n" + "".join(good[2:]))
+    with pytest.raises(SystemExit) as exited:
+        main(["--home", str(tmp_path / "home"), "ingest", "--file", str(papers), "--format", "arxiv-jsonl", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert exited.value.code == 0 and report["new"] == 4 and report["rejected"] == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +9,7 @@ import bibtexparser
 import rispy
 from lxml import etree
 
+from academichub import safejson
 from academichub.errors import InputError, ParseError
 from academichub.keys import parse_date
 from academichub.library.items import LibraryItem, Skipped, arxiv_of, clean_tex, item, year_of
@@ -172,7 +172,7 @@ def read_orcid_works(text: str) -> Entries:
 
 def _json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return safejson.loads(text)
     except ValueError as exc:
         raise ParseError(f"invalid JSON: {exc}", component="library") from None
 

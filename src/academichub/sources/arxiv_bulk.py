@@ -8,11 +8,11 @@ Two JSON Lines schemas:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+from academichub import safejson
 from academichub.keys import (
     authors_from_text,
     make_author,
@@ -100,7 +100,7 @@ def iter_jsonl(
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = safejson.loads(line)
         except (ValueError, UnicodeDecodeError):
             yield Rejected("invalid JSON", ref=f"line {number}")
             continue

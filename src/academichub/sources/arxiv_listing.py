@@ -7,7 +7,6 @@ dated by the announcement; `replace` items only update a work.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +14,7 @@ from typing import Any
 
 from lxml import etree
 
+from academichub import safejson
 from academichub.errors import ParseError
 from academichub.keys import authors_from_text, html_to_text, parse_arxiv_id, parse_date
 from academichub.model import Paper, Rejected
@@ -142,7 +142,7 @@ def _with_day(item: _Item, day: date | None) -> _Item:
 def parse_feedparser_json(data: bytes) -> list[Listing]:
     """Parse a feedparser cache ({url: {"feed", "entries"}} or one {"feed", "entries"})."""
     try:
-        document: Any = json.loads(data)
+        document: Any = safejson.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(f"invalid JSON: {exc}", component=COMPONENT) from None
     if isinstance(document, dict) and "entries" in document:

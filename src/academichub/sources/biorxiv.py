@@ -6,7 +6,6 @@ second identifier of the work so that the journal record (from Crossref or OpenA
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,6 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
+from academichub import safejson
 from academichub.errors import InputError, ParseError
 from academichub.keys import make_author, normalise_doi, parse_date
 from academichub.model import Author, Paper, Rejected
@@ -83,7 +83,7 @@ def record(item: dict[str, Any], server: str | None = None) -> Paper | Rejected:
 def parse(data: bytes, server: str | None = None) -> BiorxivPage:
     """Parse a details response ({"messages": [...], "collection": [...]})."""
     try:
-        document = json.loads(data)
+        document = safejson.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(f"invalid JSON: {exc}", component=COMPONENT) from None
     if not isinstance(document, dict) or "collection" not in document:

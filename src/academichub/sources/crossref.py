@@ -7,7 +7,6 @@ become arXiv ids), which is how a journal version joins its preprint's work.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 
 from pydantic import Field
 
+from academichub import safejson
 from academichub.errors import InputError, ParseError
 from academichub.keys import calendar_day, html_to_text, make_author
 from academichub.model import Author, Paper, Rejected
@@ -122,7 +122,7 @@ def work(item: dict[str, Any]) -> Paper | Rejected:
 def parse(data: bytes) -> CrossrefPage:
     """Parse a `work` or `work-list` response."""
     try:
-        document = json.loads(data)
+        document = safejson.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(f"invalid JSON: {exc}", component=COMPONENT) from None
     if not isinstance(document, dict) or document.get("status") not in (None, "ok"):

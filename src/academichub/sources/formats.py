@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from academichub import safejson
 from academichub.capped import open_capped, read_all
 from academichub.errors import InputError, ParseError, SourceError
 from academichub.model import Rejected
@@ -63,7 +63,7 @@ def _sniff_xml(head: bytes) -> str | None:
 def _sniff_json(stream: IO[bytes], head: bytes) -> str | None:
     first_line = head.split(b"\n", 1)[0]
     try:
-        record = json.loads(first_line)
+        record = safejson.loads(first_line)
     except ValueError:
         record = None
     if isinstance(record, dict):
@@ -71,7 +71,7 @@ def _sniff_json(stream: IO[bytes], head: bytes) -> str | None:
             if fmt.sniff_line is not None and fmt.sniff_line(record):
                 return fmt.name
     try:
-        document = json.loads(head + read_all(stream))  # the stream's cap refuses a bomb
+        document = safejson.loads(head + read_all(stream))  # the stream's cap refuses a bomb
     except (ValueError, UnicodeDecodeError):
         return None
     if not isinstance(document, dict):

@@ -7,13 +7,13 @@ arXiv id, so the preprint and the journal version stay one work. Both the curren
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import Field
 
+from academichub import safejson
 from academichub.errors import InputError, ParseError
 from academichub.keys import html_to_text, make_author, parse_arxiv_id, parse_date
 from academichub.model import Author, Paper, Rejected
@@ -117,7 +117,7 @@ def work(entity: dict[str, Any]) -> Paper | Rejected:
 def parse(data: bytes) -> OpenAlexPage:
     """Parse a single work object or a `/works` list ({"meta", "results"})."""
     try:
-        document = json.loads(data)
+        document = safejson.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(f"invalid JSON: {exc}", component=COMPONENT) from None
     if not isinstance(document, dict):
