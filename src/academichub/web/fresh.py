@@ -25,6 +25,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from academichub.compose import database_unavailable
+
 POLL = 0.0005  # seconds between looks at the listener's progress
 WAIT = 2.0  # seconds at most; then nothing kept is trusted and every read goes to the database once
 
@@ -40,7 +42,14 @@ class FreshReads:
         if scope["type"] == "http":
             state = getattr(scope["app"].state, "academichub", None)
             if state is not None and state.store.board_listened():
-                await self._catch_up(state.store)
+                try:
+                    await self._catch_up(state.store)
+                except Exception as exc:
+                    if not database_unavailable(exc):
+                        raise
+                    # No sequence to wait for: everything kept is read again, and the request goes
+                    # on to meet the database itself (run again or answered 503: web/reconnect.py).
+                    state.store.distrust_board()
         await self.app(scope, receive, send)
 
     async def _catch_up(self, store) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from academichub.web import pages
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = 5  # seconds a client is asked to wait before sending the request again
+EMPTY_BODY: Message = {"type": "http.request", "body": b"", "more_body": False}  # what a GET or HEAD carries
 MESSAGE = "database: unavailable for a moment (a restart or a lost connection); try again shortly"
 
 
@@ -36,32 +37,25 @@ class DatabaseOutages:
             await self.app(scope, receive, send)
             return
         started = False
-        readable = scope["method"] in ("GET", "HEAD")  # the requests that may run again
-        received: list[Message] = []
 
         async def watched(message: Message) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        async def recorded() -> Message:  # kept for a second run (a read's body is empty; an upload's is not kept)
-            message = await receive()
-            received.append(message)
-            return message
-
         try:
-            await self.app(scope, recorded if readable else receive, watched)
+            await self.app(scope, receive, watched)
             return
         except Exception as exc:
             if started or not database_unavailable(exc):
                 raise
             failure = exc
-        if readable and connection_lost(failure):
+        if scope["method"] in ("GET", "HEAD") and connection_lost(failure):
             log.warning("database connection lost (%s); %s %s runs again on a new one",
                         type(failure).__name__, scope["method"], scope["path"])
-            replay = iter(received)
+            replay = iter([EMPTY_BODY])
 
-            async def again() -> Message:  # what the first run read of the request, then the live stream
+            async def again() -> Message:  # a read's (empty) body once more, then the live stream
                 return next(replay, None) or await receive()
 
             started = False

@@ -18,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from academichub.compose import database_unavailable
 from academichub.errors import AcademicHubError
 from academichub.radar import periods
 from academichub.web.bounds import MAX_PAGE, ROW_ID_MAX
@@ -73,6 +74,10 @@ class Replays:
             _key, kept = pages.lookup(radar, period, variant)
         except (AcademicHubError, SignInRequired):  # the routes raise it again and answer it as they do
             return None
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            return None  # the routes read it again, where a lost connection is run again (web/reconnect.py)
         if kept is None:
             return None
         if path != "/":
