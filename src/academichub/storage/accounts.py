@@ -164,10 +164,12 @@ class AccountRepo:
         if not name_or_id:
             return self.default_radar(user_id)
         query = sa.select(radars).where(radars.c.user_id == user_id)
-        if name_or_id.isdigit() and int(name_or_id) > ROW_ID_MAX:  # no such id, and past the driver's integers
+        if not name_or_id.isdigit():
+            query = query.where(radars.c.name == name_or_id)
+        elif int(name_or_id) <= ROW_ID_MAX:  # a larger number is no id, and past the driver's integers
+            query = query.where(radars.c.id == int(name_or_id))
+        else:
             raise NotFoundError(f"radars: no radar {name_or_id!r}")
-        query = query.where(radars.c.id == int(name_or_id)) if name_or_id.isdigit() else \
-            query.where(radars.c.name == name_or_id)
         with reading(self.engine) as conn:
             row = conn.execute(query).first()
         if row is None:

@@ -140,8 +140,7 @@ def database_unavailable(exc: BaseException) -> bool:
     # psycopg's own errors (the change board's connections) only exist once it was imported.
     driver = sys.modules.get("psycopg")
     kinds = (sa.exc.OperationalError, driver.OperationalError) if driver else (sa.exc.OperationalError,)
-    return any(isinstance(e, kinds) or (isinstance(e, sa.exc.DBAPIError) and e.connection_invalidated)
-               for e in _chain(exc))
+    return connection_lost(exc) or any(isinstance(e, kinds) for e in _chain(exc))
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -259,6 +258,13 @@ def reading(engine: Engine) -> Iterator[Connection]:
         if engine.dialect.name == "postgresql":
             conn.execution_options(isolation_level="AUTOCOMMIT")  # client-side: no statement is sent
         yield conn
+
+
+def lock_row(conn: Connection, key: sa.Column, value: object) -> None:
+    """Hold the row whose `key` is `value` until this transaction ends, so that writers of what
+    hangs on it go one at a time (PostgreSQL; SQLite's writers run one at a time already)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(key).where(key == value).with_for_update())
 
 
 def touch(conn: Connection, *slots: int) -> None:

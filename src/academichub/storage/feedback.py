@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from academichub.model.feedback import Feedback
 from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, user_slot
-from academichub.storage.engine import board_of, reading, touch, write_transaction
+from academichub.storage.engine import board_of, lock_row, reading, touch, write_transaction
 from academichub.storage.schema import feedback, library_items, users
 
 
@@ -43,7 +43,7 @@ class FeedbackRepo:
             touch(conn, user_slot(user_id))
             # A reader's feedback is written one change at a time (PostgreSQL; SQLite has one
             # writer): a like and a dismissal sent at once each took back what it saw, and both stayed.
-            conn.execute(sa.select(users.c.id).where(users.c.id == user_id).with_for_update())
+            lock_row(conn, users.c.id, user_id)
             if replacing:
                 conn.execute(sa.delete(feedback).where(feedback.c.user_id == user_id, feedback.c.work_id == work_id,
                                                        feedback.c.action.in_(list(replacing))))

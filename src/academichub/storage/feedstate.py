@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from academichub.storage import bulk
 from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED, BoardMemo, batch_slot, radar_slot, user_slot
-from academichub.storage.engine import board_of, reading, touch, write_transaction
+from academichub.storage.engine import board_of, lock_row, reading, touch, write_transaction
 from academichub.storage.schema import batch_items, feed_batches, feedback, radars, seen_works, works
 
 
@@ -174,8 +174,7 @@ class FeedStateRepo:
         candidates were free and `accept_short` is false (the caller re-ranks).
         """
         with write_transaction(self.engine) as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.select(radars.c.id).where(radars.c.id == radar_id).with_for_update())
+            lock_row(conn, radars.c.id, radar_id)
             touch(conn, batch_slot(radar_id))
             return self._claim_in(conn, radar_id, candidates, size=size, period=period, anchor_date=anchor_date,
                                   subs_version=subs_version, replacing=replacing, expect=expect,
@@ -187,8 +186,7 @@ class FeedStateRepo:
         would one after another); stops at the first that would be short unless `accept_short`."""
         recorded: list[Batch] = []
         with write_transaction(self.engine) as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.select(radars.c.id).where(radars.c.id == radar_id).with_for_update())
+            lock_row(conn, radars.c.id, radar_id)
             touch(conn, batch_slot(radar_id))
             left = list(candidates)
             for _ in range(count):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.storage.board import user_slot
-from academichub.storage.engine import reading, touch, write_transaction
+from academichub.storage.engine import lock_row, reading, touch, write_transaction
 from academichub.storage.schema import library_items, users
 
 
@@ -50,7 +50,7 @@ class LibraryRepo:
             # Two imports of one reader wait for each other (the user's row locked on PostgreSQL;
             # SQLite has one writer anyway): each deleted before the other's rows were visible,
             # and the second insert failed on the unique key.
-            conn.execute(sa.select(users.c.id).where(users.c.id == user_id).with_for_update())
+            lock_row(conn, users.c.id, user_id)
             conn.execute(sa.delete(library_items).where(library_items.c.user_id == user_id,
                                                         library_items.c.source == source))
             if rows:

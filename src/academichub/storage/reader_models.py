@@ -9,6 +9,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, radar_slot
 from academichub.storage.engine import board_of, reading, touch, write_transaction
 from academichub.storage.schema import reader_models
@@ -83,12 +84,6 @@ class ReaderModelRepo:
                   "trained_at": model.trained_at or datetime.now(UTC), "seconds": float(model.seconds)}
         with write_transaction(self.engine) as conn:
             touch(conn, radar_slot(model.radar_id))
-            updated = conn.execute(sa.update(reader_models).where(reader_models.c.radar_id == model.radar_id)
-                                   .values(**values)).rowcount
-            if not updated:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(sa.insert(reader_models).values(radar_id=model.radar_id, **values))
-                except sa.exc.IntegrityError:  # another process stored one meanwhile: ours is as fresh
-                    conn.execute(sa.update(reader_models).where(reader_models.c.radar_id == model.radar_id)
-                                 .values(**values))
+            # One statement: another process storing one meanwhile is replaced (ours is as fresh).
+            conn.execute(upsert.insert(conn, reader_models).values(radar_id=model.radar_id, **values)
+                         .on_conflict_do_update(index_elements=["radar_id"], set_=values))

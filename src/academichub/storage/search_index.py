@@ -83,28 +83,31 @@ class SearchIndex:
         path.mkdir(parents=True, exist_ok=True)
         version_file = path / "schema_version"
         if not version_file.exists() or version_file.read_text().strip() != SCHEMA_VERSION:
-            shutil.rmtree(path)  # an index is derived data: rebuild rather than migrate
-            path.mkdir(parents=True)
-            version_file.write_text(SCHEMA_VERSION)
+            self._empty()  # an index is derived data: rebuild rather than migrate
         self.schema = _schema()
         try:
-            self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
-        except ValueError as exc:
+            self.index = self._open()
+        except StorageError as exc:
             if "corrupt" not in str(exc).lower():
-                raise StorageError(f"search-index: cannot open {path}: {exc}") from None
-            # Derived data, like a schema change above: emptied and rebuilt from the database by
-            # the store's catch-up (its sync record goes too), instead of failing every command,
-            # `reindex` included, until someone deletes the directory by hand.
+                raise
+            # Derived data too: emptied and rebuilt from the database by the store's catch-up (its
+            # sync record goes with it), instead of failing every command, `reindex` included,
+            # until someone deletes the directory by hand.
             log.warning("search-index: %s is corrupt (%s); rebuilding it from the database", path, exc)
-            shutil.rmtree(path, ignore_errors=True)
-            path.mkdir(parents=True, exist_ok=True)
-            version_file.write_text(SCHEMA_VERSION)
-            try:
-                self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
-            except (OSError, ValueError) as again:
-                raise StorageError(f"search-index: cannot open {path}: {again}") from None
-        except OSError as exc:
-            raise StorageError(f"search-index: cannot open {path}: {exc}") from None
+            self._empty()
+            self.index = self._open()
+
+    def _empty(self) -> None:
+        """Delete everything in the index directory and mark it with this schema version."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+        (self.path / "schema_version").write_text(SCHEMA_VERSION)
+
+    def _open(self) -> tantivy.Index:
+        try:
+            return tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        except (OSError, ValueError) as exc:
+            raise StorageError(f"search-index: cannot open {self.path}: {exc}") from None
 
     # -- state shared with the database -------------------------------------------------
     def read_sync(self) -> dict[str, str]:

@@ -36,6 +36,25 @@ class DatabaseOutages:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        failure = await self._attempt(scope, receive, send)
+        if failure is not None and scope["method"] in ("GET", "HEAD") and connection_lost(failure):
+            log.warning("database connection lost (%s); %s %s runs again on a new one",
+                        type(failure).__name__, scope["method"], scope["path"])
+            replay = iter([EMPTY_BODY])
+
+            async def again() -> Message:  # a read's (empty) body once more, then the live stream
+                return next(replay, None) or await receive()
+
+            failure = await self._attempt(scope, again, send)
+        if failure is None:
+            return
+        log.warning("database unavailable (%s: %s); %s %s answered 503", type(failure).__name__,
+                    str(failure).splitlines()[0][:200], scope["method"], scope["path"])
+        await _unavailable(scope)(scope, receive, send)
+
+    async def _attempt(self, scope: Scope, receive: Receive, send: Send) -> Exception | None:
+        """Run the app; the database error it failed with before answering anything, else None
+        (any other error, or one after the answer began, is raised as it is)."""
         started = False
 
         async def watched(message: Message) -> None:
@@ -45,30 +64,11 @@ class DatabaseOutages:
 
         try:
             await self.app(scope, receive, watched)
-            return
         except Exception as exc:
             if started or not database_unavailable(exc):
                 raise
-            failure = exc
-        if scope["method"] in ("GET", "HEAD") and connection_lost(failure):
-            log.warning("database connection lost (%s); %s %s runs again on a new one",
-                        type(failure).__name__, scope["method"], scope["path"])
-            replay = iter([EMPTY_BODY])
-
-            async def again() -> Message:  # a read's (empty) body once more, then the live stream
-                return next(replay, None) or await receive()
-
-            started = False
-            try:
-                await self.app(scope, again, watched)
-                return
-            except Exception as exc:
-                if started or not database_unavailable(exc):
-                    raise
-                failure = exc
-        log.warning("database unavailable (%s: %s); %s %s answered 503", type(failure).__name__,
-                    str(failure).splitlines()[0][:200], scope["method"], scope["path"])
-        await _unavailable(scope)(scope, receive, send)
+            return exc
+        return None
 
 
 def _unavailable(scope: Scope):  # type: ignore[no-untyped-def]
