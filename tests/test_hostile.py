@@ -454,3 +454,36 @@ def test_json_nested_too_deeply_is_malformed_input_not_a_crash(client: TestClien
         main(["--home", str(tmp_path / "home"), "ingest", "--file", str(papers), "--format", "arxiv-jsonl", "--json"])
     report = json.loads(capsys.readouterr().out)
     assert exited.value.code == 0 and report["new"] == 4 and report["rejected"] == 1
+
+
+def test_control_characters_in_a_radar_name_never_break_its_feed(client: TestClient, sample_store: Store) -> None:
+    import feedparser
+    import sqlalchemy as sa
+
+    from academichub.storage.board import radar_slot
+    from academichub.storage.engine import touch, write_transaction
+    from academichub.storage.schema import radars
+
+    made = client.post("/api/v1/radars", json={"name": "Lab\x01 radar\x0b \x7fone"})
+    assert made.status_code == 201 and made.json()["name"] == "Lab radar one"  # \x01 was stored as sent
+    radar = made.json()["id"]
+    urls = client.post(f"/api/v1/radars/{radar}/feed-url").json()
+    owner = sample_store.accounts.get_radar(radar).user_id
+    assert sample_store.accounts.find_radar(owner, "Lab\x01  radar one").id == radar  # `--radar NAME` as stored
+    with write_transaction(sample_store.engine) as conn:  # a name stored before names were cleaned
+        conn.execute(sa.update(radars).where(radars.c.id == radar).values(name="Old\x01 name"))
+        touch(conn, radar_slot(radar))  # as the app's own writes do, so no process keeps the old name
+    try:
+        for kind, url in urls.items():
+            response = client.get(url.replace("http://testserver", ""))
+            assert response.status_code == 200, response.text  # was a 500: XML refuses \x01
+            parsed = feedparser.parse(response.content)
+            assert not parsed.bozo and parsed.feed.title == "AcademicHub · Old name"
+    finally:
+        assert client.delete(f"/api/v1/radars/{radar}").status_code == 204
+
+
+@pytest.mark.parametrize("value", ["\u202e\u202e\u202e", "+-", "\u200d"])
+def test_a_keyword_with_nothing_to_match_is_refused(client: TestClient, value: str) -> None:
+    answer = client.post("/api/v1/subscriptions", json={"kind": "keyword", "value": value})
+    assert answer.status_code == 400 and "has no letter or digit" in answer.json()["error"]["message"]

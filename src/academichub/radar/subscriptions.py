@@ -36,6 +36,8 @@ def normalise(kind: str, value: str) -> tuple[str, str]:
         value = normalise_category(value)
         return value, value.casefold()
     if kind == "keyword":
+        if not any(ch.isalnum() for ch in value):  # "+-", or invisible format characters only: matches nothing
+            raise InputError(f"radar: keyword {value!r} has no letter or digit to match", problem="empty")
         try:
             parse(value)  # a keyword is a query (search.query): refuse one that does not parse
         except InputError as error:

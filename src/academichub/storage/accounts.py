@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.errors import InputError, NotFoundError
+from academichub.keys import clean_line
 from academichub.limits import ROW_ID_MAX
 from academichub.model.accounts import DEFAULT_RADAR, LOCAL_USER, Radar, Subscription, User
 from academichub.storage import upsert
@@ -112,7 +113,7 @@ class AccountRepo:
 
     def create_radar(self, user_id: int, name: str) -> Radar:
         """A new, empty radar of a user (names are unique per user)."""
-        name = " ".join(name.split())[:200]
+        name = clean_line(name)[:200]  # control characters would break the radar's RSS/Atom feed
         if not name:
             raise InputError("radars: a radar needs a name")
         try:
@@ -165,7 +166,7 @@ class AccountRepo:
             return self.default_radar(user_id)
         query = sa.select(radars).where(radars.c.user_id == user_id)
         if not name_or_id.isdigit():
-            query = query.where(radars.c.name == name_or_id)
+            query = query.where(radars.c.name == clean_line(name_or_id))  # as create_radar stored it
         elif int(name_or_id) <= ROW_ID_MAX:  # a larger number is no id, and past the driver's integers
             query = query.where(radars.c.id == int(name_or_id))
         else:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from academichub.keys import clean_line
 from academichub.model.accounts import ApiToken
 from academichub.storage import upsert
 from academichub.storage.engine import lock_row, reading, write_transaction
@@ -110,8 +111,8 @@ class AuthRepo:
         """A new personal API token (returned once; only its hash is kept)."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
-            conn.execute(sa.insert(api_tokens).values(user_id=user_id, name=name[:200], token_hash=digest(token),
-                                                      prefix=token[:10], created_at=_now()))
+            conn.execute(sa.insert(api_tokens).values(user_id=user_id, name=clean_line(name)[:200],
+                                                      token_hash=digest(token), prefix=token[:10], created_at=_now()))
         return token
 
     def api_tokens(self, user_id: int) -> list[ApiToken]:

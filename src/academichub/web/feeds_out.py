@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 
 from academichub.errors import NotFoundError
+from academichub.keys import strip_control
 from academichub.radar import periods
 from academichub.search import papers as stored_papers
 from academichub.web.deps import AppState, app_state
@@ -26,10 +27,11 @@ def radar_feed(state: AppState, token: str, base: str, kind: str) -> bytes:
     works = stored_papers.by_work_id(state.store, [r.work_id for r in ranked])
     generator = FeedGenerator()
     generator.id(f"{base}/feeds/radar-{radar.id}")
-    generator.title(f"AcademicHub · {radar.name}")
+    name = strip_control(radar.name)  # a name stored before names were cleaned: XML refuses control characters
+    generator.title(f"AcademicHub · {name}")
     generator.link(href=f"{base}/", rel="alternate")
     generator.link(href=f"{base}/feeds/{token}.{kind}", rel="self")
-    generator.description(f"Papers ranked for the radar “{radar.name}”")
+    generator.description(f"Papers ranked for the radar “{name}”")
     generator.language("en")
     for r in reversed(ranked):  # feedgen puts the last added first
         work = works.get(r.work_id)
