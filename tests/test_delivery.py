@@ -291,7 +291,13 @@ def test_deliveries_are_checked_before_they_are_kept_and_owned(store: Store) -> 
         deliveries.add(radar, "slack", "http://127.0.0.1:9/hook")
     with pytest.raises(InputError, match="not an e-mail address"):
         deliveries.add(radar, "email", "no-at-sign")
-    assert deliveries.of_user(ada.id) == []  # nothing kept of either
+    with pytest.raises(InputError, match="not an e-mail address"):  # was kept, to fail in the header later
+        deliveries.add(radar, "email", "ada\x01@example.org")
+    for url, problem in (("https://exa mple.com/hook", "is not a host name"),  # was kept as exa%20mple.com
+                         ("https://a..b/hook", "is not a host name"), ("https://example.org:0/", "port 0")):
+        with pytest.raises(InputError, match=problem):
+            deliveries.add(radar, "slack", url)
+    assert deliveries.of_user(ada.id) == []  # nothing kept of any
     kept = deliveries.add(radar, "email", "  ada@example.org ", lang="fr")
     assert (kept.target, kept.lang, kept.active) == ("ada@example.org", "zh", True)
     with pytest.raises(NotFoundError):

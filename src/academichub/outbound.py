@@ -29,6 +29,9 @@ class UnsafeTargetError(InputError):
     """A URL whose host is not a public address (or cannot be resolved)."""
 
 
+_HOST_NAME = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9_-]{1,63}(?<!-))*\.?$", re.IGNORECASE)
+
+
 def resolve(host: str, port: int) -> list[str]:
     """Every address a name resolves to (the system resolver)."""
     try:
@@ -99,6 +102,13 @@ class OutboundGuard:
             raise UnsafeTargetError("outbound: the URL must be http:// or https:// with a host name")
         if parsed.userinfo:
             raise UnsafeTargetError("outbound: the URL must not carry a user name or password")
+        if not _HOST_NAME.match(parsed.raw_host.decode("ascii", "replace")):  # httpx keeps "exa mple.com"
+            try:
+                ipaddress.ip_address(parsed.host)
+            except ValueError:
+                raise UnsafeTargetError(f"outbound: {parsed.host!r} is not a host name") from None
+        if parsed.port == 0:
+            raise UnsafeTargetError("outbound: port 0 is not a port to connect to")
         try:
             literal: Address | None = ipaddress.ip_address(parsed.host)
         except ValueError:

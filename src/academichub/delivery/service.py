@@ -42,7 +42,7 @@ def check(channel: str, target: str, cadence: str, secret: str | None, allow: Se
         raise InputError(f"delivery: unknown channel {channel!r}; use {', '.join(CHANNELS)}")
     if cadence not in CADENCES:
         raise InputError(f"delivery: cadence must be daily or weekly, got {cadence!r}")
-    if channel == "email" and not _EMAIL.match(target):
+    if channel == "email" and not (_EMAIL.match(target) and target.isprintable()):  # no control character in a header
         raise InputError(f"delivery: {target!r} is not an e-mail address")
     if channel != "email" and not target.startswith(("https://", "http://")):
         raise InputError(f"delivery: a {channel} webhook needs its URL (https://…), got {target!r}")
