@@ -486,4 +486,10 @@ def test_control_characters_in_a_radar_name_never_break_its_feed(client: TestCli
 @pytest.mark.parametrize("value", ["\u202e\u202e\u202e", "+-", "\u200d"])
 def test_a_keyword_with_nothing_to_match_is_refused(client: TestClient, value: str) -> None:
     answer = client.post("/api/v1/subscriptions", json={"kind": "keyword", "value": value})
-    assert answer.status_code == 400 and "has no letter or digit" in answer.json()["error"]["message"]
+    assert answer.status_code == 400 and "keyword" in answer.json()["error"]["message"]
+
+
+def test_a_name_cannot_display_as_another(client: TestClient) -> None:
+    made = client.post("/api/v1/radars", json={"name": "\u202eevil \u2067x\u2069"})  # showed as "live x"
+    assert made.status_code == 201 and made.json()["name"] == "evil x"
+    assert client.delete(f"/api/v1/radars/{made.json()['id']}").status_code == 204

@@ -28,7 +28,9 @@ _ARXIV_PREFIX = re.compile(
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Bidirectional embeddings, overrides and isolates too: "\u202eevil" displays as "live" (a name or
+# title that reads as another); right-to-left scripts need none of them to display correctly.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 _SPACE = r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]"
 # A run of spaces that is not already one plain space: two or more, or one of another kind.
 _SPACES = re.compile(rf"(?: {_SPACE}|(?! ){_SPACE}){_SPACE}*")
