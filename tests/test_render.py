@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from academichub.web.render import MATHML_ATTRIBUTES, MATHML_TAGS, render_paragraphs, render_tex
 
-PAYLOADS = ["<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "javascript:alert(1)",
+EMPHASIS = {"i", "b", "em"}
+PAYLOADS = [r"\\textbf{<script>}", r"{\\it <img src=x onerror=alert(1)>}", r"\\href{javascript:alert(1)}{<b>}", "<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "javascript:alert(1)",
             r"\href{javascript:alert(1)}{x}", r"\text{<svg onload=alert(1)>}", "<a href='//evil'>x</a>",
             r"\unknown{<b>}", "&lt;script&gt;", "\"'><iframe src=//evil>"]
 fragments = st.one_of(st.sampled_from(PAYLOADS), st.text(max_size=30),
@@ -25,6 +26,9 @@ ATTRIBUTE = re.compile(r"([\w-]+)\s*=")
 def test_rendered_text_has_only_mathml_tags_and_no_active_content(text: str) -> None:
     html = str(render_tex(text))
     for tag, attributes in TAG.findall(html):  # escaped source text has no "<": every one is a real tag
+        if tag in EMPHASIS:  # text-mode \\textbf{…}, {\\it …}: made by the renderer, never with attributes
+            assert attributes == ""
+            continue
         assert tag.lower() in MATHML_TAGS
         assert {a.lower() for a in ATTRIBUTE.findall(attributes)} <= MATHML_ATTRIBUTES[tag.lower()]
         assert "javascript" not in attributes.lower()
@@ -59,3 +63,15 @@ def test_a_briefings_quoted_finding_keeps_its_math_and_its_citations() -> None:
     assert '<a class="cite" href="#p-27">[27]</a>' in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "C$_3$O$_2$" in str(cite_html("C$_3$O$_2$ [1]"))  # exports keep the text as written
+
+
+def test_text_mode_tex_is_shown_as_text() -> None:
+    # About one arXiv abstract in eight carries some; the cards showed "{\\it JWST}" and "15\\%".
+    assert str(render_tex(r"the {\it James-Webb Space Telescope} ({\it JWST}) by 15\% and 20%")) == \
+        "the <i>James-Webb Space Telescope</i> (<i>JWST</i>) by 15% and 20%"
+    assert str(render_tex(r"\textbf{Our method} beats \emph{all} of \textsc{Bench}, AT\&T\_x")) == \
+        "<b>Our method</b> beats <em>all</em> of Bench, AT&amp;T_x"
+    assert str(render_tex(r"code at \url{https://x.org/a_b} and \href{javascript:alert(1)}{the repo}")) == \
+        "code at https://x.org/a_b and the repo"  # a link's text, never its target
+    assert str(render_tex(r"\textbf{A {B} C} and \textbf{<i>}")) == "<b>A B C</b> and <b>&lt;i&gt;</b>"
+    assert str(render_tex(r"\textit{unclosed and $\textbf{x}$")).startswith(r"\textit{unclosed and <math")
