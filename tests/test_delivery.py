@@ -310,3 +310,39 @@ def test_deliveries_are_checked_before_they_are_kept_and_owned(store: Store) -> 
     deliveries.switch_off(deliveries.by_link(secret, kept.id, unsubscribe_token(secret, kept.id)))
     assert deliveries.of(ada.id, kept.id).active is False
     assert deliveries.remove(ada.id, kept.id).id == kept.id and deliveries.of_user(ada.id) == []
+
+
+def test_adding_a_delivery_twice_at_once_keeps_one(store: Store) -> None:
+    # A double-clicked form, or two requests at once, kept two deliveries: every digest went twice.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from tests.browser import running_server
+
+    url = store.engine.url
+    settings = make_settings(store.vectors_dir.parent, None if url.get_backend_name() == "sqlite"
+                             else url.render_as_string(hide_password=False))
+    clients = 8
+    barrier = threading.Barrier(clients)
+    with running_server(settings, app=create_app(settings, store=store)) as base:
+        def add(n: int) -> httpx.Response:
+            with httpx.Client(base_url=base, timeout=60, headers={"Sec-Fetch-Site": "same-origin"}) as client:
+                barrier.wait()
+                return client.post("/api/v1/deliveries", json={"channel": "email", "target": "ada@example.org",
+                                                               "cadence": "weekly" if n % 2 else "daily"})
+
+        with ThreadPoolExecutor(clients) as pool:
+            answers = list(pool.map(add, range(clients)))
+        assert [a.status_code for a in answers] == [201] * clients, [a.text for a in answers]
+        assert len({a.json()["id"] for a in answers}) == 1
+        with httpx.Client(base_url=base, timeout=60) as client:
+            kept = client.get("/api/v1/deliveries").json()
+            assert len(kept) == 1 and kept[0]["target"] == "ada@example.org"
+            again = client.post("/api/v1/deliveries", headers={"Sec-Fetch-Site": "same-origin"},
+                                json={"channel": "email", "target": "ada@example.org", "cadence": "weekly",
+                                      "lang": "en"})
+            assert again.json()["id"] == kept[0]["id"] and (again.json()["cadence"], again.json()["lang"]) == \
+                ("weekly", "en")  # added again: the same delivery, with the settings given last
+            assert len(client.get("/api/v1/deliveries").json()) == 1

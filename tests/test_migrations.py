@@ -85,3 +85,24 @@ def test_upgrade_keeps_one_feedback_row_per_reader_paper_and_action(settings: Se
         conn.execute(sa.text("INSERT INTO feedback (user_id, work_id, action, created_at) "
                              "VALUES (:u, :w, 'like', '2025-09-03')"), {"u": user.id, "w": work_id})
     engine.dispose()
+
+
+def test_upgrade_keeps_one_delivery_per_radar_channel_and_target(settings: Settings) -> None:
+    # A form sent twice kept two deliveries before 0012 made them unique; the upgrade keeps the oldest.
+    engine = make_engine(settings.db_url)
+    with Store.open(settings) as store:
+        _user, radar = store.accounts.ensure_local_user()
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0011")
+        for target in ("ada@example.org", "ada@example.org", "bob@example.org", "ada@example.org"):
+            conn.execute(sa.text("INSERT INTO deliveries (radar_id, channel, target, cadence, lang, active, created_at) "
+                                 "VALUES (:r, 'email', :t, 'daily', 'zh', true, '2025-09-02')"),
+                         {"r": radar.id, "t": target})
+        oldest = conn.execute(sa.text("SELECT min(id) FROM deliveries WHERE target = 'ada@example.org'")).scalar()
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, target FROM deliveries ORDER BY target")).fetchall()
+        assert [tuple(r) for r in rows][0] == (oldest, "ada@example.org") and len(rows) == 2
+    engine.dispose()

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from academichub.errors import NotFoundError
 from academichub.model.delivery import Delivery
+from academichub.storage import upsert
 from academichub.storage.engine import reading
 from academichub.storage.schema import deliveries, radars
 
@@ -26,11 +27,15 @@ class DeliveryRepo:
 
     def add(self, radar_id: int, channel: str, target: str, *, secret: str | None = None, cadence: str = "daily",
             lang: str = "zh") -> Delivery:
-        """A new, active delivery."""
+        """An active delivery; the radar's delivery to the same target, if there is one, takes the new
+        settings (what it last sent is kept, so adding it again sends nothing twice)."""
+        settings = {"secret": secret or None, "cadence": cadence, "lang": lang, "active": True}
         with self.engine.begin() as conn:
-            new_id = conn.execute(sa.insert(deliveries).values(
-                radar_id=radar_id, channel=channel, target=target, secret=secret or None, cadence=cadence, lang=lang,
-                active=True, created_at=datetime.now(UTC)).returning(deliveries.c.id)).scalar_one()
+            statement = upsert.insert(conn, deliveries).values(radar_id=radar_id, channel=channel, target=target,
+                                                               created_at=datetime.now(UTC), **settings)
+            new_id = conn.execute(statement.on_conflict_do_update(
+                index_elements=["radar_id", "channel", "target"], set_=settings)
+                .returning(deliveries.c.id)).scalar_one()
         return self.get(new_id)
 
     def get(self, delivery_id: int) -> Delivery | None:

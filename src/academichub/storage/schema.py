@@ -337,6 +337,8 @@ deliveries = sa.Table(
     sa.Column("last_sent_at", sa.DateTime(timezone=True)),
     sa.Column("last_error", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # One per radar, channel and target: a form sent twice kept two and sent every digest twice.
+    sa.Index("uq_deliveries_radar_id_channel_target", "radar_id", "channel", "target", unique=True),
 )
 
 store_identity = sa.Table(
