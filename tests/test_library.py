@@ -140,6 +140,18 @@ def test_import_matches_by_identifier_and_title_and_reports_the_rest(sample_stor
     assert sample_store.library.sources(user.id)[0]["matched"] == 2
 
 
+def test_an_uploaded_file_name_is_a_clean_bounded_source(store: Store) -> None:
+    user = store.accounts.create_user("uploader", "Uploader")
+    data = (LIBRARY / "zotero_export.ris").read_bytes()
+    long_name = "x" * 3000 + ".ris"  # PostgreSQL refused it (the column holds 300) with a 500
+    for sent, kept in ((long_name, "x" * 196 + ".ris"), ("C:\\Users\\ada\\My Library.ris", "My Library.ris"),
+                       ("../../a\x01b\u202ec.ris", "abc.ris"), ("\x01", "upload")):
+        report = importer.import_bytes(store, None, user.id, data, sent, "ris" if sent == "\x01" else None)
+        assert report.source == kept
+    assert sorted(s["source"] for s in store.library.sources(user.id)) == sorted(
+        ["x" * 196 + ".ris", "My Library.ris", "abc.ris", "upload"])
+
+
 def test_orcid_import_through_the_http_layer(sample_store: Store, tmp_path: Path) -> None:
     from tests.conftest import make_settings
 

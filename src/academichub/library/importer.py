@@ -20,7 +20,7 @@ import httpx
 from academichub.capped import gunzip, read_all
 from academichub.embedding.base import Embedder, work_text
 from academichub.errors import InputError, SourceError
-from academichub.keys import family_key, name_key, title_key
+from academichub.keys import clean_line, family_key, name_key, title_key
 from academichub.library.items import LibraryItem, Skipped
 from academichub.library.readers import READERS, detect
 from academichub.settings import Settings
@@ -178,9 +178,24 @@ def read_library_file(path: Path, fmt: str | None = None) -> tuple[str, str]:
     return decode_library(data, path.name, fmt)
 
 
+MAX_SOURCE_NAME = 200  # the stored source's column holds 300
+
+
+def upload_name(name: str) -> str:
+    """An uploaded file's name as a library source: its last path part (some browsers send the
+    whole path), cleaned of control characters and bounded, keeping its extension."""
+    name = clean_line(name.replace("\\", "/").rsplit("/", 1)[-1]) or "upload"
+    if len(name) > MAX_SOURCE_NAME:  # PostgreSQL refused a longer name with a 500
+        _stem, dot, extension = name.rpartition(".")
+        kept = f".{extension}" if dot and len(extension) <= 10 else ""
+        name = name[:MAX_SOURCE_NAME - len(kept)] + kept
+    return name
+
+
 def import_bytes(store: Store, embedder: Embedder | None, user_id: int, data: bytes, name: str,
                  fmt: str | None = None) -> ImportReport:
     """Import an uploaded library file (its name becomes the source a re-import replaces)."""
+    name = upload_name(name)
     fmt, text = decode_library(data, name, fmt)
     return import_items(store, embedder, user_id, read_entries(fmt, text, name), source=name.removesuffix(".gz"), fmt=fmt)
 
