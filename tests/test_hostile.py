@@ -493,3 +493,41 @@ def test_a_name_cannot_display_as_another(client: TestClient) -> None:
     made = client.post("/api/v1/radars", json={"name": "\u202eevil \u2067x\u2069"})  # showed as "live x"
     assert made.status_code == 201 and made.json()["name"] == "evil x"
     assert client.delete(f"/api/v1/radars/{made.json()['id']}").status_code == 204
+
+
+def test_values_too_long_for_their_columns_never_fail_a_batch(store: Store) -> None:
+    # On PostgreSQL one such record failed its whole batch (StringDataRightTruncation, integer out
+    # of range); SQLite stored it. Identifiers that long name nothing and are dropped, text is cut.
+    from datetime import UTC, date, datetime
+
+    from academichub.ingest.pipeline import ingest
+    from academichub.library import importer
+    from academichub.model import Author, Paper
+    from academichub.model.report import RunReport
+    from academichub.sources.contract import Stream
+
+    day = date(2025, 9, 1)
+    papers = [Paper(title="Long doi", source="crossref", doi="10.1000/" + "x" * 400, announced=day),
+              Paper(title="Long url", source="rss", url="https://example.org/" + "y" * 1200, announced=day),
+              Paper(title="Long category", source="arxiv", arxiv_id="2509.00009", categories=["cs." + "A" * 100],
+                    primary_category="cs." + "A" * 100, announced=day),
+              Paper(title="Long family name and orcid", source="crossref", doi="10.1000/ok1", announced=day,
+                    authors=[Author("Z" * 600, "z" * 600, orcid="0000-" * 20)]),
+              Paper(title="Long announcement type, huge version", source="arxiv", arxiv_id="2509.00010",
+                    announce_type="x" * 50, arxiv_version=10**12, announced=day),
+              Paper(title="Long secondary id", source="crossref", doi="10.1000/ok2", announced=day,
+                    also=(("doi", "10.1000/" + "q" * 2000),)),
+              Paper(title="A plain record", source="crossref", doi="10.1000/ok3", announced=day)]
+    report = ingest(store, papers, source="mixed")
+    assert (report.new, report.rejected, dict(report.rejected_reasons)) == (5, 2, {"no identifier": 2})
+    assert store.works.count() == 5
+    user = store.accounts.create_user("longlib", "Long library")
+    bib = ("@article{a, title={A paper with a long doi here}, doi={10.1000/%s}, journal={%s}}" % ("d" * 400, "J" * 3000))
+    assert importer.import_bytes(store, None, user.id, bib.encode(), "long.bib").imported == 1
+    keys = {Stream("crossref:query:" + "w " * 400 + tail, "crossref", "q").key for tail in ("a", "b")}
+    assert len(keys) == 2 and all(len(k) <= 300 for k in keys)  # cut, and still apart
+    key = next(iter(keys))
+    store.sources.finish(key, "crossref", RunReport(source="crossref"), started=datetime.now(UTC),
+                              etag='"' + "e" * 600 + '"', last_modified="Mon, 01 Sep 2025 00:00:00 GMT")
+    state = store.sources.get(key)
+    assert state is not None and state.etag is None and state.last_modified.startswith("Mon")

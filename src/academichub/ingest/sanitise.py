@@ -12,13 +12,27 @@ from functools import lru_cache
 
 
 from academichub.keys import clean_abstract, clean_line, normalise_doi, parse_arxiv_id, safe_url
+from academichub.limits import ROW_ID_MAX
 from academichub.model import Author, Paper
+from academichub.storage.schema import work_authors, work_categories, work_ids, works
 
 MAX_TITLE = 1_000
 MAX_ABSTRACT = 20_000
 MAX_AUTHORS = 2_000
 MAX_SHORT = 1_000
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
+# What the columns hold. PostgreSQL refuses a longer value, and one such record failed its whole
+# batch of a thousand; an identifier that long names nothing real, so it is dropped.
+_ID_LENGTHS = {kind: works.c[kind].type.length for kind in ("arxiv_id", "doi", "pmid", "openalex_id", "url")}
+_ID_VALUE = work_ids.c.value.type.length
+_CATEGORY = work_categories.c.category.type.length
+_ORCID = work_authors.c.orcid.type.length
+_NAME_KEY = work_authors.c.name_key.type.length
+_ANNOUNCE_TYPE = works.c.announce_type.type.length
+
+
+def _fits(kind: str, value: str | None) -> str | None:
+    return value if value is None or len(value) <= _ID_LENGTHS[kind] else None
 
 
 def _bounded(text: str | None, limit: int) -> str | None:
@@ -32,9 +46,11 @@ def _bounded(text: str | None, limit: int) -> str | None:
 def _author(author: Author) -> Author:
     name = clean_line(author.name)[:MAX_SHORT]
     affiliations = tuple(clean_line(a)[:MAX_SHORT] for a in author.affiliations if a.strip())
-    if name == author.name and affiliations == author.affiliations:
+    orcid = author.orcid if author.orcid is None or len(author.orcid) <= _ORCID else None
+    if name == author.name and affiliations == author.affiliations and orcid == author.orcid \
+            and len(author.key) <= _NAME_KEY:
         return author  # already clean (parsers build names with make_author)
-    return replace(author, name=name, affiliations=affiliations)
+    return replace(author, name=name, affiliations=affiliations, orcid=orcid, key=author.key[:_NAME_KEY])
 
 
 def _identifiers(paper: Paper) -> dict[str, object]:
@@ -50,9 +66,11 @@ def _identifiers(paper: Paper) -> dict[str, object]:
             value = normalise_doi(value) or ""
             if value.startswith(ARXIV_DOI_PREFIX):
                 kind, value = "arxiv_id", _arxiv_of_doi(value) or ""
-        if value and (kind, value) not in also:
+        if value and len(value) <= _ID_VALUE and (kind, value) not in also:
             also.append((kind, value))
-    return {"doi": doi, "arxiv_id": arxiv_id, "url": safe_url(paper.url), "also": tuple(also)}
+    return {"doi": _fits("doi", doi), "arxiv_id": _fits("arxiv_id", arxiv_id), "url": _fits("url", safe_url(paper.url)),
+            "pmid": _fits("pmid", paper.pmid), "openalex_id": _fits("openalex_id", paper.openalex_id),
+            "also": tuple(also)}
 
 
 def _arxiv_of_doi(doi: str) -> str | None:
@@ -71,6 +89,10 @@ def sanitise_paper(paper: Paper) -> Paper:
         title=clean_line(paper.title)[:MAX_TITLE],
         abstract=clean_abstract(paper.abstract)[:MAX_ABSTRACT],
         authors=[_author(a) for a in paper.authors[:MAX_AUTHORS]],
+        categories=[c for c in paper.categories if len(c) <= _CATEGORY],
+        primary_category=paper.primary_category if len(paper.primary_category or "") <= _CATEGORY else None,
+        announce_type=paper.announce_type if len(paper.announce_type or "") <= _ANNOUNCE_TYPE else None,
+        arxiv_version=paper.arxiv_version if (paper.arxiv_version or 0) <= ROW_ID_MAX else None,
         venue=_bounded(paper.venue, MAX_SHORT),
         journal_ref=_bounded(paper.journal_ref, MAX_SHORT),
         comment=_bounded(paper.comment, MAX_SHORT),

@@ -26,7 +26,9 @@ from academichub.library.readers import READERS, detect
 from academichub.settings import Settings
 from academichub.sources.formats import open_binary
 from academichub.sources.http import HttpClient
+from academichub.storage.schema import library_items
 from academichub.storage.store import Store
+from academichub.storage.works import FAMILY_KEY_LENGTH
 
 MAX_FILE_BYTES = 200_000_000
 
@@ -95,13 +97,20 @@ def _match_titles(store: Store, items: list[LibraryItem], todo: list[int]) -> di
     matches = {}
     for index in todo:
         entry = items[index]
-        family = family_key(name_key(entry.authors[0])) if entry.authors else ""
+        family = family_key(name_key(entry.authors[0]))[:FAMILY_KEY_LENGTH] if entry.authors else ""
         for candidate in by_key.get(title_key(entry.title), []):
             if len(entry.title.split()) >= 4 and (not family or not candidate.first_author_key
                                                   or family == candidate.first_author_key):
                 matches[index] = (candidate.id, "title")
                 break
     return matches
+
+
+_ITEM_KEY, _DOI, _ARXIV, _VENUE = (library_items.c[name].type.length for name in ("item_key", "doi", "arxiv_id", "venue"))
+
+
+def _fitting(value: str | None, length: int) -> str | None:
+    return value if value is None or len(value) <= length else None
 
 
 def import_items(store: Store, embedder: Embedder | None, user_id: int, entries: list[LibraryItem | Skipped], *,
@@ -127,9 +136,12 @@ def import_items(store: Store, embedder: Embedder | None, user_id: int, entries:
     for index, entry in enumerate(items):
         work_id, how = matches.get(index, (None, "none"))
         vector = own.get(index)
-        rows.append({"item_key": entry.key[:500], "title": entry.title, "authors": entry.authors[:50],
-                     "year": entry.year, "doi": entry.doi, "arxiv_id": entry.arxiv_id, "abstract": entry.abstract,
-                     "venue": entry.venue, "added": entry.added, "work_id": work_id, "match": how,
+        # Bounded to the columns: PostgreSQL refused the whole file over one 400-character DOI
+        # (an identifier that long names nothing, so it is dropped; a long venue is cut).
+        rows.append({"item_key": entry.key[:_ITEM_KEY], "title": entry.title, "authors": entry.authors[:50],
+                     "year": entry.year, "doi": _fitting(entry.doi, _DOI), "arxiv_id": _fitting(entry.arxiv_id, _ARXIV),
+                     "abstract": entry.abstract, "venue": entry.venue[:_VENUE] if entry.venue else entry.venue,
+                     "added": entry.added, "work_id": work_id, "match": how,
                      "model": embedder.tag if vector is not None and embedder is not None else None,
                      "vector": vector.tobytes() if vector is not None else None})
         if work_id:

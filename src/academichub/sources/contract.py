@@ -8,6 +8,7 @@ detection, settings and the sources page are derived from them, so a new source 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,6 +57,9 @@ class Window:
     end: date | None = None
 
 
+MAX_KEY = 300
+
+
 @dataclass(frozen=True)
 class Stream:
     """One harvestable stream of a source, with what its fetcher needs to fetch it."""
@@ -66,6 +70,14 @@ class Stream:
     params: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     windowless: bool = field(default=False, compare=False)  # today's feed: a date window does not apply
     announced: bool = field(default=False, compare=False)  # checked at the schedule's announcement time
+
+    def __post_init__(self) -> None:
+        # A key names the stream's stored state (source_state.source_key holds 300 characters): a
+        # long query or id list is cut and told apart by a digest of the whole, where PostgreSQL
+        # refused the run's state with an error at the end of the run.
+        if len(self.key) > MAX_KEY:
+            digest = hashlib.blake2b(self.key.encode(), digest_size=8).hexdigest()
+            object.__setattr__(self, "key", f"{self.key[:MAX_KEY - len(digest) - 1]}~{digest}")
 
 
 @dataclass

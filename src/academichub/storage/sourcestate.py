@@ -45,6 +45,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _fitting(value: str | None, column: str) -> str | None:
+    """A server's validator if its column holds it (the next fetch is then unconditional); PostgreSQL
+    refused a longer one and the run's state with it."""
+    return value if value is None or len(value) <= source_state.c[column].type.length else None
+
+
 class SourceStateRepo:
     """SQL for stream state and run history."""
 
@@ -88,8 +94,8 @@ class SourceStateRepo:
                           last_error=None, last_error_kind=None, last_success_at=now)
             if harvested_through:
                 values["harvested_through"] = harvested_through
-            if etag is not None or last_modified is not None:
-                values.update(etag=etag, last_modified=last_modified)
+            if etag is not None or last_modified is not None:  # a validator too long to keep is not kept:
+                values.update(etag=_fitting(etag, "etag"), last_modified=_fitting(last_modified, "last_modified"))
         if report.new:
             values["last_new_at"] = now
         self._write(key, source, values)

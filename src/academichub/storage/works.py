@@ -21,6 +21,7 @@ from academichub.storage.bulk import one_of
 from academichub.storage.engine import board_of, reading, touch
 from academichub.storage.schema import work_authors, work_categories, work_ids, works
 
+FAMILY_KEY_LENGTH = works.c.first_author_key.type.length
 _CHUNK = 5000  # keeps IN (...) lists under every backend's parameter limit (SQLite 32,766, PostgreSQL 65,535)
 
 
@@ -57,8 +58,8 @@ class TitleMatch:
 
 
 def first_author_key(paper: Paper) -> str:
-    """The family-name key of a paper's first author ('' without authors)."""
-    return family_key(paper.authors[0].key) if paper.authors else ""
+    """The family-name key of a paper's first author ('' without authors), cut to its column's length."""
+    return family_key(paper.authors[0].key)[:FAMILY_KEY_LENGTH] if paper.authors else ""
 
 
 WORK_COLUMNS = (
