@@ -521,7 +521,8 @@ def test_values_too_long_for_their_columns_never_fail_a_batch(store: Store) -> N
     report = ingest(store, papers, source="mixed")
     assert (report.new, report.rejected, dict(report.rejected_reasons)) == (5, 2, {"no identifier": 2})
     assert store.works.count() == 5
-    user = store.accounts.create_user("longlib", "Long library")
+    user = store.accounts.create_user("longlib", "Long\x01 " + "l" * 500)  # `user add --display-name`
+    assert user.display_name == ("Long " + "l" * 500)[:200]
     bib = ("@article{a, title={A paper with a long doi here}, doi={10.1000/%s}, journal={%s}}" % ("d" * 400, "J" * 3000))
     assert importer.import_bytes(store, None, user.id, bib.encode(), "long.bib").imported == 1
     keys = {Stream("crossref:query:" + "w " * 400 + tail, "crossref", "q").key for tail in ("a", "b")}

@@ -68,7 +68,8 @@ class AccountRepo:
         then setting its password on the first one's."""
         try:
             with self.engine.begin() as conn:
-                conn.execute(sa.insert(users).values(name=name, display_name=display_name,
+                # A display name is typed (`user add --display-name`): cleaned and cut to its column.
+                conn.execute(sa.insert(users).values(name=name, display_name=clean_line(display_name)[:200] or name,
                                                      is_local=is_local, created_at=_now()))
         except sa.exc.IntegrityError:
             if not exist_ok:
