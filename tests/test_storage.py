@@ -415,3 +415,26 @@ def test_two_runs_of_a_new_stream_at_once_record_its_state_without_failing(store
         list(pool.map(checkpoint, range(6)))
     state = store.sources.get("arxiv:listing:race")
     assert state is not None and state.cursor in {str(n) for n in range(6)}
+
+
+def test_a_paper_dated_in_the_future_is_filed_today_and_does_not_become_the_latest_day(store: Store) -> None:
+    # A journal issue dated months ahead (or a feed's bogus 2099) made itself the newest day: the
+    # "latest day" showed that one paper and "this week" the week around it.
+    from datetime import UTC, datetime, timedelta
+
+    from academichub.radar import periods
+
+    today = datetime.now(UTC).date()
+    ingest(store, [Paper(title="Filed on its day", source="crossref", doi="10.1000/past",
+                         published=today - timedelta(days=3)),
+                   Paper(title="Dated next year", source="crossref", doi="10.1000/future",
+                         published=today + timedelta(days=200)),
+                   Paper(title="Dated 2099", source="crossref", doi="10.1000/bogus", published=date(2099, 1, 1))],
+           source="crossref")
+    filed = {w.paper.title: w.feed_date for w in store.works.get_many(store.works.ids())}
+    assert filed == {"Filed on its day": today - timedelta(days=3), "Dated next year": today, "Dated 2099": today}
+    assert store.works.get_many(store.works.ids())[1].paper.published == today + timedelta(days=200)  # kept as published
+    latest = periods.resolve("latest", store.works, recent_days=5)
+    assert (latest.start, latest.end) == (today, today)
+    hits = store.index.search("dated", limit=10, date_to=today)
+    assert hits.total == 2  # the index files them on the same day

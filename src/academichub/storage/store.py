@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from functools import cached_property
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -33,7 +33,7 @@ from academichub.storage.search_index import IndexDoc, SearchHits, SearchIndex
 from academichub.storage.sourcestate import SourceStateRepo
 from academichub.storage.vector_index import VectorIndex
 from academichub.storage.vectors import VectorRepo
-from academichub.storage.works import WorkRepo
+from academichub.storage.works import WorkRepo, filed_on
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
@@ -44,7 +44,7 @@ def index_doc(work_id: int, paper: Paper, sources: list[str]) -> IndexDoc:
     return IndexDoc(
         work_id=work_id, title=paper.title, abstract=paper.abstract,
         authors=", ".join(a.name for a in paper.authors), categories=paper.categories,
-        day=paper.feed_date or date.today(),  # the same fallback storage files it under
+        day=filed_on(paper),  # the day storage files it under
         sources=list(sources), venue=paper.venue,
     )
 

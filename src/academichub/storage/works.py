@@ -114,13 +114,22 @@ class PreparedWorks:
         return found
 
 
+def filed_on(paper: Paper) -> date:
+    """The day the feed files a work under: its first announcement (else publication) day, never
+    after today (UTC). A journal's issue dated months ahead, or a feed's bogus 2099, made itself
+    the newest day: "latest day" showed that one paper, "this week" the week around it."""
+    today = datetime.now(UTC).date()
+    day = paper.feed_date
+    return today if day is None or day > today else day
+
+
 def _work_values(paper: Paper, sources: list[str], content_hash: str) -> tuple:
     """A work's row, in WORK_COLUMNS order."""
     return (
         paper.arxiv_id, paper.arxiv_version, paper.doi, paper.pmid, paper.openalex_id, paper.url, paper.title,
         title_key(paper.title), first_author_key(paper), paper.abstract, paper.primary_category, paper.venue,
         paper.journal_ref, paper.comment, paper.submitted, paper.updated, paper.announced, paper.published,
-        paper.feed_date or date.today(), paper.announce_type, paper.license, paper.links, tuple(sources),
+        filed_on(paper), paper.announce_type, paper.license, paper.links, tuple(sources),
         content_hash,
     )
 
