@@ -119,6 +119,16 @@ def test_invalid_setting_in_the_environment(capsys: pytest.CaptureFixture[str], 
     assert code == 2 and err.startswith("academichub: invalid setting feed.batch_size")
 
 
+@pytest.mark.parametrize("command", ["feed", "worker"])
+def test_a_broker_url_that_is_not_redis_is_refused_in_one_line(capsys: pytest.CaptureFixture[str],
+                                                                monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                command: str) -> None:
+    monkeypatch.setenv("ACADEMICHUB_BROKER_URL", "localhost:6379")  # `worker` stopped with redis-py's traceback
+    code, _, err = run(capsys, "--home", str(tmp_path), command)
+    assert code == 2 and err.startswith("academichub: invalid setting broker_url") and "redis://" in err
+    assert err.count("\n") == 1
+
+
 def test_a_settings_file_that_is_not_toml_is_named_in_one_line(capsys: pytest.CaptureFixture[str],
                                                                tmp_path: Path) -> None:
     (tmp_path / "settings.toml").write_text("[feed]\nbatch_size = [1, 2\n")

@@ -262,6 +262,15 @@ class Settings(BaseSettings):
                                             "(default: http://host:port).")
     llm: LlmSettings = Field(default_factory=LlmSettings)
 
+    @field_validator("broker_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        # Checked here, so every command says it in one line: `worker` stopped with redis-py's
+        # traceback and `serve` started and then sent no job anywhere.
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"must be a Redis URL (redis://host:6379/0, rediss://… or unix://…), got {value!r}")
+        return value or None
+
     @classmethod
     def settings_customise_sources(
         cls,
