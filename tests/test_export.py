@@ -53,6 +53,20 @@ def test_keys_are_unique_and_braces_cannot_break_an_entry(sample_store: Store) -
     assert len(items) == 3 and items[2].title.startswith("Broken")
 
 
+def test_latex_specials_outside_math_are_escaped_for_bibtex(sample_store: Store) -> None:
+    # A bare "50%" in a title commented out the rest of the reference when LaTeX read the .bib, and
+    # "&" stopped it ("Misplaced alignment tab character"); arXiv's own TeX ($x_1$, \\%) stays.
+    work = sample_store.works.get(sample_store.works.id_for_public("arxiv:2508.06869"))
+    paper = dataclasses.replace(work.paper, title=r"50% of R&D #1 for a_b with $x_1$ and 5\% more",
+                                venue="Science & Society", abstract="Up 20% & more.")
+    twin = StoredWork(work.id, paper, work.sources, work.content_hash, work.feed_date, work.created_at,
+                      work.updated_at)
+    text = to_bibtex([twin])
+    assert r"title = {50\% of R\&D \#1 for a\_b with $x_1$ and 5\% more}" in text
+    assert r"journal = {Science \& Society}" in text and r"abstract = {Up 20\% \& more.}" in text
+    assert title_key(reimport(text, "bibtex")[0].title) == title_key(paper.title)  # still matched on re-import
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=3, max_size=80).filter(lambda t: t.strip()),
        st.lists(st.from_regex(r"[A-Z][a-z]{1,8} [A-Z][a-z]{1,10}", fullmatch=True), min_size=1, max_size=4))

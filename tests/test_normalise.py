@@ -155,3 +155,10 @@ def test_collapse_spaces_turns_every_run_of_spaces_into_one(text: str) -> None:
 
     expected = re.sub(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]+", " ", text)
     assert keys.collapse_spaces(text) == expected
+
+
+def test_a_per_cent_sign_is_not_a_tex_comment_in_a_title_key() -> None:
+    # pylatexenc read "%" as a comment: both keyed as "cutting costs by 50", one work to the merger.
+    first = keys.title_key(r"Cutting costs by 50% with $\alpha$-pruning")
+    second = keys.title_key(r"Cutting costs by 50% with $\beta$-sharing")
+    assert first != second and first.startswith("cutting costs by 50 with")

@@ -31,6 +31,7 @@ _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
 # Bidirectional embeddings, overrides and isolates too: "\u202eevil" displays as "live" (a name or
 # title that reads as another); right-to-left scripts need none of them to display correctly.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
 _SPACE = r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]"
 # A run of spaces that is not already one plain space: two or more, or one of another kind.
 _SPACES = re.compile(rf"(?: {_SPACE}|(?! ){_SPACE}){_SPACE}*")
@@ -136,7 +137,9 @@ def latex_to_text(text: str) -> str:
         # Braces alone only protect case in BibTeX: drop them without the (slow) TeX parser.
         return text.replace("{", "").replace("}", "") if "{" in text or "}" in text else text
     try:
-        return _LATEX.latex_to_text(text)
+        # A bare % is a per cent sign here, not a TeX comment: pylatexenc dropped the rest of the
+        # text, so "50% of R&D … \\%" keyed as "50" and matched any title that began the same.
+        return _LATEX.latex_to_text(_BARE_PERCENT.sub(r"\\%", text))
     except Exception:  # pylatexenc raises assorted errors on malformed input; keep the raw text
         return text
 

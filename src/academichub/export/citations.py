@@ -69,17 +69,27 @@ def _braces_balanced(text: str) -> str:
     return text if depth == 0 else text.replace("{", "").replace("}", "")
 
 
+_MATH_OR_SPECIAL = re.compile(r"(?<!\\)\$.*?(?<!\\)\$|(?<!\\)([%&#_])", re.DOTALL)
+
+
+def _tex_safe(text: str) -> str:
+    """Text for a BibTeX field LaTeX will typeset: %, &, # and _ outside math escaped (a bare "50%"
+    in a title commented out the rest of the reference, "&" stopped LaTeX with "Misplaced
+    alignment tab"); math ($…$) and what is escaped already stay as they are."""
+    return _MATH_OR_SPECIAL.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(0), text)
+
+
 def to_bibtex(works: Iterable[StoredWork]) -> str:
     """BibTeX entries (@article for journal versions, @misc with eprint fields for preprints)."""
     taken: set[str] = set()
     entries = []
     for work in works:
         paper = work.paper
-        fields = {"title": paper.title, "author": " and ".join(
+        fields = {"title": _tex_safe(paper.title), "author": " and ".join(
             "{}, {}".format(*split_name(a.name)) if split_name(a.name)[1] else split_name(a.name)[0]
             for a in paper.authors), "year": str(_date_parts(work)[0])}
         if paper.venue:
-            fields["journal"] = paper.venue
+            fields["journal"] = _tex_safe(paper.venue)
         if paper.doi:
             fields["doi"] = paper.doi
         if paper.arxiv_id:
@@ -87,7 +97,7 @@ def to_bibtex(works: Iterable[StoredWork]) -> str:
         if url := _url(work):
             fields["url"] = url
         if paper.abstract:
-            fields["abstract"] = paper.abstract
+            fields["abstract"] = _tex_safe(paper.abstract)
         kind = "article" if paper.venue and paper.doi else "misc"
         entries.append(Entry(kind, cite_key(work, taken),
                              [Field(k, _braces_balanced(v)) for k, v in fields.items() if v]))
