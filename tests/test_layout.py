@@ -125,3 +125,29 @@ def test_a_store_without_the_sample_asks_the_reader_to_follow_someone(browser, t
         assert tab.locator(".chips .chip").count() == 0
         playwright_api.expect(tab.locator("p.prompt")).to_contain_text("Your radar follows no one yet")
 
+
+
+def test_untrusted_text_never_widens_a_small_screen(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A 160-letter word, a long URL, a long name and a long formula each made the page scroll
+    # sideways on a phone (1,356 to 1,909 pixels wide in 320).
+    from datetime import date
+
+    from academichub.ingest.pipeline import ingest
+    from academichub.model import Author, Paper
+
+    settings = make_settings(tmp_path / "long")
+    store = init_store(settings, sample=False)
+    name = "Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewissenhaftschaferswessenschafewaren Smith"
+    ingest(store, [Paper(title="Supercalifragilistic" * 8 + " model", source="arxiv", arxiv_id="2512.77777",
+                         abstract="See https://github.com/some-organisation/" + "a" * 150 + "/README.md for code. $"
+                         + "+".join(f"x_{{{i}}}" for i in range(40)) + "$ and a short $x_1$.",
+                         authors=[Author(name, name.lower())], categories=["cs.CL"], primary_category="cs.CL",
+                         announced=date(2025, 9, 26))], source="arxiv")
+    store.close()
+    with running_server(settings) as base:
+        for size in ("small-phone", "phone"):
+            tab = _tab(browser, base, "en", size)
+            for path in ("/?period=all", "/paper/arxiv:2512.77777", "/search?q=model"):
+                _visit(tab, base, path)
+                assert tab.locator("text=Supercalifragilistic").count() >= 1, path  # the paper is on the page
+                assert tab.evaluate(LAYOUT_PROBLEMS) == [], (size, path)

@@ -29,6 +29,9 @@ def test_rendered_text_has_only_mathml_tags_and_no_active_content(text: str) -> 
         if tag in EMPHASIS:  # text-mode \\textbf{…}, {\\it …}: made by the renderer, never with attributes
             assert attributes == ""
             continue
+        if tag == "span":  # the box each formula sits in
+            assert attributes == ' class="tex"'
+            continue
         assert tag.lower() in MATHML_TAGS
         assert {a.lower() for a in ATTRIBUTE.findall(attributes)} <= MATHML_ATTRIBUTES[tag.lower()]
         assert "javascript" not in attributes.lower()
@@ -75,3 +78,11 @@ def test_text_mode_tex_is_shown_as_text() -> None:
         "code at https://x.org/a_b and the repo"  # a link's text, never its target
     assert str(render_tex(r"\textbf{A {B} C} and \textbf{<i>}")) == "<b>A B C</b> and <b>&lt;i&gt;</b>"
     assert str(render_tex(r"\textit{unclosed and $\textbf{x}$")).startswith(r"\textit{unclosed and <math")
+
+
+def test_text_accents_and_long_formulas() -> None:
+    assert str(render_tex(r"the K\"ahler potential, Poincar\'e and Schr{\"o}dinger, Erd\H{o}s, \v{C}ech")) == \
+        "the Kähler potential, Poincaré and Schrödinger, Erdős, Čech"
+    long_formula = "$" + "+".join(f"x_{{{i}}}" for i in range(20)) + "$"  # wider than a phone: in its own box
+    assert str(render_tex(long_formula)).startswith('<span class="tex"><math')
+    assert str(render_tex("$x_1$")).startswith("<math")  # a short one stays in the line as it was
