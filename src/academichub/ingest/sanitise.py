@@ -12,7 +12,7 @@ from functools import lru_cache
 
 
 from academichub.keys import clean_abstract, clean_line, normalise_doi, parse_arxiv_id, safe_url
-from academichub.limits import ROW_ID_MAX
+from academichub.limits import ROW_ID_MAX, fitting
 from academichub.model import Author, Paper
 from academichub.storage.schema import work_authors, work_categories, work_ids, works
 
@@ -32,7 +32,7 @@ _ANNOUNCE_TYPE = works.c.announce_type.type.length
 
 
 def _fits(kind: str, value: str | None) -> str | None:
-    return value if value is None or len(value) <= _ID_LENGTHS[kind] else None
+    return fitting(value, _ID_LENGTHS[kind])
 
 
 def _bounded(text: str | None, limit: int) -> str | None:
@@ -46,7 +46,7 @@ def _bounded(text: str | None, limit: int) -> str | None:
 def _author(author: Author) -> Author:
     name = clean_line(author.name)[:MAX_SHORT]
     affiliations = tuple(clean_line(a)[:MAX_SHORT] for a in author.affiliations if a.strip())
-    orcid = author.orcid if author.orcid is None or len(author.orcid) <= _ORCID else None
+    orcid = fitting(author.orcid, _ORCID)
     if name == author.name and affiliations == author.affiliations and orcid == author.orcid \
             and len(author.key) <= _NAME_KEY:
         return author  # already clean (parsers build names with make_author)
@@ -90,8 +90,8 @@ def sanitise_paper(paper: Paper) -> Paper:
         abstract=clean_abstract(paper.abstract)[:MAX_ABSTRACT],
         authors=[_author(a) for a in paper.authors[:MAX_AUTHORS]],
         categories=[c for c in paper.categories if len(c) <= _CATEGORY],
-        primary_category=paper.primary_category if len(paper.primary_category or "") <= _CATEGORY else None,
-        announce_type=paper.announce_type if len(paper.announce_type or "") <= _ANNOUNCE_TYPE else None,
+        primary_category=fitting(paper.primary_category, _CATEGORY),
+        announce_type=fitting(paper.announce_type, _ANNOUNCE_TYPE),
         arxiv_version=paper.arxiv_version if (paper.arxiv_version or 0) <= ROW_ID_MAX else None,
         venue=_bounded(paper.venue, MAX_SHORT),
         journal_ref=_bounded(paper.journal_ref, MAX_SHORT),

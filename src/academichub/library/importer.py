@@ -22,6 +22,7 @@ from academichub.embedding.base import Embedder, work_text
 from academichub.errors import InputError, SourceError
 from academichub.keys import clean_line, family_key, name_key, title_key
 from academichub.library.items import LibraryItem, Skipped
+from academichub.limits import fitting
 from academichub.library.readers import READERS, detect
 from academichub.settings import Settings
 from academichub.sources.formats import open_binary
@@ -109,10 +110,6 @@ def _match_titles(store: Store, items: list[LibraryItem], todo: list[int]) -> di
 _ITEM_KEY, _DOI, _ARXIV, _VENUE = (library_items.c[name].type.length for name in ("item_key", "doi", "arxiv_id", "venue"))
 
 
-def _fitting(value: str | None, length: int) -> str | None:
-    return value if value is None or len(value) <= length else None
-
-
 def import_items(store: Store, embedder: Embedder | None, user_id: int, entries: list[LibraryItem | Skipped], *,
                  source: str, fmt: str) -> ImportReport:
     """Match, embed and store parsed entries as the user's library items from `source`."""
@@ -139,7 +136,7 @@ def import_items(store: Store, embedder: Embedder | None, user_id: int, entries:
         # Bounded to the columns: PostgreSQL refused the whole file over one 400-character DOI
         # (an identifier that long names nothing, so it is dropped; a long venue is cut).
         rows.append({"item_key": entry.key[:_ITEM_KEY], "title": entry.title, "authors": entry.authors[:50],
-                     "year": entry.year, "doi": _fitting(entry.doi, _DOI), "arxiv_id": _fitting(entry.arxiv_id, _ARXIV),
+                     "year": entry.year, "doi": fitting(entry.doi, _DOI), "arxiv_id": fitting(entry.arxiv_id, _ARXIV),
                      "abstract": entry.abstract, "venue": entry.venue[:_VENUE] if entry.venue else entry.venue,
                      "added": entry.added, "work_id": work_id, "match": how,
                      "model": embedder.tag if vector is not None and embedder is not None else None,

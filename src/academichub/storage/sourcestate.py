@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from academichub.model.report import RunReport
 from academichub.storage import upsert
 from academichub.storage.engine import reading
+from academichub.limits import fitting
 from academichub.storage.schema import source_runs, source_state
 
 
@@ -46,9 +47,8 @@ def _now() -> datetime:
 
 
 def _fitting(value: str | None, column: str) -> str | None:
-    """A server's validator if its column holds it (the next fetch is then unconditional); PostgreSQL
-    refused a longer one and the run's state with it."""
-    return value if value is None or len(value) <= source_state.c[column].type.length else None
+    """A server's validator if its column holds it (else the next fetch is unconditional)."""
+    return fitting(value, source_state.c[column].type.length)
 
 
 class SourceStateRepo:
