@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-
 from academichub.keys import clean_abstract, clean_line, normalise_doi, parse_arxiv_id, safe_url
 from academichub.limits import ROW_ID_MAX, fitting
 from academichub.model import Author, Paper

@@ -22,8 +22,8 @@ from academichub.embedding.base import Embedder, work_text
 from academichub.errors import InputError, SourceError
 from academichub.keys import clean_line, family_key, name_key, title_key
 from academichub.library.items import LibraryItem, Skipped
-from academichub.limits import fitting
 from academichub.library.readers import READERS, detect
+from academichub.limits import fitting
 from academichub.settings import Settings
 from academichub.sources.formats import open_binary
 from academichub.sources.http import HttpClient

@@ -16,6 +16,7 @@ from academichub.storage.board import BoardMemo, radar_slot, user_slot
 from academichub.storage.engine import board_of, reading, touch, write_transaction
 from academichub.storage.schema import radars, subscriptions, users
 
+
 def _now() -> datetime:
     return datetime.now(UTC)
 

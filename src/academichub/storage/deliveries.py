@@ -13,6 +13,7 @@ from academichub.storage import upsert
 from academichub.storage.engine import reading
 from academichub.storage.schema import deliveries, radars
 
+
 def _delivery(row: sa.Row) -> Delivery:
     sent = row.last_sent_at
     return Delivery(row.id, row.radar_id, row.channel, row.target, row.secret, row.cadence, row.lang, bool(row.active),

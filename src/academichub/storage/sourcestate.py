@@ -14,10 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.limits import fitting
 from academichub.model.report import RunReport
 from academichub.storage import upsert
 from academichub.storage.engine import reading
-from academichub.limits import fitting
 from academichub.storage.schema import source_runs, source_state
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -16,16 +16,25 @@ from academichub.settings import Settings
 from academichub.storage.accounts import AccountRepo
 from academichub.storage.auth import AuthRepo
 from academichub.storage.authors import AuthorRepo
+from academichub.storage.board import SLOTS
 from academichub.storage.briefings import BriefingRepo
 from academichub.storage.deliveries import DeliveryRepo
-from academichub.storage.board import SLOTS
-from academichub.storage.engine import (board_of, board_sequence, close_board, libpq_url, listened_of, make_engine,
-                                        migrate, normalise_url, sync_board)
+from academichub.storage.engine import (
+    board_of,
+    board_sequence,
+    close_board,
+    libpq_url,
+    listened_of,
+    make_engine,
+    migrate,
+    normalise_url,
+    sync_board,
+)
+from academichub.storage.features import FeatureRepo
 from academichub.storage.feedback import FeedbackRepo
 from academichub.storage.feeddb import make_feed_engine
-from academichub.storage.identity import read_identity
-from academichub.storage.features import FeatureRepo
 from academichub.storage.feedstate import FeedStateRepo
+from academichub.storage.identity import read_identity
 from academichub.storage.library import LibraryRepo
 from academichub.storage.listened_board import AsyncSequence
 from academichub.storage.reader_models import ReaderModelRepo
