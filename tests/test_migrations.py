@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from datetime import date
 
 import pytest
@@ -106,3 +108,37 @@ def test_upgrade_keeps_one_delivery_per_radar_channel_and_target(settings: Setti
         rows = conn.execute(sa.text("SELECT id, target FROM deliveries ORDER BY target")).fetchall()
         assert [tuple(r) for r in rows][0] == (oldest, "ada@example.org") and len(rows) == 2
     engine.dispose()
+
+
+def test_upgrade_files_works_dated_after_today_under_today(settings: Settings) -> None:
+    # Stored before works were filed at most today: a 2099 issue date made itself the newest day.
+    from datetime import UTC, datetime
+
+    from academichub.radar import periods
+    from academichub.storage.store import index_doc
+
+    today = datetime.now(UTC).date()
+    engine = make_engine(settings.db_url)
+    with Store.open(settings) as store:
+        ingest(store, [Paper(title="Dated 2099 By Its Journal", source="crossref", doi="10.1000/future",
+                             published=date(2099, 1, 1))], source="crossref")
+        # Stored after it: the index's watermark is this one's, so only the upgrade can make the
+        # index file the first one again.
+        ingest(store, [Paper(title="Dated Last Week", source="crossref", doi="10.1000/past",
+                             published=date(2025, 9, 1))], source="crossref")
+        future = next(w for w in store.works.get_many(store.works.ids()) if w.paper.doi == "10.1000/future")
+        store.index.upsert([dataclasses.replace(index_doc(future.id, future.paper, future.sources),
+                                                day=date(2099, 1, 1))])  # as the index filed it then
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0012")
+        conn.execute(sa.text("UPDATE works SET feed_date = '2099-01-01' WHERE doi = '10.1000/future'"))
+    migrate(engine)
+    engine.dispose()
+    with Store.open(settings) as store:  # the index catches up with the moved works as it opens
+        days = {w.paper.title: w.feed_date for w in store.works.get_many(store.works.ids())}
+        assert days == {"Dated 2099 By Its Journal": today, "Dated Last Week": date(2025, 9, 1)}
+        latest = periods.resolve("latest", store.works, recent_days=5)
+        assert (latest.start, latest.end) == (today, today)
+        assert store.index.search("journal", limit=5, date_to=today).total == 1
