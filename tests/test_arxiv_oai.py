@@ -83,3 +83,22 @@ def test_harvest_follows_resumption_tokens_with_from_until_and_set() -> None:
 def test_unknown_metadata_prefix_is_refused() -> None:
     with HttpClient(HttpSettings()) as client, pytest.raises(ValueError, match="metadata prefix"):
         next(arxiv_oai.fetch(client, ArxivSettings(), metadata_prefix="oai_dc"))
+
+
+def test_a_resumption_token_sent_again_ends_the_harvest_with_an_error() -> None:
+    # A broken endpoint that answers every token with the same page and token had the harvest
+    # fetch that page for ever.
+    served = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal served
+        served += 1
+        return httpx.Response(200, content=(OAI / "arXivRaw_ListRecords_2015-01-06_with_resumptionToken.xml").read_bytes())
+
+    pages = []
+    with HttpClient(HttpSettings(), transport=httpx.MockTransport(handler), sleep=lambda s: None) as client, \
+            pytest.raises(ProtocolError, match="a second time") as raised:
+        for page in arxiv_oai.fetch(client, ArxivSettings(min_interval=0), metadata_prefix="arXivRaw"):
+            pages.append(page)
+            assert served < 10, "the harvest loops"
+    assert raised.value.code == "cursor-loop" and len(pages) == 2 and served == 2

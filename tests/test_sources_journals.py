@@ -160,3 +160,27 @@ def test_a_date_that_does_not_exist_leaves_the_work_undated_and_the_page_whole()
     work["message"]["published"] = {"date-parts": [[2024, 13, 1]]}
     (paper,) = papers(crossref.parse(json.dumps(work).encode()).items)
     assert paper.doi == "10.1038/srep16696" and paper.updated is None
+
+
+def test_a_cycle_of_crossref_cursors_ends_the_harvest_with_an_error() -> None:
+    # The recorded page, its next-cursor alternating between two values: the harvest fetched the
+    # same two pages for ever.
+    import httpx
+
+    from academichub.errors import ProtocolError
+    from academichub.sources.contract import HttpSettings
+    from academichub.sources.http import HttpClient
+
+    recorded = json.loads((DATA / "crossref/works_query_widget_cursor_star.json").read_bytes())
+    served: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        served.append(request.url.params["cursor"])
+        recorded["message"]["next-cursor"] = "A" if len(served) % 2 else "B"
+        return httpx.Response(200, json=recorded)
+
+    with HttpClient(HttpSettings(), transport=httpx.MockTransport(handler), sleep=lambda s: None) as client, \
+            pytest.raises(ProtocolError, match="a second time"):
+        for _page in crossref.fetch(client, crossref.CrossrefSettings(min_interval=0), query="widget"):
+            assert len(served) < 10, "the harvest loops"
+    assert served == ["*", "A", "B"]

@@ -18,6 +18,7 @@ from academichub.keys import authors_from_text, clean_line, make_author, parse_d
 from academichub.model import Author, Paper, Rejected
 from academichub.sources.arxiv_common import ArxivSettings, arxiv_paper
 from academichub.sources.http import HttpClient
+from academichub.sources.paging import SeenCursors
 from academichub.sources.safexml import local_name, parse_xml, text_of
 
 COMPONENT = "arxiv-oai"
@@ -161,9 +162,12 @@ def fetch(
             params["until"] = until.isoformat()
         if set_spec:
             params["set"] = set_spec
+    seen = SeenCursors(COMPONENT)
+    if resumption_token:
+        seen.next(resumption_token)
     while True:
         page = parse(client.get(settings.oai_url, params=params, component=COMPONENT).content)
         yield page
         if not page.resumption_token:
             return
-        params = {"verb": "ListRecords", "resumptionToken": page.resumption_token}
+        params = {"verb": "ListRecords", "resumptionToken": seen.next(page.resumption_token)}

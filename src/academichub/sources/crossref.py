@@ -21,6 +21,7 @@ from academichub.keys import calendar_day, html_to_text, make_author
 from academichub.model import Author, Paper, Rejected
 from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
 from academichub.sources.http import HttpClient
+from academichub.sources.paging import SeenCursors
 from academichub.sources.records import convert_all, convert_one, text_or_none, whole_number
 
 COMPONENT = "crossref"
@@ -160,12 +161,13 @@ def fetch(client: HttpClient, settings: CrossrefSettings, *, issn: str | None = 
         params["query"] = query
     if contact:
         params["mailto"] = contact  # Crossref's polite pool
+    seen = SeenCursors(COMPONENT)
     while True:
         page = parse(client.get(url, params=params, component=COMPONENT).content)
         yield page
         if not page.items or not page.next_cursor or page.next_cursor == params["cursor"]:
             return
-        params["cursor"] = page.next_cursor
+        params["cursor"] = seen.next(page.next_cursor)  # a cycle of cursors (A, B, A) ends with an error
 
 
 def stream(issn: str | None = None, query: str | None = None) -> Stream:

@@ -19,6 +19,7 @@ from academichub.keys import html_to_text, make_author, parse_arxiv_id, parse_da
 from academichub.model import Author, Paper, Rejected
 from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
 from academichub.sources.http import HttpClient
+from academichub.sources.paging import SeenCursors
 from academichub.sources.records import convert_all, convert_one, text_or_none, whole_number
 
 COMPONENT = "openalex"
@@ -143,12 +144,13 @@ def fetch(client: HttpClient, settings: OpenAlexSettings, *, filter_: str, curso
         params["mailto"] = contact
     if settings.api_key:
         params["api_key"] = settings.api_key.get_secret_value()
+    seen = SeenCursors(COMPONENT)
     while True:
         page = parse(client.get(url, params=params, component=COMPONENT).content)
         yield page
         if not page.items or not page.next_cursor:
             return
-        params["cursor"] = page.next_cursor
+        params["cursor"] = seen.next(page.next_cursor)
 
 
 def stream(filter_: str) -> Stream:

@@ -1,0 +1,22 @@
+"""Cursor-paged harvests: a cursor given twice ends the harvest with an error, never a loop."""
+
+from __future__ import annotations
+
+from academichub.errors import ProtocolError
+
+
+class SeenCursors:
+    """The cursors (resumption tokens, deep-paging cursors) one harvest was given."""
+
+    def __init__(self, component: str) -> None:
+        self.component = component
+        self._seen: set[str] = set()
+
+    def next(self, cursor: str) -> str:
+        """`cursor`, once; a server that sends one again would have the harvest fetch the same pages
+        for ever (a broken OAI-PMH endpoint repeating its resumptionToken did)."""
+        if cursor in self._seen:
+            raise ProtocolError(f"the server sent the cursor {cursor[:80]!r} a second time; stopping rather "
+                                "than fetching the same pages again", component=self.component, code="cursor-loop")
+        self._seen.add(cursor)
+        return cursor
