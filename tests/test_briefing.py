@@ -224,6 +224,19 @@ def test_llm_briefing_by_map_reduce_with_checked_citations(sample_store: Store, 
     assert kinds[0] == "papers" and kinds[-1] == "done" and kinds.count("section") >= len(briefing.themes) + 2
 
 
+def test_control_characters_from_the_llm_never_reach_the_store(sample_store: Store, radar: Radar, embedder,
+                                                                tmp_path: Path) -> None:
+    # The endpoint's text is untrusted: a NUL failed the briefing's write on PostgreSQL.
+    def noisy(messages: list[dict]) -> str:
+        return grounded_reply(messages).replace("papers", "pa\x00pers\x07")
+
+    with scripted_llm(noisy) as (url, _llm):
+        service = service_for(sample_store, embedder, tmp_path, base_url=url)
+        briefing = service.build(Request(radar, "week", "en", llm=True))
+    assert briefing.mode == "llm" and "These papers study" in briefing.themes[0].text
+    assert not any(ch in t.text for t in briefing.themes for ch in "\x00\x07")
+
+
 def test_the_llm_names_themes_in_the_briefings_language(sample_store: Store, radar: Radar, embedder,
                                                         tmp_path: Path) -> None:
     def naming(messages: list[dict]) -> str:

@@ -297,6 +297,8 @@ def test_deliveries_are_checked_before_they_are_kept_and_owned(store: Store) -> 
                          ("https://a..b/hook", "is not a host name"), ("https://example.org:0/", "port 0")):
         with pytest.raises(InputError, match=problem):
             deliveries.add(radar, "slack", url)
+    with pytest.raises(InputError, match="control character"):  # PostgreSQL refused the NUL with a 500
+        deliveries.add(radar, "feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/x", secret="SEC\x00x")
     assert deliveries.of_user(ada.id) == []  # nothing kept of any
     kept = deliveries.add(radar, "email", "  ada@example.org ", lang="fr")
     assert (kept.target, kept.lang, kept.active) == ("ada@example.org", "zh", True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from academichub.briefing.model import CITATION, BriefPaper, Section, citations
+from academichub.keys import strip_control
 from academichub.settings import LlmSettings
 
 PROMPT_VERSION = "2"
@@ -207,8 +208,11 @@ class LlmAnalyst:
                     reported = True
                 for choice in chunk.choices or []:
                     if choice.delta and choice.delta.content:
-                        written.append(choice.delta.content)
-                        yield choice.delta.content
+                        # The endpoint's text is untrusted like a source's: a NUL failed the
+                        # briefing's write on PostgreSQL, other control characters its XML exports.
+                        content = strip_control(choice.delta.content)
+                        written.append(content)
+                        yield content
         except openai.APITimeoutError as exc:
             raise LlmFailure(f"llm: {self.settings.model} timed out after {self.settings.timeout:g} s") from exc
         except openai.RateLimitError as exc:

@@ -46,6 +46,8 @@ def check(channel: str, target: str, cadence: str, secret: str | None, allow: Se
         raise InputError(f"delivery: {target!r} is not an e-mail address")
     if channel != "email" and not target.startswith(("https://", "http://")):
         raise InputError(f"delivery: a {channel} webhook needs its URL (https://…), got {target!r}")
+    if secret and not secret.isprintable():  # a control character (PostgreSQL refused a NUL with a 500)
+        raise InputError("delivery: the secret holds a control character; paste it again as the service shows it")
     if channel != "email":
         try:
             OutboundGuard(allow).check_url(target)

@@ -20,7 +20,7 @@ import httpx
 from academichub.capped import gunzip, read_all
 from academichub.embedding.base import Embedder, work_text
 from academichub.errors import InputError, SourceError
-from academichub.keys import clean_line, family_key, name_key, title_key
+from academichub.keys import clean_line, family_key, name_key, strip_control, title_key
 from academichub.library.items import LibraryItem, Skipped
 from academichub.library.readers import READERS, detect
 from academichub.limits import fitting
@@ -135,8 +135,9 @@ def import_items(store: Store, embedder: Embedder | None, user_id: int, entries:
         vector = own.get(index)
         # Bounded to the columns: PostgreSQL refused the whole file over one 400-character DOI
         # (an identifier that long names nothing, so it is dropped; a long venue is cut).
-        rows.append({"item_key": entry.key[:_ITEM_KEY], "title": entry.title, "authors": entry.authors[:50],
-                     "year": entry.year, "doi": fitting(entry.doi, _DOI), "arxiv_id": fitting(entry.arxiv_id, _ARXIV),
+        # The key is not cleaned by the readers, and PostgreSQL refuses a NUL in text.
+        rows.append({"item_key": strip_control(entry.key)[:_ITEM_KEY], "title": entry.title,
+                     "authors": entry.authors[:50], "year": entry.year, "doi": fitting(entry.doi, _DOI), "arxiv_id": fitting(entry.arxiv_id, _ARXIV),
                      "abstract": entry.abstract, "venue": entry.venue[:_VENUE] if entry.venue else entry.venue,
                      "added": entry.added, "work_id": work_id, "match": how,
                      "model": embedder.tag if vector is not None and embedder is not None else None,
