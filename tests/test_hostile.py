@@ -532,3 +532,27 @@ def test_values_too_long_for_their_columns_never_fail_a_batch(store: Store) -> N
                               etag='"' + "e" * 600 + '"', last_modified="Mon, 01 Sep 2025 00:00:00 GMT")
     state = store.sources.get(key)
     assert state is not None and state.etag is None and state.last_modified.startswith("Mon")
+
+
+def test_a_nul_in_an_identifier_or_code_never_fails_a_batch(store: Store) -> None:
+    # PostgreSQL's text refuses NUL: one such record failed its whole batch (SQLite stored it). An
+    # identifier or code holding a control character is none; the record keeps what else it has.
+    from datetime import date
+
+    from academichub.ingest.pipeline import ingest
+    from academichub.model import Author, Paper
+
+    day = date(2025, 9, 1)
+    papers = [Paper(title="Only a broken doi", source="crossref", doi="10.1000/a\x00b", announced=day),
+              Paper(title="Only a broken pmid", source="pubmed", pmid="12\x003", announced=day),
+              Paper(title="Broken codes", source="arxiv", arxiv_id="2509.00019", categories=["cs.C\x00L", "cs.CL"],
+                    primary_category="cs.C\x00L", announce_type="ne\x00w", announced=day,
+                    authors=[Author("Ada Lovelace", "ada\x00lovelace", orcid="0000-\x00")]),
+              Paper(title="Broken secondary id", source="crossref", doi="10.1000/ok9", also=(("pmid", "4\x005"),),
+                    announced=day)]
+    report = ingest(store, papers, source="mixed")
+    assert (report.new, report.rejected, dict(report.rejected_reasons)) == (2, 2, {"no identifier": 2})
+    stored = {w.paper.title: w.paper for w in store.works.get_many(store.works.ids())}
+    codes = stored["Broken codes"]
+    assert codes.categories == ["cs.CL"] and codes.announce_type is None
+    assert (codes.authors[0].key, codes.authors[0].orcid) == ("adalovelace", None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from academichub.keys import clean_abstract, clean_line, normalise_doi, parse_arxiv_id, safe_url
+from academichub.keys import clean_abstract, clean_line, normalise_doi, parse_arxiv_id, safe_url, strip_control
 from academichub.limits import ROW_ID_MAX, fitting
 from academichub.model import Author, Paper
 from academichub.storage.schema import work_authors, work_categories, work_ids, works
@@ -30,8 +30,14 @@ _NAME_KEY = work_authors.c.name_key.type.length
 _ANNOUNCE_TYPE = works.c.announce_type.type.length
 
 
+def _token(value: str | None, length: int) -> str | None:
+    """An identifier or code as stored, or None when it cannot be one: longer than its column, or
+    holding a control character (a NUL in a DOI failed its batch on PostgreSQL)."""
+    return fitting(value, length) if value is None or value.isprintable() else None
+
+
 def _fits(kind: str, value: str | None) -> str | None:
-    return fitting(value, _ID_LENGTHS[kind])
+    return _token(value, _ID_LENGTHS[kind])
 
 
 def _bounded(text: str | None, limit: int) -> str | None:
@@ -45,11 +51,12 @@ def _bounded(text: str | None, limit: int) -> str | None:
 def _author(author: Author) -> Author:
     name = clean_line(author.name)[:MAX_SHORT]
     affiliations = tuple(clean_line(a)[:MAX_SHORT] for a in author.affiliations if a.strip())
-    orcid = fitting(author.orcid, _ORCID)
+    orcid = _token(author.orcid, _ORCID)
+    key = author.key if author.key.isprintable() else strip_control(author.key)
     if name == author.name and affiliations == author.affiliations and orcid == author.orcid \
-            and len(author.key) <= _NAME_KEY:
+            and len(key) <= _NAME_KEY and key is author.key:
         return author  # already clean (parsers build names with make_author)
-    return replace(author, name=name, affiliations=affiliations, orcid=orcid, key=author.key[:_NAME_KEY])
+    return replace(author, name=name, affiliations=affiliations, orcid=orcid, key=key[:_NAME_KEY])
 
 
 def _identifiers(paper: Paper) -> dict[str, object]:
@@ -65,7 +72,7 @@ def _identifiers(paper: Paper) -> dict[str, object]:
             value = normalise_doi(value) or ""
             if value.startswith(ARXIV_DOI_PREFIX):
                 kind, value = "arxiv_id", _arxiv_of_doi(value) or ""
-        if value and len(value) <= _ID_VALUE and (kind, value) not in also:
+        if _token(value, _ID_VALUE) and (kind, value) not in also:
             also.append((kind, value))
     return {"doi": _fits("doi", doi), "arxiv_id": _fits("arxiv_id", arxiv_id), "url": _fits("url", safe_url(paper.url)),
             "pmid": _fits("pmid", paper.pmid), "openalex_id": _fits("openalex_id", paper.openalex_id),
@@ -88,9 +95,9 @@ def sanitise_paper(paper: Paper) -> Paper:
         title=clean_line(paper.title)[:MAX_TITLE],
         abstract=clean_abstract(paper.abstract)[:MAX_ABSTRACT],
         authors=[_author(a) for a in paper.authors[:MAX_AUTHORS]],
-        categories=[c for c in paper.categories if len(c) <= _CATEGORY],
-        primary_category=fitting(paper.primary_category, _CATEGORY),
-        announce_type=fitting(paper.announce_type, _ANNOUNCE_TYPE),
+        categories=[c for c in paper.categories if _token(c, _CATEGORY)],
+        primary_category=_token(paper.primary_category, _CATEGORY),
+        announce_type=_token(paper.announce_type, _ANNOUNCE_TYPE),
         arxiv_version=paper.arxiv_version if (paper.arxiv_version or 0) <= ROW_ID_MAX else None,
         venue=_bounded(paper.venue, MAX_SHORT),
         journal_ref=_bounded(paper.journal_ref, MAX_SHORT),
