@@ -162,3 +162,9 @@ def test_a_per_cent_sign_is_not_a_tex_comment_in_a_title_key() -> None:
     first = keys.title_key(r"Cutting costs by 50% with $\alpha$-pruning")
     second = keys.title_key(r"Cutting costs by 50% with $\beta$-sharing")
     assert first != second and first.startswith("cutting costs by 50 with")
+
+
+def test_a_link_with_a_control_or_format_character_is_dropped() -> None:
+    assert keys.safe_url("https://arxiv.org/abs/2508.06869") == "https://arxiv.org/abs/2508.06869"
+    for url in ("https://a.org/x\x00y", "https://a.org/\u202egpj.exe", "https://a.org/\x7f", "javascript:alert(1)"):
+        assert keys.safe_url(url) is None, url

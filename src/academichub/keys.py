@@ -257,11 +257,12 @@ def html_to_text(fragment: str | None) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """Keep only absolute http(s) URLs; anything else (javascript:, data:) is dropped."""
+    """Keep only absolute http(s) URLs of printable characters; anything else (javascript:, data:) is dropped."""
     if not url:
         return None
     url = url.strip()
-    return url if _SAFE_URL.match(url) else None
+    # No control or format character either: a NUL or a bidirectional override in a link.
+    return url if _SAFE_URL.match(url) and url.isprintable() else None
 
 
 _CATEGORY_PARTS = re.compile(r"^([a-z]+(?:-[a-z]+)?)(?:\.([a-z]+(?:-[a-z]+)?))?$", re.IGNORECASE)
