@@ -556,3 +556,22 @@ def test_a_nul_in_an_identifier_or_code_never_fails_a_batch(store: Store) -> Non
     codes = stored["Broken codes"]
     assert codes.categories == ["cs.CL"] and codes.announce_type is None
     assert (codes.authors[0].key, codes.authors[0].orcid) == ("adalovelace", None)
+
+
+NUL_REQUESTS = [("GET", "/api/v1/papers/doi:10.1000/a%00b", None), ("GET", "/paper/arxiv:2508%0006869", None),
+                ("GET", "/api/v1/papers/arxiv:2508.06869%00/similar", None),
+                ("GET", "/api/v1/export?ids=doi:10.1/%00&format=bibtex", None),
+                ("GET", "/api/v1/search?q=a&category=cs.%00", None), ("GET", "/api/v1/search?q=a&venue=%00", None),
+                ("GET", "/api/v1/search?q=a&source=%00", None), ("GET", "/api/v1/papers/w99999999999999999999", None),
+                ("POST", "/api/v1/feedback", {"paper": "doi:10.1/\u0000", "action": "like"}),
+                ("POST", "/api/v1/feedback/undo", {"paper": "doi:10.1/\u0000"}),
+                ("POST", "/api/v1/feedback", {"paper": "w99999999999999999999", "action": "like"})]
+
+
+@pytest.mark.parametrize(("method", "url", "body"), NUL_REQUESTS)
+def test_a_nul_or_a_huge_row_id_in_a_request_is_the_readers_error(client: TestClient, method: str, url: str,
+                                                                   body: dict | None) -> None:
+    # Each answered 500 on PostgreSQL, whose text refuses NUL and whose integers end at 2^31 - 1.
+    answer = client.request(method, url, json=body)
+    assert answer.status_code in (400, 404), (answer.status_code, answer.text)
+    assert answer.json()["error"]["message"]

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from academichub.errors import NotFoundError, StorageError
 from academichub.keys import family_key, title_key
+from academichub.limits import ROW_ID_MAX
 from academichub.model import ID_KINDS, Author, Paper
 from academichub.model.works import Candidate, StoredWork, work_text
 from academichub.storage import bulk
@@ -430,13 +431,15 @@ class WorkRepo:
     def id_for_public(self, public_id: str) -> int | None:
         """Resolve "arxiv:…", "doi:…" or "w123" to a row id."""
         kind, _, value = public_id.partition(":")
+        if not public_id.isprintable():  # no stored id holds a control character; PostgreSQL refused a NUL
+            return None
         if kind in ("arxiv", "doi") and value:
             column = works.c.arxiv_id if kind == "arxiv" else works.c.doi
             with reading(self.engine) as conn:
                 return conn.execute(sa.select(works.c.id).where(column == value.lower() if kind == "doi"
                                                                 else column == value)).scalar()
-        if public_id.startswith("w") and public_id[1:].isdigit():
-            return int(public_id[1:])
+        if public_id.startswith("w") and public_id[1:].isdigit() and int(public_id[1:]) <= ROW_ID_MAX:
+            return int(public_id[1:])  # a larger number is no row id, and past PostgreSQL's integers
         return None
 
     def require(self, public_id: str, component: str = "papers") -> StoredWork:

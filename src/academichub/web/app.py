@@ -47,7 +47,7 @@ from academichub.web.pagecache import PageCache
 from academichub.web.fresh import FreshReads, close_reads
 from academichub.web.reconnect import DatabaseOutages
 from academichub.web.replay import Replays
-from academichub.web.security import BodyLimit, SameOrigin, SecurityHeaders
+from academichub.web.security import RequestLimits, SameOrigin, SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -135,7 +135,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.add_middleware(DatabaseOutages)
     app.add_middleware(Replays)  # the security headers are added to its answers too
     app.add_middleware(FreshReads)  # before any read: PostgreSQL's board caught up with the store
-    app.add_middleware(BodyLimit)
+    app.add_middleware(RequestLimits)
     app.add_middleware(SameOrigin, public_url=settings.public_url or "")
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
@@ -56,11 +57,13 @@ class SecurityHeaders:
 MAX_BODY = 51_000_000  # the largest library upload (50 MB) and its multipart framing
 
 
-class BodyLimit:
-    """Refuses a request body past MAX_BODY before it is read: by its Content-Length at once (413),
-    and, for a body sent without one, by counting as it arrives (413 as soon as it passes).
+class RequestLimits:
+    """Refuses a NUL character in the URL (400) and a request body past MAX_BODY before it is read:
+    by its Content-Length at once (413), and, for a body sent without one, by counting as it
+    arrives (413 as soon as it passes).
 
-    Without it a multipart upload was spooled in full before the route could look at its size.
+    Without it a multipart upload was spooled in full before the route could look at its size, and
+    a %00 in a paper id or a search filter reached PostgreSQL, whose text refuses NUL: a 500.
     """
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
@@ -69,6 +72,9 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope["query_string"] or b"\x00" in scope["query_string"]:
+            await _refused(send, 400, "bad_request", "request: the URL holds a NUL character (%00)")
             return
         declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
@@ -89,9 +95,12 @@ class BodyLimit:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = ('{"error":{"code":"too_large","message":"request body larger than '
-            f'{limit // 1_000_000} MB"}}}}').encode()
-    await send({"type": "http.response.start", "status": 413,
+    await _refused(send, 413, "too_large", f"request body larger than {limit // 1_000_000} MB")
+
+
+async def _refused(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
