@@ -22,6 +22,7 @@ pytestmark = [pytest.mark.browser,
 JS = Path(__file__).parent / "js"
 LAYOUT_PROBLEMS = (JS / "layout_problems.js").read_text()
 UNTRANSLATED = (JS / "untranslated.js").read_text()
+UNNAMED_CONTROLS = (JS / "unnamed_controls.js").read_text()
 ERROR_PAGES = {"/paper/arxiv:0000.00000": 404, "/search?page=0": 422}
 SIZES = {"phone": (390, 844), "desktop": (1280, 800), "small-phone": (320, 640), "tablet": (768, 1024)}
 PAGES = ("/", "/search?q=unlearning", "/search?q=foo+(bar", "/search?q=视频", "PAPER", "/library", "/briefings", "/briefings/1", "/briefings/2", "/sources",
@@ -103,6 +104,17 @@ def test_every_page_fits_the_screen(browser, first_run: str, lang: str, size: st
             problems[shown] = found
     assert problems == {}
     assert tab.errors == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_control_has_a_name_a_screen_reader_can_say(browser, first_run: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    tab = _tab(browser, first_run, lang)
+    problems = {}
+    for path in PAGES:
+        shown = _visit(tab, first_run, path)
+        if found := tab.evaluate(UNNAMED_CONTROLS):
+            problems[shown] = found
+    assert problems == {}  # the account page's language menu had none
 
 
 def test_chinese_pages_say_everything_in_chinese(browser, first_run: str) -> None:  # type: ignore[no-untyped-def]
