@@ -184,3 +184,27 @@ def test_a_cycle_of_crossref_cursors_ends_the_harvest_with_an_error() -> None:
         for _page in crossref.fetch(client, crossref.CrossrefSettings(min_interval=0), query="widget"):
             assert len(served) < 10, "the harvest loops"
     assert served == ["*", "A", "B"]
+
+
+def test_a_biorxiv_server_that_ignores_the_cursor_ends_the_harvest_with_an_error() -> None:
+    # The recorded page over and over, with a total of a million: fetched until the count reached it.
+    import httpx
+
+    from academichub.errors import ProtocolError
+    from academichub.sources.contract import HttpSettings
+    from academichub.sources.http import HttpClient
+
+    recorded = json.loads((DATA / "biorxiv/details_10.1101_641381.json").read_bytes())
+    recorded["messages"][0]["total"] = 1_000_000
+    served: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        served.append(request.url.path)
+        return httpx.Response(200, json=recorded)
+
+    with HttpClient(HttpSettings(), transport=httpx.MockTransport(handler), sleep=lambda s: None) as client, \
+            pytest.raises(ProtocolError, match="a second time"):
+        for _page in biorxiv.fetch(client, biorxiv.BiorxivSettings(min_interval=0), server="biorxiv",
+                                   start=date(2019, 5, 1), end=date(2019, 5, 31)):
+            assert len(served) < 10, "the harvest loops"
+    assert [p.rsplit("/", 2)[-2] for p in served] == ["0", "2"]

@@ -19,6 +19,7 @@ from academichub.keys import make_author, normalise_doi, parse_date
 from academichub.model import Author, Paper, Rejected
 from academichub.sources.contract import FileFormat, Items, Page, Request, Source, SourceSettings, Stream
 from academichub.sources.http import HttpClient
+from academichub.sources.paging import SeenCursors
 from academichub.sources.records import convert_all, in_categories, whole_number
 
 COMPONENT = "biorxiv"
@@ -105,6 +106,9 @@ def fetch(client: HttpClient, settings: BiorxivSettings, *, server: str, start: 
         raise ValueError(f"biorxiv: unknown server {server!r}; use {', '.join(SERVERS)}")
     base = settings.base_url.rstrip("/")
     client.configure_host(base, settings.min_interval, settings.max_concurrency)
+    # Paged by our own count: a server that ignores it sends the same records again, and a bogus
+    # total would have them fetched until the count reached it.
+    seen = SeenCursors(COMPONENT, what="page starting with")
     while True:
         url = f"{base}/details/{server}/{start.isoformat()}/{end.isoformat()}/{cursor}/json"
         page = parse(client.get(url, component=COMPONENT).content, server)
@@ -112,6 +116,7 @@ def fetch(client: HttpClient, settings: BiorxivSettings, *, server: str, start: 
         cursor += len(page.items)
         if not page.items or cursor >= page.total:
             return
+        seen.next(" ".join(str(getattr(item, "doi", None) or getattr(item, "ref", "")) for item in page.items[:3]))
 
 
 def stream(server: str) -> Stream:

@@ -8,15 +8,15 @@ from academichub.errors import ProtocolError
 class SeenCursors:
     """The cursors (resumption tokens, deep-paging cursors) one harvest was given."""
 
-    def __init__(self, component: str) -> None:
-        self.component = component
+    def __init__(self, component: str, what: str = "cursor") -> None:
+        self.component, self.what = component, what
         self._seen: set[str] = set()
 
     def next(self, cursor: str) -> str:
         """`cursor`, once; a server that sends one again would have the harvest fetch the same pages
         for ever (a broken OAI-PMH endpoint repeating its resumptionToken did)."""
         if cursor in self._seen:
-            raise ProtocolError(f"the server sent the cursor {cursor[:80]!r} a second time; stopping rather "
+            raise ProtocolError(f"the server sent the {self.what} {cursor[:80]!r} a second time; stopping rather "
                                 "than fetching the same pages again", component=self.component, code="cursor-loop")
         self._seen.add(cursor)
         return cursor
