@@ -208,3 +208,25 @@ def test_a_biorxiv_server_that_ignores_the_cursor_ends_the_harvest_with_an_error
                                    start=date(2019, 5, 1), end=date(2019, 5, 31)):
             assert len(served) < 10, "the harvest loops"
     assert [p.rsplit("/", 2)[-2] for p in served] == ["0", "2"]
+
+
+def test_a_pubmed_server_that_ignores_retstart_ends_the_harvest_with_an_error() -> None:
+    import httpx
+
+    from academichub.errors import ProtocolError
+    from academichub.sources.contract import HttpSettings
+    from academichub.sources.http import HttpClient
+
+    record = (DATA / "pubmed/pubmed1.xml").read_bytes()
+    starts: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        starts.append(request.url.params["retstart"])
+        return httpx.Response(200, content=record)
+
+    found = pubmed.Search(count=1_000_000, web_env="WEB", query_key="1")  # a history of a million records
+    with HttpClient(HttpSettings(), transport=httpx.MockTransport(handler), sleep=lambda s: None) as client, \
+            pytest.raises(ProtocolError, match="a second time"):
+        for _start, _records in pubmed.fetch(client, pubmed.PubmedSettings(min_interval=0), found):
+            assert len(starts) < 10, "the harvest loops"
+    assert len(starts) == 2

@@ -18,6 +18,7 @@ from academichub.keys import authors_from_text, calendar_day, clean_line, make_a
 from academichub.model import Author, Paper, Rejected
 from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
 from academichub.sources.http import HttpClient
+from academichub.sources.paging import SeenCursors
 from academichub.sources.records import each
 from academichub.sources.safexml import local_name, parse_xml, text_of
 
@@ -211,6 +212,7 @@ def fetch(client: HttpClient, settings: PubmedSettings, found: Search, *, start:
     if found.web_env and found.query_key:
         params.update(WebEnv=found.web_env, query_key=found.query_key)
     total = found.count if found.web_env else len(found.ids)
+    seen = SeenCursors(COMPONENT, what="batch starting with")  # a server ignoring retstart repeats its records
     while start < total:
         if not found.web_env:  # no history: fetch by ids
             params["id"] = ",".join(found.ids[start:start + settings.batch_size])
@@ -220,6 +222,7 @@ def fetch(client: HttpClient, settings: PubmedSettings, found: Search, *, start:
         yield start, records
         if not records:
             return
+        seen.next(" ".join(str(getattr(r, "pmid", None) or getattr(r, "ref", "")) for r in records[:3]))
 
 
 def stream(query: str) -> Stream:
