@@ -76,6 +76,32 @@ def test_two_sign_ups_of_one_name_at_once_make_one_account(store: Store) -> None
             auth.sign_in(store, "grace", other, "10.1.0.2", RULES)
 
 
+def test_user_names_are_one_whatever_their_case(store: Store) -> None:
+    # "Ada" beside "ada" was a second account another reader could pass for them with, and "Ada"
+    # could not sign "ada" in. Six sign-ups in six spellings at once: one account.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    spellings = ["ada", "Ada", "ADA", "aDa", "adA", "AdA"]
+    barrier = threading.Barrier(len(spellings))
+
+    def sign_up(name: str) -> str:
+        barrier.wait()
+        try:
+            auth.add_user(store, name, PASSWORD, RULES)
+            return name
+        except InputError as exc:
+            assert "taken" in str(exc)
+            return ""
+    with ThreadPoolExecutor(len(spellings)) as pool:
+        made = [n for n in pool.map(sign_up, spellings) if n]
+    assert len(made) == 1
+    for spelling in spellings:
+        user, _session = auth.sign_in(store, spelling, PASSWORD, "10.2.0.1", RULES)
+        assert user.name == made[0]
+        assert store.accounts.find_user(spelling).id == user.id
+
+
 def test_private_feed_urls_made_at_once_leave_one_live(store: Store) -> None:
     import threading
     from concurrent.futures import ThreadPoolExecutor

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from academichub.errors import InputError, NotFoundError
 from academichub.keys import clean_line
@@ -13,8 +13,21 @@ from academichub.limits import ROW_ID_MAX
 from academichub.model.accounts import DEFAULT_RADAR, LOCAL_USER, Radar, Subscription, User
 from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, radar_slot, user_slot
-from academichub.storage.engine import board_of, reading, touch, write_transaction
+from academichub.storage.engine import board_of, reading, serialise, touch, write_transaction
 from academichub.storage.schema import radars, subscriptions, users
+
+
+def user_row(conn: Connection, name: str, *columns: sa.ColumnElement) -> sa.Row | None:
+    """These columns of the user named `name` in any case ("Ada" is "ada": names are one whatever
+    their case), the exact spelling first where names older than that rule differ only in case."""
+    row = conn.execute(sa.select(*columns).where(users.c.name == name)).first()
+    if row is None:
+        rows = conn.execute(sa.select(*columns).where(sa.func.lower(users.c.name) == name.lower()).limit(2)).all()
+        row = rows[0] if len(rows) == 1 else None
+    return row
+
+
+_SIGN_UPS = 0x5349474E  # the advisory lock key sign-ups take on PostgreSQL ("SIGN")
 
 
 def _now() -> datetime:
@@ -58,17 +71,23 @@ class AccountRepo:
         return user, self.default_radar(user.id)
 
     def find_user(self, name: str) -> User | None:
-        """A user by name, or None."""
+        """A user by name (in any case: see user_row), or None."""
         with reading(self.engine) as conn:
-            row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+            row = user_row(conn, name, *users.c)
         return _user(row) if row else None
 
     def create_user(self, name: str, display_name: str, *, is_local: bool = False, exist_ok: bool = False) -> User:
-        """Create a user. A name taken meanwhile (by a concurrent process) is refused, or with
-        `exist_ok` returned: two sign-ups of one name must not both get the account, the second
-        then setting its password on the first one's."""
+        """Create a user. A name taken meanwhile (by a concurrent process), in any case ("Ada" when
+        "ada" exists: another reader could pass for them), is refused, or with `exist_ok` returned:
+        two sign-ups of one name must not both get the account, the second then setting its
+        password on the first one's."""
         try:
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
+                serialise(conn, _SIGN_UPS)  # the check below and the insert, one sign-up at a time
+                taken = conn.execute(sa.select(users.c.name).where(sa.func.lower(users.c.name) == name.lower())
+                                     .limit(1)).scalar()
+                if taken is not None:
+                    raise sa.exc.IntegrityError("name taken", None, Exception(taken))
                 # A display name is typed (`user add --display-name`): cleaned and cut to its column.
                 conn.execute(sa.insert(users).values(name=name, display_name=clean_line(display_name)[:200] or name,
                                                      is_local=is_local, created_at=_now()))

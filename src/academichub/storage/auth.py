@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from academichub.keys import clean_line
 from academichub.model.accounts import ApiToken
 from academichub.storage import upsert
+from academichub.storage.accounts import user_row
 from academichub.storage.engine import lock_row, reading, write_transaction
 from academichub.storage.schema import api_tokens, feed_tokens, login_throttle, radars, sessions, users
 
@@ -65,10 +66,9 @@ class AuthRepo:
             conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
 
     def credentials(self, name: str) -> tuple[int, str | None, bool] | None:
-        """(user id, password hash, is admin) of a user name."""
+        """(user id, password hash, is admin) of a user name, in any case ("Ada" signs "ada" in)."""
         with reading(self.engine) as conn:
-            row = conn.execute(sa.select(users.c.id, users.c.password_hash, users.c.is_admin)
-                               .where(users.c.name == name)).first()
+            row = user_row(conn, name, users.c.id, users.c.password_hash, users.c.is_admin)
         return (row.id, row.password_hash, bool(row.is_admin)) if row else None
 
     def protected_users(self) -> list[str]:

@@ -267,6 +267,13 @@ def lock_row(conn: Connection, key: sa.Column, value: object) -> None:
         conn.execute(sa.select(key).where(key == value).with_for_update())
 
 
+def serialise(conn: Connection, key: int) -> None:
+    """Let one transaction at a time past this point for `key` until it ends, where there is no row
+    to lock yet (PostgreSQL: an advisory lock; SQLite's write transactions run one at a time)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
 def touch(conn: Connection, *slots: int) -> None:
     """Name the change board's slots this write transaction changes (announced when it commits)."""
     conn.info.setdefault(_TOUCHED, set()).update(slots)
