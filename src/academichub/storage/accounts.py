@@ -84,16 +84,17 @@ class AccountRepo:
         try:
             with write_transaction(self.engine) as conn:
                 serialise(conn, _SIGN_UPS)  # the check below and the insert, one sign-up at a time
-                taken = conn.execute(sa.select(users.c.name).where(sa.func.lower(users.c.name) == name.lower())
-                                     .limit(1)).scalar()
-                if taken is not None:
-                    raise sa.exc.IntegrityError("name taken", None, Exception(taken))
-                # A display name is typed (`user add --display-name`): cleaned and cut to its column.
-                conn.execute(sa.insert(users).values(name=name, display_name=clean_line(display_name)[:200] or name,
-                                                     is_local=is_local, created_at=_now()))
-        except sa.exc.IntegrityError:
-            if not exist_ok:
-                raise InputError(f"accounts: the name {name!r} is taken") from None
+                taken = conn.execute(sa.select(users.c.id).where(sa.func.lower(users.c.name) == name.lower())
+                                     .limit(1)).scalar() is not None
+                if not taken:
+                    # A display name is typed (`user add --display-name`): cleaned and cut to its column.
+                    conn.execute(sa.insert(users).values(
+                        name=name, display_name=clean_line(display_name)[:200] or name, is_local=is_local,
+                        created_at=_now()))
+        except sa.exc.IntegrityError:  # an install older than the lock, or a writer without it
+            taken = True
+        if taken and not exist_ok:
+            raise InputError(f"accounts: the name {name!r} is taken")
         user = self.find_user(name)
         if user is None:  # pragma: no cover - the insert either succeeded or lost a race
             raise NotFoundError(f"accounts: could not create user {name!r}")
