@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
-import sqlalchemy as sa
 
 from academichub.ingest.pipeline import ingest
 from academichub.model import Author, Paper

@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import re
 import time
-from typing import Any
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 

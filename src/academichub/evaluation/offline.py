@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from academichub import tfidf
 from academichub.embedding.base import Embedder, work_text
 from academichub.errors import InputError
 from academichub.evaluation.protocols import load_corpus
@@ -22,7 +23,6 @@ from academichub.keys import parse_arxiv_id, title_key
 from academichub.library.importer import read_library_file
 from academichub.library.items import LibraryItem
 from academichub.library.readers import READERS
-from academichub import tfidf
 from academichub.ranking.learned import Example, Pool, UserModel
 from academichub.settings import RankingSettings
 

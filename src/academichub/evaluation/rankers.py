@@ -27,9 +27,9 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
+from academichub import tfidf
 from academichub.evaluation import views
 from academichub.evaluation.protocols import Corpus
-from academichub import tfidf
 from academichub.ranking.learned import Example, Pool, UserModel, recency_weight
 from academichub.settings import RankingSettings
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 import scipy.sparse as sp
 
 from academichub import tfidf
-from academichub.tfidf import TermCounts
 from academichub.storage.features import WRITE_ROWS, Vocabulary, encode_row
 from academichub.storage.store import Store
+from academichub.tfidf import TermCounts
 
 log = logging.getLogger(__name__)
 CHUNK = WRITE_ROWS  # rows per stamped write: short for the writer lock, few for the matrices catching up

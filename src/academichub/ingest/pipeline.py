@@ -12,11 +12,11 @@ from sqlalchemy.engine import Connection
 
 from academichub.errors import SourceError
 from academichub.ingest.downstream import Downstream
-from academichub.keys import title_key
 from academichub.ingest.plan import WorkPlan
-from academichub.model.report import RunReport
 from academichub.ingest.sanitise import sanitise_paper
+from academichub.keys import title_key
 from academichub.model import Paper, Rejected
+from academichub.model.report import RunReport
 from academichub.storage.engine import next_stamp, read_counter, write_transaction
 from academichub.storage.store import Store
 from academichub.storage.works import PreparedWorks, first_author_key

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from academichub.model.feedback import Feedback
 from academichub.model.works import StoredWork
 from academichub.radar.lru import Lru
-from academichub.model.feedback import Feedback
 from academichub.storage.store import Store
 
 READERS = 256  # readers whose feedback and library a process keeps

@@ -14,19 +14,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from academichub import tfidf
 from academichub.model.accounts import Radar, Subscription
+from academichub.model.feedback import HIDING
 from academichub.radar.authors import records_for
 from academichub.radar.known import Known
 from academichub.radar.lru import Lru, Versioned
 from academichub.radar.rules import RuleSet
-from academichub import tfidf
 from academichub.ranking.learned import NEGATIVE_WEIGHTS, Linear
 from academichub.ranking.matrix import Snapshot
 from academichub.ranking.profile import FOLLOW_WEIGHT
 from academichub.ranking.ranker import Explainer
 from academichub.ranking.scoring import ReaderScores, score_all
 from academichub.search.query import positive_text
-from academichub.model.feedback import HIDING
 from academichub.storage.reader_models import StoredModel
 from academichub.storage.store import Store
 

@@ -12,16 +12,15 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
+from academichub import tfidf
 from academichub.embedding.base import Embedder
 from academichub.model.accounts import Radar
-from academichub import tfidf
 from academichub.ranking import profile
 from academichub.ranking.learned import Example, Pool, UserModel
 from academichub.ranking.matrix import Snapshot
 from academichub.settings import RankingSettings
 from academichub.storage.reader_models import StoredModel
 from academichub.storage.store import Store
-
 
 
 def examples_from(store: Store, snapshot: Snapshot):  # type: ignore[no-untyped-def]

@@ -20,8 +20,8 @@ from academichub.keys import (
     parse_date,
 )
 from academichub.model import Author, Paper, Rejected
-from academichub.sources.records import MALFORMED
 from academichub.sources.arxiv_common import arxiv_paper
+from academichub.sources.records import MALFORMED
 
 COMPONENT = "arxiv-bulk"
 _SPACED_HYPHEN = re.compile(r"\s+-(?=\w)")

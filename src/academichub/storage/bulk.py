@@ -26,7 +26,6 @@ from sqlalchemy.engine import Connection
 
 from academichub.storage.engine import BULK_CACHE_KB
 
-
 ROWS_PER_STATEMENT = 500
 # Below this many rows PostgreSQL gets one multi-row INSERT instead of COPY: COPY takes two round
 # trips (the command, then the data and its end) where an INSERT takes one, and a 换一批's claim

@@ -7,7 +7,6 @@ feature matrix catches up by loading only the rows stamped after what it has.
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime

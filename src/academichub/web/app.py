@@ -43,8 +43,8 @@ from academichub.web import (
 )
 from academichub.web.batch_process import NextBatches
 from academichub.web.deps import AppState, SignInRequired
-from academichub.web.pagecache import PageCache
 from academichub.web.fresh import FreshReads, close_reads
+from academichub.web.pagecache import PageCache
 from academichub.web.reconnect import DatabaseOutages
 from academichub.web.replay import Replays
 from academichub.web.security import RequestLimits, SameOrigin, SecurityHeaders
