@@ -138,6 +138,17 @@ def test_rank_reproduces_a_ranking_for_each_library(capsys: pytest.CaptureFixtur
     assert top_video != [item["id"] for item in rankings[1]["items"]]
     scores = [item["score"] for item in rankings[0]["items"]]
     assert scores == sorted(scores, reverse=True)
+    # A library paper is known: never listed. This one matches 2509.99999 of the window by title;
+    # it came first, "similar to your library paper" itself.
+    known = tmp_path / "known.bib"
+    known.write_text("@article{k, title={Keyframe selection for long video question answering}}\n")
+    code, out, err = run(capsys, "--home", str(tmp_path / "home"), "rank", "--library", str(known), "--corpus",
+                         str(corpus), "--from", "2025-09-22", "--to", "2025-09-26", "--top", "5", "--json")
+    assert code == 0, err
+    listed = json.loads(out)["rankings"][0]
+    assert listed["matched"] == 1 and "2509.99999" not in [item["id"] for item in listed["items"]]
+    assert not any("Keyframe selection for long video question answering" in r for item in listed["items"]
+                   for r in item["reasons"])
     assert list((tmp_path / "home").rglob("*.npy")) or list((tmp_path / "home").rglob("*cache*"))
     code, _, err = run(capsys, "--home", str(tmp_path / "home"), "rank", "--library", str(video), "--corpus",
                        str(corpus), "--from", "2025-09-26", "--to", "2025-09-22", "--json")
@@ -204,3 +215,22 @@ def test_a_corpus_with_malformed_lines_keeps_the_rest_and_one_with_none_is_refus
         code, _, err = run(capsys, "--home", str(tmp_path / "home"), "rank", "--library", str(text), "--corpus",
                            str(bad), "--from", "2025-09-01", "--to", "2025-09-30")
         assert code == 1 and err.startswith(f"academichub: {message}") and "Traceback" not in err, err
+
+
+def test_arxivs_own_metadata_snapshot_and_other_author_shapes_are_read(tmp_path: Path) -> None:
+    # arXiv's metadata snapshot (Kaggle) has no first_listed or published: every line was skipped.
+    snapshot = load_corpus(Path(__file__).parent / "data/arxiv_bulk/kaggle-snapshot-head40.jsonl")
+    assert len(snapshot.ids) == 40 and snapshot.ids[0] == "0704.0001"
+    assert snapshot.days[0] == date(2007, 4, 2)  # the first version's date
+    assert {"c balazs", "e l berger"} <= snapshot.authors[0] and snapshot.primary[0] == "hep-ph"
+    shapes = tmp_path / "shapes.jsonl"
+    shapes.write_text("\n".join(json.dumps(r) for r in [
+        {"id": 1, "title": "Objects", "authors": [{"name": "Ada Lovelace"}], "categories": ["cs.LG", "stat.ML"],
+         "published": "2025-09-01T12:00:00Z"},
+        {"id": "x2", "title": "One string", "authors": "Ada Lovelace and Grace Hopper", "categories": "cs.CL cs.AI",
+         "update_date": "2025-09-02"},
+        {"id": "x3", "title": "No date at all", "authors": []}]) + "\n")
+    corpus = load_corpus(shapes)
+    assert corpus.ids == ["1", "x2"] and corpus.primary == ["cs.LG", "cs.CL"]
+    assert corpus.authors[0] == {"ada lovelace"} and corpus.authors[1] == {"ada lovelace", "grace hopper"}
+    assert corpus.days == [date(2025, 9, 1), date(2025, 9, 2)]

@@ -67,7 +67,11 @@ def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date
         positives = _positives(items[path], matched[path], corpus, vectors, embedder)
         model = UserModel(vectorizer).fit(positives, [], pool, min_positives=RankingSettings().min_positives)
         scores = model.score(pool.sparse[: len(window)], pool.dense[: len(window)])
-        order = np.argsort(-scores)[:top]
+        # A paper of the library is known: never listed (it came first, "similar to your library
+        # paper «its own title»", when the window held it).
+        known = {row for row in matched[path] if row is not None}
+        listed = [position for position in np.argsort(-scores, kind="stable") if window[position] not in known]
+        order = listed[:top]
         ranked = []
         for position in order:
             row = window[position]

@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from academichub.errors import InputError
-from academichub.keys import clean_abstract, clean_line, name_key
+from academichub.keys import authors_from_text, clean_abstract, clean_line, name_key, parse_date
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,8 @@ class Task:
 
 def load_corpus(path: Path) -> Corpus:
     """Read a corpus JSONL (AcademicHub's format: id, title, abstract, authors, primary_category,
-    first_listed or published). A malformed line is skipped and counted; a file with no record at
-    all, or that is not text, is refused with its name."""
+    first_listed or published; arXiv's own metadata snapshot is read too). A malformed line is
+    skipped and counted; a file with no record at all, or that is not text, is refused with its name."""
     ids, titles, abstracts, authors, primary, days = [], [], [], [], [], []
     skipped = 0
     with open(path, "rb") as raw:
@@ -72,14 +72,13 @@ def load_corpus(path: Path) -> Corpus:
                     continue
                 try:
                     record = json.loads(line)
-                    day = record.get("first_listed") or record.get("published")
-                    if not day or not record.get("title") or record.get("id") is None:
-                        continue
+                    day = _day(record)
+                    if day is None or not record.get("title") or record.get("id") is None:
+                        raise ValueError("no id, title or date")
                     parsed = (str(record["id"]), clean_line(record["title"]),
                               clean_abstract(record.get("abstract") or ""),
-                              frozenset(name_key(a) for a in record.get("authors") or []),
-                              record.get("primary_category") or "", date.fromisoformat(str(day)[:10]))
-                except (ValueError, TypeError, AttributeError):  # not JSON, not an object, a bad date or field
+                              frozenset(name_key(a) for a in _author_names(record)), _primary(record), day)
+                except (ValueError, TypeError, AttributeError, KeyError, IndexError):  # not JSON or a bad field
                     skipped += 1
                     continue
                 for column, value in zip((ids, titles, abstracts, authors, primary, days), parsed, strict=True):
@@ -92,6 +91,39 @@ def load_corpus(path: Path) -> Corpus:
     if skipped:
         log.warning("corpus: %d malformed lines of %s skipped", skipped, path)
     return Corpus(ids, titles, abstracts, authors, primary, days)
+
+
+def _day(record: dict) -> date | None:
+    """When a record was first listed: AcademicHub's first_listed or published, else the first
+    version's date of arXiv's own metadata snapshot (versions[0].created), else its update_date."""
+    day = record.get("first_listed") or record.get("published")
+    if day:
+        return date.fromisoformat(str(day)[:10])
+    versions = record.get("versions")
+    if versions and isinstance(versions[0], dict) and versions[0].get("created"):
+        return parse_date(str(versions[0]["created"]))
+    return date.fromisoformat(str(record["update_date"])[:10]) if record.get("update_date") else None
+
+
+def _author_names(record: dict) -> list[str]:
+    """Author names from a list of names, of {"name": …} objects, arXiv's authors_parsed
+    ([last, first, suffix]) or one "A, B and C" string."""
+    parsed = record.get("authors_parsed")
+    if parsed:
+        return [" ".join(p for p in (parts[1], parts[0]) if p) for parts in parsed]
+    authors = record.get("authors") or []
+    if isinstance(authors, str):
+        return [a.name for a in authors_from_text(authors)]
+    return [a["name"] if isinstance(a, dict) else str(a) for a in authors]
+
+
+def _primary(record: dict) -> str:
+    """The primary category, else the first of the categories (a list, or arXiv's "cs.CL cs.LG")."""
+    if record.get("primary_category"):
+        return str(record["primary_category"])
+    categories = record.get("categories") or []
+    categories = categories.split() if isinstance(categories, str) else categories
+    return str(categories[0]) if categories else ""
 
 
 def split(corpus: Corpus, cutoff: date, end: date, history_from: date) -> tuple[list[int], list[int]]:
