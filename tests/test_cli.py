@@ -119,6 +119,19 @@ def test_invalid_setting_in_the_environment(capsys: pytest.CaptureFixture[str], 
     assert code == 2 and err.startswith("academichub: invalid setting feed.batch_size")
 
 
+@pytest.mark.parametrize(("variable", "value", "setting"), [
+    ("ACADEMICHUB_SCHEDULE__TIMEZONE", "Mars/Olympus", "schedule.timezone"),  # `up` stopped with a traceback
+    ("ACADEMICHUB_PUBLIC_URL", "radar.example.org", "public_url"),  # every link in e-mails and feeds was relative
+])
+def test_a_setting_that_cannot_work_is_refused_in_one_line(capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                           variable: str, value: str, setting: str) -> None:
+    monkeypatch.setenv(variable, value)
+    code, _, err = run(capsys, "--home", str(tmp_path), "feed")
+    assert code == 2 and err.startswith(f"academichub: invalid setting {setting}") and value in err
+    assert err.count("\n") == 1
+
+
 @pytest.mark.parametrize("command", ["feed", "worker"])
 def test_a_broker_url_that_is_not_redis_is_refused_in_one_line(capsys: pytest.CaptureFixture[str],
                                                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

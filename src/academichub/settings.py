@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import BaseModel, Field, SecretStr, create_model, field_validator
@@ -193,7 +195,18 @@ class ScheduleSettings(BaseModel):
     arxiv_at: str = Field(
         "00:30", description="Time of the daily arXiv fetch (HH:MM): after the 20:00 announcement, once the "
         "listing feeds are rebuilt at midnight.")
-    timezone: str = Field("America/New_York", description="Time zone of arxiv_at (arXiv's is US Eastern).")
+    timezone: str = Field("America/New_York", description="Time zone of arxiv_at (arXiv's is US Eastern); an IANA "
+                          "name, checked when the settings are read.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        # Checked here: `up` stopped with a ZoneInfoNotFoundError traceback when the scheduler started.
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as America/New_York)") from None
+        return value
 
     @field_validator("arxiv_at")
     @classmethod
@@ -259,8 +272,16 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     public_url: str = Field("", description="Public address of this install for links in e-mails, webhooks and feeds "
-                                            "(default: http://host:port).")
+                                            "(default: http://host:port); an http(s) address, checked when read.")
     llm: LlmSettings = Field(default_factory=LlmSettings)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        # It prefixes every link of e-mails, webhooks and feeds: "example.org" made them all relative.
+        if value and not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", value):
+            raise ValueError(f"must be an http(s) address such as https://radar.example.org, got {value!r}")
+        return value.rstrip("/")
 
     @field_validator("broker_url")
     @classmethod
