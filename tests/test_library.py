@@ -148,6 +148,7 @@ def test_an_uploaded_file_name_is_a_clean_bounded_source(store: Store) -> None:
                        ("../../a\x01b\u202ec.ris", "abc.ris"), ("\x01", "upload")):
         report = importer.import_bytes(store, None, user.id, data, sent, "ris" if sent == "\x01" else None)
         assert report.source == kept
+    assert importer.remove_source(store, user.id, "abc\x00.ris") == 0  # a NUL named nothing: was a 500 on PostgreSQL
     nul_key = b"@article{k\x00y, title={A paper whose key holds a NUL}}"  # PostgreSQL refused the whole file
     assert importer.import_bytes(store, None, user.id, nul_key, "nul.bib").imported == 1
     assert sorted(s["source"] for s in store.library.sources(user.id) if s["source"] != "nul.bib") == sorted(

@@ -256,4 +256,6 @@ def imported_sources(store: Store, user_id: int) -> list[dict[str, Any]]:
 
 def remove_source(store: Store, user_id: int, source: str) -> int:
     """Forget one imported source of the reader's library; how many items went with it."""
+    if not source.isprintable():  # no stored source holds a control character (upload_name), and
+        return 0  # PostgreSQL answered a NUL in the form's field with a 500
     return store.library.delete_source(user_id, source)
