@@ -189,3 +189,13 @@ def test_the_big_bib_imports_fast(sample_store: Store) -> None:
     assert report.imported + report.skipped["duplicate"] == 7166 and report.skipped["duplicate"] == 11
     assert report.unmatched + sum(report.matched.values()) == report.imported
     assert json.loads(json.dumps(report.to_json()))["format"] == "bibtex"
+
+
+def test_a_library_file_past_the_entry_limit_is_refused_whole(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = store.accounts.create_user("many", "Many entries")
+    data = (LIBRARY / "zotero_export.ris").read_bytes()
+    assert importer.import_bytes(store, None, user.id, data, "mine.ris").imported == 3
+    monkeypatch.setattr(importer, "MAX_ENTRIES", 3)  # the file holds 4 entries (one without a title)
+    with pytest.raises(InputError, match="holds 4 entries; a library file may hold at most 3"):
+        importer.import_bytes(store, None, user.id, data, "mine.ris")
+    assert len(store.library.items(user.id)) == 3  # the earlier import of that source is kept
