@@ -50,25 +50,31 @@ def test_passwords_are_argon2id_and_sign_in_is_rate_limited(store: Store) -> Non
         auth.add_user(store, "local", PASSWORD, RULES)
 
 
-def test_two_sign_ups_of_one_name_at_once_make_one_account(store: Store) -> None:
-    # Both saw the name free; the second's insert failed on the unique key and it was handed the
-    # first one's account, whose password it then set: it signed in as them, and they could not.
+def _sign_ups_at_once(store: Store, attempts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Sign each (name, password) up in its own thread, all released together; those that got an
+    account (the others must have been told the name is taken)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    passwords = [f"{PASSWORD} {n}" for n in range(6)]
-    barrier = threading.Barrier(len(passwords))
+    barrier = threading.Barrier(len(attempts))
 
-    def sign_up(password: str) -> str:
+    def sign_up(attempt: tuple[str, str]) -> tuple[str, str] | None:
         barrier.wait()
         try:
-            auth.add_user(store, "grace", password, RULES)
-            return password
+            auth.add_user(store, *attempt, RULES)
+            return attempt
         except InputError as exc:
             assert "taken" in str(exc)
-            return ""
-    with ThreadPoolExecutor(len(passwords)) as pool:
-        winners = [p for p in pool.map(sign_up, passwords) if p]
+            return None
+    with ThreadPoolExecutor(len(attempts)) as pool:
+        return [a for a in pool.map(sign_up, attempts) if a is not None]
+
+
+def test_two_sign_ups_of_one_name_at_once_make_one_account(store: Store) -> None:
+    # Both saw the name free; the second's insert failed on the unique key and it was handed the
+    # first one's account, whose password it then set: it signed in as them, and they could not.
+    passwords = [f"{PASSWORD} {n}" for n in range(6)]
+    winners = [password for _name, password in _sign_ups_at_once(store, [("grace", p) for p in passwords])]
     assert len(winners) == 1
     auth.sign_in(store, "grace", winners[0], "10.1.0.1", RULES)
     for other in set(passwords) - set(winners):
@@ -79,22 +85,8 @@ def test_two_sign_ups_of_one_name_at_once_make_one_account(store: Store) -> None
 def test_user_names_are_one_whatever_their_case(store: Store) -> None:
     # "Ada" beside "ada" was a second account another reader could pass for them with, and "Ada"
     # could not sign "ada" in. Six sign-ups in six spellings at once: one account.
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
     spellings = ["ada", "Ada", "ADA", "aDa", "adA", "AdA"]
-    barrier = threading.Barrier(len(spellings))
-
-    def sign_up(name: str) -> str:
-        barrier.wait()
-        try:
-            auth.add_user(store, name, PASSWORD, RULES)
-            return name
-        except InputError as exc:
-            assert "taken" in str(exc)
-            return ""
-    with ThreadPoolExecutor(len(spellings)) as pool:
-        made = [n for n in pool.map(sign_up, spellings) if n]
+    made = [name for name, _password in _sign_ups_at_once(store, [(n, PASSWORD) for n in spellings])]
     assert len(made) == 1
     for spelling in spellings:
         user, _session = auth.sign_in(store, spelling, PASSWORD, "10.2.0.1", RULES)

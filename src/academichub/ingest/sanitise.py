@@ -52,11 +52,10 @@ def _author(author: Author) -> Author:
     name = clean_line(author.name)[:MAX_SHORT]
     affiliations = tuple(clean_line(a)[:MAX_SHORT] for a in author.affiliations if a.strip())
     orcid = _token(author.orcid, _ORCID)
-    key = author.key if author.key.isprintable() else strip_control(author.key)
-    if name == author.name and affiliations == author.affiliations and orcid == author.orcid \
-            and len(key) <= _NAME_KEY and key is author.key:
+    key = strip_control(author.key)[:_NAME_KEY]
+    if name == author.name and affiliations == author.affiliations and orcid == author.orcid and key == author.key:
         return author  # already clean (parsers build names with make_author)
-    return replace(author, name=name, affiliations=affiliations, orcid=orcid, key=key[:_NAME_KEY])
+    return replace(author, name=name, affiliations=affiliations, orcid=orcid, key=key)
 
 
 def _identifiers(paper: Paper) -> dict[str, object]:

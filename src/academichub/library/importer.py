@@ -12,7 +12,7 @@ import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import httpx
@@ -110,7 +110,8 @@ def _match_titles(store: Store, items: list[LibraryItem], todo: list[int]) -> di
     return matches
 
 
-_ITEM_KEY, _DOI, _ARXIV, _VENUE = (library_items.c[name].type.length for name in ("item_key", "doi", "arxiv_id", "venue"))
+_ITEM_KEY, _DOI, _ARXIV, _VENUE = (library_items.c[name].type.length
+                                   for name in ("item_key", "doi", "arxiv_id", "venue"))
 
 
 def import_items(store: Store, embedder: Embedder | None, user_id: int, entries: list[LibraryItem | Skipped], *,
@@ -143,8 +144,9 @@ def import_items(store: Store, embedder: Embedder | None, user_id: int, entries:
         # (an identifier that long names nothing, so it is dropped; a long venue is cut).
         # The key is not cleaned by the readers, and PostgreSQL refuses a NUL in text.
         rows.append({"item_key": strip_control(entry.key)[:_ITEM_KEY], "title": entry.title,
-                     "authors": entry.authors[:50], "year": entry.year, "doi": fitting(entry.doi, _DOI), "arxiv_id": fitting(entry.arxiv_id, _ARXIV),
-                     "abstract": entry.abstract, "venue": entry.venue[:_VENUE] if entry.venue else entry.venue,
+                     "authors": entry.authors[:50], "year": entry.year, "doi": fitting(entry.doi, _DOI),
+                     "arxiv_id": fitting(entry.arxiv_id, _ARXIV), "abstract": entry.abstract,
+                     "venue": entry.venue and entry.venue[:_VENUE],
                      "added": entry.added, "work_id": work_id, "match": how,
                      "model": embedder.tag if vector is not None and embedder is not None else None,
                      "vector": vector.tobytes() if vector is not None else None})
@@ -202,8 +204,8 @@ def upload_name(name: str) -> str:
     whole path), cleaned of control characters and bounded, keeping its extension."""
     name = clean_line(name.replace("\\", "/").rsplit("/", 1)[-1]) or "upload"
     if len(name) > MAX_SOURCE_NAME:  # PostgreSQL refused a longer name with a 500
-        _stem, dot, extension = name.rpartition(".")
-        kept = f".{extension}" if dot and len(extension) <= 10 else ""
+        suffix = PurePosixPath(name).suffix
+        kept = suffix if len(suffix) <= 11 else ""
         name = name[:MAX_SOURCE_NAME - len(kept)] + kept
     return name
 

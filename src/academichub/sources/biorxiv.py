@@ -116,7 +116,7 @@ def fetch(client: HttpClient, settings: BiorxivSettings, *, server: str, start: 
         cursor += len(page.items)
         if not page.items or cursor >= page.total:
             return
-        seen.next(" ".join(str(getattr(item, "doi", None) or getattr(item, "ref", "")) for item in page.items[:3]))
+        seen.records(page.items, "doi")
 
 
 def stream(server: str) -> Stream:

@@ -20,3 +20,8 @@ class SeenCursors:
                                 "than fetching the same pages again", component=self.component, code="cursor-loop")
         self._seen.add(cursor)
         return cursor
+
+    def records(self, items: list, identifier: str) -> None:
+        """Refuse a page of records (Paper or Rejected) that starts as an earlier page did: a server
+        that ignores the position it is asked for sends the same records again."""
+        self.next(" ".join(str(getattr(item, identifier, None) or getattr(item, "ref", "")) for item in items[:3]))

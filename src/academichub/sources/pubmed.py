@@ -222,7 +222,7 @@ def fetch(client: HttpClient, settings: PubmedSettings, found: Search, *, start:
         yield start, records
         if not records:
             return
-        seen.next(" ".join(str(getattr(r, "pmid", None) or getattr(r, "ref", "")) for r in records[:3]))
+        seen.records(records, "pmid")
 
 
 def stream(query: str) -> Stream:

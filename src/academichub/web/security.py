@@ -98,11 +98,12 @@ async def _too_large(send: Send, limit: int) -> None:
     await _refused(send, 413, "too_large", f"request body larger than {limit // 1_000_000} MB")
 
 
-async def _refused(send: Send, status: int, code: str, message: str) -> None:
+async def _refused(send: Send, status: int, code: str, message: str, *, close: bool = True) -> None:
+    """Answer an API error before the app runs (`close`: the request's body was left unread)."""
     body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+                "headers": headers + [(b"connection", b"close")] if close else headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -128,7 +129,8 @@ class SameOrigin:
         if scope["type"] == "http" and scope["method"] not in SAFE_METHODS and scope["path"].startswith("/api/"):
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
             if not headers.get("authorization", "").lower().startswith("bearer ") and not self._same_origin(headers):
-                await _refuse(send)
+                await _refused(send, 403, "forbidden", "api: a cross-site request cannot change anything here",
+                               close=False)
                 return
         await self.app(scope, receive, send)
 
@@ -147,9 +149,3 @@ def _origin_of(url: str) -> str:
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
-
-async def _refuse(send: Send) -> None:
-    body = b'{"error":{"code":"forbidden","message":"api: a cross-site request cannot change anything here"}}'
-    await send({"type": "http.response.start", "status": 403,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
