@@ -62,9 +62,14 @@ def test_chips_add_remove_and_next_batch_through_forms(client: TestClient) -> No
     assert '作者: <span translate="no">Jianxiang He</span>' in html and 'aria-label="移除 Jianxiang He"' in html
     first_three = re.findall(r'data-id="([^"]+)"', html)[:3]
     assert set(first_three) == {"arxiv:2503.13139", "arxiv:2508.06869", "arxiv:2509.21113"}
+    # Cards from before the printed range (his August paper) are explained on the status line.
+    lookback = "另含所关注作者近 365 天的论文"
+    assert '<time datetime="2025-08-12">' in html and lookback in html
+    assert lookback not in client.get("/?period=week").text
     chip_id = re.search(r'action="/subscriptions/(\d+)/delete"', html).group(1)
     removed = client.post(f"/subscriptions/{chip_id}/delete", data={"csrf": token})
-    assert removed.status_code == 303 and ">Jianxiang He</span>" not in client.get("/").text
+    html = client.get("/").text
+    assert removed.status_code == 303 and ">Jianxiang He</span>" not in html and lookback not in html
     before = set(re.findall(r'data-id="([^"]+)"', client.get("/").text))
     nxt = client.post("/feed/next", data={"csrf": token, "period": "recent"})
     assert nxt.status_code == 303

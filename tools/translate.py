@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/academichub/locale/zh/LC_MESSAGES/messages.po"
 METHODS = [("**/web/templates/**.html", "jinja2"), ("**.py", "python")]
 NEW: dict[str, str] = {
+    "and followed authors' papers of the last {days} days": "另含所关注作者近 {days} 天的论文",
     "Job queue": "任务队列", "Queue": "队列", "Waiting": "等待中", "Retrying": "重试中", "Failed": "失败",
     "Is this {value}?": "是这位 {value} 吗?", "Similar to your saved paper «{value}»": "与你收藏的论文相似«{value}»",
     "Similar to a paper you liked «{value}»": "与你点赞的论文相似«{value}»",

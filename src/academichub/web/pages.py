@@ -128,10 +128,14 @@ def _local_path(target: str | None) -> str:
     return "/"
 
 
-def _feed_values(feed: Any, chips: list[Any], *, seen: bool, page: int) -> dict[str, Any]:
+def _feed_values(ctx: Ctx, feed: Any, chips: list[Any], *, seen: bool, page: int) -> dict[str, Any]:
     """What feed.html prints besides the common context: the feed, its chips and the period links."""
+    # The default period also shows followed authors' earlier papers: the status line says so,
+    # or a card dated before the printed range looks like a filter that does not work.
+    lookback = (ctx.app.settings.feed.author_lookback_days if feed.period.spec == periods.DEFAULT and feed.period.end
+                and any(c.kind == "author" for c in chips) else 0)
     return {"feed": feed, "chips": chips, "kinds": subs.KINDS, "period_choices": PERIOD_CHOICES, "seen": seen,
-            "page": page}
+            "page": page, "lookback_days": lookback}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -148,13 +152,13 @@ async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen:
     if seen:
         feed = await ctx.app.batches.seen(ctx.radar, period=period, page=max(1, page))
         chips = await run_in_threadpool(ctx.app.accounts.chips, ctx.radar.id)
-        return _render(request, ctx, "feed.html", **_feed_values(feed, chips, seen=seen, page=page))
+        return _render(request, ctx, "feed.html", **_feed_values(ctx, feed, chips, seen=seen, page=page))
 
     def whole_page(feed: Any) -> str:
         # The chips are read here too: the page key holds the radar's subscription version.
         chips = ctx.app.accounts.chips(ctx.radar.id)
         return TEMPLATES.get_template("feed.html").render(_context(
-            request, ctx, **_feed_values(feed, chips, seen=False, page=page)))
+            request, ctx, **_feed_values(ctx, feed, chips, seen=False, page=page)))
 
     # A recorded batch's page is replayed (on the event loop) while nothing it shows changed;
     # the variant names everything else the page prints.
@@ -200,7 +204,7 @@ async def add_subscription(request: Request, ctx: Ctx, kind: Annotated[str, Form
             return ctx.app.feed.current(ctx.radar), ctx.app.accounts.chips(ctx.radar.id)
         feed, chips = await run_in_threadpool(build)
         problem = chip_problem(error, value, ctx.gettext)
-        return _render(request, ctx, "feed.html", 422, **_feed_values(feed, chips, seen=False, page=1),
+        return _render(request, ctx, "feed.html", 422, **_feed_values(ctx, feed, chips, seen=False, page=1),
                        chip_error=problem, chip_kind=kind if kind in subs.KINDS else "author", chip_value=value,
                        suggestions=error.suggestions if error.problem != "kind" else ())
     return RedirectResponse(_local_path(next), status_code=303)
