@@ -125,11 +125,15 @@ class Accounts:
         return self._accounts.create_radar(user_id, name)
 
     def delete_radar(self, user_id: int, radar_id: int) -> None:
-        """Delete one of the reader's radars (its batches and claims first: on SQLite they are kept
-        in a file of their own, where deleting the radar cascades to nothing)."""
+        """Delete one of the reader's radars with its batches and claims, which on SQLite are kept in
+        a file of their own, where deleting the radar cascades to nothing."""
         self._accounts.deletable_radar(user_id, radar_id)
         self._feed_state.forget(radar_id)
         self._accounts.delete_radar(user_id, radar_id)
+        # A 换一批 that found the radar before it went may have recorded its batch since: forgotten
+        # too, or a new radar given the same id (SQLite reuses the highest) would start with it.
+        # One begun after the delete finds no radar (storage.engine.lock_radar).
+        self._feed_state.forget(radar_id)
 
     def chips(self, radar_id: int) -> list[Subscription]:
         """What a radar follows."""

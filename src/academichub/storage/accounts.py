@@ -13,7 +13,7 @@ from academichub.limits import ROW_ID_MAX
 from academichub.model.accounts import DEFAULT_RADAR, LOCAL_USER, Radar, Subscription, User
 from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, radar_slot, user_slot
-from academichub.storage.engine import board_of, reading, serialise, touch, write_transaction
+from academichub.storage.engine import board_of, lock_radar, reading, serialise, touch, write_transaction
 from academichub.storage.schema import radars, subscriptions, users
 
 
@@ -224,6 +224,7 @@ class AccountRepo:
     def add_subscription(self, radar_id: int, kind: str, value: str, value_key: str) -> Subscription:
         """Follow something; following it again returns the existing subscription."""
         with write_transaction(self.engine) as conn:
+            lock_radar(conn, radar_id)
             # One statement: a read then an insert let two processes both miss the row (PostgreSQL).
             sub_id = conn.execute(upsert.insert(conn, subscriptions).values(
                 radar_id=radar_id, kind=kind, value=value, value_key=value_key, created_at=_now()

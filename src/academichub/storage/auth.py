@@ -18,8 +18,8 @@ from academichub.keys import clean_line
 from academichub.model.accounts import ApiToken
 from academichub.storage import upsert
 from academichub.storage.accounts import user_row
-from academichub.storage.engine import lock_row, reading, write_transaction
-from academichub.storage.schema import api_tokens, feed_tokens, login_throttle, radars, sessions, users
+from academichub.storage.engine import lock_radar, reading, write_transaction
+from academichub.storage.schema import api_tokens, feed_tokens, login_throttle, sessions, users
 
 TOKEN_PREFIX = "ahk_"
 FEED_PREFIX = "ahf_"
@@ -147,7 +147,7 @@ class AuthRepo:
         with self.engine.begin() as conn:
             # Two made at once wait for each other here (PostgreSQL; SQLite has one writer), so the
             # second revokes the first: each revoked only what it saw, and both stayed live.
-            lock_row(conn, radars.c.id, radar_id)
+            lock_radar(conn, radar_id)
             conn.execute(sa.update(feed_tokens).where(feed_tokens.c.radar_id == radar_id,
                                                       feed_tokens.c.revoked_at.is_(None)).values(revoked_at=_now()))
             conn.execute(sa.insert(feed_tokens).values(radar_id=radar_id, token_hash=digest(token), created_at=_now()))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.storage import upsert
-from academichub.storage.engine import reading
+from academichub.storage.engine import lock_radar, reading, write_transaction
 from academichub.storage.schema import briefing_schedules, briefings
 
 
@@ -51,7 +51,8 @@ class BriefingRepo:
              mode: str, input_hash: str, content: dict[str, Any]) -> StoredBriefing:
         """Keep a briefing; returns it with its id and time."""
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
+            lock_radar(conn, radar_id)
             new_id = conn.execute(sa.insert(briefings).values(
                 user_id=user_id, radar_id=radar_id, period=period, start=start, end=end, lang=lang, mode=mode,
                 input_hash=input_hash, content=content, created_at=now).returning(briefings.c.id)).scalar_one()
@@ -89,7 +90,9 @@ class BriefingRepo:
 
     def set_schedule(self, radar_id: int, *, lang: str, period: str = "day", llm: bool = False) -> None:
         """Ask for (or change) a radar's daily briefing."""
-        with self.engine.begin() as conn:  # one statement: an update then an insert raced between processes
+        with write_transaction(self.engine) as conn:
+            lock_radar(conn, radar_id)
+            # One statement: an update then an insert raced between processes.
             conn.execute(upsert.insert(conn, briefing_schedules).values(radar_id=radar_id, lang=lang, period=period, llm=llm)
                          .on_conflict_do_update(index_elements=["radar_id"],
                                                 set_={"lang": lang, "period": period, "llm": llm}))

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from academichub.errors import NotFoundError
 from academichub.model.delivery import Delivery
 from academichub.storage import upsert
-from academichub.storage.engine import reading
+from academichub.storage.engine import lock_radar, reading, write_transaction
 from academichub.storage.schema import deliveries, radars
 
 
@@ -31,13 +31,14 @@ class DeliveryRepo:
         """An active delivery; the radar's delivery to the same target, if there is one, takes the new
         settings (what it last sent is kept, so adding it again sends nothing twice)."""
         settings = {"secret": secret or None, "cadence": cadence, "lang": lang, "active": True}
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
+            lock_radar(conn, radar_id)
             statement = upsert.insert(conn, deliveries).values(radar_id=radar_id, channel=channel, target=target,
                                                                created_at=datetime.now(UTC), **settings)
-            new_id = conn.execute(statement.on_conflict_do_update(
+            # The row as written, not read again after the commit: the radar may be deleted by then.
+            return _delivery(conn.execute(statement.on_conflict_do_update(
                 index_elements=["radar_id", "channel", "target"], set_=settings)
-                .returning(deliveries.c.id)).scalar_one()
-        return self.get(new_id)
+                .returning(*deliveries.c)).one())
 
     def get(self, delivery_id: int) -> Delivery | None:
         """A delivery by id."""

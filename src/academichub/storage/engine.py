@@ -23,11 +23,11 @@ try:
 except ImportError:  # Windows: SQLite's own locking alone
     fcntl = None  # type: ignore[assignment]
 
-from academichub.errors import StorageError
+from academichub.errors import NotFoundError, StorageError
 from academichub.storage import listened_board
 from academichub.storage.board import Board, open_board
 from academichub.storage.listened_board import ListenedBoard
-from academichub.storage.schema import counters
+from academichub.storage.schema import counters, radars
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -260,11 +260,19 @@ def reading(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-def lock_row(conn: Connection, key: sa.Column, value: object) -> None:
+def lock_row(conn: Connection, key: sa.Column, value: object) -> bool:
     """Hold the row whose `key` is `value` until this transaction ends, so that writers of what
-    hangs on it go one at a time (PostgreSQL; SQLite's writers run one at a time already)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.select(key).where(key == value).with_for_update())
+    hangs on it go one at a time (PostgreSQL; SQLite's writers run one at a time already); whether
+    the row is there (one deleted meanwhile is not, and a row hung on it would break its key)."""
+    query = sa.select(key).where(key == value)
+    return conn.execute(query.with_for_update() if conn.dialect.name == "postgresql" else query).first() is not None
+
+
+def lock_radar(conn: Connection, radar_id: int) -> None:
+    """Hold a radar's row until this transaction ends, or say it is gone: a radar deleted while a
+    request on it ran made that request's batch, chip or model fail its foreign key (a 500)."""
+    if not lock_row(conn, radars.c.id, radar_id):
+        raise NotFoundError(f"radars: no radar {radar_id}")
 
 
 def serialise(conn: Connection, key: int) -> None:

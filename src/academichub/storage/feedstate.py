@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from academichub.errors import NotFoundError
 from academichub.storage import bulk
 from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED, BoardMemo, batch_slot, radar_slot, user_slot
-from academichub.storage.engine import board_of, lock_row, reading, touch, write_transaction
+from academichub.storage.engine import board_of, lock_radar, reading, touch, write_transaction
 from academichub.storage.schema import batch_items, feed_batches, feedback, radars, seen_works, works
 
 
@@ -132,7 +133,9 @@ class FeedStateRepo:
 
     def _read_head(self, radar_id: int, user_id: int) -> FeedHead:
         with reading(self.engine) as conn:
-            row = conn.execute(_HEAD, {"radar": radar_id, "user": user_id}).one()
+            row = conn.execute(_HEAD, {"radar": radar_id, "user": user_id}).first()
+        if row is None:  # deleted since the request found it (it answered 500)
+            raise NotFoundError(f"radars: no radar {radar_id}")
         return FeedHead(row[0], row[1], row[2] or 0, row[3] or 0, row[4], row[5], row[6], (row[7], row[8]), row[9],
                         row[10])
 
@@ -174,7 +177,7 @@ class FeedStateRepo:
         candidates were free and `accept_short` is false (the caller re-ranks).
         """
         with write_transaction(self.engine) as conn:
-            lock_row(conn, radars.c.id, radar_id)
+            lock_radar(conn, radar_id)
             touch(conn, batch_slot(radar_id))
             return self._claim_in(conn, radar_id, candidates, size=size, period=period, anchor_date=anchor_date,
                                   subs_version=subs_version, replacing=replacing, expect=expect,
@@ -186,7 +189,7 @@ class FeedStateRepo:
         would one after another); stops at the first that would be short unless `accept_short`."""
         recorded: list[Batch] = []
         with write_transaction(self.engine) as conn:
-            lock_row(conn, radars.c.id, radar_id)
+            lock_radar(conn, radar_id)
             touch(conn, batch_slot(radar_id))
             left = list(candidates)
             for _ in range(count):

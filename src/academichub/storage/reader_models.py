@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, radar_slot
-from academichub.storage.engine import board_of, reading, touch, write_transaction
+from academichub.storage.engine import board_of, lock_radar, reading, touch, write_transaction
 from academichub.storage.schema import reader_models
 
 
@@ -83,6 +83,7 @@ class ReaderModelRepo:
                   "positive_vectors": _blob(model.positive_vectors),
                   "trained_at": model.trained_at or datetime.now(UTC), "seconds": float(model.seconds)}
         with write_transaction(self.engine) as conn:
+            lock_radar(conn, model.radar_id)  # deleted while it trained: nothing to keep it for
             touch(conn, radar_slot(model.radar_id))
             # One statement: another process storing one meanwhile is replaced (ours is as fresh).
             conn.execute(upsert.insert(conn, reader_models).values(radar_id=model.radar_id, **values)

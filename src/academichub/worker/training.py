@@ -14,7 +14,7 @@ import threading
 import time
 
 from academichub.embedding.base import Embedder
-from academichub.errors import AcademicHubError
+from academichub.errors import AcademicHubError, NotFoundError
 from academichub.radar.authors import records_for
 from academichub.radar.reader import inputs_key
 from academichub.ranking.matrix import FeatureMatrix
@@ -29,11 +29,14 @@ FOLLOWED_PAPERS_PER_AUTHOR = 20  # a followed author's newest papers teach the m
 
 def train_radar(store: Store, matrix: FeatureMatrix, settings: RankingSettings, radar_id: int, *,
                 embedder: Embedder | None) -> StoredModel | None:
-    """Train and store one radar's model (None when the store has no features yet)."""
+    """Train and store one radar's model (None when the store has no features yet or the radar is gone)."""
     snapshot = matrix.current()
     if snapshot is None:
         return None
-    radar = store.accounts.get_radar(radar_id)
+    try:
+        radar = store.accounts.get_radar(radar_id)
+    except NotFoundError:
+        return None  # deleted since the job was asked for: nothing to train (and nothing to retry)
     tag = embedder.tag if embedder is not None else ""
     # The inputs are read before the data: what changes during training makes the result stale, not wrong.
     subs = store.accounts.subscriptions(radar.id)
@@ -42,7 +45,10 @@ def train_radar(store: Store, matrix: FeatureMatrix, settings: RankingSettings, 
         return None  # another worker or process trained on exactly this already
     followed = [w for record in records_for(store, subs).values() for w in record.papers[:FOLLOWED_PAPERS_PER_AUTHOR]]
     model = train(store, snapshot, radar, settings, embedder=embedder, inputs=inputs, followed=followed)
-    store.reader_models.save(model)
+    try:
+        store.reader_models.save(model)
+    except NotFoundError:
+        return None  # deleted while it trained
     log.info("trained radar %s (%s, %s positives) in %.2f s", radar_id, model.mode, len(model.positives),
              model.seconds)
     return model
