@@ -971,6 +971,35 @@ def test_a_radar_deleted_while_requests_use_it_is_not_found_and_leaves_nothing(s
     assert statuses.count(404) > 0 and statuses.count(204) == 4
 
 
+def test_a_chip_followed_and_unfollowed_at_once_never_deadlocks(sample_store: Store, tmp_path: Path) -> None:
+    # A removal held the chip's row and then waited for the radar's (to bump its version) while an
+    # addition of the same chip held the radar's and waited for the chip's: PostgreSQL broke the
+    # deadlock by failing one, answered 503.
+    from academichub.web.app import create_app
+
+    settings = make_settings(tmp_path / "served", _url_of(sample_store), feed={"batch_processes": 0})
+    statuses: list[int] = []
+    with running_server(settings, app=create_app(settings, store=sample_store)) as base:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            radar = client.post("/api/v1/radars", json={"name": f"toggle {uuid.uuid4().hex[:8]}"}).json()["id"]
+        chip = {"kind": "keyword", "value": "dark matter"}
+        for _ in range(8):
+            with httpx.Client(base_url=base, timeout=60) as client:
+                chip_id = client.post("/api/v1/subscriptions", params={"radar": radar}, json=chip).json()["id"]
+            barrier = threading.Barrier(8)
+
+            def one(n: int, chip_id: int = chip_id, barrier: threading.Barrier = barrier) -> int:
+                with httpx.Client(base_url=base, timeout=60) as client:
+                    barrier.wait()
+                    if n % 2:
+                        return client.delete(f"/api/v1/subscriptions/{chip_id}", params={"radar": radar}).status_code
+                    return client.post("/api/v1/subscriptions", params={"radar": radar}, json=chip).status_code
+
+            with ThreadPoolExecutor(8) as pool:
+                statuses += list(pool.map(one, range(8)))
+    assert set(statuses) <= {201, 204, 404}, statuses
+
+
 def test_feedback_sent_at_once_keeps_one_row_and_one_side(sample_store: Store, fresh_radar: Radar) -> None:
     # Two likes at once each looked for an earlier like, saw none and stored one (PostgreSQL); a
     # like and a dismissal at once each took back what it saw, and both stayed.

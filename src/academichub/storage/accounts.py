@@ -240,6 +240,9 @@ class AccountRepo:
     def remove_subscription(self, radar_id: int, subscription_id: int) -> Subscription:
         """Unfollow by subscription id."""
         with write_transaction(self.engine) as conn:
+            # The radar first, as a chip added takes it: a removal holding the chip's row and then
+            # waiting for the radar's deadlocked with an addition of the same chip (PostgreSQL).
+            lock_radar(conn, radar_id)
             # Deleted and returned in one statement: of two processes removing the same chip, one
             # removes it (and bumps the radar's version) and the other is told it is gone.
             row = conn.execute(sa.delete(subscriptions).where(
