@@ -438,3 +438,26 @@ def test_a_paper_dated_in_the_future_is_filed_today_and_does_not_become_the_late
     assert (latest.start, latest.end) == (today, today)
     hits = store.index.search("dated", limit=10, date_to=today)
     assert hits.total == 2  # the index files them on the same day
+
+
+def test_a_counters_first_stamps_taken_at_once_are_all_given(store: Store) -> None:
+    # The first stamp was an update that found no row, then an insert: two processes taking it at
+    # once both inserted, and one failed on the key (two ingests into a new PostgreSQL store).
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from academichub.storage.engine import next_stamp, read_counter, write_transaction
+
+    takers = 8
+    barrier = threading.Barrier(takers)
+
+    def take(_: int) -> int:
+        barrier.wait()
+        with write_transaction(store.engine) as conn:
+            return next_stamp(conn, "first-stamps")
+
+    with ThreadPoolExecutor(takers) as pool:
+        stamps = sorted(pool.map(take, range(takers)))
+    assert stamps == list(range(1, takers + 1))
+    with store.engine.connect() as conn:
+        assert read_counter(conn, "first-stamps") == takers

@@ -24,7 +24,7 @@ except ImportError:  # Windows: SQLite's own locking alone
     fcntl = None  # type: ignore[assignment]
 
 from academichub.errors import NotFoundError, StorageError
-from academichub.storage import listened_board
+from academichub.storage import listened_board, upsert
 from academichub.storage.board import Board, open_board
 from academichub.storage.listened_board import ListenedBoard
 from academichub.storage.schema import counters, radars
@@ -446,12 +446,11 @@ def next_stamp(conn: Connection, name: str) -> int:
     The updated row stays locked until the caller commits, so two writers' stamps become visible in
     the order they were taken: a reader that saw stamp N never later finds a row stamped below N.
     """
-    value = conn.execute(sa.update(counters).where(counters.c.name == name)
-                         .values(value=counters.c.value + 1).returning(counters.c.value)).scalar()
-    if value is None:
-        conn.execute(sa.insert(counters).values(name=name, value=1))
-        return 1
-    return int(value)
+    # One statement: an update that found no row and then an insert let two processes' first
+    # stamps both insert (two ingests at once into a new PostgreSQL store: one failed on the key).
+    statement = upsert.insert(conn, counters).values(name=name, value=1)
+    return int(conn.execute(statement.on_conflict_do_update(
+        index_elements=["name"], set_={"value": counters.c.value + 1}).returning(counters.c.value)).scalar_one())
 
 
 def read_counter(conn: Connection, name: str) -> int:
