@@ -86,3 +86,14 @@ def test_text_accents_and_long_formulas() -> None:
     long_formula = "$" + "+".join(f"x_{{{i}}}" for i in range(20)) + "$"  # wider than a phone: in its own box
     assert str(render_tex(long_formula)).startswith('<span class="tex"><math')
     assert str(render_tex("$x_1$")).startswith("<math")  # a short one stays in the line as it was
+
+
+def test_formulas_past_the_cap_stay_source_text() -> None:
+    # An abstract of 1,666 distinct formulas (what fits in 20,000 characters) took a third of a
+    # second to render; past MAX_FORMULAS the rest is shown as its source, escaped.
+    from academichub.web.render import MAX_FORMULAS
+
+    text = " ".join(f"$x_{{{i}}}<y$" for i in range(MAX_FORMULAS + 50))
+    html = str(render_tex(text))
+    assert html.count("<math") == MAX_FORMULAS
+    assert f"$x_{{{MAX_FORMULAS}}}&lt;y$" in html and "<y" not in html.replace("<math", "")
