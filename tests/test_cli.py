@@ -195,3 +195,20 @@ def test_serve_shows_the_port_it_runs_on(sample_home: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("command", ["serve", "up"])
+def test_an_address_in_use_is_refused_before_anything_starts(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                             command: str) -> None:
+    # `up` made the store, started its scheduler and the app, and only then did uvicorn fail to
+    # bind, with its own error line between INFO lines.
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run(capsys, "--home", str(tmp_path / "home"), command, "--port", str(port))
+    assert code == 1 and err == (f"academichub: serve: 127.0.0.1:{port} is in use already (is AcademicHub "
+                                 "running there?); choose another with --port\n")
+    assert not (tmp_path / "home" / "academichub.db").exists()  # nothing was made for a server that cannot run

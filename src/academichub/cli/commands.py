@@ -25,7 +25,7 @@ from academichub.cli.app import (
 from academichub.cli.progress import progress_bar
 from academichub.compose import Accounts, Store, prepare_store
 from academichub.embedding.base import embedder_or_none
-from academichub.errors import InputError
+from academichub.errors import ConfigError, InputError
 from academichub.i18n import gettext_for, pick_language
 from academichub.memory import tune_allocator
 from academichub.present.feed import page_json
@@ -76,6 +76,28 @@ def _serve(settings: Settings, host: str | None, port: int | None, store: Store 
                 log_level="info", access_log=access_log)
 
 
+def refuse_busy_address(host: str, port: int) -> None:
+    """Stop with a one-line error when another program listens on host:port already, before a
+    store, a scheduler or a worker is started for nothing (uvicorn found out only after them)."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConfigError(f"serve: cannot bind to {host!r}: {exc.strerror}") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a closing socket is no owner
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(f"serve: {host}:{port} is in use already (is AcademicHub running there?); "
+                                  "choose another with --port") from None
+            raise ConfigError(f"serve: cannot bind to {host}:{port}: {exc.strerror}") from None
+
+
 HostOption = Annotated[str | None, typer.Option(help="Bind address (setting `host`).")]
 PortOption = Annotated[int | None, typer.Option(min=1, max=65535, help="Port (setting `port`).")]
 WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="Web processes (one port; each answers any request).")]
@@ -86,7 +108,9 @@ AccessLogOption = Annotated[bool, typer.Option("--access-log/--no-access-log", h
 def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None, workers: WorkersOption = 1,
           access_log: AccessLogOption = False) -> None:
     """Serve the web UI and API."""
-    _serve(settings_of(ctx), host, port, access_log=access_log, workers=workers)
+    settings = settings_of(ctx)
+    refuse_busy_address(host or settings.host, port or settings.port)
+    _serve(settings, host, port, access_log=access_log, workers=workers)
 
 
 @app.command()
@@ -95,6 +119,7 @@ def up(ctx: typer.Context, host: HostOption = None, port: PortOption = None,
        workers: WorkersOption = 1, access_log: AccessLogOption = False) -> None:
     """Init, then serve the web UI with every enabled source fetched on its schedule."""
     settings = settings_of(ctx)
+    refuse_busy_address(host or settings.host, port or settings.port)
     store = init_store(settings)
     scheduler = None
     if schedule and settings.schedule.enabled:
