@@ -461,3 +461,37 @@ def test_a_counters_first_stamps_taken_at_once_are_all_given(store: Store) -> No
     assert stamps == list(range(1, takers + 1))
     with store.engine.connect() as conn:
         assert read_counter(conn, "first-stamps") == takers
+
+
+def test_a_rebuild_of_the_index_keeps_the_old_documents_searchable_until_it_lands(tmp_path: Path) -> None:
+    # The rebuild cleared the index in a commit of its own: while `academichub reindex` ran, every
+    # search of a served store found nothing (measured: totals of 0 between 1,471), and a rebuild
+    # that failed left it empty.
+    from datetime import date
+
+    from academichub.storage.search_index import IndexDoc
+
+    def docs(word: str, count: int, fail_at: int | None = None):  # type: ignore[no-untyped-def]
+        for n in range(count):
+            if n == fail_at:
+                raise RuntimeError("the database went away")
+            yield IndexDoc(n + 1, f"{word} paper {n}", f"About {word}.", "A. Author", ["cs.CL"], date(2025, 1, 1))
+
+    index = SearchIndex(tmp_path / "index")
+    index.upsert(docs("galaxy", 30))
+    reader = SearchIndex(tmp_path / "index")  # another process's reader
+    seen_meanwhile: list[int] = []
+
+    def watched():  # type: ignore[no-untyped-def]
+        for n, doc in enumerate(docs("quasar", 40)):
+            if n == 20:
+                reader.index.reload()
+                seen_meanwhile.append(reader.search("galaxy").total)
+            yield doc
+
+    assert index.replace_all(watched()) == 40
+    assert seen_meanwhile == [30]
+    assert index.search("galaxy").total == 0 and index.search("quasar").total == 40 and index.count() == 40
+    with pytest.raises(RuntimeError):
+        index.replace_all(docs("nebula", 40, fail_at=10))
+    assert index.count() == 40 and index.search("quasar").total == 40  # a failed rebuild changed nothing

@@ -161,10 +161,19 @@ class SearchIndex:
             for work_id in work_ids:
                 writer.delete_documents_by_term("work_id", work_id)
 
-    def clear(self) -> None:
-        """Remove every document."""
+    def replace_all(self, docs: Iterable[IndexDoc]) -> int:
+        """Every document replaced by these in one commit; returns how many were written.
+
+        Readers keep the old documents until the new ones land: cleared in a commit of its own,
+        the index answered every search with nothing while it was rebuilt (and stayed so after a
+        rebuild that failed)."""
+        count = 0
         with self._writer() as writer:
-            writer.delete_all_documents()
+            writer.delete_all_documents()  # what is added after it in this session stays
+            for doc in docs:
+                writer.add_document(self._document(doc))
+                count += 1
+        return count
 
     def _document(self, doc: IndexDoc) -> tantivy.Document:
         document = tantivy.Document()

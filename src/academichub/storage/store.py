@@ -193,8 +193,7 @@ class Store:
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild the whole index from the database."""
-        self.index.clear()
-        written = self.index.upsert(self._docs(None, progress))
+        written = self.index.replace_all(self._docs(None, progress))
         self._mark_synced()
         return written
 
