@@ -348,3 +348,44 @@ def test_adding_a_delivery_twice_at_once_keeps_one(store: Store) -> None:
             assert again.json()["id"] == kept[0]["id"] and (again.json()["cadence"], again.json()["lang"]) == \
                 ("weekly", "en")  # added again: the same delivery, with the settings given last
             assert len(client.get("/api/v1/deliveries").json()) == 1
+
+
+def test_digests_and_briefings_due_are_sent_once_when_several_workers_run_them(sample_store: Store,
+                                                                                tmp_path: Path) -> None:
+    # Two queue workers whose fetches ended together each read the same deliveries as due and
+    # posted every digest twice (and wrote every scheduled briefing twice); they now take turns,
+    # and the later finds the work done.
+    import threading
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = sample_store.engine.url
+    database = None if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=False)
+    settings = make_settings(tmp_path / "workers", database, delivery=LOCAL_HOOKS)
+    user = sample_store.accounts.create_user(f"reader-{uuid.uuid4().hex[:8]}", "Digest reader")
+    radar = sample_store.accounts.default_radar(user.id)
+    follow(sample_store, radar.id, "keyword", "video")
+    sample_store.briefings.set_schedule(radar.id, lang="en")
+
+    def slow_receiver(_body: dict, _query: dict) -> tuple[int, str, dict]:
+        time.sleep(0.3)  # a real webhook takes its time: the window two senders met in
+        return 200, "ok", {}
+
+    workers = 4
+    with hook_server(slow_receiver) as (hook, seen):
+        sample_store.deliveries.add(radar.id, "slack", hook, lang="en")
+        barrier = threading.Barrier(workers)
+
+        def worker(_: int) -> tuple[list[int], list[dict]]:
+            services = compose.build(settings, store=sample_store, background=False)
+            barrier.wait()
+            mine = [b for b in jobs.brief_scheduled(services)
+                    if sample_store.briefings.get(user.id, b) is not None]
+            return mine, jobs.deliver_due(services, sleep=lambda _s: None)
+
+        with ThreadPoolExecutor(workers) as pool:
+            done = list(pool.map(worker, range(workers)))
+    briefed = [b for mine, _ in done for b in mine]
+    sent = [r for _, results in done for r in results if r["ok"]]
+    assert len(briefed) == 1 and len(sample_store.briefings.list(user.id)) == 1
+    assert len(sent) == 1 and len(seen) == 1

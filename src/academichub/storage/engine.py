@@ -282,6 +282,38 @@ def serialise(conn: Connection, key: int) -> None:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
+_ONE_AT_A_TIME = threading.Lock()  # a store without a file to lock (in memory): one process anyway
+
+
+@contextmanager
+def one_at_a_time(engine: Engine, name: str, key: int) -> Iterator[None]:
+    """Run a block in one thread of one process at a time per store: for work that reads what is
+    due, acts outside the database (mails, posts, an LLM) and then records it done, which two
+    schedulers or queue workers doing at once both did (PostgreSQL: a session advisory lock on
+    `key`; SQLite: a file lock beside the database named after `name`). Waiters wait their turn,
+    then find done what the first did."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")  # held by the session, no open transaction
+            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            try:
+                yield
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        return
+    database = engine.url.database
+    if not database or database == ":memory:" or fcntl is None:
+        with _ONE_AT_A_TIME:
+            yield
+        return
+    handle = os.open(f"{database}-{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)  # its own descriptor: threads
+    try:  # of one process wait for each other too
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
+
+
 def touch(conn: Connection, *slots: int) -> None:
     """Name the change board's slots this write transaction changes (announced when it commits)."""
     conn.info.setdefault(_TOUCHED, set()).update(slots)

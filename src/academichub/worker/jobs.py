@@ -19,6 +19,7 @@ from academichub.settings import Settings
 from academichub.sources import arxiv, registry
 from academichub.sources.contract import Stream, Window
 from academichub.sources.formats import format_source, read_items
+from academichub.storage.engine import one_at_a_time
 from academichub.storage.store import Store
 from academichub.worker import embedding_job
 from academichub.worker.harvest import Harvester
@@ -30,6 +31,7 @@ Services = Any
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
+_DELIVERIES_LOCK, _BRIEFINGS_LOCK = 0x44454C56, 0x42524946  # advisory lock keys on PostgreSQL ("DELV", "BRIF")
 DEMO_AUTHOR = "Jianxiang He"  # the sample's first screen follows an author with papers in it, as the product is meant to be used
 
 
@@ -125,7 +127,10 @@ def deliver_due(services: Services, *, transport=None, sleep=None) -> list[dict]
     """Send the e-mail digests and webhook posts that are due (a new announcement day, or a week)."""
     import time
 
-    return services.delivery(transport=transport, sleep=sleep or time.sleep).run_due()
+    # One sender at a time per store: two queue workers finishing fetches together each found the
+    # same digests due and sent them twice; the second now waits and finds them sent.
+    with one_at_a_time(services.store.engine, "deliveries", _DELIVERIES_LOCK):
+        return services.delivery(transport=transport, sleep=sleep or time.sleep).run_due()
 
 
 def brief_scheduled(services: Services) -> list[int]:
@@ -134,9 +139,14 @@ def brief_scheduled(services: Services) -> list[int]:
     An LLM briefing that fails falls back to the offline one inside the service; any other failure
     is logged and the radar is tried again after the next fetch. Returns the new briefings' ids.
     """
+    store, settings, service = services.store, services.settings, services.briefing
+    with one_at_a_time(store.engine, "briefings", _BRIEFINGS_LOCK):  # as deliveries: written once
+        return _brief_due(store, settings, service)
+
+
+def _brief_due(store: Store, settings: Settings, service) -> list[int]:  # type: ignore[no-untyped-def]
     from academichub.briefing.service import Request
 
-    store, settings, service = services.store, services.settings, services.briefing
     newest = store.works.latest_feed_dates(1)
     if not newest:
         return []
