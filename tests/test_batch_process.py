@@ -201,3 +201,40 @@ def test_a_radars_next_arriving_while_one_runs_wait_holding_no_thread_and_are_se
     assert all(kind == "page" and body is None for _, kind, body in pipe.sent[1:])  # no language asked: recorded only
     seen = {w for w, _ in sample_store.feed_state.seen_since(fresh_radar.id, 0)}
     assert len(seen) == 40  # four batches of ten, no paper claimed twice
+
+
+def test_the_same_next_form_sent_several_times_at_once_records_one_batch(sample_store: Store,
+                                                                         tmp_path: Path) -> None:
+    # The form names the batch its page showed: sent again (a double click, a reload that posts
+    # again, at once or later), it shows the batch already recorded after that one instead of
+    # recording another whose papers the reader would never see. Without it, 换一批 is as before.
+    import re
+    import uuid
+
+    settings = _settings(sample_store, tmp_path / "elsewhere")
+    app = create_app(settings, store=sample_store)
+    state = app.state.academichub
+    user, _default = sample_store.accounts.ensure_local_user()
+    radar = sample_store.accounts.create_radar(user.id, f"forms {uuid.uuid4().hex[:6]}")
+    with running_server(settings, app=app) as base:
+        _wait_ready(state.batches)
+        state.feed.next_after = _refuse  # served by the batch process
+        with httpx.Client(base_url=base, timeout=60, cookies={"ah_radar": str(radar.id)}) as client:
+            page = client.get("/?period=all").text
+            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+            after = int(re.search(r'name="after" value="(\d+)"', page).group(1))
+            form = {"csrf": csrf, "period": "all", "after": str(after)}
+            barrier = threading.Barrier(4)
+
+            def send(_: int) -> int:
+                barrier.wait()
+                return client.post("/feed/next", data=form).status_code
+
+            with ThreadPoolExecutor(4) as pool:
+                assert list(pool.map(send, range(4))) == [303] * 4
+            assert client.get("/api/v1/feed?period=all").json()["batch"] == after + 1
+            assert client.post("/feed/next", data=form).status_code == 303  # sent again later
+            shown = client.get("/?period=all").text
+            assert f'name="after" value="{after + 1}"' in shown
+            assert client.post("/feed/next", data={"csrf": csrf, "period": "all"}).status_code == 303
+            assert client.get("/api/v1/feed?period=all").json()["batch"] == after + 2  # no `after`: a new one

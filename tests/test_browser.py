@@ -237,3 +237,22 @@ def test_a_mistyped_chip_is_explained_under_the_input_and_kept(page, site: str) 
     page.locator("#chip-error .suggestion button").first.click()
     expect(page.locator(".chips .chip", has_text="astro-ph.GA")).to_have_count(1)
     assert page.dialogs == []
+
+
+def test_a_double_click_on_show_another_batch_records_one_batch(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    # Two clicks within about 30 ms posted the form twice: two batches were recorded and the page
+    # showed the second, so the first one's ten papers counted as seen without ever being shown.
+    import httpx
+
+    def batch() -> int:
+        return httpx.get(f"{site}/api/v1/feed").json()["batch"]
+
+    page.goto(site + "/")
+    for delay in (0, 15, 40):
+        before = batch()
+        page.evaluate(f"""() => {{ const b = document.getElementById('next-batch');
+                                    b.click(); setTimeout(() => b.click(), {delay}); }}""")
+        page.wait_for_timeout(1000)
+        page.wait_for_load_state("networkidle")
+        assert batch() == before + 1
+        assert page.locator("p.status").inner_text().startswith(f"第 {before + 1} 批")

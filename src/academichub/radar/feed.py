@@ -279,6 +279,20 @@ class FeedService:
         """换一批: record and return the next batch of unseen papers."""
         return self.next_many(radar, period=period, count=1)[0]
 
+    def next_after(self, radar: Radar, *, after: int, period: str | None = None) -> FeedPage:
+        """换一批 from a page that showed batch `after`: the batch after it, or the one recorded after
+        it already. The same form sent twice (a double click on a slow answer, a reload that posts
+        again) recorded two batches, and the reader was shown the second: the first's papers
+        counted as seen without ever being on a screen."""
+        radar = self.store.accounts.get_radar(radar.id)
+        latest = self.store.feed_state.latest(radar.id)
+        spec = periods.check_spec(period or (latest.period if latest else None))
+        resolved = self._period(spec)
+        if latest is None or latest.number == after:  # the claim checks it again, in its transaction
+            batch = self._claim(radar, resolved, expect=latest.number if latest else 0)
+            latest = batch or self.store.feed_state.latest(radar.id)
+        return self._page(radar, latest, resolved)
+
     def next_many(self, radar: Radar, *, period: str | None = None, count: int = 1) -> list[FeedPage]:
         """`count` 换一批 of one radar at once: consecutive batches from one ranking, recorded in one
         transaction (for a caller that queued them itself, as the batch process does per radar)."""

@@ -85,6 +85,7 @@ class _Request:
     lang: str | None = None
     op: str = "next"
     page: int = 1
+    after: int | None = None  # "next" from a page that showed this batch (FeedService.next_after)
 
 
 class _RadarQueues:
@@ -114,7 +115,8 @@ class _RadarQueues:
         while requests:
             for op, period in dict.fromkeys((r.op, r.period) for r in requests):  # in arrival order
                 alike = [r for r in requests if r.op == op and r.period == period]
-                for group in [alike] if op == "next" else [[r] for r in alike]:
+                together = [r for r in alike if op == "next" and r.after is None]  # one ranking serves them
+                for group in ([together] if together else []) + [[r] for r in alike if r not in together]:
                     self._serve(group)
             with self._lock:
                 requests = self._waiting[radar_id]
@@ -146,6 +148,8 @@ class _RadarQueues:
             return [True]
         if request.op == "seen":
             return [self.feed.current(request.radar, period=request.period, show_seen=True, page=request.page)]
+        if request.after is not None:
+            return [self.feed.next_after(request.radar, period=request.period, after=request.after)]
         return self.feed.next_many(request.radar, period=request.period, count=count)
 
 
@@ -282,11 +286,15 @@ class NextBatches:
                 self._started = time.monotonic()
                 self._child = _Child(self.settings)
 
-    async def next(self, radar: Radar, *, period: str | None = None, lang: str | None = None) -> bytes | None:
-        """Record the radar's next batch (FeedService.next); with `lang`, return it as the API's JSON
-        body (FeedPublic) in that language."""
-        return await self._ask(radar, period, lambda: _body(self.feed.next(radar, period=period), lang),
-                               lang=lang)
+    async def next(self, radar: Radar, *, period: str | None = None, lang: str | None = None,
+                   after: int | None = None) -> bytes | None:
+        """Record the radar's next batch (FeedService.next; with `after`, FeedService.next_after); with
+        `lang`, return it as the API's JSON body (FeedPublic) in that language."""
+        def here() -> bytes | None:
+            if after is None:
+                return _body(self.feed.next(radar, period=period), lang)
+            return _body(self.feed.next_after(radar, period=period, after=after), lang)
+        return await self._ask(radar, period, here, lang=lang, after=after)
 
     async def record(self, radar: Radar, *, period: str | None = None) -> bool:
         """Record (or re-rank) the batch the radar's page shows now, if one is due (FeedService.current),

@@ -29,7 +29,7 @@ from academichub.ranking.reasons import Reason
 from academichub.search.service import search, similar
 from academichub.sources import journal_rss
 from academichub.web import api
-from academichub.web.bounds import PageNumber, RowId
+from academichub.web.bounds import ROW_ID_MAX, PageNumber, RowId
 from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx
 from academichub.web.pagecache import page_variant
 from academichub.web.query_language import is_chinese, to_english
@@ -167,12 +167,12 @@ async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen:
 
 
 @router.post("/feed/next")
-async def feed_next(ctx: Ctx, csrf: Annotated[str, Form()] = "",
-                    period: Annotated[str, Form()] = "") -> RedirectResponse:
-    """换一批 from the page; redirects back to the feed."""
+async def feed_next(ctx: Ctx, csrf: Annotated[str, Form()] = "", period: Annotated[str, Form()] = "",
+                    after: Annotated[int | None, Form(ge=0, le=ROW_ID_MAX)] = None) -> RedirectResponse:
+    """换一批 from the page (which names the batch it showed, `after`); redirects back to the feed."""
     _check_csrf(ctx, csrf)
     spec = periods.check_spec(period or None) if period else None
-    await ctx.app.batches.next(ctx.radar, period=spec)
+    await ctx.app.batches.next(ctx.radar, period=spec, after=after)
     return RedirectResponse("/" + (f"?{urlencode({'period': spec})}" if spec else ""), status_code=303)
 
 
