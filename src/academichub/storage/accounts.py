@@ -13,7 +13,8 @@ from academichub.limits import ROW_ID_MAX
 from academichub.model.accounts import DEFAULT_RADAR, LOCAL_USER, Radar, Subscription, User
 from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, radar_slot, user_slot
-from academichub.storage.engine import board_of, lock_radar, reading, serialise, touch, write_transaction
+from academichub.storage.engine import board_of, reading, touch, write_transaction
+from academichub.storage.locks import lock_radar, serialise
 from academichub.storage.schema import radars, subscriptions, users
 
 

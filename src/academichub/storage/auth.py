@@ -18,7 +18,8 @@ from academichub.keys import clean_line
 from academichub.model.accounts import ApiToken
 from academichub.storage import upsert
 from academichub.storage.accounts import user_row
-from academichub.storage.engine import lock_radar, reading, write_transaction
+from academichub.storage.engine import reading, write_transaction
+from academichub.storage.locks import lock_radar
 from academichub.storage.schema import api_tokens, feed_tokens, login_throttle, sessions, users
 
 TOKEN_PREFIX = "ahk_"

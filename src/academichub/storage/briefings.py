@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.storage import upsert
-from academichub.storage.engine import lock_radar, reading, write_transaction
+from academichub.storage.engine import reading, write_transaction
+from academichub.storage.locks import lock_radar
 from academichub.storage.schema import briefing_schedules, briefings
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from academichub.errors import NotFoundError
 from academichub.model.delivery import Delivery
 from academichub.storage import upsert
-from academichub.storage.engine import lock_radar, reading, write_transaction
+from academichub.storage.engine import reading, write_transaction
+from academichub.storage.locks import lock_radar
 from academichub.storage.schema import deliveries, radars
 
 

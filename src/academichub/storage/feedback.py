@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 from academichub.model.feedback import Feedback
 from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, user_slot
-from academichub.storage.engine import board_of, lock_row, reading, touch, write_transaction
+from academichub.storage.engine import board_of, reading, touch, write_transaction
+from academichub.storage.locks import lock_row
 from academichub.storage.schema import feedback, library_items, users
 
 

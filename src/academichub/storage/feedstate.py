@@ -12,7 +12,8 @@ from sqlalchemy.engine import Connection, Engine
 from academichub.errors import NotFoundError
 from academichub.storage import bulk
 from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED, BoardMemo, batch_slot, radar_slot, user_slot
-from academichub.storage.engine import board_of, lock_radar, reading, touch, write_transaction
+from academichub.storage.engine import board_of, reading, touch, write_transaction
+from academichub.storage.locks import lock_radar
 from academichub.storage.schema import batch_items, feed_batches, feedback, radars, seen_works, works
 
 

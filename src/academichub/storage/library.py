@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.storage.board import user_slot
-from academichub.storage.engine import lock_row, reading, touch, write_transaction
+from academichub.storage.engine import reading, touch, write_transaction
+from academichub.storage.locks import lock_row
 from academichub.storage.schema import library_items, users
 
 

@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 
 from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, radar_slot
-from academichub.storage.engine import board_of, lock_radar, reading, touch, write_transaction
+from academichub.storage.engine import board_of, reading, touch, write_transaction
+from academichub.storage.locks import lock_radar
 from academichub.storage.schema import reader_models
 
 

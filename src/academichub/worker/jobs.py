@@ -19,7 +19,7 @@ from academichub.settings import Settings
 from academichub.sources import arxiv, registry
 from academichub.sources.contract import Stream, Window
 from academichub.sources.formats import format_source, read_items
-from academichub.storage.engine import one_at_a_time
+from academichub.storage.locks import one_at_a_time
 from academichub.storage.store import Store
 from academichub.worker import embedding_job
 from academichub.worker.harvest import Harvester
