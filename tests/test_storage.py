@@ -495,3 +495,38 @@ def test_a_rebuild_of_the_index_keeps_the_old_documents_searchable_until_it_land
     with pytest.raises(RuntimeError):
         index.replace_all(docs("nebula", 40, fail_at=10))
     assert index.count() == 40 and index.search("quasar").total == 40  # a failed rebuild changed nothing
+
+
+def test_two_embedding_runs_at_once_embed_each_work_once(store: Store, tmp_path: Path) -> None:
+    # An ingest and `academichub embed` (or two ingests) finishing together each read the same
+    # works as missing and embedded them twice; the later now waits and finds them done.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from academichub.embedding.wordllama_model import WordLlamaEmbedder
+    from academichub.worker import embedding_job, jobs
+    from tests.conftest import DATA, make_settings
+
+    listing = (DATA / "arxiv_listing/rss_2025-04-04.xml").read_bytes()
+    report = jobs.fetch_arxiv(store, make_settings(tmp_path / "fetch"), categories=["cs.CL", "cs.CV"],
+                              transport=httpx.MockTransport(lambda _request: httpx.Response(200, content=listing)))
+    assert report.new == 88
+    embedded: list[int] = []
+
+    class Counting(WordLlamaEmbedder):
+        def embed(self, texts: list[str]):  # type: ignore[no-untyped-def]
+            embedded.append(len(texts))
+            return super().embed(texts)
+
+    embedder = Counting()
+    barrier = threading.Barrier(3)
+
+    def run(_: int) -> int:
+        barrier.wait()
+        return embedding_job.embed_missing(store, embedder)
+
+    with ThreadPoolExecutor(3) as pool:
+        done = list(pool.map(run, range(3)))
+    assert sum(done) == 88 and sum(embedded) == 88 and embedding_job.missing_count(store, embedder) == 0

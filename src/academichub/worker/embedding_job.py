@@ -5,14 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from academichub.embedding.base import Embedder, work_text
+from academichub.storage.locks import one_at_a_time
 from academichub.storage.store import Store
 
+_EMBEDDING_LOCK = 0x454D4244  # the advisory lock key on PostgreSQL ("EMBD")
 BATCH = 1024  # works per stamped write: each makes every web process's matrix catch up once, and holds the writer lock
 
 
 def embed_missing(store: Store, embedder: Embedder, *, progress: Callable[[int], None] | None = None,
                   limit: int | None = None) -> int:
-    """Embed, in batches, every work without a vector of `embedder`'s model; returns how many."""
+    """Embed, in batches, every work without a vector of `embedder`'s model; returns how many.
+
+    One process at a time per store: two ingests (or an ingest and `academichub embed`) finishing
+    together each read the same works as missing and embedded them twice (9,033 and 7,168 of the
+    same 9,033); the later one now waits and finds them done."""
+    with one_at_a_time(store.engine, "embedding", _EMBEDDING_LOCK):
+        return _embed_missing(store, embedder, progress, limit)
+
+
+def _embed_missing(store: Store, embedder: Embedder, progress: Callable[[int], None] | None,
+                   limit: int | None) -> int:
     done = 0
     while limit is None or done < limit:
         batch = store.vectors.missing(embedder.tag, limit=BATCH if limit is None else min(BATCH, limit - done))
