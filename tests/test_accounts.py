@@ -242,6 +242,14 @@ def test_private_feed_urls_validate_and_can_be_revoked(site: TestClient) -> None
         titles = [e.title for e in parsed.entries]
         assert len(titles) == 30 and set(expected) <= set(titles)
         assert all(e.link.startswith("http") for e in parsed.entries)
+        # Polled again, it is the same bytes (its build date was the time of the request) and a
+        # reader that names its ETag gets 304 without a body; a stale ETag gets the feed.
+        again = site.get(url.replace("http://testserver", ""))
+        assert again.content == response.content and again.headers["etag"] == response.headers["etag"]
+        unchanged = site.get(url.replace("http://testserver", ""),
+                             headers={"If-None-Match": f'"stale", W/{response.headers["etag"]}'})
+        assert unchanged.status_code == 304 and unchanged.content == b""
+        assert site.get(url.replace("http://testserver", ""), headers={"If-None-Match": '"stale"'}).status_code == 200
     sign_up(site, "ada2")
     site.cookies.clear()
     assert site.get(urls["atom"].replace("http://testserver", "")).status_code == 200

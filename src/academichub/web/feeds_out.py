@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, time
 
 from fastapi import APIRouter, Request
@@ -33,6 +34,7 @@ def radar_feed(state: AppState, token: str, base: str, kind: str) -> bytes:
     generator.link(href=f"{base}/feeds/{token}.{kind}", rel="self")
     generator.description(f"Papers ranked for the radar “{name}”")
     generator.language("en")
+    newest: datetime | None = None
     for r in reversed(ranked):  # feedgen puts the last added first
         work = works.get(r.work_id)
         if work is None:
@@ -49,8 +51,21 @@ def radar_feed(state: AppState, token: str, base: str, kind: str) -> bytes:
         for category in paper.categories[:5]:
             entry.category(term=category)
         entry.published(datetime.combine(work.feed_date, time(0), tzinfo=UTC))
-        entry.updated(work.updated_at if work.updated_at.tzinfo else work.updated_at.replace(tzinfo=UTC))
+        updated = work.updated_at if work.updated_at.tzinfo else work.updated_at.replace(tzinfo=UTC)
+        entry.updated(updated)
+        newest = updated if newest is None else max(newest, updated)
+    if newest is not None:  # feedgen's default is now: the feed changed at every poll, for every reader
+        generator.updated(newest)
+        generator.lastBuildDate(newest)
     return generator.atom_str(pretty=True) if kind == "atom" else generator.rss_str(pretty=True)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names this ETag (weak comparison, as RFC 9110 asks for GET)."""
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
 
 
 @router.get("/feeds/{token}.{kind}")
@@ -60,5 +75,10 @@ async def feed(request: Request, token: str, kind: str) -> Response:
         raise NotFoundError("feeds: use .atom or .rss")
     state = app_state(request)
     body = await run_in_threadpool(radar_feed, state, token, str(request.base_url).rstrip("/"), kind)
+    # Feed readers poll: while the papers are the same they get 304 and no body (53 KB each time).
+    etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+    headers = {"Cache-Control": "private, max-age=300", "ETag": etag}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
     media = "application/atom+xml" if kind == "atom" else "application/rss+xml"
-    return Response(body, media_type=f"{media}; charset=utf-8", headers={"Cache-Control": "private, max-age=300"})
+    return Response(body, media_type=f"{media}; charset=utf-8", headers=headers)
