@@ -256,3 +256,24 @@ def test_a_double_click_on_show_another_batch_records_one_batch(page, site: str)
         page.wait_for_load_state("networkidle")
         assert batch() == before + 1
         assert page.locator("p.status").inner_text().startswith(f"第 {before + 1} 批")
+
+
+def test_a_form_clicked_twice_is_sent_once(accounts_site: str) -> None:
+    # A double click on "Create account" posted the form twice: the account was made by the first
+    # and the reader was shown the second's "the name is taken". The same held for every form.
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        for delay in (0, 15, 40):
+            page = browser.new_context(locale="en-US").new_page()
+            page.goto(f"{accounts_site}/signup")
+            page.get_by_label("User name").fill(f"twice{delay}")
+            page.get_by_label("Password").fill("correct horse battery")
+            page.evaluate(f"""() => {{ const b = document.querySelector('form button[type=submit]');
+                                        b.click(); setTimeout(() => b.click(), {delay}); }}""")
+            page.wait_for_url(accounts_site + "/")
+            page.wait_for_timeout(500)
+            assert page.url == accounts_site + "/" and "is taken" not in page.content()
+            page.go_back()  # a form brought back from the browser's memory can be sent again
+            page.wait_for_timeout(200)
+            assert page.evaluate("document.querySelectorAll('form[data-sending]').length") == 0
+        browser.close()

@@ -122,3 +122,27 @@ document.addEventListener("DOMContentLoaded", () => {
     source.onerror = () => { if (source.readyState === EventSource.CLOSED) progress.classList.add("error"); };
   });
 });
+
+// A form posted twice (a double click on a slow answer) did its work twice: a second batch, or
+// "the name is taken" right after a sign-up that had worked. Once a POST form is on its way, its
+// further submits are dropped until the page is shown again (or 10 s pass: the answer never came).
+// Registered last: forms that other handlers send themselves (feedback, briefings) are not touched.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (event.defaultPrevented || (form.method || "").toLowerCase() !== "post") return;
+  if (form.dataset.sending) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.sending = "1";
+  form.setAttribute("aria-busy", "true");
+  setTimeout(() => release(form), 10000);
+});
+
+function release(form) {
+  delete form.dataset.sending;
+  form.removeAttribute("aria-busy");
+}
+
+// Back to a page kept in the browser's memory: its forms can be sent again.
+window.addEventListener("pageshow", () => document.querySelectorAll("form[data-sending]").forEach(release));
