@@ -233,7 +233,7 @@ def test_the_same_next_form_sent_several_times_at_once_records_one_batch(sample_
             with ThreadPoolExecutor(4) as pool:
                 assert list(pool.map(send, range(4))) == [303] * 4
             assert client.get("/api/v1/feed?period=all").json()["batch"] == after + 1
-            assert client.post("/feed/next", data=form).status_code == 303  # sent again later
+            assert client.post("/feed/next", data=form).status_code == 303  # sent again, moments later
             shown = client.get("/?period=all").text
             assert f'name="after" value="{after + 1}"' in shown
             assert client.post("/feed/next", data={"csrf": csrf, "period": "all"}).status_code == 303

@@ -239,10 +239,13 @@ def test_a_mistyped_chip_is_explained_under_the_input_and_kept(page, site: str) 
     assert page.dialogs == []
 
 
-def test_a_double_click_on_show_another_batch_records_one_batch(page, site: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_double_click_on_show_another_batch_records_one_batch(page, site: str,  # type: ignore[no-untyped-def]
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     # Two clicks within about 30 ms posted the form twice: two batches were recorded and the page
     # showed the second, so the first one's ten papers counted as seen without ever being shown.
     import httpx
+
+    from academichub.radar import feed as feed_module
 
     def batch() -> int:
         return httpx.get(f"{site}/api/v1/feed").json()["batch"]
@@ -256,6 +259,18 @@ def test_a_double_click_on_show_another_batch_records_one_batch(page, site: str)
         page.wait_for_load_state("networkidle")
         assert batch() == before + 1
         assert page.locator("p.status").inner_text().startswith(f"第 {before + 1} 批")
+    # Back to the page before, a while later: its 换一批 is a new batch, not the one seen next.
+    monkeypatch.setattr(feed_module, "SENT_TWICE_SECONDS", 0.5)
+    page.goto(site + "/")
+    page.click("#next-batch")
+    page.wait_for_load_state("networkidle")
+    newest = batch()
+    page.go_back()
+    page.wait_for_timeout(700)
+    assert page.locator("p.status").inner_text().startswith(f"第 {newest - 1} 批")
+    page.click("#next-batch")
+    page.wait_for_load_state("networkidle")
+    assert batch() == newest + 1 and page.locator("p.status").inner_text().startswith(f"第 {newest + 1} 批")
 
 
 def test_a_form_clicked_twice_is_sent_once(accounts_site: str) -> None:

@@ -130,3 +130,25 @@ def test_subscription_validation(sample_store: Store, fresh_radar: Radar) -> Non
         unfollow(sample_store, fresh_radar.id, "author", "Nobody")
     first = follow(sample_store, fresh_radar.id, "author", "Jianxiang He")
     assert follow(sample_store, fresh_radar.id, "author", "Jianxiang He").id == first.id
+
+
+def test_next_after_a_page_is_that_pages_next_batch_once_and_never_a_seen_one(
+        feed: FeedService, sample_store: Store, fresh_radar: Radar, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The page's form names the batch it showed. Sent twice at once it is one batch; sent from a
+    # page the reader went back to, it is a new batch: showing the one they saw next repeated it.
+    import time
+
+    from academichub.radar import feed as feed_module
+
+    follow(sample_store, fresh_radar.id, "category", "cs.CL")
+    first = feed.current(fresh_radar, period="all")
+    second = feed.next_after(fresh_radar, period="all", after=first.batch)
+    again = feed.next_after(fresh_radar, period="all", after=first.batch)  # the same form, moments later
+    assert second.batch == first.batch + 1 and again.batch == second.batch
+    assert [c.work.id for c in again.cards] == [c.work.id for c in second.cards]
+    monkeypatch.setattr(feed_module, "SENT_TWICE_SECONDS", 0.2)
+    time.sleep(0.3)
+    back = feed.next_after(fresh_radar, period="all", after=first.batch)  # the first page, gone back to
+    assert back.batch == second.batch + 1
+    shown = [c.work.id for page in (first, second, back) for c in page.cards]
+    assert len(shown) == 30 and len(set(shown)) == 30

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
@@ -39,6 +39,7 @@ from academichub.storage.store import Store
 
 CACHED = 16  # windows and rule matches kept per process (ids and days only: a 50k window is ~1 MB)
 CLAIM_ATTEMPTS = 4
+SENT_TWICE_SECONDS = 5  # a 换一批 form sent again this soon after a batch was recorded gets that batch
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,12 @@ class Card:
     reasons: list[Reason]
     seen: bool = False
     feedback: frozenset[str] = field(default_factory=frozenset)
+
+
+def _recent(moment: datetime) -> bool:
+    """Whether a batch was recorded within SENT_TWICE_SECONDS (a form sent twice, not a page gone back to)."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives it back naive, in UTC
+    return datetime.now(UTC) - moment < timedelta(seconds=SENT_TWICE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -280,18 +287,24 @@ class FeedService:
         return self.next_many(radar, period=period, count=1)[0]
 
     def next_after(self, radar: Radar, *, after: int, period: str | None = None) -> FeedPage:
-        """换一批 from a page that showed batch `after`: the batch after it, or the one recorded after
-        it already. The same form sent twice (a double click on a slow answer, a reload that posts
-        again) recorded two batches, and the reader was shown the second: the first's papers
-        counted as seen without ever being on a screen."""
+        """换一批 from a page that showed batch `after`: the next batch, unless one was recorded after
+        it moments ago, which is then this request's too.
+
+        The same form sent twice at once (a double click on a slow answer, without the page's
+        script) recorded two batches and showed the second: the first's papers counted as seen
+        without ever being on a screen. A page the reader went back to is older than the window:
+        its 换一批 is a new batch, not the one they saw next (that would repeat it)."""
         radar = self.store.accounts.get_radar(radar.id)
         latest = self.store.feed_state.latest(radar.id)
         spec = periods.check_spec(period or (latest.period if latest else None))
         resolved = self._period(spec)
-        if latest is None or latest.number == after:  # the claim checks it again, in its transaction
-            batch = self._claim(radar, resolved, expect=latest.number if latest else 0)
-            latest = batch or self.store.feed_state.latest(radar.id)
-        return self._page(radar, latest, resolved)
+        if latest is not None and latest.number > after and _recent(latest.created_at):
+            return self._page(radar, latest, resolved)
+        if latest is not None and latest.number != after:
+            return self._page(radar, self._claim(radar, resolved), resolved)
+        # Sent twice by two processes at once: the claim's own check lets one of them record it.
+        batch = self._claim(radar, resolved, expect=latest.number if latest else 0)
+        return self._page(radar, batch or self.store.feed_state.latest(radar.id), resolved)
 
     def next_many(self, radar: Radar, *, period: str | None = None, count: int = 1) -> list[FeedPage]:
         """`count` 换一批 of one radar at once: consecutive batches from one ranking, recorded in one
