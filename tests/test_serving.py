@@ -1000,6 +1000,34 @@ def test_a_chip_followed_and_unfollowed_at_once_never_deadlocks(sample_store: St
     assert set(statuses) <= {201, 204, 404}, statuses
 
 
+def test_the_same_briefing_asked_for_at_once_is_kept_once(sample_store: Store, tmp_path: Path) -> None:
+    # Four requests for the same briefing at once each wrote a row (identical, four in the list);
+    # asked for one after another, the later ones were already answered from the first.
+    from academichub.web.app import create_app
+
+    settings = make_settings(tmp_path / "served", _url_of(sample_store), feed={"batch_processes": 0})
+    clients = 4
+    with running_server(settings, app=create_app(settings, store=sample_store)) as base:
+        with httpx.Client(base_url=base, timeout=120) as client:
+            radar = client.post("/api/v1/radars", json={"name": f"brief {uuid.uuid4().hex[:8]}"}).json()["id"]
+            client.post("/api/v1/subscriptions", params={"radar": radar}, json={"kind": "category", "value": "cs.CV"})
+        barrier = threading.Barrier(clients)
+
+        def ask(_: int) -> httpx.Response:
+            with httpx.Client(base_url=base, timeout=120) as client:
+                barrier.wait()
+                return client.post("/api/v1/briefings", params={"radar": radar}, json={"lang": "en", "period": "week"})
+
+        with ThreadPoolExecutor(clients) as pool:
+            answers = list(pool.map(ask, range(clients)))
+        assert [a.status_code for a in answers] == [201] * clients
+        assert len({a.json()["id"] for a in answers}) == 1
+        with httpx.Client(base_url=base, timeout=60) as client:
+            listed = client.get("/api/v1/briefings", params={"radar": radar}).json()
+        items = listed["items"] if isinstance(listed, dict) else listed
+        assert len(items) == 1
+
+
 def test_feedback_sent_at_once_keeps_one_row_and_one_side(sample_store: Store, fresh_radar: Radar) -> None:
     # Two likes at once each looked for an earlier like, saw none and stored one (PostgreSQL); a
     # like and a dismissal at once each took back what it saw, and both stayed.

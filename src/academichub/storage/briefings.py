@@ -50,10 +50,16 @@ class BriefingRepo:
 
     def save(self, user_id: int, radar_id: int, *, period: str, start: date | None, end: date | None, lang: str,
              mode: str, input_hash: str, content: dict[str, Any]) -> StoredBriefing:
-        """Keep a briefing; returns it with its id and time."""
+        """Keep a briefing; returns it with its id and time, or the one kept from the same inputs meanwhile."""
         now = datetime.now(UTC)
         with write_transaction(self.engine) as conn:
-            lock_radar(conn, radar_id)
+            lock_radar(conn, radar_id)  # writers of the radar's briefings go one at a time from here
+            # The same briefing asked for at once (two tabs, a form sent twice) was written once
+            # per request: four rows, identical, for four requests.
+            kept = conn.execute(_BY_HASH.where(briefings.c.radar_id == radar_id,
+                                               briefings.c.input_hash == input_hash)).first()
+            if kept is not None:
+                return _row(kept)
             new_id = conn.execute(sa.insert(briefings).values(
                 user_id=user_id, radar_id=radar_id, period=period, start=start, end=end, lang=lang, mode=mode,
                 input_hash=input_hash, content=content, created_at=now).returning(briefings.c.id)).scalar_one()
@@ -61,8 +67,7 @@ class BriefingRepo:
 
     def by_hash(self, radar_id: int, input_hash: str) -> StoredBriefing | None:
         """The newest briefing of a radar made from exactly these inputs."""
-        query = (sa.select(briefings).where(briefings.c.radar_id == radar_id, briefings.c.input_hash == input_hash)
-                 .order_by(briefings.c.id.desc()).limit(1))
+        query = _BY_HASH.where(briefings.c.radar_id == radar_id, briefings.c.input_hash == input_hash)
         with reading(self.engine) as conn:
             row = conn.execute(query).first()
         return _row(row) if row else None
@@ -115,6 +120,9 @@ class BriefingRepo:
         with self.engine.begin() as conn:
             conn.execute(sa.update(briefing_schedules).where(briefing_schedules.c.radar_id == radar_id)
                          .values(last_anchor=anchor))
+
+
+_BY_HASH = sa.select(briefings).order_by(briefings.c.id.desc()).limit(1)  # narrowed by radar and inputs
 
 
 def _row(row: Any) -> StoredBriefing:
