@@ -212,3 +212,37 @@ def test_an_address_in_use_is_refused_before_anything_starts(capsys: pytest.Capt
     assert code == 1 and err == (f"academichub: serve: 127.0.0.1:{port} is in use already (is AcademicHub "
                                  "running there?); choose another with --port\n")
     assert not (tmp_path / "home" / "academichub.db").exists()  # nothing was made for a server that cannot run
+
+
+def test_an_init_that_stopped_half_way_is_finished_by_the_next(capsys: pytest.CaptureFixture[str],
+                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On a disk that filled up, `init` stopped with a traceback after 2,600 of the sample's 4,223
+    # papers; the next `init` found the store not empty and left it so, with no features at all.
+    import sqlalchemy as sa
+
+    from academichub.ingest import pipeline
+    from academichub.search import papers as stored_papers
+    from academichub.settings import load_settings
+    from academichub.storage.schema import work_features
+    from academichub.storage.store import Store
+
+    home = tmp_path / "home"
+    real_write = pipeline._Batch.write
+    written: list[int] = []
+
+    def full_disk(self, papers):  # type: ignore[no-untyped-def]
+        if len(written) == 2:
+            raise sa.exc.OperationalError("INSERT …", {}, Exception("database or disk is full"))
+        written.append(len(papers))
+        return real_write(self, papers)
+
+    monkeypatch.setattr(pipeline._Batch, "write", full_disk)
+    code, _, err = run(capsys, "--home", str(home), "init")
+    assert code == 1 and err == "academichub: storage: the database refused: database or disk is full\n"
+    monkeypatch.setattr(pipeline._Batch, "write", real_write)
+    code, _, err = run(capsys, "--home", str(home), "init")
+    assert code == 0 and "4223 papers" in err
+    with Store.open(load_settings(home)) as store:
+        assert stored_papers.holdings(store)[0] == 4223 and store.index.count() == 4223
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(work_features)).scalar() == 4223

@@ -530,3 +530,24 @@ def test_two_embedding_runs_at_once_embed_each_work_once(store: Store, tmp_path:
     with ThreadPoolExecutor(3) as pool:
         done = list(pool.map(run, range(3)))
     assert sum(done) == 88 and sum(embedded) == 88 and embedding_job.missing_count(store, embedder) == 0
+
+
+def test_a_failing_index_writer_is_one_storage_error_and_lets_the_lock_go(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # On a full disk tantivy kills its writer threads: a ValueError and a traceback from `init`.
+    from datetime import date
+
+    from academichub.errors import StorageError
+    from academichub.storage.search_index import IndexDoc
+
+    doc = IndexDoc(1, "Galaxy paper", "About galaxies.", "A. Author", ["astro-ph.GA"], date(2025, 1, 1))
+    index = SearchIndex(tmp_path / "index")
+
+    def killed(self, doc):  # type: ignore[no-untyped-def]
+        raise ValueError("An error occurred in a thread: 'An index writer was killed.'")
+
+    monkeypatch.setattr(SearchIndex, "_document", killed)
+    with pytest.raises(StorageError, match=r"^search-index: writing .* failed: An error occurred in a thread"):
+        index.upsert([doc])
+    monkeypatch.undo()
+    assert index.upsert([doc]) == 1 and index.count() == 1  # the writer's lock was let go

@@ -14,7 +14,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -138,11 +138,16 @@ class SearchIndex:
         try:
             yield writer
             writer.commit()
+        except ValueError as exc:  # tantivy's own failure (a full disk kills the writer's threads): one line
+            with suppress(ValueError):
+                writer.rollback()
+            raise StorageError(f"search-index: writing {self.path} failed: {exc}{_space_left(self.path)}") from None
         except BaseException:
             writer.rollback()
             raise
         finally:
-            writer.wait_merging_threads()  # releases the lock
+            with suppress(ValueError):  # a killed writer has no merging threads left to wait for
+                writer.wait_merging_threads()  # releases the lock
         self.index.reload()
 
     def upsert(self, docs: Iterable[IndexDoc]) -> int:
@@ -234,3 +239,12 @@ class SearchIndex:
         result = searcher.search(final, limit=limit, offset=offset, count=True)
         hits = [(searcher.doc(address)["work_id"][0], float(score)) for score, address in result.hits]
         return SearchHits(total=result.count or 0, hits=hits)
+
+
+def _space_left(path: Path) -> str:
+    """A hint when the disk holding `path` is nearly full (why tantivy's writer usually dies)."""
+    try:
+        free = shutil.disk_usage(path).free
+    except OSError:
+        return ""
+    return f" (only {free / 1e6:.1f} MB free on its disk)" if free < 100e6 else ""

@@ -19,6 +19,7 @@ from academichub.settings import Settings
 from academichub.sources import arxiv, registry
 from academichub.sources.contract import Stream, Window
 from academichub.sources.formats import format_source, read_items
+from academichub.storage.engine import next_stamp, read_counter, write_transaction
 from academichub.storage.locks import one_at_a_time
 from academichub.storage.store import Store
 from academichub.worker import embedding_job
@@ -31,6 +32,7 @@ Services = Any
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
+SAMPLE_STAMP, SAMPLE_BEGUN, SAMPLE_DONE = "sample", 1, 2  # a counter: the sample's load begun, then done
 _DELIVERIES_LOCK, _BRIEFINGS_LOCK = 0x44454C56, 0x42524946  # advisory lock keys on PostgreSQL ("DELV", "BRIF")
 DEMO_AUTHOR = "Jianxiang He"  # the sample's first screen follows an author with papers in it, as the product is meant to be used
 
@@ -61,8 +63,26 @@ def ingest_file_settled(services: Services, path: Path, *, fmt: str | None = Non
 
 
 def load_sample(store: Store, progress: Progress | None = None) -> RunReport:
-    """Load the bundled real sample into the store."""
-    return ingest_file(store, SAMPLE, fmt="arxiv-jsonl", progress=progress)[1]
+    """Load the bundled real sample into the store, marked begun and then finished: a load that
+    stopped half way (a full disk, Ctrl+C) is taken up again by the next `init` (sample_unfinished),
+    which used to find the store not empty and leave it with part of the sample."""
+    _stamp_sample(store, SAMPLE_BEGUN)
+    report = ingest_file(store, SAMPLE, fmt="arxiv-jsonl", progress=progress)[1]
+    if not report.errors:
+        _stamp_sample(store, SAMPLE_DONE)
+    return report
+
+
+def sample_unfinished(store: Store) -> bool:
+    """Whether a load of the bundled sample began and never finished."""
+    with store.engine.connect() as conn:
+        return read_counter(conn, SAMPLE_STAMP) == SAMPLE_BEGUN
+
+
+def _stamp_sample(store: Store, stage: int) -> None:
+    with write_transaction(store.engine) as conn:
+        if read_counter(conn, SAMPLE_STAMP) == stage - 1:
+            next_stamp(conn, SAMPLE_STAMP)
 
 
 def start_demo(store: Store) -> None:
