@@ -15,6 +15,9 @@ import logging
 import queue
 import threading
 
+from sqlalchemy.exc import DBAPIError
+
+from academichub.errors import StorageError
 from academichub.ingest import features
 from academichub.model import Paper
 from academichub.model.works import work_text
@@ -58,8 +61,8 @@ class Downstream:
                     self._counted += [work_id for work_id, _ in works]
                 else:
                     features.save_rows(self.store, self._vocabulary, works)
-            except Exception:  # the works are stored; their features are caught up on the next start
-                log.exception("features: featurising a batch of %s works failed", len(works))
+            except Exception as exc:  # the works are stored; their features are caught up on the next start
+                _failed(f"features: featurising a batch of {len(works)} works failed", exc)
                 self._failed = True
 
     def finish(self) -> None:
@@ -94,5 +97,14 @@ class Downstream:
                 features.catch_up(self.store)
             elif features.drifted(self.store, self._vocabulary):
                 features.refit(self.store)
-        except Exception:  # the works are stored and indexed; their features are caught up on next start
-            log.exception("features: featurising %s works failed", len(self.changed))
+        except Exception as exc:  # the works are stored and indexed; their features are caught up on next start
+            _failed(f"features: featurising {len(self.changed)} works failed", exc)
+
+
+def _failed(what: str, exc: Exception) -> None:
+    """Log a features failure: the database or the disk refusing (a full disk) in one line, anything
+    else with its traceback (a bug)."""
+    if isinstance(exc, DBAPIError | OSError | StorageError):
+        log.warning("%s: %s", what, str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+    else:
+        log.exception(what)
