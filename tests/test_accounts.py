@@ -243,11 +243,16 @@ def test_private_feed_urls_validate_and_can_be_revoked(site: TestClient) -> None
         assert len(titles) == 30 and set(expected) <= set(titles)
         assert all(e.link.startswith("http") for e in parsed.entries)
         # Polled again, it is the same bytes (its build date was the time of the request) and a
-        # reader that names its ETag gets 304 without a body; a stale ETag gets the feed.
-        again = site.get(url.replace("http://testserver", ""))
-        assert again.content == response.content and again.headers["etag"] == response.headers["etag"]
-        unchanged = site.get(url.replace("http://testserver", ""),
-                             headers={"If-None-Match": f'"stale", W/{response.headers["etag"]}'})
+        # reader that names its ETag gets 304 without a body; a stale ETag gets the feed. (The
+        # reader's model retrains in the background meanwhile and may reorder the papers once:
+        # that is a new feed with a new ETag, so the pair is taken again.)
+        path = url.replace("http://testserver", "")
+        for _ in range(5):
+            first, again = site.get(path), site.get(path)
+            unchanged = site.get(path, headers={"If-None-Match": f'"stale", W/{again.headers["etag"]}'})
+            if first.content == again.content and unchanged.status_code == 304:
+                break
+        assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
         assert unchanged.status_code == 304 and unchanged.content == b""
         assert site.get(url.replace("http://testserver", ""), headers={"If-None-Match": '"stale"'}).status_code == 200
     sign_up(site, "ada2")

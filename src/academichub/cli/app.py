@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from academichub.cli.progress import progress_bar
-from academichub.compose import Accounts, Store, open_store, prepare_store  # noqa: F401 - open_store: the commands take it from here
+from academichub.compose import Accounts, Store, open_store  # the store every command works on
 from academichub.embedding.base import embedder_or_none
 from academichub.errors import InputError, NotFoundError
 from academichub.model.accounts import Radar, User
@@ -89,7 +89,7 @@ def print_json(data: Any) -> None:
 
 
 def init_store(settings: Settings, *, sample: bool = True) -> Store:
-    store = prepare_store(settings)  # features too: a run that failed after storing works left some without
+    store = open_store(settings)
     Accounts(store).local_reader()
     if sample and (stored_papers.holdings(store)[0] == 0 or jobs.sample_unfinished(store)):
         with progress_bar("Loading the bundled arXiv sample", console=err) as advance:

@@ -40,6 +40,12 @@ def init(ctx: typer.Context,
     """Create the data directory and database; load the bundled sample if the store is empty."""
     settings = settings_of(ctx)
     with init_store(settings, sample=sample) as store:
+        # A run that stopped after storing works (a full disk) left some without features. Here,
+        # not in init_store: `worker` forks its processes after it, and polars used before a fork
+        # deadlocks in the child (a queued ingest hung in the tokeniser).
+        from academichub.ingest import features
+
+        features.catch_up(store)
         err.print(f"Ready: {stored_papers.holdings(store)[0]} papers in {store.database}", soft_wrap=True)
 
 
