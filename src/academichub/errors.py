@@ -147,3 +147,10 @@ class ProtocolError(SourceError):
     def __init__(self, message: str, *, component: str = "source", code: str = ""):
         super().__init__(message, component=component)
         self.code = code
+
+
+def refusal(exc: BaseException) -> str:
+    """The first line of what an exception says, the driver's own words where a database error
+    wraps them (SQLAlchemy adds the statement and a link): a full disk said in one line."""
+    said = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return said[0] if said else type(exc).__name__

@@ -132,7 +132,7 @@ class Accounts:
         self._accounts.delete_radar(user_id, radar_id)
         # A 换一批 that found the radar before it went may have recorded its batch since: forgotten
         # too, or a new radar given the same id (SQLite reuses the highest) would start with it.
-        # One begun after the delete finds no radar (storage.engine.lock_radar).
+        # One begun after the delete finds no radar (storage.locks.lock_radar).
         self._feed_state.forget(radar_id)
 
     def chips(self, radar_id: int) -> list[Subscription]:

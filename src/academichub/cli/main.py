@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from academichub.cli import accounts, brief, commands, deliver, ingest, learn  # noqa: F401 - importing registers the commands
 from academichub.cli.app import app
-from academichub.errors import AcademicHubError
+from academichub.errors import AcademicHubError, refusal
 
 try:  # recent Typer carries its own copy of Click; older releases raise Click's own errors
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         where = ".".join(str(p) for p in first["loc"])
         _fail(f"invalid setting {where}: {first['msg']}", 2)
     except DBAPIError as exc:  # the database refused (a full disk, a server gone): one line, not a traceback
-        _fail(f"storage: the database refused: {str(exc.orig).strip().splitlines()[0] if exc.orig else exc}", 1)
+        _fail(f"storage: the database refused: {refusal(exc)}", 1)
     except OSError as exc:  # a data directory or file that cannot be made, read or written
         where = f"{exc.filename}: " if exc.filename else ""
         _fail(f"{where}{exc.strerror or exc}", 1)

@@ -17,7 +17,7 @@ import threading
 
 from sqlalchemy.exc import DBAPIError
 
-from academichub.errors import StorageError
+from academichub.errors import StorageError, refusal
 from academichub.ingest import features
 from academichub.model import Paper
 from academichub.model.works import work_text
@@ -105,6 +105,6 @@ def _failed(what: str, exc: Exception) -> None:
     """Log a features failure: the database or the disk refusing (a full disk) in one line, anything
     else with its traceback (a bug)."""
     if isinstance(exc, DBAPIError | OSError | StorageError):
-        log.warning("%s: %s", what, str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+        log.warning("%s: %s", what, refusal(exc))
     else:
         log.exception(what)

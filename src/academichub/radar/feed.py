@@ -56,7 +56,6 @@ class Card:
 
 def _recent(moment: datetime) -> bool:
     """Whether a batch was recorded within SENT_TWICE_SECONDS (a form sent twice, not a page gone back to)."""
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives it back naive, in UTC
     return datetime.now(UTC) - moment < timedelta(seconds=SENT_TWICE_SECONDS)
 
 
@@ -251,10 +250,7 @@ class FeedService:
         `record=False`: the newest recorded batch as it is, even if a new one is due (its recording
         was asked of another process, and the store moved on meanwhile); it records only when the
         radar has no batch at all."""
-        radar = self.store.accounts.get_radar(radar.id)
-        latest = self.store.feed_state.latest(radar.id)
-        spec = periods.check_spec(period or (latest.period if latest else None))
-        resolved = self._period(spec)
+        radar, latest, spec, resolved = self._where(radar, period)
         if show_seen:
             return self._seen_again(radar, resolved, page)
         due = _due(latest.period if latest else None, latest.anchor_date if latest else None,
@@ -282,6 +278,13 @@ class FeedService:
             return None
         return (radar.id, head, resolved)
 
+    def _where(self, radar: Radar, period: str | None) -> tuple[Radar, Batch | None, str, periods.Period]:
+        """The radar as stored now, its newest batch, and the period asked for (else that batch's)."""
+        radar = self.store.accounts.get_radar(radar.id)
+        latest = self.store.feed_state.latest(radar.id)
+        spec = periods.check_spec(period or (latest.period if latest else None))
+        return radar, latest, spec, self._period(spec)
+
     def next(self, radar: Radar, *, period: str | None = None) -> FeedPage:
         """换一批: record and return the next batch of unseen papers."""
         return self.next_many(radar, period=period, count=1)[0]
@@ -294,10 +297,7 @@ class FeedService:
         script) recorded two batches and showed the second: the first's papers counted as seen
         without ever being on a screen. A page the reader went back to is older than the window:
         its 换一批 is a new batch, not the one they saw next (that would repeat it)."""
-        radar = self.store.accounts.get_radar(radar.id)
-        latest = self.store.feed_state.latest(radar.id)
-        spec = periods.check_spec(period or (latest.period if latest else None))
-        resolved = self._period(spec)
+        radar, latest, _spec, resolved = self._where(radar, period)
         if latest is not None and latest.number > after and _recent(latest.created_at):
             return self._page(radar, latest, resolved)
         if latest is not None and latest.number != after:
@@ -309,10 +309,7 @@ class FeedService:
     def next_many(self, radar: Radar, *, period: str | None = None, count: int = 1) -> list[FeedPage]:
         """`count` 换一批 of one radar at once: consecutive batches from one ranking, recorded in one
         transaction (for a caller that queued them itself, as the batch process does per radar)."""
-        radar = self.store.accounts.get_radar(radar.id)
-        latest = self.store.feed_state.latest(radar.id)
-        spec = periods.check_spec(period or (latest.period if latest else None))
-        resolved = self._period(spec)
+        radar, latest, _spec, resolved = self._where(radar, period)
         batches: list[Batch] = []
         if count > 1:
             with self._claiming.get_or((radar.id,), _RadarClaims).lock:

@@ -112,8 +112,9 @@ class FeedStateRepo:
                 return None
             items = conn.execute(sa.select(batch_items).where(batch_items.c.batch_id == row.id)
                                  .order_by(batch_items.c.position))
-            batch = Batch(row.id, row.radar_id, row.number, row.period, row.anchor_date,
-                          row.subs_version, row.created_at)
+            # SQLite gives times back naive, in UTC: a batch leaves storage with its zone.
+            created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+            batch = Batch(row.id, row.radar_id, row.number, row.period, row.anchor_date, row.subs_version, created)
             batch.items = [BatchItem(i.work_id, i.position, i.score, list(i.reasons)) for i in items]
         return batch
 

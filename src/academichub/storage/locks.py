@@ -7,6 +7,7 @@ done outside the database is serialised by a file lock beside the database file.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Iterator
@@ -50,13 +51,14 @@ _ONE_AT_A_TIME = threading.Lock()  # a store without a file to lock (in memory):
 
 
 @contextmanager
-def one_at_a_time(engine: Engine, name: str, key: int) -> Iterator[None]:
+def one_at_a_time(engine: Engine, name: str) -> Iterator[None]:
     """Run a block in one thread of one process at a time per store: for work that reads what is
     due, acts outside the database (mails, posts, an LLM) and then records it done, which two
-    schedulers or queue workers doing at once both did (PostgreSQL: a session advisory lock on
-    `key`; SQLite: a file lock beside the database named after `name`). Waiters wait their turn,
+    schedulers or queue workers doing at once both did (PostgreSQL: a session advisory lock keyed
+    by `name`; SQLite: a file lock beside the database named after it). Waiters wait their turn,
     then find done what the first did."""
     if engine.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT")  # held by the session, no open transaction
             conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})

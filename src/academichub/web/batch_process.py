@@ -115,8 +115,7 @@ class _RadarQueues:
         while requests:
             for op, period in dict.fromkeys((r.op, r.period) for r in requests):  # in arrival order
                 alike = [r for r in requests if r.op == op and r.period == period]
-                together = [r for r in alike if op == "next" and r.after is None]  # one ranking serves them
-                for group in ([together] if together else []) + [[r] for r in alike if r not in together]:
+                for group in _groups(op, alike):
                     self._serve(group)
             with self._lock:
                 requests = self._waiting[radar_id]
@@ -151,6 +150,15 @@ class _RadarQueues:
         if request.after is not None:
             return [self.feed.next_after(request.radar, period=request.period, after=request.after)]
         return self.feed.next_many(request.radar, period=request.period, count=count)
+
+
+def _groups(op: str, alike: list[_Request]) -> list[list[_Request]]:
+    """How requests of one radar, kind and period are served: plain 换一批 together by one ranking,
+    anything else (a page's 换一批 naming its batch, a recording, the seen-again view) one by one."""
+    if op != "next":
+        return [[r] for r in alike]
+    shared = [r for r in alike if r.after is None]
+    return ([shared] if shared else []) + [[r] for r in alike if r.after is not None]
 
 
 def _again_if_lost(run: Any) -> Any:

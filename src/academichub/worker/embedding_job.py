@@ -8,7 +8,6 @@ from academichub.embedding.base import Embedder, work_text
 from academichub.storage.locks import one_at_a_time
 from academichub.storage.store import Store
 
-_EMBEDDING_LOCK = 0x454D4244  # the advisory lock key on PostgreSQL ("EMBD")
 BATCH = 1024  # works per stamped write: each makes every web process's matrix catch up once, and holds the writer lock
 
 
@@ -19,7 +18,7 @@ def embed_missing(store: Store, embedder: Embedder, *, progress: Callable[[int],
     One process at a time per store: two ingests (or an ingest and `academichub embed`) finishing
     together each read the same works as missing and embedded them twice (9,033 and 7,168 of the
     same 9,033); the later one now waits and finds them done."""
-    with one_at_a_time(store.engine, "embedding", _EMBEDDING_LOCK):
+    with one_at_a_time(store.engine, "embedding"):
         return _embed_missing(store, embedder, progress, limit)
 
 

@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
 SAMPLE_STAMP, SAMPLE_BEGUN, SAMPLE_DONE = "sample", 1, 2  # a counter: the sample's load begun, then done
-_DELIVERIES_LOCK, _BRIEFINGS_LOCK = 0x44454C56, 0x42524946  # advisory lock keys on PostgreSQL ("DELV", "BRIF")
 DEMO_AUTHOR = "Jianxiang He"  # the sample's first screen follows an author with papers in it, as the product is meant to be used
 
 
@@ -149,7 +148,7 @@ def deliver_due(services: Services, *, transport=None, sleep=None) -> list[dict]
 
     # One sender at a time per store: two queue workers finishing fetches together each found the
     # same digests due and sent them twice; the second now waits and finds them sent.
-    with one_at_a_time(services.store.engine, "deliveries", _DELIVERIES_LOCK):
+    with one_at_a_time(services.store.engine, "deliveries"):
         return services.delivery(transport=transport, sleep=sleep or time.sleep).run_due()
 
 
@@ -160,7 +159,7 @@ def brief_scheduled(services: Services) -> list[int]:
     is logged and the radar is tried again after the next fetch. Returns the new briefings' ids.
     """
     store, settings, service = services.store, services.settings, services.briefing
-    with one_at_a_time(store.engine, "briefings", _BRIEFINGS_LOCK):  # as deliveries: written once
+    with one_at_a_time(store.engine, "briefings"):  # as deliveries: written once
         return _brief_due(store, settings, service)
 
 
