@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from academichub.embedding.base import Embedder
+from academichub.errors import NotFoundError
 from academichub.model.accounts import Radar, Subscription
 from academichub.model.feedback import HIDING
 from academichub.model.works import StoredWork
@@ -260,7 +261,7 @@ class FeedService:
         if due == "new":
             batch = self._claim(radar, resolved, expect=latest.number if latest else 0)
             # None: a concurrent request recorded this batch first; show that one.
-            return self._page(radar, batch or self.store.feed_state.latest(radar.id), resolved)
+            return self._page(radar, batch or self._newest(radar), resolved)
         if due == "rerank":
             latest = self._claim(radar, resolved, replacing=latest) or latest
         return self._page(radar, latest, resolved)
@@ -285,6 +286,14 @@ class FeedService:
         spec = periods.check_spec(period or (latest.period if latest else None))
         return radar, latest, spec, self._period(spec)
 
+    def _newest(self, radar: Radar) -> Batch:
+        """The batch a concurrent request recorded first; none left means the radar was deleted
+        meanwhile (its batches are forgotten with it), which was an AttributeError and a 500."""
+        batch = self.store.feed_state.latest(radar.id)
+        if batch is None:
+            raise NotFoundError(f"radars: no radar {radar.id}")
+        return batch
+
     def next(self, radar: Radar, *, period: str | None = None) -> FeedPage:
         """换一批: record and return the next batch of unseen papers."""
         return self.next_many(radar, period=period, count=1)[0]
@@ -304,7 +313,7 @@ class FeedService:
             return self._page(radar, self._claim(radar, resolved), resolved)
         # Sent twice by two processes at once: the claim's own check lets one of them record it.
         batch = self._claim(radar, resolved, expect=latest.number if latest else 0)
-        return self._page(radar, batch or self.store.feed_state.latest(radar.id), resolved)
+        return self._page(radar, batch or self._newest(radar), resolved)
 
     def next_many(self, radar: Radar, *, period: str | None = None, count: int = 1) -> list[FeedPage]:
         """`count` 换一批 of one radar at once: consecutive batches from one ranking, recorded in one
