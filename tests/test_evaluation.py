@@ -66,7 +66,7 @@ def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixtur
     assert set(result["results"]) == {"author", "small-library", "category"}
     assert result["tasks"] == {"author": 4, "small-library": 3, "category": 2}
     summary = result["summary"]["small-library"]
-    assert summary["tasks"] == 3 and summary["best_baseline"] in {"bm25", "tfidf-svm", "centroid"}
+    assert summary["tasks"] == 3 and summary["best_baseline"] in {"bm25", "tfidf-svm", "tfidf-centroid", "centroid"}
     for ranker in summary["rankers"].values():
         low, high = ranker["ci95"]
         assert low <= ranker["ndcg@10"] <= high
@@ -98,7 +98,7 @@ def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixtur
     assert views_ran != [(row["rankers"]["academichub"]["ndcg@10"], row["rankers"]["centroid"]["ndcg@10"])
                          for row in result["summary"].values()]  # the views were used, not the embeddings
     for protocol in result["results"].values():
-        assert set(protocol) == {"academichub", "academichub-sparse", "bm25", "tfidf-svm", "centroid",
+        assert set(protocol) == {"academichub", "academichub-sparse", "bm25", "tfidf-svm", "tfidf-centroid", "centroid",
                                  "academichub@dense=0", "academichub@dense=0.6", "centroid@lsa", "academichub@lsa",
                                  "centroid@coauthor", "academichub@coauthor", "academichub@half-life=30",
                                  "academichub@half-life=180", "academichub@half-life=inf"}
@@ -153,6 +153,44 @@ def test_rank_reproduces_a_ranking_for_each_library(capsys: pytest.CaptureFixtur
     code, _, err = run(capsys, "--home", str(tmp_path / "home"), "rank", "--library", str(video), "--corpus",
                        str(corpus), "--from", "2025-09-26", "--to", "2025-09-22", "--json")
     assert code != 0 and "--from is after --to" in err
+    # A library with nothing usable is named, not ranked at random (every score 0, "empty score").
+    untitled, junk = tmp_path / "untitled.bib", tmp_path / "junk.bib"
+    untitled.write_text("@article{a, title={}}\n@article{b, author={X}}\n")
+    junk.write_bytes(b"garbage {{{ \x01")
+    code, out, err = run(capsys, "--home", str(tmp_path / "home"), "rank", "--library", str(untitled), "--library",
+                         str(known), "--corpus", str(corpus), "--from", "2025-09-22", "--to", "2025-09-26", "--json")
+    assert code == 0, err
+    first, second = json.loads(out)["rankings"]
+    assert first["items"] == [] and "no usable entry (2 skipped: no title)" in first["error"]
+    assert len(second["items"]) == 20 and "error" not in second
+    code, _, err = run(capsys, "--home", str(tmp_path / "home"), "rank", "--library", str(untitled), "--library",
+                       str(junk), "--corpus", str(corpus), "--from", "2025-09-22", "--to", "2025-09-26")
+    assert code != 0 and "untitled.bib: no usable entry" in err and "junk.bib: no library entry" in err
+
+
+def test_the_tfidf_centroid_favours_the_newest_library_papers_words() -> None:
+    """The TF-IDF centroid baseline (named by issue 12): a candidate sharing the words of the
+    library's newest paper outranks one sharing an older paper's, and one sharing none is last."""
+    from academichub.evaluation.protocols import Corpus
+    from academichub.evaluation.rankers import Context, tfidf_centroid
+
+    # 20 topics of their own words, each in 6 of 120 works: inside the baseline's min_df 5 and max_df 0.1.
+    texts = [f"term{t}a term{t}b term{t}c study" for t in (i % 20 for i in range(120))]
+    days = [date(2025, 1, 1)] * 120
+    corpus = Corpus([str(i) for i in range(120)], texts, [""] * 120, [frozenset()] * 120, ["cs.LG"] * 120, days)
+    history, candidates = list(range(116)), [116, 117, 118, 119]  # topics 16, 17, 18, 19
+    library = [96, 97]  # topics 16 and 17
+
+    def scores_with_newer(row: int) -> np.ndarray:
+        corpus.days[96], corpus.days[97] = date(2025, 1, 2), date(2025, 1, 2)
+        corpus.days[row] = date(2025, 1, 20)
+        return tfidf_centroid(Context(corpus, history, candidates, np.zeros((120, 2), np.float32),
+                                      date(2025, 2, 1)), library)
+
+    scores = scores_with_newer(97)
+    assert scores[1] > scores[0] > 0 and scores[2] == scores[3] == 0
+    scores = scores_with_newer(96)
+    assert scores[0] > scores[1] > 0 and scores[2] == scores[3] == 0
 
 
 def test_the_summary_pools_runs_and_pairs_each_task() -> None:

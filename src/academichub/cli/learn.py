@@ -138,6 +138,9 @@ def rank(
         print_json(result)
         return
     for ranking in result["rankings"]:
+        if "error" in ranking:
+            err.print(f"rank: {escape(ranking['error'])}")
+            continue
         table = Table(title=escape(ranking["library"]))
         for column in ("#", "id", "score", "why"):
             table.add_column(column, overflow="fold")
@@ -163,7 +166,7 @@ def evaluate_command(
     half_lives: Annotated[str | None, typer.Option("--half-lives", help="Also fit our model with these recency half-lives of its positives (days, comma-separated; inf: no decay) and learn the best on the tuning cut-offs.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Evaluate AcademicHub's ranker against BM25, TF-IDF+SVM and centroid cosine (time split)."""
+    """Evaluate AcademicHub's ranker against BM25, TF-IDF+SVM, TF-IDF centroid and embedding centroid (time split)."""
     from academichub.evaluation.run import (
         TUNING_BEFORE,
         EvalConfig,

@@ -21,7 +21,7 @@ from academichub.evaluation.protocols import load_corpus
 from academichub.evaluation.run import corpus_texts, embed_rows
 from academichub.keys import parse_arxiv_id, title_key
 from academichub.library.importer import read_library_file
-from academichub.library.items import LibraryItem
+from academichub.library.items import LibraryItem, Skipped
 from academichub.library.readers import READERS
 from academichub.ranking.learned import Example, Pool, UserModel
 from academichub.settings import RankingSettings
@@ -30,9 +30,19 @@ NEGATIVES = RankingSettings().negatives
 SIMILAR_SHOWN = 0.5  # cosine above which "similar to your library paper" is a reason
 
 
-def _library_items(path: Path) -> list[LibraryItem]:
+def _library_entries(path: Path) -> tuple[list[LibraryItem], list[Skipped]]:
+    """A library file's items, and the entries skipped (with why)."""
     fmt, text = read_library_file(path)
-    return [e for e in READERS[fmt](text) if isinstance(e, LibraryItem)]
+    entries = READERS[fmt](text)
+    return [e for e in entries if isinstance(e, LibraryItem)], [e for e in entries if isinstance(e, Skipped)]
+
+
+def _unusable(path: Path, skipped: list[Skipped]) -> str:
+    """Why a library file gave nothing to rank for."""
+    if not skipped:
+        return f"{path.name}: no library entry could be read from it"
+    reasons = sorted({s.reason for s in skipped})
+    return f"{path.name}: no usable entry ({len(skipped)} skipped: {'; '.join(reasons[:3])})"
 
 
 def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date, *, top: int,
@@ -53,7 +63,12 @@ def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date
         except ValueError:
             continue
     by_title = {title_key(t): row for row, t in enumerate(corpus.titles)}
-    items = {path: _library_items(path) for path in libraries}
+    entries = {path: _library_entries(path) for path in libraries}
+    items = {path: found for path, (found, _) in entries.items()}
+    # A library of nothing would rank the window at random (every score 0): name it instead.
+    unusable = {path: _unusable(path, skipped) for path, (found, skipped) in entries.items() if not found}
+    if len(unusable) == len(libraries):
+        raise InputError(f"rank: {'; '.join(unusable.values())}")
     matched = {path: [by_arxiv.get(i.arxiv_id or "") or by_title.get(title_key(i.title)) for i in found]
                for path, found in items.items()}
     needed = sorted(set(window) | set(negatives) | {r for rows in matched.values() for r in rows if r is not None})
@@ -64,6 +79,10 @@ def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date
                 len(window))
     rankings = []
     for path in libraries:
+        if path in unusable:
+            rankings.append({"library": str(path), "matched": 0, "library_items": 0,
+                             "skipped": len(entries[path][1]), "items": [], "error": unusable[path]})
+            continue
         positives = _positives(items[path], matched[path], corpus, vectors, embedder)
         model = UserModel(vectorizer).fit(positives, [], pool, min_positives=RankingSettings().min_positives)
         scores = model.score(pool.sparse[: len(window)], pool.dense[: len(window)])
@@ -82,7 +101,7 @@ def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date
             ranked.append({"id": corpus.ids[row], "title": corpus.titles[row], "score": round(float(scores[position]), 4),
                            "reasons": reasons or [f"{model.mode} score"]})
         rankings.append({"library": str(path), "matched": sum(r is not None for r in matched[path]),
-                         "library_items": len(items[path]), "items": ranked})
+                         "library_items": len(items[path]), "skipped": len(entries[path][1]), "items": ranked})
     return {"corpus": str(corpus_path), "from": start.isoformat(), "to": end.isoformat(), "window": len(window),
             "embedding": embedder.tag, "rankings": rankings}
 

@@ -6,6 +6,8 @@
   of the corpus a negative).
 - Recency-weighted centroid cosine, zotero-arxiv-daily's method: similarity of each candidate
   to the library items weighted 1 / (1 + log10(rank by recency)), on the same embeddings.
+- The same centroid on arxiv-sanity-lite's TF-IDF rows (the TF-IDF centroid the outside
+  evaluation of issue 12 found above our ranker on small libraries).
 - AcademicHub: the product's per-user model (ranking.learned): arxiv-sanity-style sparse SVM
   fused with a logistic regression on embeddings, the pool being the candidates plus a random
   background of the history (as the feed's is the window plus a random background of the store),
@@ -33,8 +35,8 @@ from academichub.evaluation.protocols import Corpus
 from academichub.ranking.learned import Example, Pool, UserModel, recency_weight
 from academichub.settings import RankingSettings
 
-RANKERS = ("academichub", "academichub-sparse", "bm25", "tfidf-svm", "centroid")
-BASELINES = ("bm25", "tfidf-svm", "centroid")  # the others' methods; academichub-sparse is our own sparse view alone
+RANKERS = ("academichub", "academichub-sparse", "bm25", "tfidf-svm", "tfidf-centroid", "centroid")
+BASELINES = ("bm25", "tfidf-svm", "tfidf-centroid", "centroid")  # the others' methods; academichub-sparse is our own sparse view alone
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG to stderr
 
 MIN_POSITIVES = RankingSettings().min_positives
@@ -90,15 +92,30 @@ def tfidf_svm(context: Context, library: list[int]) -> np.ndarray:
     return classifier.decision_function(features[len(context.history):])
 
 
+def _recency_ranked(context: Context, library: list[int]) -> tuple[list[int], np.ndarray]:
+    """The library newest first and zotero-arxiv-daily's weights of those ranks (summing to one)."""
+    newest_first = sorted(library, key=lambda r: context.corpus.days[r], reverse=True)
+    weights = np.array([1.0 / (1.0 + np.log10(rank + 1)) for rank in range(len(newest_first))])
+    return newest_first, weights / weights.sum()
+
+
 def centroid(context: Context, library: list[int], vectors: np.ndarray | None = None) -> np.ndarray:
     """zotero-arxiv-daily: recency-weighted mean cosine to the library items (on `vectors`, by
     default the embeddings)."""
     vectors = context.vectors if vectors is None else vectors
-    newest_first = sorted(library, key=lambda r: context.corpus.days[r], reverse=True)
-    weights = np.array([1.0 / (1.0 + np.log10(rank + 1)) for rank in range(len(newest_first))])
-    weights /= weights.sum()
+    newest_first, weights = _recency_ranked(context, library)
     similarities = vectors[context.candidates] @ vectors[newest_first].T
     return similarities @ weights
+
+
+def tfidf_centroid(context: Context, library: list[int]) -> np.ndarray:
+    """The same recency-weighted mean cosine on arxiv-sanity-lite's TF-IDF rows (unit rows: a
+    product is a cosine; a library paper the baseline's vocabulary misses counts as zero)."""
+    rows, features = _sanity_features(context)
+    position = {r: i for i, r in enumerate(rows)}
+    newest_first, weights = _recency_ranked(context, library)
+    profile = features[[position[r] for r in newest_first]].T @ weights
+    return np.asarray(features[len(context.history):] @ profile, dtype=np.float64).ravel()
 
 
 def _split_rows(context: Context) -> tuple[tfidf.Vectorizer, sp.csr_matrix, dict[int, int]]:
@@ -200,4 +217,4 @@ def academichub_recency(context: Context, library: list[int], half_life: float) 
 
 
 SCORERS = {"academichub": academichub, "academichub-sparse": academichub_sparse, "bm25": bm25,
-           "tfidf-svm": tfidf_svm, "centroid": centroid}
+           "tfidf-svm": tfidf_svm, "tfidf-centroid": tfidf_centroid, "centroid": centroid}
