@@ -341,6 +341,25 @@ def test_an_entity_declaration_after_64_kb_is_refused() -> None:
         journal_rss.parse(feed)
 
 
+def test_a_feed_that_breaks_feedparsers_handlers_is_a_parse_error(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Found by the fuzz suite at 5,000 examples: a stray byte in a namespace URI of a feed that is
+    not UTF-8 nor windows-1252 decodes as Latin-1 to U+0085, a space to the SAX reader, and
+    feedparser's handler raised ValueError from `parse` (a traceback from `ingest --file`)."""
+    from academichub.errors import ParseError
+    from academichub.sources import journal_rss
+    from tests.test_cli import run
+
+    feed = (b'<rdf:RDF xmlns:rdf="h\x85tp://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">'
+            b'<channel><title>T \xe2\x80\x9d</title></channel><item rdf:about="x"><title>A paper</title>'
+            b'<link>https://doi.org/10.1/x</link></item></rdf:RDF>')
+    with pytest.raises(ParseError, match="malformed feed: its XML breaks the feed parser"):
+        journal_rss.parse(feed)
+    path = tmp_path / "broken.rdf"
+    path.write_bytes(feed)
+    code, _, err = run(capsys, "--home", str(tmp_path / "home"), "ingest", "--file", str(path), "--format", "journal-rss")
+    assert code == 1 and "malformed feed" in err and "Traceback" not in err
+
+
 # -- 7. sign-in limits: atomic, and not a lock against the reader --------------------------------
 
 def test_concurrent_wrong_passwords_are_counted_atomically(store) -> None:  # type: ignore[no-untyped-def]

@@ -120,12 +120,22 @@ def entry_paper(entry: dict[str, Any], venue: str | None) -> Paper | Rejected:
     )
 
 
+FEEDPARSER_FAILURES = (ValueError, TypeError, AttributeError, IndexError, KeyError, AssertionError)
+
+
 def parse(data: bytes) -> list[Paper | Rejected]:
     """Parse a journal feed's bytes."""
     if not data or not data.strip():
         raise ParseError("empty response, expected a feed", component=COMPONENT)
     check_no_entities(data, component=COMPONENT)  # feedparser's own parsers are not ours to configure
-    parsed = feedparser.parse(data)
+    try:
+        parsed = feedparser.parse(data)
+    except FEEDPARSER_FAILURES as exc:
+        # feedparser reports what it can parse around as `bozo`; a few inputs break its SAX
+        # handlers instead: a namespace URI holding U+0085, which decoding as Latin-1 makes of a
+        # stray byte, splits in two and its handler raises ValueError (found by tests/test_fuzz.py).
+        raise ParseError(f"malformed feed: its XML breaks the feed parser ({type(exc).__name__}: {exc})",
+                         component=COMPONENT) from None
     if not parsed.entries:
         problem = parsed.get("bozo_exception")
         raise ParseError(f"no feed entries{f' ({problem})' if problem else ''}", component=COMPONENT)
