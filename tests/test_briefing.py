@@ -460,6 +460,23 @@ def test_the_daily_briefing_is_asked_for_on_the_page_and_the_api(sample_home: Pa
                           ).status_code == 400
 
 
+def test_a_theme_is_never_named_by_how_results_are_reported_or_a_hanging_versus() -> None:
+    import numpy as np
+
+    from academichub.briefing.themes import theme_names
+
+    # Seen on the sample's weeks: "Findings indicate" and "Responses to perceived AI versus" as names.
+    reported = ["Findings indicate that alpha beta rises.", "Findings indicate that delta epsilon drops.",
+                "Our findings indicate zeta eta shifts.", "Findings indicate theta iota grows."]
+    hanging = [f"Responses to perceived AI versus human {w}." for w in ("jokes", "voices", "comedians", "music")]
+    filler = [f"Paper{n}alpha paper{n}beta paper{n}gamma." for n in range(92)]  # no phrase in common
+    labels = np.array([0] * 4 + [1] * 4 + [2 + n % 5 for n in range(92)])
+    texts = reported + hanging + filler
+    names = theme_names(["" for _ in texts], texts, labels)
+    assert "indicate" not in names[0].lower(), names[0]  # was "Findings indicate"
+    assert names[1] and not names[1].lower().endswith("versus"), names[1]  # was "Responses to perceived AI versus"
+
+
 def test_a_theme_is_named_by_the_whole_phrase_not_a_fragment_of_it() -> None:
     import numpy as np
 

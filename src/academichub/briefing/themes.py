@@ -9,7 +9,9 @@ import numpy as np
 from academichub.embedding.base import normalise
 
 # Words every abstract uses: they name no theme.
-GENERIC = frozenset(["paper", "papers", "propose", "proposed", "proposes", "approach", "approaches", "method", "methods", "results", "result", "show", "shows", "shown", "novel", "new", "present", "presents", "work", "study", "studies", "using", "use", "used", "based", "framework", "model", "models", "demonstrate", "task", "tasks", "performance", "existing", "extensive", "experiments", "experimental", "state", "art", "sota", "achieve", "achieves", "achieving", "significantly", "significant", "different", "various", "improve", "improves", "improved", "improvement", "provide", "provides", "introduce", "introduces", "introduced", "problem", "problems", "address", "challenge", "challenges", "effective", "efficient", "paradigm", "key", "large", "recent", "recently", "however", "including", "furthermore", "moreover", "analysis", "approach", "data", "set", "sets", "benchmark", "benchmarks", "evaluate", "evaluation", "well", "also", "first", "two", "one", "three", "can", "may", "across", "via", "within", "without", "towards", "toward"])
+GENERIC = frozenset(["paper", "papers", "propose", "proposed", "proposes", "approach", "approaches", "method", "methods", "results", "result", "show", "shows", "shown", "novel", "new", "present", "presents", "work", "study", "studies", "using", "use", "used", "based", "framework", "model", "models", "demonstrate", "task", "tasks", "performance", "existing", "extensive", "experiments", "experimental", "state", "art", "sota", "achieve", "achieves", "achieving", "significantly", "significant", "different", "various", "improve", "improves", "improved", "improvement", "provide", "provides", "introduce", "introduces", "introduced", "problem", "problems", "address", "challenge", "challenges", "effective", "efficient", "paradigm", "key", "large", "recent", "recently", "however", "including", "furthermore", "moreover", "analysis", "approach", "data", "set", "sets", "benchmark", "benchmarks", "evaluate", "evaluation", "well", "also", "first", "two", "one", "three", "can", "may", "across", "via", "within", "without", "towards", "toward",
+                      # how results are reported ("findings indicate" was a theme's name on the sample)
+                      "finding", "findings", "indicate", "indicates", "suggest", "suggests", "reveal", "reveals"])
 
 
 @cache
@@ -96,7 +98,8 @@ OUTLIER_MARGIN = 0.05  # … and set apart when it is that far below the theme's
 _WORD = r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]|[A-Za-z]"
 _JOINERS = frozenset({"of", "in", "for", "on", "with", "and", "from", "to", "via", "under", "by"})
 # A name neither starts nor ends with a word every paper uses ("video dataset", "novel method").
-NOT_AT_ENDS = GENERIC | {"dataset", "datasets", "technique", "techniques"}
+# "versus" leaves a name hanging when a hyphenated pair ("AI- versus human-generated") splits it.
+NOT_AT_ENDS = GENERIC | {"dataset", "datasets", "technique", "techniques", "versus", "vs"}
 
 
 def set_apart(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
