@@ -21,6 +21,9 @@ from tests.conftest import DATA
 from tests.test_parser_properties import PARSERS
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "80"))
+# A longer run (the README's) outlasts the suite's 300 s per test: pytest-timeout stopped it in
+# the middle of a parse and hypothesis reported that as a flaky failure.
+pytestmark = pytest.mark.timeout(max(300, int(EXAMPLES * 0.25)))
 MEMORY_MB = 200  # far above any of these inputs' honest needs: a blow-up, not a size
 SOURCES = {name: (parse, (DATA / fixture).read_bytes()) for name, (parse, fixture) in PARSERS.items() if fixture}
 LIBRARIES = {
