@@ -193,6 +193,43 @@ def test_the_tfidf_centroid_favours_the_newest_library_papers_words() -> None:
     assert scores[0] > scores[1] > 0 and scores[2] == scores[3] == 0
 
 
+def test_the_embedding_cache_is_never_used_half_written(tmp_path: Path) -> None:
+    """A `rank` or `eval` killed while writing the corpus's embedding cache left it cut short, and
+    every later run stopped with numpy's "file seems not fully written" traceback; runs at once
+    could read one another's half-written file the same way."""
+    import threading
+
+    from academichub.embedding.wordllama_model import WordLlamaEmbedder
+    from academichub.evaluation.run import embed_rows
+
+    corpus, embedder = load_corpus(SAMPLE), WordLlamaEmbedder()
+    rows = list(range(200))
+    first = embed_rows(corpus, rows, embedder, tmp_path)
+    (cache,) = tmp_path.glob("corpus-*.npy")
+    whole = cache.read_bytes()
+    cache.write_bytes(whole[: len(whole) // 2])
+    again = embed_rows(corpus, rows, embedder, tmp_path)
+    assert np.allclose(again[rows], first[rows])
+    assert np.load(cache).shape == first.shape  # written whole again
+    errors: list[BaseException] = []
+
+    def run(worker: int) -> None:
+        try:
+            for step in range(6):
+                start = 200 + 30 * (worker * 6 + step)
+                embed_rows(corpus, list(range(start, start + 30)), embedder, tmp_path)
+        except BaseException as exc:  # noqa: BLE001 - any failure of a concurrent run is the finding
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert [p.name for p in tmp_path.iterdir()] == [cache.name]  # no temporary file left behind
+
+
 def test_the_summary_pools_runs_and_pairs_each_task() -> None:
     from academichub.evaluation.run import EvalResult, summarise
 

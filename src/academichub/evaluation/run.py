@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +42,7 @@ from academichub.evaluation.rankers import (
 from academichub.settings import RankingSettings
 
 Progress = Callable[[int], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -85,7 +89,7 @@ def embed_rows(corpus: Corpus, rows: list[int], embedder: Embedder, cache_dir: P
     if cache_dir is not None:
         digest = hashlib.sha1(f"{embedder.tag}|{len(corpus.ids)}|{corpus.ids[0]}|{corpus.ids[-1]}".encode())
         cache = cache_dir / f"corpus-{digest.hexdigest()[:16]}.npy"
-    matrix = np.load(cache) if cache is not None and cache.exists() else None
+    matrix = _cached(cache, len(corpus.ids)) if cache is not None else None
     missing = [r for r in rows if matrix is None or not np.any(matrix[r])]
     if missing:
         vectors = embedder.embed(corpus_texts(corpus, missing))
@@ -93,9 +97,37 @@ def embed_rows(corpus: Corpus, rows: list[int], embedder: Embedder, cache_dir: P
             matrix = np.zeros((len(corpus.ids), vectors.shape[1]), dtype=np.float32)
         matrix[missing] = vectors
         if cache is not None:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            np.save(cache, matrix)
+            _save(cache, matrix)
     return matrix
+
+
+def _cached(cache: Path, rows: int) -> np.ndarray | None:
+    """The cached matrix, or None when there is none or it cannot be used (cut short by a run that
+    was killed while writing it, or of another shape): it is made again, never trusted."""
+    if not cache.exists():
+        return None
+    try:
+        matrix = np.load(cache)
+    except (OSError, ValueError, EOFError) as exc:
+        log.warning("embedding cache %s unreadable (%s): embedding again", cache, exc)
+        return None
+    if matrix.ndim != 2 or matrix.shape[0] != rows:
+        log.warning("embedding cache %s has shape %s, not %d rows: embedding again", cache, matrix.shape, rows)
+        return None
+    return matrix
+
+
+def _save(cache: Path, matrix: np.ndarray) -> None:
+    """Write the cache whole or not at all (a temporary file renamed into place), so that a run
+    reading it meanwhile, or after this one was killed, never sees half a matrix."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    temporary = cache.with_name(f".{cache.name}.{os.getpid()}.{threading.get_ident()}.npy")
+    try:
+        np.save(temporary, matrix)
+        os.replace(temporary, cache)
+    except OSError as exc:  # a full disk costs only the cache
+        log.warning("embedding cache %s not written: %s", cache, exc)
+        temporary.unlink(missing_ok=True)
 
 
 def corpus_texts(corpus: Corpus, rows: list[int]) -> list[str]:
