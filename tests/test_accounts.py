@@ -372,3 +372,40 @@ def test_the_accounts_service_gives_no_reader_anything_of_another(store: Store) 
     assert accounts.signed_in(session) == bob
     accounts.sign_out(session)
     assert accounts.signed_in(session) is None
+
+
+def _read_secret_at_once(settings, barrier, results) -> None:  # type: ignore[no-untyped-def]
+    from academichub.auth.secret import load_secret
+
+    barrier.wait()
+    results.put(load_secret(settings))
+
+
+def test_processes_starting_at_once_share_one_secret(tmp_path: Path) -> None:
+    """`serve --workers 8` on a new install: every process must sign with the same secret, kept
+    private from the first byte. Each process used to write its own: in 40 rounds of 8 processes
+    at once, 6 rounds had processes with different secrets (a form signed by one was refused by
+    another) and 4 had a process that read the file empty while another wrote it."""
+    import multiprocessing
+    import stat
+
+    from academichub.auth.secret import SECRET_FILE, load_secret
+
+    context = multiprocessing.get_context("fork")  # started together: the window is milliseconds
+    for round_ in range(20):
+        home = tmp_path / str(round_)
+        settings = make_settings(home)
+        barrier, results = context.Barrier(8), context.Queue()
+        processes = [context.Process(target=_read_secret_at_once, args=(settings, barrier, results)) for _ in range(8)]
+        for process in processes:
+            process.start()
+        secrets_read = {results.get(timeout=60) for _ in processes}
+        for process in processes:
+            process.join(timeout=60)
+        path = home / SECRET_FILE
+        assert secrets_read == {path.read_text().encode()} and len(path.read_text()) == 64, round_
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert [p.name for p in home.iterdir() if p.name.startswith(f".{SECRET_FILE}")] == []
+    path.write_text("")  # emptied (a full disk): a new secret, never an empty one
+    renewed = load_secret(make_settings(home))
+    assert len(renewed) == 64 and renewed == path.read_text().encode()
