@@ -79,13 +79,14 @@ def _sanity_features(context: Context):  # type: ignore[no-untyped-def]
                                      token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b", ngram_range=(1, 2),
                                      max_features=20000, norm="l2", use_idf=True, smooth_idf=True,
                                      sublinear_tf=True, max_df=0.1, min_df=5, dtype=np.float32)
-        context._cache["sanity"] = (rows, vectorizer.fit_transform(context.texts(rows)))
+        position = {r: i for i, r in enumerate(rows)}
+        context._cache["sanity"] = (rows, vectorizer.fit_transform(context.texts(rows)), position)
     return context._cache["sanity"]
 
 
 def tfidf_svm(context: Context, library: list[int]) -> np.ndarray:
     """arxiv-sanity-lite: a linear SVM over every paper, the library positive, the rest negative."""
-    rows, features = _sanity_features(context)
+    rows, features, _ = _sanity_features(context)
     wanted = set(library)
     labels = np.array([1 if r in wanted else 0 for r in rows])
     classifier = LinearSVC(class_weight="balanced", max_iter=10000, tol=1e-6, C=0.01).fit(features, labels)
@@ -111,8 +112,7 @@ def centroid(context: Context, library: list[int], vectors: np.ndarray | None = 
 def tfidf_centroid(context: Context, library: list[int]) -> np.ndarray:
     """The same recency-weighted mean cosine on arxiv-sanity-lite's TF-IDF rows (unit rows: a
     product is a cosine; a library paper the baseline's vocabulary misses counts as zero)."""
-    rows, features = _sanity_features(context)
-    position = {r: i for i, r in enumerate(rows)}
+    _, features, position = _sanity_features(context)
     newest_first, weights = _recency_ranked(context, library)
     profile = features[[position[r] for r in newest_first]].T @ weights
     return np.asarray(features[len(context.history):] @ profile, dtype=np.float64).ravel()

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -243,16 +244,15 @@ def evaluate(config: EvalConfig, embedder: Embedder, *, cache_dir: Path | None =
     scores: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     for task in tasks:
         relevant = {row_of[r] for r in task.relevant}
-        library = task.library  # each scorer runs within this iteration
-        runs = [(ranker, lambda r=ranker, lib=library: SCORERS[r](context, lib)) for ranker in RANKERS]
-        runs += [(weighted_name(w), lambda w=w, lib=library: academichub_weighted(context, lib, w))
+        runs = [(ranker, partial(SCORERS[ranker], context, task.library)) for ranker in RANKERS]
+        runs += [(weighted_name(w), partial(academichub_weighted, context, task.library, w))
                  for w in config.dense_weights]
-        runs += [(recency_name(h), lambda h=h, lib=library: academichub_recency(context, lib, h))
+        runs += [(recency_name(h), partial(academichub_recency, context, task.library, h))
                  for h in config.half_lives]
         for view in config.dense_views:
             as_centroid, as_dense = view_names(view)
-            runs += [(as_centroid, lambda v=view, lib=library: centroid_in(context, lib, v)),
-                     (as_dense, lambda v=view, lib=library: academichub_in(context, lib, v))]
+            runs += [(as_centroid, partial(centroid_in, context, task.library, view)),
+                     (as_dense, partial(academichub_in, context, task.library, view))]
         for ranker, scorer in runs:
             s = scorer()
             scores.setdefault((task.protocol, ranker), []).append(

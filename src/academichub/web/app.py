@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from academichub import __version__, compose
+from academichub.auth.secret import MIN_LENGTH
 from academichub.compose import REQUEST_THREADS, Accounts, Store, open_store, prepare_store
 from academichub.errors import (
     AcademicHubError,
@@ -72,8 +73,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 def refuse_insecure(settings: Settings, host: str | None = None, store: Store | None = None) -> None:
     """Stop before serving a configuration that would put readers' accounts or data at risk."""
     host = host or settings.host
-    if settings.secret_key is not None and len(settings.secret_key.get_secret_value()) < 32:
-        raise ConfigError("web: secret_key is shorter than 32 characters; leave it unset to have one generated")
+    if settings.secret_key is not None and len(settings.secret_key.get_secret_value()) < MIN_LENGTH:
+        raise ConfigError(f"web: secret_key is shorter than {MIN_LENGTH} characters; leave it unset to have one generated")
     if settings.auth.mode == "accounts" and host not in LOOPBACK and settings.auth.secure_cookies == "never":
         raise ConfigError(f"web: accounts mode on {host} with auth.secure_cookies = never would send "
                           "session cookies in clear; use auto (behind HTTPS) or always")

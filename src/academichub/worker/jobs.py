@@ -19,7 +19,7 @@ from academichub.settings import Settings
 from academichub.sources import arxiv, registry
 from academichub.sources.contract import Stream, Window
 from academichub.sources.formats import format_source, read_items
-from academichub.storage.engine import next_stamp, read_counter, write_transaction
+from academichub.storage.engine import next_stamp, read_counter, reading, write_transaction
 from academichub.storage.locks import one_at_a_time
 from academichub.storage.store import Store
 from academichub.worker import embedding_job
@@ -74,7 +74,7 @@ def load_sample(store: Store, progress: Progress | None = None) -> RunReport:
 
 def sample_unfinished(store: Store) -> bool:
     """Whether a load of the bundled sample began and never finished."""
-    with store.engine.connect() as conn:
+    with reading(store.engine) as conn:
         return read_counter(conn, SAMPLE_STAMP) == SAMPLE_BEGUN
 
 
