@@ -50,6 +50,16 @@ def test_the_deepest_search_page_still_answers(client: TestClient) -> None:
     assert client.get("/api/v1/search?q=a&mode=text&offset=10001").status_code == 422
 
 
+def test_a_query_nested_past_the_limit_is_refused_not_a_crash(client: TestClient) -> None:
+    # 249 brackets fit the 500-character limit and took the parser past Python's recursion limit: a 500.
+    nested = "(" * 249 + "a" + ")" * 249
+    answer = client.get("/api/v1/search", params={"q": nested})
+    assert answer.status_code == 400 and "nested deeper than 32" in answer.json()["error"]["message"]
+    assert client.get("/api/v1/search", params={"q": "-" * 499 + "a"}).status_code == 400
+    page = client.get("/search", params={"q": nested, "lang": "en"})
+    assert page.status_code == 200 and "This query cannot be read" in page.text
+
+
 def test_a_radar_switch_with_odd_digits_is_not_found_not_a_crash(client: TestClient) -> None:
     for value in ("²", "१२", "-1", "9" * 40):  # "²".isdigit() is true, int("²") raises
         assert client.get(f"/?radar={value}").status_code == 404

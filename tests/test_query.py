@@ -13,7 +13,7 @@ from academichub.errors import InputError, NotFoundError
 from academichub.model.accounts import Radar, Subscription
 from academichub.model.works import Candidate
 from academichub.radar.rules import RuleSet
-from academichub.radar.subscriptions import follow
+from academichub.radar.subscriptions import follow, unfollow
 from academichub.search.query import All, Any_, Document, Not, Term, matches, parse, positive_text, to_tantivy
 from academichub.search.service import fuse, search, similar
 from academichub.storage.store import Store
@@ -62,10 +62,19 @@ def test_query_matches(query: str, expected: bool) -> None:
     ("title:", "needs a value"),
     ("   ", "empty query"),
     ("a )", "unexpected ')'"),
+    ("(" * 33 + "a" + ")" * 33, "nested deeper than 32 levels"),
+    ("-" * 33 + "a", "nested deeper than 32 levels"),
+    ("(NOT " * 17 + "a" + ")" * 17, "nested deeper than 32 levels"),
 ])
 def test_bad_queries_name_the_problem(query: str, message: str) -> None:
     with pytest.raises(InputError, match=re.escape(message)):
         parse(query)
+
+
+def test_nesting_up_to_the_limit_still_parses() -> None:
+    assert parse("(" * 32 + "unlearning" + ")" * 32) == Term("unlearning")
+    assert matches(parse("-" * 32 + "unlearning"), PAPER) is True  # an even number of exclusions
+    assert matches(parse("(" * 10 + "NOT (" * 11 + "quantum" + ")" * 21), PAPER) is True  # 32 levels, 11 exclusions
 
 
 def test_parse_tree_and_tantivy_form() -> None:
@@ -118,6 +127,19 @@ def test_keyword_subscriptions_use_the_query_syntax() -> None:
             Subscription(3, 1, "keyword", "title:diffusion", "")]
     reasons = RuleSet(subs).match(candidate)
     assert [r.value for r in reasons] == ["unlearning NOT quantum"]
+
+
+def test_a_stored_keyword_the_parser_now_refuses_matches_nothing_and_can_be_removed(
+        sample_store: Store, fresh_radar: Radar) -> None:
+    # Keywords of up to 200 characters nested 99 deep before the nesting limit; one stored then must
+    # neither stop the radar's feed (its rules raised InputError) nor be impossible to unfollow.
+    deep = "(" * 40 + "unlearning" + ")" * 40
+    candidate = Candidate(1, PAPER.title, PAPER.abstract, None, None, PAPER.categories, PAPER.author_keys)  # type: ignore[arg-type]
+    subs = [Subscription(1, 1, "keyword", deep, ""), Subscription(2, 1, "keyword", "unlearning", "")]
+    assert [r.value for r in RuleSet(subs).match(candidate)] == ["unlearning"]
+    sample_store.accounts.add_subscription(fresh_radar.id, "keyword", deep, deep.casefold())
+    unfollow(sample_store, fresh_radar.id, "keyword", deep)
+    assert deep not in [s.value for s in sample_store.accounts.subscriptions(fresh_radar.id)]
 
 
 def test_follow_refuses_a_keyword_that_does_not_parse(sample_store: Store, fresh_radar: Radar) -> None:

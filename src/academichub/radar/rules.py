@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from academichub.errors import InputError
 from academichub.model.accounts import Subscription
 from academichub.model.works import Candidate
 from academichub.radar.authors import AuthorRecord
@@ -23,10 +24,11 @@ def _category_matches(followed: str, categories: tuple[str, ...]) -> bool:
 
 
 def keyword_query(value: str) -> Node | None:
-    """The parsed query of a keyword subscription (None if it was stored before it had to parse)."""
+    """The parsed query of a keyword subscription (None if it was stored before it had to parse, or
+    before a limit it breaks: it then matches nothing, and the radar's other rules still serve)."""
     try:
         return parse(value)
-    except ValueError:
+    except (ValueError, InputError):
         return None
 
 

@@ -70,7 +70,8 @@ def follow(store: Store, radar_id: int, kind: str, value: str) -> Subscription:
 
 def unfollow(store: Store, radar_id: int, kind: str, value: str) -> Subscription:
     """Remove the subscription that matches kind and value."""
-    _, key = normalise(kind, value)
+    # A keyword is found as it was stored, unparsed: one stored before a rule it breaks can still go.
+    key = clean_line(value).casefold() if kind == "keyword" else normalise(kind, value)[1]
     for sub in store.accounts.subscriptions(radar_id):
         if sub.kind == kind and sub.value_key == key:
             return store.accounts.remove_subscription(radar_id, sub.id)

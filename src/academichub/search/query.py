@@ -23,6 +23,9 @@ from academichub.keys import name_key
 
 FIELDS = ("title", "abstract", "author", "cat")
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|("(?:[^"\\]|\\.)*")|([^\s()"]+))')
+# Brackets and exclusions nest at most this deep: the parser and every walk of the tree recurse,
+# and a 500-character query of brackets alone exceeded Python's recursion limit (a 500 answer).
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,12 @@ class _Parser:
         self.text = text
         self.tokens = _tokens(text)
         self.position = 0
+        self.depth = 0
+
+    def _deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise InputError(f"query: brackets and exclusions nested deeper than {MAX_DEPTH} levels", problem="query")
 
     def peek(self) -> str | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -108,12 +117,15 @@ class _Parser:
 
     def negation(self) -> Node:
         token = self.peek()
-        if token == "NOT":
-            self.take()
-            return Not(self.negation())
-        if token is not None and token.startswith("-") and len(token) > 1:
-            self.tokens[self.position] = token[1:]
-            return Not(self.negation())
+        if token == "NOT" or (token is not None and token.startswith("-") and len(token) > 1):
+            if token == "NOT":
+                self.take()
+            else:
+                self.tokens[self.position] = token[1:]
+            self._deeper()
+            node = Not(self.negation())
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:
@@ -122,10 +134,12 @@ class _Parser:
             raise InputError(f"query: expected a term in {self.text!r}", problem="query")
         self.take()
         if token == "(":
+            self._deeper()
             node = self.disjunction()
             if self.peek() != ")":
                 raise InputError(f"query: missing ')' in {self.text!r}", problem="query")
             self.take()
+            self.depth -= 1
             return node
         field, _, rest = token.partition(":")
         if field in FIELDS and (rest or token.endswith(":")):  # "arXiv:2301.1" is a word, not a field
