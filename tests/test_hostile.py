@@ -281,6 +281,22 @@ def test_a_wrongly_typed_field_rejects_its_record_and_keeps_the_rest(name: str, 
     _Batch(None, RunReport(source=name)).prepare(items)  # sanitising never raises either  # type: ignore[arg-type]
 
 
+def test_an_upload_with_wrongly_typed_entries_imports_the_rest(client: TestClient) -> None:
+    import json
+
+    good = {"id": "good", "title": "Machine unlearning for video diffusion models", "author": [{"family": "He"}]}
+    hostile = [good, {"id": "a", "title": {"a": 1}}, {"id": "b", "title": "x", "author": "abc"},
+               {"id": "c", "title": "x", "DOI": 5}, {"id": "d", "title": "x", "abstract": ["x"]}, 5, None]
+    answer = client.post("/api/v1/library", files={"file": ("hostile.json", json.dumps(hostile).encode(),
+                                                             "application/json")})
+    assert answer.status_code == 201, answer.text
+    report = answer.json()
+    assert report["imported"] == 1 and report["total"] == 7
+    assert report["skipped"] == {"malformed entry: title is not text": 1, "malformed entry: authors are not names": 1,
+                                 "malformed entry: a field of the wrong type (AttributeError)": 1,
+                                 "malformed entry: abstract is not text": 1, "not an entry (a JSON object)": 2}
+
+
 def test_a_stream_that_fails_unexpectedly_is_recorded_and_the_run_goes_on(settings, store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 

@@ -96,6 +96,69 @@ def test_malformed_files_raise_a_clear_error(text: str, message: str) -> None:
         READERS[detect(text, "x")](text)
 
 
+def _json_library(name: str, path: tuple[str, ...], keep: int = 6) -> tuple[object, tuple[str, ...]]:
+    """A recorded JSON library cut to its first `keep` records (the list at `path`)."""
+    raw = LIBRARY / name
+    document = json.loads(gzip.decompress(raw.read_bytes()) if name.endswith(".gz") else raw.read_bytes())
+    records = document
+    for key in path[:-1]:
+        records = records[key]
+    if path:
+        records[path[-1]] = records[path[-1]][:keep]
+    else:
+        document = document[:keep]
+    return document, path
+
+
+JSON_LIBRARIES = {
+    "csl-json": _json_library("ArmEnBib_Exported_Items.csl.json.gz", ()),
+    "bbt-json": _json_library("bulk_performance_test.bbt.json.gz", ("items",)),
+    "orcid": _json_library("orcid_works.json", ("group",)),
+}
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                           max_leaves=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(fmt=st.sampled_from(sorted(JSON_LIBRARIES)), pick=st.integers(0, 10**6), value=JSON_VALUES, depth=st.integers(0, 3))
+@example(fmt="csl-json", pick=0, value={"a": 1}, depth=0)  # an object as a title: the upload answered 500
+def test_a_wrongly_typed_field_skips_its_entry_and_keeps_the_rest(fmt: str, pick: int, value: object, depth: int) -> None:
+    import copy
+
+    document, path = JSON_LIBRARIES[fmt]
+    document = copy.deepcopy(document)
+    records = document
+    for key in path:
+        records = records[key]  # type: ignore[index]
+    index = pick % len(records)  # type: ignore[arg-type]
+    before = READERS[fmt](json.dumps(document))
+    assert len(before) == len(records)  # type: ignore[arg-type]  # one entry per record: aligned by position
+    target = records[index]  # type: ignore[index]
+    for _ in range(depth):  # down into a field's value: an author's name, an ORCID title's value
+        inner = target[sorted(target)[pick % len(target)]] if isinstance(target, dict) and target else None
+        if isinstance(inner, list) and inner:
+            inner = inner[pick % len(inner)]
+        if not isinstance(inner, dict) or not inner:
+            break
+        target = inner
+    if isinstance(target, dict) and target and depth and (pick // 7) % 2:
+        target[sorted(target)[pick % len(target)]] = value
+    else:
+        records[index] = value if depth == 0 and pick % 5 == 0 else {**target, "title": value}  # type: ignore[index]
+    after = READERS[fmt](json.dumps(document))  # never raises for a field's type
+    rest = [e for i, e in enumerate(before) if i != index]
+    if len(after) == len(before):  # the changed record gave an entry, or was skipped with its reason
+        assert [e for i, e in enumerate(after) if i != index] == rest
+    else:  # an ORCID group left with no work summary gives none
+        assert after == rest
+    assert all(isinstance(e, LibraryItem | Skipped) and isinstance(e.key, str) for e in after)
+    for entry in after:
+        if isinstance(entry, LibraryItem):  # what the importer stores is typed as declared
+            assert isinstance(entry.title, str) and all(isinstance(a, str) for a in entry.authors)
+            assert all(isinstance(v, str | None) for v in (entry.abstract, entry.venue, entry.pmid, entry.doi))
+
+
 def test_unknown_files_and_formats_are_refused(tmp_path: Path) -> None:
     odd = tmp_path / "notes.txt"
     odd.write_text("just some notes\n")

@@ -65,8 +65,32 @@ def arxiv_of(*values: object) -> str | None:
     return None
 
 
-def item(key: str, title: str, **fields: object) -> LibraryItem | Skipped:
-    """A cleaned LibraryItem, or Skipped when it has no title."""
+class WrongType(TypeError):
+    """A field of a library entry that is not what its format says (a title that is an object)."""
+
+
+_TEXT_FIELDS = ("abstract", "venue", "pmid")
+
+
+def _checked(fields: dict[str, object]) -> None:
+    """Refuse fields of the wrong type (JSON formats carry any type); a number is read as its digits."""
+    for name in _TEXT_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):  # "PMID": 31452104
+            fields[name] = str(value)
+        elif value is not None and not isinstance(value, str):
+            raise WrongType(f"{name} is not text")
+    authors = fields.get("authors", [])
+    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+        raise WrongType("authors are not names")
+
+
+def item(key: str, title: object, **fields: object) -> LibraryItem | Skipped:
+    """A cleaned LibraryItem, or Skipped when it has no title; WrongType when a field is of the wrong type."""
+    if title is not None and not isinstance(title, str):
+        raise WrongType("title is not text")
+    title = title or ""
+    _checked(fields)
     # A title that is nothing but unknown macros ("\\AB") reads as empty TeX: keep its text instead.
     title = clean_tex(title) or clean_line(title)
     if not title:

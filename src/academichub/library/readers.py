@@ -12,10 +12,12 @@ from lxml import etree
 from academichub import safejson
 from academichub.errors import InputError, ParseError
 from academichub.keys import parse_date
-from academichub.library.items import LibraryItem, Skipped, arxiv_of, clean_tex, item, year_of
+from academichub.library.items import LibraryItem, Skipped, WrongType, arxiv_of, clean_tex, item, year_of
+from academichub.sources.records import MALFORMED
 from academichub.sources.safexml import parse_xml, text_of
 
 Entries = list[LibraryItem | Skipped]
+Read = Callable[[int, dict[str, Any]], LibraryItem | Skipped | None]
 SKIPPED_ZOTERO_TYPES = {"note", "attachment", "annotation"}
 
 
@@ -71,8 +73,46 @@ def read_ris(text: str) -> Entries:
     return entries
 
 
-def _csl_authors(people: list[dict[str, Any]]) -> list[str]:
-    return [p.get("literal") or " ".join(x for x in (p.get("given"), p.get("family")) if x) for p in people or []]
+def _each(records: list[Any], prefix: str, read: Read) -> Entries:
+    """Read a JSON file's records one by one: a record that is not an object, or has a field of the
+    wrong type, is skipped with the reason and the rest are kept (one such entry answered 500)."""
+    entries: Entries = []
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            entries.append(Skipped(f"{prefix}-{number}", "not an entry (a JSON object)"))
+            continue
+        try:
+            entry = read(number, record)
+        except MALFORMED as exc:
+            why = str(exc) if isinstance(exc, WrongType) else f"a field of the wrong type ({type(exc).__name__})"
+            entries.append(Skipped(f"{prefix}-{number}", f"malformed entry: {why}"))
+            continue
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _people(value: object) -> list[dict[str, Any]]:
+    """A JSON format's list of people (CSL authors, Zotero creators)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(p, dict) for p in value):
+        raise WrongType("authors are not names")
+    return value
+
+
+def _csl_authors(people: object) -> list[str]:
+    return [p.get("literal") or " ".join(x for x in (p.get("given"), p.get("family")) if x) for p in _people(people)]
+
+
+def _csl_item(number: int, record: dict[str, Any]) -> LibraryItem | Skipped:
+    issued = ((record.get("issued") or {}).get("date-parts") or [[None]])[0]
+    return item(
+        str(record.get("id") or f"csl-{number}"), record.get("title", ""), authors=_csl_authors(record.get("author")),
+        year=year_of(issued[0] if issued else None), doi=record.get("DOI"),
+        arxiv_id=arxiv_of(record.get("URL"), record.get("note"), record.get("number")),
+        pmid=record.get("PMID"), abstract=record.get("abstract") or "", venue=record.get("container-title"),
+    )
 
 
 def read_csl_json(text: str) -> Entries:
@@ -81,16 +121,22 @@ def read_csl_json(text: str) -> Entries:
     items = data.get("items", []) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ParseError("CSL-JSON must be a list of items", component="library")
-    entries: Entries = []
-    for number, record in enumerate(items, start=1):
-        issued = ((record.get("issued") or {}).get("date-parts") or [[None]])[0]
-        entries.append(item(
-            str(record.get("id") or f"csl-{number}"), record.get("title", ""), authors=_csl_authors(record.get("author")),
-            year=year_of(issued[0] if issued else None), doi=record.get("DOI"),
-            arxiv_id=arxiv_of(record.get("URL"), record.get("note"), record.get("number")),
-            pmid=record.get("PMID"), abstract=record.get("abstract") or "", venue=record.get("container-title"),
-        ))
-    return entries
+    return _each(items, "csl", _csl_item)
+
+
+def _bbt_item(number: int, record: dict[str, Any]) -> LibraryItem | Skipped:
+    key = str(record.get("citationKey") or record.get("citekey") or record.get("key") or f"bbt-{number}")
+    if record.get("itemType") in SKIPPED_ZOTERO_TYPES:
+        return Skipped(key, record["itemType"])
+    creators = [c.get("name") or " ".join(x for x in (c.get("firstName"), c.get("lastName")) if x)
+                for c in _people(record.get("creators")) if c.get("creatorType", "author") == "author"]
+    added = parse_date((record.get("dateAdded") or "")[:10])
+    return item(
+        key, record.get("title", ""), authors=creators, year=year_of(record.get("date")), doi=record.get("DOI"),
+        arxiv_id=arxiv_of(record.get("url"), record.get("extra"), record.get("archiveID")),
+        abstract=record.get("abstractNote") or "",
+        venue=record.get("publicationTitle") or record.get("proceedingsTitle") or None, added=added,
+    )
 
 
 def read_bbt_json(text: str) -> Entries:
@@ -98,22 +144,7 @@ def read_bbt_json(text: str) -> Entries:
     data = _json(text)
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise ParseError("Better BibTeX JSON must be an object with an items list", component="library")
-    entries: Entries = []
-    for number, record in enumerate(data["items"], start=1):
-        key = record.get("citationKey") or record.get("citekey") or record.get("key") or f"bbt-{number}"
-        if record.get("itemType") in SKIPPED_ZOTERO_TYPES:
-            entries.append(Skipped(key, record["itemType"]))
-            continue
-        creators = [c.get("name") or " ".join(x for x in (c.get("firstName"), c.get("lastName")) if x)
-                    for c in record.get("creators") or [] if c.get("creatorType", "author") == "author"]
-        added = parse_date((record.get("dateAdded") or "")[:10])
-        entries.append(item(
-            key, record.get("title", ""), authors=creators, year=year_of(record.get("date")), doi=record.get("DOI"),
-            arxiv_id=arxiv_of(record.get("url"), record.get("extra"), record.get("archiveID")),
-            abstract=record.get("abstractNote") or "",
-            venue=record.get("publicationTitle") or record.get("proceedingsTitle") or None, added=added,
-        ))
-    return entries
+    return _each(data["items"], "bbt", _bbt_item)
 
 
 NS = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "z": "http://www.zotero.org/namespaces/export#",
@@ -147,27 +178,31 @@ def read_zotero_rdf(text: str) -> Entries:
     return entries
 
 
+def _orcid_item(number: int, group: dict[str, Any]) -> LibraryItem | Skipped | None:
+    summaries = group.get("work-summary") or []
+    if not summaries:
+        return None
+    summary = summaries[0]  # the preferred (first) version of the work
+    ids = {e.get("external-id-type", "").lower(): e.get("external-id-value", "")
+           for e in (summary.get("external-ids") or {}).get("external-id") or []}
+    year = ((summary.get("publication-date") or {}).get("year") or {}).get("value")
+    return item(
+        str(summary.get("put-code") or number),
+        ((summary.get("title") or {}).get("title") or {}).get("value", ""), year=year_of(year),
+        doi=ids.get("doi"), arxiv_id=arxiv_of(ids.get("arxiv")), pmid=ids.get("pmid") or None,
+        venue=((summary.get("journal-title") or {}) or {}).get("value"),
+    )
+
+
 def read_orcid_works(text: str) -> Entries:
     """ORCID public API `/v3.0/{orcid}/works` (JSON): one entry per work group."""
     data = _json(text)
     if not isinstance(data, dict) or "group" not in data:
         raise ParseError("expected an ORCID works response with a group list", component="orcid")
-    entries: Entries = []
-    for group in data.get("group") or []:
-        summaries = group.get("work-summary") or []
-        if not summaries:
-            continue
-        summary = summaries[0]  # the preferred (first) version of the work
-        ids = {e.get("external-id-type", "").lower(): e.get("external-id-value", "")
-               for e in (summary.get("external-ids") or {}).get("external-id") or []}
-        year = ((summary.get("publication-date") or {}).get("year") or {}).get("value")
-        entries.append(item(
-            str(summary.get("put-code") or len(entries) + 1),
-            ((summary.get("title") or {}).get("title") or {}).get("value", ""), year=year_of(year),
-            doi=ids.get("doi"), arxiv_id=arxiv_of(ids.get("arxiv")), pmid=ids.get("pmid") or None,
-            venue=((summary.get("journal-title") or {}) or {}).get("value"),
-        ))
-    return entries
+    groups = data.get("group") or []
+    if not isinstance(groups, list):
+        raise ParseError("expected an ORCID works response with a group list", component="orcid")
+    return _each(groups, "orcid", _orcid_item)
 
 
 def _json(text: str) -> Any:
