@@ -277,6 +277,7 @@ def test_a_corpus_with_malformed_lines_keeps_the_rest_and_one_with_none_is_refus
     with gzip.open(mixed, "wt", encoding="utf-8") as out:
         out.write(json.dumps({"id": "a", "title": "Kept", "first_listed": "2025-09-01", "authors": ["Ada"]}) + "\n")
         out.write("not json\n[1, 2]\n")
+        out.write("[" * 100_000 + "]" * 100_000 + "\n")  # nested past Python's recursion limit: a traceback
         out.write(json.dumps({"id": "b", "title": "Bad day", "first_listed": "2025-02-30"}) + "\n")
         out.write(json.dumps({"id": "c", "title": "Also kept", "published": "2025-09-02T10:00:00Z"}) + "\n")
     corpus = load_corpus(mixed)

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import random
 from collections import defaultdict
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from academichub import safejson
 from academichub.errors import InputError
 from academichub.keys import authors_from_text, clean_abstract, clean_line, name_key, parse_date
 
@@ -71,7 +71,7 @@ def load_corpus(path: Path) -> Corpus:
                 if not line.strip():
                     continue
                 try:
-                    record = json.loads(line)
+                    record = safejson.loads(line)  # nested too deeply: a ValueError, skipped like any
                     day = _day(record)
                     if day is None or not record.get("title") or record.get("id") is None:
                         raise ValueError("no id, title or date")
