@@ -551,3 +551,29 @@ def test_a_failing_index_writer_is_one_storage_error_and_lets_the_lock_go(tmp_pa
         index.upsert([doc])
     monkeypatch.undo()
     assert index.upsert([doc]) == 1 and index.count() == 1  # the writer's lock was let go
+
+
+def test_stored_moments_come_back_in_utc_with_their_zone(store: Store) -> None:
+    # SQLite gave every stored time back naive: the API wrote "2026-12-07T03:56:46" there and
+    # "…+00:00" on PostgreSQL, and a time given in another zone was stored as its wall time.
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from academichub.storage.schema import UtcDateTime
+
+    table = sa.Table("moments_probe", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("at", UtcDateTime()))
+    table.create(store.engine)
+    try:
+        beijing = datetime(2026, 12, 7, 12, 0, tzinfo=timezone(timedelta(hours=8)))
+        with store.engine.begin() as conn:
+            conn.execute(table.insert(), [{"id": 1, "at": beijing}, {"id": 2, "at": None},
+                                          {"id": 3, "at": datetime(2026, 12, 7, 4, 0, tzinfo=UTC)}])
+        with store.engine.connect() as conn:
+            rows = dict(conn.execute(sa.select(table.c.id, table.c.at)).all())
+            latest = conn.execute(sa.select(sa.func.max(table.c.at))).scalar()
+            later = conn.execute(sa.select(table.c.id).where(table.c.at > datetime(2026, 12, 7, 3, 30, tzinfo=UTC))).all()
+    finally:
+        table.drop(store.engine)
+    assert rows[1] == datetime(2026, 12, 7, 4, 0, tzinfo=UTC) and rows[1].tzinfo == UTC and rows[2] is None
+    assert latest == rows[3] and latest.tzinfo == UTC
+    assert sorted(r.id for r in later) == [1, 3]  # both are 04:00 UTC

@@ -58,11 +58,6 @@ class StreamHealth:
         return data
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive UTC datetimes; PostgreSQL aware ones.
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def _flags(stream: Stream, state: SourceState, runs: list[dict[str, Any]], settings: Settings,
            now: datetime) -> list[dict[str, str]]:
     flags: list[dict[str, str]] = []
@@ -73,14 +68,14 @@ def _flags(stream: Stream, state: SourceState, runs: list[dict[str, Any]], setti
     successes = [r for r in runs if not r["errors"]]
     if stream.source == "arxiv" and stream.params.get("method") == "listing":
         if successes and successes[0]["new"] == 0:
-            day = _aware(successes[0]["started_at"]).astimezone(EASTERN).date()
+            day = successes[0]["started_at"].astimezone(EASTERN).date()
             if expects_listing(day, settings.sources.arxiv.holidays):
                 flags.append({"kind": "quiet",
                               "message": f"no new papers in the listing of {day.isoformat()}, an announcement day"})
         return flags
     stale = timedelta(days=registry.group_of(settings, stream.source).stale_after_days)
-    first = _aware(min((r["started_at"] for r in runs), default=None))
-    last_new = _aware(state.last_new_at)
+    first = min((r["started_at"] for r in runs), default=None)
+    last_new = state.last_new_at
     if successes and first and now - first > stale and (last_new is None or now - last_new > stale):
         days = (now - (last_new or first)).days
         flags.append({"kind": "quiet", "message": f"nothing new for {days} days (expected within {stale.days})"})
@@ -114,8 +109,8 @@ def stream_health(store: Store, settings: Settings, *, now: datetime | None = No
             "offline" if state.last_error_kind in OFFLINE_KINDS else "failing"
         result.append(StreamHealth(
             key, stream.source, stream.label, key in configured, status, flags,
-            {name: runs[0][name] for name in RUN_FIELDS}, _aware(state.last_run_at), _aware(state.last_success_at),
-            _aware(state.last_new_at), _aware(state.next_check_at), state.consecutive_errors, state.last_error,
+            {name: runs[0][name] for name in RUN_FIELDS}, state.last_run_at, state.last_success_at,
+            state.last_new_at, state.next_check_at, state.consecutive_errors, state.last_error,
             state.last_error_kind))
     return result
 

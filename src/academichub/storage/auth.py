@@ -18,7 +18,7 @@ from academichub.keys import clean_line
 from academichub.model.accounts import ApiToken
 from academichub.storage import upsert
 from academichub.storage.accounts import user_row
-from academichub.storage.engine import aware, reading, write_transaction
+from academichub.storage.engine import reading, write_transaction
 from academichub.storage.locks import lock_radar
 from academichub.storage.schema import api_tokens, feed_tokens, login_throttle, sessions, users
 
@@ -96,7 +96,7 @@ class AuthRepo:
         with reading(self.engine) as conn:
             row = conn.execute(sa.select(sessions.c.user_id, sessions.c.expires_at)
                                .where(sessions.c.token_hash == digest(token))).first()
-        return row.user_id if row and aware(row.expires_at) > _now() else None
+        return row.user_id if row and row.expires_at > _now() else None
 
     def end_session(self, token: str) -> None:
         """Sign a session out."""
@@ -116,8 +116,8 @@ class AuthRepo:
         """A user's tokens, newest first."""
         query = sa.select(api_tokens).where(api_tokens.c.user_id == user_id).order_by(api_tokens.c.id.desc())
         with reading(self.engine) as conn:
-            return [ApiToken(r.id, r.name, r.prefix, aware(r.created_at),
-                             aware(r.last_used_at) if r.last_used_at else None, r.revoked_at is not None)
+            return [ApiToken(r.id, r.name, r.prefix, r.created_at,
+                             r.last_used_at, r.revoked_at is not None)
                     for r in conn.execute(query)]
 
     def revoke_api_token(self, user_id: int, token_id: int) -> bool:
@@ -183,7 +183,7 @@ class AuthRepo:
             with write_transaction(self.engine) as conn:
                 found = dict(conn.execute(sa.select(login_throttle.c.key, login_throttle.c.blocked_until)
                                           .where(login_throttle.c.key.in_(keys))).all())
-                waiting = [aware(until) for until in found.values() if aware(until) > now]
+                waiting = [until for until in found.values() if until > now]
                 if waiting:
                     raise _Wait(max(waiting))
                 if missing := [k for k in keys if k not in found]:
@@ -198,7 +198,7 @@ class AuthRepo:
                     return None
                 raise _Wait(now + timedelta(seconds=1))  # rolls the partial claim back
         except _Wait as wait:
-            return max(1.0, (aware(wait.until) - now).total_seconds())
+            return max(1.0, (wait.until - now).total_seconds())
 
     def record_failure(self, delays: dict[str, Callable[[int], float]], forget_after: timedelta) -> None:
         """Count a failed attempt against each key and set when its next may start (delay by count)."""
@@ -207,7 +207,7 @@ class AuthRepo:
             for key, delay in delays.items():
                 row = conn.execute(sa.select(login_throttle.c.failures, login_throttle.c.last_failure_at)
                                    .where(login_throttle.c.key == key[:300])).first()
-                stale = row is None or row.last_failure_at is None or aware(row.last_failure_at) < now - forget_after
+                stale = row is None or row.last_failure_at is None or row.last_failure_at < now - forget_after
                 failures = 1 if stale else row.failures + 1
                 conn.execute(sa.update(login_throttle).where(login_throttle.c.key == key[:300]).values(
                     failures=failures, last_failure_at=now, blocked_until=now + timedelta(seconds=delay(failures))))

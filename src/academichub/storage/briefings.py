@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from academichub.storage import upsert
-from academichub.storage.engine import aware, reading, write_transaction
+from academichub.storage.engine import reading, write_transaction
 from academichub.storage.locks import lock_radar
 from academichub.storage.schema import briefing_schedules, briefings
 
@@ -126,6 +126,6 @@ _BY_HASH = sa.select(briefings).order_by(briefings.c.id.desc()).limit(1)  # narr
 
 
 def _row(row: Any) -> StoredBriefing:
-    created = aware(row.created_at)
+    created = row.created_at
     return StoredBriefing(row.id, row.user_id, row.radar_id, row.period, row.start, row.end, row.lang, row.mode,
                           created, row.content)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from academichub.errors import NotFoundError
 from academichub.model.delivery import Delivery
 from academichub.storage import upsert
-from academichub.storage.engine import aware, reading, write_transaction
+from academichub.storage.engine import reading, write_transaction
 from academichub.storage.locks import lock_radar
 from academichub.storage.schema import deliveries, radars
 
@@ -18,7 +18,7 @@ from academichub.storage.schema import deliveries, radars
 def _delivery(row: sa.Row) -> Delivery:
     sent = row.last_sent_at
     return Delivery(row.id, row.radar_id, row.channel, row.target, row.secret, row.cadence, row.lang, bool(row.active),
-                    row.last_anchor, aware(sent) if sent else None, row.last_error)
+                    row.last_anchor, sent, row.last_error)
 
 
 class DeliveryRepo:

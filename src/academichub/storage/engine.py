@@ -11,7 +11,6 @@ import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -245,11 +244,6 @@ _DEFERRED: weakref.WeakSet[Engine] = weakref.WeakSet()
 def begins_deferred(engine: Engine) -> None:
     """Mark a SQLite engine whose connections attach another database file (see write_transaction)."""
     _DEFERRED.add(engine)
-
-
-def aware(moment: datetime) -> datetime:
-    """A stored time in UTC with its zone (SQLite gives times back naive, in UTC)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @contextmanager

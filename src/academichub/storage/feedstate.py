@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from academichub.errors import NotFoundError
 from academichub.storage import bulk
 from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED, BoardMemo, batch_slot, radar_slot, user_slot
-from academichub.storage.engine import aware, board_of, reading, touch, write_transaction
+from academichub.storage.engine import board_of, reading, touch, write_transaction
 from academichub.storage.locks import lock_radar
 from academichub.storage.schema import batch_items, feed_batches, feedback, radars, seen_works, works
 
@@ -113,7 +113,7 @@ class FeedStateRepo:
             items = conn.execute(sa.select(batch_items).where(batch_items.c.batch_id == row.id)
                                  .order_by(batch_items.c.position))
             batch = Batch(row.id, row.radar_id, row.number, row.period, row.anchor_date, row.subs_version,
-                          aware(row.created_at))  # a batch leaves storage with its zone
+                          row.created_at)
             batch.items = [BatchItem(i.work_id, i.position, i.score, list(i.reasons)) for i in items]
         return batch
 

@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import sqlalchemy as sa
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A moment stored in UTC and read back with its zone on every database: SQLite keeps no zone
+    and gave times back naive, so the API wrote them without one on SQLite and with +00:00 on
+    PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        # SQLite stores the wall time it is given: an aware time of another zone is turned to UTC first.
+        return value.astimezone(UTC) if value is not None and value.tzinfo is not None else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 metadata = sa.MetaData(
     naming_convention={
@@ -43,8 +65,8 @@ works = sa.Table(
     sa.Column("links", sa.JSON, nullable=False),
     sa.Column("sources", sa.JSON, nullable=False),
     sa.Column("content_hash", sa.String(32), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False, index=True),
 )
 
 work_ids = sa.Table(
@@ -84,7 +106,7 @@ users = sa.Table(
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("language", sa.String(8)),
     sa.Column("is_local", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("password_hash", sa.String(200)),  # argon2id; None for the local user
     sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
 )
@@ -98,7 +120,7 @@ radars = sa.Table(
     sa.Column("is_default", sa.Boolean, nullable=False, server_default=sa.false()),
     # Bumped on every subscription change, so a stale current batch is re-ranked.
     sa.Column("subs_version", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("user_id", "name"),
 )
 
@@ -110,7 +132,7 @@ subscriptions = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("value", sa.String(500), nullable=False),
     sa.Column("value_key", sa.String(500), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("radar_id", "kind", "value_key"),
 )
 
@@ -123,7 +145,7 @@ feed_batches = sa.Table(
     sa.Column("period", sa.String(40), nullable=False),
     sa.Column("anchor_date", sa.Date),
     sa.Column("subs_version", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     # Bumped when the batch is re-ranked in place, so a cached rendering of it can tell.
     sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("radar_id", "number"),
@@ -152,13 +174,13 @@ source_state = sa.Table(
     sa.Column("harvested_through", sa.Date),
     sa.Column("etag", sa.String(500)),
     sa.Column("last_modified", sa.String(100)),
-    sa.Column("next_check_at", sa.DateTime(timezone=True)),
+    sa.Column("next_check_at", UtcDateTime()),
     sa.Column("consecutive_errors", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text),
     sa.Column("last_error_kind", sa.String(32)),
-    sa.Column("last_run_at", sa.DateTime(timezone=True)),
-    sa.Column("last_success_at", sa.DateTime(timezone=True)),
-    sa.Column("last_new_at", sa.DateTime(timezone=True)),
+    sa.Column("last_run_at", UtcDateTime()),
+    sa.Column("last_success_at", UtcDateTime()),
+    sa.Column("last_new_at", UtcDateTime()),
 )
 
 source_runs = sa.Table(
@@ -167,7 +189,7 @@ source_runs = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("source_key", sa.String(300), nullable=False, index=True),
     sa.Column("source", sa.String(32), nullable=False),
-    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
     sa.Column("seconds", sa.Float, nullable=False),
     sa.Column("fetched", sa.Integer, nullable=False),
     sa.Column("new", sa.Integer, nullable=False),
@@ -211,7 +233,7 @@ library_items = sa.Table(
     sa.Column("match", sa.String(16), nullable=False),
     sa.Column("model", sa.String(100)),
     sa.Column("vector", sa.LargeBinary),
-    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("imported_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("user_id", "source", "item_key"),
     sqlite_autoincrement=True,  # ids never reused after a delete: (count, newest id) is a version
 )
@@ -224,7 +246,7 @@ author_decisions = sa.Table(
               primary_key=True),
     sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("same_person", sa.Boolean, nullable=False),
-    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_at", UtcDateTime(), nullable=False),
 )
 
 author_profiles = sa.Table(
@@ -235,7 +257,7 @@ author_profiles = sa.Table(
               primary_key=True),
     sa.Column("orcid", sa.String(32)),
     sa.Column("openalex_id", sa.String(32)),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 feedback = sa.Table(
@@ -245,7 +267,7 @@ feedback = sa.Table(
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("work_id", sa.Integer, sa.ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
     sa.Column("action", sa.String(16), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     # One row per reader, paper and action: two likes sent at once stored two rows (PostgreSQL).
     sa.Index("uq_feedback_user_id_work_id_action", "user_id", "work_id", "action", unique=True),
     sqlite_autoincrement=True,  # ids never reused after a delete (undo): (count, newest id) is a version
@@ -265,7 +287,7 @@ briefings = sa.Table(
     # Hash of everything the text depends on (papers, language, model, prompts): equal inputs reuse it.
     sa.Column("input_hash", sa.String(64), nullable=False, index=True),
     sa.Column("content", sa.JSON, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Index("ix_briefings_radar_created", "radar_id", "created_at"),
 )
 
@@ -285,8 +307,8 @@ sessions = sa.Table(
     # sha256 of the cookie's token: a stolen database does not yield live sessions.
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
 )
 
 api_tokens = sa.Table(
@@ -297,9 +319,9 @@ api_tokens = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("prefix", sa.String(16), nullable=False),  # shown in lists so a reader can tell tokens apart
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("last_used_at", sa.DateTime(timezone=True)),
-    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("last_used_at", UtcDateTime()),
+    sa.Column("revoked_at", UtcDateTime()),
 )
 
 feed_tokens = sa.Table(
@@ -308,8 +330,8 @@ feed_tokens = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("radar_id", sa.Integer, sa.ForeignKey("radars.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("revoked_at", UtcDateTime()),
 )
 
 login_throttle = sa.Table(
@@ -317,8 +339,8 @@ login_throttle = sa.Table(
     metadata,
     sa.Column("key", sa.String(300), primary_key=True),  # "name:<n>|ip:<a>", "ip:<a>" or "name:<n>"
     sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=False),  # next attempt from then
-    sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("blocked_until", UtcDateTime(), nullable=False),  # next attempt from then
+    sa.Column("last_failure_at", UtcDateTime(), nullable=True),
 )
 
 deliveries = sa.Table(
@@ -334,9 +356,9 @@ deliveries = sa.Table(
     sa.Column("lang", sa.String(8), nullable=False, server_default="zh"),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("last_anchor", sa.Date),  # the newest announcement day already delivered
-    sa.Column("last_sent_at", sa.DateTime(timezone=True)),
+    sa.Column("last_sent_at", UtcDateTime()),
     sa.Column("last_error", sa.Text),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     # One per radar, channel and target: a form sent twice kept two and sent every digest twice.
     sa.Index("uq_deliveries_radar_id_channel_target", "radar_id", "channel", "target", unique=True),
 )
@@ -369,7 +391,7 @@ feature_vocabularies = sa.Table(
     sa.Column("documents", sa.Integer, nullable=False),  # works in the store when it was fitted
     sa.Column("terms", sa.LargeBinary, nullable=False),  # UTF-8 terms joined by newlines, column order
     sa.Column("idf", sa.LargeBinary, nullable=False),  # float32 per term
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
 )
 
 work_features = sa.Table(
@@ -411,6 +433,6 @@ reader_models = sa.Table(
     sa.Column("dense_bias", sa.Float, nullable=False),
     sa.Column("positives", sa.JSON, nullable=False),  # [[work_id|null, title, kind], ...] for reasons
     sa.Column("positive_vectors", sa.LargeBinary),  # float32 rows of the positives' embeddings
-    sa.Column("trained_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("trained_at", UtcDateTime(), nullable=False),
     sa.Column("seconds", sa.Float, nullable=False),
 )

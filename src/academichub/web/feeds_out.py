@@ -51,7 +51,7 @@ def radar_feed(state: AppState, token: str, base: str, kind: str) -> bytes:
         for category in paper.categories[:5]:
             entry.category(term=category)
         entry.published(datetime.combine(work.feed_date, time(0), tzinfo=UTC))
-        updated = work.updated_at if work.updated_at.tzinfo else work.updated_at.replace(tzinfo=UTC)
+        updated = work.updated_at
         entry.updated(updated)
         newest = updated if newest is None else max(newest, updated)
     if newest is not None:  # feedgen's default is now: the feed changed at every poll, for every reader

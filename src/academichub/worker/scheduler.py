@@ -34,10 +34,6 @@ def next_run(now: datetime, schedule: ScheduleSettings) -> datetime:
     return candidate
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 class Scheduler:
     """Runs due streams; `streams`, `state_of` and `run` are injected so tests need no network."""
 
@@ -63,7 +59,7 @@ class Scheduler:
             state = self.state_of(stream.key)
             if self.waiting is not None and self.waiting(stream, state):
                 continue
-            when = _aware(state.next_check_at) if state and state.next_check_at else self.first_slot
+            when = state.next_check_at if state and state.next_check_at else self.first_slot
             if when <= now:
                 due.append(stream)
         return due
