@@ -139,6 +139,31 @@ def test_a_store_without_the_sample_asks_the_reader_to_follow_someone(browser, t
 
 
 
+def test_long_followed_values_never_widen_a_small_screen(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A chip never wrapped: a long venue made the feed 639 px wide in 360, an unbroken keyword 870.
+    from academichub.radar.subscriptions import follow
+
+    settings = make_settings(tmp_path / "chips")
+    store = init_store(settings, sample=False)
+    _user, radar = store.accounts.ensure_local_user()
+    venue = "Proceedings of the National Academy of Sciences of the United States of America"
+    follow(store, radar.id, "venue", venue)
+    follow(store, radar.id, "keyword", "electroencephalography" * 6)
+    follow(store, radar.id, "keyword", "(" * 30 + "galaxy" + ")" * 30)
+    store.close()
+    with running_server(settings) as base:
+        for lang in ("en", "zh"):
+            for size in ("small-phone", "phone", "tablet"):
+                tab = _tab(browser, base, lang, size)
+                _visit(tab, base, "/")
+                assert tab.evaluate(LAYOUT_PROBLEMS) == [], (lang, size)
+                chip = tab.locator(".chip-venue > span")
+                assert venue in chip.inner_text() and chip.locator("[title]").get_attribute("title") == venue
+                long_word = tab.locator(".chip-keyword > span [title]").first
+                assert long_word.get_attribute("title") == "electroencephalography" * 6  # cut: its tooltip says it
+                tab.context.close()
+
+
 def test_untrusted_text_never_widens_a_small_screen(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # A 160-letter word, a long URL, a long name and a long formula each made the page scroll
     # sideways on a phone (1,356 to 1,909 pixels wide in 320).

@@ -46,11 +46,14 @@ SIMILAR_SHOWN = 8
 router = APIRouter(include_in_schema=False)
 
 
-def with_value(template: str, value: str) -> Markup:
+def with_value(template: str, value: str, *, titled: bool = False) -> Markup:
     """A translated template with a source's or reader's value in it, the value marked as not
-    to be translated (it is a name or a title, not interface text)."""
+    to be translated (it is a name or a title, not interface text); `titled`: its whole text also
+    as a tooltip (where a long value may be cut)."""
     before, _, after = template.partition("{value}")
-    return escape(before) + Markup('<span translate="no">{}</span>').format(value) + escape(after)
+    value_html = (Markup('<span translate="no" title="{0}">{0}</span>') if titled
+                  else Markup('<span translate="no">{0}</span>')).format(value)
+    return escape(before) + value_html + escape(after)
 
 
 def reason_html(reason: Reason, _: Callable[[str], str]) -> Markup:
