@@ -305,6 +305,7 @@ def test_the_openapi_document_is_complete_and_valid(site: TestClient) -> None:
 
 
 def test_insecure_settings_are_refused_at_start(tmp_path: Path) -> None:
+    from academichub.auth.accounts import Accounts
     from academichub.errors import ConfigError
     with pytest.raises(ConfigError, match="shorter than 32"):
         create_app(make_settings(tmp_path / "a", secret_key="short"))
@@ -315,6 +316,11 @@ def test_insecure_settings_are_refused_at_start(tmp_path: Path) -> None:
         create_app(make_settings(tmp_path / "c", host="0.0.0.0"))
     create_app(make_settings(tmp_path / "d", host="0.0.0.0", auth={"local_network": True}))
     local = make_settings(tmp_path / "e")
+    with Store.open(local) as store:
+        # The local reader's own token (the local-mode account page offers one) stopped the next start.
+        local_user, _ = store.accounts.ensure_local_user()
+        Accounts(store).new_api_token(local_user.id, "web")
+    create_app(local)
     with Store.open(local) as store:
         auth.add_user(store, "ada", PASSWORD, RULES)
     with pytest.raises(ConfigError, match=r"has accounts \(ada\) but runs in local mode"):

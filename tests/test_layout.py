@@ -139,8 +139,9 @@ def test_a_store_without_the_sample_asks_the_reader_to_follow_someone(browser, t
 
 
 
-def test_long_followed_values_never_widen_a_small_screen(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    # A chip never wrapped: a long venue made the feed 639 px wide in 360, an unbroken keyword 870.
+def test_long_names_and_followed_values_never_widen_a_small_screen(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A chip never wrapped: a long venue made the feed 639 px wide in 360, an unbroken keyword 870;
+    # a radar's 200-letter name made every page 2,054 px wide, on any screen.
     from academichub.radar.subscriptions import follow
 
     settings = make_settings(tmp_path / "chips")
@@ -150,6 +151,7 @@ def test_long_followed_values_never_widen_a_small_screen(browser, tmp_path: Path
     follow(store, radar.id, "venue", venue)
     follow(store, radar.id, "keyword", "electroencephalography" * 6)
     follow(store, radar.id, "keyword", "(" * 30 + "galaxy" + ")" * 30)
+    store.accounts.create_radar(_user.id, "R" * 200)  # a radar's name, in the header of every page: 2,054 px wide
     store.close()
     with running_server(settings) as base:
         for lang in ("en", "zh"):
@@ -161,6 +163,10 @@ def test_long_followed_values_never_widen_a_small_screen(browser, tmp_path: Path
                 assert venue in chip.inner_text() and chip.locator("[title]").get_attribute("title") == venue
                 long_word = tab.locator(".chip-keyword > span [title]").first
                 assert long_word.get_attribute("title") == "electroencephalography" * 6  # cut: its tooltip says it
+                assert tab.locator(".radar-switch a").get_attribute("title") == "R" * 200
+                for path in ("/library", "/account", "/briefings"):
+                    _visit(tab, base, path)
+                    assert tab.evaluate(LAYOUT_PROBLEMS) == [], (lang, size, path)
                 tab.context.close()
 
 

@@ -69,11 +69,16 @@ class AuthRepo:
         return (row.id, row.password_hash, bool(row.is_admin)) if row else None
 
     def protected_users(self) -> list[str]:
-        """Names of the users a password or a live API token is meant to protect (none in local mode)."""
+        """Names of the users a password or a live API token is meant to protect (none in local mode).
+
+        The local reader's own tokens protect nothing another reader has: local mode serves that
+        reader's data to whoever reaches it anyway. Counting them made a token created on the
+        local-mode account page stop the next start of the same install."""
         with reading(self.engine) as conn:
             tokens = sa.select(api_tokens.c.user_id).where(api_tokens.c.revoked_at.is_(None))
             return list(conn.execute(sa.select(users.c.name).where(
-                sa.or_(users.c.password_hash.is_not(None), users.c.id.in_(tokens))).order_by(users.c.name)).scalars())
+                sa.or_(users.c.password_hash.is_not(None), sa.and_(users.c.id.in_(tokens), users.c.is_local.is_(False))))
+                .order_by(users.c.name)).scalars())
 
     def is_admin(self, user_id: int) -> bool:
         """Whether a user administers the install."""
