@@ -170,6 +170,31 @@ def test_long_names_and_followed_values_never_widen_a_small_screen(browser, tmp_
                 tab.context.close()
 
 
+def test_a_long_reader_name_never_widens_the_page(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A 63-letter name (the longest allowed) on the sign-out button made every page 835 px wide in
+    # 390, and the account page's heading 1,916 px wide on a desktop.
+    from academichub.auth import service as auth
+    from academichub.settings import AuthSettings
+
+    settings = make_settings(tmp_path / "accounts", auth={"mode": "accounts"})
+    name, password = "w" * 63, "correct horse battery staple"
+    with init_store(settings, sample=False) as store:
+        auth.add_user(store, name, password, AuthSettings())
+    with running_server(settings) as base:
+        for size in ("small-phone", "desktop"):
+            tab = _tab(browser, base, "en", size)
+            tab.goto(base + "/login")
+            tab.fill("input[name=name]", name)
+            tab.fill("input[name=password]", password)
+            tab.click("main form button[type=submit]")
+            tab.wait_for_url(base + "/")
+            for path in ("/", "/account"):
+                _visit(tab, base, path)
+                assert tab.evaluate(LAYOUT_PROBLEMS) == [], (size, path)
+            assert tab.locator(".logout .who").get_attribute("title") == name
+            tab.context.close()
+
+
 def test_untrusted_text_never_widens_a_small_screen(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # A 160-letter word, a long URL, a long name and a long formula each made the page scroll
     # sideways on a phone (1,356 to 1,909 pixels wide in 320).
