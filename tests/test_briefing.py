@@ -112,6 +112,11 @@ def test_themes_hold_together_and_are_named_by_phrases_of_their_papers(sample_st
         members = [briefing.papers[n - 1] for n in theme.papers]
         assert any(theme.title.lower() in f"{p.title}. {p.abstract}".lower() for p in members), theme.title
         assert "·" not in theme.title  # not a pair of keywords
+        # TeX is no theme's words: a theme of galaxies had "mathrm" (from $\mathrm{M_\odot}$) as a key phrase.
+        assert not {"mathrm", "odot", "sim", "frac", "mathcal", "rm"} & {w for p in theme.phrases for w in p.split()}, \
+            theme.phrases
+        singular = [p.removesuffix("s").removesuffix("ie") for p in theme.phrases]  # "galaxy" and "galaxies" both
+        assert len(set(singular)) == len(singular), theme.phrases
 
 
 def test_a_paper_far_from_every_theme_is_set_apart() -> None:

@@ -27,7 +27,8 @@ from academichub.briefing.llm import (
 )
 from academichub.briefing.model import Briefing, BriefPaper, Section, from_stored
 from academichub.briefing.selection import resolve_period, select
-from academichub.briefing.themes import OUTLIER, cluster, cohesion, key_phrases, set_apart, text_vectors, theme_names
+from academichub.briefing.themes import (OUTLIER, cluster, cohesion, key_phrases, prose, set_apart, text_vectors,
+                                         theme_names)
 from academichub.embedding.base import normalise
 from academichub.embedding.stored import try_vectors_for
 from academichub.errors import InputError, NotFoundError
@@ -115,7 +116,8 @@ class BriefingService:
 
     def _offline(self, papers: list[BriefPaper], period, lang: str) -> Briefing:  # type: ignore[no-untyped-def]
         """The offline analyst's briefing (also the LLM path's facts and fallback)."""
-        texts = [f"{p.title}. {p.abstract}" for p in papers]
+        titles, abstracts = [prose(p.title) for p in papers], [prose(p.abstract) for p in papers]
+        texts = [f"{t}. {a}" for t, a in zip(titles, abstracts, strict=True)]
         embedder = self.feed.embedder
         vectors = try_vectors_for(self.store, embedder, [p.work_id for p in papers]) if embedder else None
         meaning = vectors if vectors is not None and np.any(vectors) else None
@@ -126,7 +128,7 @@ class BriefingService:
         labels = set_apart(joint, cluster(joint)) if len(papers) >= MIN_FOR_OUTLIERS else cluster(joint)
         phrases = key_phrases(texts, labels)
         embed = (lambda items: np.asarray(embedder.embed(items), dtype=np.float32)) if embedder else None
-        names = theme_names([p.title for p in papers], [p.abstract for p in papers], labels, embed=embed)
+        names = theme_names(titles, abstracts, labels, embed=embed)
         themes = []
         for label in sorted({int(k) for k in labels} - {OUTLIER}):
             members = [p for p, k in zip(papers, labels, strict=True) if k == label]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import numpy as np
@@ -12,6 +13,16 @@ from academichub.embedding.base import normalise
 GENERIC = frozenset(["paper", "papers", "propose", "proposed", "proposes", "approach", "approaches", "method", "methods", "results", "result", "show", "shows", "shown", "novel", "new", "present", "presents", "work", "study", "studies", "using", "use", "used", "based", "framework", "model", "models", "demonstrate", "task", "tasks", "performance", "existing", "extensive", "experiments", "experimental", "state", "art", "sota", "achieve", "achieves", "achieving", "significantly", "significant", "different", "various", "improve", "improves", "improved", "improvement", "provide", "provides", "introduce", "introduces", "introduced", "problem", "problems", "address", "challenge", "challenges", "effective", "efficient", "paradigm", "key", "large", "recent", "recently", "however", "including", "furthermore", "moreover", "analysis", "approach", "data", "set", "sets", "benchmark", "benchmarks", "evaluate", "evaluation", "well", "also", "first", "two", "one", "three", "can", "may", "across", "via", "within", "without", "towards", "toward",
                       # how results are reported ("findings indicate" was a theme's name on the sample)
                       "finding", "findings", "indicate", "indicates", "suggest", "suggests", "reveal", "reveals"])
+
+
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
+
+
+def prose(text: str) -> str:
+    """A title or abstract without its TeX: formulas and commands are no theme's words (a theme of
+    galaxies had "mathrm" among its key phrases, from the solar masses of its formulas)."""
+    return _TEX_COMMAND.sub(" ", _MATH.sub(" ", text))
 
 
 @cache
@@ -85,11 +96,21 @@ def key_phrases(texts: list[str], labels: np.ndarray, *, per_theme: int = 4) -> 
             if score[index] <= 0 or len(picked) >= per_theme:
                 break
             name = str(names[index])
-            if any(name in p or p in name for p in picked):
-                continue
+            if any(name in p or p in name or _singular(name) == _singular(p) for p in picked):
+                continue  # "galaxies" after "galaxy" says nothing new
             picked.append(name)
         phrases[k] = picked
     return phrases
+
+
+def _singular(phrase: str) -> str:
+    """A phrase with its last word in the singular, roughly (galaxies → galaxy, rewards → reward)."""
+    head, _, last = phrase.rpartition(" ")
+    if last.endswith("ies") and len(last) > 4:
+        last = last[:-3] + "y"
+    elif last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 3:
+        last = last[:-1]
+    return f"{head} {last}" if head else last
 
 
 OUTLIER = -1  # the label of papers far from every theme ("other papers")
