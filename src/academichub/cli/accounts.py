@@ -83,13 +83,10 @@ def token_create(ctx: typer.Context, user: Annotated[str, typer.Option("--user",
     settings = settings_of(ctx)
     with init_store(settings) as store:
         accounts = Accounts(store)
-        user_id = _user_id(accounts, user)
-        token = accounts.new_api_token(user_id, name)
-        local_reader = store.accounts.get_user(user_id).is_local
+        token = accounts.new_api_token(_user_id(accounts, user), name)
     if settings.auth.mode != "accounts":
         err.print("Note: in local mode every request is the local reader; this token protects nothing until "
-                  "ACADEMICHUB_AUTH__MODE=accounts" + ("." if local_reader else
-                                                       " (and the server refuses to start with accounts in local mode)."))
+                  "ACADEMICHUB_AUTH__MODE=accounts (and the server refuses to start with accounts in local mode).")
     print(token)
 
 
