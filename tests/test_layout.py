@@ -23,6 +23,7 @@ JS = Path(__file__).parent / "js"
 LAYOUT_PROBLEMS = (JS / "layout_problems.js").read_text()
 UNTRANSLATED = (JS / "untranslated.js").read_text()
 UNNAMED_CONTROLS = (JS / "unnamed_controls.js").read_text()
+SMALL_TARGETS = (JS / "small_targets.js").read_text()
 ERROR_PAGES = {"/paper/arxiv:0000.00000": 404, "/search?page=0": 422}
 SIZES = {"phone": (390, 844), "desktop": (1280, 800), "small-phone": (320, 640), "tablet": (768, 1024)}
 PAGES = ("/", "/search?q=unlearning", "/search?q=foo+(bar", "/search?q=视频", "PAPER", "/library", "/briefings", "/briefings/1", "/briefings/2", "/sources",
@@ -104,6 +105,18 @@ def test_every_page_fits_the_screen(browser, first_run: str, lang: str, size: st
             problems[shown] = found
     assert problems == {}
     assert tab.errors == []
+
+
+@pytest.mark.parametrize("size", ["small-phone", "phone"])
+def test_every_control_is_big_enough_for_a_finger(browser, first_run: str, size: str) -> None:  # type: ignore[no-untyped-def]
+    # The period links, a chip's ×, "More" and "Papers like this" were 20–22 px tall on a phone.
+    tab = _tab(browser, first_run, "en", size)
+    problems = {}
+    for path in ("/", "/?period=all", "/search?q=unlearning", "PAPER", "/library", "/briefings", "/account"):
+        shown = _visit(tab, first_run, path)
+        if found := tab.evaluate(SMALL_TARGETS):
+            problems[shown] = found
+    assert problems == {}, "\n".join(f"{path}: {found}" for path, found in problems.items())
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
