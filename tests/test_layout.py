@@ -107,12 +107,15 @@ def test_every_page_fits_the_screen(browser, first_run: str, lang: str, size: st
     assert tab.errors == []
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("size", ["small-phone", "phone"])
-def test_every_control_is_big_enough_for_a_finger(browser, first_run: str, size: str) -> None:  # type: ignore[no-untyped-def]
-    # The period links, a chip's ×, "More" and "Papers like this" were 20–22 px tall on a phone.
-    tab = _tab(browser, first_run, "en", size)
+def test_every_control_is_big_enough_for_a_finger(browser, first_run: str, size: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    # The period links, a chip's ×, "More", "Papers like this" and "+ Follow" were 19–22 px tall on
+    # a phone, and the Chinese pages' "EN" 21 px wide.
+    tab = _tab(browser, first_run, lang, size)
     problems = {}
-    for path in ("/", "/?period=all", "/search?q=unlearning", "PAPER", "/library", "/briefings", "/account"):
+    for path in ("/", "/?period=all", "/search?q=unlearning", "PAPER", "/library", "/briefings", "/briefings/1",
+                 "/sources", "/saved", "/account"):
         shown = _visit(tab, first_run, path)
         if found := tab.evaluate(SMALL_TARGETS):
             problems[shown] = found
