@@ -577,3 +577,46 @@ def test_stored_moments_come_back_in_utc_with_their_zone(store: Store) -> None:
     assert rows[1] == datetime(2026, 12, 7, 4, 0, tzinfo=UTC) and rows[1].tzinfo == UTC and rows[2] is None
     assert latest == rows[3] and latest.tzinfo == UTC
     assert sorted(r.id for r in later) == [1, 3]  # both are 04:00 UTC
+
+
+def test_records_known_unchanged_from_the_digest_store_what_merging_them_would(store: Store, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # A re-run skips loading and merging a work when the record is that work as stored (its digest);
+    # every batch below must leave the store and the report as the full path does.
+    from academichub.ingest import pipeline
+    from academichub.storage.store import Store as StoreClass
+    from tests.conftest import make_settings
+
+    items = [i for i in listing_items() if isinstance(i, Paper)]
+    journal = replace(items[5], source="crossref", arxiv_id=None, arxiv_version=None, doi="10.1000/j.5",
+                      venue="A Journal", also=(("arxiv_id", items[5].arxiv_id),))
+    batches = [items, items, [items[0], items[0], replace(items[1], arxiv_version=9, title="Revised"), *items[2:30]],
+               [journal, *items[:10]], [journal, *items[:10]], items]
+
+    def run(target: Store) -> list[tuple]:
+        reports = [ingest(target, batch, source="arxiv") for batch in batches]
+        return [(r.new, r.updated, r.unchanged, r.merged) for r in reports]
+
+    def stored(target: Store) -> dict:
+        works = target.works.get_many(target.works.ids())
+        return {w.paper.arxiv_id or w.paper.doi: (w.paper, w.sources, w.content_hash) for w in works}
+
+    loaded: list[int] = []
+    real_load = store.works.load
+    monkeypatch.setattr(store.works, "load", lambda conn, ids: loaded.extend(ids) or real_load(conn, ids))
+    fast = run(store)
+    # Works loaded to be merged: only the revised preprint and the one the journal record joins,
+    # each in the batches with a record that may change it (all 88, again and again, before).
+    assert len(set(loaded)) == 2 and len(loaded) == 7, loaded
+    with StoreClass.open(make_settings(tmp_path / "reference")) as reference:
+        monkeypatch.setattr(pipeline, "_without_unchanged", lambda papers, found, hashes: (papers, 0))
+        full = run(reference)
+        assert stored(reference) == stored(store)
+    # Equal reports, but where a batch holds two records of one work: the full path counted the
+    # work (batch 2's repeated record counted nowhere, 29 of 31; in batch 3 the preprint's own
+    # record and the journal's made one update), the digest counts each identical record unchanged.
+    assert [fast[i] for i in (0, 1, 4, 5)] == [full[i] for i in (0, 1, 4, 5)]
+    assert (full[2], fast[2]) == ((0, 1, 29, 0), (0, 1, 30, 0)) and (full[3], fast[3]) == ((0, 1, 9, 1), (0, 1, 10, 1))
+    assert fast[1] == (0, 0, len(items), 0)  # the identical re-run
+    # Works loaded: for the revised record, and for the journal record's preprint and what it then changed.
+    assert store.works.count() == len(items)

@@ -118,6 +118,10 @@ class _Batch:
     def _plan(self, conn: Connection, papers: list[Paper]) -> _Planned:
         works = self.store.works
         found = works.find_existing(conn, papers)
+        papers, unchanged = _without_unchanged(papers, found, works.content_hashes(conn, found.values()))
+        if unchanged:  # the works only those records name are not loaded
+            named = {pair for paper in papers for pair in paper.all_ids()}
+            found = {pair: work_id for pair, work_id in found.items() if pair in named}
         unplaced = [p for p in papers if not any(pair in found for pair in p.all_ids())]
         # Journal records look for their preprint by author too; arXiv records by exact title.
         titled = works.find_by_titles(conn, (title_key(p.title) for p in unplaced),
@@ -128,7 +132,7 @@ class _Batch:
         for paper in papers:
             plan.add(paper)
         inserts = [(p, s, stored_hash(p, s)) for p, s in plan.inserts]
-        planned = _Planned(inserts, works.prepare(inserts), merged=plan.merged)
+        planned = _Planned(inserts, works.prepare(inserts), merged=plan.merged, unchanged=unchanged)
         for work_id, (merged, sources) in plan.updates.items():
             digest = stored_hash(merged, sources)
             if digest == stored[work_id].content_hash:
@@ -136,6 +140,25 @@ class _Batch:
             else:
                 planned.updates.append((work_id, merged, sources, digest))
         return planned
+
+
+def _without_unchanged(papers: list[Paper], found: dict[tuple[str, str], int],
+                       stored: dict[int, tuple[str, list[str]]]) -> tuple[list[Paper], int]:
+    """The records that may change something, and how many do not: a record whose every identifier
+    names one stored work of its own source alone, with the digest that work has, is that work as
+    stored. Known from the digest, without loading and merging the work (a re-run of the 51,698-paper
+    corpus spent a third of its time there)."""
+    kept: list[Paper] = []
+    unchanged = 0
+    for paper in papers:
+        owners = {found.get(pair) for pair in paper.all_ids()}
+        work_id = owners.pop() if len(owners) == 1 else None
+        if work_id is not None and work_id in stored and stored[work_id][1] == [paper.source] \
+                and stored[work_id][0] == stored_hash(paper, [paper.source]):
+            unchanged += 1
+        else:
+            kept.append(paper)
+    return kept, unchanged
 
 
 @dataclass

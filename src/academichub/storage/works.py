@@ -251,6 +251,15 @@ class WorkRepo:
                     found[(kind, value)] = work_id
         return found
 
+    def content_hashes(self, conn: Connection, ids: Iterable[int]) -> dict[int, tuple[str, list[str]]]:
+        """The stored digest and sources of works by id (what tells an unchanged record without loading it)."""
+        found: dict[int, tuple[str, list[str]]] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            for row in conn.execute(sa.select(works.c.id, works.c.content_hash, works.c.sources)
+                                    .where(one_of(conn, works.c.id, chunk))):
+                found[row.id] = (row.content_hash, list(row.sources or []))
+        return found
+
     def find_by_titles(self, conn: Connection, keys: Iterable[str], *,
                        families: Iterable[str] = ()) -> list[TitleMatch]:
         """Works whose title key is one of `keys`, or whose first author is one of `families`."""
