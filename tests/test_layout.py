@@ -108,7 +108,7 @@ def test_every_page_fits_the_screen(browser, first_run: str, lang: str, size: st
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("size", ["small-phone", "phone"])
+@pytest.mark.parametrize("size", ["small-phone", "phone", "tablet", "desktop"])
 def test_every_control_is_big_enough_for_a_finger(browser, first_run: str, size: str, lang: str) -> None:  # type: ignore[no-untyped-def]
     # The period links, a chip's ×, "More", "Papers like this" and "+ Follow" were 19–22 px tall on
     # a phone, and the Chinese pages' "EN" 21 px wide.
