@@ -609,7 +609,7 @@ def test_records_known_unchanged_from_the_digest_store_what_merging_them_would(s
     # each in the batches with a record that may change it (all 88, again and again, before).
     assert len(set(loaded)) == 2 and len(loaded) == 7, loaded
     with StoreClass.open(make_settings(tmp_path / "reference")) as reference:
-        monkeypatch.setattr(pipeline, "_without_unchanged", lambda papers, found, hashes: (papers, 0))
+        monkeypatch.setattr(pipeline, "_without_unchanged", lambda papers, found, hashes: (papers, found, 0))
         full = run(reference)
         assert stored(reference) == stored(store)
     # Equal reports, but where a batch holds two records of one work: the full path counted the

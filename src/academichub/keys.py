@@ -38,6 +38,8 @@ _SPACES = re.compile(rf"(?: {_SPACE}|(?! ){_SPACE}){_SPACE}*")
 _PARAGRAPH_MARK = re.compile(r"\n\s")  # a blank line or an indented one: where a paragraph may start
 _PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
 _TAGS = re.compile(r"<[^>]{0,200}>")
+# A formula in running text: $$…$$, $…$ or \(…\) (an escaped \$ is a dollar sign); the TeX is group 1, 2 or 3.
+MATH_SEGMENT = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\((.+?)\\\)", re.DOTALL)
 _NON_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
 _ET_AL = re.compile(r"(?:^|\s+)et\.?\s+al\.?$", re.IGNORECASE)
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import threading
 from pathlib import Path
 
+from academichub.scratch import beside
 from academichub.settings import Settings
 
 SECRET_FILE = "secret_key"
@@ -40,7 +40,7 @@ def _write(path: Path, *, replace: bool) -> None:
     """A new secret at `path`, written whole to a private file first; unless `replace`, a secret
     another process put there meanwhile is kept (a hard link never overwrites)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    temporary = beside(path)
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable by others
     try:
         with os.fdopen(descriptor, "w") as handle:

@@ -27,8 +27,16 @@ from academichub.briefing.llm import (
 )
 from academichub.briefing.model import Briefing, BriefPaper, Section, from_stored
 from academichub.briefing.selection import resolve_period, select
-from academichub.briefing.themes import (OUTLIER, cluster, cohesion, key_phrases, prose, set_apart, text_vectors,
-                                         theme_names)
+from academichub.briefing.themes import (
+    OUTLIER,
+    cluster,
+    cohesion,
+    key_phrases,
+    prose,
+    set_apart,
+    text_vectors,
+    theme_names,
+)
 from academichub.embedding.base import normalise
 from academichub.embedding.stored import try_vectors_for
 from academichub.errors import InputError, NotFoundError

@@ -8,6 +8,7 @@ from functools import cache
 import numpy as np
 
 from academichub.embedding.base import normalise
+from academichub.keys import MATH_SEGMENT
 
 # Words every abstract uses: they name no theme.
 GENERIC = frozenset(["paper", "papers", "propose", "proposed", "proposes", "approach", "approaches", "method", "methods", "results", "result", "show", "shows", "shown", "novel", "new", "present", "presents", "work", "study", "studies", "using", "use", "used", "based", "framework", "model", "models", "demonstrate", "task", "tasks", "performance", "existing", "extensive", "experiments", "experimental", "state", "art", "sota", "achieve", "achieves", "achieving", "significantly", "significant", "different", "various", "improve", "improves", "improved", "improvement", "provide", "provides", "introduce", "introduces", "introduced", "problem", "problems", "address", "challenge", "challenges", "effective", "efficient", "paradigm", "key", "large", "recent", "recently", "however", "including", "furthermore", "moreover", "analysis", "approach", "data", "set", "sets", "benchmark", "benchmarks", "evaluate", "evaluation", "well", "also", "first", "two", "one", "three", "can", "may", "across", "via", "within", "without", "towards", "toward",
@@ -15,14 +16,13 @@ GENERIC = frozenset(["paper", "papers", "propose", "proposed", "proposes", "appr
                       "finding", "findings", "indicate", "indicates", "suggest", "suggests", "reveal", "reveals"])
 
 
-_MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
 
 
 def prose(text: str) -> str:
     """A title or abstract without its TeX: formulas and commands are no theme's words (a theme of
     galaxies had "mathrm" among its key phrases, from the solar masses of its formulas)."""
-    return _TEX_COMMAND.sub(" ", _MATH.sub(" ", text))
+    return _TEX_COMMAND.sub(" ", MATH_SEGMENT.sub(" ", text))
 
 
 @cache

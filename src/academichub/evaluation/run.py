@@ -6,7 +6,6 @@ import hashlib
 import logging
 import os
 import random
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from academichub.evaluation.rankers import (
     academichub_weighted,
     centroid_in,
 )
+from academichub.scratch import beside
 from academichub.settings import RankingSettings
 
 Progress = Callable[[int], None]
@@ -122,7 +122,7 @@ def _save(cache: Path, matrix: np.ndarray) -> None:
     """Write the cache whole or not at all (a temporary file renamed into place), so that a run
     reading it meanwhile, or after this one was killed, never sees half a matrix."""
     cache.parent.mkdir(parents=True, exist_ok=True)
-    temporary = cache.with_name(f".{cache.name}.{os.getpid()}.{threading.get_ident()}.npy")
+    temporary = beside(cache, ".npy")  # np.save adds .npy to a name without it
     try:
         np.save(temporary, matrix)
         os.replace(temporary, cache)

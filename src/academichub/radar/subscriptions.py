@@ -17,8 +17,9 @@ SUGGESTIONS = 3
 _WORD = re.compile(r"[^\s()\"]+")  # a keyword's plain words, without the brackets and quotes that broke it
 
 
-def normalise(kind: str, value: str) -> tuple[str, str]:
-    """Validate a subscription and return (display value, match key)."""
+def normalise(kind: str, value: str, *, as_query: bool = True) -> tuple[str, str]:
+    """Validate a subscription and return (display value, match key); `as_query=False` leaves a
+    keyword's query syntax unchecked (to find one stored before a rule of the syntax it breaks)."""
     if kind not in KINDS:
         raise InputError(f"radar: unknown subscription kind {kind!r}; use one of {', '.join(KINDS)}",
                          problem="kind", suggestions=KINDS)
@@ -35,7 +36,7 @@ def normalise(kind: str, value: str) -> tuple[str, str]:
     if kind == "category":
         value = normalise_category(value)
         return value, value.casefold()
-    if kind == "keyword":
+    if kind == "keyword" and as_query:
         if not any(ch.isalnum() for ch in value):  # "+-", or invisible format characters only: matches nothing
             raise InputError(f"radar: keyword {value!r} has no letter or digit to match", problem="empty")
         try:
@@ -70,8 +71,7 @@ def follow(store: Store, radar_id: int, kind: str, value: str) -> Subscription:
 
 def unfollow(store: Store, radar_id: int, kind: str, value: str) -> Subscription:
     """Remove the subscription that matches kind and value."""
-    # A keyword is found as it was stored, unparsed: one stored before a rule it breaks can still go.
-    key = clean_line(value).casefold() if kind == "keyword" else normalise(kind, value)[1]
+    _, key = normalise(kind, value, as_query=False)
     for sub in store.accounts.subscriptions(radar_id):
         if sub.kind == kind and sub.value_key == key:
             return store.accounts.remove_subscription(radar_id, sub.id)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import os
 import shutil
 import threading
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from academichub.ranking.growing import Growing
+from academichub.scratch import beside
 from academichub.storage.features import FeatureRows, Vocabulary
 from academichub.storage.store import Store
 
@@ -232,7 +232,7 @@ class FeatureMatrix:
         """Write the snapshot for other processes (atomically: a directory renamed into place)."""
         name = f"{self._name(snapshot.vocabulary)}-{snapshot.stamp}"
         target = self.folder / name
-        temporary = self.folder / f".{name}.{os.getpid()}.{threading.get_ident()}"
+        temporary = beside(target)
         try:
             if target.exists():
                 return

@@ -15,6 +15,8 @@ tantivy's query language (for search), so both behave the same.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -81,10 +83,16 @@ class _Parser:
         self.position = 0
         self.depth = 0
 
-    def _deeper(self) -> None:
+    @contextmanager
+    def _nested(self) -> Iterator[None]:
+        """One level deeper (a bracket or an exclusion), refused past MAX_DEPTH."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise InputError(f"query: brackets and exclusions nested deeper than {MAX_DEPTH} levels", problem="query")
+        try:
+            yield
+        finally:
+            self.depth -= 1
 
     def peek(self) -> str | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -117,16 +125,14 @@ class _Parser:
 
     def negation(self) -> Node:
         token = self.peek()
-        if token == "NOT" or (token is not None and token.startswith("-") and len(token) > 1):
-            if token == "NOT":
-                self.take()
-            else:
-                self.tokens[self.position] = token[1:]
-            self._deeper()
-            node = Not(self.negation())
-            self.depth -= 1
-            return node
-        return self.atom()
+        if token == "NOT":
+            self.take()
+        elif token is not None and token.startswith("-") and len(token) > 1:
+            self.tokens[self.position] = token[1:]
+        else:
+            return self.atom()
+        with self._nested():
+            return Not(self.negation())
 
     def atom(self) -> Node:
         token = self.peek()
@@ -134,12 +140,11 @@ class _Parser:
             raise InputError(f"query: expected a term in {self.text!r}", problem="query")
         self.take()
         if token == "(":
-            self._deeper()
-            node = self.disjunction()
+            with self._nested():
+                node = self.disjunction()
             if self.peek() != ")":
                 raise InputError(f"query: missing ')' in {self.text!r}", problem="query")
             self.take()
-            self.depth -= 1
             return node
         field, _, rest = token.partition(":")
         if field in FIELDS and (rest or token.endswith(":")):  # "arXiv:2301.1" is a word, not a field

@@ -121,8 +121,7 @@ class AuthRepo:
         """A user's tokens, newest first."""
         query = sa.select(api_tokens).where(api_tokens.c.user_id == user_id).order_by(api_tokens.c.id.desc())
         with reading(self.engine) as conn:
-            return [ApiToken(r.id, r.name, r.prefix, r.created_at,
-                             r.last_used_at, r.revoked_at is not None)
+            return [ApiToken(r.id, r.name, r.prefix, r.created_at, r.last_used_at, r.revoked_at is not None)
                     for r in conn.execute(query)]
 
     def revoke_api_token(self, user_id: int, token_id: int) -> bool:

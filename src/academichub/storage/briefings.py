@@ -126,6 +126,5 @@ _BY_HASH = sa.select(briefings).order_by(briefings.c.id.desc()).limit(1)  # narr
 
 
 def _row(row: Any) -> StoredBriefing:
-    created = row.created_at
     return StoredBriefing(row.id, row.user_id, row.radar_id, row.period, row.start, row.end, row.lang, row.mode,
-                          created, row.content)
+                          row.created_at, row.content)

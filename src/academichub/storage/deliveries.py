@@ -16,9 +16,8 @@ from academichub.storage.schema import deliveries, radars
 
 
 def _delivery(row: sa.Row) -> Delivery:
-    sent = row.last_sent_at
     return Delivery(row.id, row.radar_id, row.channel, row.target, row.secret, row.cadence, row.lang, bool(row.active),
-                    row.last_anchor, sent, row.last_error)
+                    row.last_anchor, row.last_sent_at, row.last_error)
 
 
 class DeliveryRepo:

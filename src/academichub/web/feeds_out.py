@@ -51,9 +51,8 @@ def radar_feed(state: AppState, token: str, base: str, kind: str) -> bytes:
         for category in paper.categories[:5]:
             entry.category(term=category)
         entry.published(datetime.combine(work.feed_date, time(0), tzinfo=UTC))
-        updated = work.updated_at
-        entry.updated(updated)
-        newest = updated if newest is None else max(newest, updated)
+        entry.updated(work.updated_at)
+        newest = work.updated_at if newest is None else max(newest, work.updated_at)
     if newest is not None:  # feedgen's default is now: the feed changed at every poll, for every reader
         generator.updated(newest)
         generator.lastBuildDate(newest)

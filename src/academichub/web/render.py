@@ -17,7 +17,8 @@ import nh3
 from latex2mathml.converter import convert
 from markupsafe import Markup, escape
 
-_MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\((.+?)\\\)", re.DOTALL)
+from academichub.keys import MATH_SEGMENT
+
 MAX_MATH = 400
 BOXED_MATH = 30  # TeX characters past which a formula may be wider than a 320-pixel screen
 MATHML_TAGS = {
@@ -109,7 +110,7 @@ def render_tex(text: str | None) -> Markup:
         return Markup("")
     parts: list[str] = []
     position = 0
-    for count, match in enumerate(_MATH.finditer(text)):
+    for count, match in enumerate(MATH_SEGMENT.finditer(text)):
         if count == MAX_FORMULAS:  # the rest as text: each distinct formula costs about 0.2 ms
             break
         parts.append(_text(text[position:match.start()]))
