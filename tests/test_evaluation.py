@@ -310,3 +310,26 @@ def test_arxivs_own_metadata_snapshot_and_other_author_shapes_are_read(tmp_path:
     assert corpus.ids == ["1", "x2"] and corpus.primary == ["cs.LG", "cs.CL"]
     assert corpus.authors[0] == {"ada lovelace"} and corpus.authors[1] == {"ada lovelace", "grace hopper"}
     assert corpus.days == [date(2025, 9, 1), date(2025, 9, 2)]
+
+
+def test_rank_finds_the_corpus_first_paper_of_a_library_by_its_arxiv_id(capsys: pytest.CaptureFixture[str],
+                                                                        tmp_path: Path) -> None:
+    # The lookup was `by_arxiv.get(id) or by_title.get(...)`: row 0 is falsy, so the corpus's first
+    # paper, named in the library by its arXiv id under another title, was not matched, and was
+    # then recommended to the library that holds it.
+    corpus = tmp_path / "corpus.jsonl"
+    words = ["graph", "quantum", "galaxy", "protein", "transformer", "lensing", "spectra", "matter"]
+    corpus.write_text("".join(json.dumps({
+        "id": f"2501.{n:05d}", "title": f"Study {n} of {words[n % 8]} and {words[(n * 3) % 8]}",
+        "abstract": " ".join(words[(n + k) % 8] for k in range(30)), "primary_category": "cs.LG",
+        "first_listed": f"2025-01-{1 + n % 20:02d}"}) + "\n" for n in range(40)))
+    library = tmp_path / "library.bib"
+    library.write_text("@article{a, title={A title as the journal printed it}, eprint={2501.00000}, archivePrefix={arXiv}}\n"
+                       "@article{b, title={Another printed title}, eprint={2501.00001}, archivePrefix={arXiv}}\n")
+    code, out, err = run(capsys, "--home", str(tmp_path / "home"), "rank", "--library", str(library), "--corpus",
+                         str(corpus), "--from", "2025-01-01", "--to", "2025-01-31", "--top", "40", "--json")
+    assert code == 0, err
+    ranking = json.loads(out)["rankings"][0]
+    assert ranking["matched"] == 2
+    listed = [item["id"] for item in ranking["items"]]
+    assert len(listed) == 38 and "2501.00000" not in listed and "2501.00001" not in listed

@@ -56,7 +56,7 @@ def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date
         raise InputError(f"rank: the corpus has no paper between {start} and {end}")
     outside = [i for i, d in enumerate(corpus.days) if not start <= d <= end]
     negatives = random.Random(7).sample(outside, min(NEGATIVES, len(outside)))
-    by_arxiv = {}
+    by_arxiv: dict[str, int] = {}
     for row, ident in enumerate(corpus.ids):
         try:
             by_arxiv[parse_arxiv_id(ident)[0]] = row
@@ -69,8 +69,7 @@ def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date
     unusable = {path: _unusable(path, skipped) for path, (found, skipped) in entries.items() if not found}
     if len(unusable) == len(libraries):
         raise InputError(f"rank: {'; '.join(unusable.values())}")
-    matched = {path: [by_arxiv.get(i.arxiv_id or "") or by_title.get(title_key(i.title)) for i in found]
-               for path, found in items.items()}
+    matched = {path: [_row(i, by_arxiv, by_title) for i in found] for path, found in items.items()}
     needed = sorted(set(window) | set(negatives) | {r for rows in matched.values() for r in rows if r is not None})
     vectors = embed_rows(corpus, needed, embedder, cache_dir)  # the corpus is embedded once, then cached
     pool_rows = window + negatives
@@ -104,6 +103,12 @@ def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date
                          "library_items": len(items[path]), "skipped": len(entries[path][1]), "items": ranked})
     return {"corpus": str(corpus_path), "from": start.isoformat(), "to": end.isoformat(), "window": len(window),
             "embedding": embedder.tag, "rankings": rankings}
+
+
+def _row(item: LibraryItem, by_arxiv: dict[str, int], by_title: dict[str, int]) -> int | None:
+    """The corpus row a library item is: by its arXiv id, else by its title (row 0 is a row)."""
+    row = by_arxiv.get(item.arxiv_id) if item.arxiv_id else None
+    return row if row is not None else by_title.get(title_key(item.title))
 
 
 def _positives(found: list[LibraryItem], rows: list[int | None], corpus, vectors: np.ndarray,  # type: ignore[no-untyped-def]
