@@ -333,3 +333,23 @@ def test_rank_finds_the_corpus_first_paper_of_a_library_by_its_arxiv_id(capsys: 
     assert ranking["matched"] == 2
     listed = [item["id"] for item in ranking["items"]]
     assert len(listed) == 38 and "2501.00000" not in listed and "2501.00001" not in listed
+
+
+def test_the_embedding_cache_belongs_to_the_texts_it_embedded(tmp_path: Path) -> None:
+    """The cache was named after the corpus's size and first and last ids: a corpus with one
+    abstract changed got the old abstract's vector from it."""
+    from dataclasses import replace
+
+    from academichub.embedding.wordllama_model import WordLlamaEmbedder
+    from academichub.evaluation.run import embed_rows
+
+    corpus, embedder = load_corpus(SAMPLE), WordLlamaEmbedder()
+    rows = [0, 1, 2, 3]
+    before = embed_rows(corpus, rows, embedder, tmp_path)
+    edited = replace(corpus, abstracts=[*corpus.abstracts[:2], "Protein folding with diffusion models.",
+                                        *corpus.abstracts[3:]])
+    after = embed_rows(edited, rows, embedder, tmp_path)
+    assert np.allclose(after[[0, 1, 3]], before[[0, 1, 3]])
+    assert not np.allclose(after[2], before[2])
+    assert np.allclose(after[2], embedder.embed([f"{corpus.titles[2]}. Protein folding with diffusion models."])[0])
+    assert np.allclose(embed_rows(corpus, rows, embedder, tmp_path)[2], before[2])  # each text its own cache

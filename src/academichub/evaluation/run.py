@@ -88,8 +88,7 @@ def embed_rows(corpus: Corpus, rows: list[int], embedder: Embedder, cache_dir: P
     """A (len(corpus), dim) matrix with the given rows embedded, cached per corpus and model."""
     cache = None
     if cache_dir is not None:
-        digest = hashlib.sha1(f"{embedder.tag}|{len(corpus.ids)}|{corpus.ids[0]}|{corpus.ids[-1]}".encode())
-        cache = cache_dir / f"corpus-{digest.hexdigest()[:16]}.npy"
+        cache = cache_dir / f"corpus-{_texts_digest(corpus, embedder.tag)}.npy"
     matrix = _cached(cache, len(corpus.ids)) if cache is not None else None
     missing = [r for r in rows if matrix is None or not np.any(matrix[r])]
     if missing:
@@ -100,6 +99,16 @@ def embed_rows(corpus: Corpus, rows: list[int], embedder: Embedder, cache_dir: P
         if cache is not None:
             _save(cache, matrix)
     return matrix
+
+
+def _texts_digest(corpus: Corpus, tag: str) -> str:
+    """The cache's name: the model and every row's embedded text, in order. Keyed on the count and
+    the first and last ids, a corpus with one abstract edited (or another corpus of the same
+    bounds) was ranked on the vectors of the old text."""
+    digest = hashlib.blake2b(tag.encode(), digest_size=8)
+    for row in range(len(corpus.ids)):
+        digest.update(f"\x1e{corpus.titles[row]}\x1f{corpus.abstracts[row]}".encode())
+    return digest.hexdigest()
 
 
 def _cached(cache: Path, rows: int) -> np.ndarray | None:
