@@ -176,7 +176,53 @@ def test_unknown_files_and_formats_are_refused(tmp_path: Path) -> None:
 @settings(max_examples=200, deadline=None)
 def test_arxiv_ids_are_found_only_where_they_are(text: str) -> None:
     found = arxiv_of(text)
-    assert found is None or found in text.lower() or found in text
+    # "0604596 [cond-mat]" is cond-mat/0604596: its number is in the text, its archive after it.
+    assert found is None or found.rsplit("/", 1)[-1] in text or found.rsplit("/", 1)[-1] in text.lower()
+
+
+# How exports name a preprint: Google Scholar's BibTeX (the id only in the journal), Zotero's
+# BibTeX and RIS (arXiv's DOI, "arXiv:…" as the number), Mendeley's arxiv field, CSL-JSON's DOI.
+EXPORTS_OF_A_PREPRINT = [
+    ("bibtex", "@article{g, title={Stable islands}, journal={arXiv preprint arXiv:2508.05729}, year={2025}}", "2508.05729"),
+    ("bibtex", "@misc{z, title={Stable islands}, doi={10.48550/arXiv.2508.05729}, publisher={arXiv}}", "2508.05729"),
+    ("bibtex", "@misc{z, title={Stable islands}, number={arXiv:2508.05729}, publisher={arXiv}}", "2508.05729"),
+    ("bibtex", "@article{m, title={Old one}, arxiv={0604596 [cond-mat]}}", "cond-mat/0604596"),
+    ("bibtex", "@article{m, title={New one}, eprint={arXiv:2508.05729v2}}", "2508.05729"),
+    ("ris", "TY  - PREP\nTI  - Stable islands\nDO  - 10.48550/arXiv.2508.05729\nER  - \n", "2508.05729"),
+    ("ris", "TY  - JOUR\nTI  - Stable islands\nJO  - arXiv preprint arXiv:2508.05729\nER  - \n", "2508.05729"),
+    ("ris", "TY  - PREP\nTI  - Stable islands\nN1  - arXiv:2508.05729 [hep-th]\nER  - \n", "2508.05729"),
+    ("csl-json", json.dumps([{"id": "c", "title": "Stable islands", "DOI": "10.48550/arXiv.2508.05729"}]), "2508.05729"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "text", "arxiv_id"), EXPORTS_OF_A_PREPRINT)
+def test_a_preprint_is_known_by_its_arxiv_id_however_the_export_names_it(fmt: str, text: str, arxiv_id: str) -> None:
+    (entry,) = READERS[fmt](text)
+    assert isinstance(entry, LibraryItem) and entry.arxiv_id == arxiv_id
+
+
+@pytest.mark.parametrize("text", [
+    "@article{j, title={A journal paper}, journal={Physical Review Letters}, number={2508}}",  # no arXiv named
+    "@article{j, title={A journal paper}, doi={10.1103/PhysRevLett.2508.05729}}",
+    "@misc{e, title={Another server}, eprint={2508.05729}, eprinttype={hal}}",
+])
+def test_a_number_that_names_no_arxiv_is_not_an_arxiv_id(text: str) -> None:
+    (entry,) = READERS["bibtex"](text)
+    assert isinstance(entry, LibraryItem) and entry.arxiv_id is None
+
+
+def test_a_library_naming_a_stored_preprint_by_arxivs_doi_matches_it(sample_store: Store, tmp_path: Path) -> None:
+    """Only the arXiv DOI ties this entry to the stored 2508.05729 (its title is the journal's):
+    it was imported as a paper the store does not hold."""
+    user = sample_store.accounts.create_user(f"doi-{time.monotonic_ns()}", "DOI reader")
+    library = tmp_path / "zotero.bib"
+    library.write_text("@misc{z, title={Weak gravity and its stable islands, revisited}, "
+                       "doi={10.48550/arXiv.2508.05729}, publisher={arXiv}}\n"
+                       "@article{g, title={Keyframes as printed}, journal={arXiv preprint arXiv:2503.13139}}\n")
+    report = importer.import_file(sample_store, WordLlamaEmbedder(), user.id, library)
+    assert dict(report.matched) == {"arxiv": 2} and report.unmatched == 0
+    stored = {r.work_id for r in sample_store.library.items(user.id)}
+    assert None not in stored and len(stored) == 2
 
 
 @given(st.text(alphabet=st.characters(blacklist_characters="\\"), max_size=120))

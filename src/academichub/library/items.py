@@ -9,6 +9,10 @@ from datetime import date
 from academichub.keys import clean_line, latex_to_text, normalise_doi, parse_arxiv_id
 
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
+# arXiv's own DOIs (DataCite, since 2022): what Zotero and CSL exports of a preprint carry.
+_ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.IGNORECASE)
+# "0604596 [cond-mat]" (Mendeley's arxiv field), "1501.00001 [cs.CL]": the number, then its archive.
+_BRACKETED = re.compile(r"^(\d{7}|\d{4}\.\d{4,5}(?:v\d+)?)\s*\[([a-z\-]+)(?:\.[a-z\-]+)?\]$", re.IGNORECASE)
 _ARXIV_IN_TEXT = re.compile(r"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf)/)([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})",
                             re.IGNORECASE)
 
@@ -51,18 +55,25 @@ def year_of(value: object) -> int | None:
 
 
 def arxiv_of(*values: object) -> str | None:
-    """An arXiv id found in any of the values (an eprint field, a URL, "arXiv: 1807.00144" …)."""
+    """An arXiv id found in any of the values (an eprint field, a URL, "arXiv: 1807.00144",
+    Mendeley's "0604596 [cond-mat]", arXiv's DOI 10.48550/arXiv.2501.00001 …)."""
     for value in values:
         if not value:
             continue
         value = " ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
         try:
-            return parse_arxiv_id(value.strip())[0]
+            return parse_arxiv_id(_BRACKETED.sub(_unbracketed, value.strip()))[0]
         except ValueError:
-            match = _ARXIV_IN_TEXT.search(value)
+            match = _ARXIV_IN_TEXT.search(value) or _ARXIV_DOI.search(value)
             if match:
                 return match.group(1)
     return None
+
+
+def _unbracketed(match: re.Match[str]) -> str:
+    """An old-style number with its archive after it in brackets, as its id; a new-style id alone."""
+    number, archive = match.group(1), match.group(2)
+    return f"{archive.lower()}/{number}" if "." not in number else number
 
 
 class WrongType(TypeError):
@@ -96,4 +107,6 @@ def item(key: str, title: object, **fields: object) -> LibraryItem | Skipped:
     if not title:
         return Skipped(key, "no title")
     doi = normalise_doi(fields.pop("doi", None))  # type: ignore[arg-type]
+    if not fields.get("arxiv_id") and doi:  # a preprint known by arXiv's DOI is its arXiv id
+        fields["arxiv_id"] = arxiv_of(doi) if doi.startswith("10.48550/") else None
     return LibraryItem(key=key, title=title, doi=doi, **fields)  # type: ignore[arg-type]

@@ -31,6 +31,17 @@ def _bibtex_authors(value: str) -> list[str]:
     return [n for n in (_given_first(name) for name in clean_tex(value).split(" and ")) if n]
 
 
+# Fields where an export may name a preprint's arXiv id in passing ("arXiv preprint arXiv:…").
+_BIBTEX_MENTIONS = ("journal", "journaltitle", "number", "note", "howpublished", "eprint")
+_RIS_MENTIONS = ("journal_name", "secondary_title", "notes", "number", "type_of_work")
+
+
+def _mentioning_arxiv(value: object) -> object:
+    """A field's value if it names arXiv, else None: only there is a bare number an arXiv id."""
+    text = " ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value or "")
+    return text if "arxiv" in text.lower() else None
+
+
 def read_bibtex(text: str) -> Entries:
     """BibTeX or BibLaTeX (Zotero, Better BibTeX, Mendeley, JabRef exports)."""
     library = bibtexparser.parse_string(text)
@@ -42,7 +53,9 @@ def read_bibtex(text: str) -> Entries:
         entries.append(item(
             entry.key, fields.get("title", ""), authors=_bibtex_authors(fields.get("author", "")),
             year=year_of(fields.get("year") or fields.get("date")), doi=fields.get("doi"),
-            arxiv_id=arxiv_of(eprint, fields.get("arxivid"), fields.get("arxiv"), fields.get("url")),
+            # Google Scholar prints "arXiv preprint arXiv:2501.00003" as the journal; Zotero "arXiv:…" as the number.
+            arxiv_id=arxiv_of(eprint, fields.get("arxivid"), fields.get("arxiv"), fields.get("url"),
+                              *(_mentioning_arxiv(fields.get(name)) for name in _BIBTEX_MENTIONS)),
             pmid=fields.get("pmid") or None, abstract=clean_tex(fields.get("abstract")),
             venue=clean_tex(fields.get("journal") or fields.get("journaltitle") or fields.get("booktitle")) or None,
             added=parse_date(fields.get("timestamp") or fields.get("date-added") or fields.get("dateadded")),
@@ -67,7 +80,8 @@ def read_ris(text: str) -> Entries:
             record.get("id") or f"ris-{number}", record.get("title") or record.get("primary_title") or "",
             authors=[_given_first(a) for a in record.get("authors") or record.get("first_authors") or []],
             year=year_of(record.get("year") or record.get("publication_year") or record.get("date")),
-            doi=record.get("doi"), arxiv_id=arxiv_of(urls), abstract=record.get("abstract") or "",
+            doi=record.get("doi"), abstract=record.get("abstract") or "",
+            arxiv_id=arxiv_of(urls, *(_mentioning_arxiv(record.get(name)) for name in _RIS_MENTIONS)),
             venue=record.get("journal_name") or record.get("secondary_title") or None,
         ))
     return entries
