@@ -110,6 +110,9 @@ def test_eval_prints_every_ranker_on_every_protocol(capsys: pytest.CaptureFixtur
     for wrong in ("90,soon", "0", "-30", "nan"):
         code, _, err = run(capsys, "--home", str(tmp_path / "home"), "eval", "--half-lives", wrong)
         assert code != 0 and "--half-lives" in err
+    for wrong in ("0.6,heavy", "nan", "inf", "-1"):  # a nan weight was run, "learned" and printed as the best
+        code, _, err = run(capsys, "--home", str(tmp_path / "home"), "eval", "--dense-weights", wrong)
+        assert code != 0 and "--dense-weights" in err
 
 
 def test_rank_reproduces_a_ranking_for_each_library(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -196,6 +197,8 @@ def evaluate_command(
         weights = tuple(float(w) for w in dense_weights.split(",") if w.strip()) if dense_weights else ()
     except ValueError:
         raise InputError(f"eval: --dense-weights takes comma-separated numbers, got {dense_weights!r}") from None
+    if any(not 0 <= w < math.inf for w in weights):  # nan compares false: refused too
+        raise InputError(f"eval: --dense-weights must be finite weights of 0 or more, got {dense_weights!r}")
     try:
         lives = tuple(dict.fromkeys(float(h) for h in (half_lives or "").split(",") if h.strip()))
     except ValueError:
