@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 
 import pytest
@@ -246,3 +248,61 @@ def test_an_init_that_stopped_half_way_is_finished_by_the_next(capsys: pytest.Ca
         assert stored_papers.holdings(store)[0] == 4223 and store.index.count() == 4223
         with store.engine.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(work_features)).scalar() == 4223
+
+
+def _float_settings(model: type, prefix: str = "") -> list[str]:
+    """Dotted names of every float setting, in every group and every source's group."""
+    from pydantic import BaseModel
+
+    names = []
+    for name, field in model.model_fields.items():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            names += _float_settings(kind, f"{prefix}{name}.")
+        elif kind is float:
+            names.append(prefix + name)
+    return names
+
+
+def test_no_number_setting_may_be_infinite_or_nan(tmp_path: Path) -> None:
+    """`auth.session_days = inf` (or 1e7) was accepted at start; then every sign-up and sign-in
+    answered 500 (the session's end overflowed the calendar), and an infinite backoff or timeout
+    would stall a worker for ever."""
+    from pydantic import ValidationError
+
+    from academichub.settings import Settings, load_settings
+
+    names = _float_settings(Settings)
+    timed = {"auth.session_days", "auth.failure_window_minutes", "llm.timeout", "llm.max_seconds", "delivery.backoff",
+             "sources.arxiv.min_interval", "sources.http.timeout", "sources.journals.cadence_hours",
+             "broker_heartbeat_seconds", "ranking.half_life_days", "smtp.timeout", "embedding.timeout"}
+    assert timed <= set(names)
+    # Times and counts of days also have an end: 1e300 seconds or 10^9 days overflow as infinity does.
+    trials = [(name, value) for name in names for value in (math.inf, math.nan, *([1e300] if name in timed else []))]
+    trials += [(name, 10**9) for name in ("feed.author_lookback_days", "sources.arxiv.stale_after_days",
+                                          "sources.crossref.stale_after_days")]
+    for name, value in trials:
+        *groups, leaf = name.split(".")
+        override: dict = {leaf: value}
+        for group in reversed(groups):
+            override = {group: override}
+        with pytest.raises(ValidationError) as refused:
+            load_settings(tmp_path, **override)
+        assert [".".join(map(str, e["loc"])) for e in refused.value.errors()] == [name], (name, value)
+
+
+def test_sign_up_works_with_the_longest_session_allowed(sample_home: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from academichub.web.app import create_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(sample_home, auth={"mode": "accounts", "session_days": 3650,
+                                                "failure_window_minutes": 10080})
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        page = client.get("/signup").text
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        response = client.post("/signup", data={"name": "longstay", "password": "a long enough password",
+                                                "csrf": csrf})
+        assert response.status_code == 303 and "Max-Age=315360000" in response.headers["set-cookie"]
+        assert client.get("/").status_code == 200

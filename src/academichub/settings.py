@@ -20,7 +20,7 @@ from pydantic_settings import (
 
 from academichub.errors import ConfigError
 from academichub.sources import registry
-from academichub.sources.contract import HttpSettings, SourceSettings
+from academichub.sources.contract import HttpSettings, Interval, SettingsGroup, SourceSettings, Timeout
 
 ENV_PREFIX = "ACADEMICHUB_"
 SETTINGS_FILE_NAME = "settings.toml"
@@ -35,7 +35,7 @@ class OrcidSettings(SourceSettings):
     """ORCID's public API, for importing a researcher's works as a library."""
 
     base_url: str = Field("https://pub.orcid.org/v3.0", description="ORCID public API base.")
-    min_interval: float = Field(0.1, ge=0, description="Seconds between requests.")
+    min_interval: Interval = Field(0.1, description="Seconds between requests.")
 
 
 def _sources_settings() -> type[BaseModel]:
@@ -50,7 +50,7 @@ def _sources_settings() -> type[BaseModel]:
 SourcesSettings = _sources_settings()
 
 
-class EmbeddingSettings(BaseModel):
+class EmbeddingSettings(SettingsGroup):
     """Which model embeds works (title + abstract)."""
 
     model: Literal["wordllama", "minilm", "openai"] = Field(
@@ -59,10 +59,10 @@ class EmbeddingSettings(BaseModel):
     base_url: str = Field("", description="OpenAI-compatible endpoint for model = openai (…/v1).")
     api_key: SecretStr | None = Field(None, description="Key of that endpoint.")
     remote_model: str = Field("text-embedding-3-small", description="Model name sent to that endpoint.")
-    timeout: float = Field(60.0, gt=0, description="Seconds per embedding request.")
+    timeout: Timeout = Field(60.0, description="Seconds per embedding request.")
 
 
-class RankingSettings(BaseModel):
+class RankingSettings(SettingsGroup):
     """How the learned ranker combines what a reader follows, likes and reads."""
 
     rules: Literal["boost", "filter"] = Field(
@@ -73,10 +73,10 @@ class RankingSettings(BaseModel):
     min_positives: int = Field(
         1, ge=1, description="Positives needed before the per-user classifier is used (fewer: a centroid).")
     negatives: int = Field(8000, ge=100, le=50000, description="Random papers of the store the model contrasts with.")
-    half_life_days: float = Field(180.0, gt=0, description="Age at which a positive counts half (recency weight).")
+    half_life_days: float = Field(180.0, gt=0, le=36500, description="Age at which a positive counts half (recency weight).")
 
 
-class SearchSettings(BaseModel):
+class SearchSettings(SettingsGroup):
     """Full-text, semantic and hybrid search."""
 
     mode: Literal["hybrid", "text", "semantic"] = Field(
@@ -85,7 +85,7 @@ class SearchSettings(BaseModel):
         200_000, ge=0, description="Vectors beyond which similarity search uses an HNSW index instead of exact.")
 
 
-class FeedSettings(BaseModel):
+class FeedSettings(SettingsGroup):
     """How the feed picks and batches papers."""
 
     batch_size: int = Field(10, ge=1, le=200, description="Papers per batch (换一批 shows the next).")
@@ -93,7 +93,7 @@ class FeedSettings(BaseModel):
         5, ge=1, le=60, description="Announcement days in the default 'recent' period."
     )
     author_lookback_days: int = Field(
-        365, ge=0, description="Unseen papers of followed authors are shown back this many days."
+        365, ge=0, le=36500, description="Unseen papers of followed authors are shown back this many days."
     )
     batch_processes: int = Field(
         1, ge=0, le=1, description="换一批 is ranked and claimed in a process of its own beside each web process "
@@ -101,14 +101,14 @@ class FeedSettings(BaseModel):
     )
 
 
-class BriefingSettings(BaseModel):
+class BriefingSettings(SettingsGroup):
     """What a briefing covers."""
 
     papers: int = Field(40, ge=5, le=1000, description="Top papers of the radar a briefing covers.")
     bridges: int = Field(5, ge=0, le=100, description="Extra cross-field papers added beyond the top papers.")
 
 
-class LlmSettings(BaseModel):
+class LlmSettings(SettingsGroup):
     """An OpenAI-compatible chat endpoint that writes briefing prose (OpenAI, DeepSeek, Qwen, Ollama, vLLM …).
 
     Also read from ACADEMICHUB_LLM_BASE_URL / _MODEL / _API_KEY, and OPENAI_BASE_URL / OPENAI_API_KEY.
@@ -117,8 +117,8 @@ class LlmSettings(BaseModel):
     base_url: str = Field("", description="Endpoint base, e.g. https://api.deepseek.com/v1 or http://127.0.0.1:11434/v1.")
     model: str = Field("", description="Model name sent to the endpoint.")
     api_key: SecretStr | None = Field(None, description="Key of the endpoint (local servers need none).")
-    timeout: float = Field(60.0, gt=0, description="Seconds one call may take (a stalled stream counts).")
-    max_seconds: float = Field(300.0, gt=0, description="Seconds the whole briefing may take before the offline one.")
+    timeout: Timeout = Field(60.0, description="Seconds one call may take (a stalled stream counts).")
+    max_seconds: float = Field(300.0, gt=0, le=86400, description="Seconds the whole briefing may take before the offline one.")
     retries: int = Field(2, ge=0, le=10, description="Retries of a call on timeouts, 429, 5xx and malformed replies.")
     max_output_tokens: int = Field(900, ge=64, description="Output tokens per call.")
     max_input_tokens: int = Field(6000, ge=500, description="Input tokens per theme call (abstracts are shortened).")
@@ -132,7 +132,7 @@ class LlmSettings(BaseModel):
         return bool(self.base_url and self.model)
 
 
-class SmtpSettings(BaseModel):
+class SmtpSettings(SettingsGroup):
     """The mail server e-mail digests are sent through."""
 
     host: str = Field("", description="SMTP host (empty: e-mail digests are off).")
@@ -141,18 +141,18 @@ class SmtpSettings(BaseModel):
     user: str = Field("", description="SMTP user name (empty: no login).")
     password: SecretStr | None = Field(None, description="SMTP password.")
     sender: str = Field("AcademicHub <academichub@localhost>", description="From address of digests.")
-    timeout: float = Field(30.0, gt=0, description="Seconds for the SMTP conversation.")
+    timeout: Timeout = Field(30.0, description="Seconds for the SMTP conversation.")
     ca_file: Path | None = Field(None, description="CA certificate(s) to trust for the server (an internal CA).")
 
 
-class DeliverySettings(BaseModel):
+class DeliverySettings(SettingsGroup):
     """E-mail digests and webhooks."""
 
     papers: int = Field(10, ge=1, le=100, description="Top papers in a digest.")
     briefing: bool = Field(True, description="Include the briefing's overview and themes in a digest.")
     retries: int = Field(3, ge=0, le=10, description="Retries of a failed webhook post (backoff doubles).")
-    backoff: float = Field(1.0, ge=0, description="First retry delay in seconds.")
-    timeout: float = Field(15.0, gt=0, description="Seconds per webhook post.")
+    backoff: Interval = Field(1.0, description="First retry delay in seconds.")
+    timeout: Timeout = Field(15.0, description="Seconds per webhook post.")
     allow_networks: list[str] = Field(
         default_factory=list,
         description="Non-public networks webhooks may reach (CIDR, e.g. 10.1.0.0/16); all others are refused.")
@@ -170,25 +170,25 @@ class DeliverySettings(BaseModel):
         return value
 
 
-class AuthSettings(BaseModel):
+class AuthSettings(SettingsGroup):
     """Who may use the install: one local reader (default) or accounts with passwords."""
 
     mode: Literal["local", "accounts"] = Field(
         "local", description="local: one reader, no sign-in (a laptop); accounts: sign-up/sign-in, per-user data.")
     signup: bool = Field(True, description="In accounts mode, whether anyone reaching the site may sign up.")
-    session_days: float = Field(30.0, gt=0, description="Days a sign-in lasts.")
+    session_days: float = Field(30.0, gt=0, le=3650, description="Days a sign-in lasts.")
     secure_cookies: Literal["auto", "always", "never"] = Field(
         "auto", description="Secure flag on cookies: auto sets it when the request came over HTTPS.")
     max_failures: int = Field(
         5, ge=1, description="Failed sign-ins for a name from one address before each next attempt waits (1 s, doubling).")
     failure_window_minutes: float = Field(
-        15.0, gt=0, description="Longest wait between sign-in attempts from one address (failures count for a day).")
-    min_password: int = Field(10, ge=8, description="Shortest password accepted.")
+        15.0, gt=0, le=10080, description="Longest wait between sign-in attempts from one address (failures count for a day).")
+    min_password: int = Field(10, ge=8, le=1000, description="Shortest password accepted (passwords are at most 1,000 characters).")
     local_network: bool = Field(
         False, description="Serve local mode (no sign-in) on a non-loopback address: whoever reaches it is the reader.")
 
 
-class ScheduleSettings(BaseModel):
+class ScheduleSettings(SettingsGroup):
     """The embedded daily scheduler started by `academichub up`."""
 
     enabled: bool = Field(True, description="Run the daily arXiv fetch inside `up`.")
@@ -238,7 +238,8 @@ class Settings(BaseSettings):
     """Everything configurable; env names are ACADEMICHUB_<FIELD> and ACADEMICHUB_<GROUP>__<FIELD>."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True,
+        allow_inf_nan=False,
     )
 
     home: Path = Field(default_factory=default_home, description="Data directory holding all state.")

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from academichub.keys import clean_categories, normalise_doi, parse_arxiv_id
 from academichub.model import ANNOUNCE_TYPES, Author, Paper
-from academichub.sources.contract import SourceSettings
+from academichub.sources.contract import CadenceHours, Days, Interval, SourceSettings
 
 
 class ArxivSettings(SourceSettings):
@@ -19,10 +19,10 @@ class ArxivSettings(SourceSettings):
     base_url: str = Field("https://rss.arxiv.org", description="Base of the daily RSS/Atom listings.")
     api_url: str = Field("https://export.arxiv.org/api/query", description="Query API endpoint.")
     oai_url: str = Field("https://oaipmh.arxiv.org/oai", description="OAI-PMH endpoint.")
-    min_interval: float = Field(3.0, ge=0, description="Seconds between two requests (arXiv asks 3).")
+    min_interval: Interval = Field(3.0, description="Seconds between two requests (arXiv asks 3).")
     max_concurrency: int = Field(1, ge=1, le=16, description="arXiv asks for one connection at a time.")
-    cadence_hours: float = Field(24.0, gt=0, description="Unused for the daily listing (see schedule.arxiv_at).")
-    stale_after_days: int = Field(3, ge=1, description="Announcement days without new papers before a flag.")
+    cadence_hours: CadenceHours = Field(24.0, description="Unused for the daily listing (see schedule.arxiv_at).")
+    stale_after_days: Days = Field(3, description="Announcement days without new papers before a flag.")
     page_size: int = Field(100, ge=1, le=2000, description="Records per query API page.")
     categories: list[str] = Field(
         default_factory=lambda: ["cs.AI", "cs.CL", "cs.CV", "cs.LG"],

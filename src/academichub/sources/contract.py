@@ -12,9 +12,9 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from academichub.model import Paper, Rejected
 
@@ -24,27 +24,42 @@ if TYPE_CHECKING:
 Items = Iterator[Paper | Rejected]
 
 
-class HttpSettings(BaseModel):
+class SettingsGroup(BaseModel):
+    """A group of settings, whose numbers are finite: an infinite session length or timeout was
+    accepted at start and then overflowed the date and time arithmetic it feeds (every sign-in
+    answered 500)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+# Kinds of setting, bounded for any real use and for the date and time arithmetic they feed.
+Interval = Annotated[float, Field(ge=0, le=3600)]  # seconds between requests, or before a retry
+Timeout = Annotated[float, Field(gt=0, le=3600)]  # seconds one call may take
+CadenceHours = Annotated[float, Field(gt=0, le=24 * 366)]  # hours between scheduled runs
+Days = Annotated[int, Field(ge=1, le=3650)]  # days counted back or ahead
+
+
+class HttpSettings(SettingsGroup):
     """How AcademicHub talks to remote sources."""
 
-    timeout: float = Field(30.0, gt=0, description="Seconds before a request times out.")
+    timeout: Timeout = Field(30.0, description="Seconds before a request times out.")
     retries: int = Field(4, ge=0, le=10, description="Retries on timeouts, 429 and 5xx.")
-    backoff: float = Field(2.0, ge=0, description="First retry delay in seconds (doubles, with jitter).")
+    backoff: Interval = Field(2.0, description="First retry delay in seconds (doubles, with jitter).")
     max_bytes: int = Field(50_000_000, gt=0, description="Largest response body accepted.")
     contact_email: str = Field("", description="E-mail sent in the User-Agent (polite pools).")
 
 
-class SourceSettings(BaseModel):
+class SourceSettings(SettingsGroup):
     """What every source has: an endpoint, politeness, a cadence and health expectations."""
 
     enabled: bool = Field(False, description="Fetch this source in scheduled runs and `ingest --all`.")
     base_url: str = Field("", description="Endpoint (a mirror, proxy or replay server can stand in).")
     api_key: SecretStr | None = Field(None, description="API key, where the source takes one.")
-    min_interval: float = Field(1.0, ge=0, description="Seconds between two requests to its host.")
+    min_interval: Interval = Field(1.0, description="Seconds between two requests to its host.")
     max_concurrency: int = Field(2, ge=1, le=16, description="Requests in flight to its host at once.")
-    cadence_hours: float = Field(6.0, gt=0, description="Hours between scheduled runs.")
-    stale_after_days: int = Field(
-        7, ge=1, description="Flag the source when it brought nothing new for this many days."
+    cadence_hours: CadenceHours = Field(6.0, description="Hours between scheduled runs.")
+    stale_after_days: Days = Field(
+        7, description="Flag the source when it brought nothing new for this many days."
     )
     lookback_days: int = Field(7, ge=1, le=3650, description="First-run window when nothing was harvested yet.")
 

@@ -19,7 +19,17 @@ from academichub import safejson
 from academichub.errors import InputError, ParseError
 from academichub.keys import calendar_day, html_to_text, make_author
 from academichub.model import Author, Paper, Rejected
-from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
+from academichub.sources.contract import (
+    CliOption,
+    FileFormat,
+    Interval,
+    Items,
+    Page,
+    Request,
+    Source,
+    SourceSettings,
+    Stream,
+)
 from academichub.sources.http import HttpClient
 from academichub.sources.paging import SeenCursors
 from academichub.sources.records import convert_all, convert_one, text_or_none, whole_number
@@ -37,7 +47,7 @@ class CrossrefSettings(SourceSettings):
     """Crossref REST: journals by ISSN, date windows, cursor paging, the polite pool."""
 
     base_url: str = Field("https://api.crossref.org", description="Crossref REST endpoint.")
-    min_interval: float = Field(0.2, ge=0, description="Seconds between requests (polite pool: ~5/s).")
+    min_interval: Interval = Field(0.2, description="Seconds between requests (polite pool: ~5/s).")
     issns: list[str] = Field(default_factory=list, description="Journals (ISSN) harvested by scheduled runs.")
     rows: int = Field(100, ge=1, le=1000, description="Records per page.")
 

@@ -18,7 +18,18 @@ from pydantic import Field
 from academichub.errors import InputError, ParseError
 from academichub.keys import authors_from_text, html_to_text, make_author, normalise_doi, parse_date
 from academichub.model import Author, Paper, Rejected
-from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
+from academichub.sources.contract import (
+    CadenceHours,
+    CliOption,
+    FileFormat,
+    Interval,
+    Items,
+    Page,
+    Request,
+    Source,
+    SourceSettings,
+    Stream,
+)
 from academichub.sources.http import FetchResult, HttpClient
 from academichub.sources.records import each
 from academichub.sources.safexml import check_no_entities
@@ -32,8 +43,8 @@ _DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")
 class JournalsSettings(SourceSettings):
     """Journal RSS 1.0 / RSS 2.0 / Atom feeds: presets by name, or any URL."""
 
-    min_interval: float = Field(1.0, ge=0, description="Seconds between requests to one publisher host.")
-    cadence_hours: float = Field(4.0, gt=0, description="Hours between scheduled runs.")
+    min_interval: Interval = Field(1.0, description="Seconds between requests to one publisher host.")
+    cadence_hours: CadenceHours = Field(4.0, description="Hours between scheduled runs.")
     feeds: list[str] = Field(default_factory=list,
                              description='Preset names (see `academichub sources --presets`) or feed URLs.')
 

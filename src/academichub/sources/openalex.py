@@ -17,7 +17,17 @@ from academichub import safejson
 from academichub.errors import InputError, ParseError
 from academichub.keys import html_to_text, make_author, parse_arxiv_id, parse_date
 from academichub.model import Author, Paper, Rejected
-from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
+from academichub.sources.contract import (
+    CliOption,
+    FileFormat,
+    Interval,
+    Items,
+    Page,
+    Request,
+    Source,
+    SourceSettings,
+    Stream,
+)
 from academichub.sources.http import HttpClient
 from academichub.sources.paging import SeenCursors
 from academichub.sources.records import convert_all, convert_one, text_or_none, whole_number
@@ -30,7 +40,7 @@ class OpenAlexSettings(SourceSettings):
     """OpenAlex /works with filters and cursor paging."""
 
     base_url: str = Field("https://api.openalex.org", description="OpenAlex endpoint.")
-    min_interval: float = Field(0.12, ge=0, description="Seconds between requests (OpenAlex allows 10/s).")
+    min_interval: Interval = Field(0.12, description="Seconds between requests (OpenAlex allows 10/s).")
     filters: list[str] = Field(
         default_factory=list,
         description='Filters harvested by scheduled runs, e.g. "primary_location.source.id:S137773608".',

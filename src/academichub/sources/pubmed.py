@@ -16,7 +16,17 @@ from pydantic import Field
 from academichub.errors import InputError, ParseError, ProtocolError
 from academichub.keys import authors_from_text, calendar_day, clean_line, make_author
 from academichub.model import Author, Paper, Rejected
-from academichub.sources.contract import CliOption, FileFormat, Items, Page, Request, Source, SourceSettings, Stream
+from academichub.sources.contract import (
+    CliOption,
+    FileFormat,
+    Interval,
+    Items,
+    Page,
+    Request,
+    Source,
+    SourceSettings,
+    Stream,
+)
 from academichub.sources.http import HttpClient
 from academichub.sources.paging import SeenCursors
 from academichub.sources.records import each
@@ -31,7 +41,7 @@ class PubmedSettings(SourceSettings):
     """PubMed E-utilities: esearch with history, then efetch in batches."""
 
     base_url: str = Field("https://eutils.ncbi.nlm.nih.gov/entrez/eutils", description="E-utilities base.")
-    min_interval: float = Field(0.34, ge=0, description="3 requests/s without a key (0.1 s is used with one).")
+    min_interval: Interval = Field(0.34, description="3 requests/s without a key (0.1 s is used with one).")
     queries: list[str] = Field(default_factory=list, description="Searches harvested by scheduled runs.")
     batch_size: int = Field(200, ge=1, le=10000, description="Records per efetch.")
 
