@@ -184,6 +184,15 @@ def test_bad_requests_name_the_problem(sample_store: Store, radar: Radar, embedd
         service.build(Request(radar, "week", "en", llm=True))
 
 
+def test_a_briefing_from_the_calendars_first_day_has_no_previous_period(sample_store: Store, radar: Radar,
+                                                                        embedder, tmp_path: Path) -> None:
+    """"0001-01-01..9999-12-31" (everything) stopped `brief` with an OverflowError traceback, and
+    `POST /api/v1/briefings` answered 500: the period before it was computed as year 0."""
+    briefing = service_for(sample_store, embedder, tmp_path).build(Request(radar, "0001-01-01..9999-12-31", "en"))
+    data = briefing.to_json()
+    assert len(data["papers"]) >= 30 and data["themes"] and data["trends"] == []
+
+
 def test_the_findings_classifier_on_hand_labelled_sentences() -> None:
     from academichub.briefing.findings import is_finding
 

@@ -152,3 +152,25 @@ def test_next_after_a_page_is_that_pages_next_batch_once_and_never_a_seen_one(
     assert back.batch == second.batch + 1
     shown = [c.work.id for page in (first, second, back) for c in page.cards]
     assert len(shown) == 30 and len(set(shown)) == 30
+
+
+def test_a_store_whose_newest_paper_is_dated_in_year_one_still_has_a_week(store: Store) -> None:
+    """A feed dated a paper 0001-01-03 (a placeholder date some publishers print): while it was the
+    store's newest, "this week", "this month" and a followed author's look-back reached before
+    the calendar's first day, an OverflowError on every feed request."""
+    from academichub.ingest.pipeline import ingest
+    from academichub.keys import make_author
+    from academichub.model import Paper
+
+    paper = Paper(title="A paper from a placeholder date", source="journal", doi="10.1234/placeholder.1",
+                  authors=[make_author("Ada Lovelace")], published=date(1, 1, 3), abstract="Analytical engines.")
+    assert ingest(store, [paper], source="journal").new == 1
+    for spec, start in (("week", date(1, 1, 1)), ("month", date(1, 1, 1)), ("latest", date(1, 1, 3))):
+        assert periods.resolve(spec, store.works, recent_days=5) == periods.Period(spec, start, date(1, 1, 3))
+    user = store.accounts.create_user("placeholder-reader", "Reader")
+    radar = store.accounts.default_radar(user.id)
+    follow(store, radar.id, "author", "Ada Lovelace")
+    feed = FeedService(store, FeedSettings())
+    for spec in ("recent", "week", "month"):
+        page = feed.current(store.accounts.get_radar(radar.id), period=spec)
+        assert [c.work.paper.doi for c in page.cards] == ["10.1234/placeholder.1"]

@@ -6,7 +6,7 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from academichub.briefing.fields import fields_of
 from academichub.briefing.model import BriefPaper, Trend
@@ -50,6 +50,8 @@ def previous_period(period: Period, store: Store | None = None) -> Period | None
         day = store.works.feed_date_before(period.start)
         return Period("previous", day, day) if day else None
     length = (period.end - period.start).days + 1
+    if (period.start - date.min).days < length:  # "0001-01-01..2026-12-31": nothing comes before it
+        return None
     return Period("previous", period.start - timedelta(days=length), period.start - timedelta(days=1))
 
 

@@ -140,7 +140,7 @@ class FeedService:
         def build() -> tuple[np.ndarray, np.ndarray]:
             ids, days = self.store.works.window(period.start, period.end)
             if lookback:
-                since = period.end - timedelta(days=self.settings.author_lookback_days)
+                since = periods.days_before(period.end, self.settings.author_lookback_days)
                 extra_ids, extra_days = self.store.works.window_of(
                     self.store.works.ids_by_author_keys(authors, since, period.end))
                 fresh = ~np.isin(extra_ids, ids)

@@ -58,6 +58,12 @@ def check_spec(spec: str | None) -> str:
     raise InputError(f"feed: unknown period {spec!r}; use {', '.join(NAMED)} or FROM..TO")
 
 
+def days_before(day: date, days: int) -> date:
+    """`day` minus `days`, or the calendar's first day where that would be before it (a store whose
+    newest paper is dated in year 1 made "this week" an OverflowError)."""
+    return day - timedelta(days=days) if (day - date.min).days >= days else date.min
+
+
 def resolve(spec: str | None, works: WorkRepo, *, recent_days: int) -> Period:
     """Turn a spec into dates, using the announcement days present in the store."""
     spec = check_spec(spec)
@@ -73,7 +79,7 @@ def resolve(spec: str | None, works: WorkRepo, *, recent_days: int) -> Period:
     start = {
         "recent": days[-1],
         "latest": newest,
-        "week": newest - timedelta(days=6),
-        "month": newest - timedelta(days=29),
+        "week": days_before(newest, 6),
+        "month": days_before(newest, 29),
     }[spec]
     return Period(spec, start, newest)
