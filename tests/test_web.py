@@ -161,6 +161,53 @@ def test_untrusted_titles_and_abstracts_are_shown_as_text(sample_home: Path) -> 
         assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html and "Mallory &lt;b&gt;" in html
 
 
+# Real DOIs hold characters a URL gives other meanings: a SICI DOI's "<", ">" and ";" (Wiley,
+# AMS), and "#", "?" and "%" are legal too. A link that carried them raw lost what followed "#"
+# or "?", and broke Slack's <url|title> and Markdown's [title](url). ("%" is left out here:
+# Starlette's TestClient decodes a path twice; a served app reads "%2541" as "%41", checked by hand.)
+ODD_DOIS = ["10.1002/(sici)1521-3951(199911)216:1<391::aid-pssb391>3.0.co;2-k", "10.1000/a#b?c"]
+
+
+def test_a_paper_whose_doi_holds_url_characters_is_linked_to_its_own_page(sample_home: Path) -> None:
+    from html import unescape
+
+    from academichub.delivery.digest import build_digest
+    from academichub.delivery.webhooks import markdown, payload
+    from academichub.radar.feed import FeedService
+    from academichub.radar.subscriptions import follow
+
+    settings = make_settings(sample_home)
+    with Store.open(settings) as store:
+        ingest(store, [Paper(title=f"Odd identifier number {n}", source="crossref", doi=doi, abstract="Plain text.",
+                             authors=[Author("Ada Lovelace", "ada lovelace")], published=date(2025, 9, 26),
+                             venue="Physica Status Solidi")
+                       for n, doi in enumerate(ODD_DOIS)], source="crossref")
+        user = store.accounts.create_user("odd-doi-reader", "Reader")
+        radar = store.accounts.default_radar(user.id)
+        follow(store, radar.id, "author", "Ada Lovelace")
+        digest = build_digest(FeedService(store, settings.feed), None, store.accounts.get_radar(radar.id),
+                              cadence="daily", lang="en", papers=10, base_url="https://radar.example")
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/search?q=%22odd+identifier+number%22").text
+        links = {unescape(href) for href in re.findall(r'<a href="(/paper/doi:[^"]+)">', page)}
+        shown = {re.search(r"Odd identifier number \d", client.get(link).text).group() for link in links}
+        assert shown == {"Odd identifier number 0", "Odd identifier number 1"}
+        for link in links:  # the paper page's own link to its JSON twin
+            twin = unescape(re.search(r'<a href="(/api/v1/papers/[^"]+)">JSON</a>', client.get(link).text).group(1))
+            assert client.get(twin).json()["id"] in {f"doi:{doi}" for doi in ODD_DOIS}
+        odd = [item for item in digest.items if item.title.startswith("Odd identifier")]
+        assert len(odd) == 2
+        for item in odd:
+            path = item.url.removeprefix("https://radar.example")
+            assert not set("<>#?()") & set(path) and item.title in client.get(path).text
+        slack = payload("slack", digest, None)[0]["blocks"]
+        assert any(block["text"]["text"].startswith(f"*<{odd[0].url}|Odd identifier") for block in slack[1:])
+        assert f"]({odd[0].url})" in markdown(digest)
+    from academichub.briefing.export import paper_link  # a briefing's Markdown and HTML export: doi.org links
+
+    assert all(not set("<>#?()") & set(paper_link(f"doi:{doi}")) for doi in ODD_DOIS)
+
+
 def test_security_headers_and_local_assets_only(client: TestClient) -> None:
     page = client.get("/")
     assert "default-src 'self'" in page.headers["content-security-policy"]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -78,8 +79,8 @@ def paper_link(public_id: str) -> str:
     """Where a paper id leads: its arXiv or DOI page."""
     if public_id.startswith("arxiv:"):
         return f"https://arxiv.org/abs/{public_id.removeprefix('arxiv:')}"
-    if public_id.startswith("doi:"):
-        return f"https://doi.org/{public_id.removeprefix('doi:')}"
+    if public_id.startswith("doi:"):  # "<", ">", "#" … of a DOI percent-encoded, as doi.org asks
+        return f"https://doi.org/{quote(public_id.removeprefix('doi:'), safe=':/')}"
     return public_id
 
 

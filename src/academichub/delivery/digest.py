@@ -9,6 +9,7 @@ from academichub.errors import AcademicHubError
 from academichub.i18n import gettext_for
 from academichub.model.accounts import Radar
 from academichub.present.feed import reason_text
+from academichub.present.links import paper_path
 from academichub.radar import periods
 from academichub.radar.feed import FeedService
 
@@ -61,7 +62,7 @@ def build_digest(feed: FeedService, briefings: BriefingService | None, radar: Ra
     for n, r in enumerate((r for r in ranked if r.work_id in works), start=1):
         work = works[r.work_id]
         names = [a.name for a in work.paper.authors]
-        items.append(DigestItem(n, work.paper.title, f"{base_url}/paper/{work.public_id}", work.label,
+        items.append(DigestItem(n, work.paper.title, f"{base_url}{paper_path(work.public_id)}", work.label,
                                 work.feed_date.isoformat(), ", ".join(names[:6]) + (" et al." if len(names) > 6 else ""),
                                 [reason_text(reason, _) for reason in r.reasons]))
     day = period.end.isoformat() if period.end else ""

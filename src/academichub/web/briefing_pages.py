@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from academichub.briefing.export import cite_html, headings
 from academichub.briefing.fields import field_name
+from academichub.present.links import paper_path
 from academichub.web.bounds import RowId
 from academichub.web.briefing_api import request_of, schedule_json, stored_briefing, summary
 from academichub.web.deps import Ctx
@@ -18,7 +19,7 @@ from academichub.web.render import render_tex
 
 TEMPLATES.env.filters["cite"] = lambda text: cite_html(text, render=render_tex)  # quoted findings keep their math
 TEMPLATES.env.globals["field_name"] = field_name
-TEMPLATES.env.globals["paper_link"] = lambda public_id: f"/paper/{public_id}"  # in the app: its own paper page
+TEMPLATES.env.globals["paper_link"] = paper_path  # in the app: its own paper page
 router = APIRouter(include_in_schema=False)
 PERIODS = ("day", "week")
 

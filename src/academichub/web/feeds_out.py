@@ -12,6 +12,7 @@ from feedgen.feed import FeedGenerator
 
 from academichub.errors import NotFoundError
 from academichub.keys import strip_control
+from academichub.present.links import paper_path
 from academichub.radar import periods
 from academichub.search import papers as stored_papers
 from academichub.web.deps import AppState, app_state
@@ -40,9 +41,9 @@ def radar_feed(state: AppState, token: str, base: str, kind: str) -> bytes:
         if work is None:
             continue
         paper = work.paper
-        link = paper.links.get("abs") or f"{base}/paper/{work.public_id}"
+        link = paper.links.get("abs") or f"{base}{paper_path(work.public_id)}"
         entry = generator.add_entry()
-        entry.id(f"{base}/paper/{work.public_id}")
+        entry.id(f"{base}{paper_path(work.public_id)}")
         entry.title(paper.title)
         entry.link(href=link)
         entry.description(paper.abstract or paper.title)  # feedgen escapes text; it is never markup here

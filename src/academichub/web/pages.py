@@ -22,6 +22,7 @@ from academichub.i18n import LANGUAGES, gettext_for, pick_language
 from academichub.library import importer
 from academichub.model.accounts import DEFAULT_RADAR
 from academichub.present.feed import reason_text
+from academichub.present.links import paper_path
 from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
@@ -39,6 +40,7 @@ from academichub.web.security import csrf_ok, csrf_token
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["tex"] = render_tex
 TEMPLATES.env.filters["paragraphs"] = render_paragraphs
+TEMPLATES.env.filters["paper_path"] = paper_path
 TEMPLATES.env.globals["version"] = __version__
 TEMPLATES.env.globals["languages"] = LANGUAGES
 PERIOD_CHOICES = ("recent", "latest", "week", "month", "all")
