@@ -67,6 +67,21 @@ def test_latex_specials_outside_math_are_escaped_for_bibtex(sample_store: Store)
     assert title_key(reimport(text, "bibtex")[0].title) == title_key(paper.title)  # still matched on re-import
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r"), max_size=40),
+                min_size=1, max_size=5))
+@example(lines=["Our results.", "ER  - ", "TY  - JOUR", "TI  - A record the abstract made"])
+def test_an_abstract_of_any_lines_stays_inside_its_ris_record(lines: list[str]) -> None:
+    """An abstract is text from a source: its lines "ER  - " and "TY  - JOUR" ended the RIS record
+    and began one of the abstract's making (an importer read two papers)."""
+    from datetime import UTC, datetime
+    paper = Paper(title="The one paper", source="arxiv", arxiv_id="2509.00001", arxiv_version=1,
+                  abstract="\n".join(lines), authors=[Author("Ada Lovelace", "ada lovelace")], announced=date(2025, 9, 1))
+    work = StoredWork(1, paper, ["arxiv"], "h", date(2025, 9, 1), datetime.now(UTC), datetime.now(UTC))
+    [item] = READERS["ris"](export([work], "ris"))
+    assert item.title == "The one paper" and item.abstract.split() == paper.abstract.split()
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=3, max_size=80).filter(lambda t: t.strip()),
        st.lists(st.from_regex(r"[A-Z][a-z]{1,8} [A-Z][a-z]{1,10}", fullmatch=True), min_size=1, max_size=4))

@@ -127,8 +127,16 @@ def to_ris(works: Iterable[StoredWork]) -> str:
             record["journal_name"] = paper.venue
         if url := _url(work):
             record["urls"] = [url]
-        records.append({k: v for k, v in record.items() if v})
+        records.append({k: _one_line(v) for k, v in record.items() if v})
     return rispy.dumps(records, implementation=_PlainRis)
+
+
+def _one_line(value: str | list[str]) -> str | list[str]:
+    """A RIS value on one line: RIS is a line format, and an abstract's line "ER  - " then "TY  - "
+    (text from a source) ended its record and began one of the abstract's own making."""
+    if isinstance(value, list):
+        return [" ".join(v.split()) for v in value]
+    return " ".join(value.split())
 
 
 def to_csl(works: Iterable[StoredWork]) -> str:
