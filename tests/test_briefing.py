@@ -193,6 +193,25 @@ def test_a_briefing_from_the_calendars_first_day_has_no_previous_period(sample_s
     assert len(data["papers"]) >= 30 and data["themes"] and data["trends"] == []
 
 
+def test_the_markdown_export_shows_untrusted_prose_as_text() -> None:
+    """A briefing quotes abstracts (and an LLM's words): an abstract's "<img onerror=…>" went into
+    the Markdown export as HTML, which Markdown viewers render; so did the radar's name."""
+    from markdown_it import MarkdownIt
+
+    from academichub.briefing.export import to_markdown
+    from academichub.briefing.model import Briefing, BriefPaper, Section
+
+    hostile = 'Paper A finds: we show <img src=x onerror="alert(1)"> and <script>alert(2)</script> works [1].'
+    paper = BriefPaper(1, 1, "arxiv:2509.00001", "A title", "", ["A"], "arXiv (CS.AI)", date(2025, 9, 1),
+                       ["cs.AI"], ("cs",), 1.0)
+    briefing = Briefing(1, {"from": "2025-09-01", "to": "2025-09-02"}, "en", "llm", [paper],
+                        Section("Overview", hostile, [1]), [Section("Theme", hostile, [1])],
+                        [Section("", hostile, [1])], [], [Section("", hostile, [1])], note="<b>fell back</b>")
+    html = MarkdownIt("commonmark").render(to_markdown(briefing, "radar <iframe src=x>"))
+    assert "<img" not in html and "<script" not in html and "<iframe" not in html and "<b>" not in html
+    assert html.count("&lt;img src=x onerror=") == 4 and html.count('<a href="#p-1">[1]</a>') == 4
+
+
 def test_the_findings_classifier_on_hand_labelled_sentences() -> None:
     from academichub.briefing.findings import is_finding
 

@@ -48,25 +48,36 @@ def _md_escape(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)
 
 
+def _prose(text: str) -> str:
+    """Prose of a briefing for Markdown: its [n] markers as links, the rest escaped like a title.
+    It quotes abstracts and an LLM's words, untrusted both: an abstract's "<img onerror=…>" was
+    written into the Markdown export as HTML, which Markdown viewers render."""
+    parts, last = [], 0
+    for marker in CITATION.finditer(text):
+        parts += [_md_escape(text[last:marker.start()]), cite_markdown(marker.group(0))]
+        last = marker.end()
+    return "".join([*parts, _md_escape(text[last:])])
+
+
 def to_markdown(briefing: Briefing, radar_name: str = "") -> str:
     """The briefing as a Markdown document."""
     h = headings(briefing.lang)
     period = briefing.period
-    lines = [f"# {h['title']} — {radar_name} {period.get('from')} → {period.get('to')}".replace("  ", " "), "",
+    lines = [f"# {h['title']} — {_md_escape(radar_name)} {period.get('from')} → {period.get('to')}".replace("  ", " "), "",
              f"*{h['mode'][briefing.mode]}*", ""]
     if briefing.note:
-        lines += [f"> {briefing.note}", ""]
-    lines += [f"## {h['overview']}", "", cite_markdown(briefing.overview.text), "", f"## {h['themes']}", ""]
+        lines += [f"> {_md_escape(briefing.note)}", ""]
+    lines += [f"## {h['overview']}", "", _prose(briefing.overview.text), "", f"## {h['themes']}", ""]
     for theme in briefing.themes:
-        lines += [f"### {_md_escape(theme.title)}", "", cite_markdown(theme.text), ""]
+        lines += [f"### {_md_escape(theme.title)}", "", _prose(theme.text), ""]
     if briefing.links:
-        lines += [f"## {h['links']}", ""] + [f"- {cite_markdown(link.text)}" for link in briefing.links] + [""]
+        lines += [f"## {h['links']}", ""] + [f"- {_prose(link.text)}" for link in briefing.links] + [""]
     if briefing.trends:
         lines += [f"## {h['trends']}", "", f"| {h['term']} | {h['before']} | {h['now']} | |", "|---|---|---|---|"]
         lines += [f"| {_md_escape(t.term)} | {t.before} | {t.now} | {h['rising'] if t.rising else h['falling']} |"
                   for t in briefing.trends] + [""]
     if briefing.read_first:
-        lines += [f"## {h['read']}", ""] + [f"1. {cite_markdown(r.text)}" for r in briefing.read_first] + [""]
+        lines += [f"## {h['read']}", ""] + [f"1. {_prose(r.text)}" for r in briefing.read_first] + [""]
     lines += [f"## {h['papers']}", ""]
     for p in briefing.papers:
         fields = ", ".join(field_name(f, briefing.lang) for f in p.fields)
