@@ -82,6 +82,19 @@ def test_two_sign_ups_of_one_name_at_once_make_one_account(store: Store) -> None
             auth.sign_in(store, "grace", other, "10.1.0.2", RULES)
 
 
+def test_a_password_that_cannot_be_typed_in_makes_no_account(store: Store) -> None:
+    """`user add --password-stdin` fed bytes that are no UTF-8 (read as lone surrogates) created the
+    user, then failed hashing: an account without a password, and a traceback. A 5,000-character
+    password was kept that the sign-in form (1,000 at most) can never send."""
+    for password, problem in ((b"\xff\xfe long long password".decode("utf-8", "surrogateescape"), "not UTF-8 text"),
+                              ("p" * 1001, "longer than 1000 characters")):
+        with pytest.raises(InputError, match=problem):
+            auth.add_user(store, "heidi", password, RULES)
+        assert store.accounts.find_user("heidi") is None
+    auth.add_user(store, "heidi", "p" * 1000, RULES)
+    assert auth.sign_in(store, "heidi", "p" * 1000, "10.3.0.1", RULES)[0].name == "heidi"
+
+
 def test_user_names_are_one_whatever_their_case(store: Store) -> None:
     # "Ada" beside "ada" was a second account another reader could pass for them with, and "Ada"
     # could not sign "ada" in. Six sign-ups in six spellings at once: one account.

@@ -306,3 +306,19 @@ def test_sign_up_works_with_the_longest_session_allowed(sample_home: Path) -> No
                                                 "csrf": csrf})
         assert response.status_code == 303 and "Max-Age=315360000" in response.headers["set-cookie"]
         assert client.get("/").status_code == 200
+
+
+def test_an_argument_that_is_no_utf8_is_refused_unless_it_names_a_file(capsys: pytest.CaptureFixture[str],
+                                                                       sample_home: Path, tmp_path: Path) -> None:
+    """Bytes a shell passes that are no UTF-8 reach Python as lone surrogates: `search` stopped with
+    a tokenizer's TypeError and `token create --user` with SQLite's UnicodeEncodeError."""
+    wrong = b"bad\xffname".decode("utf-8", "surrogateescape")
+    for args in (("search", wrong), ("token", "create", "--user", wrong), ("follow", "keyword", wrong)):
+        code, _, err = run(capsys, "--home", str(sample_home), *args)
+        assert code == 2 and err == "academichub: error: the argument b'bad\\xffname' is not UTF-8 text (nor an existing file's name)\n"
+    library = tmp_path / (b"latin-1 biblioth\xe8que.bib".decode("utf-8", "surrogateescape"))
+    library.write_text("@article{a, title={Stable Islands of Weak Gravity}, eprint={2508.05729}, archivePrefix={arXiv}}\n")
+    code, _, err = run(capsys, "--home", str(sample_home), "library", "import", str(library))
+    assert code == 0, err  # a file's name in another encoding is still its name (SQLite refused to store it)
+    code, out, _ = run(capsys, "--home", str(sample_home), "library", "list", "--json")
+    assert "latin-1 biblioth\ufffdque.bib" in {source["source"] for source in json.loads(out)}

@@ -33,10 +33,19 @@ def check_name(name: str) -> str:
     return name
 
 
+MAX_PASSWORD = 1000  # the sign-in form's limit: a longer password could be set but never typed in
+
+
 def check_password(password: str, settings: AuthSettings) -> str:
-    """A password long enough to keep."""
+    """A password long enough to keep, short enough to sign in with, and text."""
     if len(password) < settings.min_password:
         raise InputError(f"accounts: the password needs at least {settings.min_password} characters")
+    if len(password) > MAX_PASSWORD:
+        raise InputError(f"accounts: the password is longer than {MAX_PASSWORD} characters")
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:  # bytes a terminal or pipe gave that are no UTF-8 (read as lone surrogates)
+        raise InputError("accounts: the password is not UTF-8 text") from None
     return password
 
 
@@ -44,11 +53,11 @@ def add_user(store: Store, name: str, password: str, settings: AuthSettings, *, 
              display_name: str | None = None) -> User:
     """Create a user with a password (and a default radar)."""
     check_name(name)
-    check_password(password, settings)
+    hashed = _HASHER.hash(check_password(password, settings))  # before the user exists: never one without it
     if store.accounts.find_user(name) is not None:
         raise InputError(f"accounts: the name {name!r} is taken")
     user = store.accounts.create_user(name, display_name or name)
-    store.auth.set_password_hash(user.id, _HASHER.hash(password), admin=admin)
+    store.auth.set_password_hash(user.id, hashed, admin=admin)
     store.accounts.default_radar(user.id)
     return user
 

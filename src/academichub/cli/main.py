@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -24,9 +25,25 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _not_text(argv: list[str]) -> str | None:
+    """The first argument holding bytes that are no UTF-8 (Python reads them as lone surrogates),
+    unless it names an existing file: a name in another encoding is still that file's name. Such an
+    argument stopped `search` and `token create` with a traceback deep in a tokenizer or SQLite."""
+    for argument in argv:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            if not os.path.lexists(argument):
+                return argument
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one-line errors and non-zero exits instead of tracebacks."""
     command = typer.main.get_command(app)
+    if (wrong := _not_text(sys.argv[1:] if argv is None else argv)) is not None:
+        shown = wrong.encode("utf-8", "surrogateescape")
+        _fail(f"error: the argument {shown!r} is not UTF-8 text (nor an existing file's name)", 2)
     try:
         code = command.main(args=argv, prog_name="academichub", standalone_mode=False)
     except NoArgsIsHelpError as exc:

@@ -201,7 +201,10 @@ MAX_SOURCE_NAME = 200  # the stored source's column holds 300
 
 def upload_name(name: str) -> str:
     """An uploaded file's name as a library source: its last path part (some browsers send the
-    whole path), cleaned of control characters and bounded, keeping its extension."""
+    whole path), cleaned of control characters and bounded, keeping its extension. A file's name in
+    another encoding than UTF-8 (Python holds its bytes as lone surrogates, which no database
+    stores) keeps a U+FFFD where they were."""
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     name = clean_line(name.replace("\\", "/").rsplit("/", 1)[-1]) or "upload"
     if len(name) > MAX_SOURCE_NAME:  # PostgreSQL refused a longer name with a 500
         suffix = PurePosixPath(name).suffix
@@ -222,8 +225,8 @@ def import_file(store: Store, embedder: Embedder | None, user_id: int, path: Pat
                 fmt: str | None = None) -> ImportReport:
     """Import a library file (BibTeX, RIS, Zotero RDF, CSL-JSON, Better BibTeX JSON)."""
     fmt, text = read_library_file(path, fmt)
-    return import_items(store, embedder, user_id, read_entries(fmt, text, path.name), source=path.name.removesuffix(".gz"),
-                        fmt=fmt)
+    name = upload_name(path.name)
+    return import_items(store, embedder, user_id, read_entries(fmt, text, name), source=name.removesuffix(".gz"), fmt=fmt)
 
 
 _ORCID = re.compile(r"^(\d{4}-){3}\d{3}[\dX]$")
