@@ -195,6 +195,34 @@ EXPORTS_OF_A_PREPRINT = [
 ]
 
 
+LEGACY_BIB = "@article{a, title={Résumé of naïve methods — “quoted”}, author={Müller, Jürgen}, year={2001}}\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"])
+def test_a_library_file_is_read_in_the_encoding_it_was_written_in(encoding: str) -> None:
+    """Read as UTF-8 with replacements, a Latin-1 BibTeX file's "Résumé" became "R\ufffdsum\ufffd"
+    (matching no stored title), and a UTF-16 one (Windows' "Unicode") held no entries at all."""
+    text = LEGACY_BIB if encoding != "latin-1" else LEGACY_BIB.replace("—", "-").replace("“", '"').replace("”", '"')
+    fmt, read = importer.decode_library(text.encode(encoding), "legacy.bib")
+    (entry,) = READERS[fmt](read)
+    assert entry.title.startswith("Résumé of naïve methods") and entry.authors == ["Jürgen Müller"]
+
+
+@given(st.text(st.characters(blacklist_characters="\ufffd\ufeff", blacklist_categories=("Cs",)), min_size=1, max_size=300),
+       st.integers(0, 300))
+@settings(max_examples=300, deadline=None)
+def test_utf8_with_a_broken_byte_stays_utf8(text: str, at: int) -> None:
+    """One stray byte in a UTF-8 file costs that byte, not every accent of the file (as reading
+    the whole file as Windows-1252 would)."""
+    at %= len(text) + 1
+    data = text[:at].encode() + b"\xff" + text[at:].encode()
+    read = importer.library_text(data)
+    if any(ord(ch) > 127 for ch in text):
+        assert read == text[:at] + "\ufffd" + text[at:]
+    else:  # nothing says UTF-8: a single-byte file, whose 0xFF is "ÿ"
+        assert read == text[:at] + "ÿ" + text[at:]
+
+
 @pytest.mark.parametrize(("fmt", "text", "arxiv_id"), EXPORTS_OF_A_PREPRINT)
 def test_a_preprint_is_known_by_its_arxiv_id_however_the_export_names_it(fmt: str, text: str, arxiv_id: str) -> None:
     (entry,) = READERS[fmt](text)

@@ -160,6 +160,20 @@ def import_items(store: Store, embedder: Embedder | None, user_id: int, entries:
     return report
 
 
+def library_text(data: bytes) -> str:
+    """A library file's text in the encoding it was written in: UTF-16 by its byte-order mark,
+    UTF-8 (with or without one), else Windows-1252 (Latin-1 and older EndNote or JabRef exports).
+    Read as UTF-8 with replacements, a Latin-1 "Résumé" was "R\ufffdsum\ufffd" and matched no
+    stored title; a UTF-16 file held no entries at all."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace")
+    text = data.decode("utf-8-sig", errors="replace")
+    replaced = text.count("\ufffd") - data.count("\ufffd".encode())
+    if replaced and replaced > sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd"):
+        return data.decode("cp1252", errors="replace")  # mostly not UTF-8: a legacy single-byte file
+    return text  # UTF-8 with a broken byte or two: kept, the bytes replaced
+
+
 def decode_library(data: bytes, name: str, fmt: str | None = None) -> tuple[str, str]:
     """(format, text) of a library file's bytes; gzip is unpacked, the format detected if not named."""
     if fmt is not None and fmt not in READERS:
@@ -171,7 +185,7 @@ def decode_library(data: bytes, name: str, fmt: str | None = None) -> tuple[str,
             raise InputError(f"library: {name} is a broken gzip file ({exc})") from None
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"library: {name} is larger than {MAX_FILE_BYTES // 1_000_000} MB")
-    text = data.decode("utf-8-sig", errors="replace")
+    text = library_text(data)
     if not text.strip():
         raise InputError(f"library: {name} is empty")
     return fmt or detect(text, name.removesuffix(".gz")), text
