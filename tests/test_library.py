@@ -339,3 +339,41 @@ def test_a_library_file_past_the_entry_limit_is_refused_whole(store: Store, monk
     with pytest.raises(InputError, match="holds 4 entries; a library file may hold at most 3"):
         importer.import_bytes(store, None, user.id, data, "mine.ris")
     assert len(store.library.items(user.id)) == 3  # the earlier import of that source is kept
+
+
+def _with_nuls(value: object) -> object:
+    """Every string of a JSON value with a NUL after its first character."""
+    if isinstance(value, str):
+        return value[:1] + "\x00" + value[1:] if value else value
+    if isinstance(value, list):
+        return [_with_nuls(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _with_nuls(v) for k, v in value.items()}
+    return value
+
+
+def test_a_nul_in_any_field_of_a_library_file_imports_on_both_databases(store: Store) -> None:
+    """A NUL in an RIS or CSL-JSON abstract, author or venue made PostgreSQL refuse the whole
+    import (a 500 on upload); SQLite kept it. Every field of recorded files gets one."""
+    import re
+
+    user = store.accounts.create_user("nul-reader", "NUL reader")
+    csl = json.loads(gzip.decompress((LIBRARY / "ArmEnBib_Exported_Items.csl.json.gz").read_bytes()))[:30]
+    bbt = json.loads(gzip.decompress((LIBRARY / "bulk_performance_test.bbt.json.gz").read_bytes()))
+    bbt["items"] = bbt["items"][:30]
+    bib = gzip.decompress((LIBRARY / "researcher_library_1436-2.bib.gz").read_bytes()).decode()
+    bib = "\n@".join(bib.split("\n@")[:30])
+    ris = (LIBRARY / "zotero_export.ris").read_text()
+    files = {  # name: (the file with NULs, the same without)
+        "nul.ris": (re.sub(r"(?m)^([A-Z][A-Z0-9]  - )(.)", "\\1\\2\x00", ris), ris),
+        "nul.csl.json": (json.dumps(_with_nuls(csl)), json.dumps(csl)),
+        "nul.bbt.json": (json.dumps(_with_nuls(bbt)), json.dumps(bbt)),
+        "nul.bib": (re.sub(r"(=\s*\{)(.)", "\\1\\2\x00", bib), bib),
+    }
+    for name, (text, without) in files.items():
+        assert text.count("\x00") + text.count("\\u0000") > 10, name
+        clean = importer.import_bytes(store, None, user.id, without.encode(), "clean-" + name)
+        report = importer.import_bytes(store, None, user.id, text.encode(), name)
+        assert report.imported == clean.imported > 0, name
+        stored = [row for row in store.library.items(user.id) if row.source == name]
+        assert stored and not any("\x00" in str(value) for row in stored for value in vars(row).values()), name

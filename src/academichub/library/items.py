@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from academichub.keys import clean_line, latex_to_text, normalise_doi, parse_arxiv_id
+from academichub.keys import clean_abstract, clean_line, latex_to_text, normalise_doi, parse_arxiv_id
 
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
 # arXiv's own DOIs (DataCite, since 2022): what Zotero and CSL exports of a preprint carry.
@@ -106,6 +106,15 @@ def item(key: str, title: object, **fields: object) -> LibraryItem | Skipped:
     title = clean_tex(title) or clean_line(title)
     if not title:
         return Skipped(key, "no title")
+    # Text fields as stored text: a NUL in an RIS or CSL-JSON abstract, name or venue made
+    # PostgreSQL refuse the whole import (500); other control characters no reader can display.
+    if fields.get("abstract"):
+        fields["abstract"] = clean_abstract(fields["abstract"])  # type: ignore[arg-type]
+    for name in ("venue", "pmid"):
+        if fields.get(name):
+            fields[name] = clean_line(fields[name]) or None  # type: ignore[arg-type]
+    if fields.get("authors"):
+        fields["authors"] = [kept for author in fields["authors"] if (kept := clean_line(author))]  # type: ignore[union-attr]
     doi = normalise_doi(fields.pop("doi", None))  # type: ignore[arg-type]
     if not fields.get("arxiv_id") and doi:  # a preprint known by arXiv's DOI is its arXiv id
         fields["arxiv_id"] = arxiv_of(doi) if doi.startswith("10.48550/") else None
