@@ -356,3 +356,42 @@ def test_the_embedding_cache_belongs_to_the_texts_it_embedded(tmp_path: Path) ->
     assert not np.allclose(after[2], before[2])
     assert np.allclose(after[2], embedder.embed([f"{corpus.titles[2]}. Protein folding with diffusion models."])[0])
     assert np.allclose(embed_rows(corpus, rows, embedder, tmp_path)[2], before[2])  # each text its own cache
+
+
+def test_a_vocabulary_with_more_texts_is_the_vocabulary_of_all_of_them() -> None:
+    from academichub import tfidf
+
+    corpus = load_corpus(SAMPLE)
+    texts = corpus.texts[:3000]
+    library = ["Zorbulation of widgets in a lattice of graphs.", "Widgets, zorbulation and spectra of graphs."]
+    counts = tfidf.TermCounts(texts)
+    joined = counts.vocabulary_with(library)
+    terms, idf = tfidf.fit(texts + library)
+    assert joined.terms == terms and np.allclose(joined.idf, idf) and "zorbulation" in terms
+    assert "zorbulation" not in counts.vocabulary_with([]).terms
+    assert counts.vocabulary_with([]).terms == tfidf.fit(texts)[0]  # the counts themselves are untouched
+
+
+def test_rank_counts_a_librarys_own_entries_toward_the_vocabulary(capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path) -> None:
+    """On a corpus of the window alone (as an outside evaluation gives it), a term a library entry
+    shares with one candidate only was dropped (a term must be in two works): that candidate, the
+    closest there is, was ranked on its common words alone."""
+    from academichub import tfidf
+
+    with gzip.open(SAMPLE, "rt") as sample:  # its 4,223 papers as one window
+        rows = [{**json.loads(line), "first_listed": "2025-09-26"} for line in sample]
+    assert len(rows) > tfidf.LARGE  # the size from which a term must be in two works
+    rows.append({"id": "2509.77777", "title": "Lattice methods for sparse widgets",
+                 "abstract": "We study zorbulation with standard lattice methods and data.",
+                 "primary_category": "cs.LG", "first_listed": "2025-09-26"})
+    corpus = tmp_path / "window.jsonl"
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    library = tmp_path / "mine.bib"
+    library.write_text("@article{a, title={Zorbulation in driven systems}, abstract={Zorbulation appears "
+                       "under a drive.}}\n@article{b, title={Measuring zorbulation}, abstract={A laboratory "
+                       "measurement of zorbulation.}}\n")
+    code, out, err = run(capsys, "--home", str(tmp_path / "home"), "rank", "--library", str(library), "--corpus",
+                         str(corpus), "--from", "2025-09-01", "--to", "2025-09-30", "--top", "3", "--json")
+    assert code == 0, err
+    assert json.loads(out)["rankings"][0]["items"][0]["id"] == "2509.77777"

@@ -161,6 +161,18 @@ class TermCounts:
             self._packed.append(packed)
             self.documents += len(chunk)
 
+    def vocabulary_with(self, texts: Sequence[str]) -> Vectorizer:
+        """The vocabulary and IDF of the texts added plus these, which are not kept: the counted
+        texts are not tokenised again (`rank` adds each library's own entries to its corpus)."""
+        extra = TermCounts.__new__(TermCounts)
+        extra.words, extra.chunks, extra._packed, extra.documents = dict(self.words), [], [], 0
+        extra.add(texts)
+        packed = np.concatenate([*self._packed, *extra._packed]) if self._packed or extra._packed \
+            else np.zeros(0, dtype=np.int64)
+        packed.sort(kind="stable")
+        terms, idf, _ = _choose(list(extra.words), packed, self.documents + extra.documents)
+        return Vectorizer(terms, idf) if terms else Vectorizer(["academichub"], np.ones(1, dtype=np.float32))
+
     def fit(self) -> tuple[list[str], np.ndarray, sp.csr_matrix]:
         """A vocabulary fitted on the texts added, and their rows under it."""
         words = list(self.words)

@@ -73,15 +73,30 @@ def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date
     needed = sorted(set(window) | set(negatives) | {r for rows in matched.values() for r in rows if r is not None})
     vectors = embed_rows(corpus, needed, embedder, cache_dir)  # the corpus is embedded once, then cached
     pool_rows = window + negatives
-    vectorizer = tfidf.fitted(corpus.texts)  # the corpus is the store: its vocabulary and IDF
-    pool = Pool(pool_rows, tfidf.transform(vectorizer, corpus_texts(corpus, pool_rows)), vectors[pool_rows],
-                len(window))
+    pool_texts = corpus_texts(corpus, pool_rows)
+    counts = tfidf.TermCounts(corpus.texts)  # the corpus is the store: its vocabulary and IDF
+    base = counts.vocabulary_with(())
+    shared = {(): (base, Pool(pool_rows, base.transform(pool_texts), vectors[pool_rows], len(window)))}
+    # A corpus whose vocabulary is cut to the MAX_TERMS most frequent terms (51,698 papers) has no
+    # room for a library's rare words: its own vocabulary serves every library (2.3 s a library saved).
+    capped = len(base.terms) >= tfidf.MAX_TERMS
     rankings = []
     for path in libraries:
         if path in unusable:
             rankings.append({"library": str(path), "matched": 0, "library_items": 0,
                              "skipped": len(entries[path][1]), "items": [], "error": unusable[path]})
             continue
+        # The library's entries the corpus does not hold count toward the vocabulary, as a reader's
+        # papers are in the store's: a term one entry shares with a single candidate (the strongest
+        # evidence there is) was dropped for being in one work only. On a corpus of the window's
+        # papers alone, as an outside evaluation gives it, nDCG@10 rose 2.4% and 5.0% (README).
+        own = () if capped else tuple(work_text(i.title, i.abstract)
+                                      for i, row in zip(items[path], matched[path], strict=True) if row is None)
+        if own in shared:
+            vectorizer, pool = shared[own]
+        else:
+            vectorizer = counts.vocabulary_with(own)
+            pool = Pool(pool_rows, vectorizer.transform(pool_texts), vectors[pool_rows], len(window))
         positives = _positives(items[path], matched[path], corpus, vectors, embedder)
         model = UserModel(vectorizer).fit(positives, [], pool, min_positives=RankingSettings().min_positives)
         scores = model.score(pool.sparse[: len(window)], pool.dense[: len(window)])
