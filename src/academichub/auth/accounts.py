@@ -8,8 +8,14 @@ credential (an API token or a session cookie) becomes a reader in one call.
 from __future__ import annotations
 
 from academichub.errors import NotFoundError
+from academichub.keys import clean_line
 from academichub.model.accounts import ApiToken, Radar, Subscription, User
 from academichub.storage.store import Store
+
+
+def token_name(name: str) -> str:
+    """A token's label as it is kept: one line, no control characters, at most 200 characters."""
+    return clean_line(name)[:200]
 
 
 class Accounts:
@@ -72,7 +78,7 @@ class Accounts:
 
     def new_api_token(self, user_id: int, name: str) -> str:
         """A new API token for the reader, returned once."""
-        return self._auth.create_api_token(user_id, name)
+        return self._auth.create_api_token(user_id, token_name(name))
 
     def revoke_api_token(self, user_id: int, token_id: int) -> None:
         """Revoke one of the reader's live tokens (another's, or a revoked one, is not found)."""

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from academichub.auth.accounts import token_name
 from academichub.model.accounts import Radar
 from academichub.web import schemas
 from academichub.web.api import ERRORS, JsonWrite, feed_response, next_response
@@ -114,7 +115,7 @@ async def list_tokens(ctx: Ctx) -> list[dict[str, Any]]:
 async def create_token(ctx: Ctx, body: TokenCreate) -> dict[str, str]:
     """A new personal API token, shown once."""
     token = await run_in_threadpool(ctx.app.accounts.new_api_token, ctx.user.id, body.name)
-    return {"token": token, "name": body.name}
+    return {"token": token, "name": token_name(body.name)}  # as listed: "t\x00" was answered, "t" kept
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
