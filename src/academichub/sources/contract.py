@@ -61,7 +61,7 @@ class SourceSettings(SettingsGroup):
     stale_after_days: Days = Field(
         7, description="Flag the source when it brought nothing new for this many days."
     )
-    lookback_days: int = Field(7, ge=1, le=3650, description="First-run window when nothing was harvested yet.")
+    lookback_days: Days = Field(7, description="First-run window when nothing was harvested yet.")
 
 
 @dataclass(frozen=True)
