@@ -164,8 +164,8 @@ class TermCounts:
     def vocabulary_with(self, texts: Sequence[str]) -> Vectorizer:
         """The vocabulary and IDF of the texts added plus these, which are not kept: the counted
         texts are not tokenised again (`rank` adds each library's own entries to its corpus)."""
-        extra = TermCounts.__new__(TermCounts)
-        extra.words, extra.chunks, extra._packed, extra.documents = dict(self.words), [], [], 0
+        extra = TermCounts()
+        extra.words = dict(self.words)  # the same word ids, so the two sets of counts merge
         extra.add(texts)
         packed = np.concatenate([*self._packed, *extra._packed]) if self._packed or extra._packed \
             else np.zeros(0, dtype=np.int64)

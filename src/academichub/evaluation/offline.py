@@ -76,10 +76,14 @@ def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date
     pool_texts = corpus_texts(corpus, pool_rows)
     counts = tfidf.TermCounts(corpus.texts)  # the corpus is the store: its vocabulary and IDF
     base = counts.vocabulary_with(())
-    shared = {(): (base, Pool(pool_rows, base.transform(pool_texts), vectors[pool_rows], len(window)))}
     # A corpus whose vocabulary is cut to the MAX_TERMS most frequent terms (51,698 papers) has no
     # room for a library's rare words: its own vocabulary serves every library (2.3 s a library saved).
     capped = len(base.terms) >= tfidf.MAX_TERMS
+
+    def pool_of(vectorizer: tfidf.Vectorizer) -> Pool:
+        return Pool(pool_rows, vectorizer.transform(pool_texts), vectors[pool_rows], len(window))
+
+    base_pool: Pool | None = None  # made when a library first needs it, once
     rankings = []
     for path in libraries:
         if path in unusable:
@@ -92,11 +96,13 @@ def rank_window(libraries: list[Path], corpus_path: Path, start: date, end: date
         # papers alone, as an outside evaluation gives it, nDCG@10 rose 2.4% and 5.0% (README).
         own = () if capped else tuple(work_text(i.title, i.abstract)
                                       for i, row in zip(items[path], matched[path], strict=True) if row is None)
-        if own in shared:
-            vectorizer, pool = shared[own]
-        else:
+        if own:
             vectorizer = counts.vocabulary_with(own)
-            pool = Pool(pool_rows, vectorizer.transform(pool_texts), vectors[pool_rows], len(window))
+            pool = pool_of(vectorizer)
+        else:
+            if base_pool is None:
+                base_pool = pool_of(base)
+            vectorizer, pool = base, base_pool
         positives = _positives(items[path], matched[path], corpus, vectors, embedder)
         model = UserModel(vectorizer).fit(positives, [], pool, min_positives=RankingSettings().min_positives)
         scores = model.score(pool.sparse[: len(window)], pool.dense[: len(window)])

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from academichub.keys import clean_line
 from academichub.model.accounts import ApiToken
 from academichub.storage import upsert
 from academichub.storage.accounts import user_row
@@ -113,7 +112,7 @@ class AuthRepo:
         """A new personal API token (returned once; only its hash is kept)."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
-            conn.execute(sa.insert(api_tokens).values(user_id=user_id, name=clean_line(name)[:200],
+            conn.execute(sa.insert(api_tokens).values(user_id=user_id, name=name,  # kept as auth.token_name made it
                                                       token_hash=digest(token), prefix=token[:10], created_at=_now()))
         return token
 
