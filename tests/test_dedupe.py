@@ -42,6 +42,21 @@ def test_series_parts_and_versions_are_different_works(a: str, b: str) -> None:
     assert title_similarity(title_key(a), title_key(b)) == 0.0
 
 
+LONG_TITLE = ("Quantum error correction with superconducting qubits below the surface code threshold "
+              "in a large scale device")
+
+
+@pytest.mark.parametrize("notice", ["Erratum: {}", "Correction to: {}", "Author Correction: {}",
+                                    "Retraction: {}", "Retracted: {}", "Comment on \"{}\"",
+                                    "Reply to Comment on \"{}\"", "Addendum: {}", "Expression of Concern: {}"])
+def test_a_notice_about_a_long_title_is_another_work(notice: str) -> None:
+    # Past about 90 letters "Erratum: " + the title scored 0.96 and the erratum, by the same first
+    # author and with its own DOI, was merged into the preprint it corrects.
+    stored = TitleMatch(7, title_key(LONG_TITLE), "san", "2505.00001", None, None)
+    assert TitleIndex([stored]).best(journal(notice.format(LONG_TITLE), doi="10.1000/erratum")) is None
+    assert TitleIndex([stored]).best(journal(LONG_TITLE + ".", doi="10.1000/paper")) is stored
+
+
 def journal(title: str, author: str = "Zhang San", **ids) -> Paper:
     return Paper(title=title, source="crossref", authors=[Author(author, name_key(author))],
                  published=date(2025, 1, 1), **ids)
