@@ -25,7 +25,8 @@ UNTRANSLATED = (JS / "untranslated.js").read_text()
 UNNAMED_CONTROLS = (JS / "unnamed_controls.js").read_text()
 SMALL_TARGETS = (JS / "small_targets.js").read_text()
 ERROR_PAGES = {"/paper/arxiv:0000.00000": 404, "/search?page=0": 422}
-SIZES = {"phone": (390, 844), "desktop": (1280, 800), "small-phone": (320, 640), "tablet": (768, 1024)}
+SIZES = {"phone": (390, 844), "desktop": (1280, 800), "small-phone": (320, 640), "tablet": (768, 1024),
+         "fold": (280, 653)}  # a folding phone's cover screen
 PAGES = ("/", "/search?q=unlearning", "/search?q=foo+(bar", "/search?q=视频", "PAPER", "/library", "/briefings", "/briefings/1", "/briefings/2", "/sources",
          "/account", "/admin")
 
@@ -94,7 +95,7 @@ def test_the_sample_opens_on_the_products_first_screen(browser, first_run: str) 
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("size", ["phone", "desktop", "small-phone", "tablet"])
+@pytest.mark.parametrize("size", ["phone", "desktop", "small-phone", "tablet", "fold"])
 def test_every_page_fits_the_screen(browser, first_run: str, lang: str, size: str) -> None:  # type: ignore[no-untyped-def]
     tab = _tab(browser, first_run, lang, size)
     problems = {}
