@@ -79,7 +79,9 @@ def test_ingest_file_prints_the_report_and_is_idempotent(capsys: pytest.CaptureF
 @pytest.mark.parametrize("args, code, message", [
     (["--bogus"], 2, "error: No such option: --bogus"),
     (["feed", "--colour"], 2, "No such option: --colour"),
-    (["ingest", "--file", "/no/such/file.xml"], 1, "ingest: cannot read /no/such/file.xml"),
+    (["ingest", "--file", "/no/such/file.xml"], 1, "ingest: cannot read /no/such/file.xml: no such file"),
+    (["ingest", "--file", "/dev/zero"], 1, "cannot read /dev/zero: not a regular file (a pipe or a device)"),
+    (["library", "import", "/dev/null"], 1, "cannot read /dev/null: not a regular file"),  # was "no such file"
     (["ingest", "--file", str(DATA / "PROVENANCE.md")], 1, "cannot tell the format"),
     (["ingest", "--file", str(DATA / "PROVENANCE.md"), "--format", "csv"], 1, "unknown format 'csv'"),
     (["ingest", "elsevier"], 1, "unknown source 'elsevier'"),

@@ -114,6 +114,11 @@ def embed_pending(store: Store, settings: Settings) -> None:
 def existing_file(path: Path, command: str) -> Path:
     """The path of a file a command reads, or a one-line error saying what is there instead."""
     if not path.is_file():
-        found = "a directory, not a file" if path.is_dir() else "no such file"
+        if path.is_dir():
+            found = "a directory, not a file"
+        elif path.exists():  # /dev/stdin, a pipe, a device: read more than once, so not streamed
+            found = "not a regular file (a pipe or a device); save it to a file first"
+        else:
+            found = "no such file"
         raise InputError(f"{command}: cannot read {path}: {found}")
     return path
