@@ -50,6 +50,17 @@ def test_crossref_orcid_affiliation_and_preprint_relation() -> None:
     assert journal.also == (("doi", "10.1101/014852"),)  # has-preprint: its bioRxiv preprint
 
 
+def test_entities_and_line_breaks_in_journal_metadata_become_text() -> None:
+    # Crossref and OpenAlex titles carry HTML entities with no tag ("R&amp;D"): stored as is, a card
+    # showed "R&amp;D". A <br> between two words joined them.
+    item = {"DOI": "10.1000/x", "type": "journal-article", "title": ["R&amp;D spillovers &lt;and&gt; growth"],
+            "container-title": ["Research &amp; Policy"], "abstract": "<jats:p>First line<br/>second line</jats:p>"}
+    paper = crossref.work(item)
+    assert (paper.title, paper.venue) == ("R&D spillovers <and> growth", "Research & Policy")
+    assert paper.abstract == "First line second line"
+    assert openalex.work({"id": "https://openalex.org/W1", "title": "Q&amp;A for AT&T"}).title == "Q&A for AT&T"
+
+
 def test_openalex_work_fields_and_entities() -> None:
     (paper,) = openalex.parse((DATA / "openalex/W2741809807.json").read_bytes()).items
     assert (paper.openalex_id, paper.pmid) == ("W2741809807", "29456894")

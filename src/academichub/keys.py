@@ -7,6 +7,7 @@ what they need.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from datetime import date, datetime
@@ -248,13 +249,17 @@ def calendar_day(year: Any, month: Any = None, day: Any = None) -> date | None:
 def html_to_text(fragment: str | None) -> str:
     """Reduce an HTML fragment (from a feed that carries HTML) to its text content."""
     if not fragment or "<" not in fragment:
-        return fragment or ""
+        # Entities without tags are HTML too: Crossref titles carry "R&amp;D", which was stored
+        # and shown as "R&amp;D".
+        return html.unescape(fragment) if fragment and "&" in fragment else fragment or ""
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except Exception:  # lxml raises ParserError/ValueError on junk; treat it as plain text
         return fragment
     for bad in root.xpath("//script|//style"):
         bad.drop_tree()
+    for element in root.iter("br", "p", "div", "li", "tr"):  # a line break separates words ("a<br>b" was "ab")
+        element.tail = " " + (element.tail or "")
     return root.text_content()
 
 
