@@ -50,6 +50,8 @@ def make_settings(home: Path, database_url: str | None = None, **overrides) -> S
     # presses it; tests/test_batch_process.py runs the process itself.
     if isinstance(overrides.get("feed", {}), dict):
         overrides["feed"] = {"batch_processes": 0, **overrides.get("feed", {})}
+    if isinstance(overrides.get("auth", {}), dict):  # Starlette's TestClient names the host "testserver"
+        overrides["auth"] = {"host_names": ["testserver"], **overrides.get("auth", {})}
     overrides.setdefault("sources", {"http": {"backoff": 0.0, "retries": 2, "timeout": 5.0},
                                      "arxiv": {"min_interval": 0.0}})
     return load_settings(home, database_url=database_url, **overrides)

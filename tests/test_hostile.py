@@ -466,6 +466,37 @@ def test_the_apps_own_pages_and_token_clients_still_write(client: TestClient) ->
         assert client.delete(f"/api/v1/subscriptions/{created.json()['id']}", headers=headers).status_code == 204
 
 
+# -- 8b. DNS rebinding of a local install ---------------------------------------------------------
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example", "localhost.evil.example"])
+def test_a_local_install_refuses_a_name_it_does_not_have(client: TestClient, host: str) -> None:
+    # A page whose name was re-pointed at 127.0.0.1 is same-origin with the server: it read the
+    # library and followed a keyword (Sec-Fetch-Site: same-origin).
+    headers = {"Host": host, "Sec-Fetch-Site": "same-origin"}
+    for response in (client.get("/api/v1/library", headers=headers), client.get("/", headers=headers),
+                     client.post("/api/v1/subscriptions", json={"kind": "keyword", "value": "rebound"}, headers=headers)):
+        assert response.status_code == 403 and "is not a name of this install" in response.json()["error"]["message"]
+        assert response.headers["x-frame-options"] == "DENY"
+    assert "rebound" not in str(client.get("/api/v1/subscriptions").json())
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost:8000", "LOCALHOST.", "[::1]:8000", "app.localhost",
+                                  "10.1.2.3", "testserver"])  # testserver: auth.host_names of the tests
+def test_a_local_install_answers_at_its_addresses_and_names(client: TestClient, host: str) -> None:
+    assert client.get("/api/v1/library", headers={"Host": host}).status_code == 200
+
+
+def test_accounts_mode_and_public_url_hosts_are_not_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
+    home = tmp_path_factory.mktemp("rebinding")
+    public = make_settings(home / "a", public_url="https://radar.example.org:8443/ah")
+    with TestClient(create_app(public)) as site:
+        assert site.get("/api/v1/health", headers={"Host": "radar.example.org:8443"}).status_code == 200
+        assert site.get("/api/v1/health", headers={"Host": "other.example.org"}).status_code == 403
+    accounts = make_settings(home / "b", auth={"mode": "accounts"})
+    with TestClient(create_app(accounts)) as site:  # sessions are per host name: a rebound name has none
+        assert site.get("/api/v1/health", headers={"Host": "other.example.org"}).status_code == 200
+
+
 def test_a_broken_library_file_is_the_readers_error_not_the_servers(client: TestClient) -> None:
     broken = client.post("/api/v1/library", files={"file": ("mine.json", b'[{"title": "A", "DOI": ')},
                          data={"format": "csl-json"})

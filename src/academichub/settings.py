@@ -186,6 +186,9 @@ class AuthSettings(SettingsGroup):
     min_password: int = Field(10, ge=8, le=1000, description="Shortest password accepted (passwords are at most 1,000 characters).")
     local_network: bool = Field(
         False, description="Serve local mode (no sign-in) on a non-loopback address: whoever reaches it is the reader.")
+    host_names: list[str] = Field(
+        default_factory=list, description="In local mode, host names besides localhost, IP addresses and public_url's "
+        "under which the install answers (it refuses others: a rebound DNS name would reach it).")
 
 
 class ScheduleSettings(SettingsGroup):

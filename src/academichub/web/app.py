@@ -48,7 +48,7 @@ from academichub.web.fresh import FreshReads, close_reads
 from academichub.web.pagecache import PageCache
 from academichub.web.reconnect import DatabaseOutages
 from academichub.web.replay import Replays
-from academichub.web.security import RequestLimits, SameOrigin, SecurityHeaders
+from academichub.web.security import KnownHosts, RequestLimits, SameOrigin, SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -138,6 +138,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.add_middleware(FreshReads)  # before any read: PostgreSQL's board caught up with the store
     app.add_middleware(RequestLimits)
     app.add_middleware(SameOrigin, public_url=settings.public_url or "")
+    if settings.auth.mode == "local" and not settings.auth.local_network:
+        app.add_middleware(KnownHosts, names=settings.auth.host_names, public_url=settings.public_url or "")
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

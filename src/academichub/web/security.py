@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 
 from starlette.datastructures import MutableHeaders
@@ -149,3 +150,47 @@ def _origin_of(url: str) -> str:
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
+
+
+class KnownHosts:
+    """A local-mode install answers only under its own names: an IP address, localhost, the host of
+    `public_url`, or one of `auth.host_names`.
+
+    Local mode has no sign-in: reaching the server is the authority. A web page whose name the
+    attacker re-points at 127.0.0.1 after it loaded (DNS rebinding) is then same-origin with it,
+    and read the reader's library and followed authors, or changed them, under its own host name.
+    An IP literal cannot be rebound, so only names are checked.
+    """
+
+    def __init__(self, app: ASGIApp, names: list[str], public_url: str = "") -> None:
+        self.app = app
+        public = _host_of(_origin_of(public_url).split("://", 1)[-1]) if public_url else ""
+        self.names = {name.lower().rstrip(".") for name in (*names, public) if name}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
+            if not self.known(_host_of(host)):
+                await _refused(send, 403, "forbidden",
+                               f"host: {host[:100]!r} is not a name of this install; a local install answers at "
+                               "127.0.0.1 or localhost (add a name to auth.host_names to allow it)")
+                return
+        await self.app(scope, receive, send)
+
+    def known(self, name: str) -> bool:
+        """Whether a request naming this host (port removed) may be answered."""
+        name = name.lower().rstrip(".")
+        if not name or name == "localhost" or name.endswith(".localhost") or name in self.names:
+            return True  # no Host header at all: HTTP/1.0 and raw clients, which no browser sends
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            return False
+        return True
+
+
+def _host_of(host: str) -> str:
+    """The name or address of a Host header, without its port ("[::1]:8000" → "[::1]")."""
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
