@@ -86,6 +86,22 @@ def test_ris_and_orcid_carry_identifiers() -> None:
     assert orcid[0].arxiv_id == "2509.21113" and orcid[1].doi == "10.48550/arxiv.2508.06869"
 
 
+@pytest.mark.parametrize("separator", [" - ", " -", "- ", "   -  "])
+def test_ris_written_with_a_loose_tag_separator_is_read(separator: str) -> None:
+    # "TY - JOUR" (one space) was read as no record: the import said nothing and matched nothing.
+    standard = (DATA / "library" / "zotero_export.ris").read_text()
+    loose = "\n".join(line[:2] + separator + line[6:] if line[2:6] == "  - " else line
+                       for line in standard.splitlines())
+    assert loose != standard and detect(loose, "export.txt") == "ris"
+    assert READERS["ris"](loose) == READERS["ris"](standard)
+
+
+def test_a_loose_ris_keeps_a_hyphenated_line_of_its_abstract() -> None:
+    text = "TY - JOUR\nTI - Spectra\nAB - We measure\nUV-vis spectra of dyes.\nER - \n"
+    (entry,) = READERS["ris"](text)
+    assert entry.abstract == "We measure UV-vis spectra of dyes." and entry.title == "Spectra"
+
+
 @pytest.mark.parametrize("text, message", [
     ("TY  - JOUR\nTI  - unterminated", "invalid RIS"),
     ("[{\"title\": ", "invalid JSON"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,12 @@ from academichub.sources.safexml import parse_xml, text_of
 Entries = list[LibraryItem | Skipped]
 Read = Callable[[int, dict[str, Any]], LibraryItem | Skipped | None]
 SKIPPED_ZOTERO_TYPES = {"note", "attachment", "annotation"}
+# RIS's tag line is "TY  - JOUR" (two spaces); some exporters and hand-edited files write "TY - JOUR"
+# or "TY  -JOUR", which rispy reads as no record at all (an import of nothing, without a word).
+_RIS_START = re.compile(r"^[ \t]*TY[ \t]*-", re.MULTILINE)
+_STANDARD_START = re.compile(r"^TY  - ", re.MULTILINE)
+# A space on one side of the hyphen at least: "UV-vis …" beginning a line of an abstract is text.
+_LOOSE_TAG = re.compile(r"^[ \t]*([A-Z][A-Z0-9])(?:[ \t]+-[ \t]?|-(?:[ \t]+|$))", re.MULTILINE)
 
 
 def _given_first(name: str) -> str:
@@ -65,6 +72,10 @@ def read_bibtex(text: str) -> Entries:
 
 def read_ris(text: str) -> Entries:
     """RIS (EndNote, Zotero, Mendeley, publishers' citation downloads)."""
+    if _RIS_START.search(text) and not _STANDARD_START.search(text):
+        # Only a file that never writes the standard form is rewritten: in one that does, a line of
+        # an abstract that happens to begin "UK - " is text, not a tag.
+        text = _LOOSE_TAG.sub(lambda m: f"{m.group(1)}  - ", text)
     try:
         records = rispy.loads(text)
     except Exception as exc:  # rispy raises plain exceptions on malformed input
@@ -237,7 +248,7 @@ def detect(text: str, filename: str = "") -> str:
     head = text.lstrip()[:4096]
     if head.startswith("@") or "\n@" in head[:2000] and filename.endswith((".bib", ".bibtex")):
         return "bibtex"
-    if head.startswith("TY  -") or "\nTY  -" in head:
+    if _RIS_START.search(head):
         return "ris"
     if head.startswith("<"):
         return "zotero-rdf"
