@@ -86,6 +86,15 @@ def test_ris_and_orcid_carry_identifiers() -> None:
     assert orcid[0].arxiv_id == "2509.21113" and orcid[1].doi == "10.48550/arxiv.2508.06869"
 
 
+def test_a_bibtex_eprint_without_an_archive_is_read_as_arxiv_when_it_is_an_arxiv_id() -> None:
+    # A hand-written "eprint = {2508.06869}" with no archivePrefix was ignored: such an entry was
+    # matched by its title only, so not at all once its title differs from the stored preprint's.
+    text = ("@article{a, title={A}, eprint={2508.06869}}\n@article{b, title={B}, eprint={hep-th/9901001v2}}\n"
+            "@article{c, title={C}, eprint={2289172}, eprinttype={jstor}}\n"
+            "@article{d, title={D}, eprint={2508.06869}, eprinttype={hal}}\n")
+    assert [entry.arxiv_id for entry in READERS["bibtex"](text)] == ["2508.06869", "hep-th/9901001", None, None]
+
+
 @pytest.mark.parametrize("separator", [" - ", " -", "- ", "   -  "])
 def test_ris_written_with_a_loose_tag_separator_is_read(separator: str) -> None:
     # "TY - JOUR" (one space) was read as no record: the import said nothing and matched nothing.

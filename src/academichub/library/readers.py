@@ -55,8 +55,10 @@ def read_bibtex(text: str) -> Entries:
     entries: Entries = [Skipped(getattr(b, "key", "") or "?", "unparsable BibTeX block") for b in library.failed_blocks]
     for entry in library.entries:
         fields = {k.lower(): str(v.value) for k, v in entry.fields_dict.items()}
-        eprint = fields.get("eprint") if fields.get("archiveprefix", fields.get("eprinttype", "")).lower() == "arxiv" \
-            else None
+        # An eprint is arXiv's when the entry says so, or says nothing (hand-written entries): an
+        # id of another archive (JSTOR's, HAL's, a PMCID) does not parse as an arXiv id anyway.
+        archive = fields.get("archiveprefix", fields.get("eprinttype", "arxiv")).lower()
+        eprint = fields.get("eprint") if archive == "arxiv" else None
         entries.append(item(
             entry.key, fields.get("title", ""), authors=_bibtex_authors(fields.get("author", "")),
             year=year_of(fields.get("year") or fields.get("date")), doi=fields.get("doi"),
