@@ -39,7 +39,8 @@ def test_arxiv_id_survives_every_spelling(ident: str, prefix: str, version: int 
     assert parse_arxiv_id(text) == (ident, version)
 
 
-@pytest.mark.parametrize("text", ["abc", "1234.567", "0808.05394v", "cs.AI", "", "10.1000/xyz"])
+@pytest.mark.parametrize("text", ["abc", "1234.567", "0808.05394v", "cs.AI", "", "10.1000/xyz",
+                                  "1234.5678", "2513.00001", "2500.12345"])  # no month 34, 13 or 00
 def test_arxiv_id_rejects_non_ids(text: str) -> None:
     with pytest.raises(ValueError, match="not an arXiv identifier"):
         parse_arxiv_id(text)

@@ -21,7 +21,8 @@ from pylatexenc.latex2text import LatexNodes2Text
 from academichub.errors import InputError
 from academichub.model import Author
 
-_ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(?:v(\d+))?")
+# YYMM.NNNNN: the month is 01-12 ("1234.5678", a page range or a catalogue number, named no paper).
+_ARXIV_NEW = re.compile(r"(\d\d(?:0[1-9]|1[0-2])\.\d{4,5})(?:v(\d+))?")
 _ARXIV_OLD = re.compile(r"([a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?")
 _ARXIV_PREFIX = re.compile(
     r"^(?:oai:arxiv\.org:|arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE
