@@ -10,7 +10,7 @@ import pytest
 from academichub.ingest.dedupe import TITLE_SIMILARITY, TitleIndex, title_similarity
 from academichub.keys import family_key, name_key, title_key
 from academichub.model import Author, Paper
-from academichub.storage.works import TitleMatch
+from academichub.storage.work_writes import TitleMatch
 from tests.conftest import DATA
 
 PAIRS = [json.loads(line) for line in (DATA / "dedupe" / "title_pairs.jsonl").open()]

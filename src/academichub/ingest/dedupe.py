@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from academichub.keys import title_key
 from academichub.model import Paper
-from academichub.storage.works import TitleMatch, first_author_key
+from academichub.storage.work_writes import TitleMatch, first_author_key
 
 # Normalised Indel similarity (rapidfuzz ratio / 100) at or above which two titles by the same
 # first author are one work. On tests/data/dedupe/title_pairs.jsonl (320 real title pairs of

@@ -19,7 +19,7 @@ from academichub.model import Paper, Rejected
 from academichub.model.report import RunReport
 from academichub.storage.engine import next_stamp, read_counter, write_transaction
 from academichub.storage.store import Store
-from academichub.storage.works import PreparedWorks, first_author_key
+from academichub.storage.work_writes import PreparedWorks, first_author_key
 
 BATCH_SIZE = 1000  # records planned together (one set of lookups); written WRITE_PART at a time
 WRITE_PART = 200  # works per write transaction: under load the lock is held p50 50 ms at a time, not 206 ms per batch

@@ -14,7 +14,7 @@ from academichub.ingest.dedupe import TitleIndex
 from academichub.ingest.merge import merge
 from academichub.keys import title_key
 from academichub.model import ID_KINDS, Paper
-from academichub.storage.works import TitleMatch, first_author_key
+from academichub.storage.work_writes import TitleMatch, first_author_key
 
 Owner = tuple[str, int]  # ("db", work id) or ("new", index of a pending insert)
 

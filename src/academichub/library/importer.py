@@ -29,7 +29,7 @@ from academichub.sources.formats import open_binary
 from academichub.sources.http import HttpClient
 from academichub.storage.schema import library_items
 from academichub.storage.store import Store
-from academichub.storage.works import FAMILY_KEY_LENGTH
+from academichub.storage.work_writes import FAMILY_KEY_LENGTH
 
 MAX_FILE_BYTES = 200_000_000
 # Entries one file may hold: the largest personal libraries hold tens of thousands. 200,000 synthetic

@@ -42,7 +42,8 @@ from academichub.storage.search_index import IndexDoc, SearchHits, SearchIndex
 from academichub.storage.sourcestate import SourceStateRepo
 from academichub.storage.vector_index import VectorIndex
 from academichub.storage.vectors import VectorRepo
-from academichub.storage.works import WorkRepo, filed_on
+from academichub.storage.work_writes import filed_on
+from academichub.storage.works import WorkRepo
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]

@@ -1,6 +1,6 @@
 """works filed under a day after today are filed today: a journal issue dated months ahead (or a
 feed's bogus 2099) had made itself the newest day, so "latest day" showed that one paper; new
-works are filed this way since (storage.works.filed_on). Their updated_at moves too, so the
+works are filed this way since (storage.work_writes.filed_on). Their updated_at moves too, so the
 search index's catch-up files them again on the same day.
 
 Revision ID: 0013
