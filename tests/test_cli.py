@@ -324,3 +324,31 @@ def test_an_argument_that_is_no_utf8_is_refused_unless_it_names_a_file(capsys: p
     assert code == 0, err  # a file's name in another encoding is still its name (SQLite refused to store it)
     code, out, _ = run(capsys, "--home", str(sample_home), "library", "list", "--json")
     assert "latin-1 biblioth\ufffdque.bib" in {source["source"] for source in json.loads(out)}
+
+
+@pytest.mark.parametrize("name, value, message", [
+    # A typo was ignored without a word: the install ran on SQLite instead of the PostgreSQL it named.
+    ("ACADEMICHUB_DATABSE_URL", "postgresql://127.0.0.1/test",
+     "the environment variable ACADEMICHUB_DATABSE_URL is not a setting (did you mean ACADEMICHUB_DATABASE_URL?)"),
+    ("ACADEMICHUB_FEDD__RECENT_DAYS", "3", "ACADEMICHUB_FEDD__RECENT_DAYS is not a setting"),
+    ("ACADEMICHUB_RANKING__MIN_POSTIVES", "3",
+     "invalid setting ranking.min_postives: there is no such setting (did you mean ranking.min_positives?)"),
+])
+def test_a_setting_that_does_not_exist_is_refused_by_name(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch, name: str, value: str,
+                                                          message: str) -> None:
+    monkeypatch.setenv(name, value)
+    code, _, err = run(capsys, "--home", str(tmp_path / "home"), "sources")
+    assert code != 0 and message in err and err.count("\n") == 1
+
+
+def test_a_settings_files_unknown_key_is_refused_and_other_variables_pass(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "settings.toml").write_text("[sources.arxiv]\ncategoriez = ['cs.AI']\n")
+    monkeypatch.setenv("ACADEMICHUB_SETTINGS_FILE", str(tmp_path / "settings.toml"))
+    code, _, err = run(capsys, "--home", str(tmp_path / "home"), "sources")
+    assert code == 2 and "sources.arxiv.categoriez: there is no such setting (did you mean sources.arxiv.categories?)" in err
+    monkeypatch.delenv("ACADEMICHUB_SETTINGS_FILE")
+    for name, value in (("ACADEMICHUB_LLM_MODEL", "m"), ("ACADEMICHUB_TEST_ANYTHING", "1"), ("ACADEMICHUB_PORT", "8001")):
+        monkeypatch.setenv(name, value)
+    assert run(capsys, "--home", str(tmp_path / "home"), "sources")[0] == 0

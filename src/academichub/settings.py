@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -340,8 +341,46 @@ class _SettingsFile(TomlConfigSettingsSource):
             raise ConfigError(f"settings: cannot read {file_path}: {exc.strerror or exc}") from None
 
 
+# Environment names that are not settings fields but are read: the data directory and the settings
+# file (read before the settings), the short LLM names; ACADEMICHUB_TEST_* belong to test harnesses.
+_OTHER_NAMES = frozenset(f"{ENV_PREFIX}{n}" for n in ("HOME", "SETTINGS_FILE", "LLM_BASE_URL", "LLM_MODEL", "LLM_API_KEY"))
+
+
+def _check_environment() -> None:
+    """Refuse an ACADEMICHUB_ variable that names no setting: a typo such as ACADEMICHUB_DATABSE_URL
+    was ignored, and the install ran on SQLite instead of the PostgreSQL it named. (A group's unknown
+    key, ACADEMICHUB_RANKING__MIN_POSTIVES, is refused by the group itself.)"""
+    groups = {name.upper() for name, field in Settings.model_fields.items()
+              if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)}
+    for name in os.environ:
+        if not name.startswith(ENV_PREFIX) or name in _OTHER_NAMES or name.startswith(f"{ENV_PREFIX}TEST_"):
+            continue
+        if name.removeprefix(ENV_PREFIX).split("__", 1)[0] in groups or name in _top_level_names():
+            continue
+        near = difflib.get_close_matches(name, [*_top_level_names(), *_OTHER_NAMES, *iter_setting_names()], n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise ConfigError(f"settings: the environment variable {name} is not a setting{hint}")
+
+
+def _top_level_names() -> list[str]:
+    return [f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields]
+
+
+def closest_setting(location: tuple[Any, ...]) -> str | None:
+    """The setting most like an unknown key at `location` ("ranking.min_postives" → "ranking.min_positives")."""
+    model: type[BaseModel] = Settings
+    for part in location[:-1]:
+        field = model.model_fields.get(str(part))
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return None
+        model = field.annotation
+    near = difflib.get_close_matches(str(location[-1]), list(model.model_fields), n=1)
+    return ".".join([*map(str, location[:-1]), near[0]]) if near else None
+
+
 def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
     """Build the settings once; `home` and `overrides` win over the environment and the file."""
+    _check_environment()
     kwargs = dict(overrides)
     if home is not None:
         kwargs["home"] = Path(home).expanduser()

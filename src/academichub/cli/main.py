@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from academichub.cli import accounts, brief, commands, deliver, ingest, learn  # noqa: F401 - importing registers the commands
 from academichub.cli.app import app
 from academichub.errors import AcademicHubError, refusal
+from academichub.settings import closest_setting
 
 try:  # recent Typer carries its own copy of Click; older releases raise Click's own errors
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
@@ -58,6 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
+        if first["type"] == "extra_forbidden":
+            near = closest_setting(first["loc"])
+            _fail(f"invalid setting {where}: there is no such setting" + (f" (did you mean {near}?)" if near else ""), 2)
         _fail(f"invalid setting {where}: {first['msg']}", 2)
     except DBAPIError as exc:  # the database refused (a full disk, a server gone): one line, not a traceback
         _fail(f"storage: the database refused: {refusal(exc)}", 1)

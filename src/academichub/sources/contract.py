@@ -27,9 +27,10 @@ Items = Iterator[Paper | Rejected]
 class SettingsGroup(BaseModel):
     """A group of settings, whose numbers are finite: an infinite session length or timeout was
     accepted at start and then overflowed the date and time arithmetic it feeds (every sign-in
-    answered 500)."""
+    answered 500). A key it does not have is refused ("[ranking] min_postives = 3" in the
+    settings file, or ACADEMICHUB_RANKING__MIN_POSTIVES, was silently ignored)."""
 
-    model_config = ConfigDict(allow_inf_nan=False)
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
 
 
 # Kinds of setting, bounded for any real use and for the date and time arithmetic they feed.
