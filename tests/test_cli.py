@@ -90,6 +90,11 @@ def test_ingest_file_prints_the_report_and_is_idempotent(capsys: pytest.CaptureF
     (["follow", "category", "not a category"], 1, "not an arXiv category"),
     (["unfollow", "author", "Nobody"], 1, "not following author 'Nobody'"),
     (["serve", "--port", "80000"], 2, "Invalid value for '--port'"),  # uvicorn said it ran on it
+    # Forked until the machine ran out of memory (and swapped for twenty minutes).
+    (["serve", "--workers", "100000"], 2, "Invalid value for '--workers': Input should be less than or equal to 64"),
+    (["up", "--workers", "65"], 2, "Invalid value for '--workers'"),
+    (["worker", "--processes", "1000"], 2, "Invalid value for '--processes'"),
+    (["worker", "--threads", "65"], 2, "Invalid value for '--threads'"),
     (["deliver", "remove", "99999999999999999999"], 2, "Invalid value for 'delivery_id'"),  # an OverflowError
     (["export", "--briefing", "99999999999999999999"], 2, "Invalid value for '--briefing'"),
     (["brief", "--radar", "99999999999999999999"], 1, "radars: no radar '99999999999999999999'"),

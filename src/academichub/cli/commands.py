@@ -106,7 +106,11 @@ def refuse_busy_address(host: str, port: int) -> None:
 
 HostOption = Annotated[str | None, typer.Option(help="Bind address (setting `host`).")]
 PortOption = Annotated[int | None, typer.Option(min=1, max=65535, help="Port (setting `port`).")]
-WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="Web processes (one port; each answers any request).")]
+# At most 64 processes of each kind: "--workers 100000" forked until the machine ran out of memory
+# (each web process and its batch process keep about 300 MB).
+MAX_PROCESSES = 64
+WorkersOption = Annotated[int, typer.Option("--workers", min=1, max=MAX_PROCESSES,
+                                            help="Web processes (one port; each answers any request).")]
 AccessLogOption = Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request (off: the proxy in front keeps one).")]
 
 
@@ -269,8 +273,8 @@ def reindex(ctx: typer.Context) -> None:
 
 @app.command()
 def worker(ctx: typer.Context,
-           processes: Annotated[int, typer.Option("--processes", min=1, help="Worker processes.")] = 2,
-           threads: Annotated[int, typer.Option("--threads", min=1, help="Threads per process.")] = 1) -> None:
+           processes: Annotated[int, typer.Option("--processes", min=1, max=MAX_PROCESSES, help="Worker processes.")] = 2,
+           threads: Annotated[int, typer.Option("--threads", min=1, max=MAX_PROCESSES, help="Threads per process.")] = 1) -> None:
     """Run queue workers for the jobs on ACADEMICHUB_BROKER_URL (training, scheduled fetches, queued file ingests)."""
     import dramatiq.cli
 
