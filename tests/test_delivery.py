@@ -299,9 +299,11 @@ def test_deliveries_are_checked_before_they_are_kept_and_owned(store: Store) -> 
             deliveries.add(radar, "slack", url)
     with pytest.raises(InputError, match="control character"):  # PostgreSQL refused the NUL with a 500
         deliveries.add(radar, "feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/x", secret="SEC\x00x")
+    with pytest.raises(InputError, match="the language must be zh or en, got 'fr'"):  # was kept as zh
+        deliveries.add(radar, "email", "ada@example.org", lang="fr")
     assert deliveries.of_user(ada.id) == []  # nothing kept of any
-    kept = deliveries.add(radar, "email", "  ada@example.org ", lang="fr")
-    assert (kept.target, kept.lang, kept.active) == ("ada@example.org", "zh", True)
+    kept = deliveries.add(radar, "email", "  ada@example.org ", lang="en")
+    assert (kept.target, kept.lang, kept.active) == ("ada@example.org", "en", True)
     with pytest.raises(NotFoundError):
         deliveries.remove(bob.id, kept.id)
     with pytest.raises(NotFoundError):

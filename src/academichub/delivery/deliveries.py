@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 
 from academichub.delivery.service import check, unsubscribe_token
-from academichub.errors import NotFoundError
+from academichub.errors import InputError, NotFoundError
 from academichub.model.accounts import Radar
 from academichub.model.delivery import Delivery
 from academichub.settings import DeliverySettings
@@ -24,12 +24,13 @@ class Deliveries:
 
     def add(self, radar: Radar, channel: str, target: str, *, secret: str | None = None, cadence: str = "daily",
             lang: str = "zh") -> Delivery:
-        """A new delivery of a radar's digest, refused (nothing kept) when it cannot work or points
-        inside the network; a language other than zh or en is zh."""
+        """A new delivery of a radar's digest, refused (nothing kept) when it cannot work, points
+        inside the network or names a language other than zh or en (`--lang de` was kept as zh)."""
         target = target.strip()
         check(channel, target, cadence, secret, self._settings.allow_networks)
-        return self._deliveries.add(radar.id, channel, target, secret=secret, cadence=cadence,
-                                    lang=lang if lang in LANGS else "zh")
+        if lang not in LANGS:
+            raise InputError(f"delivery: the language must be zh or en, got {lang!r}")
+        return self._deliveries.add(radar.id, channel, target, secret=secret, cadence=cadence, lang=lang)
 
     def of_user(self, user_id: int) -> list[Delivery]:
         """Every delivery of the reader's radars."""
