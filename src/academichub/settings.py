@@ -346,34 +346,36 @@ class _SettingsFile(TomlConfigSettingsSource):
 _OTHER_NAMES = frozenset(f"{ENV_PREFIX}{n}" for n in ("HOME", "SETTINGS_FILE", "LLM_BASE_URL", "LLM_MODEL", "LLM_API_KEY"))
 
 
+def _group(field: Any) -> type[BaseModel] | None:
+    """The model of a field that is a group of settings (None for a plain setting)."""
+    annotation = getattr(field, "annotation", None)
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
 def _check_environment() -> None:
     """Refuse an ACADEMICHUB_ variable that names no setting: a typo such as ACADEMICHUB_DATABSE_URL
     was ignored, and the install ran on SQLite instead of the PostgreSQL it named. (A group's unknown
     key, ACADEMICHUB_RANKING__MIN_POSTIVES, is refused by the group itself.)"""
-    groups = {name.upper() for name, field in Settings.model_fields.items()
-              if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)}
+    fields = {name.upper(): _group(field) for name, field in Settings.model_fields.items()}
     for name in os.environ:
         if not name.startswith(ENV_PREFIX) or name in _OTHER_NAMES or name.startswith(f"{ENV_PREFIX}TEST_"):
             continue
-        if name.removeprefix(ENV_PREFIX).split("__", 1)[0] in groups or name in _top_level_names():
+        first, nested, _ = name.removeprefix(ENV_PREFIX).partition("__")
+        if first in fields and (fields[first] is not None or not nested):  # a setting, or a key of a group
             continue
-        near = difflib.get_close_matches(name, [*_top_level_names(), *_OTHER_NAMES, *iter_setting_names()], n=1)
+        near = difflib.get_close_matches(
+            name, [*(ENV_PREFIX + field for field in fields), *_OTHER_NAMES, *iter_setting_names()], n=1)
         hint = f" (did you mean {near[0]}?)" if near else ""
         raise ConfigError(f"settings: the environment variable {name} is not a setting{hint}")
 
 
-def _top_level_names() -> list[str]:
-    return [f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields]
-
-
 def closest_setting(location: tuple[Any, ...]) -> str | None:
     """The setting most like an unknown key at `location` ("ranking.min_postives" → "ranking.min_positives")."""
-    model: type[BaseModel] = Settings
+    model: type[BaseModel] | None = Settings
     for part in location[:-1]:
-        field = model.model_fields.get(str(part))
-        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+        model = _group(model.model_fields.get(str(part)))
+        if model is None:
             return None
-        model = field.annotation
     near = difflib.get_close_matches(str(location[-1]), list(model.model_fields), n=1)
     return ".".join([*map(str, location[:-1]), near[0]]) if near else None
 
@@ -391,9 +393,8 @@ def iter_setting_names(model: type[BaseModel] = Settings, prefix: str = ENV_PREF
     """List every setting's environment name, nested groups joined with '__'."""
     names: list[str] = []
     for name, field in model.model_fields.items():
-        annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            names.extend(iter_setting_names(annotation, f"{prefix}{name.upper()}__"))
+        if (group := _group(field)) is not None:
+            names.extend(iter_setting_names(group, f"{prefix}{name.upper()}__"))
         else:
             names.append(f"{prefix}{name.upper()}")
     return names

@@ -77,7 +77,7 @@ def read_ris(text: str) -> Entries:
     if _RIS_START.search(text) and not _STANDARD_START.search(text):
         # Only a file that never writes the standard form is rewritten: in one that does, a line of
         # an abstract that happens to begin "UK - " is text, not a tag.
-        text = _LOOSE_TAG.sub(lambda m: f"{m.group(1)}  - ", text)
+        text = _LOOSE_TAG.sub(r"\1  - ", text)
     try:
         records = rispy.loads(text)
     except Exception as exc:  # rispy raises plain exceptions on malformed input

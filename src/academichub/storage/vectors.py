@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import sqlalchemy as sa
@@ -13,12 +13,7 @@ from academichub.storage.engine import next_stamp, read_counter, reading, write_
 from academichub.storage.features import STAMP  # one counter: the matrix catches up on rows and vectors at once
 from academichub.storage.schema import work_vectors, works
 
-_CHUNK = 500
-
-
-def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start:start + _CHUNK]
+_CHUNK = 500  # vectors per read: each row carries a blob of the model's dimension
 
 
 class VectorRepo:
@@ -50,7 +45,7 @@ class VectorRepo:
             return
         with write_transaction(self.engine) as conn:
             stamp = next_stamp(conn, STAMP)
-            for chunk in _chunks(list(ids)):
+            for chunk in bulk.chunks(list(ids), _CHUNK):
                 conn.execute(sa.delete(work_vectors).where(work_vectors.c.model == model,
                                                            work_vectors.c.work_id.in_(chunk)))
             bulk.insert(conn, work_vectors, ("work_id", "model", "vector", "stamp"),
@@ -61,7 +56,7 @@ class VectorRepo:
         """The vectors of those works that have one: (their ids in the given order, matrix)."""
         found: dict[int, bytes] = {}
         with reading(self.engine) as conn:
-            for chunk in _chunks(list(ids)):
+            for chunk in bulk.chunks(list(ids), _CHUNK):
                 query = sa.select(work_vectors.c.work_id, work_vectors.c.vector).where(
                     work_vectors.c.model == model, work_vectors.c.work_id.in_(chunk))
                 found.update((work_id, blob) for work_id, blob in conn.execute(query))

@@ -4,7 +4,7 @@ lookups ingest plans with (identifiers, stored digests, titles)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -17,18 +17,11 @@ from academichub.keys import family_key, title_key
 from academichub.model import ID_KINDS, Paper
 from academichub.storage import bulk
 from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED
-from academichub.storage.bulk import one_of
+from academichub.storage.bulk import chunks, one_of
 from academichub.storage.engine import touch
 from academichub.storage.schema import work_authors, work_categories, work_ids, works
 
 FAMILY_KEY_LENGTH = works.c.first_author_key.type.length
-_CHUNK = 5000  # keeps IN (...) lists under every backend's parameter limit (SQLite 32,766, PostgreSQL 65,535)
-
-
-def chunks(values: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
-    """Consecutive slices of `values` short enough for one IN (...) list."""
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 def _now() -> datetime:

@@ -15,10 +15,10 @@ from academichub.limits import ROW_ID_MAX
 from academichub.model import Author, Paper
 from academichub.model.works import Candidate, StoredWork, work_text
 from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED, BoardMemo
-from academichub.storage.bulk import one_of
+from academichub.storage.bulk import chunks, one_of
 from academichub.storage.engine import board_of, reading
 from academichub.storage.schema import work_authors, work_categories, work_ids, works
-from academichub.storage.work_writes import WorkWrites, chunks
+from academichub.storage.work_writes import WorkWrites
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # numpy counts days from 1970, date.toordinal from year 1
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
@@ -151,7 +152,6 @@ def _origin_of(url: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
-
 class KnownHosts:
     """A local-mode install answers only under its own names: an IP address, localhost, the host of
     `public_url`, or one of `auth.host_names`.
@@ -164,33 +164,30 @@ class KnownHosts:
 
     def __init__(self, app: ASGIApp, names: list[str], public_url: str = "") -> None:
         self.app = app
-        public = _host_of(_origin_of(public_url).split("://", 1)[-1]) if public_url else ""
-        self.names = {name.lower().rstrip(".") for name in (*names, public) if name}
+        self.names = {name.lower().rstrip(".") for name in (*names, urlsplit(public_url).hostname) if name}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
-            if not self.known(_host_of(host)):
+            if not self.known(host):
                 await _refused(send, 403, "forbidden",
                                f"host: {host[:100]!r} is not a name of this install; a local install answers at "
                                "127.0.0.1 or localhost (add a name to auth.host_names to allow it)")
                 return
         await self.app(scope, receive, send)
 
-    def known(self, name: str) -> bool:
-        """Whether a request naming this host (port removed) may be answered."""
-        name = name.lower().rstrip(".")
-        if not name or name == "localhost" or name.endswith(".localhost") or name in self.names:
+    def known(self, host: str) -> bool:
+        """Whether a request whose Host header is `host` ("name:port", "[::1]:8000") may be answered."""
+        if not host:
             return True  # no Host header at all: HTTP/1.0 and raw clients, which no browser sends
         try:
-            ipaddress.ip_address(name.strip("[]"))
+            name = (urlsplit(f"//{host}").hostname or "").rstrip(".")  # lower-cased, port and brackets gone
+        except ValueError:  # "[::1" and the like: no host this install has
+            return False
+        if name == "localhost" or name.endswith(".localhost") or name in self.names:
+            return True
+        try:
+            ipaddress.ip_address(name)
         except ValueError:
             return False
         return True
-
-
-def _host_of(host: str) -> str:
-    """The name or address of a Host header, without its port ("[::1]:8000" → "[::1]")."""
-    if host.startswith("["):
-        return host.split("]", 1)[0] + "]"
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
