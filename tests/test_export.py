@@ -67,6 +67,25 @@ def test_latex_specials_outside_math_are_escaped_for_bibtex(sample_store: Store)
     assert title_key(reimport(text, "bibtex")[0].title) == title_key(paper.title)  # still matched on re-import
 
 
+def test_a_name_holding_and_stays_one_author_through_bibtex() -> None:
+    # BibTeX splits an author list on the word "and": "Research and Development Group" went out as
+    # two authors and came back as "Research" and "Development Group".
+    from datetime import UTC, datetime
+    names = ["Ada Lovelace", "Research and Development Group", "Hydrogen Epoch AND Reionization Array", "Lee"]
+    paper = Paper(title="One paper", source="arxiv", arxiv_id="2509.00001", arxiv_version=1,
+                  authors=[Author(n, n.lower()) for n in names], announced=date(2025, 9, 1))
+    work = StoredWork(1, paper, ["arxiv"], "h", date(2025, 9, 1), datetime.now(UTC), datetime.now(UTC))
+    [item] = reimport(to_bibtex([work]), "bibtex")
+    assert item.authors == names
+
+
+def test_bibtex_author_lists_split_as_bibtex_splits_them() -> None:
+    # "AND" separates names as "and" does; braces protect an "and"; "and others" is et al., not a person.
+    [item] = reimport("@article{a, title={X}, year=2020, author={Smith, John\n  AND Doe, Jane and "
+                      "{Research and Development Group} and M{\\\"u}ller, Hans and others}}", "bibtex")
+    assert item.authors == ["John Smith", "Jane Doe", "Research and Development Group", "Hans Müller"]
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r"), max_size=40),
                 min_size=1, max_size=5))

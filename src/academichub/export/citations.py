@@ -79,15 +79,26 @@ def _tex_safe(text: str) -> str:
     return _MATH_OR_SPECIAL.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(0), text)
 
 
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+
+
+def _bibtex_name(name: str) -> str:
+    """A name for a BibTeX author list: "Family, Given", or the whole name in braces when it holds
+    the word "and", which would otherwise split it ("Research and Development Group" is one author)."""
+    if _AND.search(name):
+        return "{" + name + "}"
+    family, given = split_name(name)
+    return f"{family}, {given}" if given else family
+
+
 def to_bibtex(works: Iterable[StoredWork]) -> str:
     """BibTeX entries (@article for journal versions, @misc with eprint fields for preprints)."""
     taken: set[str] = set()
     entries = []
     for work in works:
         paper = work.paper
-        fields = {"title": _tex_safe(paper.title), "author": " and ".join(
-            "{}, {}".format(*split_name(a.name)) if split_name(a.name)[1] else split_name(a.name)[0]
-            for a in paper.authors), "year": str(_date_parts(work)[0])}
+        fields = {"title": _tex_safe(paper.title), "author": " and ".join(_bibtex_name(a.name) for a in paper.authors),
+                  "year": str(_date_parts(work)[0])}
         if paper.venue:
             fields["journal"] = _tex_safe(paper.venue)
         if paper.doi:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import bibtexparser
+from bibtexparser.middlewares.names import split_multiple_persons_names
 import rispy
 from lxml import etree
 
@@ -35,7 +36,10 @@ def _given_first(name: str) -> str:
 
 
 def _bibtex_authors(value: str) -> list[str]:
-    return [n for n in (_given_first(name) for name in clean_tex(value).split(" and ")) if n]
+    """The names of a BibTeX author field, split as BibTeX splits them: on "and" in any case, never
+    inside braces ("{Research and Development Group}" is one name), with "and others" (et al.) left out."""
+    names = (clean_tex(name) for name in split_multiple_persons_names(value))
+    return [n for n in (_given_first(name) for name in names if name.lower() != "others") if n]
 
 
 # Fields where an export may name a preprint's arXiv id in passing ("arXiv preprint arXiv:…").
