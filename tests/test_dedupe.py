@@ -72,3 +72,17 @@ def test_index_finds_revisions_but_respects_identifiers() -> None:
     assert index.best(journal("Scaling Laws in Scientific Discovery with AI and Robot Scientists",
                               arxiv_id="2505.99999")) is None  # another preprint
     assert index.best(journal("Scaling Laws")) is None  # too short to decide by title
+
+
+def test_a_name_suffix_is_not_the_family_name() -> None:
+    # arXiv prints "Martin Luther King Jr."; a journal's record may print "Martin Luther King": keyed
+    # on the last word ("jr" against "king") the two versions were never compared by title.
+    assert family_key(name_key("Martin Luther King Jr.")) == family_key(name_key("Martin Luther King")) == "king"
+    assert family_key(name_key("Henry Ford III")) == "ford"
+    assert family_key(name_key("Ann Vi")) == "vi" and family_key(name_key("Bo Li")) == "li"
+
+
+def test_crossref_keeps_a_name_suffix() -> None:
+    from academichub.sources.crossref import _authors
+    [king] = _authors({"author": [{"given": "Martin Luther", "family": "King", "suffix": "Jr."}]})
+    assert king.name == "Martin Luther King Jr."

@@ -39,7 +39,7 @@ def test_the_sample_round_trips_through_the_importer(sample_store: Store, fmt: s
         assert title_key(item.title) == title_key(work.paper.title), (work.paper.title, item.title)
         assert item.arxiv_id == work.paper.arxiv_id
         assert item.year == (work.paper.published or work.paper.announced or work.feed_date).year
-        assert [n.split()[-1] for n in item.authors] == [split_name(a.name)[0] for a in work.paper.authors]
+        assert [split_name(n)[0] for n in item.authors] == [split_name(a.name)[0] for a in work.paper.authors]
 
 
 def test_keys_are_unique_and_braces_cannot_break_an_entry(sample_store: Store) -> None:
@@ -77,6 +77,24 @@ def test_a_name_holding_and_stays_one_author_through_bibtex() -> None:
     work = StoredWork(1, paper, ["arxiv"], "h", date(2025, 9, 1), datetime.now(UTC), datetime.now(UTC))
     [item] = reimport(to_bibtex([work]), "bibtex")
     assert item.authors == names
+
+
+def test_a_name_suffix_is_no_family_name_in_any_format() -> None:
+    # "Martin Luther King Jr." went out as family "Jr." (BibTeX "Jr., Martin Luther King", CSL
+    # family "Jr."), so a reference manager sorted and cited him as "Jr.".
+    from datetime import UTC, datetime
+    names = ["Martin Luther King Jr.", "Henry Ford III", "Ada Lovelace"]
+    paper = Paper(title="One paper", source="arxiv", arxiv_id="2509.00001", arxiv_version=1,
+                  authors=[Author(n, n.lower()) for n in names], announced=date(2025, 9, 1))
+    work = StoredWork(1, paper, ["arxiv"], "h", date(2025, 9, 1), datetime.now(UTC), datetime.now(UTC))
+    assert "author = {King, Jr., Martin Luther and Ford, III, Henry and Lovelace, Ada}" in to_bibtex([work])
+    assert "AU  - King, Martin Luther, Jr." in export([work], "ris")
+    assert json.loads(export([work], "csl-json"))[0]["author"][0] == {"family": "King", "given": "Martin Luther",
+                                                                      "suffix": "Jr."}
+    assert to_bibtex([work]).startswith("@misc{king2025")
+    for fmt in ("bibtex", "ris", "csl-json"):
+        [item] = reimport(export([work], fmt), fmt)
+        assert item.authors == names, fmt
 
 
 def test_bibtex_author_lists_split_as_bibtex_splits_them() -> None:

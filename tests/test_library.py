@@ -220,6 +220,17 @@ EXPORTS_OF_A_PREPRINT = [
 ]
 
 
+def test_csl_names_keep_their_particles_and_suffix() -> None:
+    # CSL keeps "van der" and "Jr." in parts of their own; read as given + family they were lost
+    # ("Johannes Diderik Waals"), so the name matched no author of a stored paper.
+    people = [{"given": "Johannes Diderik", "non-dropping-particle": "van der", "family": "Waals"},
+              {"given": "Ludwig", "dropping-particle": "van", "family": "Beethoven"},
+              {"given": "Martin Luther", "family": "King", "suffix": "Jr."}, {"literal": "ATLAS Collaboration"}]
+    [entry] = READERS["csl-json"](json.dumps([{"id": "c", "title": "Gases", "author": people}]))
+    assert entry.authors == ["Johannes Diderik van der Waals", "Ludwig van Beethoven", "Martin Luther King Jr.",
+                             "ATLAS Collaboration"]
+
+
 LEGACY_BIB = "@article{a, title={Résumé of naïve methods — “quoted”}, author={Müller, Jürgen}, year={2001}}\n"
 
 

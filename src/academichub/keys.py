@@ -164,9 +164,16 @@ def title_key(title: str) -> str:
     return name_key(_TAGS.sub("", title))[:300]
 
 
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})  # as they appear in a name key
+
+
 def family_key(author_key: str) -> str:
-    """The family-name part of an author key (its last word), used to find title matches."""
-    return author_key.rsplit(" ", 1)[-1] if author_key else ""
+    """The family-name part of an author key (its last word, or the one before a suffix), used to
+    find title matches: arXiv prints "Martin Luther King Jr.", Crossref gives family "King"."""
+    words = author_key.split()
+    if len(words) > 2 and words[-1] in NAME_SUFFIXES:
+        return words[-2]
+    return words[-1] if words else ""
 
 
 def make_author(name: str, *, affiliations: tuple[str, ...] = (), orcid: str | None = None) -> Author | None:

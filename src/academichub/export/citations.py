@@ -16,6 +16,7 @@ import rispy
 from bibtexparser.model import Entry, Field
 
 from academichub.errors import InputError
+from academichub.keys import NAME_SUFFIXES, name_key
 from academichub.model.works import StoredWork
 
 FORMATS = {"bibtex": ("application/x-bibtex", "bib"), "ris": ("application/x-research-info-systems", "ris"),
@@ -23,13 +24,28 @@ FORMATS = {"bibtex": ("application/x-bibtex", "bib"), "ris": ("application/x-res
 _KEY_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
-def split_name(name: str) -> tuple[str, str]:
-    """(family, given) of a printed name: the last word is the family name unless the name says "Family, Given"."""
+def name_parts(name: str) -> tuple[str, str, str]:
+    """(family, given, suffix) of a printed name: the last word is the family name, or the one
+    before a suffix ("Martin Luther King Jr."), unless the name says "Family, Given"."""
     if "," in name:
         family, _, given = name.partition(",")
-        return family.strip(), given.strip()
+        return family.strip(), given.strip(), ""
     parts = name.split()
-    return (parts[-1], " ".join(parts[:-1])) if parts else ("", "")
+    suffix = parts.pop() if len(parts) > 2 and name_key(parts[-1]) in NAME_SUFFIXES else ""
+    return (parts[-1], " ".join(parts[:-1]), suffix) if parts else ("", "", "")
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(family, given) of a printed name, a suffix left out."""
+    return name_parts(name)[:2]
+
+
+def _family_first(name: str, *, suffix_last: bool) -> str:
+    """ "Family, Given" with a suffix where the format wants it: BibTeX "King, Jr., Martin", RIS "King, Martin, Jr."."""
+    family, given, suffix = name_parts(name)
+    if not suffix:
+        return f"{family}, {given}" if given else family
+    return f"{family}, {given}, {suffix}" if suffix_last else f"{family}, {suffix}, {given}"
 
 
 def _date_parts(work: StoredWork) -> list[int]:
@@ -85,10 +101,7 @@ _AND = re.compile(r"\band\b", re.IGNORECASE)
 def _bibtex_name(name: str) -> str:
     """A name for a BibTeX author list: "Family, Given", or the whole name in braces when it holds
     the word "and", which would otherwise split it ("Research and Development Group" is one author)."""
-    if _AND.search(name):
-        return "{" + name + "}"
-    family, given = split_name(name)
-    return f"{family}, {given}" if given else family
+    return "{" + name + "}" if _AND.search(name) else _family_first(name, suffix_last=False)
 
 
 def to_bibtex(works: Iterable[StoredWork]) -> str:
@@ -129,7 +142,7 @@ def to_ris(works: Iterable[StoredWork]) -> str:
         paper = work.paper
         parts = _date_parts(work)
         record = {"type_of_reference": "JOUR" if paper.venue and paper.doi else "UNPB", "title": paper.title,
-                  "authors": ["{}, {}".format(*split_name(a.name)) for a in paper.authors],
+                  "authors": [_family_first(a.name, suffix_last=True) for a in paper.authors],
                   "year": str(parts[0]), "date": "{:04d}/{:02d}/{:02d}".format(*parts), "abstract": paper.abstract,
                   "id": work.public_id}
         if paper.doi:
@@ -150,14 +163,18 @@ def _one_line(value: str | list[str]) -> str | list[str]:
     return " ".join(value.split())
 
 
+def _csl_name(name: str) -> dict[str, str]:
+    family, given, suffix = name_parts(name)
+    return {k: v for k, v in (("family", family), ("given", given), ("suffix", suffix)) if v or k != "suffix"}
+
+
 def to_csl(works: Iterable[StoredWork]) -> str:
     """CSL-JSON: a list of items."""
     items = []
     for work in works:
         paper = work.paper
         item = {"id": work.public_id, "type": "article-journal" if paper.venue and paper.doi else "article",
-                "title": paper.title, "author": [dict(zip(("family", "given"), split_name(a.name), strict=True))
-                                                 for a in paper.authors],
+                "title": paper.title, "author": [_csl_name(a.name) for a in paper.authors],
                 "issued": {"date-parts": [_date_parts(work)]}, "abstract": paper.abstract or None,
                 "DOI": paper.doi, "URL": _url(work), "container-title": paper.venue}
         if paper.arxiv_id:

@@ -29,10 +29,19 @@ _STANDARD_START = re.compile(r"^TY  - ", re.MULTILINE)
 _LOOSE_TAG = re.compile(r"^[ \t]*([A-Z][A-Z0-9])(?:[ \t]+-[ \t]?|-(?:[ \t]+|$))", re.MULTILINE)
 
 
+_SUFFIX = re.compile(r"(?:Jr|Sr|Jun|Sen|I{2,3}|IV|VI{0,3})\.?|jr\.?|sr\.?")
+
+
 def _given_first(name: str) -> str:
-    """ "Family, Given" (BibTeX, RIS) as "Given Family"."""
-    family, _, given = name.partition(",")
-    return f"{given.strip()} {family.strip()}".strip() if given.strip() else family.strip()
+    """ "Family, Given" (BibTeX, RIS) as "Given Family"; with two commas, a suffix keeps its place at
+    the end whether it is written BibTeX's way ("King, Jr., Martin") or RIS's ("King, Martin, Jr.")."""
+    family, *rest = [part.strip() for part in name.split(",")]
+    suffix = []
+    if len(rest) >= 2 and _SUFFIX.fullmatch(rest[-1]):
+        suffix = [rest.pop()]
+    elif len(rest) >= 2 and _SUFFIX.fullmatch(rest[0]):
+        suffix = [rest.pop(0)]
+    return " ".join(part for part in [*rest, family, *suffix] if part)
 
 
 def _bibtex_authors(value: str) -> list[str]:
@@ -132,8 +141,13 @@ def _people(value: object) -> list[dict[str, Any]]:
     return value
 
 
+_CSL_NAME_PARTS = ("given", "dropping-particle", "non-dropping-particle", "family", "suffix")
+
+
 def _csl_authors(people: object) -> list[str]:
-    return [p.get("literal") or " ".join(x for x in (p.get("given"), p.get("family")) if x) for p in _people(people)]
+    """CSL names in reading order, particles included ("Johannes Diderik van der Waals", not "Johannes Diderik Waals")."""
+    return [p.get("literal") or " ".join(str(x) for x in (p.get(part) for part in _CSL_NAME_PARTS) if x)
+            for p in _people(people)]
 
 
 def _csl_item(number: int, record: dict[str, Any]) -> LibraryItem | Skipped:

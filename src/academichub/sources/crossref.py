@@ -82,7 +82,8 @@ def date_parts(value: dict[str, Any] | None) -> date | None:
 def _authors(item: dict[str, Any]) -> list[Author]:
     authors = []
     for person in item.get("author") or []:
-        name = " ".join(p for p in (person.get("given"), person.get("family")) if p) or person.get("name", "")
+        name = " ".join(p for p in (person.get("given"), person.get("family"), person.get("suffix")) if p) \
+            or person.get("name", "")
         orcid = (person.get("ORCID") or "").rsplit("/", 1)[-1] or None
         affiliations = tuple(a.get("name", "") for a in person.get("affiliation") or [] if a.get("name"))
         author = make_author(html_to_text(name), affiliations=affiliations, orcid=orcid)
