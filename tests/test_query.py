@@ -50,6 +50,14 @@ PAPER = Document(
     ("cat:cs", True),  # an archive: all its subjects
     ("cat:cs.CV", False),
     ("arXiv:2301.00001", False),  # not a field: a word that is absent
+    # Field names in any case, and arXiv's prefixes: "Title:x" and "category:cs.CL" were words.
+    ("Title:unlearning", True),
+    ("TITLE:diffusion", False),
+    ("ti:unlearning", True),
+    ("abs:diffusion", True),
+    ("au:guo", True),
+    ("category:cs.CL", True),
+    ("cat:CS.cl", True),
 ])
 def test_query_matches(query: str, expected: bool) -> None:
     assert matches(parse(query), PAPER) is expected
@@ -153,6 +161,16 @@ def test_text_search_understands_the_syntax_and_filters(sample_store: Store) -> 
     without = search(sample_store, "unlearning -diffusion", limit=50, mode="text")
     assert 0 < without.total < plain.total
     assert all("diffusion" not in (w.paper.title + w.paper.abstract).lower() for w, _ in without.hits)
+    # A category in any case finds what a subscription to it matches (the index compared it exactly:
+    # "cat:cs.ai" found nothing while the feed's keyword "cat:cs.ai" matched 1,044 papers).
+    exact = search(sample_store, "cat:cs.AI", limit=5, mode="text").total
+    assert exact > 100
+    assert search(sample_store, "cat:cs.ai", limit=5, mode="text").total == exact
+    assert search(sample_store, "category:CS.AI", limit=5, mode="text").total == exact
+    assert search(sample_store, "cat:ASTRO-PH", limit=5, mode="text").total == \
+        search(sample_store, "cat:astro-ph", limit=5, mode="text").total > 100
+    assert search(sample_store, "model", category="CS.AI", limit=5, mode="text").total == \
+        search(sample_store, "model", category="cs.AI", limit=5, mode="text").total > 10
     galaxies = search(sample_store, "galaxy", category="astro-ph", limit=20, mode="text")
     assert galaxies.hits and all(any(c.startswith("astro-ph") for c in w.paper.categories) for w, _ in galaxies.hits)
     assert search(sample_store, "galaxy", source="crossref", mode="text").total == 0

@@ -7,6 +7,7 @@
     NOT survey, -survey            exclude
     (a OR b) c                     grouping
     title:x  abstract:x  author:"Jianxiang He"  cat:cs.CL  cat:astro-ph (an archive: all its subjects)
+    ti:x  abs:x  au:x  category:x  Title:x  (arXiv's prefixes and any case name the same fields)
 
 The same parsed query matches a paper in memory (for a subscription's reason) and compiles to
 tantivy's query language (for search), so both behave the same.
@@ -24,6 +25,9 @@ from academichub.errors import InputError
 from academichub.keys import name_key
 
 FIELDS = ("title", "abstract", "author", "cat")
+# arXiv's search prefixes and spelled-out names, as readers coming from arXiv type them.
+FIELD_ALIASES = {"ti": "title", "abs": "abstract", "au": "author", "authors": "author", "category": "cat",
+                 "categories": "cat"}
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|("(?:[^"\\]|\\.)*")|([^\s()"]+))')
 # Brackets and exclusions nest at most this deep: the parser and every walk of the tree recurse,
 # and a 500-character query of brackets alone exceeded Python's recursion limit (a 500 answer).
@@ -147,6 +151,7 @@ class _Parser:
             self.take()
             return node
         field, _, rest = token.partition(":")
+        field = FIELD_ALIASES.get(field.lower(), field.lower())
         if field in FIELDS and (rest or token.endswith(":")):  # "arXiv:2301.1" is a word, not a field
             if not rest:  # field:"a phrase"
                 if self.peek() is None or not self.peek().startswith('"'):
@@ -225,7 +230,7 @@ _SPECIAL = re.compile(r'[+\-!(){}\[\]^"~*?:\\/]')
 def _tantivy_term(term: Term) -> str:
     if term.field == "cat":
         field = "categories" if "." in term.text else "archives"
-        return f'{field}:"{term.text}"'
+        return f'{field}:"{term.text.casefold()}"'  # indexed casefolded, as the feed's matching compares them
     text = f'"{term.text}"' if term.phrase or " " in term.text else _SPECIAL.sub(" ", term.text).strip() or '""'
     if " " in text and not text.startswith('"'):
         text = f'"{text}"'

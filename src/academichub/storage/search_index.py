@@ -29,7 +29,7 @@ WRITER_HEAP = 128_000_000
 WRITER_THREADS = max(1, min(2, os.cpu_count() or 1))  # 2 threads halve bulk indexing here
 LOCK_WAIT_SECONDS = 30.0
 SEARCH_FIELDS = ["title", "abstract", "authors", "categories"]
-SCHEMA_VERSION = "4"  # bump when _schema() changes: an index of another version is rebuilt
+SCHEMA_VERSION = "5"  # bump when _schema() changes: an index of another version is rebuilt
 
 
 @dataclass(frozen=True)
@@ -186,9 +186,10 @@ class SearchIndex:
         document.add_text("title", doc.title)
         document.add_text("abstract", doc.abstract)
         document.add_text("authors", doc.authors)
-        for category in doc.categories:
+        # Casefolded, as venues are: "cat:cs.ai" and "cat:CS.AI" find what a subscription to either matches.
+        for category in dict.fromkeys(c.casefold() for c in doc.categories):
             document.add_text("categories", category)
-        for archive in dict.fromkeys(c.split(".")[0] for c in doc.categories):
+        for archive in dict.fromkeys(c.casefold().split(".")[0] for c in doc.categories):
             document.add_text("archives", archive)
         document.add_integer("day", day_number(doc.day))
         for source in doc.sources:
@@ -228,7 +229,7 @@ class SearchIndex:
             )))
         if category:
             field = "categories" if "." in category else "archives"  # an archive filters on its subjects
-            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, field, category)))
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, field, category.casefold())))
         if source:
             clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "sources", source.casefold())))
         if venue:
