@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -154,6 +155,30 @@ def test_a_briefing_streams_in_and_its_citations_lead_to_the_papers(page, site: 
     page.goto(site + "/briefings")
     assert page.locator("table.past-briefings tbody tr").count() == 1
     assert page.dialogs == []
+
+
+def test_a_briefing_stream_cut_off_is_not_started_again(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    # EventSource reconnects by itself when a stream ends without "done" (a proxy's timeout, a
+    # restart): each reconnect wrote the briefing again from the start (the LLM paid twice) and
+    # appended its sections under the first ones. A cut stream now says so and stops.
+    streamed: list[str] = []
+    section = json.dumps({"group": "overview", "title": "Overview", "html": "Half of it", "cited": []})
+
+    def cut_short(route) -> None:  # type: ignore[no-untyped-def]
+        streamed.append(route.request.url)
+        route.fulfill(status=200, headers={"Content-Type": "text/event-stream"},
+                      body=f"retry: 200\nevent: section\ndata: {section}\n\n")
+
+    page.route("**/api/v1/briefings/stream*", cut_short)
+    page.goto(site + "/briefings")
+    page.get_by_role("button", name="生成简报").click()
+    progress = page.locator("#brief-live .brief-progress")
+    playwright_api.expect(progress).to_have_class("brief-progress error")
+    page.wait_for_timeout(1500)  # several reconnect delays of 200 ms
+    assert len(streamed) == 1
+    assert page.locator("#brief-live section.streamed").count() == 1
+    assert "中断" in progress.inner_text()
+    playwright_api.expect(page.get_by_role("button", name="生成简报")).to_be_enabled()
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/academichub/locale/zh/LC_MESSAGES/messages.po"
 METHODS = [("**/web/templates/**.html", "jinja2"), ("**.py", "python")]
 NEW: dict[str, str] = {
+    "The connection was cut before the briefing was finished. Write it again, or find it under past briefings if it "
+    "was finished.": "简报写完之前连接中断了。请重新撰写；若它已写完，可在“往期简报”中找到。",
     "and followed authors' papers of the last {days} days": "另含所关注作者近 {days} 天的论文",
     "Job queue": "任务队列", "Queue": "队列", "Waiting": "等待中", "Retrying": "重试中", "Failed": "失败",
     "Is this {value}?": "是这位 {value} 吗?", "Similar to your saved paper «{value}»": "与你收藏的论文相似«{value}»",

@@ -92,6 +92,12 @@ document.addEventListener("DOMContentLoaded", () => {
     live.hidden = false;
     form.querySelector("button[type=submit]").disabled = true;
     const source = new EventSource("/api/v1/briefings/stream?" + params.toString());
+    const stop = (message) => {  // the stream ended without its briefing: say so, allow another try
+      source.close();
+      progress.textContent = message;
+      progress.classList.add("error");
+      form.querySelector("button[type=submit]").disabled = false;
+    };
     source.addEventListener("section", (message) => {
       const section = JSON.parse(message.data);
       const block = document.createElement("section");
@@ -113,13 +119,10 @@ document.addEventListener("DOMContentLoaded", () => {
       source.close();
       window.location.assign(JSON.parse(message.data).url);
     });
-    source.addEventListener("failed", (message) => {
-      source.close();
-      progress.textContent = JSON.parse(message.data).message;
-      progress.classList.add("error");
-      form.querySelector("button[type=submit]").disabled = false;
-    });
-    source.onerror = () => { if (source.readyState === EventSource.CLOSED) progress.classList.add("error"); };
+    source.addEventListener("failed", (message) => stop(JSON.parse(message.data).message));
+    // Left to itself, EventSource reconnects to a stream that ended without "done" (a proxy's
+    // timeout, a restart), which writes the briefing again from the start under the first one.
+    source.onerror = () => stop(live.dataset.lost);
   });
 });
 
