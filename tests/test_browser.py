@@ -138,6 +138,18 @@ def test_like_dismiss_and_undo_without_a_reload(page, site: str) -> None:  # typ
     assert liked == [{"paper": first.get_attribute("data-id"), "feedback": ["like"]}]
 
 
+def test_feedback_with_the_server_unreachable_says_so_in_the_page_language(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    # fetch rejects with Chromium's English "Failed to fetch" when no answer comes: a Chinese page
+    # showed it under the card.
+    page.route("**/api/v1/feedback", lambda route: route.abort())
+    page.goto(site + "/")
+    card = page.locator("article.card").nth(0)
+    card.get_by_role("button", name="赞", exact=True).click()
+    note = card.locator(".note")
+    playwright_api.expect(note).to_have_text("无法连接服务器。请检查网络连接后重试。")
+    assert card.get_attribute("data-feedback") in (None, "")
+
+
 def test_a_briefing_streams_in_and_its_citations_lead_to_the_papers(page, site: str) -> None:  # type: ignore[no-untyped-def]
     streamed: list[str] = []
     page.on("request", lambda r: streamed.append(r.url) if "/api/v1/briefings/stream" in r.url else None)

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/academichub/locale/zh/LC_MESSAGES/messages.po"
 METHODS = [("**/web/templates/**.html", "jinja2"), ("**.py", "python")]
 NEW: dict[str, str] = {
+    "The server could not be reached. Check the connection and try again.": "无法连接服务器。请检查网络连接后重试。",
     "The connection was cut before the briefing was finished. Write it again, or find it under past briefings if it "
     "was finished.": "简报写完之前连接中断了。请重新撰写；若它已写完，可在“往期简报”中找到。",
     "and followed authors' papers of the last {days} days": "另含所关注作者近 {days} 天的论文",

@@ -71,7 +71,9 @@ document.addEventListener("submit", async (event) => {
     }
     showFeedback(card, result.feedback);
   } catch (error) {
-    showError(form, error.message);
+    // fetch rejects with a TypeError when no answer came (offline, server down): Chromium's "Failed
+    // to fetch" in English on every page; say it in the page's language.
+    showError(form, error instanceof TypeError ? document.body.dataset.offline : error.message);
   }
 });
 
