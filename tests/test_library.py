@@ -358,6 +358,23 @@ def test_orcid_check_digit() -> None:
     assert not importer.valid_orcid("0000-0002-1825-0098") and not importer.valid_orcid("1234")
 
 
+@pytest.mark.parametrize("written", [
+    "0000-0002-1825-0097", " https://orcid.org/0000-0002-1825-0097/ ", "http://orcid.org/0000-0002-1825-0097",
+    "orcid.org/0000-0002-1825-0097", "https://www.orcid.org/0000-0002-1825-0097", "ORCID.ORG/0000-0002-1825-0097",
+    "0000000218250097",
+])
+def test_an_orcid_id_is_read_as_people_paste_it(written: str) -> None:
+    # ORCID's own pages print "orcid.org/…" and older profiles "http://orcid.org/…": only
+    # "https://orcid.org/…" was taken, the others refused as "not a valid ORCID iD".
+    assert importer.orcid_of(written) == "0000-0002-1825-0097"
+
+
+@pytest.mark.parametrize("written", ["0000-0002-1825-0098", "https://example.org/0000-0002-1825-0097",
+                                     "0000-0002-1825-0097-0000", "00000-002-1825-0097", "", "orcid.org/"])
+def test_what_is_no_orcid_id_is_refused(written: str) -> None:
+    assert importer.orcid_of(written) is None
+
+
 def test_the_big_bib_imports_fast(sample_store: Store) -> None:
     # Time goal (under 30 s) is measured by bench/library_import.py; this checks the report.
     user = sample_store.accounts.create_user(f"big-{time.monotonic_ns()}", "Materials physicist")

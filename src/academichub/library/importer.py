@@ -243,27 +243,38 @@ def import_file(store: Store, embedder: Embedder | None, user_id: int, path: Pat
     return import_items(store, embedder, user_id, read_entries(fmt, text, name), source=name.removesuffix(".gz"), fmt=fmt)
 
 
-_ORCID = re.compile(r"^(\d{4}-){3}\d{3}[\dX]$")
+_ORCID = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])")
+_ORCID_URL = re.compile(r"(?:https?://)?(?:www\.|sandbox\.)?orcid\.org/", re.IGNORECASE)
+
+
+def orcid_of(text: str) -> str | None:
+    """The ORCID iD written in `text` (as printed, its URL with or without https://, or its 16
+    characters without hyphens) in its canonical form, or None when there is none or its ISO 7064
+    11,2 check digit is wrong."""
+    value = _ORCID_URL.sub("", text.strip(), count=1).strip().rstrip("/").upper()
+    match = _ORCID.fullmatch(value)
+    if not match:
+        return None
+    digits = "".join(match.groups())
+    total = 0
+    for digit in digits[:-1]:
+        total = (total + int(digit)) * 2
+    check = (12 - total % 11) % 11
+    return "-".join(match.groups()) if digits[-1] == ("X" if check == 10 else str(check)) else None
 
 
 def valid_orcid(orcid: str) -> bool:
-    """An ORCID iD in its 16-character form with a correct ISO 7064 11,2 check digit."""
-    orcid = orcid.strip().upper().removeprefix("HTTPS://ORCID.ORG/")
-    if not _ORCID.match(orcid):
-        return False
-    total = 0
-    for digit in orcid.replace("-", "")[:-1]:
-        total = (total + int(digit)) * 2
-    check = (12 - total % 11) % 11
-    return orcid[-1] == ("X" if check == 10 else str(check))
+    """Whether the text is an ORCID iD (see `orcid_of`)."""
+    return orcid_of(orcid) is not None
 
 
 def import_orcid(store: Store, embedder: Embedder, user_id: int, orcid: str, settings: Settings, *,
                  transport: httpx.BaseTransport | None = None) -> ImportReport:
     """Import the public works list of an ORCID iD."""
-    orcid = orcid.strip().upper().removeprefix("HTTPS://ORCID.ORG/")
-    if not valid_orcid(orcid):
-        raise InputError(f"library: {orcid!r} is not a valid ORCID iD (0000-0002-1825-0097 is one)")
+    canonical = orcid_of(orcid)
+    if canonical is None:
+        raise InputError(f"library: {orcid.strip()[:100]!r} is not a valid ORCID iD (0000-0002-1825-0097 is one)")
+    orcid = canonical
     orcid_settings = settings.sources.orcid
     url = f"{orcid_settings.base_url.rstrip('/')}/{orcid}/works"
     with HttpClient(settings.sources.http, transport=transport) as client:
