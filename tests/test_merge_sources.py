@@ -36,6 +36,24 @@ def test_preprint_and_its_journal_record_are_one_work_with_both_labels(store: St
     assert store.works.count() == 10  # nine other arXiv papers, one shared work
 
 
+def test_a_paper_is_found_by_any_spelling_of_its_ids(store: Store) -> None:
+    # `academichub feedback like 2202.12139v2`, an export of "https://arxiv.org/abs/…" or of the
+    # doi.org URL: only "arxiv:ID" and "doi:DOI" named a paper, the rest was "no paper".
+    ingest(store, ARXIV, source="arxiv")
+    ingest(store, JOURNAL, source="crossref")
+    work_id = store.works.id_for_public("arxiv:2202.12139")
+    assert work_id is not None
+    for written in ("2202.12139", "2202.12139v2", "arxiv:2202.12139v1", "arXiv:2202.12139",
+                    "https://arxiv.org/abs/2202.12139v2", "arxiv.org/pdf/2202.12139", "10.48550/arXiv.2202.12139",
+                    "doi:10.1109/ICSTW55395.2022.00035", "10.1109/icstw55395.2022.00035",
+                    "https://doi.org/10.1109/ICSTW55395.2022.00035", " doi.org/10.1109/icstw55395.2022.00035 "):
+        assert store.works.id_for_public(written) == work_id, written
+    for nothing in ("arxiv:", "doi:", "2202.99999", "doi:10.1109/other", "w", "w99999999999999999999", "cs.SE",
+                    "see 10.1109/icstw55395.2022.00035"):
+        assert store.works.id_for_public(nothing) is None, nothing
+    assert store.works.id_for_public(f"w{work_id}") == work_id
+
+
 def test_crossref_preprint_relation_joins_the_arxiv_listing_item(store: Store) -> None:
     listing = arxiv_listing.parse((DATA / "arxiv_listing/rss_2025-04-04.xml").read_bytes()).items
     ingest(store, listing, source="arxiv")

@@ -30,7 +30,10 @@ new_ids = st.builds(lambda y, m, n, w: f"{y:02d}{m:02d}.{n:0{w}d}", st.integers(
 old_ids = st.builds(lambda a, n: f"{a}/{n:07d}", st.sampled_from(["astro-ph", "hep-th", "math", "cond-mat", "math.GT"]),
                     st.integers(0, 9999999))
 prefixes = st.sampled_from(["", "arXiv:", "arxiv:", "oai:arXiv.org:", "http://arxiv.org/abs/",
-                            "https://arxiv.org/abs/", "https://export.arxiv.org/abs/", "https://arxiv.org/pdf/"])
+                            "https://arxiv.org/abs/", "https://export.arxiv.org/abs/", "https://arxiv.org/pdf/",
+                            # pasted without the scheme, arXiv's HTML view, its DataCite DOI (were refused)
+                            "arxiv.org/abs/", "www.arxiv.org/pdf/", "https://arxiv.org/html/",
+                            "10.48550/arXiv.", "https://doi.org/10.48550/arXiv.", "doi:10.48550/arxiv."])
 
 
 @given(ident=st.one_of(new_ids, old_ids), prefix=prefixes, version=st.one_of(st.none(), st.integers(1, 40)))
@@ -50,6 +53,11 @@ def test_doi_prefixes_case_and_lists() -> None:
     assert normalise_doi("https://doi.org/10.1109/ICSTW55395.2022.00035") == "10.1109/icstw55395.2022.00035"
     assert normalise_doi("doi: 10.1103/PhysRevD.93.016005,") == "10.1103/physrevd.93.016005"
     assert normalise_doi("10.1103/PhysRevC.76.024606 10.1103/PhysRevC.76.039902") == "10.1103/physrevc.76.024606"
+    # As readers paste them: without the scheme, www., percent-encoded in a URL, as a URI (were no DOI).
+    for written in ("doi.org/10.1000/XYZ", "https://www.doi.org/10.1000/xyz", "https://doi.org/10.1000%2Fxyz",
+                    "info:doi/10.1000/xyz", "urn:doi:10.1000/xyz", "dx.doi.org/10.1000/xyz"):
+        assert normalise_doi(written) == "10.1000/xyz", written
+    assert normalise_doi("10.1000/50%25off") == "10.1000/50%25off"  # only a URL's DOI is percent-decoded
     assert normalise_doi("not a doi") is None
     assert normalise_doi(None) is None
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 import lxml.html
 from pylatexenc.latex2text import LatexNodes2Text
@@ -24,11 +25,14 @@ from academichub.model import Author
 # YYMM.NNNNN: the month is 01-12 ("1234.5678", a page range or a catalogue number, named no paper).
 _ARXIV_NEW = re.compile(r"(\d\d(?:0[1-9]|1[0-2])\.\d{4,5})(?:v(\d+))?")
 _ARXIV_OLD = re.compile(r"([a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?")
+# What readers paste: arXiv's pages with or without the scheme (abs, pdf, html), and its DataCite DOI.
 _ARXIV_PREFIX = re.compile(
-    r"^(?:oai:arxiv\.org:|arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE
+    r"^(?:oai:arxiv\.org:|arxiv:|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+    r"|(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:\s*)?10\.48550/arxiv\.)", re.IGNORECASE
 )
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_DOI_URL = re.compile(r"^(?:https?://)?(?:dx\.|www\.)?doi\.org/", re.IGNORECASE)
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|info:doi/|urn:doi:)", re.IGNORECASE)
 _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
 # Bidirectional embeddings, overrides and isolates too: "\u202eevil" displays as "live" (a name or
 # title that reads as another); right-to-left scripts need none of them to display correctly.
@@ -65,10 +69,28 @@ def normalise_doi(text: str | None) -> str | None:
     if not text:
         return None
     for token in text.split():
-        doi = _DOI_PREFIX.sub("", token.strip().rstrip(".,;")).lower()
+        token = token.strip().rstrip(".,;")
+        if _DOI_URL.match(token):  # a DOI in a URL is percent-encoded there: "10.1000%2Fxyz"
+            token = unquote(_DOI_URL.sub("", token))
+        doi = _DOI_PREFIX.sub("", token).lower()
         if _DOI.match(doi):
             return doi
     return None
+
+
+def paper_reference(text: str) -> tuple[str, str] | None:
+    """("arxiv_id", id) or ("doi", doi) for a paper named any way a reader writes one: the public
+    forms "arxiv:…" and "doi:…", an arXiv id with its version, its abs/pdf/html URL or DataCite DOI,
+    a DOI or its doi.org URL; None for anything else."""
+    text = text.strip()
+    try:
+        return "arxiv_id", parse_arxiv_id(text)[0]
+    except ValueError:
+        pass
+    if text[:4].lower() == "doi:":
+        text = text[4:]
+    doi = normalise_doi(text) if len(text.split()) == 1 else None  # the whole text, not a DOI found in it
+    return ("doi", doi) if doi else None
 
 
 def clean_categories(values: list[str] | tuple[str, ...]) -> list[str]:

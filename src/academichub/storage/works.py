@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from academichub.errors import NotFoundError
+from academichub.keys import paper_reference
 from academichub.limits import ROW_ID_MAX
 from academichub.model import Author, Paper
 from academichub.model.works import Candidate, StoredWork, work_text
@@ -219,18 +220,19 @@ class WorkRepo(WorkWrites):
         return [found[i] for i in ids if i in found]
 
     def id_for_public(self, public_id: str) -> int | None:
-        """Resolve "arxiv:…", "doi:…" or "w123" to a row id."""
-        kind, _, value = public_id.partition(":")
+        """Resolve "arxiv:…", "doi:…" or "w123" to a row id; an arXiv id or DOI written any other way
+        a reader pastes one (2509.21113v2, its arXiv or doi.org URL) names its work too."""
         if not public_id.isprintable():  # no stored id holds a control character; PostgreSQL refused a NUL
             return None
-        if kind in ("arxiv", "doi") and value:
-            column = works.c.arxiv_id if kind == "arxiv" else works.c.doi
-            with reading(self.engine) as conn:
-                return conn.execute(sa.select(works.c.id).where(column == value.lower() if kind == "doi"
-                                                                else column == value)).scalar()
-        if public_id.startswith("w") and public_id[1:].isdigit() and int(public_id[1:]) <= ROW_ID_MAX:
-            return int(public_id[1:])  # a larger number is no row id, and past PostgreSQL's integers
-        return None
+        if public_id.startswith("w") and public_id[1:].isdigit():
+            # A larger number is no row id, and past PostgreSQL's integers.
+            return int(public_id[1:]) if int(public_id[1:]) <= ROW_ID_MAX else None
+        reference = paper_reference(public_id)
+        if reference is None:
+            return None
+        kind, value = reference
+        with reading(self.engine) as conn:
+            return conn.execute(sa.select(works.c.id).where(works.c[kind] == value)).scalar()
 
     def require(self, public_id: str, component: str = "papers") -> StoredWork:
         """The work of a public id; NotFoundError ("<component>: no paper …") when none is stored."""
