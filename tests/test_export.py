@@ -108,12 +108,15 @@ def test_bibtex_author_lists_split_as_bibtex_splits_them() -> None:
 @given(st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r"), max_size=40),
                 min_size=1, max_size=5))
 @example(lines=["Our results.", "ER  - ", "TY  - JOUR", "TI  - A record the abstract made"])
+@example(lines=["\uf9fe"])  # a CJK compatibility ideograph: stored abstracts are NFC, where it is U+8336
 def test_an_abstract_of_any_lines_stays_inside_its_ris_record(lines: list[str]) -> None:
     """An abstract is text from a source: its lines "ER  - " and "TY  - JOUR" ended the RIS record
     and began one of the abstract's making (an importer read two papers)."""
+    import unicodedata
     from datetime import UTC, datetime
     paper = Paper(title="The one paper", source="arxiv", arxiv_id="2509.00001", arxiv_version=1,
-                  abstract="\n".join(lines), authors=[Author("Ada Lovelace", "ada lovelace")], announced=date(2025, 9, 1))
+                  abstract=unicodedata.normalize("NFC", "\n".join(lines)),  # as ingest stores it
+                  authors=[Author("Ada Lovelace", "ada lovelace")], announced=date(2025, 9, 1))
     work = StoredWork(1, paper, ["arxiv"], "h", date(2025, 9, 1), datetime.now(UTC), datetime.now(UTC))
     [item] = READERS["ris"](export([work], "ris"))
     assert item.title == "The one paper" and item.abstract.split() == paper.abstract.split()
