@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
@@ -176,6 +177,14 @@ def test_text_search_understands_the_syntax_and_filters(sample_store: Store) -> 
     assert search(sample_store, "galaxy", source="crossref", mode="text").total == 0
     assert search(sample_store, "galaxy", source="arxiv", mode="text").total == \
         search(sample_store, "galaxy", mode="text").total
+
+
+def test_a_search_range_that_ends_before_it_starts_is_refused(sample_store: Store) -> None:
+    # It answered "0 results", where the feed's period refuses the same range by name.
+    with pytest.raises(InputError, match=r"ends \(2025-01-01\) before it starts \(2025-10-01\)"):
+        search(sample_store, "galaxy", date_from=date(2025, 10, 1), date_to=date(2025, 1, 1), mode="text")
+    one_day = search(sample_store, "galaxy", date_from=date(2025, 9, 26), date_to=date(2025, 9, 26), mode="text")
+    assert one_day.total > 0
 
 
 def test_hybrid_search_fuses_text_and_meaning(sample_store: Store) -> None:

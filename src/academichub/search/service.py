@@ -135,6 +135,8 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, date_f
         raise InputError(f"search: limit must be 1..{MAX_LIMIT} and offset 0..{MAX_RESULT_WINDOW}")
     if mode not in MODES:
         raise InputError(f"search: unknown mode {mode!r}; use {', '.join(MODES)}")
+    if date_from and date_to and date_from > date_to:  # as the feed's period says: not "0 results"
+        raise InputError(f"search: the range ends ({date_to}) before it starts ({date_from})")
     node = parse(query)
     filters = Filters(date_from, date_to, category or None, source or None, venue or None)
     if embedder is None or mode == "text":
