@@ -95,6 +95,15 @@ def test_gzip_and_names_do_not_matter(tmp_path: Path) -> None:
     assert fmt == "arxiv-api" and len(list(items)) == 10
 
 
+@pytest.mark.parametrize("content", [b"", b"\n\n  \r\n", b"\xef\xbb\xbf"])
+def test_an_empty_file_is_called_empty(tmp_path: Path, content: bytes) -> None:
+    # It was "cannot tell the format; name it with --format", which no format would have helped.
+    empty = tmp_path / "today.jsonl"
+    empty.write_bytes(content)
+    with pytest.raises(InputError, match="today.jsonl is empty"):
+        detect_format(empty)
+
+
 def test_undetectable_and_unknown_formats_name_the_choices(tmp_path: Path) -> None:
     junk = tmp_path / "notes.txt"
     junk.write_text("hello")

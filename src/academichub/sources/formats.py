@@ -83,7 +83,8 @@ def detect_format(path: Path) -> str:
     """Tell a file's format from its first bytes, or raise InputError naming the choices."""
     with open_binary(path, MAX_DOCUMENT_BYTES) as stream:
         try:
-            head = stream.read(8192).lstrip(b"\xef\xbb\xbf \t\r\n")
+            raw = stream.read(8192)
+            head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")
             found = None
             if head.startswith(b"<"):
                 found = _sniff_xml(head)
@@ -91,6 +92,8 @@ def detect_format(path: Path) -> str:
                 found = _sniff_json(stream, head)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"ingest: cannot read {path}: {exc}") from None
+    if not head and len(raw) < 8192:  # the whole file read, and nothing but blanks in it
+        raise InputError(f"ingest: {path} is empty (no records in it)")
     if found is None:
         raise InputError(
             f"ingest: cannot tell the format of {path}; name it with --format ({', '.join(format_names())})"
