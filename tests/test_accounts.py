@@ -193,6 +193,74 @@ def test_sign_up_sign_in_sign_out(site: TestClient) -> None:
     assert right.status_code == 303 and right.headers["location"] == "/briefings"
 
 
+def test_a_reader_changes_their_password_and_their_other_sessions_end(site: TestClient, sample_home: Path) -> None:
+    # There was no way to change a password at all, nor to end a session left on another computer.
+    sign_up(site, "ada")
+    settings = make_settings(sample_home, auth={"mode": "accounts"})
+    with TestClient(create_app(settings), follow_redirects=False) as laptop:
+        laptop.post("/login", data={"name": "ada", "password": PASSWORD, "csrf": form_token(laptop, "/login")})
+        assert laptop.get("/account").status_code == 200
+        page = site.get("/account")
+        assert 'action="/account/password"' in page.text and 'autocomplete="current-password"' in page.text
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
+        new = "a new and longer phrase"
+
+        def change(current: str, new_password: str, repeat: str) -> object:
+            return site.post("/account/password", data={"csrf": token, "current": current, "new": new_password,
+                                                         "repeat": repeat})
+
+        differ = change(PASSWORD, new, new + "x")
+        assert differ.status_code == 400 and "两次输入的新密码不一致" in differ.text
+        wrong = change("not the password", new, new)
+        assert wrong.status_code == 400 and "当前密码不正确" in wrong.text
+        short = change(PASSWORD, "short", "short")
+        assert short.status_code == 400 and "at least 10 characters" in short.text
+        assert laptop.get("/account").status_code == 200  # nothing changed yet
+        done = change(PASSWORD, new, new)
+        assert done.status_code == 200 and "密码已修改" in done.text and "1 个" in done.text
+        assert site.get("/account").status_code == 200  # the session that changed it stays
+        assert laptop.get("/account").status_code == 303  # the other one is signed out
+        old = laptop.post("/login", data={"name": "ada", "password": PASSWORD, "csrf": form_token(laptop, "/login")})
+        assert old.status_code == 401
+        again = laptop.post("/login", data={"name": "ada", "password": new, "csrf": form_token(laptop, "/login")})
+        assert again.status_code == 303
+
+
+def test_guessing_the_current_password_is_throttled_like_a_sign_in(store: Store) -> None:
+    # A stolen session cookie must not become a way to guess the password without the sign-in's waits.
+    user = auth.add_user(store, "ada", PASSWORD, RULES)
+    for _ in range(3):
+        with pytest.raises(AuthError):
+            auth.change_password(store, user, "a wrong guess", "a new and longer phrase", "10.0.0.9", RULES)
+    with pytest.raises(TooManyAttemptsError):
+        auth.change_password(store, user, PASSWORD, "a new and longer phrase", "10.0.0.9", RULES)
+    auth.sign_in(store, "ada", PASSWORD, "10.0.0.10", RULES)  # unchanged, and the reader is not locked out
+
+
+def test_an_administrator_resets_a_password_from_the_cli(sample_home: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    home = ("--home", str(sample_home))
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert run(capsys, *home, "user", "add", "dora", "--password-stdin")[0] == 0
+    with Store.open(make_settings(sample_home)) as store:
+        _user, session = auth.sign_in(store, "dora", PASSWORD, "10.0.0.1", RULES)
+    monkeypatch.setattr("sys.stdin", io.StringIO("dora's new phrase\n"))
+    code, _out, err = run(capsys, *home, "user", "password", "dora", "--password-stdin")
+    assert code == 0 and "1 session(s) signed out" in err
+    with Store.open(make_settings(sample_home)) as store:
+        assert store.auth.session_user(session) is None
+        with pytest.raises(AuthError):
+            auth.sign_in(store, "dora", PASSWORD, "10.0.0.2", RULES)
+        auth.sign_in(store, "dora", "dora's new phrase", "10.0.0.2", RULES)
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, _out, err = run(capsys, *home, "user", "password", "dora", "--password-stdin")
+    assert code == 1 and "at least 10 characters" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    code, _out, err = run(capsys, *home, "user", "password", "nobody", "--password-stdin")
+    assert code == 1 and "no user 'nobody'" in err
+
+
 def test_cookies_are_secure_over_https(sample_home: Path) -> None:
     settings = make_settings(sample_home, auth={"mode": "accounts"})
     with TestClient(create_app(settings), base_url="https://radar.example", follow_redirects=False) as client:

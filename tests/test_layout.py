@@ -198,8 +198,8 @@ def test_a_long_reader_name_never_widens_the_page(browser, tmp_path: Path) -> No
     with init_store(settings, sample=False) as store:
         auth.add_user(store, name, password, AuthSettings())
     with running_server(settings) as base:
-        for size in ("small-phone", "desktop"):
-            tab = _tab(browser, base, "en", size)
+        for size, lang in (("small-phone", "en"), ("desktop", "en"), ("fold", "zh")):  # the password form too
+            tab = _tab(browser, base, lang, size)
             tab.goto(base + "/login")
             tab.fill("input[name=name]", name)
             tab.fill("input[name=password]", password)

@@ -16,6 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/academichub/locale/zh/LC_MESSAGES/messages.po"
 METHODS = [("**/web/templates/**.html", "jinja2"), ("**.py", "python")]
 NEW: dict[str, str] = {
+    "Password": "密码", "Current password": "当前密码", "New password": "新密码", "New password again": "再次输入新密码",
+    "Change password": "修改密码", "The two new passwords differ.": "两次输入的新密码不一致。",
+    "The current password is wrong.": "当前密码不正确。",
+    "Password changed. Sessions signed out elsewhere: {n}.": "密码已修改。已在其他地方退出登录的会话：{n} 个。",
     "The server could not be reached. Check the connection and try again.": "无法连接服务器。请检查网络连接后重试。",
     "The connection was cut before the briefing was finished. Write it again, or find it under past briefings if it "
     "was finished.": "简报写完之前连接中断了。请重新撰写；若它已写完，可在“往期简报”中找到。",

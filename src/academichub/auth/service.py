@@ -10,7 +10,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from academichub.errors import AuthError, InputError, TooManyAttemptsError
+from academichub.errors import AuthError, InputError, NotFoundError, TooManyAttemptsError
 from academichub.model.accounts import User
 from academichub.settings import AuthSettings
 from academichub.storage.auth import digest
@@ -74,7 +74,31 @@ def _doubling(free: int, cap_seconds: float) -> Callable[[int], float]:
 
 
 def sign_in(store: Store, name: str, password: str, address: str, settings: AuthSettings) -> tuple[User, str]:
-    """Check credentials and open a session; (user, session token).
+    """Check credentials and open a session; (user, session token)."""
+    user_id = _checked(store, name, password, address, settings)
+    return store.accounts.get_user(user_id), store.auth.create_session(user_id, settings.session_days)
+
+
+def change_password(store: Store, user: User, current: str, new: str, address: str, settings: AuthSettings, *,
+                    session: str | None = None) -> int:
+    """Replace a reader's password after checking the current one (throttled as a sign-in is, so a
+    stolen session cannot guess it); every other session of theirs ends. How many ended."""
+    check_password(new, settings)
+    _checked(store, user.name, current, address, settings)
+    return store.auth.replace_password(user.id, _HASHER.hash(new), keep_session=session)
+
+
+def reset_password(store: Store, name: str, new: str, settings: AuthSettings) -> tuple[User, int]:
+    """An administrator's reset (the CLI): a new password for a reader, every session of theirs
+    ended; (the reader, how many sessions ended)."""
+    user = store.accounts.find_user(name)
+    if user is None or user.is_local:
+        raise NotFoundError(f"accounts: no user {name!r}")
+    return user, store.auth.replace_password(user.id, _HASHER.hash(check_password(new, settings)))
+
+
+def _checked(store: Store, name: str, password: str, address: str, settings: AuthSettings) -> int:
+    """The user id of a name and password, or AuthError; TooManyAttemptsError while throttled.
 
     Throttled by three keys, claimed together in one statement before the password is checked:
     the name from this address (`max_failures` free, then doubling waits up to
@@ -105,7 +129,7 @@ def sign_in(store: Store, name: str, password: str, address: str, settings: Auth
     store.auth.release(list(keys), forget=[k for k in keys if k.startswith("name:")])
     if _HASHER.check_needs_rehash(stored):
         store.auth.set_password_hash(user_id, _HASHER.hash(password))
-    return store.accounts.get_user(user_id), store.auth.create_session(user_id, settings.session_days)
+    return user_id
 
 
 @cache

@@ -47,6 +47,17 @@ def user_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User 
     _add(ctx, name, password_stdin, admin)
 
 
+@user_app.command("password")
+def user_password(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Whose password.")],
+                  password_stdin: StdinOption = False) -> None:
+    """Set a new password for a user (a reset by the administrator); their sessions end."""
+    settings = settings_of(ctx)
+    password = _password(from_stdin=password_stdin)
+    with init_store(settings) as store:
+        user, ended = auth.reset_password(store, name, password, settings.auth)
+    err.print(f"New password set for '{user.name}'; {ended} session(s) signed out (API tokens stay live)")
+
+
 @user_app.command("list")
 def user_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List users."""

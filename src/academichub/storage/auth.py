@@ -102,6 +102,16 @@ class AuthRepo:
                                .where(sessions.c.token_hash == digest(token))).first()
         return row.user_id if row and row.expires_at > _now() else None
 
+    def replace_password(self, user_id: int, password_hash: str, *, keep_session: str | None = None) -> int:
+        """A new password hash, and every session of the user ended but `keep_session` (the one
+        that changed it), in one transaction; how many ended."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+            ended = sa.delete(sessions).where(sessions.c.user_id == user_id)
+            if keep_session is not None:
+                ended = ended.where(sessions.c.token_hash != digest(keep_session))
+            return conn.execute(ended).rowcount
+
     def end_session(self, token: str) -> None:
         """Sign a session out."""
         with self.engine.begin() as conn:

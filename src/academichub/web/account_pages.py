@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from academichub.auth import service as auth
-from academichub.errors import AcademicHubError, NotFoundError, TooManyAttemptsError
+from academichub.errors import AcademicHubError, AuthError, InputError, NotFoundError, TooManyAttemptsError
 from academichub.i18n import LANGUAGES, gettext_for, pick_language
 from academichub.web.bounds import RowId
 from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, SESSION_COOKIE, AppState, Ctx, app_state
@@ -126,7 +126,7 @@ async def logout(request: Request, ctx: Ctx, csrf: Annotated[str, Form()] = "") 
 
 
 async def _account(request: Request, ctx: Ctx, *, new_token: str | None = None,
-                   new_feed: tuple[int, str] | None = None) -> HTMLResponse:
+                   new_feed: tuple[int, str] | None = None, status: int = 200, **notes: str) -> HTMLResponse:
     """The account page; a secret made by this request is shown on it, once (only its hash is kept)."""
     accounts = ctx.app.accounts
     radars = await run_in_threadpool(accounts.radars, ctx.user.id)
@@ -135,7 +135,8 @@ async def _account(request: Request, ctx: Ctx, *, new_token: str | None = None,
     deliveries = await run_in_threadpool(ctx.app.deliveries.of_user, ctx.user.id)
     return _render(request, ctx, "account.html", my_radars=radars, feeds=feeds, tokens=tokens, deliveries=deliveries,
                    radar_names={r.id: r.name for r in radars}, smtp_ready=bool(ctx.app.settings.smtp.host),
-                   new_token=new_token, new_feed=new_feed, base=str(request.base_url).rstrip("/"))
+                   new_token=new_token, new_feed=new_feed, base=str(request.base_url).rstrip("/"),
+                   min_password=ctx.app.settings.auth.min_password, status=status, **notes)
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -157,6 +158,33 @@ async def set_language(ctx: Ctx, csrf: Annotated[str, Form()], language: Annotat
     response = RedirectResponse("/account", status_code=303)
     response.delete_cookie(LANG_COOKIE)
     return response
+
+
+@router.post("/account/password", response_model=None)
+async def change_password(request: Request, ctx: Ctx, csrf: Annotated[str, Form()],
+                          current: Annotated[str, Form(max_length=1000)], new: Annotated[str, Form(max_length=1000)],
+                          repeat: Annotated[str, Form(max_length=1000)]) -> Response:
+    """Change the reader's password; their other sessions (another browser, a lost phone) end."""
+    _check_csrf(ctx, csrf)
+    if ctx.app.settings.auth.mode == "local":
+        raise NotFoundError("accounts: local mode has no passwords")
+    _ = ctx.gettext
+    if new != repeat:
+        return await _account(request, ctx, status=400, password_error=_("The two new passwords differ."))
+    address = request.client.host if request.client else "unknown"
+    try:
+        ended = await run_in_threadpool(auth.change_password, ctx.app.store, ctx.user, current, new, address,
+                                        ctx.app.settings.auth, session=request.cookies.get(SESSION_COOKIE))
+    except TooManyAttemptsError as exc:
+        response = await _account(request, ctx, status=429, password_error=str(exc).removeprefix("accounts: "))
+        response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        return response
+    except AuthError:
+        return await _account(request, ctx, status=400, password_error=_("The current password is wrong."))
+    except InputError as exc:
+        return await _account(request, ctx, status=400, password_error=str(exc).removeprefix("accounts: "))
+    return await _account(request, ctx, password_note=_("Password changed. Sessions signed out elsewhere: {n}.")
+                          .format(n=ended))
 
 
 @router.post("/account/radars")
