@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from academichub.auth import service as auth
-from academichub.errors import AuthError, InputError, TooManyAttemptsError
+from academichub.errors import AuthError, InputError, NotFoundError, TooManyAttemptsError
 from academichub.settings import AuthSettings
 from academichub.storage.store import Store
 from academichub.web.app import create_app
@@ -237,7 +237,7 @@ def test_guessing_the_current_password_is_throttled_like_a_sign_in(store: Store)
     auth.sign_in(store, "ada", PASSWORD, "10.0.0.10", RULES)  # unchanged, and the reader is not locked out
 
 
-def test_an_administrator_resets_a_password_from_the_cli(sample_home: Path, capsys: pytest.CaptureFixture[str],
+def test_an_administrator_resets_a_password_and_deletes_a_user_from_the_cli(sample_home: Path, capsys: pytest.CaptureFixture[str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     import io
     home = ("--home", str(sample_home))
@@ -259,6 +259,80 @@ def test_an_administrator_resets_a_password_from_the_cli(sample_home: Path, caps
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     code, _out, err = run(capsys, *home, "user", "password", "nobody", "--password-stdin")
     assert code == 1 and "no user 'nobody'" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))  # asked to confirm, and said no
+    assert run(capsys, *home, "user", "delete", "dora")[0] == 1
+    with Store.open(make_settings(sample_home)) as store:
+        assert store.accounts.find_user("dora") is not None
+    code, _out, err = run(capsys, *home, "user", "delete", "dora", "--yes")
+    assert code == 0 and "Deleted 'dora'" in err
+    with Store.open(make_settings(sample_home)) as store:
+        assert store.accounts.find_user("dora") is None
+    assert run(capsys, *home, "user", "delete", "dora", "--yes")[0] == 1
+
+
+def test_deleting_a_reader_removes_all_that_is_theirs_and_nothing_else(store: Store) -> None:
+    # A reader who left a lab could not be removed: their account, radars and library stayed.
+    import sqlalchemy as sa
+
+    from academichub.compose import Accounts
+    from academichub.ingest.pipeline import ingest
+    from academichub.library.items import LibraryItem
+    from academichub.library.importer import import_items
+    from academichub.model import Paper
+    from academichub.storage import schema
+
+    admin = auth.add_user(store, "root", PASSWORD, RULES, admin=True)
+    ada, bob = auth.add_user(store, "ada", PASSWORD, RULES), auth.add_user(store, "bob", PASSWORD, RULES)
+    ingest(store, [Paper(title="One paper", source="arxiv", arxiv_id="2509.00001")], source="arxiv")
+    work_id = store.works.id_for_public("arxiv:2509.00001")
+    accounts = Accounts(store)
+    for user in (ada, bob):
+        accounts.new_radar(user.id, "watch list")
+        store.feedback.add(user.id, work_id, "like")
+        import_items(store, None, user.id, [LibraryItem("k", "One paper")], source="mine.bib", fmt="bibtex")
+        accounts.new_api_token(user.id, "cli")
+    _user, session = auth.sign_in(store, "ada", PASSWORD, "10.0.0.1", RULES)
+    token = accounts.new_api_token(ada.id, "laptop")
+
+    def owned(user_id: int) -> dict[str, int]:
+        with store.engine.connect() as conn:
+            return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.user_id == user_id)).scalar()
+                    for t in (schema.radars, schema.feedback, schema.library_items, schema.api_tokens, schema.sessions)}
+
+    assert all(owned(ada.id).values()) and all(v for k, v in owned(bob.id).items() if k != "sessions")
+    before_bob = owned(bob.id)
+    accounts.delete_reader(ada.id)
+    assert set(owned(ada.id).values()) == {0}
+    assert owned(bob.id) == before_bob and store.works.count() == 1  # the papers are the install's
+    assert accounts.signed_in(session) is None and accounts.bearer(token) is None
+    with pytest.raises(AuthError):
+        auth.sign_in(store, "ada", PASSWORD, "10.0.0.1", RULES)
+    with pytest.raises(NotFoundError):
+        accounts.delete_reader(ada.id)
+    with pytest.raises(InputError, match="last administrator"):
+        accounts.delete_reader(admin.id)
+    auth.add_user(store, "ada", PASSWORD, RULES)  # the name is free again
+
+
+def test_two_administrators_deleted_at_once_leave_one(store: Store) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from academichub.compose import Accounts
+    admins = [auth.add_user(store, f"admin{n}", PASSWORD, RULES, admin=True) for n in range(2)]
+    barrier = threading.Barrier(2)
+
+    def delete(user_id: int) -> str:
+        barrier.wait()
+        try:
+            Accounts(store).delete_reader(user_id)
+            return "deleted"
+        except InputError:
+            return "refused"
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(delete, [a.id for a in admins]))
+    assert outcomes == ["deleted", "refused"]
+    assert sum(Accounts(store).is_admin(a.id) for a in admins) == 1
 
 
 def test_cookies_are_secure_over_https(sample_home: Path) -> None:

@@ -44,6 +44,11 @@ class Accounts:
         """Every reader of the install."""
         return self._accounts.users()
 
+    def delete_reader(self, user_id: int) -> None:
+        """Delete a reader and all that is theirs (not the last administrator)."""
+        if not self._accounts.delete_user(user_id):
+            raise NotFoundError(f"accounts: no user {user_id}")
+
     def is_admin(self, user_id: int) -> bool:
         """Whether the reader administers the install."""
         return self._auth.is_admin(user_id)

@@ -58,6 +58,20 @@ def user_password(ctx: typer.Context, name: Annotated[str, typer.Argument(help="
     err.print(f"New password set for '{user.name}'; {ended} session(s) signed out (API tokens stay live)")
 
 
+@user_app.command("delete")
+def user_delete(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Whose account.")],
+                yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False) -> None:
+    """Delete a user and everything that is theirs (radars, feedback, library, briefings, tokens, sessions)."""
+    settings = settings_of(ctx)
+    with init_store(settings) as store:
+        accounts = Accounts(store)
+        user_id = _user_id(accounts, name)
+        if not yes and not typer.confirm(f"Delete '{name}' and all their radars, feedback, library and briefings?"):
+            raise typer.Exit(1)
+        accounts.delete_reader(user_id)
+    err.print(f"Deleted '{name}'")
+
+
 @user_app.command("list")
 def user_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List users."""

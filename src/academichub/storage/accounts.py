@@ -173,6 +173,25 @@ class AccountRepo:
         if not deleted:  # another request deleted it meanwhile: told as if it had never been
             raise NotFoundError(f"radars: no radar {radar_id}")
 
+    def delete_user(self, user_id: int) -> bool:
+        """Delete a user and all that is theirs (radars, subscriptions, feedback, library, sessions,
+        tokens, briefings, deliveries: the keys cascade); False when there was no such user. The
+        last administrator is refused, in the same transaction, so two deletions at once cannot
+        leave none."""
+        with write_transaction(self.engine) as conn:
+            serialise(conn, _SIGN_UPS)  # one change of who has an account at a time
+            row = conn.execute(sa.select(users.c.is_admin).where(users.c.id == user_id)).first()
+            if row is None:
+                return False
+            if row.is_admin and conn.execute(sa.select(sa.func.count()).select_from(users).where(
+                    users.c.is_admin.is_(True))).scalar() <= 1:
+                raise InputError("accounts: the last administrator cannot be deleted; make another one first "
+                                 "(academichub user add NAME --admin)")
+            owned = conn.execute(sa.select(radars.c.id).where(radars.c.user_id == user_id)).scalars().all()
+            touch(conn, user_slot(user_id), *(radar_slot(r) for r in owned))
+            conn.execute(sa.delete(users).where(users.c.id == user_id))
+        return True
+
     def users(self) -> list[User]:
         """Every user, by name (for admins)."""
         with reading(self.engine) as conn:
