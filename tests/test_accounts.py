@@ -276,8 +276,8 @@ def test_deleting_a_reader_removes_all_that_is_theirs_and_nothing_else(store: St
 
     from academichub.compose import Accounts
     from academichub.ingest.pipeline import ingest
-    from academichub.library.items import LibraryItem
     from academichub.library.importer import import_items
+    from academichub.library.items import LibraryItem
     from academichub.model import Paper
     from academichub.storage import schema
 
