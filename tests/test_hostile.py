@@ -651,3 +651,20 @@ def test_a_nul_or_a_huge_row_id_in_a_request_is_the_readers_error(client: TestCl
     answer = client.request(method, url, json=body)
     assert answer.status_code in (400, 404), (answer.status_code, answer.text)
     assert answer.json()["error"]["message"]
+
+
+def test_tex_cut_short_is_rendered_in_linear_time() -> None:
+    # An abstract of "\(" with no "\)" (hostile, or TeX cut short) was searched to its end from
+    # each "\(": 1.3 s per rendering at the abstract limit, every page it was on. A formula never
+    # spans another "\(", so each search stops at the next one.
+    import time
+
+    from academichub.keys import MATH_SEGMENT
+    from academichub.web.render import render_tex
+
+    assert [m.group(3) for m in MATH_SEGMENT.finditer(r"\( a \( b \) c")] == [" b "]
+    assert [m.group(3) for m in MATH_SEGMENT.finditer("\\(x\ny\\)")] == ["x\ny"]  # a formula over two lines
+    hostile = "\\(" * 100_000  # 200,000 characters: about 30 s searched the old way
+    started = time.perf_counter()
+    assert "\\(" in render_tex(hostile)
+    assert time.perf_counter() - started < 3

@@ -45,7 +45,9 @@ _PARAGRAPH_MARK = re.compile(r"\n\s")  # a blank line or an indented one: where 
 _PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
 _TAGS = re.compile(r"<[^>]{0,200}>")
 # A formula in running text: $$…$$, $…$ or \(…\) (an escaped \$ is a dollar sign); the TeX is group 1, 2 or 3.
-MATH_SEGMENT = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\((.+?)\\\)", re.DOTALL)
+# A \( … \) formula never spans another \(: with a plain .+? an abstract of 10,000 "\(" and no
+# "\)" (hostile, or TeX cut short) was searched to its end from each of them, 1.3 s a rendering.
+MATH_SEGMENT = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\(((?:(?!\\\().)+?)\\\)", re.DOTALL)
 _NON_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
 _ET_AL = re.compile(r"(?:^|\s+)et\.?\s+al\.?$", re.IGNORECASE)
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False)
