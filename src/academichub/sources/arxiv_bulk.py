@@ -24,7 +24,7 @@ from academichub.sources.arxiv_common import arxiv_paper
 from academichub.sources.records import MALFORMED
 
 COMPONENT = "arxiv-bulk"
-_SPACED_HYPHEN = re.compile(r"\s+-(?=\w)")
+_SPACED_HYPHEN = re.compile(r"(?<!\s)\s+-(?=\w)")  # from a run's start only: linear on long runs
 # How the corpus obtained `published`; these mean it is the v1 submission date.
 _SUBMISSION_SOURCES = {"api_updated_v1", "api_published", "oai_arXivRaw_v1_date",
                        "kaggle_versions_v1_created", "atom_published"}
