@@ -36,7 +36,7 @@ _LISTING_HEAD = re.compile(
     r"^\s*arXiv:(?P<id>\S+)\s+Announce\s+Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE
 )
 # Pre-2024 listing titles carried "(arXiv:2301.00001v1 [cs.CL] UPDATED)" at the end.
-_OLD_TITLE_SUFFIX = re.compile(r"\s*\(arXiv:\S+\s*\[[^\]]*\][^)]*\)\s*$")
+_OLD_TITLE_SUFFIX = re.compile(r"(?<!\s)\s*\(arXiv:\S+\s*\[[^\]]*\][^)]*\)\s*$")
 _FEED_CATEGORY = re.compile(r"^\s*([a-z-]+(?:\.[A-Za-z-]+)?)\s+updates on arXiv", re.IGNORECASE)
 
 
