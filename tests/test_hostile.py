@@ -684,7 +684,7 @@ def test_a_long_run_of_spaces_in_a_snapshot_name_is_read_in_linear_time() -> Non
     assert paper.authors[0].name == "C.-P. Chen"
 
 
-@pytest.mark.parametrize("where", ["author list", "name key", "title suffix"])
+@pytest.mark.parametrize("where", ["author list", "name key", "title suffix", "finding"])
 def test_long_runs_of_spaces_in_source_text_are_read_in_linear_time(where: str) -> None:
     # A pattern starting with \s+ or \s* was tried from every space of a run that led nowhere: an
     # author string of 40,000 spaces between two letters took 12 s to split (a journal feed's
@@ -701,7 +701,13 @@ def test_long_runs_of_spaces_in_source_text_are_read_in_linear_time(where: str) 
         assert [a.name for a in authors_from_text("Ada Lovelace  and  Alan Turing et   al.")] == ["Ada Lovelace", "Alan Turing"]
     elif where == "name key":
         assert name_key(text) == "a b" and name_key("Ada Lovelace  (Oxford)") == "ada lovelace"
-    else:
+    elif where == "title suffix":
         assert _OLD_TITLE_SUFFIX.search(text) is None
         assert _OLD_TITLE_SUFFIX.sub("", "A title  (arXiv:2509.00001v1 [cs.CL] UPDATED)") == "A title"
+    else:  # the briefing's finding classifier: a number was tried from each of its digits (4,000: 4.7 s)
+        from academichub.briefing.findings import finding_score
+        # A number with its unit still counts (1.5 more), after 60,000 digits as after two.
+        assert finding_score("We find " + "1" * 60_000 + "%", 1, 3) == finding_score("We find " + "1" * 60_000 + ")", 1, 3) + 1.5
+        assert finding_score("Accuracy rises by 12.5% over the baseline.", 2, 3) > \
+            finding_score("Accuracy rises over the baseline.", 2, 3)
     assert time.perf_counter() - started < 3

@@ -35,7 +35,8 @@ _COMPARISON = _cue(r"\b(?:outperform\w*|surpass\w*|exceed\w*|improv\w* (?:by|ove
                    r"state-of-the-art (?:performance|results)|consistent with|correspond\w* to|span\w*|"
                    r"more (?:energetic|asymmetric|dependent)|align\w* with|in line with|agree\w* (?:\w+ )?with|"
                    r"discrepanc\w*|tensions?)\b")
-_NUMBER_WITH_UNIT = _cue(r"\d+(?:\.\d+)?\s*(?:\\?%|×|x\b|times|-fold|σ|sigma|dex|m?IoU|FPS|km/s|erg|M_?\\?odot|"
+# (?<!\d): a number is tried from its first digit only; from each digit, 4,000 digits took 4.7 s.
+_NUMBER_WITH_UNIT = _cue(r"(?<!\d)\d+(?:\.\d+)?\s*(?:\\?%|×|x\b|times|-fold|σ|sigma|dex|m?IoU|FPS|km/s|erg|M_?\\?odot|"
                          r"Msun|kpc|days?|minutes?|percent|\$?\\times)|\\pm|±|=\s*\$?-?\d")
 _BACKGROUND = _cue(r"\b(?:we (?:propose|introduce|present|develop|design|construct|build|adopt|employ|describe|"
                    r"elaborate|give|review|explore|investigate|examine|study|compare|evaluate|test|apply|"
