@@ -1,12 +1,13 @@
 """Benchmark: ingest the whole shared arXiv corpus into a fresh store, then again; then embed it.
 
-    .venv/bin/python bench/ingest_corpus.py [CORPUS] [--postgres URL] [--embed] [--json bench/results/ingest_corpus.json]
+    .venv/bin/python bench/ingest_corpus.py [CORPUS] [--postgres URL] [--embed] [--journal N] [--json bench/results/ingest_corpus.json]
 
 For a fresh SQLite store (and, with --postgres, a fresh PostgreSQL database at URL, dropped and
 made again), prints works per second for the first load (parse, sanitise, merge, insert, index,
 features: a vocabulary fitted on the store and every work's TF-IDF row) and for the re-run,
 which must add nothing. It checks what it claims: every work stored once, indexed and
-featurised. With --embed, the embedding step (wordllama) over the stored works is its own figure.
+featurised. Then --journal N (2,000) journal versions of stored papers, which only title and first
+author place (all must merge). With --embed, the embedding step (wordllama) over the stored works is its own figure.
 Writes the figures as JSON.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import random
 import sys
 import tempfile
 import time
@@ -23,6 +25,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from academichub.ingest.pipeline import ingest
+from academichub.model import Paper
 from academichub.settings import load_settings
 from academichub.sources.formats import read_items
 from academichub.storage.schema import work_features
@@ -42,7 +45,7 @@ def _fresh_postgres(url: str) -> str:
     return url
 
 
-def run(corpus: Path, home: Path, *, database_url: str | None = None, embed: bool = False) -> dict:
+def run(corpus: Path, home: Path, *, database_url: str | None = None, embed: bool = False, journal: int = 0) -> dict:
     overrides = {"database_url": database_url} if database_url else {}
     settings = load_settings(home, schedule={"enabled": False}, **overrides)
     results: dict = {"backend": "postgresql" if database_url else "sqlite"}
@@ -57,6 +60,8 @@ def run(corpus: Path, home: Path, *, database_url: str | None = None, embed: boo
             print(f"{results['backend']:10} {label:10} {report.fetched} records in {seconds:6.1f} s = "
                   f"{report.fetched / seconds:7.0f} papers/s (new {report.new}, updated {report.updated}, "
                   f"unchanged {report.unchanged}, rejected {report.rejected})")
+        if journal:
+            results["journal_versions"] = _journal_versions(store, corpus, journal)
         results["works"] = store.works.count()
         results["indexed"] = store.index.count()
         vocabulary = store.features.current_version()
@@ -68,6 +73,26 @@ def run(corpus: Path, home: Path, *, database_url: str | None = None, embed: boo
     if not database_url:
         results["database_mb"] = round((home / "academichub.db").stat().st_size / 1e6, 1)
     return results
+
+
+def _journal_versions(store: Store, corpus: Path, count: int) -> dict:
+    """Journal records (Crossref-like: a DOI, no arXiv id) of `count` stored papers, their titles
+    punctuated differently, so each is placed by title and first author among the stored works of
+    its family; all must merge into their preprints."""
+    _fmt, items = read_items(corpus)
+    papers = [p for p in items if isinstance(p, Paper) and p.authors and len(p.title.split()) >= 5]
+    picked = random.Random(7).sample(papers, count)
+    records = [Paper(title=p.title.rstrip(".") + "." if n % 2 else p.title.replace(":", " -"), source="crossref",
+                     doi=f"10.99999/bench.{n}", authors=p.authors, venue="Journal of Benchmarks",
+                     published=p.published or p.announced) for n, p in enumerate(picked)]
+    before = store.works.count()
+    started = time.perf_counter()
+    report = ingest(store, records, source="crossref")
+    seconds = time.perf_counter() - started
+    print(f"journal    versions   {count} records in {seconds:6.1f} s = {count / seconds:7.0f} records/s "
+          f"(merged {report.merged}, new {report.new}) against {before} stored works")
+    return {"records": count, "seconds": round(seconds, 2), "records_per_second": round(count / seconds, 1),
+            "merged": report.merged, "new": report.new, "stored_before": before}
 
 
 def _embed(store: Store, settings) -> dict:  # type: ignore[no-untyped-def]
@@ -84,8 +109,10 @@ def _embed(store: Store, settings) -> dict:  # type: ignore[no-untyped-def]
 
 
 def _checked(results: dict) -> bool:
+    journal = results.get("journal_versions")
     ok = (results["rerun"]["new"] == 0 and results["rerun"]["updated"] == 0
-          and results["works"] == results["indexed"] == results["featurised"] == results["first_load"]["new"])
+          and results["works"] == results["indexed"] == results["featurised"] == results["first_load"]["new"]
+          and (journal is None or journal["merged"] == journal["records"] and journal["new"] == 0))
     print(f"{results['backend']}: works {results['works']}, indexed {results['indexed']}, featurised "
           f"{results['featurised']}" + (f", database {results['database_mb']} MB" if "database_mb" in results else "")
           + f"; stored once, indexed and featurised, re-run added nothing: {ok}")
@@ -97,15 +124,18 @@ def main() -> None:
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--postgres", metavar="URL", help="also load into this PostgreSQL database (recreated)")
     parser.add_argument("--embed", action="store_true", help="embed the stored works as well (its own figure)")
+    parser.add_argument("--journal", type=int, default=2000, metavar="N",
+                        help="then N journal versions of stored papers, placed by title and first author (0: skip)")
     parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "ingest_corpus.json")
     args = parser.parse_args()
     if not args.corpus.exists():
         sys.exit(f"bench: corpus not found: {args.corpus}")
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        runs.append(run(args.corpus, Path(tmp) / "sqlite", embed=args.embed))
+        runs.append(run(args.corpus, Path(tmp) / "sqlite", embed=args.embed, journal=args.journal))
         if args.postgres:
-            runs.append(run(args.corpus, Path(tmp) / "postgres", database_url=_fresh_postgres(args.postgres)))
+            runs.append(run(args.corpus, Path(tmp) / "postgres", database_url=_fresh_postgres(args.postgres),
+                            journal=args.journal))
     ok = all([_checked(r) for r in runs])
     output = {"corpus": str(args.corpus), "machine": platform.platform(), "python": platform.python_version(),
               "runs": runs, "checked": ok}

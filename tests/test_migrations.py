@@ -141,3 +141,33 @@ def test_upgrade_files_works_dated_after_today_under_today(settings: Settings) -
         latest = periods.resolve("latest", store.works, recent_days=5)
         assert (latest.start, latest.end) == (today, today)
         assert store.index.search("journal", limit=5, date_to=today).total == 1
+
+
+def test_upgrade_makes_the_title_key_of_a_title_ending_in_a_parenthesis_and_a_stop_again(settings: Settings) -> None:
+    # "… (Extended Version)." was keyed with its parenthesis, which the same title without the stop
+    # drops: the journal's record and its preprint never matched by title.
+    from academichub.keys import title_key
+
+    engine = make_engine(settings.db_url)
+    with Store.open(settings) as store:
+        ingest(store, [Paper(title="Concept Probing Under Shift (Extended Version).", source="arxiv",
+                             arxiv_id="2509.00003", authors=[Author("Ana Ribeiro", "ana ribeiro")]),
+                       Paper(title="A Plain Title Of Five Words.", source="arxiv", arxiv_id="2509.00004")],
+               source="arxiv")
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0013")
+        conn.execute(sa.text("UPDATE works SET title_key = 'concept probing under shift extended version' "
+                             "WHERE arxiv_id = '2509.00003'"))  # as the old code keyed it
+    migrate(engine)
+    with engine.connect() as conn:
+        keys = dict(conn.execute(sa.text("SELECT arxiv_id, title_key FROM works")).all())
+    engine.dispose()
+    assert keys == {"2509.00003": "concept probing under shift", "2509.00004": "a plain title of five words"}
+    assert title_key("Concept Probing Under Shift (Extended Version)") == keys["2509.00003"]
+    with Store.open(settings) as store:  # and the journal's record of it now joins it
+        report = ingest(store, [Paper(title="Concept probing under shift (extended version)", source="crossref",
+                                      doi="10.1000/probing", authors=[Author("Ana Ribeiro", "ana ribeiro")])],
+                        source="crossref")
+        assert report.merged == 1 and store.works.count() == 2

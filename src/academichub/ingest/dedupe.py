@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from academichub.keys import title_key
 from academichub.model import Paper
@@ -39,13 +40,17 @@ _NOTICE_WORDS = frozenset({
 MIN_WORDS = 4  # shorter titles ("Reply", "Editorial", "Erratum to …") are too ambiguous to match
 
 
-def title_similarity(a: str, b: str) -> float:
-    """Similarity of two title keys in [0, 1]; 0 when they differ in a part or version number or a notice word."""
+def title_similarity(a: str, b: str, cutoff: float = 0.0) -> float:
+    """Similarity of two title keys in [0, 1]; 0 when they differ in a part or version number or a
+    notice word, or score below `cutoff` (then the words are not compared: most pairs stop here)."""
+    similarity = fuzz.ratio(a, b, score_cutoff=cutoff * 100) / 100.0
+    if not similarity:
+        return 0.0
     mine, theirs = Counter(a.split()), Counter(b.split())
     differing = (mine - theirs) + (theirs - mine)  # counted: "Correction to: … error correction …"
     if differing.keys() & _NOTICE_WORDS or any(_NUMBERING.match(token) for token in differing):
         return 0.0
-    return fuzz.ratio(a, b) / 100.0
+    return similarity
 
 
 def _contradicts(paper: Paper, match: TitleMatch) -> bool:
@@ -63,8 +68,32 @@ def score(paper: Paper, key: str, family: str, match: TitleMatch) -> float:
         return 1.0
     if not (family and match.first_author_key):  # fuzzy matching needs the author evidence
         return 0.0
-    similarity = title_similarity(key, match.title_key)
-    return similarity if similarity >= TITLE_SIMILARITY else 0.0
+    return title_similarity(key, match.title_key, TITLE_SIMILARITY)
+
+
+def plausible(papers: Iterable[Paper], matches: list[TitleMatch]) -> list[TitleMatch]:
+    """The stored works some of `papers` could be merged with by title: the same title key, or the
+    same first author's family and a title at the threshold. A journal's batch asks for every
+    stored work of its authors' families (hundreds each for Wang, Li or Zhang), and each was
+    loaded whole and compared in Python: 2,000 journal records took 27 s against 51,698 works."""
+    by_key: dict[str, list[TitleMatch]] = defaultdict(list)
+    by_family: dict[str, list[TitleMatch]] = defaultdict(list)
+    for match in matches:
+        by_key[match.title_key].append(match)
+        if match.first_author_key:
+            by_family[match.first_author_key].append(match)
+    kept: dict[int, TitleMatch] = {}
+    for paper in papers:
+        key, family = title_key(paper.title), first_author_key(paper)
+        if len(key.split()) < MIN_WORDS:
+            continue
+        kept.update((m.id, m) for m in by_key.get(key, ()))
+        bucket = by_family.get(family, ()) if family else ()
+        if bucket:  # one C loop over the family's titles; the few at the threshold are scored in full later
+            near = process.extract(key, [m.title_key for m in bucket], scorer=fuzz.ratio,
+                                   score_cutoff=TITLE_SIMILARITY * 100, limit=None)
+            kept.update((bucket[index].id, bucket[index]) for _title, _score, index in near)
+    return list(kept.values())
 
 
 class TitleIndex:
