@@ -51,6 +51,9 @@ WORK_COLUMNS = (
     "published", "feed_date", "announce_type", "license", "links", "sources", "content_hash",
 )
 _STAMPED = (*WORK_COLUMNS, "created_at", "updated_at")
+# A merged record over its stored work; bound names are prefixed (a column's own name is reserved).
+_UPDATE_WORK = sa.update(works).where(works.c.id == sa.bindparam("w_id")).values(
+    {column: sa.bindparam(f"v_{column}", type_=works.c[column].type) for column in (*WORK_COLUMNS, "updated_at")})
 _AUTHOR_COLUMNS = ("work_id", "position", "name", "name_key", "orcid", "affiliations")
 _CATEGORY_COLUMNS = ("work_id", "category", "is_primary")
 _ID_COLUMNS = ("kind", "value", "work_id")
@@ -178,9 +181,12 @@ class WorkWrites:
             return
         touch(conn, WORKS_CHANGED)
         now = _now()
-        for work_id, paper, sources, content_hash in items:
-            values = dict(zip(WORK_COLUMNS, _work_values(paper, sources, content_hash), strict=True))
-            conn.execute(sa.update(works).where(works.c.id == work_id).values(**values, updated_at=now))
+        # One statement for the part, sent with every row's values (executemany): a statement per
+        # row, each with its own values() to compile, was 40% of placing 2,000 journal versions.
+        conn.execute(_UPDATE_WORK, [{"w_id": work_id, "v_updated_at": now,
+                                     **{f"v_{column}": value for column, value in
+                                        zip(WORK_COLUMNS, _work_values(paper, sources, content_hash), strict=True)}}
+                                    for work_id, paper, sources, content_hash in items])
         ids = [work_id for work_id, *_ in items]
         for chunk in chunks(ids):
             for child in (work_authors, work_categories, work_ids):
