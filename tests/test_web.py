@@ -318,3 +318,4 @@ def test_a_chip_error_message_with_braces_is_shown_not_formatted() -> None:
 
     assert chip_problem(InputError("radar: {weird} value"), "{weird}", lambda s: s) == "radar: {weird} value"
     assert chip_problem(InputError("x", problem="keyword"), "foo {bar", lambda s: s).startswith("“foo {bar”")
+    assert chip_problem(InputError("x", problem="too-many"), "w", lambda s: s).startswith("This radar follows 200")

@@ -13,6 +13,9 @@ from academichub.storage.store import Store
 
 KINDS: tuple[str, ...] = ("author", "keyword", "category", "venue")
 MAX_VALUE = 200
+# Chips one radar may hold: 2,345 keywords made its first 换一批 after a change take 16 s on the
+# 4,223-paper sample (each is a full-text query and an exact check of its hits); 200 take 0.3 s.
+MAX_SUBSCRIPTIONS = 200
 SUGGESTIONS = 3
 _WORD = re.compile(r"[^\s()\"]+")  # a keyword's plain words, without the brackets and quotes that broke it
 
@@ -66,7 +69,7 @@ def follow(store: Store, radar_id: int, kind: str, value: str) -> Subscription:
             raise
         known = [c for c, _ in store.works.category_counts()]
         raise InputError(str(error), problem="category", suggestions=nearest_categories(value, known)) from None
-    return store.accounts.add_subscription(radar_id, kind, display, key)
+    return store.accounts.add_subscription(radar_id, kind, display, key, limit=MAX_SUBSCRIPTIONS)
 
 
 def unfollow(store: Store, radar_id: int, kind: str, value: str) -> Subscription:

@@ -241,10 +241,22 @@ class AccountRepo:
         with reading(self.engine) as conn:
             return tuple(_subscription(r) for r in conn.execute(_SUBSCRIPTIONS_OF, {"radar": radar_id}))
 
-    def add_subscription(self, radar_id: int, kind: str, value: str, value_key: str) -> Subscription:
-        """Follow something; following it again returns the existing subscription."""
+    def add_subscription(self, radar_id: int, kind: str, value: str, value_key: str, *,
+                         limit: int | None = None) -> Subscription:
+        """Follow something; following it again returns the existing subscription. A radar holding
+        `limit` subscriptions takes no new one (counted under the radar's lock: two at once cannot
+        both pass the count)."""
         with write_transaction(self.engine) as conn:
             lock_radar(conn, radar_id)
+            if limit is not None:
+                mine = subscriptions.c.radar_id == radar_id
+                existing = conn.execute(sa.select(subscriptions).where(
+                    mine, subscriptions.c.kind == kind, subscriptions.c.value_key == value_key)).first()
+                if existing is not None:
+                    return _subscription(existing)
+                if conn.execute(sa.select(sa.func.count()).select_from(subscriptions).where(mine)).scalar() >= limit:
+                    raise InputError(f"radar: a radar follows at most {limit} authors, keywords, categories and "
+                                     "venues; remove some, or make another radar", problem="too-many")
             # One statement: a read then an insert let two processes both miss the row (PostgreSQL).
             sub_id = conn.execute(upsert.insert(conn, subscriptions).values(
                 radar_id=radar_id, kind=kind, value=value, value_key=value_key, created_at=_now()

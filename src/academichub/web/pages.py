@@ -190,6 +190,7 @@ def chip_problem(error: InputError, value: str, _: Callable[[str], str]) -> str:
         "too-long": _("That is too long to follow (200 characters at most)."),
         "author-letters": _("“{value}” has no letters to find an author by."),
         "kind": _("Choose author, keyword, category or venue."),
+        "too-many": _("This radar follows 200 already: remove some, or make another radar on the account page."),
     }
     if error.problem not in texts:  # a message of its own (it may hold braces of the typed value)
         return str(error)
