@@ -14,7 +14,8 @@ from academichub.storage.store import Store
 KINDS: tuple[str, ...] = ("author", "keyword", "category", "venue")
 MAX_VALUE = 200
 # Chips one radar may hold: 2,345 keywords made its first 换一批 after a change take 16 s on the
-# 4,223-paper sample (each is a full-text query and an exact check of its hits); 200 take 0.3 s.
+# 4,223-paper sample (each is a full-text query and an exact check of its hits); 200 of common
+# words take 0.8 s there and 2.8 s on the 51,698-paper corpus (measured through the API).
 MAX_SUBSCRIPTIONS = 200
 SUGGESTIONS = 3
 _WORD = re.compile(r"[^\s()\"]+")  # a keyword's plain words, without the brackets and quotes that broke it
