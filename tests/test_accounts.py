@@ -335,6 +335,34 @@ def test_two_administrators_deleted_at_once_leave_one(store: Store) -> None:
     assert sum(Accounts(store).is_admin(a.id) for a in admins) == 1
 
 
+def test_a_reader_has_at_most_the_radar_limit_even_when_radars_are_made_at_once(store: Store) -> None:
+    # Every page lists the reader's radars: 2,000 made each page 180 KB.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from academichub.storage.accounts import MAX_RADARS
+    assert MAX_RADARS == 100
+    user = auth.add_user(store, "ada", PASSWORD, RULES)
+    store.accounts.default_radar(user.id)
+    for n in range(7):
+        store.accounts.create_radar(user.id, f"radar {n}", limit=10)
+    barrier = threading.Barrier(6)
+
+    def make(n: int) -> bool:
+        barrier.wait()
+        try:
+            store.accounts.create_radar(user.id, f"late {n}", limit=10)
+            return True
+        except InputError as exc:
+            assert "at most 10 radars" in str(exc)
+            return False
+    with ThreadPoolExecutor(6) as pool:
+        assert sum(pool.map(make, range(6))) == 2
+    assert len(store.accounts.radars(user.id)) == 10
+    other = auth.add_user(store, "bob", PASSWORD, RULES)  # counted per reader
+    store.accounts.create_radar(other.id, "radar 0", limit=10)
+
+
 def test_cookies_are_secure_over_https(sample_home: Path) -> None:
     settings = make_settings(sample_home, auth={"mode": "accounts"})
     with TestClient(create_app(settings), base_url="https://radar.example", follow_redirects=False) as client:

@@ -14,7 +14,7 @@ from academichub.model.accounts import DEFAULT_RADAR, LOCAL_USER, Radar, Subscri
 from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, radar_slot, user_slot
 from academichub.storage.engine import board_of, reading, touch, write_transaction
-from academichub.storage.locks import lock_radar, serialise
+from academichub.storage.locks import lock_radar, lock_row, serialise
 from academichub.storage.schema import radars, subscriptions, users
 
 
@@ -28,6 +28,9 @@ def user_row(conn: Connection, name: str, *columns: sa.ColumnElement) -> sa.Row 
     return row
 
 
+# Radars one reader may have: every page lists them in its radar menu, and 2,000 made each page
+# 180 KB (35 KB with one).
+MAX_RADARS = 100
 _SIGN_UPS = 0x5349474E  # the advisory lock key sign-ups take on PostgreSQL ("SIGN")
 
 
@@ -134,13 +137,19 @@ class AccountRepo:
         with reading(self.engine) as conn:
             return tuple(_radar(r) for r in conn.execute(_RADARS_OF, {"user": user_id}))
 
-    def create_radar(self, user_id: int, name: str) -> Radar:
-        """A new, empty radar of a user (names are unique per user)."""
+    def create_radar(self, user_id: int, name: str, *, limit: int = MAX_RADARS) -> Radar:
+        """A new, empty radar of a user (names are unique per user; at most `limit`, counted under
+        the user's row lock, so radars made at once cannot pass it together)."""
         name = clean_line(name)[:200]  # control characters would break the radar's RSS/Atom feed
         if not name:
             raise InputError("radars: a radar needs a name")
         try:
             with write_transaction(self.engine) as conn:
+                lock_row(conn, users.c.id, user_id)
+                if conn.execute(sa.select(sa.func.count()).select_from(radars)
+                                .where(radars.c.user_id == user_id)).scalar() >= limit:
+                    raise InputError(f"radars: a reader has at most {limit} radars; delete one first",
+                                     problem="too-many")
                 touch(conn, user_slot(user_id))
                 new_id = conn.execute(sa.insert(radars).values(user_id=user_id, name=name, is_default=False,
                                                                created_at=_now()).returning(radars.c.id)).scalar_one()
