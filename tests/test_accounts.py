@@ -363,6 +363,19 @@ def test_a_reader_has_at_most_the_radar_limit_even_when_radars_are_made_at_once(
     store.accounts.create_radar(other.id, "radar 0", limit=10)
 
 
+def test_a_reader_has_at_most_the_limit_of_live_api_tokens(store: Store) -> None:
+    from academichub.storage.auth import MAX_LIVE_TOKENS
+    assert MAX_LIVE_TOKENS == 50
+    user = auth.add_user(store, "ada", PASSWORD, RULES)
+    tokens = [store.auth.create_api_token(user.id, f"t{n}", limit=3) for n in range(3)]
+    with pytest.raises(InputError, match="at most 3 live API tokens"):
+        store.auth.create_api_token(user.id, "one more", limit=3)
+    first = store.auth.api_tokens(user.id)[-1]
+    assert store.auth.revoke_api_token(user.id, first.id)
+    store.auth.create_api_token(user.id, "in its place", limit=3)  # a revoked one does not count
+    assert store.auth.api_token_user(tokens[1]) == user.id
+
+
 def test_cookies_are_secure_over_https(sample_home: Path) -> None:
     settings = make_settings(sample_home, auth={"mode": "accounts"})
     with TestClient(create_app(settings), base_url="https://radar.example", follow_redirects=False) as client:

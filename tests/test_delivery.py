@@ -391,3 +391,32 @@ def test_digests_and_briefings_due_are_sent_once_when_several_workers_run_them(s
     sent = [r for _, results in done for r in results if r["ok"]]
     assert len(briefed) == 1 and len(sample_store.briefings.list(user.id)) == 1
     assert len(sent) == 1 and len(seen) == 1
+
+
+def test_a_radar_holds_at_most_its_limit_of_deliveries(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The scheduler sends every delivery of a radar after each announcement day; there was no limit.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from academichub.storage import deliveries
+    assert deliveries.MAX_DELIVERIES == 20
+    monkeypatch.setattr(deliveries, "MAX_DELIVERIES", 5)
+    user = store.accounts.create_user("ada", "Ada")
+    radar = store.accounts.default_radar(user.id)
+    for n in range(3):
+        store.deliveries.add(radar.id, "slack", f"https://hooks.slack.com/services/T/B/{n}")
+    barrier = threading.Barrier(4)
+
+    def add(n: int) -> bool:
+        barrier.wait()
+        try:
+            store.deliveries.add(radar.id, "slack", f"https://hooks.slack.com/services/T/B/late{n}")
+            return True
+        except InputError as exc:
+            assert "at most 5 digests and webhooks" in str(exc)
+            return False
+    with ThreadPoolExecutor(4) as pool:
+        assert sum(pool.map(add, range(4))) == 2
+    # The same target again takes new settings, as before, at the limit too.
+    again = store.deliveries.add(radar.id, "slack", "https://hooks.slack.com/services/T/B/0", cadence="weekly")
+    assert again.cadence == "weekly" and len(store.deliveries.of_user(user.id)) == 5

@@ -14,14 +14,16 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from academichub.errors import InputError
 from academichub.model.accounts import ApiToken
 from academichub.storage import upsert
 from academichub.storage.accounts import user_row
 from academichub.storage.engine import reading, write_transaction
-from academichub.storage.locks import lock_radar
+from academichub.storage.locks import lock_radar, lock_row
 from academichub.storage.schema import api_tokens, feed_tokens, login_throttle, sessions, users
 
 TOKEN_PREFIX = "ahk_"
+MAX_LIVE_TOKENS = 50  # a reader's live API tokens: each is listed on the account page
 FEED_PREFIX = "ahf_"
 
 
@@ -118,10 +120,16 @@ class AuthRepo:
             conn.execute(sa.delete(sessions).where(sessions.c.token_hash == digest(token)))
 
     # API tokens ---------------------------------------------------------------------------------
-    def create_api_token(self, user_id: int, name: str) -> str:
-        """A new personal API token (returned once; only its hash is kept)."""
+    def create_api_token(self, user_id: int, name: str, *, limit: int = MAX_LIVE_TOKENS) -> str:
+        """A new personal API token (returned once; only its hash is kept); at most `limit` live
+        ones a user, counted under the user's row lock."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
+            lock_row(conn, users.c.id, user_id)
+            live = conn.execute(sa.select(sa.func.count()).select_from(api_tokens).where(
+                api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None))).scalar()
+            if live >= limit:
+                raise InputError(f"tokens: at most {limit} live API tokens; revoke one first", problem="too-many")
             conn.execute(sa.insert(api_tokens).values(user_id=user_id, name=name,  # kept as auth.token_name made it
                                                       token_hash=digest(token), prefix=token[:10], created_at=_now()))
         return token
