@@ -52,6 +52,9 @@ def make_settings(home: Path, database_url: str | None = None, **overrides) -> S
         overrides["feed"] = {"batch_processes": 0, **overrides.get("feed", {})}
     if isinstance(overrides.get("auth", {}), dict):  # Starlette's TestClient names the host "testserver"
         overrides["auth"] = {"host_names": ["testserver"], **overrides.get("auth", {})}
+    # Retrains at once: tests wait for them (tests/test_learning.py checks the settling itself).
+    if isinstance(overrides.get("ranking", {}), dict):
+        overrides["ranking"] = {"retrain_settle_seconds": 0.0, **overrides.get("ranking", {})}
     overrides.setdefault("sources", {"http": {"backoff": 0.0, "retries": 2, "timeout": 5.0},
                                      "arxiv": {"min_interval": 0.0}})
     return load_settings(home, database_url=database_url, **overrides)

@@ -351,3 +351,36 @@ def test_a_library_paper_is_never_recommended_nor_explained_by_itself(
     feedback.give(sample_store, fresh_radar.user_id, liked.public_id, "like")
     again = [card.work.id for _ in range(3) for card in feed.next(fresh_radar, period="all").cards]
     assert liked.id not in again  # a liked paper is known too
+
+
+def test_a_radar_retrains_once_its_inputs_settle_or_at_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each like asked for a retrain that ran beside the reader's next 换一批 (0.6 s of CPU each on
+    # the corpus). A radar now trains once it has been still for the settle time, or at the latest
+    # five settle times after it was first asked, so a reader who never stops still gets one.
+    import time
+
+    from academichub.settings import RankingSettings
+    from academichub.worker import training
+
+    trained: list[tuple[int, float]] = []
+    monkeypatch.setattr(training, "train_radar", lambda _s, _m, _r, radar_id, embedder: trained.append(
+        (radar_id, time.monotonic())))
+    trainer = training.BackgroundTrainer(None, None, RankingSettings(retrain_settle_seconds=0.3), embedder=None)  # type: ignore[arg-type]
+    start = time.monotonic()
+    for _ in range(3):  # three likes 0.15 s apart: one retrain, 0.3 s after the last
+        trainer.schedule(1)
+        time.sleep(0.15)
+    assert trainer.wait_idle(5)
+    assert [r for r, _ in trained] == [1] and trained[0][1] - start >= 0.6
+    trained.clear()
+    start = time.monotonic()
+    while time.monotonic() - start < 2.5:  # a like every 0.1 s for 2.5 s: trained by the cap (1.5 s)
+        trainer.schedule(2)
+        time.sleep(0.1)
+    assert trained and trained[0][0] == 2 and 1.4 <= trained[0][1] - start <= 2.0
+    assert trainer.wait_idle(5)
+    instant = training.BackgroundTrainer(None, None, RankingSettings(retrain_settle_seconds=0), embedder=None)  # type: ignore[arg-type]
+    trained.clear()
+    start = time.monotonic()
+    instant.schedule(3)
+    assert instant.wait_idle(5) and trained[0][1] - start < 0.2

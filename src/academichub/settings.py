@@ -75,6 +75,9 @@ class RankingSettings(SettingsGroup):
         1, ge=1, description="Positives needed before the per-user classifier is used (fewer: a centroid).")
     negatives: int = Field(8000, ge=100, le=50000, description="Random papers of the store the model contrasts with.")
     half_life_days: float = Field(180.0, gt=0, le=36500, description="Age at which a positive counts half (recency weight).")
+    retrain_settle_seconds: float = Field(
+        1.0, ge=0, le=60, description="A web process's trainer waits until a radar's likes, chips or library have "
+        "been still this long (at most 5 times as long) before retraining it; the cheap update serves meanwhile.")
 
 
 class SearchSettings(SettingsGroup):

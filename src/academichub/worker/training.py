@@ -55,12 +55,24 @@ def train_radar(store: Store, matrix: FeatureMatrix, settings: RankingSettings, 
 
 
 class BackgroundTrainer:
-    """Trains radars on a background thread; scheduling a radar already waiting does nothing."""
+    """Trains radars on a background thread once their inputs settle; scheduling a radar already
+    waiting only moves its turn.
+
+    A reader liking papers one after another asked for a retrain at each like, and each ran beside
+    the reader's next 换一批 in the same process (0.6 s of CPU each: the like-then-换一批 p95 went
+    from about 60 to 129 ms). The cheap update already serves each like at once, so a radar trains
+    when it has been still for `retrain_settle_seconds`, or at the latest `SETTLE_CAP` times that
+    after it was first asked, so a reader who never stops still gets a retrained model.
+    """
+
+    SETTLE_CAP = 5
 
     def __init__(self, store: Store, matrix: FeatureMatrix, settings: RankingSettings, *,
                  embedder: Embedder | None) -> None:
         self.store, self.matrix, self.settings, self.embedder = store, matrix, settings, embedder
         self._queue: queue.Queue[int] = queue.Queue()
+        self._due: dict[int, float] = {}  # waiting radar -> when it may train (monotonic)
+        self._asked: dict[int, float] = {}  # waiting radar -> when it was first asked
         self._waiting: set[int] = set()
         self._busy = 0
         self._lock = threading.Lock()
@@ -70,7 +82,10 @@ class BackgroundTrainer:
 
     def schedule(self, radar_id: int) -> None:
         """Ask for a retrain of this radar (returns at once)."""
+        now, settle = time.monotonic(), self.settings.retrain_settle_seconds
         with self._lock:
+            asked = self._asked.setdefault(radar_id, now)
+            self._due[radar_id] = min(now + settle, asked + self.SETTLE_CAP * settle)
             if radar_id in self._waiting:
                 return
             self._waiting.add(radar_id)
@@ -91,7 +106,12 @@ class BackgroundTrainer:
         while True:
             radar_id = self._queue.get()
             with self._lock:
+                # Until the radar settles: each schedule meanwhile moves its turn (up to the cap).
+                while (wait := self._due.get(radar_id, 0.0) - time.monotonic()) > 0:
+                    self._idle.wait(wait)
                 self._waiting.discard(radar_id)
+                self._due.pop(radar_id, None)
+                self._asked.pop(radar_id, None)
                 self._busy += 1
             try:
                 train_radar(self.store, self.matrix, self.settings, radar_id, embedder=self.embedder)
