@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import bibtexparser
-from bibtexparser.middlewares.names import split_multiple_persons_names
 import rispy
+from bibtexparser.middlewares.names import split_multiple_persons_names
 from lxml import etree
 
 from academichub import safejson
