@@ -171,3 +171,26 @@ def test_upgrade_makes_the_title_key_of_a_title_ending_in_a_parenthesis_and_a_st
                                       doi="10.1000/probing", authors=[Author("Ana Ribeiro", "ana ribeiro")])],
                         source="crossref")
         assert report.merged == 1 and store.works.count() == 2
+
+
+def test_upgrade_makes_a_first_author_key_that_is_a_suffix_again(settings: Settings) -> None:
+    # "Martin Luther King Jr." was keyed "jr": a journal's "Martin Luther King" never found it.
+    engine = make_engine(settings.db_url)
+    king = [Author("Martin Luther King Jr.", "martin luther king jr")]
+    with Store.open(settings) as store:
+        ingest(store, [Paper(title="Strength to love in a divided field of study", source="arxiv",
+                             arxiv_id="2509.00005", authors=king)], source="arxiv")
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0014")
+        conn.execute(sa.text("UPDATE works SET first_author_key = 'jr' WHERE arxiv_id = '2509.00005'"))
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT first_author_key FROM works WHERE arxiv_id = '2509.00005'")).scalar() == "king"
+    engine.dispose()
+    with Store.open(settings) as store:
+        report = ingest(store, [Paper(title="Strength to Love in a Divided Field of Study.", source="crossref",
+                                      doi="10.1000/love", authors=[Author("Martin Luther King", "martin luther king")])],
+                        source="crossref")
+        assert report.merged == 1 and store.works.count() == 1
