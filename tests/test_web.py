@@ -319,3 +319,18 @@ def test_a_chip_error_message_with_braces_is_shown_not_formatted() -> None:
     assert chip_problem(InputError("radar: {weird} value"), "{weird}", lambda s: s) == "radar: {weird} value"
     assert chip_problem(InputError("x", problem="keyword"), "foo {bar", lambda s: s).startswith("“foo {bar”")
     assert chip_problem(InputError("x", problem="too-many"), "w", lambda s: s).startswith("This radar follows 200")
+
+
+def test_a_doi_with_a_hash_links_to_the_whole_doi(tmp_path: Path) -> None:
+    # The page linked "https://doi.org/10.1002/x#y" as the source stored it: the browser took "#y"
+    # for a fragment and doi.org resolved 10.1002/x, another work or none.
+    settings = make_settings(tmp_path / "home")
+    with Store.open(settings) as store:
+        ingest(store, [Paper(title="A work whose DOI holds a hash", source="crossref", doi="10.1002/x#y<1>",
+                             published=date(2025, 9, 26), links={"doi": "https://doi.org/10.1002/x#y<1>"})],
+               source="crossref")
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/paper/doi:10.1002%2Fx%23y%3C1%3E")
+        assert page.status_code == 200
+        assert 'href="https://doi.org/10.1002/x%23y%3C1%3E"' in page.text
+        assert "https://doi.org/10.1002/x#" not in page.text

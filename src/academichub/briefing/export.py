@@ -7,7 +7,6 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -15,6 +14,7 @@ from markupsafe import Markup, escape
 from academichub.briefing.fields import field_name
 from academichub.briefing.model import CITATION, Briefing
 from academichub.i18n import gettext_for
+from academichub.present.links import doi_url
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 @cache
@@ -90,8 +90,8 @@ def paper_link(public_id: str) -> str:
     """Where a paper id leads: its arXiv or DOI page."""
     if public_id.startswith("arxiv:"):
         return f"https://arxiv.org/abs/{public_id.removeprefix('arxiv:')}"
-    if public_id.startswith("doi:"):  # "<", ">", "#" … of a DOI percent-encoded, as doi.org asks
-        return f"https://doi.org/{quote(public_id.removeprefix('doi:'), safe=':/')}"
+    if public_id.startswith("doi:"):
+        return doi_url(public_id.removeprefix("doi:"))
     return public_id
 
 

@@ -22,7 +22,7 @@ from academichub.i18n import LANGUAGES, gettext_for, pick_language
 from academichub.library import importer
 from academichub.model.accounts import DEFAULT_RADAR
 from academichub.present.feed import reason_text
-from academichub.present.links import paper_path
+from academichub.present.links import doi_url, paper_path
 from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
@@ -43,6 +43,7 @@ TEMPLATES.env.filters["paragraphs"] = render_paragraphs
 TEMPLATES.env.filters["paper_path"] = paper_path
 TEMPLATES.env.globals["version"] = __version__
 TEMPLATES.env.globals["languages"] = LANGUAGES
+TEMPLATES.env.globals["doi_url"] = doi_url
 PERIOD_CHOICES = ("recent", "latest", "week", "month", "all")
 SIMILAR_SHOWN = 8
 router = APIRouter(include_in_schema=False)
