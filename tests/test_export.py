@@ -161,3 +161,21 @@ def test_exports_over_the_api_and_the_cli(sample_home: Path, capsys: pytest.Capt
     code, out, _ = run(capsys, "--home", str(sample_home), "export", "arxiv:2508.06869", "--format", "csl-json")
     assert code == 0 and json.loads(out)[0]["title"].startswith("VSI")
     assert run(capsys, "--home", str(sample_home), "export", "--feed", "--saved")[0] != 0
+
+
+def test_an_export_of_a_doi_with_a_comma_finds_it(tmp_path: Path) -> None:
+    # ids= is comma-separated, and a comma inside a DOI (legal) split it into two unknown papers.
+    from academichub.ingest.pipeline import ingest
+    from academichub.web.export_api import split_ids
+
+    settings = make_settings(tmp_path / "home")
+    with Store.open(settings) as store:
+        ingest(store, [Paper(title="A work whose DOI holds a comma", source="crossref", doi="10.1000/3-540,2",
+                             published=date(2025, 9, 26)),
+                       Paper(title="Another work", source="crossref", doi="10.1000/other", published=date(2025, 9, 26))],
+               source="crossref")
+    assert split_ids("doi:10.1000/3-540,2, doi:10.1000/other,w7") == ["doi:10.1000/3-540,2", "doi:10.1000/other", "w7"]
+    with TestClient(create_app(settings)) as client:
+        answer = client.get("/api/v1/export", params={"ids": "doi:10.1000/3-540,2,doi:10.1000/other", "format": "ris"})
+        assert answer.status_code == 200, answer.text
+        assert "DO  - 10.1000/3-540,2" in answer.text and "DO  - 10.1000/other" in answer.text

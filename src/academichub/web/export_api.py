@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -40,11 +42,26 @@ def saved_works(ctx: Ctx) -> list[StoredWork]:
     return feedback.saved(ctx.app.store, ctx.user.id)
 
 
+_ID_START = re.compile(r"(?:arxiv:|doi:|w\d|10\.\d|https?://|\d{4}\.\d|[a-z-]+(?:\.[A-Z]{2})?/\d)", re.IGNORECASE)
+
+
+def split_ids(text: str) -> list[str]:
+    """Comma-separated paper ids; a comma inside a DOI stays in it ("doi:10.1007/3-540-45,2" is
+    one id): a piece that does not begin like an id continues the one before it."""
+    ids: list[str] = []
+    for piece in text.split(","):
+        if ids and piece.strip() and not _ID_START.match(piece.strip()):
+            ids[-1] += "," + piece
+        elif piece.strip():
+            ids.append(piece)
+    return [i.strip() for i in ids]
+
+
 @router.get("/export", responses=FILES, response_class=Response)
 async def export_papers(ctx: Ctx, ids: Annotated[str, Query(description="Paper ids, comma-separated")],
                         format: Format = "bibtex") -> Response:
     """Papers (one or a selection) as BibTeX, RIS or CSL-JSON."""
-    wanted = [i.strip() for i in ids.split(",") if i.strip()]
+    wanted = split_ids(ids)
     if not wanted or len(wanted) > MAX_IDS:
         raise InputError(f"export: give 1 to {MAX_IDS} paper ids")
     works = await run_in_threadpool(stored_papers.papers, ctx.app.store, wanted, "export")
