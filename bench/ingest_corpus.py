@@ -61,7 +61,7 @@ def run(corpus: Path, home: Path, *, database_url: str | None = None, embed: boo
                   f"{report.fetched / seconds:7.0f} papers/s (new {report.new}, updated {report.updated}, "
                   f"unchanged {report.unchanged}, rejected {report.rejected})")
         if journal:
-            results["journal_versions"] = _journal_versions(store, corpus, journal)
+            results["journal_versions"] = _journal_versions(store, journal)
         results["works"] = store.works.count()
         results["indexed"] = store.index.count()
         vocabulary = store.features.current_version()
@@ -75,13 +75,15 @@ def run(corpus: Path, home: Path, *, database_url: str | None = None, embed: boo
     return results
 
 
-def _journal_versions(store: Store, corpus: Path, count: int) -> dict:
+def _journal_versions(store: Store, count: int) -> dict:
     """Journal records (Crossref-like: a DOI, no arXiv id) of `count` stored papers, their titles
     punctuated differently, so each is placed by title and first author among the stored works of
     its family; all must merge into their preprints."""
-    _fmt, items = read_items(corpus)
-    papers = [p for p in items if isinstance(p, Paper) and p.authors and len(p.title.split()) >= 5]
-    picked = random.Random(7).sample(papers, count)
+    ids = random.Random(7).sample(store.works.ids(), 2 * count)  # read from the store, not parsed again
+    papers = [w.paper for w in store.works.get_many(ids)
+              if w.paper.authors and not w.paper.doi and len(w.paper.title.split()) >= 5]
+    picked = papers[:count]
+    assert len(picked) == count, f"only {len(picked)} stored papers fit"
     records = [Paper(title=p.title.rstrip(".") + "." if n % 2 else p.title.replace(":", " -"), source="crossref",
                      doi=f"10.99999/bench.{n}", authors=p.authors, venue="Journal of Benchmarks",
                      published=p.published or p.announced) for n, p in enumerate(picked)]

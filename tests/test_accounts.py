@@ -17,6 +17,7 @@ from academichub.errors import AuthError, InputError, NotFoundError, TooManyAtte
 from academichub.settings import AuthSettings
 from academichub.storage.store import Store
 from academichub.web.app import create_app
+from tests.concurrency import allowed, at_once
 from tests.conftest import make_settings
 from tests.test_cli import run
 
@@ -53,21 +54,8 @@ def test_passwords_are_argon2id_and_sign_in_is_rate_limited(store: Store) -> Non
 def _sign_ups_at_once(store: Store, attempts: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Sign each (name, password) up in its own thread, all released together; those that got an
     account (the others must have been told the name is taken)."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    barrier = threading.Barrier(len(attempts))
-
-    def sign_up(attempt: tuple[str, str]) -> tuple[str, str] | None:
-        barrier.wait()
-        try:
-            auth.add_user(store, *attempt, RULES)
-            return attempt
-        except InputError as exc:
-            assert "taken" in str(exc)
-            return None
-    with ThreadPoolExecutor(len(attempts)) as pool:
-        return [a for a in pool.map(sign_up, attempts) if a is not None]
+    made = at_once(lambda attempt: allowed(lambda: auth.add_user(store, *attempt, RULES), "taken"), attempts)
+    return [attempt for attempt, ok in zip(attempts, made, strict=True) if ok]
 
 
 def test_two_sign_ups_of_one_name_at_once_make_one_account(store: Store) -> None:
@@ -315,49 +303,26 @@ def test_deleting_a_reader_removes_all_that_is_theirs_and_nothing_else(store: St
 
 
 def test_two_administrators_deleted_at_once_leave_one(store: Store) -> None:
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
     from academichub.compose import Accounts
     admins = [auth.add_user(store, f"admin{n}", PASSWORD, RULES, admin=True) for n in range(2)]
-    barrier = threading.Barrier(2)
-
-    def delete(user_id: int) -> str:
-        barrier.wait()
-        try:
-            Accounts(store).delete_reader(user_id)
-            return "deleted"
-        except InputError:
-            return "refused"
-    with ThreadPoolExecutor(2) as pool:
-        outcomes = sorted(pool.map(delete, [a.id for a in admins]))
+    deleted = at_once(lambda user_id: allowed(lambda: Accounts(store).delete_reader(user_id), "last administrator"),
+                      [a.id for a in admins])
+    outcomes = sorted("deleted" if d else "refused" for d in deleted)
     assert outcomes == ["deleted", "refused"]
     assert sum(Accounts(store).is_admin(a.id) for a in admins) == 1
 
 
 def test_a_reader_has_at_most_the_radar_limit_even_when_radars_are_made_at_once(store: Store) -> None:
     # Every page lists the reader's radars: 2,000 made each page 180 KB.
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
     from academichub.storage.accounts import MAX_RADARS
     assert MAX_RADARS == 100
     user = auth.add_user(store, "ada", PASSWORD, RULES)
     store.accounts.default_radar(user.id)
     for n in range(7):
         store.accounts.create_radar(user.id, f"radar {n}", limit=10)
-    barrier = threading.Barrier(6)
-
-    def make(n: int) -> bool:
-        barrier.wait()
-        try:
-            store.accounts.create_radar(user.id, f"late {n}", limit=10)
-            return True
-        except InputError as exc:
-            assert "at most 10 radars" in str(exc)
-            return False
-    with ThreadPoolExecutor(6) as pool:
-        assert sum(pool.map(make, range(6))) == 2
+    made = at_once(lambda n: allowed(lambda: store.accounts.create_radar(user.id, f"late {n}", limit=10),
+                                     "at most 10 radars"), range(6))
+    assert sum(made) == 2
     assert len(store.accounts.radars(user.id)) == 10
     other = auth.add_user(store, "bob", PASSWORD, RULES)  # counted per reader
     store.accounts.create_radar(other.id, "radar 0", limit=10)

@@ -91,8 +91,6 @@ def test_crossref_keeps_a_name_suffix() -> None:
 def test_only_plausible_stored_works_are_loaded_for_a_journal_batch() -> None:
     # A journal batch asks for every stored work of its authors' families; each was loaded whole and
     # scored in Python (2,000 journal records took 27 s against the 51,698-paper corpus, now 3.7 s).
-    from academichub.ingest.dedupe import plausible
-
     wang = [Author("Wei Wang", "wei wang")]
     record = Paper(title="Sparse attention for long video understanding at scale.", source="crossref",
                    doi="10.1/x", authors=wang)
@@ -102,7 +100,7 @@ def test_only_plausible_stored_works_are_loaded_for_a_journal_batch() -> None:
     near = TitleMatch(1000, title_key("Sparse attention for long video understanding at scale"), "wang", "2509.99999",
                       None, None)
     exact_other_family = TitleMatch(1001, key, "li", None, None, None)
-    kept = plausible([record], [*family, near, exact_other_family])
+    kept = TitleIndex([*family, near, exact_other_family]).plausible([record])
     assert sorted(m.id for m in kept) == [1000, 1001]
     assert TitleIndex(kept).best(record) == near  # what the batch plans with is what it would have chosen
     assert TitleIndex([*family, near, exact_other_family]).best(record) == near

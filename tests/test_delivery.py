@@ -30,6 +30,7 @@ from academichub.storage.store import Store
 from academichub.web.app import create_app
 from academichub.worker import jobs
 from tests.browser import free_port
+from tests.concurrency import allowed, at_once
 from tests.conftest import make_settings
 from tests.replay_server import serving
 
@@ -395,9 +396,6 @@ def test_digests_and_briefings_due_are_sent_once_when_several_workers_run_them(s
 
 def test_a_radar_holds_at_most_its_limit_of_deliveries(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     # The scheduler sends every delivery of a radar after each announcement day; there was no limit.
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
     from academichub.storage import deliveries
     assert deliveries.MAX_DELIVERIES == 20
     monkeypatch.setattr(deliveries, "MAX_DELIVERIES", 5)
@@ -405,18 +403,10 @@ def test_a_radar_holds_at_most_its_limit_of_deliveries(store: Store, monkeypatch
     radar = store.accounts.default_radar(user.id)
     for n in range(3):
         store.deliveries.add(radar.id, "slack", f"https://hooks.slack.com/services/T/B/{n}")
-    barrier = threading.Barrier(4)
-
-    def add(n: int) -> bool:
-        barrier.wait()
-        try:
-            store.deliveries.add(radar.id, "slack", f"https://hooks.slack.com/services/T/B/late{n}")
-            return True
-        except InputError as exc:
-            assert "at most 5 digests and webhooks" in str(exc)
-            return False
-    with ThreadPoolExecutor(4) as pool:
-        assert sum(pool.map(add, range(4))) == 2
+    added = at_once(lambda n: allowed(lambda: store.deliveries.add(radar.id, "slack", f"https://hooks.slack.com/"
+                                                                   f"services/T/B/late{n}"),
+                                      "at most 5 digests and webhooks"), range(4))
+    assert sum(added) == 2
     # The same target again takes new settings, as before, at the limit too.
     again = store.deliveries.add(radar.id, "slack", "https://hooks.slack.com/services/T/B/0", cadence="weekly")
     assert again.cadence == "weekly" and len(store.deliveries.of_user(user.id)) == 5

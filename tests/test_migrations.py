@@ -18,6 +18,13 @@ from academichub.storage.store import Store
 pytestmark = pytest.mark.usefixtures("backend")
 
 
+def _downgrade(conn: sa.Connection, revision: str) -> None:
+    """Take the store on this connection back to `revision` (to write rows as the code of then did)."""
+    config = alembic_config()
+    config.attributes["connection"] = conn
+    command.downgrade(config, revision)
+
+
 def test_upgrade_from_the_first_revision_keeps_children_and_backfills_keys(settings: Settings) -> None:
     engine = make_engine(settings.db_url)
     with engine.begin() as conn:
@@ -71,9 +78,7 @@ def test_upgrade_keeps_one_feedback_row_per_reader_paper_and_action(settings: Se
         user, _radar = store.accounts.ensure_local_user()
     with engine.begin() as conn:
         work_id = conn.execute(sa.text("SELECT id FROM works")).scalar_one()
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0010")
+        _downgrade(conn, "0010")
         for action in ("like", "like", "save", "like"):
             conn.execute(sa.text("INSERT INTO feedback (user_id, work_id, action, created_at) "
                                  "VALUES (:u, :w, :a, '2025-09-02')"), {"u": user.id, "w": work_id, "a": action})
@@ -94,9 +99,7 @@ def test_upgrade_keeps_one_delivery_per_radar_channel_and_target(settings: Setti
     with Store.open(settings) as store:
         _user, radar = store.accounts.ensure_local_user()
     with engine.begin() as conn:
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0011")
+        _downgrade(conn, "0011")
         for target in ("ada@example.org", "ada@example.org", "bob@example.org", "ada@example.org"):
             conn.execute(sa.text("INSERT INTO deliveries (radar_id, channel, target, cadence, lang, active, created_at) "
                                  "VALUES (:r, 'email', :t, 'daily', 'zh', true, '2025-09-02')"),
@@ -129,9 +132,7 @@ def test_upgrade_files_works_dated_after_today_under_today(settings: Settings) -
         store.index.upsert([dataclasses.replace(index_doc(future.id, future.paper, future.sources),
                                                 day=date(2099, 1, 1))])  # as the index filed it then
     with engine.begin() as conn:
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0012")
+        _downgrade(conn, "0012")
         conn.execute(sa.text("UPDATE works SET feed_date = '2099-01-01' WHERE doi = '10.1000/future'"))
     migrate(engine)
     engine.dispose()
@@ -155,9 +156,7 @@ def test_upgrade_makes_the_title_key_of_a_title_ending_in_a_parenthesis_and_a_st
                        Paper(title="A Plain Title Of Five Words.", source="arxiv", arxiv_id="2509.00004")],
                source="arxiv")
     with engine.begin() as conn:
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0013")
+        _downgrade(conn, "0013")
         conn.execute(sa.text("UPDATE works SET title_key = 'concept probing under shift extended version' "
                              "WHERE arxiv_id = '2509.00003'"))  # as the old code keyed it
     migrate(engine)
@@ -181,9 +180,7 @@ def test_upgrade_makes_a_first_author_key_that_is_a_suffix_again(settings: Setti
         ingest(store, [Paper(title="Strength to love in a divided field of study", source="arxiv",
                              arxiv_id="2509.00005", authors=king)], source="arxiv")
     with engine.begin() as conn:
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0014")
+        _downgrade(conn, "0014")
         conn.execute(sa.text("UPDATE works SET first_author_key = 'jr' WHERE arxiv_id = '2509.00005'"))
     migrate(engine)
     with engine.connect() as conn:

@@ -159,26 +159,15 @@ def test_follow_refuses_a_keyword_that_does_not_parse(sample_store: Store, fresh
 def test_a_radar_holds_at_most_its_limit_of_chips_even_when_they_come_at_once(
         sample_store: Store, fresh_radar: Radar, monkeypatch: pytest.MonkeyPatch) -> None:
     # 2,345 keywords on one radar made its first 换一批 after each change take 16 s on the sample.
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
     from academichub.radar import subscriptions
+    from tests.concurrency import allowed, at_once
     assert subscriptions.MAX_SUBSCRIPTIONS == 200
     monkeypatch.setattr(subscriptions, "MAX_SUBSCRIPTIONS", MAX_SUBSCRIPTIONS := 12)  # the same rule, sooner
     for n in range(MAX_SUBSCRIPTIONS - 3):
         sample_store.accounts.add_subscription(fresh_radar.id, "keyword", f"word{n}", f"word{n}")
-    barrier = threading.Barrier(8)
-
-    def add(n: int) -> bool:
-        barrier.wait()
-        try:
-            follow(sample_store, fresh_radar.id, "keyword", f"late{n}")
-            return True
-        except InputError as exc:
-            assert exc.problem == "too-many" and f"at most {MAX_SUBSCRIPTIONS}" in str(exc)
-            return False
-    with ThreadPoolExecutor(8) as pool:
-        assert sum(pool.map(add, range(8))) == 3
+    added = at_once(lambda n: allowed(lambda: follow(sample_store, fresh_radar.id, "keyword", f"late{n}"),
+                                      f"at most {MAX_SUBSCRIPTIONS}", problem="too-many"), range(8))
+    assert sum(added) == 3
     assert len(sample_store.accounts.subscriptions(fresh_radar.id)) == MAX_SUBSCRIPTIONS
     assert follow(sample_store, fresh_radar.id, "keyword", "word7").value == "word7"  # following again still answers
     unfollow(sample_store, fresh_radar.id, "keyword", "word7")

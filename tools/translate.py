@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/academichub/locale/zh/LC_MESSAGES/messages.po"
 METHODS = [("**/web/templates/**.html", "jinja2"), ("**.py", "python")]
 NEW: dict[str, str] = {
-    "This radar follows 200 already: remove some, or make another radar on the account page.":
-        "这个雷达已关注 200 项：请删除一些，或在账户页新建一个雷达。",
+    "This radar follows {limit} already: remove some, or make another radar on the account page.":
+        "这个雷达已关注 {limit} 项：请删除一些，或在账户页新建一个雷达。",
     "Current password": "当前密码", "New password": "新密码", "New password again": "再次输入新密码",
     "Change password": "修改密码", "The two new passwords differ.": "两次输入的新密码不一致。",
     "The current password is wrong.": "当前密码不正确。",

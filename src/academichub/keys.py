@@ -184,15 +184,15 @@ def name_key(name: str) -> str:
     return " ".join("".join(ch if ch.isalnum() else " " for ch in folded).split())
 
 
+_CLOSING = " \t\n.;:!?"  # what may end a title after its last word
+
+
 @lru_cache(maxsize=16384)  # one ingest asks for each title's key several times
 def title_key(title: str) -> str:
     """Match key of a title: TeX and accents folded, case folded, punctuation dropped."""
     # A closing full stop goes first: "… (Extended Version)." kept its parenthesis, which the
     # same title without the stop drops (name_key's trailing-parenthesis rule), so the two differed.
     return name_key(_TAGS.sub("", title).rstrip(_CLOSING))[:300]
-
-
-_CLOSING = " \t\n.;:!?"
 
 
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})  # as they appear in a name key

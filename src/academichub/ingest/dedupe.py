@@ -71,31 +71,6 @@ def score(paper: Paper, key: str, family: str, match: TitleMatch) -> float:
     return title_similarity(key, match.title_key, TITLE_SIMILARITY)
 
 
-def plausible(papers: Iterable[Paper], matches: list[TitleMatch]) -> list[TitleMatch]:
-    """The stored works some of `papers` could be merged with by title: the same title key, or the
-    same first author's family and a title at the threshold. A journal's batch asks for every
-    stored work of its authors' families (hundreds each for Wang, Li or Zhang), and each was
-    loaded whole and compared in Python: 2,000 journal records took 27 s against 51,698 works."""
-    by_key: dict[str, list[TitleMatch]] = defaultdict(list)
-    by_family: dict[str, list[TitleMatch]] = defaultdict(list)
-    for match in matches:
-        by_key[match.title_key].append(match)
-        if match.first_author_key:
-            by_family[match.first_author_key].append(match)
-    kept: dict[int, TitleMatch] = {}
-    for paper in papers:
-        key, family = title_key(paper.title), first_author_key(paper)
-        if len(key.split()) < MIN_WORDS:
-            continue
-        kept.update((m.id, m) for m in by_key.get(key, ()))
-        bucket = by_family.get(family, ()) if family else ()
-        if bucket:  # one C loop over the family's titles; the few at the threshold are scored in full later
-            near = process.extract(key, [m.title_key for m in bucket], scorer=fuzz.ratio,
-                                   score_cutoff=TITLE_SIMILARITY * 100, limit=None)
-            kept.update((bucket[index].id, bucket[index]) for _title, _score, index in near)
-    return list(kept.values())
-
-
 class TitleIndex:
     """Candidate works by title key and by first author's family name."""
 
@@ -110,6 +85,24 @@ class TitleIndex:
         self._by_key[match.title_key].append(match)
         if match.first_author_key:
             self._by_family[match.first_author_key].append(match)
+
+    def plausible(self, papers: Iterable[Paper]) -> list[TitleMatch]:
+        """The works some of `papers` could be merged with by title: the same title key, or the same
+        first author's family and a title at the threshold. A journal's batch asks for every stored
+        work of its authors' families (hundreds each for Wang, Li or Zhang), and each was loaded
+        whole and compared in Python: 2,000 journal records took 27 s against 51,698 works."""
+        kept: dict[int, TitleMatch] = {}
+        for paper in papers:
+            key, family = title_key(paper.title), first_author_key(paper)
+            if len(key.split()) < MIN_WORDS:
+                continue
+            kept.update((m.id, m) for m in self._by_key.get(key, ()))
+            bucket = self._by_family.get(family, ()) if family else ()
+            if bucket:  # one C loop over the family's titles; the few at the threshold are scored in full later
+                near = process.extract(key, [m.title_key for m in bucket], scorer=fuzz.ratio,
+                                       score_cutoff=TITLE_SIMILARITY * 100, limit=None)
+                kept.update((bucket[index].id, bucket[index]) for _title, _score, index in near)
+        return list(kept.values())
 
     def best(self, paper: Paper) -> TitleMatch | None:
         """The most similar acceptable candidate for `paper`, or None."""

@@ -11,7 +11,7 @@ from itertools import islice
 from sqlalchemy.engine import Connection
 
 from academichub.errors import SourceError
-from academichub.ingest.dedupe import plausible
+from academichub.ingest.dedupe import TitleIndex
 from academichub.ingest.downstream import Downstream
 from academichub.ingest.plan import WorkPlan
 from academichub.ingest.sanitise import sanitise_paper
@@ -122,8 +122,8 @@ class _Batch:
         papers, found, unchanged = _without_unchanged(papers, found, works.content_hashes(conn, found.values()))
         unplaced = [p for p in papers if not any(pair in found for pair in p.all_ids())]
         # Journal records look for their preprint by author too; arXiv records by exact title.
-        titled = plausible(unplaced, works.find_by_titles(conn, (title_key(p.title) for p in unplaced),
-                                      families=(first_author_key(p) for p in unplaced if p.source != "arxiv")))
+        titled = TitleIndex(works.find_by_titles(conn, (title_key(p.title) for p in unplaced), families=(
+            first_author_key(p) for p in unplaced if p.source != "arxiv"))).plausible(unplaced)
         stored_ids = sorted({*found.values(), *(t.id for t in titled)})
         stored = works.load(conn, stored_ids)
         plan = WorkPlan(found, {i: (w.paper, w.sources) for i, w in stored.items()}, titled)

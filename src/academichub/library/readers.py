@@ -13,7 +13,7 @@ from lxml import etree
 
 from academichub import safejson
 from academichub.errors import InputError, ParseError
-from academichub.keys import parse_date
+from academichub.keys import NAME_SUFFIXES, name_key, parse_date
 from academichub.library.items import LibraryItem, Skipped, WrongType, arxiv_of, clean_tex, item, year_of
 from academichub.sources.records import MALFORMED
 from academichub.sources.safexml import parse_xml, text_of
@@ -29,17 +29,14 @@ _STANDARD_START = re.compile(r"^TY  - ", re.MULTILINE)
 _LOOSE_TAG = re.compile(r"^[ \t]*([A-Z][A-Z0-9])(?:[ \t]+-[ \t]?|-(?:[ \t]+|$))", re.MULTILINE)
 
 
-_SUFFIX = re.compile(r"(?:Jr|Sr|Jun|Sen|I{2,3}|IV|VI{0,3})\.?|jr\.?|sr\.?")
-
-
 def _given_first(name: str) -> str:
     """ "Family, Given" (BibTeX, RIS) as "Given Family"; with two commas, a suffix keeps its place at
     the end whether it is written BibTeX's way ("King, Jr., Martin") or RIS's ("King, Martin, Jr.")."""
     family, *rest = [part.strip() for part in name.split(",")]
     suffix = []
-    if len(rest) >= 2 and _SUFFIX.fullmatch(rest[-1]):
+    if len(rest) >= 2 and name_key(rest[-1]) in NAME_SUFFIXES:
         suffix = [rest.pop()]
-    elif len(rest) >= 2 and _SUFFIX.fullmatch(rest[0]):
+    elif len(rest) >= 2 and name_key(rest[0]) in NAME_SUFFIXES:
         suffix = [rest.pop(0)]
     return " ".join(part for part in [*rest, family, *suffix] if part)
 

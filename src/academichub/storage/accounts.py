@@ -14,7 +14,7 @@ from academichub.model.accounts import DEFAULT_RADAR, LOCAL_USER, Radar, Subscri
 from academichub.storage import upsert
 from academichub.storage.board import BoardMemo, radar_slot, user_slot
 from academichub.storage.engine import board_of, reading, touch, write_transaction
-from academichub.storage.locks import lock_radar, lock_row, serialise
+from academichub.storage.locks import lock_radar, lock_row, refuse_at_limit, serialise
 from academichub.storage.schema import radars, subscriptions, users
 
 
@@ -146,10 +146,8 @@ class AccountRepo:
         try:
             with write_transaction(self.engine) as conn:
                 lock_row(conn, users.c.id, user_id)
-                if conn.execute(sa.select(sa.func.count()).select_from(radars)
-                                .where(radars.c.user_id == user_id)).scalar() >= limit:
-                    raise InputError(f"radars: a reader has at most {limit} radars; delete one first",
-                                     problem="too-many")
+                refuse_at_limit(conn, radars, limit, f"radars: a reader has at most {limit} radars; delete one first",
+                                radars.c.user_id == user_id)
                 touch(conn, user_slot(user_id))
                 new_id = conn.execute(sa.insert(radars).values(user_id=user_id, name=name, is_default=False,
                                                                created_at=_now()).returning(radars.c.id)).scalar_one()
@@ -263,9 +261,8 @@ class AccountRepo:
                     mine, subscriptions.c.kind == kind, subscriptions.c.value_key == value_key)).first()
                 if existing is not None:
                     return _subscription(existing)
-                if conn.execute(sa.select(sa.func.count()).select_from(subscriptions).where(mine)).scalar() >= limit:
-                    raise InputError(f"radar: a radar follows at most {limit} authors, keywords, categories and "
-                                     "venues; remove some, or make another radar", problem="too-many")
+                refuse_at_limit(conn, subscriptions, limit, f"radar: a radar follows at most {limit} authors, keywords, "
+                                "categories and venues; remove some, or make another radar", mine)
             # One statement: a read then an insert let two processes both miss the row (PostgreSQL).
             sub_id = conn.execute(upsert.insert(conn, subscriptions).values(
                 radar_id=radar_id, kind=kind, value=value, value_key=value_key, created_at=_now()

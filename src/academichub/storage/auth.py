@@ -14,12 +14,11 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from academichub.errors import InputError
 from academichub.model.accounts import ApiToken
 from academichub.storage import upsert
 from academichub.storage.accounts import user_row
 from academichub.storage.engine import reading, write_transaction
-from academichub.storage.locks import lock_radar, lock_row
+from academichub.storage.locks import lock_radar, lock_row, refuse_at_limit
 from academichub.storage.schema import api_tokens, feed_tokens, login_throttle, sessions, users
 
 TOKEN_PREFIX = "ahk_"
@@ -126,10 +125,8 @@ class AuthRepo:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with write_transaction(self.engine) as conn:
             lock_row(conn, users.c.id, user_id)
-            live = conn.execute(sa.select(sa.func.count()).select_from(api_tokens).where(
-                api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None))).scalar()
-            if live >= limit:
-                raise InputError(f"tokens: at most {limit} live API tokens; revoke one first", problem="too-many")
+            refuse_at_limit(conn, api_tokens, limit, f"tokens: at most {limit} live API tokens; revoke one first",
+                            api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None))
             conn.execute(sa.insert(api_tokens).values(user_id=user_id, name=name,  # kept as auth.token_name made it
                                                       token_hash=digest(token), prefix=token[:10], created_at=_now()))
         return token

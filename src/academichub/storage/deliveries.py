@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from academichub.errors import InputError, NotFoundError
+from academichub.errors import NotFoundError
 from academichub.model.delivery import Delivery
 from academichub.storage import upsert
 from academichub.storage.engine import reading, write_transaction
-from academichub.storage.locks import lock_radar
+from academichub.storage.locks import lock_radar, refuse_at_limit
 from academichub.storage.schema import deliveries, radars
 
 MAX_DELIVERIES = 20  # a radar's digests and webhooks
@@ -35,12 +35,10 @@ class DeliveryRepo:
         settings = {"secret": secret or None, "cadence": cadence, "lang": lang, "active": True}
         with write_transaction(self.engine) as conn:
             lock_radar(conn, radar_id)
-            others = conn.execute(sa.select(sa.func.count()).select_from(deliveries).where(
-                deliveries.c.radar_id == radar_id,
-                sa.not_(sa.and_(deliveries.c.channel == channel, deliveries.c.target == target)))).scalar()
-            if others >= MAX_DELIVERIES:  # the scheduler sends every one after each announcement day
-                raise InputError(f"deliveries: a radar has at most {MAX_DELIVERIES} digests and webhooks; "
-                                 "remove one first", problem="too-many")
+            # The scheduler sends every one after each announcement day; the same target again is an update.
+            refuse_at_limit(conn, deliveries, MAX_DELIVERIES, f"deliveries: a radar has at most {MAX_DELIVERIES} "
+                            "digests and webhooks; remove one first", deliveries.c.radar_id == radar_id,
+                            sa.not_(sa.and_(deliveries.c.channel == channel, deliveries.c.target == target)))
             statement = upsert.insert(conn, deliveries).values(radar_id=radar_id, channel=channel, target=target,
                                                                created_at=datetime.now(UTC), **settings)
             # The row as written, not read again after the commit: the radar may be deleted by then.

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from academichub.errors import NotFoundError
+from academichub.errors import InputError, NotFoundError
 from academichub.storage.schema import radars
 
 try:
@@ -38,6 +38,14 @@ def lock_radar(conn: Connection, radar_id: int) -> None:
     request on it ran made that request's batch, chip or model fail its foreign key (a 500)."""
     if not lock_row(conn, radars.c.id, radar_id):
         raise NotFoundError(f"radars: no radar {radar_id}")
+
+
+def refuse_at_limit(conn: Connection, table: sa.Table, limit: int, refusal: str, *where: sa.ColumnElement[bool]) -> None:
+    """Refuse (InputError, problem "too-many") a new row when `table` holds `limit` rows matching
+    `where` already; call it holding the lock that every insert of such rows takes, so that two
+    at once cannot both pass the count."""
+    if conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar() >= limit:
+        raise InputError(refusal, problem="too-many")
 
 
 def serialise(conn: Connection, key: int) -> None:

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from academichub.errors import InputError
 from academichub.export.citations import FORMATS, export
+from academichub.keys import paper_reference
 from academichub.model.works import StoredWork
 from academichub.radar import feedback
 from academichub.search import papers as stored_papers
@@ -42,15 +43,15 @@ def saved_works(ctx: Ctx) -> list[StoredWork]:
     return feedback.saved(ctx.app.store, ctx.user.id)
 
 
-_ID_START = re.compile(r"(?:arxiv:|doi:|w\d|10\.\d|https?://|\d{4}\.\d|[a-z-]+(?:\.[A-Z]{2})?/\d)", re.IGNORECASE)
+_ROW_ID = re.compile(r"w\d+")
 
 
 def split_ids(text: str) -> list[str]:
     """Comma-separated paper ids; a comma inside a DOI stays in it ("doi:10.1007/3-540-45,2" is
-    one id): a piece that does not begin like an id continues the one before it."""
+    one id): a piece that names no paper by itself continues the one before it."""
     ids: list[str] = []
     for piece in text.split(","):
-        if ids and piece.strip() and not _ID_START.match(piece.strip()):
+        if ids and piece.strip() and not (_ROW_ID.fullmatch(piece.strip()) or paper_reference(piece)):
             ids[-1] += "," + piece
         elif piece.strip():
             ids.append(piece)

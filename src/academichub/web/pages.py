@@ -191,11 +191,11 @@ def chip_problem(error: InputError, value: str, _: Callable[[str], str]) -> str:
         "too-long": _("That is too long to follow (200 characters at most)."),
         "author-letters": _("“{value}” has no letters to find an author by."),
         "kind": _("Choose author, keyword, category or venue."),
-        "too-many": _("This radar follows 200 already: remove some, or make another radar on the account page."),
+        "too-many": _("This radar follows {limit} already: remove some, or make another radar on the account page."),
     }
     if error.problem not in texts:  # a message of its own (it may hold braces of the typed value)
         return str(error)
-    return texts[error.problem].format(value=value.strip()[:80])
+    return texts[error.problem].format(value=value.strip()[:80], limit=subs.MAX_SUBSCRIPTIONS)
 
 
 @router.post("/subscriptions", response_model=None)

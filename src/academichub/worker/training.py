@@ -71,9 +71,7 @@ class BackgroundTrainer:
                  embedder: Embedder | None) -> None:
         self.store, self.matrix, self.settings, self.embedder = store, matrix, settings, embedder
         self._queue: queue.Queue[int] = queue.Queue()
-        self._due: dict[int, float] = {}  # waiting radar -> when it may train (monotonic)
-        self._asked: dict[int, float] = {}  # waiting radar -> when it was first asked
-        self._waiting: set[int] = set()
+        self._waiting: dict[int, tuple[float, float]] = {}  # radar -> (first asked, may train from), monotonic
         self._busy = 0
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -84,12 +82,11 @@ class BackgroundTrainer:
         """Ask for a retrain of this radar (returns at once)."""
         now, settle = time.monotonic(), self.settings.retrain_settle_seconds
         with self._lock:
-            asked = self._asked.setdefault(radar_id, now)
-            self._due[radar_id] = min(now + settle, asked + self.SETTLE_CAP * settle)
-            if radar_id in self._waiting:
-                return
-            self._waiting.add(radar_id)
-        self._queue.put(radar_id)
+            queued = radar_id in self._waiting
+            asked = self._waiting[radar_id][0] if queued else now
+            self._waiting[radar_id] = (asked, min(now + settle, asked + self.SETTLE_CAP * settle))
+        if not queued:
+            self._queue.put(radar_id)
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Block until nothing is waiting or training (for tests, benchmarks and shutdown)."""
@@ -107,11 +104,9 @@ class BackgroundTrainer:
             radar_id = self._queue.get()
             with self._lock:
                 # Until the radar settles: each schedule meanwhile moves its turn (up to the cap).
-                while (wait := self._due.get(radar_id, 0.0) - time.monotonic()) > 0:
+                while (wait := self._waiting[radar_id][1] - time.monotonic()) > 0:
                     self._idle.wait(wait)
-                self._waiting.discard(radar_id)
-                self._due.pop(radar_id, None)
-                self._asked.pop(radar_id, None)
+                del self._waiting[radar_id]
                 self._busy += 1
             try:
                 train_radar(self.store, self.matrix, self.settings, radar_id, embedder=self.embedder)

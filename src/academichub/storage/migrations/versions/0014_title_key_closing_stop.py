@@ -25,8 +25,8 @@ def upgrade() -> None:
     works = sa.table("works", sa.column("id", sa.Integer), sa.column("title", sa.Text),
                      sa.column("title_key", sa.String))
     bind = op.get_bind()
-    rows = bind.execute(sa.select(works.c.id, works.c.title).where(works.c.title.like("%)%"))).all()
-    changed = [{"i": i, "k": title_key(t)} for i, t in rows if t.rstrip(" \t\n.;:!?") != t.rstrip()]
+    rows = bind.execute(sa.select(works.c.id, works.c.title, works.c.title_key).where(works.c.title.like("%)%")))
+    changed = [{"i": i, "k": key} for i, title, stored in rows if (key := title_key(title)) != stored]
     if changed:
         bind.execute(sa.update(works).where(works.c.id == sa.bindparam("i")).values(title_key=sa.bindparam("k")),
                      changed)
