@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cached_property
@@ -171,26 +172,35 @@ class Store:
         sync_board(self.engine)
 
     def sync_index(self, progress: Progress | None = None) -> int:
-        """Catch the index up with the database; rebuild it when it mirrors another or drifted."""
+        """Catch the index up with the database: rebuilt when it mirrors another, mended by id when it drifted."""
         state = self.index.read_sync()
         if state.get("database") != self.index_key:
             return self.reindex(progress)
         since = datetime.fromisoformat(state["watermark"]) if state.get("watermark") else None
-        stored = self.works.count()
         written = self.index.upsert(self._docs(since, progress))
-        if self.index.count() != (now := self.works.count()):
-            if now != stored:
-                # Another process stored works meanwhile: a running ingest indexes its own after
-                # each commit, so the counts differ for now, not because the index drifted. Every
-                # command opened during an ingest rebuilt the whole index beside it. The watermark
-                # stays, and the next open checks again.
-                log.info("search index: %d works stored meanwhile by another process; checked again later",
-                         now - stored)
-                return written
-            log.warning("search index count differs from the database; rebuilding")
-            return self.reindex(progress)
-        self._mark_synced()
+        if self.index.count() != self.works.count():
+            written += self._mend()
+        if self.index.count() == self.works.count():
+            self._mark_synced()  # else another process is storing works: the next open checks again
         return written
+
+    def _mend(self) -> int:
+        """Index the stored works the index lacks and drop the documents of works no longer stored.
+
+        The watermark is the database's newest update time, so a writer's catch-up can pass works
+        another writer committed and has not indexed yet (or never will: it was killed between
+        the two). Found by comparing ids, a few tens of milliseconds at 51,698 works; the whole
+        index used to be rebuilt (15 s there), by every command opened beside two ingests."""
+        ids = self.index.work_ids()  # read first: a work is indexed only after its commit, so every
+        stored = set(self.works.ids())  # id read here is in this later read unless it was deleted
+        present = set(ids)
+        doubled = {i for i, n in Counter(ids).items() if n > 1} if len(ids) != len(present) else set()
+        if gone := present - stored:
+            self.index.delete(gone)
+        missing = sorted((stored - present) | (doubled & stored))
+        log.info("search index: %d works indexed, %d documents of works no longer stored dropped",
+                 len(missing), len(gone))
+        return self.index.upsert(index_doc(w.id, w.paper, w.sources) for w in self.works.iter_ids(missing))
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild the whole index from the database."""
