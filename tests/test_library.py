@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from academichub.embedding.wordllama_model import WordLlamaEmbedder
 from academichub.errors import InputError, ParseError
 from academichub.library import importer
+from academichub.library.bibtex_values import evaluate
 from academichub.library.items import LibraryItem, Skipped, arxiv_of, clean_tex
 from academichub.library.readers import READERS, detect
 from academichub.storage.store import Store
@@ -84,6 +85,37 @@ def test_ris_and_orcid_carry_identifiers() -> None:
     assert ris[0].authors[0] == "Jianxiang He" and ris[2].abstract.startswith("We study keyframe")
     orcid = items("orcid_works.json")
     assert orcid[0].arxiv_id == "2509.21113" and orcid[1].doi == "10.48550/arxiv.2508.06869"
+
+
+def test_bibtex_strings_and_concatenation_are_read_as_bibtex_reads_them() -> None:
+    """Hand-kept .bib files name journals by @string and join pieces with #; bibtexparser resolves
+    a bare name only (its issue 396), and the title was stored as `pre # " Learning"`."""
+    text = r"""@String{pre = "Deep"}
+@STRING{ieeetpami = {IEEE Trans. Pattern Anal. Mach. Intell.}}
+@string{pami2 = ieeetpami # " (" # 2 # ")"}
+@article{a, title = pre # " Learning of {GANs}", author = "Ann Lee and " # "Bob Ray",
+  journal = pami2, year = 2020, month = jan # "~15"}
+@article{b, title = {C# and F#: {{A}} Tale}, author = {Zed Q}, journal = {J. {\"O}k}, year = "2021"}
+@article{c, title = "Unknown " # nomacro # { name}, author = {Y Z}, year = {20} # {22}}
+@article{d, title = {Broken {brace} # "x" }, author = {W V}}
+"""
+    found = {e.key: e for e in READERS["bibtex"](text) if isinstance(e, LibraryItem)}
+    assert found["a"].title == "Deep Learning of GANs"
+    assert found["a"].authors == ["Ann Lee", "Bob Ray"]
+    assert found["a"].venue == "IEEE Trans. Pattern Anal. Mach. Intell. (2)" and found["a"].year == 2020
+    assert found["b"].title == "C# and F#: A Tale" and found["b"].venue == "J. Ök" and found["b"].year == 2021
+    assert found["c"].title == "Unknown nomacro name" and found["c"].year == 2022
+    assert found["d"].title == 'Broken brace # "x"'
+
+
+_PIECE = st.text(st.characters(blacklist_characters='{}"', blacklist_categories=("Cs",)), max_size=20)
+
+
+@given(st.lists(st.tuples(_PIECE, st.sampled_from(["{}", '""'])), min_size=1, max_size=5), st.text(max_size=60))
+def test_a_bibtex_value_joins_its_pieces_and_never_fails(pieces: list[tuple[str, str]], anything: str) -> None:
+    raw = " # ".join(f"{mark[0]}{text}{mark[1]}" for text, mark in pieces)
+    assert evaluate(raw, {}) == "".join(text for text, _ in pieces)
+    assert isinstance(evaluate(anything, {"a": "b"}), str)
 
 
 def test_a_bibtex_eprint_without_an_archive_is_read_as_arxiv_when_it_is_an_arxiv_id() -> None:

@@ -14,6 +14,7 @@ from lxml import etree
 from academichub import safejson
 from academichub.errors import InputError, ParseError
 from academichub.keys import NAME_SUFFIXES, name_key, parse_date
+from academichub.library.bibtex_values import evaluate, macros_of
 from academichub.library.items import LibraryItem, Skipped, WrongType, arxiv_of, clean_tex, item, year_of
 from academichub.sources.records import MALFORMED
 from academichub.sources.safexml import parse_xml, text_of
@@ -61,10 +62,11 @@ def _mentioning_arxiv(value: object) -> object:
 
 def read_bibtex(text: str) -> Entries:
     """BibTeX or BibLaTeX (Zotero, Better BibTeX, Mendeley, JabRef exports)."""
-    library = bibtexparser.parse_string(text)
+    library = bibtexparser.parse_string(text, parse_stack=[])  # raw values, read as BibTeX reads them
+    macros = macros_of((s.key, str(s.value)) for s in library.strings)
     entries: Entries = [Skipped(getattr(b, "key", "") or "?", "unparsable BibTeX block") for b in library.failed_blocks]
     for entry in library.entries:
-        fields = {k.lower(): str(v.value) for k, v in entry.fields_dict.items()}
+        fields = {k.lower(): evaluate(str(v.value), macros) for k, v in entry.fields_dict.items()}
         # An eprint is arXiv's when the entry says so, or says nothing (hand-written entries): an
         # id of another archive (JSTOR's, HAL's, a PMCID) does not parse as an arXiv id anyway.
         archive = fields.get("archiveprefix", fields.get("eprinttype", "arxiv")).lower()
