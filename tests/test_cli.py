@@ -331,6 +331,18 @@ def test_an_argument_that_is_no_utf8_is_refused_unless_it_names_a_file(capsys: p
     assert "latin-1 biblioth\ufffdque.bib" in {source["source"] for source in json.loads(out)}
 
 
+def test_library_import_says_what_it_skipped_and_why_in_words(capsys: pytest.CaptureFixture[str],
+                                                               sample_home: Path, tmp_path: Path) -> None:
+    library = tmp_path / "hand.bib"  # printed as a Python dict: "skipped: {'unparsable BibTeX block': 1}"
+    library.write_text("@string{pre = {Stable}}\n@article{a, title = pre # { Islands of Weak Gravity},\n"
+                       " author = {Ann Lee}, eprint = {2508.05729}}\n@article{b, title = {Cut\n")
+    code, out, err = run(capsys, "--home", str(sample_home), "library", "import", str(library))
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert "1 items imported" in said and "matched to stored papers: 1 by arxiv" in said
+    assert "skipped: 1 (unparsable BibTeX block)" in said
+
+
 @pytest.mark.parametrize("name, value, message", [
     # A typo was ignored without a word: the install ran on SQLite instead of the PostgreSQL it named.
     ("ACADEMICHUB_DATABSE_URL", "postgresql://127.0.0.1/test",

@@ -61,9 +61,10 @@ def library_import(
         print_json(report.to_json())
         return
     matched = ", ".join(f"{n} by {how}" for how, n in report.matched.most_common()) or "none"
+    skipped = ", ".join(f"{n} ({why})" for why, n in report.skipped.most_common()) or "none"
     out.print(escape(f"{report.source} ({report.format}): {report.imported} items imported in {report.seconds:.1f}s; "
                      f"matched to stored papers: {matched}; unmatched (embedded from their own text): "
-                     f"{report.unmatched}; skipped: {dict(report.skipped) or 'none'}"))
+                     f"{report.unmatched}; skipped: {skipped}"))
 
 
 @library_app.command("orcid")
