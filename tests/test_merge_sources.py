@@ -102,3 +102,7 @@ def test_bioRxiv_preprint_and_journal_version_from_real_crossref_records(store: 
     with store.engine.connect() as conn:
         owner = conn.exec_driver_sql("SELECT work_id FROM work_ids WHERE value = '10.1101/014852'").scalar()
     assert owner == work.id
+    # The preprint's DOI still names the work (`feedback like`, exports, /paper/…): it answered "no paper".
+    for written in ("doi:10.1101/014852", "https://doi.org/10.1101/014852", "10.1101/014852"):
+        assert store.works.id_for_public(written) == work.id, written
+    assert store.works.require_many(["doi:10.1101/014852", "doi:10.1002/ece3.2314"])[0].id == work.id

@@ -231,8 +231,9 @@ class WorkRepo(WorkWrites):
         if reference is None:
             return None
         kind, value = reference
-        with reading(self.engine) as conn:
-            return conn.execute(sa.select(works.c.id).where(works.c[kind] == value)).scalar()
+        with reading(self.engine) as conn:  # every id a work is known by: a bioRxiv preprint's DOI names its
+            return conn.execute(sa.select(work_ids.c.work_id)  # journal version's work once they merged
+                                .where(work_ids.c.kind == kind, work_ids.c.value == value)).scalar()
 
     def require(self, public_id: str, component: str = "papers") -> StoredWork:
         """The work of a public id; NotFoundError ("<component>: no paper …") when none is stored."""
