@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from academichub.ingest.pipeline import ingest
+from academichub.ingest.sanitise import sanitise_paper
 from academichub.model import Author, Paper
 from academichub.radar.feed import FeedService
 from academichub.settings import FeedSettings
@@ -34,6 +35,36 @@ def test_preprint_and_its_journal_record_are_one_work_with_both_labels(store: St
     assert work.label == f"arXiv (CS.SE) · {VENUE}"
     assert work.paper.primary_category == "cs.SE" and work.paper.venue == VENUE
     assert store.works.count() == 10  # nine other arXiv papers, one shared work
+
+
+def _ecology_versions() -> tuple[list, list]:
+    """A bioRxiv preprint (10.1101/014852) and its journal version, both real Crossref records."""
+    items = crossref.parse((DATA / "crossref/works_query_ecology_query.author.json").read_bytes()).items
+    return ([p for p in items if getattr(p, "doi", "") == "10.1101/014852"],
+            [p for p in items if getattr(p, "doi", "") == "10.1002/ece3.2314"])
+
+
+@pytest.mark.parametrize("pair", ["arxiv+journal", "biorxiv+journal"])
+@pytest.mark.parametrize("order", ["preprint first", "journal first"])
+def test_either_version_sent_again_changes_nothing_and_the_order_does_not_matter(
+        store: Store, pair: str, order: str) -> None:
+    """Each version sent again used to take the work's title, abstract and licence back (and the
+    DOI link's case): every daily fetch of either source rewrote and re-indexed the work, and the
+    card's text flipped with whichever came last. An arXiv work shows arXiv's text; a bioRxiv
+    preprint and its journal version show the journal's (the version of record)."""
+    preprint, journal = (ARXIV, JOURNAL) if pair == "arxiv+journal" else _ecology_versions()
+    batches = [preprint, journal] if order == "preprint first" else [journal, preprint]
+    for items in batches:
+        ingest(store, items, source=items[0].source)
+    work_id = store.works.id_for_public(f"doi:{journal[0].doi}")
+    settled = store.works.get(work_id)
+    for items in batches + batches:
+        report = ingest(store, items, source=items[0].source)
+        assert (report.new, report.updated) == (0, 0), items[0].doi
+    assert store.works.get(work_id).paper == settled.paper
+    leader = next(p for p in preprint if p.arxiv_id == "2202.12139") if pair == "arxiv+journal" else journal[0]
+    assert settled.paper.title == sanitise_paper(leader).title
+    assert settled.paper.doi == journal[0].doi.lower()
 
 
 def test_a_paper_is_found_by_any_spelling_of_its_ids(store: Store) -> None:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import lxml.html
 from pylatexenc.latex2text import LatexNodes2Text
@@ -66,6 +66,12 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
             version = int(match.group(2)) if match.group(2) else None
             return match.group(1), version
     raise ValueError(f"normalise: not an arXiv identifier: {text!r}")
+
+
+def doi_url(doi: str) -> str:
+    """doi.org's address of a DOI, its "#", "?", "%", "<" and ">" percent-encoded as doi.org asks:
+    a raw "#" ended the link there (10.1000/a#b led to 10.1000/a)."""
+    return "https://doi.org/" + quote(doi, safe=":/")
 
 
 def normalise_doi(text: str | None) -> str | None:

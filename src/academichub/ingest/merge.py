@@ -60,9 +60,30 @@ def _categories(existing: Paper, incoming: Paper, base: Paper, other: Paper) -> 
     return merged, existing.primary_category or incoming.primary_category
 
 
+def _same_record(existing: Paper, incoming: Paper) -> bool:
+    """Whether `incoming` is a newer copy of the record that leads `existing` (its source, its DOI)."""
+    return incoming.source == existing.source and bool(incoming.doi) and incoming.doi == existing.doi
+
+
+def _leading(existing: Paper, incoming: Paper) -> tuple[Paper, Paper]:
+    """(base, other): the record whose title, abstract and authors the work shows, and the other.
+
+    Decided by what the records are, never by which came last: with the newest record leading,
+    each version sent again took the work's text back, so every fetch of either source rewrote
+    (and re-indexed) the work and its card flipped. An arXiv work shows arXiv's latest version; a
+    preprint with its journal version shows the journal's; otherwise the stored text stays, and
+    the other record only fills what it lacks."""
+    if incoming.arxiv_id:
+        return (existing, incoming) if is_older(incoming, existing) else (incoming, existing)
+    if existing.arxiv_id or not _same_record(existing, incoming):
+        journal = None if existing.arxiv_id else _journal_record(existing, incoming)
+        return (journal, existing if journal is incoming else incoming) if journal else (existing, incoming)
+    return incoming, existing
+
+
 def merge(existing: Paper, incoming: Paper) -> Paper:
     """Combine a stored record with a new description of the same work."""
-    base, other = (incoming, existing) if not is_older(incoming, existing) else (existing, incoming)
+    base, other = _leading(existing, incoming)
     categories, primary = _categories(existing, incoming, base, other)
     journal = _journal_record(existing, incoming)
     announced = _min(existing.announced, incoming.announced)

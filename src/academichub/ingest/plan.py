@@ -79,7 +79,9 @@ class WorkPlan:
             current, sources = self._record(target)
             # A duplicate within the run, or a second source's record of a stored work.
             self.merged += target[0] == "new" or paper.source not in sources
-            merged = (merge(current, paper), sorted({*sources, paper.source}))
+            record, sources = merge(current, paper), sorted({*sources, paper.source})
+            record.source = sources[0]  # as the stored work loads (its first source): the digest of a
+            merged = (record, sources)  # record the store gives back otherwise differed once, a write more
             if target[0] == "db":
                 self.updates[target[1]] = merged
             else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from academichub.keys import clean_abstract, clean_line, normalise_doi, parse_arxiv_id, safe_url, strip_control
+from academichub.keys import clean_abstract, clean_line, doi_url, normalise_doi, parse_arxiv_id, safe_url, strip_control
 from academichub.limits import ROW_ID_MAX, fitting
 from academichub.model import Author, Paper
 from academichub.storage.schema import work_authors, work_categories, work_ids, works
@@ -88,6 +88,8 @@ def _arxiv_of_doi(doi: str) -> str | None:
 def sanitise_paper(paper: Paper) -> Paper:
     """Return a copy of `paper` with bounded, clean text, normalised ids and only safe links."""
     links = {name: url for name, value in paper.links.items() if (url := safe_url(value))}
+    if doi_link := normalise_doi(links.get("doi")):  # one spelling: Crossref's upper case and arXiv's lower
+        links["doi"] = doi_url(doi_link)  # case of one DOI made two links, and each merge took the other
     return replace(
         paper,
         **_identifiers(paper),
