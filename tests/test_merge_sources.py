@@ -44,6 +44,30 @@ def _ecology_versions() -> tuple[list, list]:
             [p for p in items if getattr(p, "doi", "") == "10.1002/ece3.2314"])
 
 
+def _openalex_of_arxiv() -> list:
+    """OpenAlex's record of an arXiv paper: arXiv's DataCite DOI (stored as the arXiv id), the
+    abstract rebuilt from its inverted index."""
+    paper = next(p for p in ARXIV if p.arxiv_id == "2202.12139")
+    return [Paper(title=paper.title.upper(), source="openalex", doi="10.48550/arXiv.2202.12139",
+                  openalex_id="W4225000000", abstract="Rebuilt from an inverted index", authors=paper.authors)]
+
+
+@pytest.mark.parametrize("order", ["preprint first", "other first"])
+def test_an_arxiv_work_shows_arxiv_text_whatever_else_carries_its_id(store: Store, order: str) -> None:
+    """OpenAlex's record carries arXiv's id (its DataCite DOI), and as the newest record it led:
+    its rebuilt abstract and upper-case title replaced arXiv's, and each fetch flipped them."""
+    other = _openalex_of_arxiv()
+    batches = [ARXIV, other] if order == "preprint first" else [other, ARXIV]
+    for items in batches + batches:
+        ingest(store, items, source=items[0].source)
+    work = store.works.get(store.works.id_for_public("arxiv:2202.12139"))
+    assert work.sources == ["arxiv", "openalex"] and work.paper.openalex_id == "W4225000000"
+    assert work.paper.abstract.startswith("Deep Learning (DL) has revolutionized")
+    assert work.paper.title.startswith("Testing Deep Learning Models")
+    for items in batches:
+        assert ingest(store, items, source=items[0].source).updated == 0
+
+
 @pytest.mark.parametrize("pair", ["arxiv+journal", "biorxiv+journal"])
 @pytest.mark.parametrize("order", ["preprint first", "journal first"])
 def test_either_version_sent_again_changes_nothing_and_the_order_does_not_matter(

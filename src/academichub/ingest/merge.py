@@ -72,8 +72,8 @@ def _leading(existing: Paper, incoming: Paper) -> tuple[Paper, Paper]:
     each version sent again took the work's text back, so every fetch of either source rewrote
     (and re-indexed) the work and its card flipped. An arXiv work shows arXiv's latest version; a
     preprint with its journal version shows the journal's; otherwise the stored text stays, and
-    the other record only fills what it lacks."""
-    if incoming.arxiv_id:
+    the other record only fills what it lacks. A work holding an arXiv id is an arXiv work."""
+    if incoming.source == "arxiv":  # arXiv's own record (OpenAlex's carries the arXiv id too: its DataCite DOI)
         return (existing, incoming) if is_older(incoming, existing) else (incoming, existing)
     if existing.arxiv_id or not _same_record(existing, incoming):
         journal = None if existing.arxiv_id else _journal_record(existing, incoming)
