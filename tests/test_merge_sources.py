@@ -109,6 +109,23 @@ def test_a_paper_is_found_by_any_spelling_of_its_ids(store: Store) -> None:
     assert store.works.id_for_public(f"w{work_id}") == work_id
 
 
+def test_a_pubmed_or_openalex_work_is_found_by_its_pmid_or_openalex_id(store: Store) -> None:
+    """A PubMed record without a DOI is `w<row>` in URLs, which another install does not share;
+    its PMID pasted as PubMed writes it answered "no paper"."""
+    ingest(store, [Paper(title="A trial of something in someone", source="pubmed", pmid="38123456"),
+                   Paper(title="An OpenAlex-only work of some length", source="openalex", openalex_id="W4225000123")],
+           source="pubmed")
+    by_pmid, by_openalex = (store.works.id_for_public(f"w{i}") for i in store.works.ids())
+    for written in ("pmid:38123456", "PMID: 38123456", "https://pubmed.ncbi.nlm.nih.gov/38123456/",
+                    "pubmed.ncbi.nlm.nih.gov/38123456", "https://www.ncbi.nlm.nih.gov/pubmed/38123456"):
+        assert store.works.id_for_public(written) == by_pmid, written
+    for written in ("openalex:W4225000123", "W4225000123", "https://openalex.org/W4225000123", "openalex.org/works/w4225000123",
+                    "https://api.openalex.org/works/W4225000123"):
+        assert store.works.id_for_public(written) == by_openalex, written
+    for nothing in ("pmid:", "pmid:38123457", "38123456", "pubmed.ncbi.nlm.nih.gov/x", "openalex:W"):
+        assert store.works.id_for_public(nothing) is None, nothing
+
+
 def test_crossref_preprint_relation_joins_the_arxiv_listing_item(store: Store) -> None:
     listing = arxiv_listing.parse((DATA / "arxiv_listing/rss_2025-04-04.xml").read_bytes()).items
     ingest(store, listing, source="arxiv")

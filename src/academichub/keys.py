@@ -88,11 +88,23 @@ def normalise_doi(text: str | None) -> str | None:
     return None
 
 
+# A PMID as PubMed writes it ("PMID: 38123456", its page), an OpenAlex id (W…, its URL); the row
+# ids "w123" are the app's own and never reach here.
+_PMID_REFERENCE = re.compile(r"(?:pmid:\s*|(?:https?://)?(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/)"
+                             r"(\d{1,12})/?", re.IGNORECASE)
+_OPENALEX_REFERENCE = re.compile(r"(?:openalex:|(?:https?://)?(?:api\.)?openalex\.org/(?:works/)?)?(W\d{1,15})/?",
+                                 re.IGNORECASE)
+
+
 def paper_reference(text: str) -> tuple[str, str] | None:
-    """("arxiv_id", id) or ("doi", doi) for a paper named any way a reader writes one: the public
-    forms "arxiv:…" and "doi:…", an arXiv id with its version, its abs/pdf/html URL or DataCite DOI,
-    a DOI or its doi.org URL; None for anything else."""
+    """(kind, value) of a paper named any way a reader writes one: the public forms "arxiv:…" and
+    "doi:…", an arXiv id with its version, its abs/pdf/html URL or DataCite DOI, a DOI or its
+    doi.org URL, a PMID ("pmid:…", its PubMed page), an OpenAlex id (W…, its URL); None for anything else."""
     text = text.strip()
+    if match := _PMID_REFERENCE.fullmatch(text):
+        return "pmid", match.group(1)
+    if (match := _OPENALEX_REFERENCE.fullmatch(text)) and (match.group(0)[0] == "W" or ":" in text or "/" in text):
+        return "openalex_id", match.group(1).upper()
     try:
         return "arxiv_id", parse_arxiv_id(text)[0]
     except ValueError:
