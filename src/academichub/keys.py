@@ -92,8 +92,8 @@ def normalise_doi(text: str | None) -> str | None:
 # ids "w123" are the app's own and never reach here.
 _PMID_REFERENCE = re.compile(r"(?:pmid:\s*|(?:https?://)?(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/)"
                              r"(\d{1,12})/?", re.IGNORECASE)
-_OPENALEX_REFERENCE = re.compile(r"(?:openalex:|(?:https?://)?(?:api\.)?openalex\.org/(?:works/)?)?(W\d{1,15})/?",
-                                 re.IGNORECASE)
+# Bare, only as OpenAlex writes it (W…): a lower-case w123 is a row id.
+_OPENALEX_REFERENCE = re.compile(r"(?:(?i:openalex:|(?:https?://)?(?:api\.)?openalex\.org/(?:works/)?)[Ww]|W)(\d{1,15})/?")
 
 
 def paper_reference(text: str) -> tuple[str, str] | None:
@@ -103,8 +103,8 @@ def paper_reference(text: str) -> tuple[str, str] | None:
     text = text.strip()
     if match := _PMID_REFERENCE.fullmatch(text):
         return "pmid", match.group(1)
-    if (match := _OPENALEX_REFERENCE.fullmatch(text)) and (match.group(0)[0] == "W" or ":" in text or "/" in text):
-        return "openalex_id", match.group(1).upper()
+    if match := _OPENALEX_REFERENCE.fullmatch(text):
+        return "openalex_id", "W" + match.group(1)
     try:
         return "arxiv_id", parse_arxiv_id(text)[0]
     except ValueError:

@@ -65,7 +65,7 @@ def _same_record(existing: Paper, incoming: Paper) -> bool:
     return incoming.source == existing.source and bool(incoming.doi) and incoming.doi == existing.doi
 
 
-def _leading(existing: Paper, incoming: Paper) -> tuple[Paper, Paper]:
+def _leading(existing: Paper, incoming: Paper, journal: Paper | None) -> tuple[Paper, Paper]:
     """(base, other): the record whose title, abstract and authors the work shows, and the other.
 
     Decided by what the records are, never by which came last: with the newest record leading,
@@ -75,17 +75,18 @@ def _leading(existing: Paper, incoming: Paper) -> tuple[Paper, Paper]:
     the other record only fills what it lacks. A work holding an arXiv id is an arXiv work."""
     if incoming.source == "arxiv":  # arXiv's own record (OpenAlex's carries the arXiv id too: its DataCite DOI)
         return (existing, incoming) if is_older(incoming, existing) else (incoming, existing)
-    if existing.arxiv_id or not _same_record(existing, incoming):
-        journal = None if existing.arxiv_id else _journal_record(existing, incoming)
-        return (journal, existing if journal is incoming else incoming) if journal else (existing, incoming)
-    return incoming, existing
+    if existing.arxiv_id:
+        return existing, incoming
+    if journal is not None:  # never the same record: only one of the two is a journal's
+        return journal, existing if journal is incoming else incoming
+    return (incoming, existing) if _same_record(existing, incoming) else (existing, incoming)
 
 
 def merge(existing: Paper, incoming: Paper) -> Paper:
     """Combine a stored record with a new description of the same work."""
-    base, other = _leading(existing, incoming)
-    categories, primary = _categories(existing, incoming, base, other)
     journal = _journal_record(existing, incoming)
+    base, other = _leading(existing, incoming, journal)
+    categories, primary = _categories(existing, incoming, base, other)
     announced = _min(existing.announced, incoming.announced)
     if announced is not None and announced == existing.announced:
         announce_type = existing.announce_type or incoming.announce_type

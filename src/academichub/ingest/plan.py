@@ -80,8 +80,10 @@ class WorkPlan:
             # A duplicate within the run, or a second source's record of a stored work.
             self.merged += target[0] == "new" or paper.source not in sources
             record, sources = merge(current, paper), sorted({*sources, paper.source})
-            record.source = sources[0]  # as the stored work loads (its first source): the digest of a
-            merged = (record, sources)  # record the store gives back otherwise differed once, a write more
+            # A stored work loads with its first source as the record's: written so, its digest is
+            # the digest of what is read back (it differed once after a merge, a write more).
+            record.source = sources[0]
+            merged = (record, sources)
             if target[0] == "db":
                 self.updates[target[1]] = merged
             else:

@@ -88,8 +88,10 @@ def _arxiv_of_doi(doi: str) -> str | None:
 def sanitise_paper(paper: Paper) -> Paper:
     """Return a copy of `paper` with bounded, clean text, normalised ids and only safe links."""
     links = {name: url for name, value in paper.links.items() if (url := safe_url(value))}
-    if doi_link := normalise_doi(links.get("doi")):  # one spelling: Crossref's upper case and arXiv's lower
-        links["doi"] = doi_url(doi_link)  # case of one DOI made two links, and each merge took the other
+    # One spelling: Crossref's upper case and arXiv's lower case of one DOI made two links, and
+    # each merge of the two records took the other.
+    if doi_link := normalise_doi(links.get("doi")):
+        links["doi"] = doi_url(doi_link)
     return replace(
         paper,
         **_identifiers(paper),

@@ -371,10 +371,7 @@ class WorkRepo(WorkWrites):
     def iter_ids(self, ids: Sequence[int], *, chunk: int = 2000) -> Iterator[StoredWork]:
         """The stored works of these ids (those still stored), loaded a chunk at a time."""
         for start in range(0, len(ids), chunk):
-            part = list(ids[start:start + chunk])
-            with reading(self.engine) as conn:
-                loaded = self.load(conn, part)
-            yield from (loaded[i] for i in part if i in loaded)
+            yield from self.get_many(ids[start:start + chunk])
 
     def max_updated_at(self) -> datetime | None:
         """The newest update time, the index watermark's reference (from memory while the
