@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from academichub.errors import InputError
 from academichub.i18n import gettext_for
+from academichub.ingest.pipeline import ingest
+from academichub.keys import normalise_category
 from academichub.model.accounts import Radar
 from academichub.present.feed import page_json
 from academichub.radar import periods
 from academichub.radar.feed import FeedService
-from academichub.radar.subscriptions import follow, normalise_category, unfollow
+from academichub.radar.subscriptions import follow, unfollow
 from academichub.settings import FeedSettings
+from academichub.sources import biorxiv
 from academichub.storage.store import Store
+from tests.conftest import DATA
 
 HIS_PAPERS = {"arxiv:2503.13139", "arxiv:2508.06869", "arxiv:2509.21113"}
 zh, en = gettext_for("zh"), gettext_for("en")
@@ -130,6 +135,43 @@ def test_subscription_validation(sample_store: Store, fresh_radar: Radar) -> Non
         unfollow(sample_store, fresh_radar.id, "author", "Nobody")
     first = follow(sample_store, fresh_radar.id, "author", "Jianxiang He")
     assert follow(sample_store, fresh_radar.id, "author", "Jianxiang He").id == first.id
+
+
+def test_a_subject_outside_arxivs_taxonomy_is_refused_with_the_nearest_real_ones(
+        sample_store: Store, fresh_radar: Radar) -> None:
+    """"cs.ML" (arXiv's machine learning is stat.ML or cs.LG) and "cs.ZZ" were followed: a chip
+    that could never match a paper, while "astroph.ga" was refused."""
+    for typo, nearest in (("cs.ML", "stat.ML"), ("CS.zz", None), ("math.XX", None), ("physics.optic", "physics.optics")):
+        with pytest.raises(InputError, match="not an arXiv category") as refused:
+            follow(sample_store, fresh_radar.id, "category", typo)
+        assert refused.value.problem == "category" and refused.value.suggestions
+        assert nearest is None or refused.value.suggestions[0] == nearest, refused.value.suggestions
+        with pytest.raises(InputError, match="not an arXiv category"):
+            normalise_category(typo)
+    for real, spelled in (("stat.ml", "stat.ML"), ("math.mp", "math.MP"), ("cond-mat.MES-HALL", "cond-mat.mes-hall"),
+                          ("astro-ph", "astro-ph"), ("hep-th", "hep-th"), ("eess.sy", "eess.SY")):
+        assert follow(sample_store, fresh_radar.id, "category", real).value == spelled
+    assert {c.value for c in sample_store.accounts.subscriptions(fresh_radar.id)} >= {"stat.ML", "astro-ph"}
+
+
+def test_a_category_of_another_source_is_followed_as_its_papers_spell_it(store: Store) -> None:
+    """bioRxiv's categories are words ("cell biology"): following one was refused as "not an arXiv
+    category", so a reader of bioRxiv could not follow their field."""
+    page = biorxiv.parse((DATA / "biorxiv/details_10.1101_641381.json").read_bytes())
+    cell = replace(page.items[0], categories=["cell biology"], primary_category="cell biology")
+    report = ingest(store, [cell], source="biorxiv")
+    assert report.new == 1
+    user = store.accounts.create_user("reader", "Reader")
+    radar = store.accounts.default_radar(user.id)
+    chip = follow(store, radar.id, "category", "  Cell  Biology ")
+    assert (chip.value, chip.value_key) == ("cell biology", "cell biology")
+    card, = FeedService(store, FeedSettings(batch_size=10)).current(radar, period="all").cards
+    assert card.work.paper.doi == "10.1101/641381"
+    assert ("category", "cell biology") in {(r.kind, r.value) for r in card.reasons}
+    with pytest.raises(InputError, match="nor a category of any stored paper") as refused:
+        follow(store, radar.id, "category", "cell biologi")
+    assert refused.value.suggestions[0] == "cell biology"
+    assert unfollow(store, radar.id, "category", "CELL BIOLOGY").id == chip.id
 
 
 def test_next_after_a_page_is_that_pages_next_batch_once_and_never_a_seen_one(

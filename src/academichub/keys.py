@@ -21,6 +21,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from academichub.errors import InputError
 from academichub.model import Author
+from academichub.taxonomy import ARXIV_ARCHIVES, ARXIV_CATEGORIES
 
 # YYMM.NNNNN: the month is 01-12 ("1234.5678", a page range or a catalogue number, named no paper).
 _ARXIV_NEW = re.compile(r"(\d\d(?:0[1-9]|1[0-2])\.\d{4,5})(?:v(\d+))?")
@@ -335,20 +336,25 @@ def safe_url(url: str | None) -> str | None:
 
 _CATEGORY_PARTS = re.compile(r"^([a-z]+(?:-[a-z]+)?)(?:\.([a-z]+(?:-[a-z]+)?))?$", re.IGNORECASE)
 _LOWER_SUBJECT_ARCHIVES = {"physics", "cond-mat"}
-# arXiv's archives (its taxonomy's first part): "astroph.GA" is a typo of astro-ph.GA, not a new archive.
-ARXIV_ARCHIVES = frozenset({"cs", "econ", "eess", "math", "stat", "q-bio", "q-fin", "astro-ph", "cond-mat", "gr-qc",
-                            "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph", "nlin", "nucl-ex", "nucl-th",
-                            "physics", "quant-ph"})
 
 
-def normalise_category(value: str) -> str:
-    """Spell a category as arXiv does: "cs.cl" -> "cs.CL", "physics.OPTICS" -> "physics.optics"."""
+def arxiv_spelling(value: str) -> str | None:
+    """A value in arXiv's spelling when its first part is an arXiv archive ("cs.cl" -> "cs.CL",
+    "physics.OPTICS" -> "physics.optics"), whether or not the subject exists; None otherwise."""
     match = _CATEGORY_PARTS.match(value.strip())
-    if not match or (match.group(2) and match.group(1).lower() not in ARXIV_ARCHIVES):
-        raise InputError(f"radar: {value!r} is not an arXiv category (e.g. cs.CL, astro-ph.GA, hep-th)",
-                         problem="category")
+    if not match or match.group(1).lower() not in ARXIV_ARCHIVES:
+        return None
     archive, subject = match.group(1).lower(), match.group(2)
     if not subject:
         return archive
     lower = archive in _LOWER_SUBJECT_ARCHIVES or "-" in subject
     return f"{archive}.{subject.lower() if lower else subject.upper()}"
+
+
+def normalise_category(value: str) -> str:
+    """An arXiv category in arXiv's spelling; anything outside its taxonomy ("cs.ML", "astroph.GA") is refused."""
+    spelled = arxiv_spelling(value)
+    if spelled not in ARXIV_CATEGORIES:
+        raise InputError(f"radar: {value!r} is not an arXiv category (e.g. cs.CL, astro-ph.GA, hep-th)",
+                         problem="category")
+    return spelled

@@ -6,10 +6,11 @@ import difflib
 import re
 
 from academichub.errors import InputError
-from academichub.keys import ARXIV_ARCHIVES, clean_line, name_key, normalise_category
+from academichub.keys import arxiv_spelling, clean_line, name_key
 from academichub.model.accounts import Subscription
 from academichub.search.query import parse
 from academichub.storage.store import Store
+from academichub.taxonomy import ARXIV_CATEGORIES
 
 KINDS: tuple[str, ...] = ("author", "keyword", "category", "venue")
 MAX_VALUE = 200
@@ -23,7 +24,9 @@ _WORD = re.compile(r"[^\s()\"]+")  # a keyword's plain words, without the bracke
 
 def normalise(kind: str, value: str, *, as_query: bool = True) -> tuple[str, str]:
     """Validate a subscription and return (display value, match key); `as_query=False` leaves a
-    keyword's query syntax unchecked (to find one stored before a rule of the syntax it breaks)."""
+    keyword's query syntax and a category's name unchecked (to find one stored before a rule it breaks).
+    A category outside arXiv's taxonomy is refused with problem "category": `follow` then accepts
+    it if stored papers carry it (bioRxiv's "cell biology", a Crossref subject)."""
     if kind not in KINDS:
         raise InputError(f"radar: unknown subscription kind {kind!r}; use one of {', '.join(KINDS)}",
                          problem="kind", suggestions=KINDS)
@@ -38,8 +41,12 @@ def normalise(kind: str, value: str, *, as_query: bool = True) -> tuple[str, str
             raise InputError(f"radar: {value!r} has no letters to match an author by", problem="author-letters")
         return value, key
     if kind == "category":
-        value = normalise_category(value)
-        return value, value.casefold()
+        spelled = arxiv_spelling(value)
+        if spelled in ARXIV_CATEGORIES or not as_query:
+            value = spelled or value
+            return value, value.casefold()
+        raise InputError(f"radar: {value!r} is not an arXiv category (e.g. cs.CL, astro-ph.GA, hep-th) nor a category "
+                         "of any stored paper", problem="category")
     if kind == "keyword" and as_query:
         if not any(ch.isalnum() for ch in value):  # "+-", or invisible format characters only: matches nothing
             raise InputError(f"radar: keyword {value!r} has no letter or digit to match", problem="empty")
@@ -53,23 +60,32 @@ def normalise(kind: str, value: str, *, as_query: bool = True) -> tuple[str, str
 
 
 def nearest_categories(value: str, known: list[str], count: int = SUGGESTIONS) -> tuple[str, ...]:
-    """The known categories (most used first) whose names are closest to a mistyped one; the most
-    used ones when none is close."""
-    by_folded = {c.casefold(): c for c in reversed(known)}  # the most used spelling wins
-    archives = sorted(ARXIV_ARCHIVES)
-    close = difflib.get_close_matches(value.strip().casefold(), [*by_folded, *archives], n=count, cutoff=0.6)
-    return tuple(by_folded.get(c, c) for c in close) or tuple(known[:count])
+    """The known categories (most used first) and arXiv's whose names are closest to a mistyped one;
+    the most used ones when none is close."""
+    wanted = value.strip().casefold()
+    by_folded = {c.casefold(): c for c in sorted(ARXIV_CATEGORIES)}
+    by_folded.update({c.casefold(): c for c in reversed(known)})  # the most used stored spelling wins
+    # The subject under another archive first: "cs.ML" is stat.ML, "math.LG" cs.LG.
+    subject = wanted.partition(".")[2]
+    same_subject = [c for c in by_folded if subject and c.partition(".")[2] == subject]
+    close = difflib.get_close_matches(wanted, list(by_folded), n=count, cutoff=0.6)
+    return tuple(by_folded[c] for c in dict.fromkeys([*same_subject, *close]))[:count] or tuple(known[:count])
 
 
 def follow(store: Store, radar_id: int, kind: str, value: str) -> Subscription:
-    """Add a subscription (idempotent); a mistyped category is refused with the nearest names in the store."""
+    """Add a subscription (idempotent); a category is arXiv's or one stored papers carry (in their
+    spelling), and a mistyped one is refused with the nearest names."""
     try:
         display, key = normalise(kind, value)
     except InputError as error:
         if error.problem != "category":
             raise
         known = [c for c, _ in store.works.category_counts()]
-        raise InputError(str(error), problem="category", suggestions=nearest_categories(value, known)) from None
+        wanted = clean_line(value).casefold()
+        display = next((c for c in known if c.casefold() == wanted), "")
+        if not display:
+            raise InputError(str(error), problem="category", suggestions=nearest_categories(value, known)) from None
+        key = wanted
     return store.accounts.add_subscription(radar_id, kind, display, key, limit=MAX_SUBSCRIPTIONS)
 
 

@@ -185,7 +185,8 @@ async def feed_next(ctx: Ctx, csrf: Annotated[str, Form()] = "", period: Annotat
 def chip_problem(error: InputError, value: str, _: Callable[[str], str]) -> str:
     """Why a chip could not be added, in the reader's language."""
     texts = {
-        "category": _("“{value}” is not an arXiv category name (such as cs.CL, astro-ph.GA or hep-th)."),
+        "category": _("“{value}” is not an arXiv category name (such as cs.CL, astro-ph.GA or hep-th), "
+                      "nor a category of any stored paper."),
         "keyword": _("“{value}” cannot be read as a keyword: check its brackets and quotes."),
         "empty": _("Type an author, a keyword or a category to follow."),
         "too-long": _("That is too long to follow (200 characters at most)."),
