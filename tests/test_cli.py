@@ -339,7 +339,7 @@ def test_library_import_says_what_it_skipped_and_why_in_words(capsys: pytest.Cap
     code, out, err = run(capsys, "--home", str(sample_home), "library", "import", str(library))
     assert code == 0, err
     said = " ".join(out.split())
-    assert "1 items imported" in said and "matched to stored papers: 1 by arxiv" in said
+    assert "1 item imported" in said and "matched to stored papers: 1 by arxiv" in said
     assert "skipped: 1 (unparsable BibTeX block)" in said
 
 

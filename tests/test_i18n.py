@@ -27,9 +27,17 @@ def test_every_interface_string_has_a_chinese_translation() -> None:
         catalog = read_po(handle)
     missing = sorted(s for s in strings if not (catalog.get(s) and catalog.get(s).string))
     assert missing == [], f"add these to locale/zh/LC_MESSAGES/messages.po: {missing}"
-    placeholders = [m.id for m in catalog if m.id and "{" in m.id and
-                    sorted(_fields(m.id)) != sorted(_fields(m.string))]
+    # A plural entry ("{total} result" / "{total} results") keeps its placeholders in every form.
+    placeholders = [m.id for m in catalog if m.id for ident, text in _forms(m)
+                    if "{" in ident and sorted(_fields(ident)) != sorted(_fields(text))]
     assert placeholders == [], f"translations must keep their {{placeholders}}: {placeholders}"
+
+
+def _forms(message) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(source, translation) pairs of a catalogue entry: one, or each plural form against the plural source."""
+    if isinstance(message.id, str):
+        return [(message.id, message.string)]
+    return [(message.id[-1], text) for text in message.string]
 
 
 def _fields(text: str) -> list[str]:

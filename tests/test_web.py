@@ -120,6 +120,21 @@ def test_search_page_and_twin(client: TestClient) -> None:
     assert filtered["items"] and all("2025-09-22" <= i["date"] <= "2025-09-26" for i in filtered["items"])
 
 
+def test_a_count_of_one_reads_in_the_singular(client: TestClient) -> None:
+    """The search page said "1 results" and the library "1 items imported"."""
+    one = {"q": '"Visual Subtitle Integration"', "mode": "text"}
+    assert client.get("/api/v1/search", params=one).json()["total"] == 1
+    assert '<p class="status">1 result</p>' in client.get("/search", params={**one, "lang": "en"}).text
+    assert '<p class="status">共 1 条结果</p>' in client.get("/search", params={**one, "lang": "zh"}).text
+    many = client.get("/search", params={"q": "keyframe", "mode": "text", "lang": "en"}).text
+    assert re.search(r'<p class="status">\d+ results</p>', many)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/library?lang=en").text).group(1)
+    one_entry = b"@article{a, title={A paper nobody has stored, about sheep}, doi={10.9999/none}}\n"
+    page = client.post("/library", data={"csrf": csrf}, files={"file": ("one.bib", one_entry, "application/x-bibtex")},
+                       follow_redirects=True).text
+    assert "1 item imported in" in page and "1 items" not in page
+
+
 def test_favicon_and_a_period_that_belongs_to_its_window(client: TestClient) -> None:
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")

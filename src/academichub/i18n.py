@@ -39,6 +39,11 @@ def gettext_for(language: str) -> Callable[[str], str]:
     return translations(language if language in LANGUAGES else "en").gettext
 
 
+def ngettext_for(language: str) -> Callable[[str, str, int], str]:
+    """An `ngettext` for one language: "1 result", "2 results" (Chinese has one form)."""
+    return translations(language if language in LANGUAGES else "en").ngettext
+
+
 def pick_language(*candidates: str | None, default: str = "zh") -> str:
     """The first supported language among candidates (cookie, user setting, header …)."""
     for candidate in candidates:

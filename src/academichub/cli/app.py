@@ -84,6 +84,11 @@ def parse_day(value: str | None, option: str) -> date | None:
         raise InputError(f"{option}: expected YYYY-MM-DD, got {value!r}") from None
 
 
+def counted(n: int, noun: str) -> str:
+    """ "1 paper", "2 papers": a count with its noun in the number it needs."""
+    return f"{n} {noun if n == 1 else noun + 's'}"
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
@@ -95,7 +100,7 @@ def init_store(settings: Settings, *, sample: bool = True) -> Store:
         with progress_bar("Loading the bundled arXiv sample", console=err) as advance:
             report = jobs.load_sample(store, progress=advance)
         jobs.start_demo(store)
-        err.print(f"Loaded {report.new} papers from the bundled sample into {settings.home}; "
+        err.print(f"Loaded {counted(report.new, 'paper')} from the bundled sample into {settings.home}; "
                   f"the demo radar follows {jobs.DEMO_AUTHOR}")
     embed_pending(store, settings)
     return store
@@ -108,7 +113,7 @@ def embed_pending(store: Store, settings: Settings) -> None:
     if missing:
         with progress_bar("Embedding new papers", console=err, total=missing) as advance:
             count = jobs.embed_new(store, settings, progress=advance, embedder=embedder)
-        err.print(f"Embedded {count} papers with {embedder.tag}")
+        err.print(f"Embedded {counted(count, 'paper')} with {embedder.tag}")
 
 
 def existing_file(path: Path, command: str) -> Path:

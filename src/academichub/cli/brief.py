@@ -12,7 +12,7 @@ from rich.table import Table
 from academichub import compose
 from academichub.briefing.export import to_html, to_markdown
 from academichub.briefing.service import BriefingService, Request
-from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
+from academichub.cli.app import app, counted, err, init_store, out, print_json, reader_of, settings_of
 from academichub.errors import InputError
 from academichub.limits import ROW_ID_MAX
 from academichub.search import papers as stored_papers
@@ -67,7 +67,7 @@ def brief(
     else:
         out.print(text, markup=False, highlight=False, soft_wrap=True)
     if output:
-        err.print(f"Wrote briefing {result.id} ({len(result.papers)} papers, {len(result.themes)} themes) to {output}")
+        err.print(f"Wrote briefing {result.id} ({counted(len(result.papers), 'paper')}, {counted(len(result.themes), 'theme')}) to {output}")
 
 
 @app.command()
@@ -150,6 +150,6 @@ def export_command(
         text = export(works, fmt)
     if output:
         output.write_text(text, encoding="utf-8")
-        err.print(f"Wrote {len(works)} papers as {fmt} to {output}")
+        err.print(f"Wrote {counted(len(works), 'paper')} as {fmt} to {output}")
     else:
         print(text)

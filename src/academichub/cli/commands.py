@@ -12,6 +12,7 @@ from academichub import compose
 from academichub.cli.app import (
     app,
     as_background,
+    counted,
     err,
     export_settings,
     init_store,
@@ -46,7 +47,7 @@ def init(ctx: typer.Context,
         from academichub.ingest import features
 
         features.catch_up(store)
-        err.print(f"Ready: {stored_papers.holdings(store)[0]} papers in {store.database}", soft_wrap=True)
+        err.print(f"Ready: {counted(stored_papers.holdings(store)[0], 'paper')} in {store.database}", soft_wrap=True)
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, store: Store | None = None,
@@ -268,7 +269,7 @@ def reindex(ctx: typer.Context) -> None:
     """Rebuild the full-text index from the database."""
     with open_store(settings_of(ctx)) as store, progress_bar("Reindexing", console=err) as advance:
         count = store.reindex(progress=advance)
-    err.print(f"Indexed {count} papers")
+    err.print(f"Indexed {counted(count, 'paper')}")
 
 
 @app.command()

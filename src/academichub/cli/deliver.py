@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from academichub import compose
-from academichub.cli.app import app, err, init_store, out, print_json, reader_of, settings_of
+from academichub.cli.app import app, counted, err, init_store, out, print_json, reader_of, settings_of
 from academichub.limits import ROW_ID_MAX
 from academichub.worker import jobs
 
@@ -62,7 +62,7 @@ def deliver_test(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(
         user, _radar = reader_of(ctx, store)
         delivery = compose.Deliveries(store, settings.delivery).of(user.id, delivery_id)
         digest = compose.build(settings, store=store, background=False).delivery().send(delivery, test=True)
-    err.print(f"Sent '{digest.title}' ({len(digest.items)} papers) to {delivery.channel} {delivery.target}")
+    err.print(f"Sent '{digest.title}' ({counted(len(digest.items), 'paper')}) to {delivery.channel} {delivery.target}")
 
 
 @deliver_app.command("remove")
@@ -85,6 +85,6 @@ def deliver_run(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--jso
         print_json(results)
         return
     for r in results:
-        err.print(f"{r['id']} {r['channel']}: " + (f"sent {r['papers']} papers" if r["ok"] else r["error"]))
+        err.print(f"{r['id']} {r['channel']}: " + (f"sent {counted(r['papers'], 'paper')}" if r["ok"] else r["error"]))
     if any(not r["ok"] for r in results):
         raise typer.Exit(1)

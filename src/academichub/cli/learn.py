@@ -12,6 +12,7 @@ from rich.table import Table
 
 from academichub.cli.app import (
     app,
+    counted,
     err,
     existing_file,
     init_store,
@@ -42,7 +43,7 @@ def embed(ctx: typer.Context) -> None:
     settings = settings_of(ctx)
     with open_store(settings) as store, progress_bar("Embedding", console=err) as advance:
         count = embedding_job.embed_missing(store, make_embedder(settings.embedding), progress=advance)
-    err.print(f"Embedded {count} papers with {settings.embedding.model}")
+    err.print(f"Embedded {counted(count, 'paper')} with {settings.embedding.model}")
 
 
 @library_app.command("import")
@@ -62,7 +63,7 @@ def library_import(
         return
     matched = ", ".join(f"{n} by {how}" for how, n in report.matched.most_common()) or "none"
     skipped = ", ".join(f"{n} ({why})" for why, n in report.skipped.most_common()) or "none"
-    out.print(escape(f"{report.source} ({report.format}): {report.imported} items imported in {report.seconds:.1f}s; "
+    out.print(escape(f"{report.source} ({report.format}): {counted(report.imported, 'item')} imported in {report.seconds:.1f}s; "
                      f"matched to stored papers: {matched}; unmatched (embedded from their own text): "
                      f"{report.unmatched}; skipped: {skipped}"))
 
@@ -76,7 +77,7 @@ def library_orcid(ctx: typer.Context, orcid: Annotated[str, typer.Argument(help=
         user, _radar = reader_of(ctx, store)
         report = importer.import_orcid(store, make_embedder(settings.embedding), user.id, orcid, settings)
     print_json(report.to_json()) if as_json else out.print(escape(
-        f"ORCID {orcid}: {report.imported} works, {sum(report.matched.values())} matched to stored papers"))
+        f"ORCID {orcid}: {counted(report.imported, 'work')}, {sum(report.matched.values())} matched to stored papers"))
 
 
 @library_app.command("list")
@@ -89,7 +90,7 @@ def library_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
         print_json([{**r, "imported_at": str(r["imported_at"])} for r in rows])
         return
     for row in rows:
-        out.print(escape(f"{row['source']}: {row['items']} items, {row['matched']} matched"))
+        out.print(escape(f"{row['source']}: {counted(row['items'], 'item')}, {row['matched']} matched"))
 
 
 @library_app.command("remove")
@@ -100,7 +101,7 @@ def library_remove(ctx: typer.Context, source: Annotated[str, typer.Argument(hel
         count = importer.remove_source(store, user.id, source)
     if not count:
         raise InputError(f"library: no imported source {source!r}")
-    err.print(f"Removed {count} items of {source}")
+    err.print(f"Removed {counted(count, 'item')} of {source}")
 
 
 @app.command()

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from academichub import __version__
 from academichub.errors import AcademicHubError, InputError, SourceError
 from academichub.health import stream_health
-from academichub.i18n import LANGUAGES, gettext_for, pick_language
+from academichub.i18n import LANGUAGES, gettext_for, ngettext_for, pick_language
 from academichub.library import importer
 from academichub.model.accounts import DEFAULT_RADAR
 from academichub.present.feed import reason_text
@@ -86,7 +86,8 @@ def _labels(_: Callable[[str], str]) -> dict[str, Any]:
 def _fragment_context(request: Request, ctx: Ctx) -> dict[str, Any]:
     """What a card needs to render: the language, the form token and where its forms return to."""
     _ = ctx.gettext
-    return {"_": _, "lang": ctx.lang, "csrf": csrf_token(ctx.app.secret, ctx.csrf_subject),
+    return {"_": _, "ngettext": ngettext_for(ctx.lang), "lang": ctx.lang,
+            "csrf": csrf_token(ctx.app.secret, ctx.csrf_subject),
             "reason_text": lambda r: reason_text(r, _), "reason_html": lambda r: reason_html(r, _),
             "path": request.url.path, "query": str(request.url.query), **_labels(_)}
 
