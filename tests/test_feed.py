@@ -11,13 +11,16 @@ from academichub.errors import InputError
 from academichub.i18n import gettext_for
 from academichub.ingest.pipeline import ingest
 from academichub.keys import normalise_category
+from academichub.model import Paper
 from academichub.model.accounts import Radar
 from academichub.present.feed import page_json
 from academichub.radar import periods
 from academichub.radar.feed import FeedService
+from academichub.radar.rulematch import every_match
 from academichub.radar.subscriptions import follow, unfollow
 from academichub.settings import FeedSettings
-from academichub.sources import biorxiv
+from academichub.search.service import search
+from academichub.sources import biorxiv, pubmed
 from academichub.storage.store import Store
 from tests.conftest import DATA
 
@@ -172,6 +175,40 @@ def test_a_category_of_another_source_is_followed_as_its_papers_spell_it(store: 
         follow(store, radar.id, "category", "cell biologi")
     assert refused.value.suggestions[0] == "cell biology"
     assert unfollow(store, radar.id, "category", "CELL BIOLOGY").id == chip.id
+
+
+def test_a_venue_is_followed_and_filtered_by_its_name_however_a_source_spells_it(store: Store) -> None:
+    """PubMed names a journal with the NLM's place and year ("Journal of magnetic resonance (San
+    Diego, Calif. : 1997)"), Crossref "Journal of Magnetic Resonance", a reader may type "The …" or
+    "&" for "and": a followed venue matched only its exact spelling, so PubMed's papers never came."""
+    record = next(p for p in pubmed.parse((DATA / "pubmed/pubmed2.xml").read_bytes()) if p.pmid == "11700088")
+    assert record.venue == "Journal of magnetic resonance (San Diego, Calif. : 1997)"
+    journal = Paper(title="Relaxation in porous media measured at low field", source="crossref", doi="10.1016/j.jmr.x1",
+                    venue="Journal of Magnetic Resonance", published=date(2001, 11, 2))
+    other = Paper(title="Another journal entirely", source="crossref", doi="10.1016/j.x2", venue="Journal of Magnetic",
+                  published=date(2001, 11, 2))
+    ingest(store, [record, journal, other], source="pubmed")
+    wanted = {store.works.id_for_public("pmid:11700088"), store.works.id_for_public("doi:10.1016/j.jmr.x1")}
+    user = store.accounts.create_user("reader", "Reader")
+    radar = store.accounts.default_radar(user.id)
+    chip = follow(store, radar.id, "venue", "The Journal of  Magnetic Resonance")
+    assert follow(store, radar.id, "venue", "journal of magnetic resonance.").id == chip.id  # one chip, not two
+    assert set(every_match(store, "venue", chip.value_key).tolist()) == wanted
+    cards = FeedService(store, FeedSettings(batch_size=10)).current(radar, period="all").cards
+    assert {c.work.id for c in cards if ("venue", chip.value) in {(r.kind, r.value) for r in c.reasons}} == wanted
+    found = search(store, "proton OR porous OR another", venue="journal of magnetic resonance", mode="text")
+    assert {work.id for work, _ in found.hits} == wanted  # the index's filter
+    assert set(store.works.ids_filtered(venue="The Journal of Magnetic Resonance")) == wanted  # the database's
+    assert store.works.venue_spellings(["Astronomy & Astrophysics"]) == []
+    with pytest.raises(InputError, match="no letter or digit"):
+        follow(store, radar.id, "venue", " () ")
+    # A venue followed before (its key the name case folded) is matched and unfollowed the same way.
+    old = store.accounts.add_subscription(radar.id, "venue", "The Journal of Magnetic Resonance",
+                                          "the journal of magnetic resonance")
+    assert set(every_match(store, "venue", old.value_key).tolist()) == wanted
+    unfollow(store, radar.id, "venue", "Journal of Magnetic Resonance")
+    unfollow(store, radar.id, "venue", "Journal of Magnetic Resonance")
+    assert [s for s in store.accounts.subscriptions(radar.id) if s.kind == "venue"] == []
 
 
 def test_next_after_a_page_is_that_pages_next_batch_once_and_never_a_seen_one(

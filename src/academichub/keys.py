@@ -214,6 +214,16 @@ def title_key(title: str) -> str:
     return name_key(_TAGS.sub("", title).rstrip(_CLOSING))[:300]
 
 
+@lru_cache(maxsize=16384)  # a rule set asks for every stored venue's key
+def venue_key(name: str) -> str:
+    """Match key of a journal's or proceedings' name as sources spell it differently: "The
+    Astrophysical Journal" is "Astrophysical Journal", "Astronomy & Astrophysics" "Astronomy and
+    Astrophysics", and PubMed's "Journal of magnetic resonance (San Diego, Calif. : 1997)" (the
+    NLM's place and year after the name) "Journal of Magnetic Resonance"."""
+    key = name_key(name.replace("&", " and "))
+    return key.removeprefix("the ") if key.startswith("the ") else key
+
+
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})  # as they appear in a name key
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from academichub.errors import InputError
+from academichub.keys import venue_key
 from academichub.model.accounts import Subscription
 from academichub.model.works import Candidate
 from academichub.radar.authors import AuthorRecord
@@ -61,7 +62,7 @@ class RuleSet:
                     reasons.append(Reason("keyword", sub.value))
             elif sub.kind == "category" and _category_matches(sub.value_key, work.categories):
                 reasons.append(Reason("category", sub.value))
-            elif sub.kind == "venue" and work.venue and work.venue.casefold() == sub.value_key:
+            elif sub.kind == "venue" and work.venue and venue_key(work.venue) == venue_key(sub.value_key):
                 reasons.append(Reason("venue", sub.value))
         reasons.sort(key=lambda r: -WEIGHTS[r.kind])
         return reasons

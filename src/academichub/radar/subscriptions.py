@@ -6,7 +6,7 @@ import difflib
 import re
 
 from academichub.errors import InputError
-from academichub.keys import arxiv_spelling, clean_line, name_key
+from academichub.keys import arxiv_spelling, clean_line, name_key, venue_key
 from academichub.model.accounts import Subscription
 from academichub.search.query import parse
 from academichub.storage.store import Store
@@ -39,6 +39,11 @@ def normalise(kind: str, value: str, *, as_query: bool = True) -> tuple[str, str
         key = name_key(value)
         if not key:
             raise InputError(f"radar: {value!r} has no letters to match an author by", problem="author-letters")
+        return value, key
+    if kind == "venue":
+        # Matched by its key: "The Astrophysical Journal" and "Astrophysical Journal" are one chip.
+        if not (key := venue_key(value)):
+            raise InputError(f"radar: venue {value!r} has no letter or digit to match", problem="empty")
         return value, key
     if kind == "category":
         spelled = arxiv_spelling(value)
@@ -93,6 +98,8 @@ def unfollow(store: Store, radar_id: int, kind: str, value: str) -> Subscription
     """Remove the subscription that matches kind and value."""
     _, key = normalise(kind, value, as_query=False)
     for sub in store.accounts.subscriptions(radar_id):
-        if sub.kind == kind and sub.value_key == key:
+        # A venue followed before its key was folded further kept its name case folded as its key.
+        stored = venue_key(sub.value_key) if sub.kind == "venue" else sub.value_key
+        if sub.kind == kind and stored == key:
             return store.accounts.remove_subscription(radar_id, sub.id)
     raise InputError(f"radar: not following {kind} {value!r}")

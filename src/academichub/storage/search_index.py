@@ -22,6 +22,7 @@ from pathlib import Path
 import tantivy
 
 from academichub.errors import StorageError
+from academichub.keys import venue_key
 
 log = logging.getLogger(__name__)
 EPOCH = date(1970, 1, 1)
@@ -29,7 +30,7 @@ WRITER_HEAP = 128_000_000
 WRITER_THREADS = max(1, min(2, os.cpu_count() or 1))  # 2 threads halve bulk indexing here
 LOCK_WAIT_SECONDS = 30.0
 SEARCH_FIELDS = ["title", "abstract", "authors", "categories"]
-SCHEMA_VERSION = "5"  # bump when _schema() changes: an index of another version is rebuilt
+SCHEMA_VERSION = "6"  # bump when _schema() changes: an index of another version is rebuilt
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("archives", tokenizer_name="raw")  # "astro-ph" of "astro-ph.GA": cat:astro-ph
     builder.add_integer_field("day", indexed=True, fast=True)
     builder.add_text_field("sources", tokenizer_name="raw")  # "arxiv", "crossref", "nature" …
-    builder.add_text_field("venue", tokenizer_name="raw")  # folded venue name, for the venue filter
+    builder.add_text_field("venue", tokenizer_name="raw")  # the venue's match key (keys.venue_key), for the venue filter
     return builder.build()
 
 
@@ -195,7 +196,7 @@ class SearchIndex:
         for source in doc.sources:
             document.add_text("sources", source)
         if doc.venue:
-            document.add_text("venue", doc.venue.casefold())
+            document.add_text("venue", venue_key(doc.venue))
         return document
 
     # -- reading ------------------------------------------------------------------------
@@ -243,7 +244,7 @@ class SearchIndex:
         if source:
             clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "sources", source.casefold())))
         if venue:
-            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "venue", venue.casefold())))
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "venue", venue_key(venue))))
         final = clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
         self.index.reload()
         searcher = self.index.searcher()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from academichub.errors import NotFoundError
-from academichub.keys import paper_reference
+from academichub.keys import paper_reference, venue_key
 from academichub.limits import ROW_ID_MAX
 from academichub.model import Author, Paper
 from academichub.model.works import Candidate, StoredWork, work_text
@@ -45,6 +45,7 @@ def _latest_days() -> sa.Select:
 
 _LATEST_DAYS = _latest_days()
 _CATEGORY_NAMES = sa.select(work_categories.c.category).group_by(work_categories.c.category)
+_VENUE_NAMES = sa.select(works.c.venue).where(works.c.venue.is_not(None)).group_by(works.c.venue)
 
 
 class WorkRepo(WorkWrites):
@@ -295,7 +296,7 @@ class WorkRepo(WorkWrites):
         if source:  # sources is a JSON list; its text form holds each name quoted
             query = query.where(sa.cast(works.c.sources, sa.Text).like(f'%"{source.casefold()}"%'))
         if venue:
-            query = query.where(sa.func.lower(works.c.venue) == venue.casefold())
+            query = query.where(works.c.venue.in_(self.venue_spellings([venue])))
         with reading(self.engine) as conn:
             return list(conn.execute(query).scalars())
 
@@ -334,12 +335,22 @@ class WorkRepo(WorkWrites):
         query = sa.select(work_categories.c.work_id).where(work_categories.c.category.in_(spellings))
         return self._id_array(query, work_categories.c.work_id, among)
 
+    def venue_spellings(self, names: Iterable[str]) -> list[str]:
+        """Every stored spelling of these venues, by their match key (keys.venue_key): PubMed's
+        "Journal of magnetic resonance (San Diego, Calif. : 1997)" for "Journal of Magnetic Resonance"."""
+        wanted = {venue_key(name) for name in names} - {""}
+        if not wanted:
+            return []
+        with reading(self.engine) as conn:
+            stored = conn.execute(_VENUE_NAMES).scalars()
+            return [name for name in stored if venue_key(name) in wanted]
+
     def ids_in_venues(self, followed: Iterable[str], *, among: np.ndarray | None = None) -> np.ndarray:
-        """Ids (ascending) of every work (or of those `among`) whose venue (case folded) is one of these."""
-        values = sorted(set(followed))
-        if not values:
+        """Ids (ascending) of every work (or of those `among`) whose venue is one of these, by its match key."""
+        spellings = self.venue_spellings(followed)
+        if not spellings:
             return np.zeros(0, dtype=np.int64)
-        return self._id_array(sa.select(works.c.id).where(sa.func.lower(works.c.venue).in_(values)), works.c.id, among)
+        return self._id_array(sa.select(works.c.id).where(works.c.venue.in_(spellings)), works.c.id, among)
 
     def _id_array(self, query: sa.Select, column: sa.Column, among: np.ndarray | None = None) -> np.ndarray:
         """The distinct ids a one-column query returns (of those `among`, if given), read as the
