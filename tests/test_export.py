@@ -157,7 +157,7 @@ def test_exports_over_the_api_and_the_cli(sample_home: Path, capsys: pytest.Capt
         assert len(reimport(refs, "bibtex")) == len(number["papers"])
     target = tmp_path / "saved.ris"
     code, _, err = run(capsys, "--home", str(sample_home), "export", "--saved", "--format", "ris", "-o", str(target))
-    assert code == 0 and "Wrote 1 papers" in err and len(reimport(target.read_text(), "ris")) == 1
+    assert code == 0 and "Wrote 1 paper as ris" in err and len(reimport(target.read_text(), "ris")) == 1
     code, out, _ = run(capsys, "--home", str(sample_home), "export", "arxiv:2508.06869", "--format", "csl-json")
     assert code == 0 and json.loads(out)[0]["title"].startswith("VSI")
     assert run(capsys, "--home", str(sample_home), "export", "--feed", "--saved")[0] != 0
