@@ -206,6 +206,27 @@ def test_wecom_and_slack_formats_keep_titles_inert() -> None:
         webhooks.payload("fax", digest, None)
 
 
+def test_a_wecom_digest_fits_its_4096_bytes_without_a_link_cut_in_two() -> None:
+    """WeCom refuses Markdown past 4096 bytes (error 40058). The message was cut at 4,000
+    characters: a Chinese digest with its overview is three bytes a character, so WeCom refused it,
+    and the cut could fall inside a paper's link."""
+    items = [DigestItem(n, f"第{n}篇：基于大语言模型的多模态视频理解与关键帧选择方法研究 {'x' * 60}",
+                        f"https://r.example/paper/arxiv:2509.{n:05d}", "arXiv (CS.CV)", "2025-09-26", "张三",
+                        ["作者: 何建翔", "关键词: 视频理解"]) for n in range(1, 11)]
+    digest = Digest("AcademicHub 每日雷达", "default", "zh", {"to": "2025-09-26"}, items, overview="简报概览。" * 300,
+                    briefing_url="https://r.example/briefings/7", feed_url="https://r.example/?radar=1")
+    content = webhooks.payload("wecom", digest, None)[0]["markdown"]["content"]
+    assert len(content.encode()) <= 4096 < len(webhooks.markdown(digest).encode())
+    shown = [item for item in items if item.url in content]
+    assert shown == items[:len(shown)] and len(shown) >= 5  # the first papers, whole
+    for item in shown:
+        assert f"]({item.url})" in content
+    assert content.endswith("[阅读完整简报](https://r.example/briefings/7)")
+    small = Digest("Radar", "default", "en", {"to": "2025-09-26"}, items[:2], overview="Short.")
+    assert webhooks.payload("wecom", small, None)[0]["markdown"]["content"] == webhooks.markdown(small)
+    assert "> Short." in webhooks.markdown(small) and all(i.url in webhooks.markdown(small) for i in items[:2])
+
+
 def test_deliveries_are_checked_and_due_at_their_cadence() -> None:
     with pytest.raises(InputError, match="not an e-mail address"):
         check("email", "nobody", "daily", None)

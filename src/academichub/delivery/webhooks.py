@@ -13,11 +13,13 @@ from typing import Any
 import httpx
 
 from academichub.delivery.digest import Digest
+from academichub.delivery.email import LABELS
 from academichub.errors import DeliveryError
 from academichub.outbound import GuardedTransport, OutboundGuard, UnsafeTargetError
 from academichub.settings import DeliverySettings
 
 USER_AGENT = "AcademicHub-webhook/1"
+WECOM_BYTES = 4096  # WeCom's group robots refuse Markdown past 4096 bytes of UTF-8 (error 40058)
 
 
 def feishu_sign(secret: str, timestamp: int) -> str:
@@ -32,15 +34,30 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
     return base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
 
 
-def markdown(digest: Digest, *, limit: int = 10) -> str:
-    """The digest as chat Markdown (DingTalk and WeCom render it)."""
-    lines = [f"### {digest.title}"]
-    for item in digest.items[:limit]:
-        lines.append(f"{item.n}. [{_md(item.title)}]({item.url})  \n{item.label} · {item.date} · "
-                     f"{_md('; '.join(item.reasons))}")
-    if digest.overview:
-        lines.append(f"> {_md(digest.overview)[:600]}")
-        lines.append(f"[{'阅读完整简报' if digest.lang == 'zh' else 'Read the briefing'}]({digest.briefing_url})")
+def markdown(digest: Digest, *, limit: int = 10, max_bytes: int | None = None) -> str:
+    """The digest as chat Markdown (DingTalk and WeCom render it), within `max_bytes` of UTF-8 if
+    given: the overview is shortened first, then the last papers left out, never a link cut in two."""
+    items = [f"{item.n}. [{_md(item.title)}]({item.url})  \n{item.label} · {item.date} · "
+             f"{_md('; '.join(item.reasons))}" for item in digest.items[:limit]]
+    text = ""
+    for count in range(len(items), -1, -1):
+        for overview in (600, 200, 0) if digest.overview else (0,):
+            text = _markdown_of(digest, items[:count], overview)
+            if max_bytes is None or len(text.encode()) <= max_bytes:
+                return text
+    # Even the title alone is too long: cut it on a character, not inside one.
+    return text.encode()[:max_bytes].decode(errors="ignore")
+
+
+def _markdown_of(digest: Digest, items: list[str], overview: int) -> str:
+    lines = [f"### {digest.title}", *items]
+    labels = LABELS.get(digest.lang, LABELS["en"])
+    if overview:
+        lines.append(f"> {_md(digest.overview[:overview])}")
+    if digest.briefing_url:
+        lines.append(f"[{labels['briefing']}]({digest.briefing_url})")
+    elif len(items) < len(digest.items) and digest.feed_url:  # the papers left out are one click away
+        lines.append(f"[{labels['feed']}]({digest.feed_url})")
     return "\n\n".join(lines)
 
 
@@ -70,7 +87,7 @@ def payload(channel: str, digest: Digest, secret: str | None, *, now: float | No
             return body, {"timestamp": str(timestamp_ms), "sign": dingtalk_sign(secret, timestamp_ms)}
         return body, {}
     if channel == "wecom":
-        return {"msgtype": "markdown", "markdown": {"content": markdown(digest)[:4000]}}, {}
+        return {"msgtype": "markdown", "markdown": {"content": markdown(digest, max_bytes=WECOM_BYTES)}}, {}
     if channel == "slack":
         blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": digest.title[:150]}}]
         for item in digest.items:
