@@ -30,6 +30,13 @@ EASTERN = ZoneInfo("America/New_York")
     (date(2025, 9, 2), False),    # the listing after it
     (date(2025, 11, 28), False),  # after Thanksgiving
     (date(2025, 9, 3), True),
+    # arXiv's published lists of 2024 to 2026: a December without them raised "no new papers in
+    # the listing of an announcement day" on every holiday.
+    (date(2024, 10, 9), False),   # after the deferred mailing of 2024-10-08
+    (date(2025, 12, 31), False),  # after 2025-12-30
+    (date(2026, 12, 29), False),  # a Tuesday of no mailing
+    (date(2026, 12, 30), False),
+    (date(2026, 12, 28), True),   # the Monday between
 ])
 def test_arxiv_calendar(day: date, expected: bool) -> None:
     assert expects_listing(day) is expected
