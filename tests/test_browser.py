@@ -329,3 +329,27 @@ def test_a_form_clicked_twice_is_sent_once(accounts_site: str) -> None:
             page.wait_for_timeout(200)
             assert page.evaluate("document.querySelectorAll('form[data-sending]').length") == 0
         browser.close()
+
+
+def test_a_consortium_papers_abstract_is_near_the_top_and_any_author_can_be_followed(  # type: ignore[no-untyped-def]
+        page, site: str) -> None:
+    """A paper of 1,776 authors put a follow form under every name: 1 MB of page, and on a phone
+    the abstract began 29,600 px down. The first 30 names show; the rest open on a click."""
+    expect = playwright_api.expect
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site + "/paper/arxiv:2508.20721")
+    assert page.evaluate("document.querySelector('.abstract').getBoundingClientRect().top") < 2 * 844
+    assert page.locator(".author-list li:visible").count() == 30
+    more = page.locator("details.more-authors summary")
+    expect(more).to_have_text("全部 1776 位作者")
+    more.click()
+    assert page.locator(".author-list li:visible").count() == 1776
+    late = page.locator(".author-list li").nth(1000)
+    name = late.locator(".author-name").inner_text()
+    late.get_by_role("button").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/paper/arxiv:2508.20721")  # back on the paper page
+    import httpx
+    followed = [s["value"] for s in httpx.get(f"{site}/api/v1/subscriptions").json() if s["kind"] == "author"]
+    assert name in followed and name != "Jianxiang He"
+    assert len(httpx.get(f"{site}/paper/arxiv:2508.20721").content) < 500_000  # was 1,071,520 bytes
