@@ -327,6 +327,25 @@ def test_lists_page_with_limit_offset_and_a_total(client: TestClient) -> None:
     assert client.get("/api/v1/briefings").headers["x-total-count"] == "0"
 
 
+def test_the_saved_page_shows_fifty_at_a_time_numbered_on(client: TestClient, sample_home: Path) -> None:
+    """Every saved paper was one card on one page: 2,000 saved made /saved 6.3 MB."""
+    import sqlite3
+    with sqlite3.connect(sample_home / "academichub.db") as db:
+        ids = [row[0] for row in db.execute("SELECT arxiv_id FROM works ORDER BY id LIMIT 120")]
+    for arxiv_id in ids:
+        assert client.post("/api/v1/feedback", json={"paper": f"arxiv:{arxiv_id}", "action": "save"}).status_code == 200
+    newest_first = [f"arxiv:{i}" for i in reversed(ids)]
+    pages = [client.get("/saved", params={"page": n}).text for n in (1, 2, 3)]
+    shown = [re.findall(r'data-id="([^"]+)"', page) for page in pages]
+    assert [len(cards) for cards in shown] == [50, 50, 20]
+    assert [i for cards in shown for i in cards] == newest_first  # each once, most recently saved first
+    assert '<span class="num">51.</span>' in pages[1] and '<span class="num">120.</span>' in pages[2]
+    assert 'href="/saved?page=2"' in pages[0] and 'href="/saved?page=4"' not in pages[2]
+    assert client.get("/saved", params={"page": 9}).status_code == 200
+    api = client.get("/api/v1/saved", params={"limit": 30, "offset": 100})
+    assert api.headers["x-total-count"] == "120" and [s["id"] for s in api.json()] == newest_first[100:]
+
+
 def test_a_chip_error_message_with_braces_is_shown_not_formatted() -> None:
     from academichub.errors import InputError
     from academichub.web.pages import chip_problem

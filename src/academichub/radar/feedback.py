@@ -32,10 +32,17 @@ def undo(store: Store, user_id: int, paper_id: str, action: str | None = None) -
 
 def saved(store: Store, user_id: int) -> list[StoredWork]:
     """A reader's saved papers, most recently saved first."""
-    ids = [f.work_id for f in sorted(store.feedback.all(user_id), key=lambda f: f.created_at, reverse=True)
+    return saved_page(store, user_id)[0]
+
+
+def saved_page(store: Store, user_id: int, *, offset: int = 0, limit: int | None = None) -> tuple[list[StoredWork], int]:
+    """One page of a reader's saved papers (most recently saved first) and how many there are:
+    only the page's works are loaded (a page of 50 used to load all 2,000 saved)."""
+    ids = [f.work_id for f in sorted(store.feedback.all(user_id), key=lambda f: (f.created_at, f.id), reverse=True)
            if f.action == "save"]
-    by_id = {w.id: w for w in store.works.get_many(ids)}
-    return [by_id[i] for i in ids if i in by_id]
+    wanted = ids[offset:None if limit is None else offset + limit]
+    by_id = {w.id: w for w in store.works.get_many(wanted)}
+    return [by_id[i] for i in wanted if i in by_id], len(ids)
 
 
 def state(store: Store, user_id: int, work_ids: list[int]) -> dict[int, set[str]]:

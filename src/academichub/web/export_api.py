@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -79,7 +78,9 @@ async def export_feed(ctx: Ctx, format: Format = "bibtex") -> Response:
 @router.get("/saved")
 async def list_saved(ctx: Ctx, page: Page, response: Response) -> list[dict[str, Any]]:
     """Your saved papers, most recently saved first."""
-    works = page.apply(response, await run_in_threadpool(saved_works, ctx))
+    works, total = await run_in_threadpool(
+        lambda: feedback.saved_page(ctx.app.store, ctx.user.id, offset=page.offset, limit=page.limit))
+    response.headers["X-Total-Count"] = str(total)
     return [{"id": w.public_id, "title": w.paper.title, "source_label": w.label, "date": w.feed_date.isoformat()}
             for w in works]
 
