@@ -346,6 +346,22 @@ def test_the_saved_page_shows_fifty_at_a_time_numbered_on(client: TestClient, sa
     assert api.headers["x-total-count"] == "120" and [s["id"] for s in api.json()] == newest_first[100:]
 
 
+def test_past_briefings_beyond_the_fiftieth_are_reached_page_by_page(sample_home: Path) -> None:
+    """A daily briefing makes 365 a year; the page listed the newest 50 and nothing led further."""
+    settings = make_settings(sample_home)
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        store = client.app.state.academichub.store
+        user, radar = store.accounts.ensure_local_user()
+        kept = [store.briefings.save(user.id, radar.id, period="day", start=date(2025, 1, 1), end=date(2025, 1, 1),
+                                     lang="en", mode="offline", input_hash=f"h{n}", content={"papers": []}).id
+                for n in range(60)]
+        pages = [client.get("/briefings", params={"page": n}).text for n in (1, 2)]
+        listed = [[int(i) for i in dict.fromkeys(re.findall(r'<td><a href="/briefings/(\d+)">', page))] for page in pages]
+        assert listed == [kept[::-1][:50], kept[::-1][50:]]
+        assert 'href="/briefings?page=2"' in pages[0] and 'href="/briefings?page=1"' in pages[1]
+        assert "page=3" not in pages[1]
+
+
 def test_a_chip_error_message_with_braces_is_shown_not_formatted() -> None:
     from academichub.errors import InputError
     from academichub.web.pages import chip_problem

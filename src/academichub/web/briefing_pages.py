@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from academichub.briefing.export import cite_html, headings
 from academichub.briefing.fields import field_name
 from academichub.present.links import paper_path
-from academichub.web.bounds import RowId
+from academichub.web.bounds import PageNumber, RowId
 from academichub.web.briefing_api import request_of, schedule_json, stored_briefing, summary
 from academichub.web.deps import Ctx
 from academichub.web.pages import TEMPLATES, _check_csrf, _render
@@ -24,13 +24,19 @@ router = APIRouter(include_in_schema=False)
 PERIODS = ("day", "week")
 
 
+PAST_PER_PAGE = 50
+
+
 @router.get("/briefings", response_class=HTMLResponse)
-async def briefings_page(request: Request, ctx: Ctx) -> HTMLResponse:
-    """The form to write a briefing and the list of past ones."""
-    rows = await run_in_threadpool(ctx.app.briefing.kept, ctx.user.id)
+async def briefings_page(request: Request, ctx: Ctx, page: PageNumber = 1) -> HTMLResponse:
+    """The form to write a briefing and the list of past ones, 50 a page (a daily briefing makes
+    365 a year: the 51st and older could not be reached from the page)."""
+    offset = (page - 1) * PAST_PER_PAGE
+    rows = await run_in_threadpool(lambda: ctx.app.briefing.kept(ctx.user.id, limit=PAST_PER_PAGE + 1, offset=offset))
     schedule = await run_in_threadpool(schedule_json, ctx, ctx.radar.id)
-    return _render(request, ctx, "briefings.html", past=[summary(r) for r in rows], periods=PERIODS,
-                   llm_ready=ctx.app.settings.llm.configured, schedule=schedule, h=headings(ctx.lang))
+    return _render(request, ctx, "briefings.html", past=[summary(r) for r in rows[:PAST_PER_PAGE]], periods=PERIODS,
+                   llm_ready=ctx.app.settings.llm.configured, schedule=schedule, h=headings(ctx.lang),
+                   page=page, more=len(rows) > PAST_PER_PAGE)
 
 
 @router.post("/briefings/schedule")
