@@ -191,3 +191,33 @@ def test_upgrade_makes_a_first_author_key_that_is_a_suffix_again(settings: Setti
                                       doi="10.1000/love", authors=[Author("Martin Luther King", "martin luther king")])],
                         source="crossref")
         assert report.merged == 1 and store.works.count() == 1
+
+
+def _migrate_at(url: str, barrier, results) -> None:  # type: ignore[no-untyped-def]
+    """A process of its own: wait for the others, then bring the store up to date."""
+    barrier.wait()
+    try:
+        migrate(make_engine(url))
+        results.put("ok")
+    except Exception as exc:  # reported to the test, which names it
+        results.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_processes_opening_a_new_store_at_once_all_find_it_ready(settings: Settings) -> None:
+    """On SQLite each of them created the tables: three `academichub init` of a new home at once
+    left one stopped with "table users already exists" (DDL runs outside SQLite's transaction)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(4), context.Queue()
+    processes = [context.Process(target=_migrate_at, args=(settings.db_url, barrier, results)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+    assert outcomes == ["ok"] * 4
+    engine = make_engine(settings.db_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM users").scalar() == 0
+    engine.dispose()

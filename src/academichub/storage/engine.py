@@ -10,7 +10,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -158,7 +158,13 @@ def migrate(engine: Engine) -> None:
         with engine.connect() as connection:
             if _up_to_date(connection):  # every process opens the store: most find nothing to do
                 return
-            sqlite = connection.dialect.name == "sqlite"
+        sqlite = engine.dialect.name == "sqlite"
+        # SQLite runs DDL outside a transaction: processes opening a new store at once each created
+        # the tables, and all but one stopped with "table users already exists". One migrates at a
+        # time under the store's writer lock; the others then find it done.
+        with _writer(engine) if sqlite else nullcontext(), engine.connect() as connection:
+            if sqlite and _up_to_date(connection):
+                return
             if sqlite:
                 # SQLite alters a table by copying and dropping it; with foreign keys on, the
                 # drop would cascade-delete every author, category and batch row. The pragma
