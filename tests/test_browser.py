@@ -353,3 +353,27 @@ def test_a_consortium_papers_abstract_is_near_the_top_and_any_author_can_be_foll
     followed = [s["value"] for s in httpx.get(f"{site}/api/v1/subscriptions").json() if s["kind"] == "author"]
     assert name in followed and name != "Jianxiang He"
     assert len(httpx.get(f"{site}/paper/arxiv:2508.20721").content) < 500_000  # was 1,071,520 bytes
+
+
+def test_times_read_in_the_readers_own_time_zone(site: str, sample_home: Path) -> None:
+    """The briefings, sources, account and admin pages printed stored times in UTC without saying
+    so: a reader in Beijing saw a briefing written at 08:30 their time as "00:30"."""
+    from datetime import UTC, datetime
+
+    import httpx
+
+    with Store.open(make_settings(sample_home)) as store:
+        user, radar = store.accounts.ensure_local_user()
+        kept = store.briefings.save(user.id, radar.id, period="day", start=date(2025, 9, 26), end=date(2025, 9, 26),
+                                    lang="zh", mode="offline", input_hash="tz", content={"papers": []})
+    written = kept.created_at.astimezone(UTC)
+    plain = httpx.get(f"{site}/briefings").text  # what a reader without the script gets: UTC, said so
+    assert f'>{written.strftime("%Y-%m-%d %H:%M")} UTC</time>' in plain
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        tab = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
+        tab.goto(site + "/briefings")
+        shown = tab.locator(f'time[datetime="{written.isoformat(timespec="seconds")}"]').inner_text()
+        beijing = written.astimezone(datetime.fromisoformat("2026-01-01T00:00:00+08:00").tzinfo)
+        assert shown == beijing.strftime("%Y-%m-%d %H:%M")
+        browser.close()

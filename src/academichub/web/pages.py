@@ -34,6 +34,7 @@ from academichub.web.bounds import ROW_ID_MAX, PageNumber, RowId
 from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx
 from academichub.web.pagecache import page_variant
 from academichub.web.query_language import is_chinese, to_english
+from academichub.web.moments import moment
 from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
 
@@ -41,6 +42,7 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["tex"] = render_tex
 TEMPLATES.env.filters["paragraphs"] = render_paragraphs
 TEMPLATES.env.filters["paper_path"] = paper_path
+TEMPLATES.env.filters["moment"] = moment
 TEMPLATES.env.globals["version"] = __version__
 TEMPLATES.env.globals["languages"] = LANGUAGES
 TEMPLATES.env.globals["doi_url"] = doi_url

@@ -1,6 +1,15 @@
 // Expand long abstracts; send feedback and author answers without reloading the page.
 // Every form still works without JavaScript (it posts and redirects back).
 document.addEventListener("DOMContentLoaded", () => {
+  // Stored times are written in UTC (and say so); the reader sees their own clock's time.
+  const two = (n) => String(n).padStart(2, "0");
+  for (const time of document.querySelectorAll("time[data-local]")) {
+    const moment = new Date(time.dateTime);
+    if (Number.isNaN(moment.getTime())) continue;
+    time.title = time.textContent;
+    time.textContent = `${moment.getFullYear()}-${two(moment.getMonth() + 1)}-${two(moment.getDate())} ` +
+      `${two(moment.getHours())}:${two(moment.getMinutes())}`;
+  }
   for (const card of document.querySelectorAll(".card")) {
     const abstract = card.querySelector(".abstract.clamp");
     const button = card.querySelector("button.more");
