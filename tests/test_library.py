@@ -462,3 +462,19 @@ def test_a_nul_in_any_field_of_a_library_file_imports_on_both_databases(store: S
         assert report.imported == clean.imported > 0, name
         stored = [row for row in store.library.items(user.id) if row.source == name]
         assert stored and not any("\x00" in str(value) for row in stored for value in vars(row).values()), name
+
+
+def test_a_csl_date_is_read_in_each_of_its_forms() -> None:
+    """CSL-JSON 1.0.2 lets a date be an EDTF string ("issued": "2016"): such an item was skipped
+    whole as "a field of the wrong type". A `raw` or `literal` date was read as no year."""
+    records = [{"id": "parts", "title": "Parts", "issued": {"date-parts": [[2020, 3]]}},
+               {"id": "text-parts", "title": "Text parts", "issued": {"date-parts": [["2021", "1"]]}},
+               {"id": "edtf", "title": "EDTF", "issued": "2016-05"},
+               {"id": "raw", "title": "Raw", "issued": {"raw": "2019-05"}},
+               {"id": "literal", "title": "Literal", "issued": {"literal": "Spring 2018"}},
+               {"id": "none", "title": "No date", "issued": {"date-parts": [[None]]}},
+               {"id": "empty", "title": "Empty", "issued": {"date-parts": []}},
+               {"id": "odd", "title": "Odd", "issued": 7}]
+    years = {e.key: e.year for e in READERS["csl-json"](json.dumps(records))}
+    assert years == {"parts": 2020, "text-parts": 2021, "edtf": 2016, "raw": 2019, "literal": 2018,
+                     "none": None, "empty": None, "odd": None}

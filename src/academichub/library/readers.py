@@ -149,11 +149,25 @@ def _csl_authors(people: object) -> list[str]:
             for p in _people(people)]
 
 
+def _csl_year(issued: object) -> int | None:
+    """The year of a CSL date, in any of its forms: `date-parts` (numbers or numeric text), an
+    EDTF string ("2016-05", CSL-JSON 1.0.2), or `raw` or `literal` text. An item dated "2016" was
+    skipped whole as "a field of the wrong type", and a `raw` date was read as no year."""
+    if isinstance(issued, str):
+        return year_of(issued)
+    if not isinstance(issued, dict):
+        return None
+    parts = issued.get("date-parts")
+    if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0] and year_of(parts[0][0]):
+        return year_of(parts[0][0])
+    return next((year_of(issued[key]) for key in ("raw", "literal") if isinstance(issued.get(key), str)
+                 and year_of(issued[key])), None)
+
+
 def _csl_item(number: int, record: dict[str, Any]) -> LibraryItem | Skipped:
-    issued = ((record.get("issued") or {}).get("date-parts") or [[None]])[0]
     return item(
         str(record.get("id") or f"csl-{number}"), record.get("title", ""), authors=_csl_authors(record.get("author")),
-        year=year_of(issued[0] if issued else None), doi=record.get("DOI"),
+        year=_csl_year(record.get("issued")), doi=record.get("DOI"),
         arxiv_id=arxiv_of(record.get("URL"), record.get("note"), record.get("number")),
         pmid=record.get("PMID"), abstract=record.get("abstract") or "", venue=record.get("container-title"),
     )
