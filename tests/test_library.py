@@ -478,3 +478,15 @@ def test_a_csl_date_is_read_in_each_of_its_forms() -> None:
     years = {e.key: e.year for e in READERS["csl-json"](json.dumps(records))}
     assert years == {"parts": 2020, "text-parts": 2021, "edtf": 2016, "raw": 2019, "literal": 2018,
                      "none": None, "empty": None, "odd": None}
+
+
+def test_zoteros_rich_text_is_read_as_text() -> None:
+    """Zotero keeps titles as rich text and its exports carry the markup: a library paper was
+    named "similar to your library paper «Growth of <i>Escherichia coli</i> in H<sub>2</sub>O»"."""
+    rich = 'Growth of <i>Escherichia coli</i> in H<sub>2</sub>O at <span class="nocase">pH</span> 7 when x < y'
+    csl = READERS["csl-json"](json.dumps([{"id": "a", "title": rich, "container-title": "<i>Nature</i> Microbiology",
+                                           "abstract": "First.<br><br>The <b>second</b> paragraph."}]))[0]
+    ris = READERS["ris"](f"TY  - JOUR\nTI  - {rich}\nER  - \n")[0]
+    bbt = READERS["bbt-json"](json.dumps({"items": [{"key": "a", "itemType": "journalArticle", "title": rich}]}))[0]
+    assert csl.title == ris.title == bbt.title == "Growth of Escherichia coli in H2O at pH 7 when x < y"
+    assert csl.venue == "Nature Microbiology" and csl.abstract == "First.\n\nThe second paragraph."

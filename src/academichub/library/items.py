@@ -9,6 +9,10 @@ from datetime import date
 from academichub.keys import clean_abstract, clean_line, latex_to_text, normalise_doi, parse_arxiv_id
 
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
+# Zotero's rich text in titles, exported as it is by CSL-JSON, Better BibTeX, RIS and Zotero RDF:
+# "<i>Escherichia coli</i>", "H<sub>2</sub>O", '<span class="nocase">pH</span>'.
+_RICH_TEXT = re.compile(r"</?(?:i|b|sup|sub|sc|span)(?:\s[^<>]*)?>", re.IGNORECASE)
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # Zotero abstracts break lines so
 # arXiv's own DOIs (DataCite, since 2022): what Zotero and CSL exports of a preprint carry.
 _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.IGNORECASE)
 # "0604596 [cond-mat]" (Mendeley's arxiv field), "1501.00001 [cs.CL]": the number, then its archive.
@@ -102,6 +106,8 @@ def item(key: str, title: object, **fields: object) -> LibraryItem | Skipped:
         raise WrongType("title is not text")
     title = title or ""
     _checked(fields)
+    # The library shows its titles as text ("similar to your library paper «…»"): Zotero's markup goes.
+    title = _RICH_TEXT.sub("", title)
     # A title that is nothing but unknown macros ("\\AB") reads as empty TeX: keep its text instead.
     title = clean_tex(title) or clean_line(title)
     if not title:
@@ -109,10 +115,10 @@ def item(key: str, title: object, **fields: object) -> LibraryItem | Skipped:
     # Text fields as stored text: a NUL in an RIS or CSL-JSON abstract, name or venue made
     # PostgreSQL refuse the whole import (500); other control characters no reader can display.
     if fields.get("abstract"):
-        fields["abstract"] = clean_abstract(fields["abstract"])  # type: ignore[arg-type]
+        fields["abstract"] = clean_abstract(_RICH_TEXT.sub("", _BREAK.sub("\n", fields["abstract"])))  # type: ignore[arg-type]
     for name in ("venue", "pmid"):
         if fields.get(name):
-            fields[name] = clean_line(fields[name]) or None  # type: ignore[arg-type]
+            fields[name] = clean_line(_RICH_TEXT.sub("", fields[name])) or None  # type: ignore[arg-type]
     if fields.get("authors"):
         fields["authors"] = [kept for author in fields["authors"] if (kept := clean_line(author))]  # type: ignore[union-attr]
     doi = normalise_doi(fields.pop("doi", None))  # type: ignore[arg-type]
