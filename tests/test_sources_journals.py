@@ -85,7 +85,7 @@ def test_openalex_abstract_rebuild_and_arxiv_location() -> None:
 
 
 @pytest.mark.parametrize("name, count", [("pubmed1", 2), ("pubmed2", 2), ("pubmed4", 1), ("pubmed5", 1),
-                                         ("pubmed6", 1), ("pubmed7", 1), ("esummary1", 2), ("efetch_pmc", 1)])
+                                         ("pubmed6", 1), ("pubmed7", 1), ("esummary1", 2), ("efetch_pmc", 0)])
 def test_every_pubmed_response_parses(name: str, count: int) -> None:
     items = pubmed.parse((DATA / f"pubmed/{name}.xml").read_bytes())
     assert len(papers(items)) == count and all(p.pmid and p.title for p in papers(items))
@@ -108,6 +108,32 @@ def test_pubmed_search_and_non_work_answers() -> None:
     for name in ("esearch1", "elink1"):
         with pytest.raises(ParseError, match="lists ids, not works"):
             pubmed.parse((DATA / f"pubmed/{name}.xml").read_bytes())
+
+
+def test_notices_about_other_articles_are_not_papers() -> None:
+    """A correction, an erratum or a retraction notice came in as a paper: the recorded PMC article
+    is a correction whose title is the corrected article's citation, and it was a card."""
+    (pmc,) = pubmed.parse((DATA / "pubmed/efetch_pmc.xml").read_bytes())
+    assert isinstance(pmc, Rejected) and pmc.reason == "notice (correction)"
+    article = (DATA / "pubmed/pubmed4.xml").read_bytes()
+    assert papers(pubmed.parse(article))
+    erratum = article.replace(b">Journal Article</PublicationType>", b">Published Erratum</PublicationType>")
+    assert [r.reason for r in pubmed.parse(erratum)] == ["notice (Published Erratum)"]
+    summaries = (DATA / "pubmed/esummary1.xml").read_bytes()
+    retraction = summaries.replace(b">Journal Article</Item>", b">Retraction of Publication</Item>", 1)
+    found = pubmed.parse(retraction)
+    assert len(papers(found)) == 1 and [r.reason for r in found if isinstance(r, Rejected)] == [
+        "notice (Retraction of Publication)"]
+    document = json.loads((DATA / "crossref/works_query_ecology_query.author.json").read_text())
+    items = document["message"]["items"]
+    items[0]["update-to"] = [{"DOI": "10.1111/ele.1", "type": "correction", "label": "Correction"}]
+    items[1]["update-to"] = [{"DOI": "10.1111/ele.2", "type": "new_version", "label": "New version"}]
+    parsed = crossref.parse(json.dumps(document).encode()).items
+    assert isinstance(parsed[0], Rejected) and parsed[0].reason == "notice (correction)"
+    assert not isinstance(parsed[1], Rejected)  # a new version of a work is a work
+    entity = json.loads((DATA / "openalex/W2741809807.json").read_bytes())
+    assert entity["type"] == "article" and isinstance(openalex.work(entity), Paper)
+    assert openalex.work({**entity, "type": "erratum"}).reason == "type erratum"
 
 
 def test_biorxiv_details_fields() -> None:

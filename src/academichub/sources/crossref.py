@@ -39,6 +39,9 @@ COMPONENT = "crossref"
 KEPT_TYPES = {"journal-article", "proceedings-article", "posted-content", "book-chapter", "report",
               "monograph", "book", "dissertation", "reference-entry", "edited-book", "peer-reviewed-article"}
 PREPRINT_RELATIONS = ("has-preprint", "is-preprint-of")
+# A record that updates another (Crossmark's `update-to`) is a notice about it: a correction, an
+# erratum, a retraction. Only a new version or edition of a work is a work to read.
+UPDATES_THAT_ARE_WORKS = {"new_version", "new_edition"}
 _JATS_TITLE = re.compile(r"<jats:title>.*?</jats:title>", re.DOTALL | re.IGNORECASE)
 _PARAGRAPH_END = re.compile(r"</(?:jats:)?p>", re.IGNORECASE)
 
@@ -110,6 +113,10 @@ def work(item: dict[str, Any]) -> Paper | Rejected:
     kind = item.get("type", "")
     if kind and kind not in KEPT_TYPES:
         return Rejected(f"type {kind}", ref=doi or "")
+    notices = [u.get("type") for u in item.get("update-to") or [] if isinstance(u, dict)
+               and u.get("type") not in UPDATES_THAT_ARE_WORKS]
+    if notices:
+        return Rejected(f"notice ({notices[0] or 'update'})", ref=doi or "")
     titles = item.get("title") or []
     title = html_to_text(titles[0]) if titles else ""
     subtitles = item.get("subtitle") or []

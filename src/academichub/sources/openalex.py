@@ -104,11 +104,19 @@ def _arxiv_id(work: dict[str, Any]) -> str | None:
     return None
 
 
+# OpenAlex's work types that are no literature a reader follows (as Crossref's types are kept in
+# crossref.py): notices about other works, front matter, reviews of submissions, grants, data.
+NOT_READ = frozenset({"erratum", "retraction", "paratext", "peer-review", "grant", "dataset",
+                      "supplementary-materials", "libguides"})
+
+
 def work(entity: dict[str, Any]) -> Paper | Rejected:
     """Convert one OpenAlex work object."""
     ident = entity.get("id") or ""
     if not ident.startswith(f"{ENTITY_PREFIX}W"):
         return Rejected("not a work", ref=ident)
+    if entity.get("type") in NOT_READ:
+        return Rejected(f"type {entity['type']}", ref=ident)
     ids = entity.get("ids") or {}
     primary = entity.get("primary_location") or {}
     links = {name: url for name, url in (("openalex", ident), ("doi", entity.get("doi")),

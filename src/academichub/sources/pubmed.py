@@ -33,6 +33,10 @@ from academichub.sources.records import each
 from academichub.sources.safexml import local_name, parse_xml, text_of
 
 COMPONENT = "pubmed"
+# Notices about other articles, not literature a reader follows: the NLM's publication types for
+# them, and JATS's article types (a PMC article set).
+NOTICE_TYPES = frozenset({"Published Erratum", "Retraction of Publication", "Expression of Concern"})
+JATS_NOTICES = frozenset({"correction", "retraction", "expression-of-concern"})
 MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                       "nov", "dec"], start=1)}
 
@@ -108,6 +112,9 @@ def _article(entry: etree._Element) -> Paper | Rejected:
     pmid = text_of(citation.find("PMID")).strip() if citation is not None else ""
     if article is None or not pmid:
         return Rejected("PubmedArticle without an Article", ref=pmid)
+    types = {text_of(t).strip() for t in article.iterfind("PublicationTypeList/PublicationType")}
+    if notices := sorted(types & NOTICE_TYPES):
+        return Rejected(f"notice ({notices[0]})", ref=pmid)
     ids = {i.get("IdType"): text_of(i).strip() for i in entry.iterfind("PubmedData/ArticleIdList/ArticleId")}
     doi = ids.get("doi") or next((text_of(e) for e in article.iterfind("ELocationID") if e.get("EIdType") == "doi"), None)
     electronic = next((d for d in article.iterfind("ArticleDate") if d.get("DateType") == "Electronic"), None)
@@ -129,6 +136,9 @@ def _article(entry: etree._Element) -> Paper | Rejected:
 def _docsum(entry: etree._Element) -> Paper | Rejected:
     items = {i.get("Name"): i for i in entry.iterfind("Item")}
     pmid = text_of(entry.find("Id")).strip()
+    types = {text_of(t).strip() for t in items["PubTypeList"].iterfind("Item")} if "PubTypeList" in items else set()
+    if notices := sorted(types & NOTICE_TYPES):
+        return Rejected(f"notice ({notices[0]})", ref=pmid)
     names = [text_of(a) for a in items["AuthorList"].iterfind("Item")] if "AuthorList" in items else []
     ids = {i.get("Name"): text_of(i) for i in items["ArticleIds"].iterfind("Item")} if "ArticleIds" in items else {}
     pubdate = text_of(items.get("PubDate")).split()
@@ -147,6 +157,8 @@ def _jats(article: etree._Element) -> Paper | Rejected:
     meta = article.find("front/article-meta")
     if meta is None:
         return Rejected("JATS article without article-meta")
+    if article.get("article-type") in JATS_NOTICES:
+        return Rejected(f"notice ({article.get('article-type')})")
     ids = {i.get("pub-id-type"): text_of(i).strip() for i in meta.iterfind("article-id")}
     names = [" ".join(p for p in (text_of(c.find("name/given-names")), text_of(c.find("name/surname"))) if p)
              for c in meta.iterfind("contrib-group/contrib") if c.get("contrib-type") == "author"]
