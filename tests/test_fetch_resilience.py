@@ -101,7 +101,8 @@ def test_changed_etag_then_not_modified(tmp_path: Path) -> None:
             third = jobs.fetch_stream(store, settings, stream)
             sent = [r.headers.get("If-None-Match") for r in server.requests_to("/nature.rss")]
             assert sent == [None, '"v1"', '"v2"']
-            assert (first.new, second.new, second.unchanged) == (75, 0, 75)
+            # 75 items, of which 4 are "Author Correction: …" notices (rejected, each run)
+            assert (first.new, first.rejected, second.new, second.unchanged) == (71, 4, 0, 71)
             assert third.not_modified and third.fetched == 0 and third.errors == []
             assert store.sources.get(stream.key).etag == '"v2"'
 
@@ -123,7 +124,7 @@ def test_one_source_down_does_not_stop_the_others_and_exit_codes_tell_cron(
         assert exited.value.code == 1  # a source failed
         by_stream = {r["stream"]: r for r in runs}
         assert by_stream["crossref:issn:1461-023X"]["errors"][0]["kind"] == "http-5xx"
-        assert by_stream[f"journal:{server.url}/nature.rss"]["new"] == 75
+        assert by_stream[f"journal:{server.url}/nature.rss"]["new"] == 71
         server.script("/nature.rss", Reply(304))
         server.script(ISSN_PATH, page([], "x"))
         with pytest.raises(SystemExit) as exited:

@@ -12,6 +12,7 @@ from academichub.errors import ParseError
 from academichub.model import Paper, Rejected
 from academichub.sources import biorxiv, crossref, journal_rss, openalex, pubmed
 from academichub.sources.formats import read_items
+from academichub.sources.records import notice_title
 from tests.conftest import DATA
 
 
@@ -134,6 +135,14 @@ def test_notices_about_other_articles_are_not_papers() -> None:
     entity = json.loads((DATA / "openalex/W2741809807.json").read_bytes())
     assert entity["type"] == "article" and isinstance(openalex.work(entity), Paper)
     assert openalex.work({**entity, "type": "erratum"}).reason == "type erratum"
+    assert openalex.work({**entity, "title": "Erratum: " + entity["title"]}).reason == "notice (erratum)"
+    items = document["message"]["items"]
+    items[2]["title"] = ["Correction to: " + items[2]["title"][0]]
+    assert crossref.parse(json.dumps(document).encode()).items[2].reason == "notice (correction to)"
+    for title in ("Correction to the Born approximation", "Correction for attenuation in meta-analysis",
+                  "Error correction: a new code", "Retraction dynamics in science"):
+        assert notice_title(title) is None, title
+    assert notice_title("Correction for Van der Berg et al., A title") == "correction"
 
 
 def test_biorxiv_details_fields() -> None:
@@ -153,7 +162,11 @@ def test_biorxiv_details_fields() -> None:
 
 def test_nature_rdf_feed() -> None:
     items = journal_rss.parse((DATA / "journal_rss/nature_current_2024-07-18.rdf.xml").read_bytes())
-    assert len(items) == 75 and all(isinstance(i, Paper) for i in items)
+    assert len(items) == 75
+    # Nature's feed says nothing of a correction but its title: the four "Author Correction: …" were cards.
+    notices = [i for i in items if isinstance(i, Rejected)]
+    assert [n.reason for n in notices] == ["notice (author correction)"] * 4
+    assert {n.ref for n in notices} >= {"10.1038/s41586-024-07790-6"}
     first = items[0]
     assert first.title == "Catalysis of an SN2 pathway by geometric preorganization"  # <sub> markup removed
     assert first.doi == "10.1038/s41586-024-07811-4" and first.venue == "Nature"

@@ -32,7 +32,7 @@ from academichub.sources.contract import (
 )
 from academichub.sources.http import HttpClient
 from academichub.sources.paging import SeenCursors
-from academichub.sources.records import convert_all, convert_one, text_or_none, whole_number
+from academichub.sources.records import convert_all, convert_one, notice_title, text_or_none, whole_number
 
 COMPONENT = "crossref"
 # Crossref types that are literature a reader follows; reviews, components and datasets are not.
@@ -119,6 +119,8 @@ def work(item: dict[str, Any]) -> Paper | Rejected:
         return Rejected(f"notice ({notices[0] or 'update'})", ref=doi or "")
     titles = item.get("title") or []
     title = html_to_text(titles[0]) if titles else ""
+    if notice := notice_title(title):  # a notice deposited without `update-to`
+        return Rejected(f"notice ({notice})", ref=doi or "")
     subtitles = item.get("subtitle") or []
     if subtitles and title and html_to_text(subtitles[0]).lower() not in title.lower():
         title = f"{title}: {html_to_text(subtitles[0])}"

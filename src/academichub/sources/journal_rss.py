@@ -31,7 +31,7 @@ from academichub.sources.contract import (
     Stream,
 )
 from academichub.sources.http import FetchResult, HttpClient
-from academichub.sources.records import each
+from academichub.sources.records import each, notice_title
 from academichub.sources.safexml import check_no_entities
 
 COMPONENT = "journal-rss"
@@ -116,6 +116,8 @@ def entry_paper(entry: dict[str, Any], venue: str | None) -> Paper | Rejected:
     title = html_to_text(entry.get("title", "")).strip()
     link = entry.get("link")
     doi = _doi(entry)
+    if notice := notice_title(title):  # a feed says nothing else of it: Nature's "Author Correction: …"
+        return Rejected(f"notice ({notice})", ref=doi or title[:80])
     if not doi and not link:
         return Rejected("entry without DOI or link", ref=title[:80])
     published = parse_date(entry.get("prism_publicationdate") or entry.get("dc_date") or entry.get("published")

@@ -30,7 +30,7 @@ from academichub.sources.contract import (
 )
 from academichub.sources.http import HttpClient
 from academichub.sources.paging import SeenCursors
-from academichub.sources.records import convert_all, convert_one, text_or_none, whole_number
+from academichub.sources.records import convert_all, convert_one, notice_title, text_or_none, whole_number
 
 COMPONENT = "openalex"
 ENTITY_PREFIX = "https://openalex.org/"
@@ -117,6 +117,8 @@ def work(entity: dict[str, Any]) -> Paper | Rejected:
         return Rejected("not a work", ref=ident)
     if entity.get("type") in NOT_READ:
         return Rejected(f"type {entity['type']}", ref=ident)
+    if notice := notice_title(html_to_text(entity.get("title") or entity.get("display_name") or "")):
+        return Rejected(f"notice ({notice})", ref=ident)  # an erratum OpenAlex types as an article
     ids = entity.get("ids") or {}
     primary = entity.get("primary_location") or {}
     links = {name: url for name, url in (("openalex", ident), ("doi", entity.get("doi")),

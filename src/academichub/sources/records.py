@@ -8,12 +8,29 @@ record, the rest of the page is stored and the run report counts the malformed o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from academichub.model import Paper, Rejected
 
 MALFORMED = (TypeError, AttributeError, ValueError, KeyError, IndexError, OverflowError)  # 2**31 as a year overflows
+# How journals title a notice about another article when their feed says nothing else of it:
+# Nature's "Author Correction: …", Springer's "Correction to: …", "Retraction Note: …", PNAS's
+# "Correction for Smith et al., …", "Editorial Expression of Concern: …".
+_NOTICE_TITLE = re.compile(
+    r"^\W*(?:(?:author|publisher)(?:['’]s)?\s+)?(?:correction|erratum|corrigendum|addendum|retraction(?:\s+note)?|"
+    r"notice\s+of\s+retraction|retracted(?:\s+article)?|(?:editorial\s+)?expression\s+of\s+concern)"
+    r"(?:\s+to\s*:|\s*:|\s+for\s+\S+(?:\s+\S+){0,2}\s+et\s+al\.)", re.IGNORECASE)
+
+
+def notice_title(title: str) -> str | None:
+    """The kind of notice a title announces ("author correction"), or None for a work's own title."""
+    match = _NOTICE_TITLE.match(title or "")
+    if not match:
+        return None
+    words = re.findall(r"[a-z]+", match.group(0).lower())
+    return " ".join(words[:words.index("for")] if "for" in words else words)
 
 
 def convert_one(convert: Callable[[Any], Paper | Rejected], raw: Any, what: str) -> Paper | Rejected:
