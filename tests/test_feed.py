@@ -211,6 +211,27 @@ def test_a_venue_is_followed_and_filtered_by_its_name_however_a_source_spells_it
     assert [s for s in store.accounts.subscriptions(radar.id) if s.kind == "venue"] == []
 
 
+def test_a_withdrawn_preprint_is_never_recommended(store: Store) -> None:
+    """arXiv keeps a withdrawn paper listed, its comment saying so ("This paper has been withdrawn
+    by the authors."; 13 of the 51,698 corpus papers): it was recommended like any other."""
+    from academichub.sources import arxiv_api
+
+    papers = arxiv_api.parse((DATA / "arxiv_api/q_testing_s0_m10_bc5a6c384fe9.atom.xml").read_bytes()).items
+    withdrawn = replace(papers[0], comment="This paper has been withdrawn by the authors.")
+    ingest(store, [withdrawn, *papers[1:]], source="arxiv")
+    user = store.accounts.create_user("reader", "Reader")
+    radar = store.accounts.default_radar(user.id)
+    feed = FeedService(store, FeedSettings(batch_size=20))
+    shown = {c.work.paper.arxiv_id for c in feed.current(radar, period="all").cards}
+    assert shown == {p.arxiv_id for p in papers[1:]}
+    # A later version withdrawn by arXiv's administrators: gone from the next ranking of the same process.
+    later = replace(papers[1], arxiv_version=(papers[1].arxiv_version or 1) + 1,
+                    comment="arXiv admin note: This submission has been withdrawn by arXiv administrators")
+    ingest(store, [later], source="arxiv")
+    ranked = feed.ranked(radar, feed.period("all"), set(), 20)
+    assert {store.works.get(r.work_id).paper.arxiv_id for r in ranked} == {p.arxiv_id for p in papers[2:]}
+
+
 def test_next_after_a_page_is_that_pages_next_batch_once_and_never_a_seen_one(
         feed: FeedService, sample_store: Store, fresh_radar: Radar, monkeypatch: pytest.MonkeyPatch) -> None:
     # The page's form names the batch it showed. Sent twice at once it is one batch; sent from a

@@ -175,8 +175,16 @@ class FeedService:
         judged = {f.work_id for f in known.feedback if not keep_liked or f.action in HIDING}
         if not keep_liked:
             judged |= known.library
+        judged.update(self._withdrawn(watermark).tolist())
         return rank(snapshot, window, reader.scores, rules, reader.explainer, self.ranking,
                     exclude=exclude | judged, limit=limit, follows_anything=reader.rules.any)
+
+    def _withdrawn(self, watermark: object) -> np.ndarray:
+        """Works withdrawn by their authors or arXiv (their comment says so): never recommended,
+        as a dismissal is not; kept current like a followed category's works."""
+        works = self.store.works
+        return self._bulk.get(("withdrawn", ""), watermark, works.withdrawn_ids,
+                              advance_members(lambda among: works.withdrawn_ids(among=among)))
 
     def _rule_matches(self, reader: Reader, window: Candidates, watermark: object) -> RuleMatches:
         """The window's papers that the radar's rules match (cached per window and rules)."""

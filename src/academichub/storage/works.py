@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -18,7 +19,7 @@ from academichub.model.works import Candidate, StoredWork, work_text
 from academichub.storage.board import WORKS_ADDED, WORKS_CHANGED, BoardMemo
 from academichub.storage.bulk import chunks, one_of
 from academichub.storage.engine import board_of, reading
-from academichub.storage.schema import work_authors, work_categories, work_ids, works
+from academichub.storage.schema import WITHDRAWN_HINT, work_authors, work_categories, work_ids, works
 from academichub.storage.work_writes import WorkWrites
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # numpy counts days from 1970, date.toordinal from year 1
@@ -46,6 +47,11 @@ def _latest_days() -> sa.Select:
 _LATEST_DAYS = _latest_days()
 _CATEGORY_NAMES = sa.select(work_categories.c.category).group_by(work_categories.c.category)
 _VENUE_NAMES = sa.select(works.c.venue).where(works.c.venue.is_not(None)).group_by(works.c.venue)
+# How arXiv and its authors say a preprint is withdrawn, in its comment: "This paper has been
+# withdrawn by the authors.", "arXiv admin note: This submission has been withdrawn by arXiv
+# administrators". The partial index ix_works_withdrawn holds the comments that mention it at all.
+_WITHDRAWAL = re.compile(r"has been withdrawn|withdrawn by (?:the )?authors?|withdrawn by arxiv", re.IGNORECASE)
+_WITHDRAWN = sa.select(works.c.id, works.c.comment).where(WITHDRAWN_HINT)
 
 
 class WorkRepo(WorkWrites):
@@ -351,6 +357,18 @@ class WorkRepo(WorkWrites):
         if not spellings:
             return np.zeros(0, dtype=np.int64)
         return self._id_array(sa.select(works.c.id).where(works.c.venue.in_(spellings)), works.c.id, among)
+
+    def withdrawn_ids(self, *, among: np.ndarray | None = None) -> np.ndarray:
+        """Ids (ascending) of every work (or of those `among`) whose comment says it is withdrawn."""
+        rows: list = []
+        with reading(self.engine) as conn:
+            if among is None:
+                rows = conn.execute(_WITHDRAWN).all()
+            else:
+                for chunk in chunks([int(i) for i in among]):
+                    rows += conn.execute(_WITHDRAWN.where(one_of(conn, works.c.id, chunk))).all()
+        return np.array(sorted({work_id for work_id, comment in rows if _WITHDRAWAL.search(comment or "")}),
+                        dtype=np.int64)
 
     def _id_array(self, query: sa.Select, column: sa.Column, among: np.ndarray | None = None) -> np.ndarray:
         """The distinct ids a one-column query returns (of those `among`, if given), read as the
