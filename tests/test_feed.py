@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import numpy as np
 import pytest
 
 from academichub.errors import InputError
@@ -194,6 +195,12 @@ def test_a_venue_is_followed_and_filtered_by_its_name_however_a_source_spells_it
     chip = follow(store, radar.id, "venue", "The Journal of  Magnetic Resonance")
     assert follow(store, radar.id, "venue", "journal of magnetic resonance.").id == chip.id  # one chip, not two
     assert set(every_match(store, "venue", chip.value_key).tolist()) == wanted
+    # The works an ingest changed are keyed by their own venues: every venue of the store was read
+    # and keyed again at each advance, every second of a bulk ingest.
+    changed = np.array(sorted(store.works.ids()), dtype=np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store.works, "venue_spellings", lambda names: pytest.fail("read every venue"))
+        assert set(every_match(store, "venue", chip.value_key, changed[1:]).tolist()) == wanted - {int(changed[0])}
     cards = FeedService(store, FeedSettings(batch_size=10)).current(radar, period="all").cards
     assert {c.work.id for c in cards if ("venue", chip.value) in {(r.kind, r.value) for r in c.reasons}} == wanted
     found = search(store, "proton OR porous OR another", venue="journal of magnetic resonance", mode="text")

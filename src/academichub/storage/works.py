@@ -353,10 +353,20 @@ class WorkRepo(WorkWrites):
 
     def ids_in_venues(self, followed: Iterable[str], *, among: np.ndarray | None = None) -> np.ndarray:
         """Ids (ascending) of every work (or of those `among`) whose venue is one of these, by its match key."""
-        spellings = self.venue_spellings(followed)
-        if not spellings:
-            return np.zeros(0, dtype=np.int64)
-        return self._id_array(sa.select(works.c.id).where(works.c.venue.in_(spellings)), works.c.id, among)
+        if among is None:
+            spellings = self.venue_spellings(followed)
+            if not spellings:
+                return np.zeros(0, dtype=np.int64)
+            return self._id_array(sa.select(works.c.id).where(works.c.venue.in_(spellings)), works.c.id)
+        # The works changed by an ingest, a second's worth: their own venues are read and keyed,
+        # not every venue of the store (which each advance during a bulk ingest would read again).
+        wanted = {venue_key(name) for name in followed} - {""}
+        rows: list = []
+        with reading(self.engine) as conn:
+            for chunk in chunks([int(i) for i in among]):
+                rows += conn.execute(sa.select(works.c.id, works.c.venue).where(
+                    works.c.venue.is_not(None), one_of(conn, works.c.id, chunk))).all()
+        return np.array(sorted(work_id for work_id, venue in rows if venue_key(venue) in wanted), dtype=np.int64)
 
     def withdrawn_ids(self, *, among: np.ndarray | None = None) -> np.ndarray:
         """Ids (ascending) of every work (or of those `among`) whose comment says it is withdrawn."""
