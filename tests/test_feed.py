@@ -19,8 +19,8 @@ from academichub.radar import periods
 from academichub.radar.feed import FeedService
 from academichub.radar.rulematch import every_match
 from academichub.radar.subscriptions import follow, unfollow
-from academichub.settings import FeedSettings
 from academichub.search.service import search
+from academichub.settings import FeedSettings
 from academichub.sources import biorxiv, pubmed
 from academichub.storage.store import Store
 from tests.conftest import DATA

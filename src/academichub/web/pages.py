@@ -32,9 +32,9 @@ from academichub.sources import journal_rss
 from academichub.web import api
 from academichub.web.bounds import ROW_ID_MAX, PageNumber, RowId
 from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx
+from academichub.web.moments import moment
 from academichub.web.pagecache import page_variant
 from academichub.web.query_language import is_chinese, to_english
-from academichub.web.moments import moment
 from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
 
