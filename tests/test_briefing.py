@@ -524,3 +524,21 @@ def test_a_theme_is_named_by_the_whole_phrase_not_a_fragment_of_it() -> None:
     labels = np.array([0] * 5 + [1 + n % 5 for n in range(95)])
     names = theme_names(["" for _ in theme + filler], theme + filler, labels)
     assert names[0] == "Graph neural networks"
+
+
+def test_a_count_of_one_reads_in_the_singular_in_the_offline_briefing() -> None:
+    """A briefing of one paper said "covers 1 papers …, grouped into 1 themes" and its theme "1
+    papers, mostly …"."""
+    from academichub.briefing.model import BriefPaper
+    from academichub.briefing.offline import write_overview, write_theme
+
+    paper = BriefPaper(1, 7, "arxiv:2509.00001", "One paper", "It finds that one is enough.", ["A. Author"],
+                       "arXiv (CS.CL)", date(2025, 9, 26), ["cs.CL", "stat.ML"], ("cs", "stat"), 1.0)
+    period = {"from": "2025-09-26", "to": "2025-09-26"}
+    english = write_theme([paper], ["one"], "en")
+    overview = write_overview([paper], [english], [], period, "en").text
+    assert overview.startswith("This briefing covers 1 paper from 2025-09-26 to 2025-09-26, grouped into 1 theme.")
+    assert "(1 paper [1])" in overview and " 1 paper joins several fields [1]." in overview
+    assert english.text.startswith("1 paper, mostly ")
+    chinese = write_overview([paper, paper], [write_theme([paper, paper], ["one"], "zh")], [], period, "zh").text
+    assert chinese.startswith("本简报涵盖 2025-09-26 至 2025-09-26 的 2 篇论文，分为 1 个主题。")

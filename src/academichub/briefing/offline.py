@@ -14,9 +14,9 @@ from academichub.briefing.analysis import Travel
 from academichub.briefing.fields import field_name
 from academichub.briefing.findings import key_finding
 from academichub.briefing.model import BriefPaper, Section, Trend, citations
-from academichub.i18n import gettext_for
+from academichub.i18n import gettext_for, ngettext_for
 
-VERSION = "10"  # bump when the offline text changes: stored briefings of older text are not reused
+VERSION = "11"  # bump when the offline text changes: stored briefings of older text are not reused
 PAPERS_PER_THEME = 4  # findings quoted per theme; the rest are cited in one closing sentence
 READ_FIRST = 5
 
@@ -24,20 +24,27 @@ READ_FIRST = 5
 def texts(lang: str) -> dict[str, Any]:
     """The analyst's sentences in a language: English is the source, the gettext catalogue translates."""
     _ = gettext_for(lang)
+    ngettext = ngettext_for(lang)
+    # A count's sentence in the number it needs: "1 paper joins several fields", not "1 papers join".
     return {
-        "overview": _("This briefing covers {count} papers from {start} to {end}, grouped into {themes} themes. "
-                      "The largest is “{largest}” ({size} papers {cites})."),
-        "bridges": _(" {count} papers join several fields {cites}."),
+        "overview": _("This briefing covers {papers} from {start} to {end}, grouped into {themes}. "
+                      "The largest is “{largest}” ({size} {cites})."),
+        "papers": lambda n: ngettext("{n} paper", "{n} papers", n).format(n=n),
+        "themes": lambda n: ngettext("{n} theme", "{n} themes", n).format(n=n),
+        "bridges": lambda n: ngettext(" {count} paper joins several fields {cites}.",
+                                " {count} papers join several fields {cites}.", n),
         "rising": _(" Rising since the previous period: {terms}."),
-        "theme_head": _("{size} papers, mostly {fields}; key phrases: {phrases} {cites}."),
+        "theme_head": lambda n: ngettext("{size} paper, mostly {fields}; key phrases: {phrases} {cites}.",
+                                   "{size} papers, mostly {fields}; key phrases: {phrases} {cites}.", n),
         "finding": _("“{title}” finds: {sentence} [{n}]"),
         "also": _("Also in this theme: {cites}."),
         "bridge_paper": _("“{title}” joins {fields} [{n}]."),
         "theme_fields": _("The theme “{theme}” draws on {parts}."),
         "theme_part": "{field} {cites}",
         "travel": _("“{phrase}” appears in {parts}."),
-        "travel_before": _("“{phrase}” appears in {parts}; in the previous period it was used mainly in {field} "
-                           "({count} papers)."),
+        "travel_before": lambda n: ngettext(
+            "“{phrase}” appears in {parts}; in the previous period it was used mainly in {field} ({count} paper).",
+            "“{phrase}” appears in {parts}; in the previous period it was used mainly in {field} ({count} papers).", n),
         "read_first": "{title} [{n}] — {why}",
         "why_top": _("among the papers closest to what this radar reads (its #{rank})"),
         "why_bridge": _("bridges {fields}"),
@@ -83,7 +90,7 @@ def write_theme(members: list[BriefPaper], phrases: list[str], lang: str, *, nam
     t = texts(lang)
     fields = Counter(f for p in members for f in p.fields[:1])
     numbers = [p.n for p in members]
-    lines = [t["theme_head"].format(size=len(members), cites=cite(numbers),
+    lines = [t["theme_head"](len(members)).format(size=len(members), cites=cite(numbers),
                                     fields=t["and"].join(field_name(f, lang) for f, _ in fields.most_common(2)),
                                     phrases=t["list"].join(phrases) or "—")]
     for paper in members[:PAPERS_PER_THEME]:
@@ -117,8 +124,8 @@ def write_links(papers: list[BriefPaper], themes: list[Section], travels: list[T
         parts = _fields_cited(travel.fields.items(), lang)
         if travel.before:
             field, count = max(travel.before.items(), key=lambda kv: kv[1])
-            text = t["travel_before"].format(phrase=travel.phrase, parts=parts, field=field_name(field, lang),
-                                             count=count)
+            text = t["travel_before"](count).format(phrase=travel.phrase, parts=parts,
+                                                    field=field_name(field, lang), count=count)
         else:
             text = t["travel"].format(phrase=travel.phrase, parts=parts)
         links.append(section(travel.phrase, text, fields=list(travel.fields)))
@@ -136,11 +143,12 @@ def write_overview(papers: list[BriefPaper], themes: list[Section], trends: list
     """The opening paragraph: size, themes, the largest theme, bridges, what is rising."""
     t = texts(lang)
     largest = max(themes, key=lambda s: len(s.papers))
-    text = t["overview"].format(count=len(papers), start=period.get("from"), end=period.get("to"), themes=len(themes),
-                                largest=largest.title, size=len(largest.papers), cites=cite(largest.papers, 5))
+    text = t["overview"].format(papers=t["papers"](len(papers)), start=period.get("from"), end=period.get("to"),
+                                themes=t["themes"](len(themes)), largest=largest.title,
+                                size=t["papers"](len(largest.papers)), cites=cite(largest.papers, 5))
     bridges = [p.n for p in papers if len(p.fields) > 1]
     if bridges:
-        text += t["bridges"].format(count=len(bridges), cites=cite(bridges, 5))
+        text += t["bridges"](len(bridges)).format(count=len(bridges), cites=cite(bridges, 5))
     rising = [f"{x.term} ({x.before} → {x.now}) {cite(x.papers)}".rstrip() for x in trends
               if x.rising and x.kind == "topic"][:3]
     if rising:
