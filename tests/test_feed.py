@@ -281,3 +281,25 @@ def test_a_store_whose_newest_paper_is_dated_in_year_one_still_has_a_week(store:
     for spec in ("recent", "week", "month"):
         page = feed.current(store.accounts.get_radar(radar.id), period=spec)
         assert [c.work.paper.doi for c in page.cards] == ["10.1234/placeholder.1"]
+
+
+def test_a_withdrawn_biorxiv_preprint_is_never_recommended(store: Store) -> None:
+    """bioRxiv withdraws a preprint with a new version typed "withdrawn" whose abstract says so; it
+    carries no comment, so only arXiv's withdrawals were left out of the feed."""
+    import json
+
+    document = json.loads((DATA / "biorxiv/details_10.1101_641381.json").read_text())
+    first, second = document["collection"]
+    other = {**first, "doi": "10.1101/000002", "title": "Another preprint about histone variants"}
+    withdrawn = {**second, "type": "withdrawn",
+                 "abstract": "The authors have withdrawn this manuscript because the data are being reanalysed."}
+    page = biorxiv.parse(json.dumps({**document, "collection": [first, other]}).encode())
+    ingest(store, page.items, source="biorxiv")
+    user = store.accounts.create_user("reader", "Reader")
+    radar = store.accounts.default_radar(user.id)
+    feed = FeedService(store, FeedSettings(batch_size=10))
+    assert {c.work.paper.doi for c in feed.current(radar, period="all").cards} == {"10.1101/641381", "10.1101/000002"}
+    ingest(store, biorxiv.parse(json.dumps({**document, "collection": [withdrawn]}).encode()).items, source="biorxiv")
+    assert "withdrawn" in (store.works.get(store.works.id_for_public("doi:10.1101/641381")).paper.comment or "")
+    ranked = feed.ranked(radar, feed.period("all"), set(), 10)
+    assert [store.works.get(r.work_id).paper.doi for r in ranked] == ["10.1101/000002"]

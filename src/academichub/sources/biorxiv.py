@@ -6,6 +6,7 @@ second identifier of the work so that the journal record (from Crossref or OpenA
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -57,6 +58,13 @@ def _authors(text: str) -> list[Author]:
     return authors
 
 
+# A withdrawal is a new version of the preprint: bioRxiv types it "withdrawn" and its abstract says
+# so. Its comment then says it the way arXiv's do, so the feed leaves the work out like theirs.
+_WITHDRAWAL = re.compile(r"^\W*(?:the authors? ha(?:ve|s) withdrawn|this (?:manuscript|preprint|paper|article) "
+                         r"(?:has been|was|is being) withdrawn)", re.IGNORECASE)
+WITHDRAWN_COMMENT = "This preprint has been withdrawn."
+
+
 def record(item: dict[str, Any], server: str | None = None) -> Paper | Rejected:
     """Convert one details record."""
     doi = item.get("doi")
@@ -68,8 +76,10 @@ def record(item: dict[str, Any], server: str | None = None) -> Paper | Rejected:
     site = SITES.get(server, SITES["biorxiv"])
     category = (item.get("category") or "").strip()
     posted = parse_date(item.get("date"))
+    abstract = item.get("abstract") or ""
+    withdrawn = str(item.get("type") or "").strip().lower() == "withdrawn" or _WITHDRAWAL.match(abstract)
     return Paper(
-        title=item.get("title") or "", source=server, abstract=item.get("abstract") or "",
+        title=item.get("title") or "", source=server, abstract=abstract, comment=WITHDRAWN_COMMENT if withdrawn else None,
         authors=_authors(item.get("authors") or ""), doi=doi,
         also=(("doi", journal_doi),) if journal_doi else (),
         categories=[category] if category else [], primary_category=category or None,
