@@ -85,12 +85,13 @@ def follow(store: Store, radar_id: int, kind: str, value: str) -> Subscription:
     except InputError as error:
         if error.problem != "category":
             raise
-        known = [c for c, _ in store.works.category_counts()]
-        wanted = clean_line(value).casefold()
-        display = next((c for c in known if c.casefold() == wanted), "")
+        # The spellings stored (a scan of the category index); how often each is used only to
+        # order the suggestions when none is it.
+        key = clean_line(value).casefold()
+        display = next((c for c in store.works.category_names() if c.casefold() == key), "")
         if not display:
+            known = [c for c, _ in store.works.category_counts()]
             raise InputError(str(error), problem="category", suggestions=nearest_categories(value, known)) from None
-        key = wanted
     return store.accounts.add_subscription(radar_id, kind, display, key, limit=MAX_SUBSCRIPTIONS)
 
 

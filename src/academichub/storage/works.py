@@ -361,36 +361,30 @@ class WorkRepo(WorkWrites):
         # The works changed by an ingest, a second's worth: their own venues are read and keyed,
         # not every venue of the store (which each advance during a bulk ingest would read again).
         wanted = {venue_key(name) for name in followed} - {""}
-        rows: list = []
-        with reading(self.engine) as conn:
-            for chunk in chunks([int(i) for i in among]):
-                rows += conn.execute(sa.select(works.c.id, works.c.venue).where(
-                    works.c.venue.is_not(None), one_of(conn, works.c.id, chunk))).all()
+        rows = self._rows(sa.select(works.c.id, works.c.venue).where(works.c.venue.is_not(None)), among)
         return np.array(sorted(work_id for work_id, venue in rows if venue_key(venue) in wanted), dtype=np.int64)
 
     def withdrawn_ids(self, *, among: np.ndarray | None = None) -> np.ndarray:
         """Ids (ascending) of every work (or of those `among`) whose comment says it is withdrawn."""
-        rows: list = []
-        with reading(self.engine) as conn:
-            if among is None:
-                rows = conn.execute(_WITHDRAWN).all()
-            else:
-                for chunk in chunks([int(i) for i in among]):
-                    rows += conn.execute(_WITHDRAWN.where(one_of(conn, works.c.id, chunk))).all()
+        rows = self._rows(_WITHDRAWN, among)
         return np.array(sorted({work_id for work_id, comment in rows if _WITHDRAWAL.search(comment or "")}),
                         dtype=np.int64)
 
     def _id_array(self, query: sa.Select, column: sa.Column, among: np.ndarray | None = None) -> np.ndarray:
-        """The distinct ids a one-column query returns (of those `among`, if given), read as the
-        driver's tuples (thousands of them)."""
-        rows: list = []
+        """The distinct ids a one-column query returns (of those `among`, if given)."""
+        rows = self._rows(query, among, column)
+        return np.unique(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+
+    def _rows(self, query: sa.Select, among: np.ndarray | None = None, column: sa.Column = works.c.id) -> list:
+        """A query's rows (of the ids `among` in `column`, if given, asked a chunk at a time), read
+        as the driver's tuples (thousands of them)."""
         with reading(self.engine) as conn:
             if among is None:
-                rows = conn.execute(query).cursor.fetchall()
-            else:
-                for chunk in chunks([int(i) for i in among]):
-                    rows += conn.execute(query.where(one_of(conn, column, chunk))).cursor.fetchall()
-        return np.unique(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+                return conn.execute(query).cursor.fetchall()
+            rows: list = []
+            for chunk in chunks([int(i) for i in among]):
+                rows += conn.execute(query.where(one_of(conn, column, chunk))).cursor.fetchall()
+            return rows
 
     def iter_all(self, *, since: datetime | None = None, chunk: int = 2000) -> Iterator[list[StoredWork]]:
         """All works (or those updated since a time) in chunks, for reindexing."""
