@@ -47,10 +47,12 @@ _PARAGRAPH_MARK = re.compile(r"\n\s")  # a blank line or an indented one: where 
 # in a name took 0.6 s (2.4 s for "et al.").
 _PAREN = re.compile(r"(?<!\s)\s*\(([^()]*)\)\s*$")
 _TAGS = re.compile(r"<[^>]{0,200}>")
-# A formula in running text: $$…$$, $…$ or \(…\) (an escaped \$ is a dollar sign); the TeX is group 1, 2 or 3.
-# A \( … \) formula never spans another \(: with a plain .+? an abstract of 10,000 "\(" and no
-# "\)" (hostile, or TeX cut short) was searched to its end from each of them, 1.3 s a rendering.
-MATH_SEGMENT = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\(((?:(?!\\\().)+?)\\\)", re.DOTALL)
+# A formula in running text: $$…$$, $…$, \(…\) or \[…\] (an escaped \$ is a dollar sign); the TeX is
+# group 1, 2, 3 or 4, and groups 1 and 4 are displayed formulas. A \( … \) formula never spans another
+# \(: with a plain .+? an abstract of 10,000 "\(" and no "\)" (hostile, or TeX cut short) was
+# searched to its end from each of them, 1.3 s a rendering; so for \[ … \].
+MATH_SEGMENT = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\(((?:(?!\\\().)+?)\\\)"
+                          r"|\\\[((?:(?!\\\[).)+?)\\\]", re.DOTALL)
 _NON_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
 _ET_AL = re.compile(r"(?:^|(?<!\s)\s+)et\.?\s+al\.?$", re.IGNORECASE)
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False)
