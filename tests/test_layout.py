@@ -236,3 +236,32 @@ def test_untrusted_text_never_widens_a_small_screen(browser, tmp_path: Path) -> 
                 _visit(tab, base, path)
                 assert tab.locator("text=Supercalifragilistic").count() >= 1, path  # the paper is on the page
                 assert tab.evaluate(LAYOUT_PROBLEMS) == [], (size, path)
+
+
+QUOTE_WIDTH = """(selector) => {
+  const host = document.querySelector(selector);
+  const probe = document.createElement("span");
+  probe.textContent = "\\u201c";
+  host.appendChild(probe);
+  const width = probe.getBoundingClientRect().width / parseFloat(getComputedStyle(probe).fontSize);
+  probe.remove();
+  return width;
+}"""
+
+
+def test_english_text_draws_latin_quotes_and_chinese_text_chinese_ones(browser, first_run: str) -> None:  # type: ignore[no-untyped-def]
+    # The font stack listed the CJK fonts first: with Noto CJK installed (Linux, Android), English
+    # pages drew "“", "—" and "…" a full em wide. A Latin quote is under half an em.
+    import subprocess
+
+    if "CJK" not in subprocess.run(["fc-list"], capture_output=True, text=True, check=False).stdout:
+        pytest.skip("needs a CJK font (scripts/test installs fonts-noto-cjk)")
+    english, chinese = _tab(browser, first_run, "en"), _tab(browser, first_run, "zh")
+    english.goto(first_run + "/")
+    chinese.goto(first_run + "/")
+    assert english.evaluate(QUOTE_WIDTH, "article.card .abstract") < 0.6
+    assert english.evaluate(QUOTE_WIDTH, "main h1, main h2") < 0.6
+    assert chinese.evaluate(QUOTE_WIDTH, "article.card .abstract") < 0.6  # the paper's own English
+    assert chinese.evaluate(QUOTE_WIDTH, "header nav a") > 0.8  # the Chinese interface: Chinese punctuation
+    english.context.close()
+    chinese.context.close()
