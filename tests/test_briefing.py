@@ -542,3 +542,20 @@ def test_a_count_of_one_reads_in_the_singular_in_the_offline_briefing() -> None:
     assert english.text.startswith("1 paper, mostly ")
     chinese = write_overview([paper, paper], [write_theme([paper, paper], ["one"], "zh")], [], period, "zh").text
     assert chinese.startswith("本简报涵盖 2025-09-26 至 2025-09-26 的 2 篇论文，分为 1 个主题。")
+
+
+def test_a_themes_name_keeps_the_capitals_of_names_and_acronyms_only() -> None:
+    import numpy as np
+
+    from academichub.briefing.themes import theme_names
+
+    # The sample's week was named "Neural Networks": acronyms' expansions capitalise the words
+    # ("Spiking Neural Networks (SNNs)") more often than running text does not.
+    theme = ["Spiking Neural Networks (SNNs) learn online.", "Graph Neural Networks (GNNs) pool molecules.",
+             "Recurrent Neural Networks (RNNs) forget slowly.", "We train neural networks on spikes.",
+             "Gaussian processes with video LLMs scale.", "Gaussian processes with video LLMs fit."]
+    filler = [f"Paper{n}alpha paper{n}beta paper{n}gamma." for n in range(94)]  # no phrase in common
+    labels = np.array([0] * 4 + [1] * 2 + [2 + n % 5 for n in range(94)])
+    names = theme_names(["" for _ in theme + filler], theme + filler, labels)
+    assert names[0] == "Neural networks", names[0]
+    assert names[1] == "Gaussian processes with video LLMs", names[1]  # a name and an acronym keep theirs

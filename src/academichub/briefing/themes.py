@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache
 
 import numpy as np
@@ -197,7 +198,6 @@ def theme_names(titles: list[str], abstracts: list[str], labels: np.ndarray, *,
     counting double) with the best class TF-IDF, times its closeness to the theme's centre in
     embedding space when an embedder is given; "" when no phrase recurs."""
     import math
-    from collections import Counter
 
     in_titles = [candidate_phrases(title) for title in titles]
     in_abstracts = [candidate_phrases(abstract) for abstract in abstracts]
@@ -243,6 +243,15 @@ def theme_names(titles: list[str], abstracts: list[str], labels: np.ndarray, *,
             closeness = dict(zip(best, (embed(best) @ (centre / max(float(np.linalg.norm(centre)), 1e-12))).tolist(),
                                  strict=True))
             best = sorted(best, key=lambda k: -(scored[k] * max(0.05, closeness[k])))
-        shown = spelling[best[0]].most_common(1)[0][0] if best else ""
+        shown = _common_case(spelling[best[0]]) if best else ""
         names[label] = shown[:1].upper() + shown[1:]
     return names
+
+
+def _common_case(spellings: Counter[str]) -> str:
+    """The most frequent spelling of a phrase, each capitalised word in lower case where another
+    spelling writes it so: "Neural Networks" (as an acronym's expansion capitalises it, "Graph
+    Neural Networks (GNNs)") is "neural networks", while "Gaussian" and "LLMs" keep their capitals."""
+    shown = spellings.most_common(1)[0][0].split()
+    lowered = {index for other in spellings for index, word in enumerate(other.split()) if word.islower()}
+    return " ".join(word.lower() if index in lowered and word.istitle() else word for index, word in enumerate(shown))
