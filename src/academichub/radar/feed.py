@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -22,7 +22,7 @@ from academichub.embedding.base import Embedder
 from academichub.errors import NotFoundError
 from academichub.model.accounts import Radar, Subscription
 from academichub.model.feedback import HIDING
-from academichub.model.works import StoredWork
+from academichub.model.works import StoredWork, work_text
 from academichub.radar import periods
 from academichub.radar.authors import full_variants, initials_of
 from academichub.radar.known import CardWorks, KnownReaders
@@ -33,7 +33,7 @@ from academichub.radar.seen import SeenSets
 from academichub.radar.windows import KeptCurrent, advance_members, advance_window
 from academichub.ranking.matrix import FeatureMatrix, Snapshot
 from academichub.ranking.ranker import Candidates, Ranked, rank
-from academichub.ranking.reasons import Reason, RuleMatches
+from academichub.ranking.reasons import Reason, RuleMatches, as_written
 from academichub.settings import FeedSettings, RankingSettings
 from academichub.storage.feedstate import Batch, BatchItem
 from academichub.storage.store import Store
@@ -176,8 +176,23 @@ class FeedService:
         if not keep_liked:
             judged |= known.library
         judged.update(self._withdrawn(watermark).tolist())
-        return rank(snapshot, window, reader.scores, rules, reader.explainer, self.ranking,
-                    exclude=exclude | judged, limit=limit, follows_anything=reader.rules.any)
+        return self._as_written(rank(snapshot, window, reader.scores, rules, reader.explainer, self.ranking,
+                                     exclude=exclude | judged, limit=limit, follows_anything=reader.rules.any))
+
+    def _as_written(self, ranked: list[Ranked]) -> list[Ranked]:
+        """The ranked papers with the shared terms their reasons name as each paper writes them."""
+        similar = [r.work_id for r in ranked if any(x.kind == "similar" for x in r.reasons)]
+        if not similar:
+            return ranked
+        works = self.cards.get(similar)
+        shown = []
+        for r in ranked:
+            work = works.get(r.work_id)
+            reasons = as_written(r.reasons, work_text(work.paper.title, work.paper.abstract or "")) \
+                if work is not None else r.reasons
+            shown.append(r if reasons is r.reasons else
+                         replace(r, reasons=reasons or [Reason("recent", r.feed_date.isoformat())]))
+        return shown
 
     def _withdrawn(self, watermark: object) -> np.ndarray:
         """Works withdrawn by their authors or arXiv (their comment says so): never recommended,

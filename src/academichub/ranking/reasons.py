@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from academichub.tfidf import words, written_together
+
 # Weights order the feed: a followed author outranks a keyword, which outranks a category.
 WEIGHTS = {"author": 4.0, "keyword": 2.0, "venue": 1.5, "category": 1.0, "author?": 1.0}
 
@@ -91,6 +93,24 @@ class RuleMatches:
     def as_dict(self) -> dict[int, list[Reason]]:
         """Every matched paper with its reasons (for checks; a large window makes this slow)."""
         return {int(work_id): self.reasons(int(work_id)) for work_id in self.ids}
+
+
+def as_written(reasons: list[Reason], text: str) -> list[Reason]:
+    """The reasons with each "similar" one keeping only the terms its paper writes as they read
+    ("on video, temporal, fails capture" was shown for a paper that "fails to capture"); a
+    "similar" reason left with no term goes."""
+    if not any(r.kind == "similar" for r in reasons):
+        return reasons
+    text_words = words(text)
+    kept = []
+    for reason in reasons:
+        if reason.kind == "similar":
+            terms = [t for t in reason.value.split(", ") if written_together(t, text_words)]
+            if not terms:
+                continue
+            reason = Reason(reason.kind, ", ".join(terms), reason.detail)
+        kept.append(reason)
+    return kept
 
 
 def _ascending(ids: np.ndarray) -> bool:
