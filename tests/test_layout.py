@@ -265,3 +265,48 @@ def test_english_text_draws_latin_quotes_and_chinese_text_chinese_ones(browser, 
     assert chinese.evaluate(QUOTE_WIDTH, "header nav a") > 0.8  # the Chinese interface: Chinese punctuation
     english.context.close()
     chinese.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_every_page_passes_axe(browser, first_run: str, lang: str, size: str) -> None:  # type: ignore[no-untyped-def]
+    # axe-core (Deque's accessibility rules, the engine bundled in axe-playwright-python): each
+    # card's feedback form was one of ten landmarks all named "Feedback", two <nav> had no name,
+    # the search page had no heading, the briefing's trend table an empty header, and its export
+    # links differed from the text around them by colour alone (2.2:1).
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    tab = _tab(browser, first_run, lang, size)
+    problems = {}
+    for path, status in [*((p, 200) for p in PAGES), *ERROR_PAGES.items()]:
+        shown = _visit(tab, first_run, path, status)
+        if violations := axe.run(tab).response["violations"]:
+            problems[shown] = [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
+    assert problems == {}, "\n".join(f"{path}: {found}" for path, found in problems.items())
+
+
+def test_a_reader_with_an_imported_library_passes_axe(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The library's table of imported files had an empty header over its Remove buttons.
+    from axe_playwright_python.sync_playwright import Axe
+
+    from academichub.library.importer import import_file
+
+    settings = make_settings(tmp_path / "reader")
+    store = init_store(settings, sample=False)
+    user, _radar = store.accounts.ensure_local_user()
+    import_file(store, None, user.id, Path(__file__).parent / "data" / "library" / "zotero_export.ris")
+    store.close()
+    axe = Axe()
+    with running_server(settings) as base:
+        for lang, size in (("en", "phone"), ("zh", "desktop")):
+            tab = _tab(browser, base, lang, size)
+            problems = {}
+            for path in ("/library", "/account", "/saved"):
+                _visit(tab, base, path)
+                if path == "/library":
+                    assert tab.locator("table.sources tbody tr").count() == 1  # the imported file's row
+                if violations := axe.run(tab).response["violations"]:
+                    problems[path] = [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
+            assert problems == {}, (lang, problems)
+            tab.context.close()

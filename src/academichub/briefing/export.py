@@ -24,6 +24,7 @@ def headings(lang: str) -> dict[str, Any]:
     return {"title": _("AcademicHub briefing"), "overview": _("Overview"), "themes": _("Themes"),
             "links": _("Across fields"), "trends": _("Trends"), "read": _("Read first"), "papers": _("Papers"),
             "term": _("topic / category"), "before": _("previous period"), "now": _("this period"),
+            "direction": _("direction"),
             "rising": _("rising"), "falling": _("falling"),
             "mode": {"offline": _("offline analyst"), "llm": _("written by an LLM, citations checked")}}
 
@@ -73,7 +74,7 @@ def to_markdown(briefing: Briefing, radar_name: str = "") -> str:
     if briefing.links:
         lines += [f"## {h['links']}", ""] + [f"- {_prose(link.text)}" for link in briefing.links] + [""]
     if briefing.trends:
-        lines += [f"## {h['trends']}", "", f"| {h['term']} | {h['before']} | {h['now']} | |", "|---|---|---|---|"]
+        lines += [f"## {h['trends']}", "", f"| {h['term']} | {h['before']} | {h['now']} | {h['direction']} |", "|---|---|---|---|"]
         lines += [f"| {_md_escape(t.term)} | {t.before} | {t.now} | {h['rising'] if t.rising else h['falling']} |"
                   for t in briefing.trends] + [""]
     if briefing.read_first:

@@ -24,6 +24,17 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
+// A table, settings dump or formula wider than the screen scrolls inside itself: it takes the
+// keyboard's focus then (tabindex), so it can be scrolled without a mouse (WCAG 2.1.1).
+function focusScrollers() {
+  for (const box of document.querySelectorAll("table, pre, .tex")) {
+    if (box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;
+    else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+  }
+}
+document.addEventListener("DOMContentLoaded", focusScrollers);
+window.addEventListener("resize", focusScrollers);
+
 async function postJSON(url, body) {
   const response = await fetch(url, {
     method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body),
