@@ -62,8 +62,10 @@ def with_value(template: str, value: str, *, titled: bool = False) -> Markup:
 
 
 def reason_html(reason: Reason, _: Callable[[str], str]) -> Markup:
-    """A card's reason in the reader's language, its value (a name, a title) marked as data."""
-    return with_value(reason_text(replace(reason, value="{value}"), _), reason.value)
+    """A card's reason in the reader's language, its value (a name, a title) marked as data; a
+    paper's title typeset as the card's own title is (its formulas as MathML, not as TeX)."""
+    value = render_tex(reason.value) if reason.kind == "similar_to" else reason.value
+    return with_value(reason_text(replace(reason, value="{value}"), _), value)
 
 
 def status_labels(_: Callable[[str], str]) -> dict[str, str]:
