@@ -396,3 +396,19 @@ def test_a_reason_naming_a_paper_shows_its_title_typeset_and_escaped() -> None:
                            lambda s: s))
     assert "<math" in html and "$z" not in html and "&lt;b&gt;x&lt;/b&gt;" in html and "\u2013" in html
     assert str(reason_html(Reason("author", "A. <i>Bad</i> $x$"), lambda s: s)).count("$x$") == 1  # a name as written
+
+
+def test_error_pages_speak_the_readers_language_and_say_what_was_wrong(client: TestClient) -> None:
+    # An English browser got "出错了 (404)": the error pages read the language cookie only. A date
+    # range that ends before it starts said only "The request could not be used."
+    english, chinese = {"Accept-Language": "en-US,en;q=0.9"}, {"Accept-Language": "zh-CN,zh;q=0.9"}
+    missing = client.get("/paper/arxiv:0000.00000", headers=english)
+    assert missing.status_code == 404 and "Something went wrong (404)" in missing.text and "出错了" not in missing.text
+    assert "出错了 (404)" in client.get("/paper/arxiv:0000.00000", headers=chinese).text
+    assert "Something went wrong" in client.get("/paper/arxiv:0000.00000?lang=en", headers=chinese).text
+    backwards = client.get("/?from=2025-09-10&to=2025-09-01", headers=english)
+    assert backwards.status_code == 400 and "The date range ends before it starts." in backwards.text
+    assert "没有这样的时段" in client.get("/?period=fortnight", headers=chinese).text
+    searched = client.get("/search?q=x&date_from=2025-09-10&date_to=2025-09-01", headers=chinese).text
+    assert "日期范围的结束早于开始。" in searched and "search: the range ends" in searched  # the detail stays
+    assert "没有这种检索模式" in client.get("/search?q=x&mode=foo", headers=chinese).text

@@ -39,7 +39,7 @@ def _date(text: str, spec: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"feed: bad date {text!r} in period {spec!r} (use YYYY-MM-DD)") from None
+        raise InputError(f"feed: bad date {text!r} in period {spec!r} (use YYYY-MM-DD)", problem="date") from None
 
 
 def check_spec(spec: str | None) -> str:
@@ -51,11 +51,12 @@ def check_spec(spec: str | None) -> str:
         first, _, last = spec.partition("..")
         start, end = _date(first, spec), _date(last, spec)
         if start is None and end is None:
-            raise InputError("feed: a date range needs at least one end, e.g. 2025-09-01..2025-09-07")
+            raise InputError("feed: a date range needs at least one end, e.g. 2025-09-01..2025-09-07",
+                             problem="range-empty")
         if start and end and start > end:
-            raise InputError(f"feed: period {spec!r} ends before it starts")
+            raise InputError(f"feed: period {spec!r} ends before it starts", problem="range-order")
         return spec
-    raise InputError(f"feed: unknown period {spec!r}; use {', '.join(NAMED)} or FROM..TO")
+    raise InputError(f"feed: unknown period {spec!r}; use {', '.join(NAMED)} or FROM..TO", problem="period")
 
 
 def days_before(day: date, days: int) -> date:

@@ -129,14 +129,14 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, date_f
     if not query:
         raise InputError("search: empty query")
     if len(query) > MAX_QUERY:
-        raise InputError(f"search: query longer than {MAX_QUERY} characters")
+        raise InputError(f"search: query longer than {MAX_QUERY} characters", problem="too-long")
     if not 1 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_RESULT_WINDOW:
         # The index collects offset + limit hits in memory: an offset of 2^32 aborted the process.
         raise InputError(f"search: limit must be 1..{MAX_LIMIT} and offset 0..{MAX_RESULT_WINDOW}")
     if mode not in MODES:
-        raise InputError(f"search: unknown mode {mode!r}; use {', '.join(MODES)}")
+        raise InputError(f"search: unknown mode {mode!r}; use {', '.join(MODES)}", problem="mode")
     if date_from and date_to and date_from > date_to:  # as the feed's period says: not "0 results"
-        raise InputError(f"search: the range ends ({date_to}) before it starts ({date_from})")
+        raise InputError(f"search: the range ends ({date_to}) before it starts ({date_from})", problem="range-order")
     node = parse(query)
     filters = Filters(date_from, date_to, category or None, source or None, venue or None)
     if embedder is None or mode == "text":

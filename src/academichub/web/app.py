@@ -184,7 +184,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
                 error["suggestions"] = list(exc.suggestions)
             response = JSONResponse({"error": error}, status_code=status)
         else:
-            response = pages.error_page(request, status, str(exc))
+            response = pages.error_page(request, status, str(exc), exc.problem if isinstance(exc, InputError) else "")
         if isinstance(exc, TooManyAttemptsError):
             response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return response

@@ -31,7 +31,7 @@ from academichub.search.service import search, similar
 from academichub.sources import journal_rss
 from academichub.web import api
 from academichub.web.bounds import ROW_ID_MAX, PageNumber, RowId
-from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx
+from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx, context_of
 from academichub.web.moments import moment
 from academichub.web.pagecache import page_variant
 from academichub.web.query_language import is_chinese, to_english
@@ -118,12 +118,23 @@ def _render(request: Request, ctx: Ctx, name: str, status: int = 200, **values: 
     return remember_choices(request, ctx, response)
 
 
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    """A plain error page in the reader's language (used by the app's error handlers)."""
-    lang = pick_language(request.cookies.get(LANG_COOKIE), default="zh")
+def error_page(request: Request, status: int, message: str, problem: str = "") -> HTMLResponse:
+    """A plain error page in the reader's language (used by the app's error handlers): chosen as
+    every page chooses it (the address, the cookie, the reader's setting, the browser's languages,
+    the install's default); it was the cookie's or Chinese, whatever the browser asked for."""
+    state = getattr(request.app.state, "academichub", None)
+    user_language = None
+    if status < 500:  # the reader's own setting, where the store answers (a 503 is the store not answering)
+        try:
+            user_language = context_of(request).user.language
+        except Exception:  # noqa: BLE001 - the page explains an error; it must not raise another
+            user_language = None
+    lang = pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), user_language,
+                         request.headers.get("accept-language"),
+                         default=state.settings.language if state is not None else "zh")
     _ = gettext_for(lang)
     context = {"_": _, "lang": lang, "status": status, "message": message, "path": request.url.path,
-               "query": "", "csrf": ""}
+               "query": "", "csrf": "", "said": problem_text(problem, _)}
     return TEMPLATES.TemplateResponse(request, "error.html", context, status_code=status)
 
 
@@ -243,7 +254,20 @@ def search_problem(error: InputError, _: Callable[[str], str]) -> tuple[str, str
     """Why a search could not run, in the reader's language, and the parser's own detail."""
     if error.problem == "query":
         return _("This query cannot be read: check its brackets, quotes and field names."), str(error)
+    if said := problem_text(error.problem, _):
+        return said, str(error)
     return str(error), ""
+
+
+def problem_text(problem: str, _: Callable[[str], str]) -> str:
+    """A refused value's problem in the reader's language ("" for one without its own words)."""
+    return {"range-order": _("The date range ends before it starts."),
+            "range-empty": _("A date range needs a start or an end."),
+            "date": _("Dates are written YYYY-MM-DD."),
+            "period": _("There is no such period: choose one of the period links."),
+            "too-long": _("The query is too long (500 characters at most)."),
+            "mode": _("There is no such search mode: choose hybrid, full text or semantic."),
+            }.get(problem, "")
 
 
 @router.get("/search", response_class=HTMLResponse)
