@@ -412,3 +412,24 @@ def test_error_pages_speak_the_readers_language_and_say_what_was_wrong(client: T
     searched = client.get("/search?q=x&date_from=2025-09-10&date_to=2025-09-01", headers=chinese).text
     assert "日期范围的结束早于开始。" in searched and "search: the range ends" in searched  # the detail stays
     assert "没有这种检索模式" in client.get("/search?q=x&mode=foo", headers=chinese).text
+
+
+def test_a_library_file_refused_on_the_page_is_said_in_the_readers_language(client: TestClient) -> None:
+    # A Chinese page answered "library: cannot tell the format of notes.txt; name it with --format":
+    # English, and a command-line option the page has no field for.
+    chinese = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    csrf = csrf_of(client.get("/library", headers=chinese).text)
+    for name, data, said in [("notes.txt", b"not a library at all", "无法判断文件的格式"),
+                             ("mine.bib", b"@article{x, title={T}", "文件中没有可用的条目"),
+                             ("mine.bib.gz", b"\x1f\x8b\x08\x00 cut", "无法将此文件读取为文献库文件")]:
+        page = client.post("/library", data={"csrf": csrf}, files={"file": (name, data, "application/octet-stream")},
+                           headers=chinese)
+        assert page.status_code == 400 and said in page.text, (name, page.text[-600:])
+    assert "--format" not in client.post("/library", data={"csrf": csrf}, headers=chinese,
+                                         files={"file": ("notes.txt", b"x y z", "text/plain")}).text.split("<code>")[0]
+    orcid = client.post("/library/orcid", data={"csrf": csrf, "orcid": "0000-0002-1825-0098"}, headers=chinese)
+    assert "这不是有效的 ORCID iD" in orcid.text
+    # The iD in every spelling the importer reads (its URL without https://, 16 characters) reaches
+    # it: the field's pattern let the browser send the 19-character form and the https URL only.
+    field = re.search(r'<input name="orcid"[^>]*>', client.get("/library").text).group(0)
+    assert "pattern=" not in field

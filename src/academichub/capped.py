@@ -24,9 +24,10 @@ CHUNK = 1 << 16
 
 def _check(produced: int, consumed: int, limit: int, what: str, compressed: bool = True) -> None:
     if produced > limit:
-        raise InputError(f"{what} {'expands past' if compressed else 'is larger than'} {limit // 1_000_000:,} MB")
+        raise InputError(f"{what} {'expands past' if compressed else 'is larger than'} {limit // 1_000_000:,} MB",
+                         problem="too-large")
     if produced > RATIO_GRACE and produced > MAX_RATIO * max(consumed, 1):
-        raise InputError(f"{what} expands more than {MAX_RATIO}× (a decompression bomb?)")
+        raise InputError(f"{what} expands more than {MAX_RATIO}× (a decompression bomb?)", problem="too-large")
 
 
 class _CappedRaw(io.RawIOBase):
@@ -88,7 +89,7 @@ def gunzip(data: bytes, *, limit: int, what: str) -> bytes:
                 chunk = b""  # all fed: what zlib still holds comes out, or the file was cut short
             piece = decompressor.decompress(chunk, CHUNK)
             if not chunk and not piece and not decompressor.eof:
-                raise InputError(f"{what} is a truncated gzip file")
+                raise InputError(f"{what} is a truncated gzip file", problem="unreadable")
             produced += len(piece)
             _check(produced, position - len(decompressor.unconsumed_tail), limit, what)
             out.append(piece)
@@ -96,5 +97,5 @@ def gunzip(data: bytes, *, limit: int, what: str) -> bytes:
         while position < len(data) and data[position] == 0:  # tar-style zero padding
             position += 1
         if position < len(data) and data[position:position + 2] != b"\x1f\x8b":
-            raise InputError(f"{what} has bytes after its gzip data that are not gzip")
+            raise InputError(f"{what} has bytes after its gzip data that are not gzip", problem="unreadable")
     return b"".join(out)

@@ -119,7 +119,7 @@ def import_items(store: Store, embedder: Embedder | None, user_id: int, entries:
     """Match, embed and store parsed entries as the user's library items from `source`."""
     if len(entries) > MAX_ENTRIES:  # refused whole, so an earlier import of this source stays as it was
         raise InputError(f"library: {source} holds {len(entries):,} entries; a library file may hold at most "
-                         f"{MAX_ENTRIES:,} (split it, or export the collections you read)")
+                         f"{MAX_ENTRIES:,} (split it, or export the collections you read)", problem="too-many")
     started = time.perf_counter()
     report = ImportReport(source=source, format=fmt, total=len(entries))
     for entry in entries:
@@ -128,7 +128,7 @@ def import_items(store: Store, embedder: Embedder | None, user_id: int, entries:
     items = _dedupe([e for e in entries if isinstance(e, LibraryItem)], report)
     if not items:  # refuse rather than replace an earlier import of this source with nothing
         why = "; ".join(f"{n} {reason}" for reason, n in report.skipped.items()) or "no entries found"
-        raise InputError(f"library: {source} has no usable {fmt} entries ({why})")
+        raise InputError(f"library: {source} has no usable {fmt} entries ({why})", problem="no-entries")
     matches = _match_ids(store, items)
     matches |= _match_titles(store, items, [i for i in range(len(items)) if i not in matches])
     unmatched = [i for i in range(len(items)) if i not in matches]
@@ -182,12 +182,12 @@ def decode_library(data: bytes, name: str, fmt: str | None = None) -> tuple[str,
         try:  # capped while it expands: checking the size afterwards let a 2 MB bomb reach 4.7 GB
             data = gunzip(data, limit=MAX_FILE_BYTES, what=f"library: {name}")
         except zlib.error as exc:
-            raise InputError(f"library: {name} is a broken gzip file ({exc})") from None
+            raise InputError(f"library: {name} is a broken gzip file ({exc})", problem="unreadable") from None
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"library: {name} is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+        raise InputError(f"library: {name} is larger than {MAX_FILE_BYTES // 1_000_000} MB", problem="too-large")
     text = library_text(data)
     if not text.strip():
-        raise InputError(f"library: {name} is empty")
+        raise InputError(f"library: {name} is empty", problem="empty-file")
     return fmt or detect(text, name.removesuffix(".gz")), text
 
 
@@ -197,7 +197,8 @@ def read_entries(fmt: str, text: str, name: str) -> list:  # type: ignore[type-a
     try:
         return list(READERS[fmt](text))
     except SourceError as exc:
-        raise InputError(f"library: {name} is not a readable {fmt} file: {str(exc).removeprefix('library: ')}") from None
+        raise InputError(f"library: {name} is not a readable {fmt} file: {str(exc).removeprefix('library: ')}",
+                         problem="unreadable") from None
 
 
 def read_library_file(path: Path, fmt: str | None = None) -> tuple[str, str]:
@@ -273,7 +274,8 @@ def import_orcid(store: Store, embedder: Embedder, user_id: int, orcid: str, set
     """Import the public works list of an ORCID iD."""
     canonical = orcid_of(orcid)
     if canonical is None:
-        raise InputError(f"library: {orcid.strip()[:100]!r} is not a valid ORCID iD (0000-0002-1825-0097 is one)")
+        raise InputError(f"library: {orcid.strip()[:100]!r} is not a valid ORCID iD (0000-0002-1825-0097 is one)",
+                         problem="orcid")
     orcid = canonical
     orcid_settings = settings.sources.orcid
     url = f"{orcid_settings.base_url.rstrip('/')}/{orcid}/works"

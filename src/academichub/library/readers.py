@@ -293,6 +293,7 @@ def detect(text: str, filename: str = "") -> str:
         return "bbt-json" if '"items"' in text[:200000] and "itemType" in text[:200000] else "csl-json"
     if filename.endswith((".bib", ".bibtex")) or "@article" in head.lower():
         return "bibtex"
-    raise InputError(f"library: cannot tell the format of {filename or 'the file'}; "
-                     f"name it with --format ({', '.join(READERS)})")
+    # Said for the web page and the command line alike: a file's extension, or --format.
+    raise InputError(f"library: cannot tell the format of {filename or 'the file'}; give it its format's extension "
+                     f"(.bib, .ris, .rdf, .json) or name the format (--format: {', '.join(READERS)})", problem="format")
 

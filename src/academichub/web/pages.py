@@ -324,6 +324,20 @@ async def author_decision_form(ctx: Ctx, paper: Annotated[str, Form()], author: 
     return RedirectResponse(_local_path(next), status_code=303)
 
 
+def _library_problem(error: AcademicHubError, _: Callable[[str], str]) -> dict[str, str]:
+    """Why a library could not be imported, in the reader's language, and the importer's detail."""
+    said = {"format": _("The file's format cannot be told: give it the extension of its format "
+                        "(.bib, .ris, .rdf or .json)."),
+            "no-entries": _("No usable entry was found in the file."),
+            "unreadable": _("The file cannot be read as a library file."),
+            "too-large": _("The file is too large."),
+            "too-many": _("The file holds too many entries: split it, or export the collections you read."),
+            "empty-file": _("The file is empty."),
+            "orcid": _("This is not a valid ORCID iD."),
+            }.get(error.problem if isinstance(error, InputError) else "", "")
+    return {"error": said or str(error), "error_detail": str(error) if said else ""}
+
+
 async def _library_page(request: Request, ctx: Ctx, **values: Any) -> HTMLResponse:
     sources = await run_in_threadpool(importer.imported_sources, ctx.app.store, ctx.user.id)
     status = 400 if values.get("error") else 200
@@ -344,11 +358,11 @@ async def library_upload(request: Request, ctx: Ctx, file: UploadFile,
     data = await file.read(api.MAX_UPLOAD + 1)
     try:
         if len(data) > api.MAX_UPLOAD:
-            raise InputError(f"library: upload larger than {api.MAX_UPLOAD // 1_000_000} MB")
+            raise InputError(f"library: upload larger than {api.MAX_UPLOAD // 1_000_000} MB", problem="too-large")
         report = await run_in_threadpool(importer.import_bytes, ctx.app.store, ctx.app.embedder, ctx.user.id,
                                          data, Path(file.filename or "library").name)
     except AcademicHubError as exc:
-        return await _library_page(request, ctx, error=str(exc))
+        return await _library_page(request, ctx, **_library_problem(exc, ctx.gettext))
     return await _library_page(request, ctx, report=report)
 
 
@@ -361,7 +375,7 @@ async def library_orcid(request: Request, ctx: Ctx, orcid: Annotated[str, Form()
         report = await run_in_threadpool(importer.import_orcid, ctx.app.store, ctx.app.embedder, ctx.user.id,
                                          orcid, ctx.app.settings)
     except AcademicHubError as exc:
-        return await _library_page(request, ctx, error=str(exc))
+        return await _library_page(request, ctx, **_library_problem(exc, ctx.gettext))
     return await _library_page(request, ctx, report=report)
 
 
