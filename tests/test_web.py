@@ -433,3 +433,18 @@ def test_a_library_file_refused_on_the_page_is_said_in_the_readers_language(clie
     # it: the field's pattern let the browser send the 19-character form and the https URL only.
     field = re.search(r'<input name="orcid"[^>]*>', client.get("/library").text).group(0)
     assert "pattern=" not in field
+
+
+def test_a_refused_delivery_or_radar_is_said_beside_its_form(client: TestClient) -> None:
+    # A webhook inside the network or a second radar of one name led to an error page ("The request
+    # could not be used." with the service's English words); the form and what was typed were gone.
+    chinese = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    csrf = csrf_of(client.get("/account", headers=chinese).text)
+    for data, said in [({"channel": "feishu", "target": "http://127.0.0.1:9/hook"}, "无法向此地址推送"),
+                       ({"channel": "feishu", "target": "feishu.example/hook"}, "Webhook 需要填写其地址"),
+                       ({"channel": "wecom", "target": "https://qyapi.weixin.qq.com/x", "secret": "s"}, "不使用签名")]:
+        page = client.post("/account/deliveries", data={"csrf": csrf, **data}, headers=chinese)
+        assert page.status_code == 400 and said in page.text and 'action="/account/deliveries"' in page.text, data
+    assert client.post("/account/radars", data={"csrf": csrf, "name": "Twin"}).status_code == 303
+    again = client.post("/account/radars", data={"csrf": csrf, "name": "Twin"}, headers={"Accept-Language": "en"})
+    assert again.status_code == 400 and "You already have a radar of that name." in again.text

@@ -39,22 +39,23 @@ def check(channel: str, target: str, cadence: str, secret: str | None, allow: Se
     """Refuse a delivery that cannot work or points inside the network, naming what is wrong
     (a host name is resolved and checked again on every post: see academichub.outbound)."""
     if channel not in CHANNELS:
-        raise InputError(f"delivery: unknown channel {channel!r}; use {', '.join(CHANNELS)}")
+        raise InputError(f"delivery: unknown channel {channel!r}; use {', '.join(CHANNELS)}", problem="channel")
     if cadence not in CADENCES:
-        raise InputError(f"delivery: cadence must be daily or weekly, got {cadence!r}")
+        raise InputError(f"delivery: cadence must be daily or weekly, got {cadence!r}", problem="cadence")
     if channel == "email" and not (_EMAIL.match(target) and target.isprintable()):  # no control character in a header
-        raise InputError(f"delivery: {target!r} is not an e-mail address")
+        raise InputError(f"delivery: {target!r} is not an e-mail address", problem="email")
     if channel != "email" and not target.startswith(("https://", "http://")):
-        raise InputError(f"delivery: a {channel} webhook needs its URL (https://…), got {target!r}")
+        raise InputError(f"delivery: a {channel} webhook needs its URL (https://…), got {target!r}", problem="url")
     if secret and not secret.isprintable():  # a control character (PostgreSQL refused a NUL with a 500)
-        raise InputError("delivery: the secret holds a control character; paste it again as the service shows it")
+        raise InputError("delivery: the secret holds a control character; paste it again as the service shows it",
+                         problem="secret")
     if channel != "email":
         try:
             OutboundGuard(allow).check_url(target)
         except InputError as exc:
-            raise InputError(f"delivery: {exc}".replace("outbound: ", "")) from None
+            raise InputError(f"delivery: {exc}".replace("outbound: ", ""), problem="outbound") from None
     if secret and channel in ("wecom", "slack"):
-        raise InputError(f"delivery: {channel} webhooks are not signed; leave the secret empty")
+        raise InputError(f"delivery: {channel} webhooks are not signed; leave the secret empty", problem="unsigned")
 
 
 def is_due(delivery: Delivery, newest: date | None) -> bool:

@@ -142,7 +142,7 @@ class AccountRepo:
         the user's row lock, so radars made at once cannot pass it together)."""
         name = clean_line(name)[:200]  # control characters would break the radar's RSS/Atom feed
         if not name:
-            raise InputError("radars: a radar needs a name")
+            raise InputError("radars: a radar needs a name", problem="name-empty")
         try:
             with write_transaction(self.engine) as conn:
                 lock_row(conn, users.c.id, user_id)
@@ -152,7 +152,7 @@ class AccountRepo:
                 new_id = conn.execute(sa.insert(radars).values(user_id=user_id, name=name, is_default=False,
                                                                created_at=_now()).returning(radars.c.id)).scalar_one()
         except sa.exc.IntegrityError:
-            raise InputError(f"radars: you already have a radar named {name!r}") from None
+            raise InputError(f"radars: you already have a radar named {name!r}", problem="name-taken") from None
         return self.get_radar(new_id)
 
     def radar_of(self, user_id: int, radar_id: int) -> Radar:

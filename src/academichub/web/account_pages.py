@@ -145,6 +145,11 @@ async def account_page(request: Request, ctx: Ctx) -> HTMLResponse:
     return await _account(request, ctx)
 
 
+async def account_with_error(request: Request, ctx: Ctx, **error: str) -> HTMLResponse:
+    """The account page again, a form's refusal beside it (400): the form's section is its anchor."""
+    return await _account(request, ctx, status=400, **error)
+
+
 def _back_to_account() -> RedirectResponse:
     return RedirectResponse("/account", status_code=303)
 
@@ -188,10 +193,17 @@ async def change_password(request: Request, ctx: Ctx, csrf: Annotated[str, Form(
 
 
 @router.post("/account/radars")
-async def create_radar(ctx: Ctx, csrf: Annotated[str, Form()], name: Annotated[str, Form(max_length=200)]) -> Response:
+async def create_radar(request: Request, ctx: Ctx, csrf: Annotated[str, Form()],
+                       name: Annotated[str, Form(max_length=200)]) -> Response:
     """Add a radar."""
     _check_csrf(ctx, csrf)
-    radar = await run_in_threadpool(ctx.app.accounts.new_radar, ctx.user.id, name)
+    try:
+        radar = await run_in_threadpool(ctx.app.accounts.new_radar, ctx.user.id, name)
+    except InputError as exc:  # said beside the form, in the reader's language
+        _ = ctx.gettext
+        said = {"name-empty": _("A radar needs a name."),
+                "name-taken": _("You already have a radar of that name.")}.get(exc.problem, str(exc))
+        return await account_with_error(request, ctx, radar_error=said)
     return RedirectResponse(f"/?radar={radar.id}", status_code=303)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -9,9 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from academichub.errors import NotFoundError
+from academichub.errors import InputError, NotFoundError
 from academichub.i18n import gettext_for
 from academichub.model.delivery import Delivery
+from academichub.web.account_pages import account_with_error
 from academichub.web.api import ERRORS, JsonWrite
 from academichub.web.bounds import ROW_ID_MAX, RowId
 from academichub.web.deps import Ctx, app_state
@@ -83,14 +85,29 @@ async def test_delivery(ctx: Ctx, delivery_id: RowId) -> dict[str, Any]:
 
 
 @pages.post("/account/deliveries")
-async def add_from_form(ctx: Ctx, csrf: Annotated[str, Form()], channel: Annotated[str, Form()],
+async def add_from_form(request: Request, ctx: Ctx, csrf: Annotated[str, Form()], channel: Annotated[str, Form()],
                         target: Annotated[str, Form(max_length=1000)], cadence: Annotated[str, Form()] = "daily",
-                        secret: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
-    """Add a delivery from the account page."""
+                        secret: Annotated[str, Form(max_length=500)] = "") -> Response:
+    """Add a delivery from the account page; a refusal is said beside its form."""
     _check_csrf(ctx, csrf)
-    await run_in_threadpool(add_delivery, ctx, DeliveryCreate(channel=channel, target=target, cadence=cadence,
-                                                               secret=secret or None))
+    try:
+        await run_in_threadpool(add_delivery, ctx, DeliveryCreate(channel=channel, target=target, cadence=cadence,
+                                                                   secret=secret or None))
+    except InputError as exc:
+        return await account_with_error(request, ctx, delivery_error=delivery_problem(exc, ctx.gettext))
     return RedirectResponse("/account#deliveries", status_code=303)
+
+
+def delivery_problem(error: InputError, _: Callable[[str], str]) -> str:
+    """Why a delivery was refused, in the reader's language (the service's words where it has none)."""
+    return {"email": _("That is not an e-mail address."),
+            "url": _("A webhook needs its address (https://…)."),
+            "outbound": _("That address cannot be posted to: it is inside this network, or not a web address."),
+            "secret": _("The secret holds a control character: paste it again as the service shows it."),
+            "unsigned": _("WeCom and Slack webhooks are not signed: leave the secret empty."),
+            "channel": _("There is no such channel."),
+            "cadence": _("Choose daily or weekly."),
+            }.get(error.problem, str(error))
 
 
 @pages.post("/account/deliveries/{delivery_id}/{action}")
