@@ -310,3 +310,16 @@ def test_a_reader_with_an_imported_library_passes_axe(browser, tmp_path: Path) -
                     problems[path] = [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
             assert problems == {}, (lang, problems)
             tab.context.close()
+
+
+@pytest.mark.parametrize("width", [700, 768, 800, 900, 1000])
+def test_a_chip_keeps_its_height_beside_the_add_form(browser, first_run: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    # Between about 700 and 900 px the add form wraps onto three rows, and the one-line chip beside
+    # it was stretched to their height: 113 px tall at 800, a grey oval.
+    context = browser.new_context(locale="en-US", viewport={"width": width, "height": 900})
+    tab = context.new_page()
+    tab.goto(first_run + "/")
+    chip = tab.locator(".chips li.chip").first.bounding_box()
+    line = tab.locator(".chips li.chip span").first.bounding_box()
+    assert chip["height"] < line["height"] + 20, (chip, line)
+    context.close()
