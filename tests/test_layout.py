@@ -323,3 +323,21 @@ def test_a_chip_keeps_its_height_beside_the_add_form(browser, first_run: str, wi
     line = tab.locator(".chips li.chip span").first.bounding_box()
     assert chip["height"] < line["height"] + 20, (chip, line)
     context.close()
+
+
+def test_a_printed_page_shows_the_papers_not_the_controls(browser, first_run: str) -> None:  # type: ignore[no-untyped-def]
+    # Printed (or saved as PDF) a feed or a briefing carried the navigation, the chips, 换一批 and
+    # four buttons under every card, and cut each abstract after four lines.
+    tab = _tab(browser, first_run, "en")
+    tab.emulate_media(media="print")
+    for path in ("/", "/briefings/1"):
+        _visit(tab, first_run, path)
+        assert not tab.locator("header nav").is_visible(), path
+        assert not tab.locator("form.actions").first.is_visible() if tab.locator("form.actions").count() else True
+        assert tab.locator("h1").first.is_visible() and tab.locator("article.card").first.is_visible(), path
+    _visit(tab, first_run, "/")
+    assert not tab.locator("#next-batch").is_visible()
+    clipped = tab.locator(".abstract.clamp").evaluate_all(
+        "els => els.filter(e => e.scrollHeight > e.clientHeight + 2).length")
+    assert clipped == 0
+    tab.context.close()
