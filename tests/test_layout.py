@@ -263,6 +263,10 @@ def test_english_text_draws_latin_quotes_and_chinese_text_chinese_ones(browser, 
     assert english.evaluate(QUOTE_WIDTH, "main h1, main h2") < 0.6
     assert chinese.evaluate(QUOTE_WIDTH, "article.card .abstract") < 0.6  # the paper's own English
     assert chinese.evaluate(QUOTE_WIDTH, "header nav a") > 0.8  # the Chinese interface: Chinese punctuation
+    # The briefing's standalone HTML (a download): the same, by the briefing's language.
+    english.goto(first_run + "/api/v1/briefings/2?format=html")  # the English day's
+    chinese.goto(first_run + "/api/v1/briefings/1?format=html")  # the Chinese week's
+    assert english.evaluate(QUOTE_WIDTH, "h1") < 0.6 and chinese.evaluate(QUOTE_WIDTH, "h1") > 0.8
     english.context.close()
     chinese.context.close()
 
