@@ -149,6 +149,7 @@ def test_what_tex_does_not_say_stays_as_written() -> None:
     assert str(render_tex(r"we propose \ours{} and \method{X}")) == r"we propose \ours and \method{X}"
     assert str(render_tex(r"Fig.~3, T~10 K and ~0.1 mJy")) == "Fig.\u00a03, T~10 K and ~0.1 mJy"
     assert str(render_tex(r"an accent at the end \'")) == r"an accent at the end \&#39;"
+    assert str(render_tex(r"as \nocite{x} in \cite{y}")) == "as  in [y]"  # \nocite prints nothing
     assert str(render_tex(r"Bj\o rn Ma\l{}gorzata Stra\ss e, 5 \AA\ lines")) == \
         "Bj\u00f8rn Ma\u0142gorzata Stra\u00dfe, 5 \u00c5 lines"  # a letter's macro joins its word
 

@@ -48,7 +48,7 @@ _DECLARATIONS = {"it": "i", "itshape": "i", "sl": "i", "slshape": "i", "em": "em
                  "footnotesize": "", "small": "", "normalsize": "", "large": "", "Large": "", "LARGE": "",
                  "huge": "", "Huge": ""}
 _SECOND_ARGUMENT = {"href", "textcolor"}  # the text is the second argument: a link's target is never shown
-_CITES = {"cite", "citep", "citet", "citealt", "citealp", "citeauthor", "citeyear", "nocite"}
+_CITES = {"cite", "citep", "citet", "citealt", "citealp", "citeauthor", "citeyear"}
 # Astronomers' macros (AASTeX, MNRAS) that pylatexenc does not know, as those classes typeset them.
 _ASTRONOMY = {"deg": "°", "degr": "°", "arcdeg": "°", "arcmin": "′", "arcsec": "″", "sun": "☉", "Sun": "☉",
               "micron": "μm", "AA": "Å"}
@@ -223,7 +223,7 @@ def _command(name: str, nodes: list[tuple], index: int, out: list[str]) -> int:
         argument, index = _argument(nodes, index)
         out.append(_accent(_WORD_ACCENTS[name], argument, "\\" + name))
         return index
-    if name in _STYLES or name in _SECOND_ARGUMENT or name in _CITES or name == "footnote":
+    if name in _STYLES or name in _SECOND_ARGUMENT or name in _CITES or name in ("footnote", "nocite"):
         argument, after = _argument(nodes, index)
         if name in _SECOND_ARGUMENT and argument is not None:
             argument, after = _argument(nodes, after)
@@ -234,6 +234,8 @@ def _command(name: str, nodes: list[tuple], index: int, out: list[str]) -> int:
             out.append("[" + render(argument) + "]")
         elif name == "footnote":
             out.append(" (" + render(argument) + ")")
+        elif name == "nocite":  # lists a reference without citing it: nothing in the text
+            pass
         else:
             out.append(_wrap(_STYLES.get(name, ""), render(argument)))
         return after
