@@ -280,3 +280,17 @@ def test_a_pubmed_server_that_ignores_retstart_ends_the_harvest_with_an_error() 
         for _start, _records in pubmed.fetch(client, pubmed.PubmedSettings(min_interval=0), found):
             assert len(starts) < 10, "the harvest loops"
     assert len(starts) == 2
+
+
+def test_pubmed_titles_lose_medlines_closing_full_stop_only() -> None:
+    # MEDLINE ends every title with a full stop; arXiv's, Crossref's and the journals' have none, and
+    # a feed of both read as two styles. "?" stays, and so does the stop inside a two-part title.
+    titles = [p.title for name in ("pubmed1", "pubmed2", "pubmed4", "pubmed7")
+              for p in pubmed.parse((DATA / f"pubmed/{name}.xml").read_bytes())]
+    assert "Leucocyte telomere length, genetic variants at the TERT gene region and risk of pancreatic cancer" in titles
+    assert "Magnetic studies of Chromatium flavocytochrome C552. A mechanism for heme-flavin interaction" in titles
+    assert not any(t.endswith(".") for t in titles), titles
+    from academichub.sources.pubmed import _title
+
+    assert _title("Trade in the U.S.") == "Trade in the U.S." and _title("Why?") == "Why?"
+    assert _title("Proton MRI of (13)C (Cetti).") == "Proton MRI of (13)C (Cetti)"

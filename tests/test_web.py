@@ -448,3 +448,24 @@ def test_a_refused_delivery_or_radar_is_said_beside_its_form(client: TestClient)
     assert client.post("/account/radars", data={"csrf": csrf, "name": "Twin"}).status_code == 303
     again = client.post("/account/radars", data={"csrf": csrf, "name": "Twin"}, headers={"Accept-Language": "en"})
     assert again.status_code == 400 and "You already have a radar of that name." in again.text
+
+
+def test_a_paper_page_numbers_affiliations_once_and_says_when_there_is_no_abstract(tmp_path: Path) -> None:
+    # Each of a PubMed paper's 22 authors was followed by their whole affiliation: the abstract
+    # began 2,825 px down a phone. A paper without an abstract showed an empty "Abstract" section.
+    from academichub.sources import pubmed
+
+    settings = make_settings(tmp_path / "home")
+    with Store.open(settings) as store:
+        ingest(store, pubmed.parse((Path(__file__).parent / "data/pubmed/pubmed4.xml").read_bytes()), source="pubmed")
+        ingest(store, [Paper(title="A letter without an abstract", source="crossref", doi="10.1038/x1",
+                             published=date(2025, 9, 26))], source="crossref")
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/paper/doi:10.1136/gutjnl-2016-312510", headers={"Accept-Language": "en"}).text
+        places = re.findall(r"<li>([^<]+)</li>", page.split('class="affiliations"')[1].split("</details>")[0])
+        assert len(places) == len(set(places)) == 13  # each place once, numbered in order
+        names = page.split('class="author-list"')[1].split("</ul>")[0]
+        assert '<span class="author-name">Ying Bao</span><sup class="affil-marks">1</sup>' in names
+        assert "Harvard" not in names and "13 affiliations" in page
+        bare = client.get("/paper/doi:10.1038/x1", headers={"Accept-Language": "en"}).text
+        assert "The source gives no abstract" in bare and 'class="abstract full"' not in bare

@@ -6,6 +6,7 @@ NCBI's rule is 3 requests per second without an API key and 10 with one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -106,6 +107,16 @@ def _authors(article: etree._Element) -> list[Author]:
     return authors
 
 
+# MEDLINE ends every title with a full stop ("… risk of pancreatic cancer."), where arXiv's,
+# Crossref's and the journals' feeds have none: a feed of both read as two styles. The stop goes
+# (after a word, a number or a bracket); "?", "!" and an initial's stop ("U.S.") stay.
+_FINAL_STOP = re.compile(r"(?<=[a-z0-9)\]])\.$")
+
+
+def _title(text: str) -> str:
+    return _FINAL_STOP.sub("", clean_line(text))
+
+
 def _article(entry: etree._Element) -> Paper | Rejected:
     citation = entry.find("MedlineCitation")
     article = citation.find("Article") if citation is not None else None
@@ -124,7 +135,7 @@ def _article(entry: etree._Element) -> Paper | Rejected:
     if doi:
         links["doi"] = f"https://doi.org/{doi}"
     return Paper(
-        title=clean_line(text_of(article.find("ArticleTitle")) or text_of(article.find("VernacularTitle"))),
+        title=_title(text_of(article.find("ArticleTitle")) or text_of(article.find("VernacularTitle"))),
         source="pubmed", abstract=_abstract(article), authors=_authors(article), pmid=pmid, doi=doi,
         also=(("arxiv_id", ids["arxiv"]),) if ids.get("arxiv") else (),
         venue=clean_line(text_of(article.find("Journal/Title"))) or None,
