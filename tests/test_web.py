@@ -469,3 +469,16 @@ def test_a_paper_page_numbers_affiliations_once_and_says_when_there_is_no_abstra
         assert "Harvard" not in names and "13 affiliations" in page
         bare = client.get("/paper/doi:10.1038/x1", headers={"Accept-Language": "en"}).text
         assert "The source gives no abstract" in bare and 'class="abstract full"' not in bare
+
+
+def test_a_papers_own_text_says_its_language(client: TestClient) -> None:
+    # On a Chinese page the English titles and abstracts had no lang of their own: a screen reader
+    # read them in its Chinese voice (WCAG 3.1.2), and the fonts could not tell them apart.
+    from academichub.web.text_language import text_language
+
+    page = client.get("/", headers={"Accept-Language": "zh-CN"}).text
+    assert page.count('class="abstract clamp" translate="no" lang="en"') == 10
+    assert re.search(r'<h2 class="title" translate="no" id="[^"]+" lang="en">', page)
+    assert text_language("基于深度学习的图像分割方法研究") == "zh"
+    assert text_language("Étude des équations aux dérivées partielles") == ""  # not English; the page's stands
+    assert text_language("Deep learning for the $\\alpha$ decay") == "en" and text_language("") == ""

@@ -37,6 +37,7 @@ from academichub.web.moments import moment
 from academichub.web.pagecache import page_variant
 from academichub.web.query_language import is_chinese, to_english
 from academichub.web.render import render_paragraphs, render_tex
+from academichub.web.text_language import text_language
 from academichub.web.security import csrf_ok, csrf_token
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -44,6 +45,7 @@ TEMPLATES.env.filters["tex"] = render_tex
 TEMPLATES.env.filters["paragraphs"] = render_paragraphs
 TEMPLATES.env.filters["paper_path"] = paper_path
 TEMPLATES.env.filters["moment"] = moment
+TEMPLATES.env.filters["text_lang"] = text_language
 TEMPLATES.env.globals["version"] = __version__
 TEMPLATES.env.globals["languages"] = LANGUAGES
 TEMPLATES.env.globals["doi_url"] = doi_url
