@@ -37,8 +37,8 @@ from academichub.web.moments import moment
 from academichub.web.pagecache import page_variant
 from academichub.web.query_language import is_chinese, to_english
 from academichub.web.render import render_paragraphs, render_tex
-from academichub.web.text_language import text_language
 from academichub.web.security import csrf_ok, csrf_token
+from academichub.web.text_language import text_language
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["tex"] = render_tex
