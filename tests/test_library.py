@@ -411,7 +411,9 @@ def test_the_big_bib_imports_fast(sample_store: Store) -> None:
     # Time goal (under 30 s) is measured by bench/library_import.py; this checks the report.
     user = sample_store.accounts.create_user(f"big-{time.monotonic_ns()}", "Materials physicist")
     report = importer.import_file(sample_store, WordLlamaEmbedder(), user.id, BIG_BIB)
-    assert report.imported + report.skipped["duplicate"] == 7166 and report.skipped["duplicate"] == 11
+    # 12 entries repeat another: one of them only by its formula's spelling ("InAs-Al$_x$In$_{1-X}$As(P)
+    # Core-Shell Nanowires" and "…InAs-AlxIn1-xAs(P)…", the title keys read formulas as text).
+    assert report.imported + report.skipped["duplicate"] == 7166 and report.skipped["duplicate"] == 12
     assert report.unmatched + sum(report.matched.values()) == report.imported
     assert json.loads(json.dumps(report.to_json()))["format"] == "bibtex"
 

@@ -8,6 +8,7 @@ what they need.
 from __future__ import annotations
 
 import html
+import logging
 import re
 import unicodedata
 from datetime import date, datetime
@@ -208,9 +209,30 @@ def name_key(name: str) -> str:
 _CLOSING = " \t\n.;:!?"  # what may end a title after its last word
 
 
+_MATH_TEXT = LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
+# pylatexenc warns on every formula whose macro it cannot expand (\overline): the key is made anyway.
+logging.getLogger("pylatexenc").setLevel(logging.ERROR)
+_LONGEST_KEYED_FORMULA = 300  # a longer one keys as written (the parser's time grows with it)
+
+
+def _formula_as_text(match: re.Match[str]) -> str:
+    """A title's formula as a journal prints it: "$\\alpha_s$" is "αs", "$H_0$" "H0", "$10^{12}$" "1012"."""
+    tex = next(group for group in match.groups() if group is not None)
+    if len(tex) > _LONGEST_KEYED_FORMULA:
+        return tex
+    try:
+        return _MATH_TEXT.latex_to_text(tex).replace("_", "").replace("^", "")
+    except Exception:  # noqa: BLE001 - pylatexenc raises assorted errors on malformed TeX; key it as written
+        return tex
+
+
 @lru_cache(maxsize=16384)  # one ingest asks for each title's key several times
 def title_key(title: str) -> str:
     """Match key of a title: TeX and accents folded, case folded, punctuation dropped."""
+    # Formulas as text first: arXiv writes "$\\alpha_s$" where the journal's record has "αs", and
+    # the keys ("alpha s", "αs") kept a preprint and its journal version apart.
+    if "$" in title or "\\(" in title or "\\[" in title:
+        title = MATH_SEGMENT.sub(_formula_as_text, title)
     # A closing full stop goes first: "… (Extended Version)." kept its parenthesis, which the
     # same title without the stop drops (name_key's trailing-parenthesis rule), so the two differed.
     return name_key(_TAGS.sub("", title).rstrip(_CLOSING))[:300]
