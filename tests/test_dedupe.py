@@ -104,3 +104,13 @@ def test_only_plausible_stored_works_are_loaded_for_a_journal_batch() -> None:
     assert sorted(m.id for m in kept) == [1000, 1001]
     assert TitleIndex(kept).best(record) == near  # what the batch plans with is what it would have chosen
     assert TitleIndex([*family, near, exact_other_family]).best(record) == near
+
+
+def test_titles_that_differ_in_a_symbol_are_different_works() -> None:
+    # With formulas keyed as text, "$Δ$U rings" and "UQ rings" (a labelled pair of two papers) scored
+    # 0.96, above the threshold; a short symbol differing on both sides names another object.
+    from academichub.ingest.dedupe import title_similarity
+
+    assert title_similarity(title_key("A Generalization of $Δ$U Rings"), title_key("A Generalization of UQ Rings")) == 0
+    assert title_similarity(title_key("Study of $E_6$ strings"), title_key("Study of $E_7$ strings")) == 0
+    assert title_similarity(title_key("Scaling laws of discovery"), title_key("Scaling laws in discovery")) > 0.9

@@ -50,6 +50,11 @@ def title_similarity(a: str, b: str, cutoff: float = 0.0) -> float:
     differing = (mine - theirs) + (theirs - mine)  # counted: "Correction to: … error correction …"
     if differing.keys() & _NOTICE_WORDS or any(_NUMBERING.match(token) for token in differing):
         return 0.0
+    # A short symbol that differs on both sides names another object ("ΔU rings", "UQ rings"):
+    # once formulas are keyed as text, two such titles score like one title spelled twice.
+    ours, others = [t for t in mine - theirs if len(t) <= 3], [t for t in theirs - mine if len(t) <= 3]
+    if ours and others and any(not t.isascii() or not t.isalpha() for t in ours + others):  # not "of"/"in"
+        return 0.0
     return similarity
 
 
