@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from hypothesis import given, settings
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from academichub.web.render import MATHML_ATTRIBUTES, MATHML_TAGS, render_paragraphs, render_tex
+from tests.conftest import DATA
 
 EMPHASIS = {"i", "b", "em", "sup", "sub"}
 PAYLOADS = [r"\\textbf{<script>}", r"{\\it <img src=x onerror=alert(1)>}", r"\\href{javascript:alert(1)}{<b>}", "<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "javascript:alert(1)",
@@ -102,30 +104,10 @@ def test_formulas_past_the_cap_stay_source_text() -> None:
     assert f"$x_{{{MAX_FORMULAS}}}&lt;y$" in html and "<y" not in html.replace("<math", "")
 
 
-# Real abstracts of the corpus (../shared/data/arxiv/papers.jsonl.gz, by arXiv id): the text-mode TeX
-# in about one in ten, which the cards showed as its source ("14\\,--\\,22\\,kpc", "5896\\AA").
-CORPUS_TEXT = [
-    ("2504.13732", r"at Galactocentric distances of 14\,--\,22\,kpc provides",
-     "at Galactocentric distances of 14\u202f\u2013\u202f22\u202fkpc provides"),
-    ("0704.0022", "schemes based on Castell--Gaines methods", "schemes based on Castell\u2013Gaines methods"),
-    ("1510.01953", "the brane metric --- expanding the bulk", "the brane metric \u2014 expanding the bulk"),
-    ("1605.07624", r"double splitting (e.g.\ overlapping double", "double splitting (e.g. overlapping double"),
-    ("2504.14682", r"5890, 5896\AA)-traced neutral outflow", "5890, 5896\u00c5)-traced neutral outflow"),
-    ("2504.11787", r"the rest-frame 1500 \r{A} UV luminosity", "the rest-frame 1500 \u00c5 UV luminosity"),
-    ("2503.13265", r"including 360{\deg} rotation and zooming", "including 360\u00b0 rotation and zooming"),
-    ("2504.11379", r"we construct \textbf{\textit{Any2Omni}}, the first", "we construct <b><i>Any2Omni</i></b>, the first"),
-    ("2505.00036", r"costs between \$48-\$74 per persuaded voter", "costs between $48-$74 per persuaded voter"),
-    ("2504.13310", r"more than 25,700 km\textsuperscript{2} ground area", "more than 25,700 km<sup>2</sup> ground area"),
-    ("2506.20468", r"surface into the H\,{\sc{ii}} region in the", "surface into the H\u202fii region in the"),
-    ("0704.0133", "in the host of the z~2.56 Cloverleaf QSO", "in the host of the z~2.56 Cloverleaf QSO"),
-    ("2506.12492", r"HRDC challenge~\cite{qian2025hrdc}. We", "HRDC challenge\u00a0[qian2025hrdc]. We"),
-    ("2506.15714", r"modeling (WikiText\-103, Project Gutenberg), (WMT'14 En\-De)",
-     "modeling (WikiText-103, Project Gutenberg), (WMT&#39;14 En-De)"),
-    ("2607.20336", r"representations of Dyn\-kin quivers", "representations of Dyn\u00adkin quivers"),
-    ("0704.0010", r"and Djokovi\'{c}'s and Winkler's relations", "and Djokovi\u0107&#39;s and Winkler&#39;s relations"),
-    ("2505.13244", r"simplicity and effectiveness\footnote{Our code is available}.",
-     "simplicity and effectiveness (Our code is available)."),
-]
+# Excerpts of real abstracts (tests/data/tex_text, by arXiv id): the text-mode TeX in about one in
+# ten, which the cards showed as its source ("14\\,--\\,22\\,kpc", "5896\\AA").
+CORPUS_TEXT = [(r["id"], r["excerpt"], r["shown"]) for r in map(json.loads, (DATA / "tex_text" /
+                                                                            "abstract_excerpts.jsonl").open(encoding="utf-8"))]
 
 
 def test_text_mode_tex_of_real_abstracts_is_typeset() -> None:
