@@ -15,6 +15,7 @@ from academichub.i18n import LANGUAGES, gettext_for, pick_language
 from academichub.web.bounds import RowId
 from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, SESSION_COOKIE, AppState, Ctx, app_state
 from academichub.web.pages import TEMPLATES, _check_csrf, _local_path, _render
+from academichub.web.refusals import refusal
 from academichub.web.security import csrf_ok, csrf_token
 
 router = APIRouter(include_in_schema=False)
@@ -200,10 +201,7 @@ async def create_radar(request: Request, ctx: Ctx, csrf: Annotated[str, Form()],
     try:
         radar = await run_in_threadpool(ctx.app.accounts.new_radar, ctx.user.id, name)
     except InputError as exc:  # said beside the form, in the reader's language
-        _ = ctx.gettext
-        said = {"name-empty": _("A radar needs a name."),
-                "name-taken": _("You already have a radar of that name.")}.get(exc.problem, str(exc))
-        return await account_with_error(request, ctx, radar_error=said)
+        return await account_with_error(request, ctx, radar_error=refusal(exc, ctx.gettext) or str(exc))
     return RedirectResponse(f"/?radar={radar.id}", status_code=303)
 
 

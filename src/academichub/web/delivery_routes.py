@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -18,6 +17,7 @@ from academichub.web.api import ERRORS, JsonWrite
 from academichub.web.bounds import ROW_ID_MAX, RowId
 from academichub.web.deps import Ctx, app_state
 from academichub.web.pages import TEMPLATES, _check_csrf
+from academichub.web.refusals import refusal
 
 api = APIRouter(prefix="/api/v1", tags=["deliveries"], responses=ERRORS)
 pages = APIRouter(include_in_schema=False)
@@ -94,20 +94,8 @@ async def add_from_form(request: Request, ctx: Ctx, csrf: Annotated[str, Form()]
         await run_in_threadpool(add_delivery, ctx, DeliveryCreate(channel=channel, target=target, cadence=cadence,
                                                                    secret=secret or None))
     except InputError as exc:
-        return await account_with_error(request, ctx, delivery_error=delivery_problem(exc, ctx.gettext))
+        return await account_with_error(request, ctx, delivery_error=refusal(exc, ctx.gettext) or str(exc))
     return RedirectResponse("/account#deliveries", status_code=303)
-
-
-def delivery_problem(error: InputError, _: Callable[[str], str]) -> str:
-    """Why a delivery was refused, in the reader's language (the service's words where it has none)."""
-    return {"email": _("That is not an e-mail address."),
-            "url": _("A webhook needs its address (https://…)."),
-            "outbound": _("That address cannot be posted to: it is inside this network, or not a web address."),
-            "secret": _("The secret holds a control character: paste it again as the service shows it."),
-            "unsigned": _("WeCom and Slack webhooks are not signed: leave the secret empty."),
-            "channel": _("There is no such channel."),
-            "cadence": _("Choose daily or weekly."),
-            }.get(error.problem, str(error))
 
 
 @pages.post("/account/deliveries/{delivery_id}/{action}")

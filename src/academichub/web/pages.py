@@ -36,16 +36,17 @@ from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx, context_of
 from academichub.web.moments import moment
 from academichub.web.pagecache import page_variant
 from academichub.web.query_language import is_chinese, to_english
+from academichub.web.refusals import refusal
 from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
-from academichub.web.text_language import text_language
+from academichub.web.text_language import lang_attribute
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["tex"] = render_tex
 TEMPLATES.env.filters["paragraphs"] = render_paragraphs
 TEMPLATES.env.filters["paper_path"] = paper_path
 TEMPLATES.env.filters["moment"] = moment
-TEMPLATES.env.filters["text_lang"] = text_language
+TEMPLATES.env.filters["lang_attribute"] = lang_attribute
 TEMPLATES.env.globals["version"] = __version__
 TEMPLATES.env.globals["languages"] = LANGUAGES
 TEMPLATES.env.globals["doi_url"] = doi_url
@@ -137,7 +138,7 @@ def error_page(request: Request, status: int, message: str, problem: str = "") -
                          default=state.settings.language if state is not None else "zh")
     _ = gettext_for(lang)
     context = {"_": _, "lang": lang, "status": status, "message": message, "path": request.url.path,
-               "query": "", "csrf": "", "said": problem_text(problem, _)}
+               "query": "", "csrf": "", "said": refusal(None, _, problem)}
     return TEMPLATES.TemplateResponse(request, "error.html", context, status_code=status)
 
 
@@ -267,20 +268,9 @@ def search_problem(error: InputError, _: Callable[[str], str]) -> tuple[str, str
     """Why a search could not run, in the reader's language, and the parser's own detail."""
     if error.problem == "query":
         return _("This query cannot be read: check its brackets, quotes and field names."), str(error)
-    if said := problem_text(error.problem, _):
+    if said := refusal(error, _):
         return said, str(error)
     return str(error), ""
-
-
-def problem_text(problem: str, _: Callable[[str], str]) -> str:
-    """A refused value's problem in the reader's language ("" for one without its own words)."""
-    return {"range-order": _("The date range ends before it starts."),
-            "range-empty": _("A date range needs a start or an end."),
-            "date": _("Dates are written YYYY-MM-DD."),
-            "period": _("There is no such period: choose one of the period links."),
-            "too-long": _("The query is too long (500 characters at most)."),
-            "mode": _("There is no such search mode: choose hybrid, full text or semantic."),
-            }.get(problem, "")
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -337,20 +327,6 @@ async def author_decision_form(ctx: Ctx, paper: Annotated[str, Form()], author: 
     return RedirectResponse(_local_path(next), status_code=303)
 
 
-def _library_problem(error: AcademicHubError, _: Callable[[str], str]) -> dict[str, str]:
-    """Why a library could not be imported, in the reader's language, and the importer's detail."""
-    said = {"format": _("The file's format cannot be told: give it the extension of its format "
-                        "(.bib, .ris, .rdf or .json)."),
-            "no-entries": _("No usable entry was found in the file."),
-            "unreadable": _("The file cannot be read as a library file."),
-            "too-large": _("The file is too large."),
-            "too-many": _("The file holds too many entries: split it, or export the collections you read."),
-            "empty-file": _("The file is empty."),
-            "orcid": _("This is not a valid ORCID iD."),
-            }.get(error.problem if isinstance(error, InputError) else "", "")
-    return {"error": said or str(error), "error_detail": str(error) if said else ""}
-
-
 async def _library_page(request: Request, ctx: Ctx, **values: Any) -> HTMLResponse:
     sources = await run_in_threadpool(importer.imported_sources, ctx.app.store, ctx.user.id)
     status = 400 if values.get("error") else 200
@@ -375,7 +351,8 @@ async def library_upload(request: Request, ctx: Ctx, file: UploadFile,
         report = await run_in_threadpool(importer.import_bytes, ctx.app.store, ctx.app.embedder, ctx.user.id,
                                          data, Path(file.filename or "library").name)
     except AcademicHubError as exc:
-        return await _library_page(request, ctx, **_library_problem(exc, ctx.gettext))
+        said = refusal(exc, ctx.gettext)
+        return await _library_page(request, ctx, error=said or str(exc), error_detail=str(exc) if said else "")
     return await _library_page(request, ctx, report=report)
 
 
@@ -388,7 +365,8 @@ async def library_orcid(request: Request, ctx: Ctx, orcid: Annotated[str, Form()
         report = await run_in_threadpool(importer.import_orcid, ctx.app.store, ctx.app.embedder, ctx.user.id,
                                          orcid, ctx.app.settings)
     except AcademicHubError as exc:
-        return await _library_page(request, ctx, **_library_problem(exc, ctx.gettext))
+        said = refusal(exc, ctx.gettext)
+        return await _library_page(request, ctx, error=said or str(exc), error_detail=str(exc) if said else "")
     return await _library_page(request, ctx, report=report)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from markupsafe import Markup
+
 CJK_SHARE = 0.3  # ideographs among the letters past which a text is Chinese
 LATIN_SHARE = 0.9  # ASCII letters among the letters past which it is taken for English
 
@@ -24,3 +26,9 @@ def text_language(text: str | None) -> str:
     if sum(c.isascii() for c in letters) >= LATIN_SHARE * len(letters):
         return "en"
     return ""
+
+
+def lang_attribute(text: str | None) -> Markup:
+    """` lang="…"` for an element holding `text`, or nothing when its letters do not tell."""
+    language = text_language(text)
+    return Markup(f' lang="{language}"') if language else Markup("")

@@ -9,7 +9,6 @@ Create Date: 2026-12-07 13:30:00
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
@@ -20,16 +19,9 @@ depends_on = None
 
 def upgrade() -> None:
     """Apply this revision."""
-    from academichub.keys import title_key
+    from academichub.storage.rekeying import rekey_titles
 
-    works = sa.table("works", sa.column("id", sa.Integer), sa.column("title", sa.Text),
-                     sa.column("title_key", sa.String))
-    bind = op.get_bind()
-    rows = bind.execute(sa.select(works.c.id, works.c.title, works.c.title_key).where(works.c.title.like("%)%")))
-    changed = [{"i": i, "k": key} for i, title, stored in rows if (key := title_key(title)) != stored]
-    if changed:
-        bind.execute(sa.update(works).where(works.c.id == sa.bindparam("i")).values(title_key=sa.bindparam("k")),
-                     changed)
+    rekey_titles(op.get_bind(), ")")
 
 
 def downgrade() -> None:

@@ -1,0 +1,46 @@
+"""A refused value in the reader's language: one table for every page that says why (its code is
+the `problem` the refusing service gave the InputError; chips have their own, with the value in it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from academichub.errors import AcademicHubError, InputError
+
+
+def _texts(_: Callable[[str], str]) -> dict[str, str]:
+    return {
+        # periods and searches
+        "range-order": _("The date range ends before it starts."),
+        "range-empty": _("A date range needs a start or an end."),
+        "date": _("Dates are written YYYY-MM-DD."),
+        "period": _("There is no such period: choose one of the period links."),
+        "too-long": _("The query is too long (500 characters at most)."),
+        "mode": _("There is no such search mode: choose hybrid, full text or semantic."),
+        # library files and ORCID iDs
+        "format": _("The file's format cannot be told: give it the extension of its format "
+                    "(.bib, .ris, .rdf or .json)."),
+        "no-entries": _("No usable entry was found in the file."),
+        "unreadable": _("The file cannot be read as a library file."),
+        "too-large": _("The file is too large."),
+        "too-many": _("The file holds too many entries: split it, or export the collections you read."),
+        "empty-file": _("The file is empty."),
+        "orcid": _("This is not a valid ORCID iD."),
+        # deliveries and radars
+        "email": _("That is not an e-mail address."),
+        "url": _("A webhook needs its address (https://…)."),
+        "outbound": _("That address cannot be posted to: it is inside this network, or not a web address."),
+        "secret": _("The secret holds a control character: paste it again as the service shows it."),
+        "unsigned": _("WeCom and Slack webhooks are not signed: leave the secret empty."),
+        "channel": _("There is no such channel."),
+        "cadence": _("Choose daily or weekly."),
+        "name-empty": _("A radar needs a name."),
+        "name-taken": _("You already have a radar of that name."),
+    }
+
+
+def refusal(error: AcademicHubError | None, _: Callable[[str], str], problem: str = "") -> str:
+    """Why `error` (or the `problem` code) refused a value, in the reader's language; "" when the
+    table has no words for it (the caller shows the service's own)."""
+    code = error.problem if isinstance(error, InputError) else problem
+    return _texts(_).get(code, "") if code else ""
