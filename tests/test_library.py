@@ -51,11 +51,49 @@ def test_the_7166_entry_researcher_bib_reads_every_entry_with_its_identifiers() 
     assert "Fabián Vásquez-Sancho" in authors and "Esther Alarcón-Lladó" in authors
 
 
-def test_a_broken_bibtex_block_is_skipped_with_its_reason() -> None:
+def test_two_papers_under_one_citation_key_are_both_read() -> None:
+    """The researcher's file holds two papers keyed Jacobsson_2016 (2015's and 2016's): bibtexparser
+    sets the second aside as a duplicate and it was skipped as "unparsable BibTeX block"."""
     found = entries("researcher_library_1436-2.bib.gz")
-    skipped = [e for e in found if isinstance(e, Skipped)]
-    assert sorted(e.reason for e in skipped) == ["no title", "unparsable BibTeX block"]
-    assert sum(1 for e in found if isinstance(e, LibraryItem)) == 1051
+    assert [e.reason for e in found if isinstance(e, Skipped)] == ["no title"]
+    assert sum(1 for e in found if isinstance(e, LibraryItem)) == 1052
+    jacobsson = [(e.year, e.title) for e in found if isinstance(e, LibraryItem) and e.key == "Jacobsson_2016"]
+    assert [year for year, _title in jacobsson] == [2016, 2015]
+    assert jacobsson[1][1].startswith("Phase") and "Radially Merged Wurtzite GaAs Nanowires" in jacobsson[1][1]
+
+
+def test_a_broken_bibtex_block_is_skipped_and_a_field_written_twice_keeps_its_first_value() -> None:
+    text = ("@article{a, title={Dark matter halos}, author={Smith, A}}\n"
+            "@article{b, title={Broken\n"
+            "@article{c, title={Quasar winds}, url={https://arxiv.org/abs/2101.00001}, url={https://example.org/c},"
+            " author={Lee, B}}\n")
+    found = READERS["bibtex"](text)
+    assert [e.reason for e in found if isinstance(e, Skipped)] == ["unparsable BibTeX block"]
+    read = [e for e in found if isinstance(e, LibraryItem)]
+    assert [e.title for e in read] == ["Dark matter halos", "Quasar winds"]
+    assert read[1].arxiv_id == "2101.00001"  # Mendeley's second url had replaced the first
+
+
+@pytest.mark.parametrize("name, text", [
+    ("same.bib", "@article{k1, title={First paper on quasars}}\n@article{k1, title={Second paper on pulsars}}\n"),
+    ("same.ris", ("TY  - JOUR\nID  - k1\nTI  - First paper on quasars\nER  - \n"
+                  "TY  - JOUR\nID  - k1\nTI  - Second paper on pulsars\nER  - \n")),
+    ("same.json", json.dumps([{"id": "k1", "title": "First paper on quasars"},
+                              {"id": "k1", "title": "Second paper on pulsars"}])),
+    # two keys that are one once cut to the column's length
+    ("long.json", json.dumps([{"id": "k" * 600 + "1", "title": "First paper on quasars"},
+                              {"id": "k" * 600 + "2", "title": "Second paper on pulsars"}])),
+])
+def test_entries_sharing_a_key_import_as_two_items_on_both_databases(store: Store, name: str, text: str) -> None:
+    """The store keys a source's items by the file's key: two entries with one ID answered 500 (an
+    IntegrityError), and the upload was lost."""
+    user = store.accounts.create_user("same-key", "Same key")
+    report = importer.import_bytes(store, None, user.id, text.encode(), name)
+    assert report.imported == 2 and not report.skipped
+    stored = [row for row in store.library.items(user.id) if row.source == name]
+    assert sorted(row.title for row in stored) == ["First paper on quasars", "Second paper on pulsars"]
+    again = importer.import_bytes(store, None, user.id, text.encode(), name)  # a re-import replaces, as before
+    assert again.imported == 2 and len([row for row in store.library.items(user.id) if row.source == name]) == 2
 
 
 @pytest.mark.parametrize("name, fmt, count", [

@@ -435,6 +435,24 @@ def test_a_library_file_refused_on_the_page_is_said_in_the_readers_language(clie
     assert "pattern=" not in field
 
 
+def test_a_library_imports_report_is_in_the_readers_language(client: TestClient) -> None:
+    # The report listed why entries were skipped and how they matched in the readers' words only
+    # ("unparsable BibTeX block: 1; no title: 1" on a Chinese page).
+    chinese = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    csrf = csrf_of(client.get("/library", headers=chinese).text)
+    bib = (b"@article{a, title={Dark matter halos}, author={Smith, A}}\n@article{b, title={Broken\n"
+           b"@misc{d, author={Nobody}}\n@article{a2, title={Dark matter halos}, author={Smith, A}}\n"
+           b"@article{e, title={Unlearning}, eprint={2508.16138}, archivePrefix={arXiv}}\n")
+    page = client.post("/library", data={"csrf": csrf}, files={"file": ("mine.bib", bib, "application/x-bibtex")},
+                       headers=chinese)
+    report = page.text.split('class="report"')[1].split("</div>")[0]
+    assert page.status_code == 200
+    assert "无法读取的 BibTeX 条目: 1" in report and "没有标题: 1" in report and "文件中已有: 1" in report, report
+    assert "arXiv 编号 1" in report and "unparsable" not in report and "duplicate" not in report
+    english = client.post("/library?lang=en", data={"csrf": csrf}, files={"file": ("mine.bib", bib, "text/plain")})
+    assert "an unreadable BibTeX entry: 1" in english.text and "arXiv id 1" in english.text
+
+
 def test_a_refused_delivery_or_radar_is_said_beside_its_form(client: TestClient) -> None:
     # A webhook inside the network or a second radar of one name led to an error page ("The request
     # could not be used." with the service's English words); the form and what was typed were gone.

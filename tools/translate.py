@@ -72,6 +72,10 @@ NEW: dict[str, str] = {
     "Stop sending this radar's digest to {target}?": "停止向 {target} 发送此雷达的摘要？",
     "A briefing is written after every announcement day.": "每个发布日之后会自动生成一份简报。",
     "Stop the daily briefing": "停止每日简报", "Write one after every announcement day": "每个发布日之后自动生成",
+    "an unreadable BibTeX entry": "无法读取的 BibTeX 条目", "a RIS record without its ER line": "缺少 ER 行的 RIS 记录",
+    "not an entry": "不是条目", "a field of the wrong type": "字段类型不对", "no title": "没有标题",
+    "already in the file": "文件中已有", "a Zotero note": "Zotero 笔记", "a Zotero attachment": "Zotero 附件",
+    "a Zotero annotation": "Zotero 批注", "arXiv id": "arXiv 编号", "title": "标题",
 }
 
 
@@ -82,15 +86,17 @@ def main() -> None:
     catalog.header_comment = old.header_comment
     missing = []
     for _file, _line, message, _c, _ctx in extract_from_dir(ROOT / "src/academichub", METHODS):
-        message = message if isinstance(message, str) else message[0]
-        if message in catalog:
+        key = message if isinstance(message, str) else message[0]  # a plural's id is its singular
+        if key in catalog:
             continue
-        translation = NEW.get(message) or (old.get(message).string if old.get(message) else "")
+        translation = NEW.get(key) or (old.get(key).string if old.get(key) else "")
         if not translation:
-            missing.append(message)
-        catalog.add(message, translation)
-    with PO.open("wb") as handle:
+            missing.append(key)
+        catalog.add(message, translation)  # a plural keeps both its forms (a singular id with plural forms broke the file)
+    written = PO.with_suffix(".tmp")  # renamed into place: a failed write leaves the catalogue as it was
+    with written.open("wb") as handle:
         write_po(handle, catalog, sort_output=True, width=100)
+    written.replace(PO)
     print(f"{len(catalog)} strings; missing: {missing or 'none'}")
 
 

@@ -11,6 +11,7 @@ import re
 import time
 import zlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -114,6 +115,24 @@ _ITEM_KEY, _DOI, _ARXIV, _VENUE = (library_items.c[name].type.length
                                    for name in ("item_key", "doi", "arxiv_id", "venue"))
 
 
+def _unique_keys(keys: Iterable[str]) -> list[str]:
+    """Each item's key as stored, told apart where the file repeats one: two papers may share a
+    citation key in a merged BibTeX file, or an ID in RIS and CSL-JSON, and cleaning and cutting
+    to the column may make two keys one (the store keys items by it: the import answered 500)."""
+    taken: set[str] = set()
+    unique = []
+    for key in keys:
+        stored = strip_control(key)[:_ITEM_KEY]
+        number = 1
+        while stored in taken:
+            number += 1
+            suffix = f"#{number}"
+            stored = strip_control(key)[:_ITEM_KEY - len(suffix)] + suffix
+        taken.add(stored)
+        unique.append(stored)
+    return unique
+
+
 def import_items(store: Store, embedder: Embedder | None, user_id: int, entries: list[LibraryItem | Skipped], *,
                  source: str, fmt: str) -> ImportReport:
     """Match, embed and store parsed entries as the user's library items from `source`."""
@@ -137,13 +156,14 @@ def import_items(store: Store, embedder: Embedder | None, user_id: int, entries:
         texts = [work_text(items[i].title, items[i].abstract) for i in unmatched]
         own = dict(zip(unmatched, embedder.embed(texts), strict=True))
     rows = []
+    keys = _unique_keys(entry.key for entry in items)
     for index, entry in enumerate(items):
         work_id, how = matches.get(index, (None, "none"))
         vector = own.get(index)
         # Bounded to the columns: PostgreSQL refused the whole file over one 400-character DOI
         # (an identifier that long names nothing, so it is dropped; a long venue is cut).
         # The key is not cleaned by the readers, and PostgreSQL refuses a NUL in text.
-        rows.append({"item_key": strip_control(entry.key)[:_ITEM_KEY], "title": entry.title,
+        rows.append({"item_key": keys[index], "title": entry.title,
                      "authors": entry.authors[:50], "year": entry.year, "doi": fitting(entry.doi, _DOI),
                      "arxiv_id": fitting(entry.arxiv_id, _ARXIV), "abstract": entry.abstract,
                      "venue": entry.venue and entry.venue[:_VENUE],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import bibtexparser
 import rispy
 from bibtexparser.middlewares.names import split_multiple_persons_names
+from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
 from lxml import etree
 
 from academichub import safejson
@@ -18,6 +20,10 @@ from academichub.library.bibtex_values import evaluate, macros_of
 from academichub.library.items import LibraryItem, Skipped, WrongType, arxiv_of, clean_tex, item, year_of
 from academichub.sources.records import MALFORMED
 from academichub.sources.safexml import parse_xml, text_of
+
+# bibtexparser logs each block it cannot read to stderr in its own words; the import's report
+# counts them in ours (the CLI printed both).
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 Entries = list[LibraryItem | Skipped]
 Read = Callable[[int, dict[str, Any]], LibraryItem | Skipped | None]
@@ -64,9 +70,22 @@ def read_bibtex(text: str) -> Entries:
     """BibTeX or BibLaTeX (Zotero, Better BibTeX, Mendeley, JabRef exports)."""
     library = bibtexparser.parse_string(text, parse_stack=[])  # raw values, read as BibTeX reads them
     macros = macros_of((s.key, str(s.value)) for s in library.strings)
-    entries: Entries = [Skipped(getattr(b, "key", "") or "?", "unparsable BibTeX block") for b in library.failed_blocks]
-    for entry in library.entries:
-        fields = {k.lower(): evaluate(str(v.value), macros) for k, v in entry.fields_dict.items()}
+    entries: Entries = []
+    readable = list(library.entries)
+    for block in library.failed_blocks:
+        # A key written twice (two papers in a merged file: 1 of a real researcher's 1,053 entries)
+        # or a field written twice (Mendeley's second url) leaves a whole entry, which
+        # bibtexparser sets aside: it was skipped as unparsable.
+        if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)) and \
+                isinstance(block.ignore_error_block, Entry):
+            readable.append(block.ignore_error_block)
+        else:
+            entries.append(Skipped(getattr(block, "key", "") or "?", "unparsable BibTeX block"))
+    readable.sort(key=lambda entry: entry.start_line or 0)  # in the file's order, as the report names them
+    for entry in readable:
+        fields: dict[str, str] = {}
+        for field in entry.fields:  # a field written twice keeps its first value (its last replaced it)
+            fields.setdefault(field.key.lower(), evaluate(str(field.value), macros))
         # An eprint is arXiv's when the entry says so, or says nothing (hand-written entries): an
         # id of another archive (JSTOR's, HAL's, a PMCID) does not parse as an arXiv id anyway.
         archive = fields.get("archiveprefix", fields.get("eprinttype", "arxiv")).lower()

@@ -36,7 +36,7 @@ from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx, context_of
 from academichub.web.moments import moment
 from academichub.web.pagecache import page_variant
 from academichub.web.query_language import is_chinese, to_english
-from academichub.web.refusals import refusal
+from academichub.web.refusals import match_kind, refusal, skip_reason
 from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
 from academichub.web.text_language import lang_attribute
@@ -330,6 +330,9 @@ async def author_decision_form(ctx: Ctx, paper: Annotated[str, Form()], author: 
 async def _library_page(request: Request, ctx: Ctx, **values: Any) -> HTMLResponse:
     sources = await run_in_threadpool(importer.imported_sources, ctx.app.store, ctx.user.id)
     status = 400 if values.get("error") else 200
+    if report := values.get("report"):
+        values["matched"] = [(match_kind(how, ctx.gettext), n) for how, n in report.matched.items()]
+        values["skipped"] = [(skip_reason(why, ctx.gettext), n) for why, n in report.skipped.most_common()]
     return _render(request, ctx, "library.html", sources=sources, status=status, **values)
 
 

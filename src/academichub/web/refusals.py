@@ -44,3 +44,32 @@ def refusal(error: AcademicHubError | None, _: Callable[[str], str], problem: st
     table has no words for it (the caller shows the service's own)."""
     code = error.problem if isinstance(error, InputError) else problem
     return _texts(_).get(code, "") if code else ""
+
+
+def _skips(_: Callable[[str], str]) -> dict[str, str]:
+    return {  # the reasons of library/readers.py and importer.py, which the CLI and the API print as written
+        "unparsable BibTeX block": _("an unreadable BibTeX entry"),
+        "unterminated RIS record (no ER line)": _("a RIS record without its ER line"),
+        "not an entry (a JSON object)": _("not an entry"),
+        "malformed entry": _("a field of the wrong type"),
+        "no title": _("no title"),
+        "duplicate": _("already in the file"),
+        "note": _("a Zotero note"),
+        "attachment": _("a Zotero attachment"),
+        "annotation": _("a Zotero annotation"),
+    }
+
+
+def skip_reason(why: str, _: Callable[[str], str]) -> str:
+    """Why a library import skipped entries, in the reader's language ("malformed entry: title is
+    not text" keeps its detail as written)."""
+    texts = _skips(_)
+    if why in texts:
+        return texts[why]
+    head, colon, detail = why.partition(": ")
+    return f"{texts[head]} ({detail})" if colon and head in texts else why
+
+
+def match_kind(how: str, _: Callable[[str], str]) -> str:
+    """How an imported item was matched to a stored paper, in the reader's language."""
+    return {"arxiv": _("arXiv id"), "doi": "DOI", "pmid": "PMID", "title": _("title")}.get(how, how)
