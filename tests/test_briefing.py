@@ -212,6 +212,31 @@ def test_the_markdown_export_shows_untrusted_prose_as_text() -> None:
     assert html.count("&lt;img src=x onerror=") == 4 and html.count('<a href="#p-1">[1]</a>') == 4
 
 
+def test_the_html_briefings_show_their_papers_tex_as_mathml_and_stay_safe() -> None:
+    """The paper list of a briefing (its page and its standalone HTML) showed titles as typed
+    ("$z\\sim2$ galaxies"), and the standalone HTML showed quoted findings so too, where the feed
+    and the briefing page's prose render them."""
+    from academichub.briefing.export import to_html
+    from academichub.briefing.model import Briefing, BriefPaper, Section
+    from academichub.web.pages import TEMPLATES
+    from academichub.web.render import render_tex
+
+    title = r"Dusty $z\sim2$ galaxies with \textbf{ALMA} <img src=x onerror=alert(1)>"
+    finding = r"“Dusty” finds: the ratio is $\alpha=0.3$ at 14\,--\,22\,kpc <script>alert(2)</script> [1]."
+    paper = BriefPaper(1, 1, "arxiv:2509.00001", title, "", ["A"], "arXiv (ASTRO-PH.GA)", date(2025, 9, 1),
+                       ["astro-ph.GA"], ("astro-ph",), 1.0)
+    briefing = Briefing(1, {"from": "2025-09-01", "to": "2025-09-02"}, "en", "offline", [paper],
+                        Section("Overview", finding, [1]), [Section("Theme", finding, [1])], [], [], [])
+    standalone = to_html(briefing, "radar", render=render_tex)
+    page = TEMPLATES.get_template("_briefing_body.html").render(b=briefing, h={}, lang="en")
+    for html in (standalone, page):
+        listed = html.split('id="p-1"')[1]
+        assert "<math" in listed and "$" not in listed and "<b>ALMA</b>" in listed, listed
+        assert "<img" not in html and "<script" not in html and "&lt;img src=x" in html
+    assert standalone.count("<math") >= 3 and "14\u202f–\u202f22\u202fkpc" in standalone
+    assert "$z\\sim2$" in to_html(briefing, "radar")  # without a renderer: escaped text, as before
+
+
 def test_the_findings_classifier_on_hand_labelled_sentences() -> None:
     from academichub.briefing.findings import is_finding
 

@@ -96,10 +96,12 @@ def paper_link(public_id: str) -> str:
     return public_id
 
 
-def to_html(briefing: Briefing, radar_name: str = "") -> str:
-    """The briefing as a standalone HTML page (inline styles, no external resources)."""
+def to_html(briefing: Briefing, radar_name: str = "", render: Callable[[str], Any] = escape) -> str:
+    """The briefing as a standalone HTML page (inline styles, no external resources); `render`
+    makes the HTML of its papers' text (the web's render_tex shows their TeX as MathML)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-    env.filters["cite"] = cite_html
+    env.filters["cite"] = lambda text: cite_html(text, render=render)
+    env.filters["tex"] = render
     env.globals["field_name"] = field_name
     env.globals["paper_link"] = paper_link
     return env.get_template("briefing_export.html").render(b=briefing, h=headings(briefing.lang), radar=radar_name)

@@ -17,6 +17,7 @@ from academichub.errors import InputError
 from academichub.limits import ROW_ID_MAX
 from academichub.search import papers as stored_papers
 from academichub.settings import Settings
+from academichub.web.render import render_tex
 
 FORMATS = ("md", "html", "json")
 
@@ -54,7 +55,7 @@ def brief(
         result = compose.build(settings, store=store, background=False).briefing.build(Request(chosen, period, _language(lang, user.language, settings.language), llm))
     if result.note:
         err.print(f"[yellow]{escape(result.note)}[/yellow]")
-    text = {"md": lambda: to_markdown(result, chosen.name), "html": lambda: to_html(result, chosen.name),
+    text = {"md": lambda: to_markdown(result, chosen.name), "html": lambda: to_html(result, chosen.name, render=render_tex),
             "json": lambda: None}[fmt]()
     if fmt == "json":
         if output:

@@ -18,6 +18,7 @@ from academichub.errors import AcademicHubError
 from academichub.web.api import ERRORS, JsonWrite, Page
 from academichub.web.bounds import RowId
 from academichub.web.deps import Ctx
+from academichub.web.render import render_tex
 
 router = APIRouter(prefix="/api/v1", tags=["briefings"], responses=ERRORS)
 EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -131,5 +132,5 @@ async def get_briefing(ctx: Ctx, briefing_id: RowId,
         return PlainTextResponse(to_markdown(briefing, radar), media_type="text/markdown; charset=utf-8")
     if format == "html":
         # A standalone document: its own inline styles, no script, nothing else loaded.
-        return HTMLResponse(to_html(briefing, radar), headers={"Content-Security-Policy": EXPORT_CSP})
+        return HTMLResponse(to_html(briefing, radar, render=render_tex), headers={"Content-Security-Policy": EXPORT_CSP})
     return briefing.to_json()
