@@ -310,6 +310,13 @@ def test_a_reader_with_an_imported_library_passes_axe(browser, tmp_path: Path) -
                 _visit(tab, base, path)
                 if path == "/library":
                     assert tab.locator("table.sources tbody tr").count() == 1  # the imported file's row
+                    # The forms' margin made the row 80 px tall around its Remove button, and the
+                    # table's white box stood wider than its rows.
+                    row = tab.locator("table.sources tbody tr").bounding_box()
+                    button = tab.locator("table.sources tbody button").bounding_box()
+                    assert row["height"] < button["height"] + 20, (row, button)
+                    assert tab.evaluate("getComputedStyle(document.querySelector('table.sources')).backgroundColor") \
+                        == "rgba(0, 0, 0, 0)"
                 if violations := axe.run(tab).response["violations"]:
                     problems[path] = [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
             assert problems == {}, (lang, problems)

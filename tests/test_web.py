@@ -447,10 +447,11 @@ def test_a_library_imports_report_is_in_the_readers_language(client: TestClient)
                        headers=chinese)
     report = page.text.split('class="report"')[1].split("</div>")[0]
     assert page.status_code == 200
-    assert "无法读取的 BibTeX 条目: 1" in report and "没有标题: 1" in report and "文件中已有: 1" in report, report
-    assert "arXiv 编号 1" in report and "unparsable" not in report and "duplicate" not in report
+    assert "（无法读取的 BibTeX 条目：1；没有标题：1；文件中已有：1）" in report, report
+    assert "（arXiv 编号 1）" in report and "（«Dark matter halos»）" in report and "unparsable" not in report
     english = client.post("/library?lang=en", data={"csrf": csrf}, files={"file": ("mine.bib", bib, "text/plain")})
-    assert "an unreadable BibTeX entry: 1" in english.text and "arXiv id 1" in english.text
+    assert "(an unreadable BibTeX entry: 1; no title: 1; already in the file: 1)" in english.text
+    assert "(arXiv id 1)" in english.text and "(«Dark matter halos»)" in english.text
 
 
 def test_a_refused_delivery_or_radar_is_said_beside_its_form(client: TestClient) -> None:

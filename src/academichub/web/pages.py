@@ -330,9 +330,16 @@ async def author_decision_form(ctx: Ctx, paper: Annotated[str, Form()], author: 
 async def _library_page(request: Request, ctx: Ctx, **values: Any) -> HTMLResponse:
     sources = await run_in_threadpool(importer.imported_sources, ctx.app.store, ctx.user.id)
     status = 400 if values.get("error") else 200
-    if report := values.get("report"):
-        values["matched"] = [(match_kind(how, ctx.gettext), n) for how, n in report.matched.items()]
-        values["skipped"] = [(skip_reason(why, ctx.gettext), n) for why, n in report.skipped.most_common()]
+    if report := values.get("report"):  # each line's details in parentheses, punctuated as the language is
+        _ = ctx.gettext
+        listed = _(" ({items})")
+        values["matched"] = listed.format(items=_(", ").join(
+            f"{match_kind(how, _)} {n}" for how, n in report.matched.items())) if report.matched else ""
+        values["unmatched"] = listed.format(items=_(", ").join(
+            f"«{title}»" for title in report.unmatched_examples)) if report.unmatched_examples else ""
+        values["skipped"] = listed.format(items=_("; ").join(
+            _("{why}: {n}").format(why=skip_reason(why, _), n=n) for why, n in report.skipped.most_common())) \
+            if report.skipped else ""
     return _render(request, ctx, "library.html", sources=sources, status=status, **values)
 
 
