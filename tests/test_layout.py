@@ -323,6 +323,20 @@ def test_a_reader_with_an_imported_library_passes_axe(browser, tmp_path: Path) -
             tab.context.close()
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_text_box_and_its_button_share_a_line_where_there_is_room(browser, first_run: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    # The account page's forms were inline-flex boxes that may wrap, which Chromium sizes to their
+    # widest item: "New radar name" and "Add radar" stood on two lines of a 1280-pixel page.
+    tab = _tab(browser, first_run, lang)
+    _visit(tab, first_run, "/account")
+    for action in ("/account/radars", "/account/tokens", "/account/deliveries"):
+        form = tab.locator(f'form[action="{action}"]')
+        box = form.locator("input:not([type=hidden])").first.bounding_box()
+        button = form.locator("button").bounding_box()
+        assert abs(button["y"] - box["y"]) < 10 and button["x"] > box["x"] + box["width"], (action, box, button)
+    tab.context.close()
+
+
 @pytest.mark.parametrize("width", [700, 768, 800, 900, 1000])
 def test_a_chip_keeps_its_height_beside_the_add_form(browser, first_run: str, width: int) -> None:  # type: ignore[no-untyped-def]
     # Between about 700 and 900 px the add form wraps onto three rows, and the one-line chip beside
