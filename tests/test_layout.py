@@ -323,6 +323,20 @@ def test_a_reader_with_an_imported_library_passes_axe(browser, tmp_path: Path) -
             tab.context.close()
 
 
+def test_a_wide_tables_headings_keep_their_words_on_a_phone(browser, first_run: str) -> None:  # type: ignore[no-untyped-def]
+    # Squeezed into 390 px the sources table broke each Chinese heading into a column of single
+    # characters (最/近/运/行, four lines) instead of scrolling inside itself.
+    tab = _tab(browser, first_run, "zh", "phone")
+    for path in ("/sources", "/briefings"):
+        _visit(tab, first_run, path)
+        lines = tab.evaluate("""[...document.querySelectorAll('thead th')].filter(th => th.textContent.trim()).map(th => {
+            const range = document.createRange(); range.selectNodeContents(th);
+            return [th.textContent.trim(), new Set([...range.getClientRects()].map(r => Math.round(r.top))).size]; })""")
+        assert lines and all(n == 1 for _text, n in lines), (path, lines)
+        assert tab.evaluate("document.documentElement.scrollWidth") <= SIZES["phone"][0]
+    tab.context.close()
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_text_box_and_its_button_share_a_line_where_there_is_room(browser, first_run: str, lang: str) -> None:  # type: ignore[no-untyped-def]
     # The account page's forms were inline-flex boxes that may wrap, which Chromium sizes to their
