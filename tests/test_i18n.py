@@ -49,3 +49,13 @@ def test_languages_and_fallbacks() -> None:
     assert gettext_for("zh")("Show another batch") == "换一批"
     assert gettext_for("en")("Show another batch") == "Show another batch"
     assert pick_language(None, "en-US,en;q=0.9") == "en" and pick_language("fr", None) == "zh"
+
+
+def test_a_label_ends_in_its_languages_colon() -> None:
+    """Chinese pages said "参考文献: BibTeX" and "详情: …": a colon written after a translated label
+    in the template is ASCII in every language; `_(": ")` is "：" in Chinese."""
+    import re
+
+    written = {path.name: re.findall(r'_\("[^"]+"\) \}\}:', path.read_text())
+               for path in (ROOT / "src/academichub/web/templates").glob("*.html")}
+    assert {name: found for name, found in written.items() if found} == {}

@@ -405,6 +405,7 @@ def test_error_pages_speak_the_readers_language_and_say_what_was_wrong(client: T
     missing = client.get("/paper/arxiv:0000.00000", headers=english)
     assert missing.status_code == 404 and "Something went wrong (404)" in missing.text and "出错了" not in missing.text
     assert "出错了 (404)" in client.get("/paper/arxiv:0000.00000", headers=chinese).text
+    assert "详细信息：<code>" in client.get("/paper/arxiv:0000.00000", headers=chinese).text  # a Chinese colon
     assert "Something went wrong" in client.get("/paper/arxiv:0000.00000?lang=en", headers=chinese).text
     backwards = client.get("/?from=2025-09-10&to=2025-09-01", headers=english)
     assert backwards.status_code == 400 and "The date range ends before it starts." in backwards.text
