@@ -162,6 +162,34 @@ def test_trends_are_significant_and_never_boilerplate() -> None:
     assert set("project page".split()) <= GENERIC and not set("graph transformers".split()) <= GENERIC
 
 
+def test_a_trend_rises_or_falls_by_its_share_of_the_papers() -> None:
+    """The sample week's briefing showed astro-ph.GA "113 → 110 falling": found rising, as its share
+    of a smaller week's papers grew, and shown by its counts alone."""
+    from academichub.briefing.analysis import _changes
+    from academichub.briefing.export import to_markdown
+    from academichub.briefing.model import Briefing, BriefPaper, Section, Trend
+    from academichub.briefing.offline import write_overview
+
+    found = {t.term: t for t in _changes(Counter({"astro-ph.GA": 110, "cs.CV": 59}),
+                                         Counter({"astro-ph.GA": 113, "cs.CV": 172}), "category", 4, (300, 450))}
+    grew, shrank = found["astro-ph.GA"], found["cs.CV"]
+    assert grew.rising and (grew.share("before"), grew.share("now")) == ("25%", "37%")
+    assert not shrank.rising and shrank.counted("now") == "59 (20%)"
+    assert Trend("x", "topic", 5, 3).rising and not Trend("x", "topic", 3, 5).rising  # stored without the sizes
+    paper = BriefPaper(1, 1, "arxiv:2509.00001", "A title", "", ["A"], "arXiv (ASTRO-PH.GA)", date(2025, 9, 1),
+                       ["astro-ph.GA"], ("astro-ph",), 1.0)
+    topic = Trend("stellar streams", "topic", 12, 14, [1], now_total=300, before_total=450)
+    overview = write_overview([paper], [Section("Stellar streams", "", [1], papers=[1])], [topic, shrank],
+                              {"from": "2025-09-20", "to": "2025-09-26"}, "en")
+    assert "stellar streams (3.1% → 4.0% of the papers) [1]" in overview.text
+    briefing = Briefing(1, {"from": "2025-09-20", "to": "2025-09-26"}, "en", "offline", [paper], overview, [], [],
+                        [grew, shrank], [])
+    assert "| astro-ph.GA | 113 (25%) | 110 (37%) | rising |" in to_markdown(briefing)
+    again = Briefing.from_json(json.loads(json.dumps(briefing.to_json())))
+    assert [(t.rising, t.counted("now")) for t in again.trends] == [(True, "110 (37%)"), (False, "59 (20%)")]
+    assert briefing.to_json()["trends"][0]["direction"] == "rising"
+
+
 def test_stored_briefings_are_reused_and_listed(sample_store: Store, radar: Radar, embedder, tmp_path: Path) -> None:
     service = service_for(sample_store, embedder, tmp_path)
     first = service.build(Request(radar, "week", "en"))

@@ -76,7 +76,7 @@ NEW: dict[str, str] = {
     "not an entry": "不是条目", "a field of the wrong type": "字段类型不对", "no title": "没有标题",
     "already in the file": "文件中已有", "a Zotero note": "Zotero 笔记", "a Zotero attachment": "Zotero 附件",
     "a Zotero annotation": "Zotero 批注", "arXiv id": "arXiv 编号", "title": "标题",
-    ": ": "：", " ({items})": "（{items}）", "; ": "；", "{why}: {n}": "{why}：{n}",
+    ": ": "：", "{before} → {now} of the papers": "占论文 {before} → {now}", " ({items})": "（{items}）", "; ": "；", "{why}: {n}": "{why}：{n}",
 }
 
 

@@ -158,14 +158,15 @@ def significant(now: Counter, before: Counter, sizes: tuple[int, int]) -> set[st
 
 
 def _changes(now: Counter, before: Counter, kind: str, limit: int, sizes: tuple[int, int]) -> list[Trend]:
-    """The largest significant rises and falls in paper counts (scaled to the current period's size)."""
+    """The largest significant rises and falls in paper counts (scaled to the current period's size,
+    so a rise is a larger share of the papers, as Trend.rising says)."""
     terms = significant(now, before, sizes)
     scale = sizes[0] / max(1, sizes[1])
     change = {t: now[t] - before[t] * scale for t in terms}
     rising = sorted((t for t in terms if change[t] > 0 and now[t] >= MIN_TREND_COUNT), key=lambda t: -change[t])
     falling = sorted((t for t in terms if change[t] < 0 and before[t] >= MIN_TREND_COUNT), key=lambda t: change[t])
     picked = _distinct(rising, limit) + _distinct(falling, max(1, limit // 2))
-    return [Trend(t, kind, int(now[t]), int(before[t])) for t in picked]
+    return [Trend(t, kind, int(now[t]), int(before[t]), now_total=sizes[0], before_total=sizes[1]) for t in picked]
 
 
 def _distinct(terms: list[str], limit: int) -> list[str]:

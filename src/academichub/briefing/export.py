@@ -75,7 +75,7 @@ def to_markdown(briefing: Briefing, radar_name: str = "") -> str:
         lines += [f"## {h['links']}", ""] + [f"- {_prose(link.text)}" for link in briefing.links] + [""]
     if briefing.trends:
         lines += [f"## {h['trends']}", "", f"| {h['term']} | {h['before']} | {h['now']} | {h['direction']} |", "|---|---|---|---|"]
-        lines += [f"| {_md_escape(t.term)} | {t.before} | {t.now} | {h['rising'] if t.rising else h['falling']} |"
+        lines += [f"| {_md_escape(t.term)} | {t.counted('before')} | {t.counted('now')} | {h['rising'] if t.rising else h['falling']} |"
                   for t in briefing.trends] + [""]
     if briefing.read_first:
         lines += [f"## {h['read']}", ""] + [f"1. {_prose(r.text)}" for r in briefing.read_first] + [""]

@@ -50,18 +50,37 @@ class Section:
 
 @dataclass
 class Trend:
-    """A topic or category whose paper count changed since the previous period of the same length."""
+    """A topic or category whose share of the papers changed since the previous period of the same length."""
 
     term: str
     kind: str  # "topic" or "category"
     now: int
     before: int
     papers: list[int] = field(default_factory=list)  # the briefing's papers (n) that carry a rising topic
+    now_total: int = 0  # the papers of each period the counts are of (0: a briefing stored without them)
+    before_total: int = 0
 
     @property
     def rising(self) -> bool:
-        """More papers now than before."""
+        """A larger share of the period's papers than before. Periods differ in size (a week of a
+        holiday, a harvest that grew), and the trend was found on shares: by counts alone a topic
+        found rising from 113 of 450 papers to 110 of 300 was shown as falling."""
+        if self.now_total and self.before_total:
+            return self.now * self.before_total > self.before * self.now_total
         return self.now > self.before
+
+    def share(self, which: str) -> str:
+        """The share of its period's papers `which` ("now" or "before") count is, as a percentage ("" unknown)."""
+        count, total = (self.now, self.now_total) if which == "now" else (self.before, self.before_total)
+        if not total:
+            return ""
+        percent = 100 * count / total
+        return f"{percent:.1f}%" if percent < 10 else f"{percent:.0f}%"
+
+    def counted(self, which: str) -> str:
+        """A count with its share of the period ("113 (25%)"), as the tables show it."""
+        count = self.now if which == "now" else self.before
+        return f"{count} ({share})" if (share := self.share(which)) else str(count)
 
 
 @dataclass
@@ -106,6 +125,7 @@ class Briefing:
                 "papers": [p.to_json() for p in self.papers], "themes": [section(t) for t in self.themes],
                 "links": [section(link) for link in self.links],
                 "trends": [{"term": t.term, "kind": t.kind, "now": t.now, "before": t.before,
+                            "now_total": t.now_total, "before_total": t.before_total,
                             "direction": "rising" if t.rising else "falling", "papers": t.papers}
                            for t in self.trends],
                 "read_first": [section(r) for r in self.read_first], "stats": self.stats}
@@ -121,7 +141,8 @@ class Briefing:
                              p.get("bridge", False)) for p in data["papers"]]
         return cls(data["radar_id"], data["period"], data["lang"], data["mode"], papers, section(data["overview"]),
                    [section(t) for t in data["themes"]], [section(link) for link in data["links"]],
-                   [Trend(t["term"], t["kind"], t["now"], t["before"], t.get("papers", [])) for t in data["trends"]],
+                   [Trend(t["term"], t["kind"], t["now"], t["before"], t.get("papers", []), t.get("now_total", 0),
+                          t.get("before_total", 0)) for t in data["trends"]],
                    [section(r) for r in data.get("read_first", [])], data.get("note"), data.get("stats", {}),
                    data.get("id"), data.get("created_at"))
 

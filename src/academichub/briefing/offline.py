@@ -16,7 +16,7 @@ from academichub.briefing.findings import key_finding
 from academichub.briefing.model import BriefPaper, Section, Trend, citations
 from academichub.i18n import gettext_for, ngettext_for
 
-VERSION = "12"  # bump when the offline text changes: stored briefings of older text are not reused
+VERSION = "13"  # bump when the offline text changes: stored briefings of older text are not reused
 PAPERS_PER_THEME = 4  # findings quoted per theme; the rest are cited in one closing sentence
 READ_FIRST = 5
 
@@ -34,6 +34,7 @@ def texts(lang: str) -> dict[str, Any]:
         "bridges": lambda n: ngettext(" {count} paper joins several fields {cites}.",
                                 " {count} papers join several fields {cites}.", n),
         "rising": _(" Rising since the previous period: {terms}."),
+        "shares": _("{before} → {now} of the papers"),
         "theme_head": lambda n: ngettext("{size} paper, mostly {fields}; key phrases: {phrases} {cites}.",
                                    "{size} papers, mostly {fields}; key phrases: {phrases} {cites}.", n),
         "finding": _("“{title}” finds: {sentence} [{n}]"),
@@ -149,11 +150,17 @@ def write_overview(papers: list[BriefPaper], themes: list[Section], trends: list
     bridges = [p.n for p in papers if len(p.fields) > 1]
     if bridges:
         text += t["bridges"](len(bridges)).format(count=len(bridges), cites=cite(bridges, 5))
-    rising = [f"{x.term} ({x.before} → {x.now}) {cite(x.papers)}".rstrip() for x in trends
-              if x.rising and x.kind == "topic"][:3]
+    rising = [f"{x.term} ({_change(x, t)}) {cite(x.papers)}".rstrip() for x in trends if x.rising and x.kind == "topic"][:3]
     if rising:
         text += t["rising"].format(terms=t["list"].join(rising))
     return section(t["overview_title"], text)
+
+
+def _change(trend: Trend, t: dict) -> str:
+    """How a topic changed: its shares of the two periods' papers (the periods differ in size)."""
+    if trend.now_total and trend.before_total:
+        return t["shares"].format(before=trend.share("before"), now=trend.share("now"))
+    return f"{trend.before} → {trend.now}"
 
 
 def _why(paper: BriefPaper, lang: str) -> str:

@@ -176,7 +176,8 @@ class BriefingService:
                                           phrases=theme.phrases, weight=theme.weight)
                 written.append(section)
                 yield "section", ("theme", section)
-            trend_text = "; ".join(f"{t.term} {t.before}→{t.now}" for t in draft.trends)
+            trend_text = "; ".join(f"{t.term} {t.counted('before')}→{t.counted('now')} ({'rising' if t.rising else 'falling'})"
+                                   for t in draft.trends)
             reply = analyst.grounded(synthesis_messages(written, draft.links, trend_text, papers, lang, self.settings.llm),
                                      {p.n for p in papers})
         except LlmFailure as exc:
