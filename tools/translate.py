@@ -76,7 +76,7 @@ NEW: dict[str, str] = {
     "not an entry": "不是条目", "a field of the wrong type": "字段类型不对", "no title": "没有标题",
     "already in the file": "文件中已有", "a Zotero note": "Zotero 笔记", "a Zotero attachment": "Zotero 附件",
     "a Zotero annotation": "Zotero 批注", "arXiv id": "arXiv 编号", "title": "标题",
-    ": ": "：", "{before} → {now} of the papers": "占论文 {before} → {now}", " ({items})": "（{items}）", "; ": "；", "{why}: {n}": "{why}：{n}",
+    ": ": "：", "matched by {how}": "按{how}匹配", "not matched: learnt from its own text": "未匹配：按其自身文本学习", "{before} → {now} of the papers": "占论文 {before} → {now}", " ({items})": "（{items}）", "; ": "；", "{why}: {n}": "{why}：{n}",
 }
 
 

@@ -28,6 +28,7 @@ from academichub.limits import fitting
 from academichub.settings import Settings
 from academichub.sources.formats import open_binary
 from academichub.sources.http import HttpClient
+from academichub.storage.library import LibraryEntry
 from academichub.storage.schema import library_items
 from academichub.storage.store import Store
 from academichub.storage.work_writes import FAMILY_KEY_LENGTH
@@ -310,6 +311,11 @@ def import_orcid(store: Store, embedder: Embedder, user_id: int, orcid: str, set
 def imported_sources(store: Store, user_id: int) -> list[dict[str, Any]]:
     """The reader's imported library files and profiles, with their item and match counts."""
     return store.library.sources(user_id)
+
+
+def source_entries(store: Store, user_id: int, source: str, *, limit: int, offset: int = 0) -> list[LibraryEntry]:
+    """A page of one imported source's items, each with the stored paper it matched."""
+    return store.library.entries(user_id, source, limit=limit, offset=offset)
 
 
 def remove_source(store: Store, user_id: int, source: str) -> int:

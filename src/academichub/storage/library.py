@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from academichub.storage.board import user_slot
 from academichub.storage.engine import reading, touch, write_transaction
 from academichub.storage.locks import lock_row
-from academichub.storage.schema import library_items, users
+from academichub.model.paper import work_public_id
+from academichub.storage.schema import library_items, users, works
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,16 @@ class LibraryRow:
     def text(self) -> str:
         """Title and abstract, as a stored work's text reads."""
         return f"{self.title}. {self.abstract}" if self.abstract else self.title
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    """An imported item as the library page lists it: what it is and what it matched."""
+
+    title: str
+    year: int | None
+    match: str | None  # how it matched a stored work (doi, arxiv, pmid, title), None when it did not
+    paper_id: str | None  # the matched work's public id
 
 
 class LibraryRepo:
@@ -81,6 +92,19 @@ class LibraryRepo:
                  .where(library_items.c.user_id == user_id).group_by(library_items.c.source))
         with reading(self.engine) as conn:
             return [{"source": s, "items": n, "matched": m, "imported_at": t} for s, n, m, t in conn.execute(query)]
+
+    def entries(self, user_id: int, source: str, *, limit: int, offset: int = 0) -> list[LibraryEntry]:
+        """One imported source's items in the file's order, each with the public id of the stored
+        work it matched (a page of them: a file may hold 100,000)."""
+        query = (sa.select(library_items.c.title, library_items.c.year, library_items.c.match,
+                           library_items.c.work_id, works.c.arxiv_id, works.c.doi)
+                 .select_from(library_items.outerjoin(works, works.c.id == library_items.c.work_id))
+                 .where(library_items.c.user_id == user_id, library_items.c.source == source)
+                 .order_by(library_items.c.id).limit(limit).offset(offset))
+        with reading(self.engine) as conn:
+            return [LibraryEntry(title, year, match if work_id else None,
+                                 work_public_id(arxiv_id, doi, work_id) if work_id else None)
+                    for title, year, match, work_id, arxiv_id, doi in conn.execute(query)]
 
     def delete_source(self, user_id: int, source: str) -> int:
         """Remove an imported source; returns how many items went."""

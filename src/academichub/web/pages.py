@@ -327,9 +327,25 @@ async def author_decision_form(ctx: Ctx, paper: Annotated[str, Form()], author: 
     return RedirectResponse(_local_path(next), status_code=303)
 
 
-async def _library_page(request: Request, ctx: Ctx, **values: Any) -> HTMLResponse:
+LIBRARY_ENTRIES_PER_PAGE = 100
+
+
+async def _library_page(request: Request, ctx: Ctx, *, source: str | None = None, page: int = 1,
+                        **values: Any) -> HTMLResponse:
     sources = await run_in_threadpool(importer.imported_sources, ctx.app.store, ctx.user.id)
     status = 400 if values.get("error") else 200
+    if source is not None:  # one source's entries, a page at a time: what matched, and to which paper
+        if source not in {row["source"] for row in sources}:
+            raise HTTPException(404, f"library: nothing imported from {source!r}")
+        offset = (page - 1) * LIBRARY_ENTRIES_PER_PAGE
+        rows = await run_in_threadpool(lambda: importer.source_entries(
+            ctx.app.store, ctx.user.id, source, limit=LIBRARY_ENTRIES_PER_PAGE + 1, offset=offset))
+        here = "/library?" + urlencode({"source": source})
+        values |= {"source": source, "first": offset + 1,
+                   "entries": [(e, match_kind(e.match, ctx.gettext) if e.match else "")
+                               for e in rows[:LIBRARY_ENTRIES_PER_PAGE]],
+                   "previous": f"{here}&page={page - 1}#entries" if page > 1 else None,
+                   "next": f"{here}&page={page + 1}#entries" if len(rows) > LIBRARY_ENTRIES_PER_PAGE else None}
     if report := values.get("report"):  # each line's details in parentheses, punctuated as the language is
         _ = ctx.gettext
         listed = _(" ({items})")
@@ -344,9 +360,10 @@ async def _library_page(request: Request, ctx: Ctx, **values: Any) -> HTMLRespon
 
 
 @router.get("/library", response_class=HTMLResponse)
-async def library_page(request: Request, ctx: Ctx) -> HTMLResponse:
-    """Imported libraries, with upload and ORCID forms."""
-    return await _library_page(request, ctx)
+async def library_page(request: Request, ctx: Ctx, source: Annotated[str | None, Query(max_length=300)] = None,
+                       page: PageNumber = 1) -> HTMLResponse:
+    """Imported libraries, with upload and ORCID forms; with `source`, that file's entries and what each matched."""
+    return await _library_page(request, ctx, source=source, page=page)
 
 
 @router.post("/library", response_class=HTMLResponse)

@@ -50,8 +50,8 @@ _DECLARATIONS = {"it": "i", "itshape": "i", "sl": "i", "slshape": "i", "em": "em
 _SECOND_ARGUMENT = {"href", "textcolor"}  # the text is the second argument: a link's target is never shown
 _CITES = {"cite", "citep", "citet", "citealt", "citealp", "citeauthor", "citeyear"}
 # Astronomers' macros (AASTeX, MNRAS) that pylatexenc does not know, as those classes typeset them.
-_ASTRONOMY = {"deg": "°", "degr": "°", "arcdeg": "°", "arcmin": "′", "arcsec": "″", "sun": "☉", "Sun": "☉",
-              "micron": "μm", "AA": "Å"}
+ASTRONOMY = {"deg": "°", "degr": "°", "arcdeg": "°", "arcmin": "′", "arcsec": "″", "sun": "☉", "Sun": "☉",
+             "micron": "μm", "AA": "Å", "farcs": "″.", "farcm": "′.", "fdg": "°.", "earth": "⊕"}
 _UNSUITABLE = {"today", "vspace", "hspace", "prime", "quad", "qquad"}  # a date, or spacing with arguments
 
 
@@ -67,7 +67,7 @@ def symbol_macros() -> dict[str, str]:
                 and "%" not in text and "<" not in text
                 and not getattr(parsing.get_macro_spec(spec.macroname), "arguments_spec_list", None)):
             symbols[spec.macroname] = text
-    return symbols | _ASTRONOMY
+    return symbols | ASTRONOMY
 
 
 def _tokens(pieces: list[str | Markup]) -> Iterator[tuple[str, str, str, str, str, str]]:
