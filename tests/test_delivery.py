@@ -227,6 +227,27 @@ def test_a_wecom_digest_fits_its_4096_bytes_without_a_link_cut_in_two() -> None:
     assert "> Short." in webhooks.markdown(small) and all(i.url in webhooks.markdown(small) for i in items[:2])
 
 
+def test_a_chinese_digest_is_punctuated_in_chinese() -> None:
+    # Every part of a Chinese digest wrote "推荐理由: 作者: 何建翔; 关键词: 视频理解" and "主题:".
+    from academichub.delivery.email import compose
+
+    item = DigestItem(1, "基于大语言模型的视频理解", "https://r.example/paper/1", "arXiv (CS.CV)", "2025-09-26", "张三",
+                      ["作者: 何建翔", "关键词: 视频理解"])
+    digest = Digest("AcademicHub 每日雷达", "default", "zh", {"to": "2025-09-26"}, [item], overview="简报。",
+                    themes=["视频理解"], briefing_url="https://r.example/briefings/7", feed_url="https://r.example/")
+    message = compose(digest, sender="a@r.example", to="b@r.example", unsubscribe_url="https://r.example/u")
+    text, html = (part.get_content() for part in message.iter_parts())
+    for body in (text, html):
+        assert "推荐理由：作者: 何建翔；关键词: 视频理解" in body and "推荐理由:" not in body, body
+    assert "主题：视频理解" in text and "<strong>主题：</strong>" in html and "退订此邮件：https://r.example/u" in text
+    assert "作者: 何建翔；关键词: 视频理解" in webhooks.markdown(digest)
+    feishu = json.dumps(webhooks.payload("feishu", digest, None)[0], ensure_ascii=False)
+    assert "作者: 何建翔；关键词: 视频理解" in feishu
+    english = Digest("Radar", "default", "en", {"to": "2025-09-26"}, [item])
+    assert "why: 作者: 何建翔; 关键词: 视频理解" in compose(english, sender="a@r.example", to="b@r.example",
+                                                         unsubscribe_url="u").get_body(("plain",)).get_content()
+
+
 def test_deliveries_are_checked_and_due_at_their_cadence() -> None:
     with pytest.raises(InputError, match="not an e-mail address"):
         check("email", "nobody", "daily", None)

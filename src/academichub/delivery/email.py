@@ -16,25 +16,27 @@ from academichub.settings import SmtpSettings
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+# With each language's punctuation after a label and between reasons (a Chinese digest said "推荐理由: …; …").
 LABELS = {"zh": {"why": "推荐理由", "overview": "简报概览", "themes": "主题", "briefing": "阅读完整简报",
-                 "feed": "打开雷达", "unsubscribe": "退订此邮件"},
+                 "feed": "打开雷达", "unsubscribe": "退订此邮件", "colon": "：", "and": "；"},
           "en": {"why": "why", "overview": "Briefing", "themes": "Themes", "briefing": "Read the whole briefing",
-                 "feed": "Open the radar", "unsubscribe": "Unsubscribe"}}
+                 "feed": "Open the radar", "unsubscribe": "Unsubscribe", "colon": ": ", "and": "; "}}
 
 
 def text_body(digest: Digest, unsubscribe_url: str) -> str:
     """The plain-text part."""
     labels = LABELS[digest.lang]
+    colon = labels["colon"]
     lines = [digest.title, "=" * min(len(digest.title), 72), ""]
     for item in digest.items:
         lines += [f"{item.n:02d}. {item.title}", f"    {item.label} · {item.date} · {item.authors}",
-                  f"    {labels['why']}: {'; '.join(item.reasons)}", f"    {item.url}", ""]
+                  f"    {labels['why']}{colon}{labels['and'].join(item.reasons)}", f"    {item.url}", ""]
     if digest.overview:
-        lines += [f"{labels['overview']}:", digest.overview, ""]
+        lines += [f"{labels['overview']}{colon.rstrip()}", digest.overview, ""]
         if digest.themes:
-            lines += [f"{labels['themes']}: " + " · ".join(digest.themes), ""]
-        lines += [f"{labels['briefing']}: {digest.briefing_url}", ""]
-    lines += [f"{labels['feed']}: {digest.feed_url}", f"{labels['unsubscribe']}: {unsubscribe_url}"]
+            lines += [f"{labels['themes']}{colon}" + " · ".join(digest.themes), ""]
+        lines += [f"{labels['briefing']}{colon}{digest.briefing_url}", ""]
+    lines += [f"{labels['feed']}{colon}{digest.feed_url}", f"{labels['unsubscribe']}{colon}{unsubscribe_url}"]
     return "\n".join(lines) + "\n"
 
 
