@@ -175,10 +175,31 @@ def test_sign_up_sign_in_sign_out(site: TestClient) -> None:
     logout = site.post("/logout", data={"csrf": re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)})
     assert logout.status_code == 303 and site.get("/").status_code == 303
     wrong = site.post("/login", data={"name": "ada", "password": "nope", "csrf": form_token(site, "/login")})
-    assert wrong.status_code == 401 and "wrong user name or password" in wrong.text
+    assert wrong.status_code == 401 and "用户名或密码错误。" in wrong.text  # the install's language, zh
     right = site.post("/login", data={"name": "ada", "password": PASSWORD, "next": "/briefings",
                                       "csrf": form_token(site, "/login")})
     assert right.status_code == 303 and right.headers["location"] == "/briefings"
+
+
+def test_a_refused_sign_up_or_sign_in_is_said_in_the_readers_language(site: TestClient) -> None:
+    # The forms said why in the service's English on a Chinese page: "the name 'ada' is taken",
+    # "wrong user name or password", "form expired; try again".
+    chinese = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    sign_up(site, "ada")
+    site.post("/logout", data={"csrf": re.search(r'name="csrf" value="([0-9a-f]+)"', site.get("/").text).group(1)})
+    cases = [("/signup", {"name": "ada", "password": PASSWORD}, 400, "该用户名已被占用。"),
+             ("/signup", {"name": "名字", "password": PASSWORD}, 400, "用户名由 2 到 63 个字母"),
+             ("/signup", {"name": "bea", "password": "short"}, 400, "密码至少需要 10 个字符。"),
+             ("/login", {"name": "ada", "password": "not the password"}, 401, "用户名或密码错误。")]
+    for path, data, status, said in cases:
+        page = site.post(path, data={**data, "csrf": form_token(site, path)}, headers=chinese)
+        assert page.status_code == status and said in page.text, (path, data, page.text[-800:])
+        assert "accounts:" not in page.text and "is taken" not in page.text
+    expired = site.post("/login", data={"name": "ada", "password": PASSWORD, "csrf": "0" * 64}, headers=chinese)
+    assert expired.status_code == 403 and "此表单已过期" in expired.text
+    english = site.post("/signup", data={"name": "ada", "password": PASSWORD, "csrf": form_token(site, "/signup")},
+                        headers={"Accept-Language": "en"})
+    assert "That user name is taken." in english.text
 
 
 def test_a_reader_changes_their_password_and_their_other_sessions_end(site: TestClient, sample_home: Path) -> None:
@@ -202,7 +223,7 @@ def test_a_reader_changes_their_password_and_their_other_sessions_end(site: Test
         wrong = change("not the password", new, new)
         assert wrong.status_code == 400 and "当前密码不正确" in wrong.text
         short = change(PASSWORD, "short", "short")
-        assert short.status_code == 400 and "at least 10 characters" in short.text
+        assert short.status_code == 400 and "密码至少需要 10 个字符" in short.text
         assert laptop.get("/account").status_code == 200  # nothing changed yet
         done = change(PASSWORD, new, new)
         assert done.status_code == 200 and "密码已修改" in done.text and "1 个" in done.text

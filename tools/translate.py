@@ -76,7 +76,14 @@ NEW: dict[str, str] = {
     "not an entry": "不是条目", "a field of the wrong type": "字段类型不对", "no title": "没有标题",
     "already in the file": "文件中已有", "a Zotero note": "Zotero 笔记", "a Zotero attachment": "Zotero 附件",
     "a Zotero annotation": "Zotero 批注", "arXiv id": "arXiv 编号", "title": "标题",
-    ": ": "：", "matched by {how}": "按{how}匹配", "not matched: learnt from its own text": "未匹配：按其自身文本学习", "{before} → {now} of the papers": "占论文 {before} → {now}", " ({items})": "（{items}）", "; ": "；", "{why}: {n}": "{why}：{n}",
+    ": ": "：",
+    "A user name is 2 to 63 letters, digits, “.”, “-” or “_”, beginning with a letter or digit.":
+        "用户名由 2 到 63 个字母、数字、“.”、“-” 或 “_” 组成，以字母或数字开头。",
+    "That user name is taken.": "该用户名已被占用。", "The password needs at least {n} characters.": "密码至少需要 {n} 个字符。",
+    "The password is too long (1,000 characters at most).": "密码过长（最多 1,000 个字符）。",
+    "Wrong user name or password.": "用户名或密码错误。",
+    "Too many sign-in attempts: try again in {seconds} s.": "登录尝试次数过多：请在 {seconds} 秒后重试。",
+    "This form has expired: please send it again.": "此表单已过期：请重新提交。", "matched by {how}": "按{how}匹配", "not matched: learnt from its own text": "未匹配：按其自身文本学习", "{before} → {now} of the papers": "占论文 {before} → {now}", " ({items})": "（{items}）", "; ": "；", "{why}: {n}": "{why}：{n}",
 }
 
 

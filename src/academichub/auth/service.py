@@ -29,7 +29,8 @@ def session_subject(session: str) -> str:
 def check_name(name: str) -> str:
     """A valid user name: 2–63 letters, digits, dot, dash or underscore."""
     if not _NAME.match(name) or name.lower() in RESERVED:
-        raise InputError(f"accounts: {name!r} cannot be a user name (2–63 letters, digits, '.', '-', '_')")
+        raise InputError(f"accounts: {name!r} cannot be a user name (2–63 letters, digits, '.', '-', '_')",
+                         problem="user-name")
     return name
 
 
@@ -39,9 +40,10 @@ MAX_PASSWORD = 1000  # the sign-in form's limit: a longer password could be set 
 def check_password(password: str, settings: AuthSettings) -> str:
     """A password long enough to keep, short enough to sign in with, and text."""
     if len(password) < settings.min_password:
-        raise InputError(f"accounts: the password needs at least {settings.min_password} characters")
+        raise InputError(f"accounts: the password needs at least {settings.min_password} characters",
+                         problem="password-short")
     if len(password) > MAX_PASSWORD:
-        raise InputError(f"accounts: the password is longer than {MAX_PASSWORD} characters")
+        raise InputError(f"accounts: the password is longer than {MAX_PASSWORD} characters", problem="password-long")
     try:
         password.encode("utf-8")
     except UnicodeEncodeError:  # bytes a terminal or pipe gave that are no UTF-8 (read as lone surrogates)
@@ -55,7 +57,7 @@ def add_user(store: Store, name: str, password: str, settings: AuthSettings, *, 
     check_name(name)
     hashed = _HASHER.hash(check_password(password, settings))  # before the user exists: never one without it
     if store.accounts.find_user(name) is not None:
-        raise InputError(f"accounts: the name {name!r} is taken")
+        raise InputError(f"accounts: the name {name!r} is taken", problem="user-taken")
     user = store.accounts.create_user(name, display_name or name)
     store.auth.set_password_hash(user.id, hashed, admin=admin)
     store.accounts.default_radar(user.id)

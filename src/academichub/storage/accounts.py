@@ -98,7 +98,7 @@ class AccountRepo:
         except sa.exc.IntegrityError:  # an install older than the lock, or a writer without it
             taken = True
         if taken and not exist_ok:
-            raise InputError(f"accounts: the name {name!r} is taken")
+            raise InputError(f"accounts: the name {name!r} is taken", problem="user-taken")
         user = self.find_user(name)
         if user is None:  # pragma: no cover - the insert either succeeded or lost a race
             raise NotFoundError(f"accounts: could not create user {name!r}")

@@ -29,10 +29,21 @@ def secure(request: Request, state: AppState) -> bool:
     return mode == "always" or (mode == "auto" and request.url.scheme == "https")
 
 
+def _language(request: Request, state: AppState) -> str:
+    """The language of a page for readers not signed in: the query, the cookie, the browser, the install's."""
+    return pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
+                         request.headers.get("accept-language"), default=state.settings.language)
+
+
+def _said(request: Request, state: AppState, error: AcademicHubError | None = None, *, problem: str = "") -> str:
+    """Why a sign-in or sign-up form was refused, in its reader's language (it was English on
+    every page: "the name 'alice' is taken")."""
+    return refusal(error, gettext_for(_language(request, state)), problem, n=state.settings.auth.min_password)
+
+
 def _public(request: Request, state: AppState, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     """A page for readers not signed in, with a pre-session form token."""
-    lang = pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
-                         request.headers.get("accept-language"), default=state.settings.language)
+    lang = _language(request, state)
     pre = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(16)
     context = {"_": gettext_for(lang), "lang": lang, "path": request.url.path, "query": "",
                "csrf": csrf_token(state.secret, f"pre:{pre}"), "signup": state.settings.auth.signup, **values}
@@ -70,15 +81,15 @@ async def login(request: Request, state: State, name: Annotated[str, Form(max_le
     if state.settings.auth.mode == "local":
         return RedirectResponse("/", status_code=303)
     if not _pre_ok(request, state, csrf):
-        return _public(request, state, "login.html", 403, next=next, error="form expired; try again")
+        return _public(request, state, "login.html", 403, next=next, error=_said(request, state, problem="form-expired"))
     address = request.client.host if request.client else "unknown"
     try:
         _user, session = await run_in_threadpool(auth.sign_in, state.store, name.strip(), password, address,
                                                  state.settings.auth)
     except AcademicHubError as exc:
         status = 429 if isinstance(exc, TooManyAttemptsError) else 401
-        response = _public(request, state, "login.html", status, next=next, error=str(exc).removeprefix("accounts: "),
-                           name=name)
+        response = _public(request, state, "login.html", status, next=next, name=name,
+                           error=_said(request, state, exc) or str(exc).removeprefix("accounts: "))
         if isinstance(exc, TooManyAttemptsError):
             response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return response
@@ -102,14 +113,15 @@ async def signup(request: Request, state: State, name: Annotated[str, Form(max_l
     if state.settings.auth.mode == "local" or not state.settings.auth.signup:
         raise NotFoundError("accounts: sign-up is closed here; ask an administrator for an account")
     if not _pre_ok(request, state, csrf):
-        return _public(request, state, "signup.html", 403, error="form expired; try again")
+        return _public(request, state, "signup.html", 403, error=_said(request, state, problem="form-expired"))
     address = request.client.host if request.client else "unknown"
     try:
         await run_in_threadpool(auth.add_user, state.store, name.strip(), password, state.settings.auth)
         _user, session = await run_in_threadpool(auth.sign_in, state.store, name.strip(), password, address,
                                                  state.settings.auth)
     except AcademicHubError as exc:
-        return _public(request, state, "signup.html", 400, error=str(exc).removeprefix("accounts: "), name=name)
+        return _public(request, state, "signup.html", 400, name=name,
+                       error=_said(request, state, exc) or str(exc).removeprefix("accounts: "))
     return _signed_in(request, state, session, "/")
 
 
@@ -182,13 +194,14 @@ async def change_password(request: Request, ctx: Ctx, csrf: Annotated[str, Form(
         ended = await run_in_threadpool(auth.change_password, ctx.app.store, ctx.user, current, new, address,
                                         ctx.app.settings.auth, session=request.cookies.get(SESSION_COOKIE))
     except TooManyAttemptsError as exc:
-        response = await _account(request, ctx, status=429, password_error=str(exc).removeprefix("accounts: "))
+        response = await _account(request, ctx, status=429, password_error=refusal(exc, _))
         response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return response
     except AuthError:
         return await _account(request, ctx, status=400, password_error=_("The current password is wrong."))
     except InputError as exc:
-        return await _account(request, ctx, status=400, password_error=str(exc).removeprefix("accounts: "))
+        return await _account(request, ctx, status=400, password_error=refusal(
+            exc, _, n=ctx.app.settings.auth.min_password) or str(exc).removeprefix("accounts: "))
     return await _account(request, ctx, password_note=_("Password changed. Sessions signed out elsewhere: {n}.")
                           .format(n=ended))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from academichub.errors import AcademicHubError, InputError
+from academichub.errors import AcademicHubError, AuthError, InputError, TooManyAttemptsError
 
 
 def _texts(_: Callable[[str], str]) -> dict[str, str]:
@@ -36,14 +36,28 @@ def _texts(_: Callable[[str], str]) -> dict[str, str]:
         "cadence": _("Choose daily or weekly."),
         "name-empty": _("A radar needs a name."),
         "name-taken": _("You already have a radar of that name."),
+        # accounts
+        "user-name": _("A user name is 2 to 63 letters, digits, “.”, “-” or “_”, beginning with a letter or digit."),
+        "user-taken": _("That user name is taken."),
+        "password-short": _("The password needs at least {n} characters."),
+        "password-long": _("The password is too long (1,000 characters at most)."),
+        "sign-in": _("Wrong user name or password."),
+        "throttled": _("Too many sign-in attempts: try again in {seconds} s."),
+        "form-expired": _("This form has expired: please send it again."),
     }
 
 
-def refusal(error: AcademicHubError | None, _: Callable[[str], str], problem: str = "") -> str:
-    """Why `error` (or the `problem` code) refused a value, in the reader's language; "" when the
-    table has no words for it (the caller shows the service's own)."""
-    code = error.problem if isinstance(error, InputError) else problem
-    return _texts(_).get(code, "") if code else ""
+def refusal(error: AcademicHubError | None, _: Callable[[str], str], problem: str = "", **values: object) -> str:
+    """Why `error` (or the `problem` code) refused a value, in the reader's language, its {fields}
+    filled from `values`; "" when the table has no words for it (the caller shows the service's own)."""
+    if isinstance(error, TooManyAttemptsError):
+        code, values = "throttled", {**values, "seconds": max(1, round(error.retry_after))}
+    elif isinstance(error, AuthError):
+        code = "sign-in"
+    else:
+        code = error.problem if isinstance(error, InputError) else problem
+    text = _texts(_).get(code, "") if code else ""
+    return text.format(**values) if values else text
 
 
 def _skips(_: Callable[[str], str]) -> dict[str, str]:
