@@ -500,6 +500,11 @@ def test_briefings_over_the_api_stream_and_export(sample_home: Path) -> None:
         with client.stream("GET", "/api/v1/briefings/stream?period=1999-01-01..1999-01-02") as response:
             body = "".join(response.iter_text())
         assert "event: failed" in body and "no papers" in body
+        # said in the reader's language, the service's words kept as the detail
+        with client.stream("GET", "/api/v1/briefings/stream?period=1999-01-01..1999-01-02",
+                           headers={"Accept-Language": "zh-CN"}) as response:
+            failed = json.loads(re.search(r"event: failed\r?\ndata: (.*)", "".join(response.iter_text())).group(1))
+        assert failed["message"].startswith("该雷达在这个时段没有论文") and "no papers" in failed["detail"]
 
 
 def test_sections_stream_before_the_llm_has_finished(sample_store: Store, radar: Radar, embedder,

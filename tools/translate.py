@@ -77,6 +77,10 @@ NEW: dict[str, str] = {
     "already in the file": "文件中已有", "a Zotero note": "Zotero 笔记", "a Zotero attachment": "Zotero 附件",
     "a Zotero annotation": "Zotero 批注", "arXiv id": "arXiv 编号", "title": "标题",
     ": ": "：",
+    "This radar has no papers in that period: choose another period, or follow more.":
+        "该雷达在这个时段没有论文：请换一个时段，或关注更多内容。",
+    "Writing with an LLM needs an OpenAI-compatible endpoint in the settings.": "由大语言模型撰写需要在设置中配置 OpenAI 兼容接口。",
+    "Briefings are written in Chinese or English.": "简报只能用中文或英文撰写。",
     "A user name is 2 to 63 letters, digits, “.”, “-” or “_”, beginning with a letter or digit.":
         "用户名由 2 到 63 个字母、数字、“.”、“-” 或 “_” 组成，以字母或数字开头。",
     "That user name is taken.": "该用户名已被占用。", "The password needs at least {n} characters.": "密码至少需要 {n} 个字符。",

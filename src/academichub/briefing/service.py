@@ -82,16 +82,17 @@ class BriefingService:
     def events(self, request: Request) -> Iterator[tuple[str, Any]]:
         """The briefing as it is made: papers, then each section, then the kept briefing."""
         if request.lang not in LANGS:
-            raise InputError(f"brief: unknown language {request.lang!r}; use zh or en")
+            raise InputError(f"brief: unknown language {request.lang!r}; use zh or en", problem="brief-language")
         if request.llm and not self.settings.llm.configured:
             raise InputError("brief: --llm needs an endpoint: set ACADEMICHUB_LLM_BASE_URL and ACADEMICHUB_LLM_MODEL "
-                             "(or llm.base_url and llm.model in the settings file)")
+                             "(or llm.base_url and llm.model in the settings file)", problem="brief-llm")
         started = time.perf_counter()
         period = resolve_period(self.feed, request.period)
         papers = select(self.feed, request.radar, period, top=self.settings.briefing.papers,
                         bridges=self.settings.briefing.bridges)
         if not papers:
-            raise InputError(f"brief: no papers between {period.start} and {period.end} for this radar")
+            raise InputError(f"brief: no papers between {period.start} and {period.end} for this radar",
+                             problem="brief-empty")
         mode = "llm" if request.llm else "offline"
         digest = self._input_hash(papers, request, mode)
         cached = self.store.briefings.by_hash(request.radar.id, digest)

@@ -18,6 +18,7 @@ from academichub.errors import AcademicHubError
 from academichub.web.api import ERRORS, JsonWrite, Page
 from academichub.web.bounds import RowId
 from academichub.web.deps import Ctx
+from academichub.web.refusals import refusal
 from academichub.web.render import render_tex
 
 router = APIRouter(prefix="/api/v1", tags=["briefings"], responses=ERRORS)
@@ -79,7 +80,8 @@ def stream_briefing(ctx: Ctx, period: str = "day", lang: str | None = None, llm:
                 yield ServerSentEvent(event="done", data={"id": payload.id, "url": f"/briefings/{payload.id}",
                                                           "mode": payload.mode, "note": payload.note})
     except AcademicHubError as exc:  # headers are sent already: report the error as an event
-        yield ServerSentEvent(event="failed", data={"message": str(exc)})
+        # in the reader's words ("brief: no papers between …" was shown as it is on a Chinese page)
+        yield ServerSentEvent(event="failed", data={"message": refusal(exc, ctx.gettext) or str(exc), "detail": str(exc)})
 
 
 class ScheduleUpdate(BaseModel):

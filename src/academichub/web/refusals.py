@@ -36,6 +36,10 @@ def _texts(_: Callable[[str], str]) -> dict[str, str]:
         "cadence": _("Choose daily or weekly."),
         "name-empty": _("A radar needs a name."),
         "name-taken": _("You already have a radar of that name."),
+        # briefings
+        "brief-empty": _("This radar has no papers in that period: choose another period, or follow more."),
+        "brief-llm": _("Writing with an LLM needs an OpenAI-compatible endpoint in the settings."),
+        "brief-language": _("Briefings are written in Chinese or English."),
         # accounts
         "user-name": _("A user name is 2 to 63 letters, digits, “.”, “-” or “_”, beginning with a letter or digit."),
         "user-taken": _("That user name is taken."),
