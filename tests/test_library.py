@@ -345,6 +345,28 @@ def test_a_number_that_names_no_arxiv_is_not_an_arxiv_id(text: str) -> None:
     assert isinstance(entry, LibraryItem) and entry.arxiv_id is None
 
 
+def test_a_sources_entries_list_what_each_matched_a_page_at_a_time(sample_store: Store) -> None:
+    """The library page gave an imported file's counts only: which of a reader's entries matched,
+    and to which stored paper, could not be seen after the import's report."""
+    user = sample_store.accounts.create_user(f"entries-{time.monotonic_ns()}", "Entries reader")
+    bib = ("@article{m1, title={Anything}, eprint={2509.21113}, archivePrefix={arXiv}}\n"
+           "@article{m2, title={Two-phase formation of galaxies: the coevolution between galaxies and dark matter halos},"
+           " author={Ma, Qinglin}}\n"
+           "@article{m3, title={A paper the store does not hold}, year={2021}}\n")
+    importer.import_bytes(sample_store, None, user.id, bib.encode(), "mine.bib")
+    importer.import_bytes(sample_store, None, user.id, b"@article{o, title={Other file}}", "other.bib")
+    listed = importer.source_entries(sample_store, user.id, "mine.bib", limit=10)
+    assert [(e.title, e.year, e.match, e.paper_id) for e in listed] == [
+        ("Anything", None, "arxiv", "arxiv:2509.21113"),
+        ("Two-phase formation of galaxies: the coevolution between galaxies and dark matter halos", None, "title",
+         "arxiv:2509.16138"),
+        ("A paper the store does not hold", 2021, None, None)]
+    assert [e.title for e in importer.source_entries(sample_store, user.id, "mine.bib", limit=2, offset=2)] == [
+        "A paper the store does not hold"]
+    other = sample_store.accounts.create_user(f"entries-other-{time.monotonic_ns()}", "Another reader")
+    assert importer.source_entries(sample_store, other.id, "mine.bib", limit=10) == []  # one reader's only
+
+
 def test_a_library_naming_a_stored_preprint_by_arxivs_doi_matches_it(sample_store: Store, tmp_path: Path) -> None:
     """Only the arXiv DOI ties this entry to the stored 2508.05729 (its title is the journal's):
     it was imported as a paper the store does not hold."""

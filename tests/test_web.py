@@ -455,6 +455,27 @@ def test_a_library_imports_report_is_in_the_readers_language(client: TestClient)
     assert "(arXiv id 1)" in english.text and "(«Dark matter halos»)" in english.text
 
 
+def test_the_library_page_lists_a_files_entries_and_what_each_matched(client: TestClient) -> None:
+    english = {"Accept-Language": "en"}
+    csrf = csrf_of(client.get("/library", headers=english).text)
+    entries = "".join(f"@article{{k{n}, title={{Entry number {n} of a long file}}}}\n" for n in range(1, 151))
+    bib = ("@article{m1, title={Anything at $z\\sim2$}, eprint={2509.21113}, archivePrefix={arXiv}}\n" + entries).encode()
+    client.post("/library", data={"csrf": csrf}, files={"file": ("long name & more.bib", bib, "text/plain")})
+    page = client.get("/library", headers=english).text
+    link = re.search(r'<a href="(/library\?source=[^"]+)#entries"', page).group(1)
+    assert link == "/library?source=long+name+%26+more.bib"
+    first = client.get("/library?source=long+name+%26+more.bib", headers=english)
+    assert first.status_code == 200 and first.text.count("<li><span class=\"title\"") == 100
+    assert 'href="/paper/arxiv:2509.21113">matched by arXiv id</a>' in first.text and "<math" in first.text
+    assert "not matched: learnt from its own text" in first.text and 'start="1"' in first.text
+    more = re.search(r'<a href="([^"]+)">Next page</a>', first.text).group(1).replace("&amp;", "&")
+    second = client.get(more, headers=english).text
+    assert 'start="101"' in second and second.count("<li><span class=\"title\"") == 51
+    assert "Entry number 150 of a long file" in second and "Next page" not in second
+    assert "按arXiv 编号匹配" in client.get(link, headers={"Accept-Language": "zh-CN"}).text
+    assert client.get("/library?source=nothing.bib").status_code == 404
+
+
 def test_a_refused_delivery_or_radar_is_said_beside_its_form(client: TestClient) -> None:
     # A webhook inside the network or a second radar of one name led to an error page ("The request
     # could not be used." with the service's English words); the form and what was typed were gone.
