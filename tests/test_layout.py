@@ -306,7 +306,7 @@ def test_a_reader_with_an_imported_library_passes_axe(browser, tmp_path: Path) -
         for lang, size in (("en", "phone"), ("zh", "desktop")):
             tab = _tab(browser, base, lang, size)
             problems = {}
-            for path in ("/library", "/account", "/saved"):
+            for path in ("/library", "/library?source=zotero_export.ris", "/account", "/saved"):
                 _visit(tab, base, path)
                 if path == "/library":
                     assert tab.locator("table.sources tbody tr").count() == 1  # the imported file's row
