@@ -62,6 +62,8 @@ def test_math_becomes_mathml_and_text_stays_text() -> None:
     (r"$5000\,\AA$", "<mtext>Å</mtext>"),
     (r"$1020~\text{\AA}$", "<mtext>Å</mtext>"),
     (r"$\text{{\AA}}$", "<mtext>Å</mtext>"),
+    (r"$5\textrm{\AA}$", "<mn>5</mn><mtext>Å</mtext>"),  # every text command, not \text alone
+    (r"$\mbox{\AA}$", "<mtext>Å</mtext>"),
     (r"$0\farcs5$", "<mn>0</mn><mtext>″.</mtext><mn>5</mn>"),
     (r"$1.5\arcsec$", "<mtext>″</mtext>"),
     (r"$|b| \leq 1.5^\deg$", "<msup><mn>1.5</mn><mtext>°</mtext></msup>"),

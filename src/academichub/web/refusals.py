@@ -61,7 +61,14 @@ def refusal(error: AcademicHubError | None, _: Callable[[str], str], problem: st
     else:
         code = error.problem if isinstance(error, InputError) else problem
     text = _texts(_).get(code, "") if code else ""
-    return text.format(**values) if values else text
+    return text.format_map(_Kept(values)) if values else text
+
+
+class _Kept(dict):  # type: ignore[type-arg]
+    """Values for a text's {fields}; a field not given stays as written (never a KeyError on a page)."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def _skips(_: Callable[[str], str]) -> dict[str, str]:

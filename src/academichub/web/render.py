@@ -51,18 +51,18 @@ def tex_to_mathml(tex: str, display: bool = False) -> str | None:
 # relation ∼ (it made an identifier "~": 6,945 formulas of the corpus, "z~2" unspaced); the
 # astronomers' macros (AASTeX, MNRAS) print their symbols, braced so that "1.5^\deg" holds (it
 # printed "\AA" and "\arcsec" as written, and \sun as ☼ where astronomers mean ☉); inside
-# \text{} they are plain characters.
+# \text{}, \textrm{}, \mbox{} … they are plain characters.
 _IN_MATH = {name: rf"{{\text{{{symbol}}}}}" for name, symbol in ASTRONOMY.items()} | {"sim": r"\thicksim "}
 _IN_TEXT = ASTRONOMY | {"sim": "∼"}
 _MACRO = re.compile(r"\\(" + "|".join(sorted(_IN_MATH, key=len, reverse=True)) + r")(?![a-zA-Z])")
-_TEXT_GROUP = re.compile(r"\\text\{((?:[^{}]|\{[^{}]*\})*)\}")
+_TEXT_GROUP = re.compile(r"\\(text|textrm|textit|textbf|textsf|texttt|textnormal|mbox|hbox)\{((?:[^{}]|\{[^{}]*\})*)\}")
 
 
 def math_source(tex: str) -> str:
     """A formula's TeX with the macros latex2mathml gets wrong written as it reads them."""
     if "\\" not in tex:
         return tex
-    tex = _TEXT_GROUP.sub(lambda group: r"\text{" + _MACRO.sub(lambda m: _IN_TEXT[m.group(1)], group.group(1))
+    tex = _TEXT_GROUP.sub(lambda group: f"\\{group.group(1)}{{" + _MACRO.sub(lambda m: _IN_TEXT[m.group(1)], group.group(2))
                           .replace("{", "").replace("}", "") + "}", tex)
     return _MACRO.sub(lambda m: _IN_MATH[m.group(1)], tex)
 
