@@ -341,6 +341,14 @@ def test_library_import_says_what_it_skipped_and_why_in_words(capsys: pytest.Cap
     said = " ".join(out.split())
     assert "1 item imported" in said and "matched to stored papers: 1 by arxiv" in said
     assert "skipped: 1 (unparsable BibTeX block)" in said
+    assert "Parsing of" not in err  # bibtexparser's own warning, beside the report, is gone
+    code, out, _ = run(capsys, "--home", str(sample_home), "library", "list", "--source", "hand.bib", "--json")
+    assert code == 0 and json.loads(out) == [{"title": "Stable Islands of Weak Gravity", "year": None,
+                                              "match": "arxiv", "paper": "arxiv:2508.05729"}]
+    code, out, _ = run(capsys, "--home", str(sample_home), "library", "list", "--source", "hand.bib")
+    assert " ".join(out.split()) == "Stable Islands of Weak Gravity — arxiv:2508.05729, by arxiv"
+    code, _, err = run(capsys, "--home", str(sample_home), "library", "list", "--source", "other.bib")
+    assert code == 1 and "no imported source 'other.bib'" in err
 
 
 @pytest.mark.parametrize("name, value, message", [

@@ -81,11 +81,26 @@ def library_orcid(ctx: typer.Context, orcid: Annotated[str, typer.Argument(help=
 
 
 @library_app.command("list")
-def library_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """List imported library sources."""
+def library_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+                 source: Annotated[str | None, typer.Option(help="List this source's entries and what each matched.")] = None,
+                 ) -> None:
+    """List imported library sources (or, with --source, one source's entries)."""
     with open_store(settings_of(ctx)) as store:
         user, _radar = reader_of(ctx, store)
         rows = importer.imported_sources(store, user.id)
+        if source is not None:
+            if source not in {row["source"] for row in rows}:
+                raise InputError(f"library: no imported source {source!r}")
+            entries = importer.source_entries(store, user.id, source, limit=importer.MAX_ENTRIES)
+    if source is not None:
+        if as_json:
+            print_json([{"title": e.title, "year": e.year, "match": e.match, "paper": e.paper_id} for e in entries])
+            return
+        for e in entries:
+            year = f" ({e.year})" if e.year else ""
+            found = f"{e.paper_id}, by {e.match}" if e.paper_id else "not matched"
+            out.print(escape(f"{e.title}{year} — {found}"))
+        return
     if as_json:
         print_json([{**r, "imported_at": str(r["imported_at"])} for r in rows])
         return
