@@ -474,6 +474,12 @@ def test_the_library_page_lists_a_files_entries_and_what_each_matched(client: Te
     assert "Entry number 150 of a long file" in second and "Next page" not in second
     assert "按arXiv 编号匹配" in client.get(link, headers={"Accept-Language": "zh-CN"}).text
     assert client.get("/library?source=nothing.bib").status_code == 404
+    api = client.get("/api/v1/library/entries", params={"source": "long name & more.bib"}).json()
+    assert len(api) == 151 and api[0] == {"title": "Anything at $z\\sim2$", "year": None, "match": "arxiv",
+                                          "paper": "arxiv:2509.21113"}
+    assert api[-1] == {"title": "Entry number 150 of a long file", "year": None, "match": None, "paper": None}
+    assert client.get("/api/v1/library/entries", params={"source": "long name & more.bib", "page": 2}).json() == []
+    assert client.get("/api/v1/library/entries", params={"source": "nothing.bib"}).status_code == 404
 
 
 def test_a_refused_delivery_or_radar_is_said_beside_its_form(client: TestClient) -> None:

@@ -163,6 +163,22 @@ async def list_library(ctx: Ctx) -> list[dict[str, Any]]:
     return [{**r, "imported_at": r["imported_at"].isoformat() if r["imported_at"] else None} for r in rows]
 
 
+LIBRARY_ENTRIES_PER_PAGE = 500
+
+
+@router.get("/library/entries", response_model=list[schemas.LibraryEntryPublic])
+async def library_entries(ctx: Ctx, source: Annotated[str, Query(min_length=1, max_length=300)],
+                          page: PageNumber = 1) -> list[dict[str, Any]]:
+    """One imported source's entries in the file's order, 500 a page, each with the stored paper it matched."""
+    def listed() -> list[dict[str, Any]]:
+        if source not in {row["source"] for row in importer.imported_sources(ctx.app.store, ctx.user.id)}:
+            raise HTTPException(404, f"library: nothing imported from {source!r}")
+        entries = importer.source_entries(ctx.app.store, ctx.user.id, source, limit=LIBRARY_ENTRIES_PER_PAGE,
+                                          offset=(page - 1) * LIBRARY_ENTRIES_PER_PAGE)
+        return [{"title": e.title, "year": e.year, "match": e.match, "paper": e.paper_id} for e in entries]
+    return await run_in_threadpool(listed)
+
+
 @router.post("/library", response_model=schemas.LibraryReportPublic, status_code=201)
 async def post_library(ctx: Ctx, file: UploadFile, format: Annotated[str | None, Form()] = None) -> dict[str, Any]:
     """Import a library file (BibTeX, RIS, Zotero RDF, CSL-JSON, Better BibTeX JSON; gzip allowed)."""

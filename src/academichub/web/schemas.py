@@ -94,6 +94,15 @@ class AuthorDecision(BaseModel):
     same: bool = Field(description="Whether the paper is by the followed author")
 
 
+class LibraryEntryPublic(BaseModel):
+    """An imported entry and the stored paper it matched."""
+
+    title: str
+    year: int | None
+    match: str | None = Field(description="doi, arxiv, pmid or title; null when it matched no stored paper")
+    paper: str | None = Field(description="the matched paper's id (GET /api/v1/papers/{id})")
+
+
 class LibraryReportPublic(BaseModel):
     """What a library import did."""
 
