@@ -323,6 +323,21 @@ def test_a_reader_with_an_imported_library_passes_axe(browser, tmp_path: Path) -
             tab.context.close()
 
 
+def test_chinese_text_is_spaced_from_the_latin_words_in_it(browser, first_run: str) -> None:  # type: ignore[no-untyped-def]
+    # "按arXiv 编号匹配", "共80条": Chromium sets Latin flush against ideographs unless asked to
+    # space them (text-autospace), as Chinese typesetting does; English pages are left alone.
+    for lang, spaced in (("zh", "normal"), ("en", "no-autospace")):
+        tab = _tab(browser, first_run, lang)
+        for path in ("/", "/api/v1/briefings/1?format=html"):
+            tab.goto(first_run + path)
+            chinese = tab.evaluate("document.documentElement.lang").startswith("zh")
+            assert tab.evaluate("getComputedStyle(document.body).textAutospace") == \
+                ("normal" if chinese else "no-autospace"), (lang, path)
+        _visit(tab, first_run, "/")
+        assert tab.evaluate("getComputedStyle(document.querySelector('main')).textAutospace") == spaced
+        tab.context.close()
+
+
 def test_a_wide_tables_headings_keep_their_words_on_a_phone(browser, first_run: str) -> None:  # type: ignore[no-untyped-def]
     # Squeezed into 390 px the sources table broke each Chinese heading into a column of single
     # characters (最/近/运/行, four lines) instead of scrolling inside itself.

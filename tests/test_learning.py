@@ -180,6 +180,23 @@ def test_a_library_makes_a_feed_about_its_topics(feed: FeedService, sample_store
     assert sum(i["reasons"][0].startswith("Similar to your library paper «") for i in items) >= 7
 
 
+def test_a_library_entry_of_a_word_or_two_teaches_nothing_and_explains_nothing(
+        feed: FeedService, sample_store: Store, fresh_radar: Radar, embedder: WordLlamaEmbedder) -> None:
+    # A hand-kept BibTeX entry titled "x" was learnt from its own text: its embedding sat at cosine
+    # 0.4 of galaxy papers, and the first card of the feed said "similar to your library paper «x»".
+    from academichub.ranking import profile
+
+    bib = ("@article{a, title={x}}\n@article{b, title={Untitled}}\n"
+           "@article{c, title={Dust attenuation in star-forming galaxies at cosmic noon}}\n")
+    importer.import_bytes(sample_store, embedder, fresh_radar.user_id, bib.encode(), "hand.bib")
+    built = profile.build(sample_store, embedder, fresh_radar.user_id, [], [], RankingSettings(), date(2025, 9, 26),
+                          lookup=lambda ids, weights, kind: [])
+    assert [e.title for e in built.positives if e.kind == "library"] == [
+        "Dust attenuation in star-forming galaxies at cosmic noon"]
+    items = page_json(feed.current(fresh_radar, period="all"), en)["items"]
+    assert not any("«x»" in reason or "«Untitled»" in reason for i in items for reason in i["reasons"])
+
+
 def test_the_model_switches_from_centroid_to_classifier() -> None:
     galaxy = ["galaxy cluster dark matter halo mass", "dwarf galaxy star formation dust", "galaxy rotation curve halo",
               "stellar mass of galaxy groups", "quasar host galaxy spectra"]

@@ -23,7 +23,7 @@ from academichub.radar.lru import Lru, Versioned
 from academichub.radar.rules import RuleSet
 from academichub.ranking.learned import NEGATIVE_WEIGHTS, Linear
 from academichub.ranking.matrix import Snapshot
-from academichub.ranking.profile import FOLLOW_WEIGHT
+from academichub.ranking.profile import FOLLOW_WEIGHT, has_words
 from academichub.ranking.ranker import Explainer
 from academichub.ranking.scoring import ReaderScores, score_all
 from academichub.search.query import positive_text
@@ -106,7 +106,7 @@ class ReaderModels:
             for row in self.store.library.items(radar.user_id):
                 if row.work_id is not None:
                     kinds.setdefault(row.work_id, "library")
-                elif row.vector is not None and row.model == self.embedding and self.embedding:
+                elif row.vector is not None and row.model == self.embedding and self.embedding and has_words(row.text):
                     own.append((row.title, row.vector))
         liked = sorted(kinds)
         keywords = [positive_text(sub.value) for sub in subs if sub.kind == "keyword"] if not usable else []

@@ -8,6 +8,7 @@ contrasts with belongs to the feed's pool (ranking.learned.Pool), not to the pro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +24,11 @@ from academichub.settings import RankingSettings
 from academichub.storage.store import Store
 
 FOLLOW_WEIGHT = 0.5  # a followed author's paper or a keyword says less than a paper the reader kept
+# An unmatched library item learnt from its own text needs some text: the embedding of "x" (an
+# entry of a hand-kept BibTeX file) sat at cosine 0.4 of galaxy papers, and cards said "similar to
+# your library paper «x»". A matched item is its stored paper, whatever its entry says.
+MIN_OWN_WORDS = 3
+_WORD = re.compile(r"[^\W\d_]{2,}")
 SAVE_WEIGHT = 1.2
 
 
@@ -46,6 +52,11 @@ def _embed_quietly(embedder: Embedder | None, texts: list[str]) -> np.ndarray | 
 Lookup = Callable[[list[int], dict[int, float], str], list[Example]]  # stored works as examples
 
 
+def has_words(text: str) -> bool:
+    """Whether an unmatched library item says enough to learn from (three words of two letters)."""
+    return len(_WORD.findall(text)) >= MIN_OWN_WORDS
+
+
 def build(store: Store, embedder: Embedder | None, user_id: int, subscriptions: list[Subscription],
           author_work_ids: list[int], settings: RankingSettings, today: date, *, lookup: Lookup) -> Profile:
     """A reader's positives and dislikes; `lookup` turns stored works into examples with their features."""
@@ -57,8 +68,8 @@ def build(store: Store, embedder: Embedder | None, user_id: int, subscriptions: 
         weight = recency_weight(when, today, settings.half_life_days)
         if row.work_id is not None:
             library_ids[row.work_id] = max(weight, library_ids.get(row.work_id, 0.0))
-        else:  # an item no stored work matched: its own text (and vector, if of this model)
-            vector = row.vector if embedder is not None and row.model == embedder.tag else None
+        elif has_words(row.text):  # an item no stored work matched: its own text
+            vector = row.vector if embedder is not None and row.model == embedder.tag else None  # (of this model)
             own.append(Example(vector, row.text, weight, row.title, "library"))
     positives += lookup(list(library_ids), library_ids, "library") + own
     liked: dict[int, tuple[float, str]] = {}
