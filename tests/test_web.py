@@ -474,6 +474,8 @@ def test_the_library_page_lists_a_files_entries_and_what_each_matched(client: Te
     assert "Entry number 150 of a long file" in second and "Next page" not in second
     assert "按arXiv 编号匹配" in client.get(link, headers={"Accept-Language": "zh-CN"}).text
     assert client.get("/library?source=nothing.bib").status_code == 404
+    client.post("/library", data={"csrf": csrf}, files={"file": ("short.bib", b"@article{x, title={x}}", "text/plain")})
+    assert "not matched, and too short to learn from" in client.get("/library?source=short.bib", headers=english).text
     api = client.get("/api/v1/library/entries", params={"source": "long name & more.bib"}).json()
     assert len(api) == 151 and api[0] == {"title": "Anything at $z\\sim2$", "year": None, "match": "arxiv",
                                           "paper": "arxiv:2509.21113"}

@@ -76,7 +76,7 @@ NEW: dict[str, str] = {
     "not an entry": "不是条目", "a field of the wrong type": "字段类型不对", "no title": "没有标题",
     "already in the file": "文件中已有", "a Zotero note": "Zotero 笔记", "a Zotero attachment": "Zotero 附件",
     "a Zotero annotation": "Zotero 批注", "arXiv id": "arXiv 编号", "title": "标题",
-    ": ": "：",
+    ": ": "：", "not matched, and too short to learn from": "未匹配，且过短，无法从中学习",
     "This radar has no papers in that period: choose another period, or follow more.":
         "该雷达在这个时段没有论文：请换一个时段，或关注更多内容。",
     "Writing with an LLM needs an OpenAI-compatible endpoint in the settings.": "由大语言模型撰写需要在设置中配置 OpenAI 兼容接口。",

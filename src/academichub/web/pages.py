@@ -27,6 +27,7 @@ from academichub.present.links import doi_url, paper_path
 from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
+from academichub.ranking.profile import has_words
 from academichub.ranking.reasons import Reason
 from academichub.search.service import search, similar
 from academichub.sources import journal_rss
@@ -342,7 +343,8 @@ async def _library_page(request: Request, ctx: Ctx, *, source: str | None = None
             ctx.app.store, ctx.user.id, source, limit=LIBRARY_ENTRIES_PER_PAGE + 1, offset=offset))
         here = "/library?" + urlencode({"source": source})
         values |= {"source": source, "first": offset + 1,
-                   "entries": [(e, match_kind(e.match, ctx.gettext) if e.match else "")
+                   # an entry of fewer than three words is neither matched nor learnt from (ranking.profile)
+                   "entries": [(e, match_kind(e.match, ctx.gettext) if e.match else "", has_words(f"{e.title} {e.abstract}"))
                                for e in rows[:LIBRARY_ENTRIES_PER_PAGE]],
                    "previous": f"{here}&page={page - 1}#entries" if page > 1 else None,
                    "next": f"{here}&page={page + 1}#entries" if len(rows) > LIBRARY_ENTRIES_PER_PAGE else None}
