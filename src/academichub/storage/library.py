@@ -9,10 +9,10 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from academichub.model.paper import work_public_id
 from academichub.storage.board import user_slot
 from academichub.storage.engine import reading, touch, write_transaction
 from academichub.storage.locks import lock_row
-from academichub.model.paper import work_public_id
 from academichub.storage.schema import library_items, users, works
 
 
