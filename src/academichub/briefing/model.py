@@ -65,9 +65,14 @@ class Trend:
         """A larger share of the period's papers than before. Periods differ in size (a week of a
         holiday, a harvest that grew), and the trend was found on shares: by counts alone a topic
         found rising from 113 of 450 papers to 110 of 300 was shown as falling."""
-        if self.now_total and self.before_total:
+        if self.sized:
             return self.now * self.before_total > self.before * self.now_total
         return self.now > self.before
+
+    @property
+    def sized(self) -> bool:
+        """Whether the sizes of both periods are known (briefings stored before they were kept lack them)."""
+        return bool(self.now_total and self.before_total)
 
     def share(self, which: str) -> str:
         """The share of its period's papers `which` ("now" or "before") count is, as a percentage ("" unknown)."""

@@ -158,7 +158,7 @@ def write_overview(papers: list[BriefPaper], themes: list[Section], trends: list
 
 def _change(trend: Trend, t: dict) -> str:
     """How a topic changed: its shares of the two periods' papers (the periods differ in size)."""
-    if trend.now_total and trend.before_total:
+    if trend.sized:
         return t["shares"].format(before=trend.share("before"), now=trend.share("now"))
     return f"{trend.before} → {trend.now}"
 

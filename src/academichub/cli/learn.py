@@ -87,14 +87,13 @@ def library_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
     """List imported library sources (or, with --source, one source's entries)."""
     with open_store(settings_of(ctx)) as store:
         user, _radar = reader_of(ctx, store)
-        rows = importer.imported_sources(store, user.id)
-        if source is not None:
-            if source not in {row["source"] for row in rows}:
-                raise InputError(f"library: no imported source {source!r}")
-            entries = importer.source_entries(store, user.id, source, limit=importer.MAX_ENTRIES)
+        if source is None:
+            rows = importer.imported_sources(store, user.id)
+        else:
+            entries = importer.source_entries(store, user.id, source, limit=importer.MAX_ENTRIES, required=True)
     if source is not None:
         if as_json:
-            print_json([{"title": e.title, "year": e.year, "match": e.match, "paper": e.paper_id} for e in entries])
+            print_json([e.to_json() for e in entries])
             return
         for e in entries:
             year = f" ({e.year})" if e.year else ""

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -38,9 +37,8 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
 def markdown(digest: Digest, *, limit: int = 10, max_bytes: int | None = None) -> str:
     """The digest as chat Markdown (DingTalk and WeCom render it), within `max_bytes` of UTF-8 if
     given: the overview is shortened first, then the last papers left out, never a link cut in two."""
-    joined = _reasons_joiner(digest)
     items = [f"{item.n}. [{_md(item.title)}]({item.url})  \n{item.label} · {item.date} · "
-             f"{_md(joined(item.reasons))}" for item in digest.items[:limit]]
+             f"{_md(_reasons(digest, item.reasons))}" for item in digest.items[:limit]]
     text = ""
     for count in range(len(items), -1, -1):
         for overview in (600, 200, 0) if digest.overview else (0,):
@@ -63,9 +61,9 @@ def _markdown_of(digest: Digest, items: list[str], overview: int) -> str:
     return "\n\n".join(lines)
 
 
-def _reasons_joiner(digest: Digest) -> Callable[[list[str]], str]:
+def _reasons(digest: Digest, reasons: list[str]) -> str:
     """A paper's reasons joined as the digest's language punctuates a list ("；" in Chinese)."""
-    return LABELS.get(digest.lang, LABELS["en"])["and"].join
+    return LABELS.get(digest.lang, LABELS["en"])["and"].join(reasons)
 
 
 def _md(text: str) -> str:
@@ -78,7 +76,7 @@ def payload(channel: str, digest: Digest, secret: str | None, *, now: float | No
     now = time.time() if now is None else now
     if channel == "feishu":
         rows = [[{"tag": "a", "text": f"{i.n}. {i.title}", "href": i.url},
-                 {"tag": "text", "text": f"\n{i.label} · {i.date} · {_reasons_joiner(digest)(i.reasons)}"}] for i in digest.items]
+                 {"tag": "text", "text": f"\n{i.label} · {i.date} · {_reasons(digest, i.reasons)}"}] for i in digest.items]
         if digest.overview:
             rows.append([{"tag": "text", "text": digest.overview[:800]}])
         body: dict[str, Any] = {"msg_type": "post", "content": {"post": {"zh_cn" if digest.lang == "zh" else "en_us": {
@@ -98,7 +96,7 @@ def payload(channel: str, digest: Digest, secret: str | None, *, now: float | No
     if channel == "slack":
         blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": digest.title[:150]}}]
         for item in digest.items:
-            text = f"*<{item.url}|{_slack(item.title)}>*\n{_slack(item.label)} · {item.date} · {_slack(_reasons_joiner(digest)(item.reasons))}"
+            text = f"*<{item.url}|{_slack(item.title)}>*\n{_slack(item.label)} · {item.date} · {_slack(_reasons(digest, item.reasons))}"
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
         if digest.overview:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _slack(digest.overview)[:3000]}})

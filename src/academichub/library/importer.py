@@ -20,7 +20,7 @@ import httpx
 
 from academichub.capped import gunzip, read_all
 from academichub.embedding.base import Embedder, work_text
-from academichub.errors import InputError, SourceError
+from academichub.errors import InputError, NotFoundError, SourceError
 from academichub.keys import clean_line, family_key, name_key, strip_control, title_key
 from academichub.library.items import LibraryItem, Skipped
 from academichub.library.readers import READERS, detect
@@ -123,12 +123,11 @@ def _unique_keys(keys: Iterable[str]) -> list[str]:
     taken: set[str] = set()
     unique = []
     for key in keys:
-        stored = strip_control(key)[:_ITEM_KEY]
-        number = 1
+        clean = strip_control(key)
+        stored, number = clean[:_ITEM_KEY], 1
         while stored in taken:
             number += 1
-            suffix = f"#{number}"
-            stored = strip_control(key)[:_ITEM_KEY - len(suffix)] + suffix
+            stored = clean[:_ITEM_KEY - len(f"#{number}")] + f"#{number}"
         taken.add(stored)
         unique.append(stored)
     return unique
@@ -313,9 +312,14 @@ def imported_sources(store: Store, user_id: int) -> list[dict[str, Any]]:
     return store.library.sources(user_id)
 
 
-def source_entries(store: Store, user_id: int, source: str, *, limit: int, offset: int = 0) -> list[LibraryEntry]:
-    """A page of one imported source's items, each with the stored paper it matched."""
-    return store.library.entries(user_id, source, limit=limit, offset=offset)
+def source_entries(store: Store, user_id: int, source: str, *, limit: int, offset: int = 0,
+                   required: bool = False) -> list[LibraryEntry]:
+    """A page of one imported source's items, each with the stored paper it matched; if `required`,
+    NotFoundError when nothing was imported from `source` (a page past the end is empty)."""
+    entries = store.library.entries(user_id, source, limit=limit, offset=offset)
+    if required and not entries and source not in {row["source"] for row in store.library.sources(user_id)}:
+        raise NotFoundError(f"library: no imported source {source!r}")
+    return entries
 
 
 def remove_source(store: Store, user_id: int, source: str) -> int:

@@ -48,6 +48,10 @@ class LibraryEntry:
     paper_id: str | None  # the matched work's public id
     abstract: str = ""
 
+    def to_json(self) -> dict[str, object]:
+        """The entry as the API and `library list --source --json` give it."""
+        return {"title": self.title, "year": self.year, "match": self.match, "paper": self.paper_id}
+
 
 class LibraryRepo:
     """SQL for library items."""

@@ -170,13 +170,10 @@ LIBRARY_ENTRIES_PER_PAGE = 500
 async def library_entries(ctx: Ctx, source: Annotated[str, Query(min_length=1, max_length=300)],
                           page: PageNumber = 1) -> list[dict[str, Any]]:
     """One imported source's entries in the file's order, 500 a page, each with the stored paper it matched."""
-    def listed() -> list[dict[str, Any]]:
-        if source not in {row["source"] for row in importer.imported_sources(ctx.app.store, ctx.user.id)}:
-            raise HTTPException(404, f"library: nothing imported from {source!r}")
-        entries = importer.source_entries(ctx.app.store, ctx.user.id, source, limit=LIBRARY_ENTRIES_PER_PAGE,
-                                          offset=(page - 1) * LIBRARY_ENTRIES_PER_PAGE)
-        return [{"title": e.title, "year": e.year, "match": e.match, "paper": e.paper_id} for e in entries]
-    return await run_in_threadpool(listed)
+    entries = await run_in_threadpool(importer.source_entries, ctx.app.store, ctx.user.id, source,
+                                      limit=LIBRARY_ENTRIES_PER_PAGE, offset=(page - 1) * LIBRARY_ENTRIES_PER_PAGE,
+                                      required=True)
+    return [entry.to_json() for entry in entries]
 
 
 @router.post("/library", response_model=schemas.LibraryReportPublic, status_code=201)

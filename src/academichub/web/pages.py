@@ -37,7 +37,7 @@ from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx, context_of
 from academichub.web.moments import moment
 from academichub.web.pagecache import page_variant
 from academichub.web.query_language import is_chinese, to_english
-from academichub.web.refusals import match_kind, refusal, skip_reason
+from academichub.web.refusals import explained, match_kind, refusal, skip_reason
 from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
 from academichub.web.text_language import lang_attribute
@@ -269,9 +269,7 @@ def search_problem(error: InputError, _: Callable[[str], str]) -> tuple[str, str
     """Why a search could not run, in the reader's language, and the parser's own detail."""
     if error.problem == "query":
         return _("This query cannot be read: check its brackets, quotes and field names."), str(error)
-    if said := refusal(error, _):
-        return said, str(error)
-    return str(error), ""
+    return explained(error, _)
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -336,11 +334,9 @@ async def _library_page(request: Request, ctx: Ctx, *, source: str | None = None
     sources = await run_in_threadpool(importer.imported_sources, ctx.app.store, ctx.user.id)
     status = 400 if values.get("error") else 200
     if source is not None:  # one source's entries, a page at a time: what matched, and to which paper
-        if source not in {row["source"] for row in sources}:
-            raise HTTPException(404, f"library: nothing imported from {source!r}")
         offset = (page - 1) * LIBRARY_ENTRIES_PER_PAGE
         rows = await run_in_threadpool(lambda: importer.source_entries(
-            ctx.app.store, ctx.user.id, source, limit=LIBRARY_ENTRIES_PER_PAGE + 1, offset=offset))
+            ctx.app.store, ctx.user.id, source, limit=LIBRARY_ENTRIES_PER_PAGE + 1, offset=offset, required=True))
         here = "/library?" + urlencode({"source": source})
         values |= {"source": source, "first": offset + 1,
                    # an entry of fewer than three words is neither matched nor learnt from (ranking.profile)
@@ -380,8 +376,8 @@ async def library_upload(request: Request, ctx: Ctx, file: UploadFile,
         report = await run_in_threadpool(importer.import_bytes, ctx.app.store, ctx.app.embedder, ctx.user.id,
                                          data, Path(file.filename or "library").name)
     except AcademicHubError as exc:
-        said = refusal(exc, ctx.gettext)
-        return await _library_page(request, ctx, error=said or str(exc), error_detail=str(exc) if said else "")
+        error, detail = explained(exc, ctx.gettext)
+        return await _library_page(request, ctx, error=error, error_detail=detail)
     return await _library_page(request, ctx, report=report)
 
 
@@ -394,8 +390,8 @@ async def library_orcid(request: Request, ctx: Ctx, orcid: Annotated[str, Form()
         report = await run_in_threadpool(importer.import_orcid, ctx.app.store, ctx.app.embedder, ctx.user.id,
                                          orcid, ctx.app.settings)
     except AcademicHubError as exc:
-        said = refusal(exc, ctx.gettext)
-        return await _library_page(request, ctx, error=said or str(exc), error_detail=str(exc) if said else "")
+        error, detail = explained(exc, ctx.gettext)
+        return await _library_page(request, ctx, error=error, error_detail=detail)
     return await _library_page(request, ctx, report=report)
 
 

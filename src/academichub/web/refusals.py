@@ -64,6 +64,14 @@ def refusal(error: AcademicHubError | None, _: Callable[[str], str], problem: st
     return text.format_map(_Kept(values)) if values else text
 
 
+def explained(error: AcademicHubError, _: Callable[[str], str]) -> tuple[str, str]:
+    """(what to say, the detail to show beside it): the table's words with the service's own as the
+    detail, or the service's own alone where the table has none."""
+    if said := refusal(error, _):
+        return said, str(error)
+    return str(error), ""
+
+
 class _Kept(dict):  # type: ignore[type-arg]
     """Values for a text's {fields}; a field not given stays as written (never a KeyError on a page)."""
 
