@@ -101,8 +101,8 @@ def test_changed_etag_then_not_modified(tmp_path: Path) -> None:
             third = jobs.fetch_stream(store, settings, stream)
             sent = [r.headers.get("If-None-Match") for r in server.requests_to("/nature.rss")]
             assert sent == [None, '"v1"', '"v2"']
-            # 75 items, of which 4 are "Author Correction: …" notices (rejected, each run)
-            assert (first.new, first.rejected, second.new, second.unchanged) == (71, 4, 0, 71)
+            # 75 items, of which 4 are "Author Correction: …" notices (left out, each run)
+            assert (first.new, first.left_out, first.rejected, second.new, second.unchanged) == (71, 4, 0, 0, 71)
             assert third.not_modified and third.fetched == 0 and third.errors == []
             assert store.sources.get(stream.key).etag == '"v2"'
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -70,7 +71,7 @@ def test_statuses_and_flags(settings) -> None:  # type: ignore[no-untyped-def]
             errors=[{"kind": "rate-limited", "message": "crossref: HTTP 429 (rate limited)"}])
         report = {h.stream: h for h in stream_health(store, settings, now=now)}
     assert report[listing.key].status == "quiet"
-    assert report[listing.key].flags == [{"kind": "quiet", "message":
+    assert report[listing.key].flags == [{"kind": "quiet", "day": "2025-09-24", "message":
                                          "no new papers in the listing of 2025-09-24, an announcement day"}]
     assert report[nature.key].status == "quiet" and report[nature.key].flags[0]["kind"] == "rejected"
     assert "nothing new for 20 days" in report[nature.key].flags[1]["message"]
@@ -121,3 +122,48 @@ def test_a_source_without_network_is_offline_not_failing(tmp_path: Path) -> None
         page = client.get("/sources?lang=zh").text
     assert 'badge badge-offline">离线<' in page and "将在下次检查时重试" in page
     assert "badge-failing" not in page
+
+
+def test_notices_are_left_out_not_rejected_and_every_flag_is_in_the_readers_language(tmp_path: Path) -> None:
+    # The recorded Nature feed holds four "Author Correction" notices: every run flagged the
+    # stream "last run rejected 4 records (4 notice (author correction))", as if the feed were
+    # broken, and in English on a Chinese page; so were the quiet flags and the kind of an error.
+    from tests.replay_server import Reply, replay_server
+
+    nature = (Path(__file__).parent / "data/journal_rss/nature_current_2024-07-18.rdf.xml").read_bytes()
+    with replay_server() as server:
+        server.script("/nature.rss", Reply(200, nature))
+        server.script("/down.rss", Reply(503))
+        settings = make_settings(tmp_path / "home", sources={
+            "http": {"retries": 0}, "arxiv": {"categories": ["cs.CL"]},
+            "journals": {"enabled": True, "feeds": [f"{server.url}/nature.rss", f"{server.url}/down.rss"],
+                         "min_interval": 0}})
+        with Store.open(settings) as store:
+            report = jobs.fetch_stream(store, settings, journal_rss.stream(f"{server.url}/nature.rss"))
+            jobs.fetch_stream(store, settings, journal_rss.stream(f"{server.url}/down.rss"))
+            listing = arxiv.category_stream(["cs.CL"])
+            run(store, listing.key, "arxiv", datetime(2025, 9, 23, 4, 30, tzinfo=UTC), fetched=300, new=280)
+            run(store, listing.key, "arxiv", datetime(2025, 9, 24, 4, 30, tzinfo=UTC), fetched=300, unchanged=300)
+            run(store, "crossref:issn:0028-0836", "crossref", datetime.now(UTC) - timedelta(days=30), fetched=5, new=5,
+                rejected=1, reasons={"malformed record (TypeError)": 1})
+            run(store, "crossref:issn:0028-0836", "crossref", datetime.now(UTC), fetched=5, unchanged=3,
+                rejected=2, reasons={"no title": 2})
+            store.sources._write("crossref:issn:0028-0836", "crossref",
+                                 {"last_new_at": datetime.now(UTC) - timedelta(days=30)})
+            health = {h.stream: h for h in stream_health(store, settings)}
+    assert (report.new, report.rejected, report.left_out) == (71, 0, 4)
+    assert report.left_out_reasons == {"notice (author correction)": 4}
+    (left_out,) = health[f"journal:{server.url}/nature.rss"].flags
+    assert left_out["kind"] == "left-out" and health[f"journal:{server.url}/nature.rss"].status == "ok"
+    with TestClient(create_app(settings)) as client:
+        chinese = client.get("/sources?lang=zh").text
+        english = client.get("/sources?lang=en").text
+    assert "上次运行：略过 4 条非论文记录（声明：author correction）。" in chinese
+    assert "上次运行：2 条记录无法使用（没有标题）。" in chinese
+    assert "已有 30 天没有新内容" in chinese
+    assert "来源服务器出错：" in chinese  # the 503, its own words kept beside it
+    notes = re.sub(r"<[^>]+>", " ", " ".join(re.findall(r'<tr class="notes">(.*?)</tr>', chinese, re.DOTALL)))
+    for english_words in ("last run", "Last run", "nothing new", "rejected", "http-5xx"):
+        assert english_words not in notes, english_words
+    assert "Last run: 4 records left out, as they are not papers (notice: author correction)." in english
+    assert "Last run: 2 records could not be used (no title)." in english

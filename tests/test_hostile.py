@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from academichub.storage.store import Store
 from academichub.web.app import create_app
-from tests.conftest import make_settings
+from tests.conftest import DATA, make_settings
 
 
 @pytest.fixture(scope="module")
@@ -328,7 +328,25 @@ def test_random_bytes_named_as_jsonl_exit_non_zero(tmp_path, capsys) -> None:  #
     junk.write_bytes(random.Random(3).randbytes(2_000_000))
     with pytest.raises(SystemExit) as exited:
         main(["--home", str(tmp_path / "home"), "ingest", "--file", str(junk), "--format", "arxiv-jsonl"])
-    assert exited.value.code == 1 and "were rejected: is it the format you named?" in capsys.readouterr().err
+    assert exited.value.code == 1 and "were rejected: is it arxiv-jsonl, the format named?" in capsys.readouterr().err
+
+
+def test_a_file_of_notices_is_read_not_taken_for_the_wrong_format(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # The recorded PMC article is a correction notice: the ingest exited 1 and asked "is it the
+    # format you named?" of a file whose format was detected, and read, correctly.
+    from academichub.cli.main import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--home", str(tmp_path / "home"), "ingest", "--file", str(DATA / "pubmed/efetch_pmc.xml")])
+    said = capsys.readouterr()
+    assert exited.value.code == 0 and "format" not in said.err
+    assert "left out 1 (not a paper): notice (correction)" in said.out and "rejected 0" in said.out
+    garbled = tmp_path / "garbled.xml"  # PubMed's tags, no article in them: detected, and unreadable
+    garbled.write_text("<PubmedArticleSet>" + "<PubmedArticle><MedlineCitation/></PubmedArticle>" * 3
+                       + "</PubmedArticleSet>")
+    with pytest.raises(SystemExit) as exited:
+        main(["--home", str(tmp_path / "home"), "ingest", "--file", str(garbled)])
+    assert exited.value.code == 1 and "is it pubmed, the format detected?" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("damage", ["bad byte", "truncated"])

@@ -16,6 +16,19 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/academichub/locale/zh/LC_MESSAGES/messages.po"
 METHODS = [("**/web/templates/**.html", "jinja2"), ("**.py", "python")]
 NEW: dict[str, str] = {
+    "book record": "图书记录", "no identifier": "无标识符", "invalid JSON": "无效的 JSON",
+    "record without a DOI": "没有 DOI 的记录", "entry without DOI or link": "没有 DOI 或链接的条目",
+    "not a work": "不是作品记录", "notice: {kind}": "声明：{kind}", "malformed record: {kind}": "格式错误的记录：{kind}",
+    "type: {kind}": "类型：{kind}",
+    "Last run: {n} record could not be used ({reasons}).": "上次运行：{n} 条记录无法使用（{reasons}）。",
+    "Last run: {n} record left out, as it is not a paper ({reasons}).": "上次运行：略过 {n} 条非论文记录（{reasons}）。",
+    "No new papers in the listing of {day}, an announcement day.": "{day} 是发布日，但当日列表中没有新论文。",
+    "Nothing new for {days} day (expected within {expected}).": "已有 {days} 天没有新内容（通常 {expected} 天内会有）。",
+    "No network": "无网络", "The source did not answer in time": "来源未能及时响应",
+    "The source asked us to slow down": "来源要求放慢请求", "The source refused the request": "来源拒绝了请求",
+    "The source's server failed": "来源服务器出错", "The answer was too large": "响应过大",
+    "The answer could not be read": "无法读取响应", "The source answered with an error": "来源返回了错误",
+    "Error": "错误",
     "This radar follows {limit} already: remove some, or make another radar on the account page.":
         "这个雷达已关注 {limit} 项：请删除一些，或在账户页新建一个雷达。",
     "Current password": "当前密码", "New password": "新密码", "New password again": "再次输入新密码",
@@ -102,7 +115,9 @@ def main() -> None:
         if key in catalog:
             continue
         translation = NEW.get(key) or (old.get(key).string if old.get(key) else "")
-        if not translation:
+        if not isinstance(message, str) and isinstance(translation, str):  # Chinese has one plural form
+            translation = (translation,)
+        if not "".join(translation):
             missing.append(key)
         catalog.add(message, translation)  # a plural keeps both its forms (a singular id with plural forms broke the file)
     written = PO.with_suffix(".tmp")  # renamed into place: a failed write leaves the catalogue as it was

@@ -25,7 +25,7 @@ EASTERN = ZoneInfo("America/New_York")
 # neutrally and tried again at its next check.
 OFFLINE_KINDS = ("network", "timeout")
 RUN_FIELDS = ("started_at", "seconds", "fetched", "new", "updated", "unchanged", "merged", "rejected",
-              "rejected_reasons", "errors", "not_modified")
+              "rejected_reasons", "left_out", "left_out_reasons", "errors", "not_modified")
 
 
 @dataclass
@@ -37,7 +37,10 @@ class StreamHealth:
     label: str
     configured: bool
     status: str
-    flags: list[dict[str, str]] = field(default_factory=list)  # {"kind": "quiet"|"rejected", "message"}
+    # {"kind": "quiet"|"rejected"|"left-out", "message" (English, for the CLI and the API), and the
+    # values a page words it from in the reader's language: "count" and "reasons", "day", or "days"
+    # and "expected"}
+    flags: list[dict[str, Any]] = field(default_factory=list)
     last_run: dict[str, Any] | None = None
     last_run_at: datetime | None = None
     last_success_at: datetime | None = None
@@ -59,18 +62,23 @@ class StreamHealth:
 
 
 def _flags(stream: Stream, state: SourceState, runs: list[dict[str, Any]], settings: Settings,
-           now: datetime) -> list[dict[str, str]]:
-    flags: list[dict[str, str]] = []
+           now: datetime) -> list[dict[str, Any]]:
+    flags: list[dict[str, Any]] = []
     last = runs[0] if runs else None
     if last and last["rejected"]:
         reasons = ", ".join(f"{n} {r}" for r, n in last["rejected_reasons"].items())
-        flags.append({"kind": "rejected", "message": f"last run rejected {last['rejected']} records ({reasons})"})
+        flags.append({"kind": "rejected", "count": last["rejected"], "reasons": last["rejected_reasons"],
+                      "message": f"last run rejected {last['rejected']} records ({reasons})"})
+    if last and last["left_out"]:  # notices and the like: said, not flagged as a fault
+        reasons = ", ".join(f"{n} {r}" for r, n in last["left_out_reasons"].items())
+        flags.append({"kind": "left-out", "count": last["left_out"], "reasons": last["left_out_reasons"],
+                      "message": f"last run left out {last['left_out']} records that are not papers ({reasons})"})
     successes = [r for r in runs if not r["errors"]]
     if stream.source == "arxiv" and stream.params.get("method") == "listing":
         if successes and successes[0]["new"] == 0:
             day = successes[0]["started_at"].astimezone(EASTERN).date()
             if expects_listing(day, settings.sources.arxiv.holidays):
-                flags.append({"kind": "quiet",
+                flags.append({"kind": "quiet", "day": day.isoformat(),
                               "message": f"no new papers in the listing of {day.isoformat()}, an announcement day"})
         return flags
     stale = timedelta(days=registry.group_of(settings, stream.source).stale_after_days)
@@ -78,7 +86,8 @@ def _flags(stream: Stream, state: SourceState, runs: list[dict[str, Any]], setti
     last_new = state.last_new_at
     if successes and first and now - first > stale and (last_new is None or now - last_new > stale):
         days = (now - (last_new or first)).days
-        flags.append({"kind": "quiet", "message": f"nothing new for {days} days (expected within {stale.days})"})
+        flags.append({"kind": "quiet", "days": days, "expected": stale.days,
+                      "message": f"nothing new for {days} days (expected within {stale.days})"})
     return flags
 
 

@@ -40,9 +40,12 @@ def _print_report(report: RunReport, as_json: bool) -> None:
         return
     out.print(f"[bold]{report.source}[/]: fetched {report.fetched}, new {report.new}, updated "
               f"{report.updated}, unchanged {report.unchanged}, merged {report.merged}, rejected "
-              f"{report.rejected} in {report.seconds:.1f}s")
+              f"{report.rejected}" + (f", left out {report.left_out}" if report.left_out else "")
+              + f" in {report.seconds:.1f}s")
     for reason, count in report.rejected_reasons.most_common():
         out.print(escape(f"  rejected {count}: {reason}"))
+    for reason, count in report.left_out_reasons.most_common():
+        out.print(escape(f"  left out {count} (not a paper): {reason}"))
     for error in report.errors:
         err.print(escape(f"  error ({error['kind']}): {error['message']}"))
 
@@ -70,6 +73,7 @@ def ingest(
         raise InputError("ingest: give exactly one of a source, --all or --file F")
     if fmt is not None and fmt not in format_names():
         raise InputError(f"ingest: unknown format {fmt!r}; choose one of {', '.join(format_names())}")
+    named = fmt is not None
     if file is not None:
         existing_file(file, "ingest")
         fmt = fmt or detect_format(file)
@@ -97,10 +101,14 @@ def ingest(
             embed_pending(store, settings)
     if report is not None:
         _print_report(report, as_json)
-        if report.rejected > report.fetched * MOSTLY_REJECTED:
+        # Records that are not papers (a feed of notices) were read as they are: only those that
+        # could not be used say the file may not be what it was taken for.
+        unreadable = report.rejected > report.fetched * MOSTLY_REJECTED
+        if unreadable:
+            said = "named" if named else "detected"
             err.print(escape(f"ingest: {report.rejected} of {report.fetched} records of {file} were rejected: "
-                             "is it the format you named?"), soft_wrap=True)
-        raise typer.Exit(1 if report.errors or report.rejected > report.fetched * MOSTLY_REJECTED else 0)
+                             f"is it {fmt}, the format {said}?"), soft_wrap=True)
+        raise typer.Exit(1 if report.errors or unreadable else 0)
     _print_runs(runs, as_json)
     reports = [r for _, r in runs]
     if any(r.errors for r in reports):

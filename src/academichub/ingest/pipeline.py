@@ -57,6 +57,10 @@ class _Batch:
         papers: list[Paper] = []
         for item in chunk:
             self.report.fetched += 1
+            if isinstance(item, Rejected) and item.not_a_paper:
+                self.report.left_out += 1
+                self.report.left_out_reasons[item.reason] += 1
+                continue
             if isinstance(item, Rejected):
                 self._reject(item.reason)
                 continue

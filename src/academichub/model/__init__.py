@@ -13,10 +13,11 @@ from academichub.model.paper import (
     Paper,
     Rejected,
     as_json_dict,
+    not_a_paper,
     source_label,
     work_public_id,
 )
 from academichub.model.report import RunReport
 
-__all__ = ["ANNOUNCE_TYPES", "ID_KINDS", "SERVER_NAMES", "Author", "Paper", "Rejected", "RunReport", "as_json_dict", "source_label",
+__all__ = ["ANNOUNCE_TYPES", "ID_KINDS", "SERVER_NAMES", "Author", "Paper", "Rejected", "RunReport", "as_json_dict", "not_a_paper", "source_label",
            "work_public_id"]

@@ -124,3 +124,11 @@ class Rejected:
 
     reason: str
     ref: str = ""
+    # A notice, a data set, a book: a record read as it is, left out because it is not a paper
+    # (reported apart from the records that could not be read, and never a fault of the source).
+    not_a_paper: bool = False
+
+
+def not_a_paper(reason: str, ref: str = "") -> Rejected:
+    """A record left out because it is not a paper (a correction notice, a data set, a book)."""
+    return Rejected(reason, ref, not_a_paper=True)

@@ -9,7 +9,9 @@ from typing import Any
 
 @dataclass
 class RunReport:
-    """Counts of one run: fetched, new, updated, unchanged, merged, rejected (with reasons), errors."""
+    """Counts of one run: fetched, new, updated, unchanged, merged, rejected (records that could not
+    be used), left out (records that are not papers: notices, data sets, books), each with its
+    reasons, and errors."""
 
     source: str
     fetched: int = 0
@@ -19,6 +21,8 @@ class RunReport:
     merged: int = 0
     rejected: int = 0
     rejected_reasons: Counter = field(default_factory=Counter)
+    left_out: int = 0
+    left_out_reasons: Counter = field(default_factory=Counter)
     errors: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     not_modified: bool = False
@@ -29,9 +33,10 @@ class RunReport:
 
     def absorb(self, other: RunReport) -> None:
         """Add another report's counts (one page of a harvest) into this one."""
-        for name in ("fetched", "new", "updated", "unchanged", "merged", "rejected", "seconds"):
+        for name in ("fetched", "new", "updated", "unchanged", "merged", "rejected", "left_out", "seconds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.rejected_reasons.update(other.rejected_reasons)
+        self.left_out_reasons.update(other.left_out_reasons)
         self.errors += other.errors
 
     def to_json(self) -> dict[str, Any]:
@@ -39,6 +44,7 @@ class RunReport:
         return {
             "source": self.source, "fetched": self.fetched, "new": self.new, "updated": self.updated,
             "unchanged": self.unchanged, "merged": self.merged, "rejected": self.rejected,
-            "rejected_reasons": dict(self.rejected_reasons), "errors": self.errors,
+            "rejected_reasons": dict(self.rejected_reasons), "left_out": self.left_out,
+            "left_out_reasons": dict(self.left_out_reasons), "errors": self.errors,
             "seconds": round(self.seconds, 3), "not_modified": self.not_modified,
         }

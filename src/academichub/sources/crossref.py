@@ -18,7 +18,7 @@ from pydantic import Field
 from academichub import safejson
 from academichub.errors import InputError, ParseError
 from academichub.keys import calendar_day, html_to_text, make_author
-from academichub.model import Author, Paper, Rejected
+from academichub.model import Author, Paper, Rejected, not_a_paper
 from academichub.sources.contract import (
     CliOption,
     FileFormat,
@@ -112,15 +112,15 @@ def work(item: dict[str, Any]) -> Paper | Rejected:
     doi = item.get("DOI")
     kind = item.get("type", "")
     if kind and kind not in KEPT_TYPES:
-        return Rejected(f"type {kind}", ref=doi or "")
+        return not_a_paper(f"type {kind}", ref=doi or "")
     notices = [u.get("type") for u in item.get("update-to") or [] if isinstance(u, dict)
                and u.get("type") not in UPDATES_THAT_ARE_WORKS]
     if notices:
-        return Rejected(f"notice ({notices[0] or 'update'})", ref=doi or "")
+        return not_a_paper(f"notice ({notices[0] or 'update'})", ref=doi or "")
     titles = item.get("title") or []
     title = html_to_text(titles[0]) if titles else ""
     if notice := notice_title(title):  # a notice deposited without `update-to`
-        return Rejected(f"notice ({notice})", ref=doi or "")
+        return not_a_paper(f"notice ({notice})", ref=doi or "")
     subtitles = item.get("subtitle") or []
     if subtitles and title and html_to_text(subtitles[0]).lower() not in title.lower():
         title = f"{title}: {html_to_text(subtitles[0])}"

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from academichub.errors import InputError, ParseError
 from academichub.keys import authors_from_text, html_to_text, make_author, normalise_doi, parse_date
-from academichub.model import Author, Paper, Rejected
+from academichub.model import Author, Paper, Rejected, not_a_paper
 from academichub.sources.contract import (
     CadenceHours,
     CliOption,
@@ -117,7 +117,7 @@ def entry_paper(entry: dict[str, Any], venue: str | None) -> Paper | Rejected:
     link = entry.get("link")
     doi = _doi(entry)
     if notice := notice_title(title):  # a feed says nothing else of it: Nature's "Author Correction: …"
-        return Rejected(f"notice ({notice})", ref=doi or title[:80])
+        return not_a_paper(f"notice ({notice})", ref=doi or title[:80])
     if not doi and not link:
         return Rejected("entry without DOI or link", ref=title[:80])
     published = parse_date(entry.get("prism_publicationdate") or entry.get("dc_date") or entry.get("published")

@@ -16,7 +16,7 @@ from pydantic import Field
 from academichub import safejson
 from academichub.errors import InputError, ParseError
 from academichub.keys import html_to_text, make_author, parse_arxiv_id, parse_date
-from academichub.model import Author, Paper, Rejected
+from academichub.model import Author, Paper, Rejected, not_a_paper
 from academichub.sources.contract import (
     CliOption,
     FileFormat,
@@ -116,9 +116,9 @@ def work(entity: dict[str, Any]) -> Paper | Rejected:
     if not ident.startswith(f"{ENTITY_PREFIX}W"):
         return Rejected("not a work", ref=ident)
     if entity.get("type") in NOT_READ:
-        return Rejected(f"type {entity['type']}", ref=ident)
+        return not_a_paper(f"type {entity['type']}", ref=ident)
     if notice := notice_title(html_to_text(entity.get("title") or entity.get("display_name") or "")):
-        return Rejected(f"notice ({notice})", ref=ident)  # an erratum OpenAlex types as an article
+        return not_a_paper(f"notice ({notice})", ref=ident)  # an erratum OpenAlex types as an article
     ids = entity.get("ids") or {}
     primary = entity.get("primary_location") or {}
     links = {name: url for name, url in (("openalex", ident), ("doi", entity.get("doi")),

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from academichub.errors import InputError, ParseError, ProtocolError
 from academichub.keys import authors_from_text, calendar_day, clean_line, make_author
-from academichub.model import Author, Paper, Rejected
+from academichub.model import Author, Paper, Rejected, not_a_paper
 from academichub.sources.contract import (
     CliOption,
     FileFormat,
@@ -125,7 +125,7 @@ def _article(entry: etree._Element) -> Paper | Rejected:
         return Rejected("PubmedArticle without an Article", ref=pmid)
     types = {text_of(t).strip() for t in article.iterfind("PublicationTypeList/PublicationType")}
     if notices := sorted(types & NOTICE_TYPES):
-        return Rejected(f"notice ({notices[0]})", ref=pmid)
+        return not_a_paper(f"notice ({notices[0]})", ref=pmid)
     ids = {i.get("IdType"): text_of(i).strip() for i in entry.iterfind("PubmedData/ArticleIdList/ArticleId")}
     doi = ids.get("doi") or next((text_of(e) for e in article.iterfind("ELocationID") if e.get("EIdType") == "doi"), None)
     electronic = next((d for d in article.iterfind("ArticleDate") if d.get("DateType") == "Electronic"), None)
@@ -149,7 +149,7 @@ def _docsum(entry: etree._Element) -> Paper | Rejected:
     pmid = text_of(entry.find("Id")).strip()
     types = {text_of(t).strip() for t in items["PubTypeList"].iterfind("Item")} if "PubTypeList" in items else set()
     if notices := sorted(types & NOTICE_TYPES):
-        return Rejected(f"notice ({notices[0]})", ref=pmid)
+        return not_a_paper(f"notice ({notices[0]})", ref=pmid)
     names = [text_of(a) for a in items["AuthorList"].iterfind("Item")] if "AuthorList" in items else []
     ids = {i.get("Name"): text_of(i) for i in items["ArticleIds"].iterfind("Item")} if "ArticleIds" in items else {}
     pubdate = text_of(items.get("PubDate")).split()
@@ -169,7 +169,7 @@ def _jats(article: etree._Element) -> Paper | Rejected:
     if meta is None:
         return Rejected("JATS article without article-meta")
     if article.get("article-type") in JATS_NOTICES:
-        return Rejected(f"notice ({article.get('article-type')})")
+        return not_a_paper(f"notice ({article.get('article-type')})")
     ids = {i.get("pub-id-type"): text_of(i).strip() for i in meta.iterfind("article-id")}
     names = [" ".join(p for p in (text_of(c.find("name/given-names")), text_of(c.find("name/surname"))) if p)
              for c in meta.iterfind("contrib-group/contrib") if c.get("contrib-type") == "author"]
@@ -194,7 +194,7 @@ def parse(data: bytes) -> list[Paper | Rejected]:
     name = local_name(root)
     if name == "PubmedArticleSet":
         items = each(_article, root.iterfind("PubmedArticle"), "PubMed article")
-        items += [Rejected("book record", ref=text_of(b.find(".//PMID"))) for b in root.iterfind("PubmedBookArticle")]
+        items += [not_a_paper("book record", ref=text_of(b.find(".//PMID"))) for b in root.iterfind("PubmedBookArticle")]
         return items
     if name == "eSummaryResult":
         return each(_docsum, root.iterfind("DocSum"), "PubMed summary")

@@ -203,6 +203,9 @@ source_runs = sa.Table(
     sa.Column("merged", sa.Integer, nullable=False),
     sa.Column("rejected", sa.Integer, nullable=False),
     sa.Column("rejected_reasons", sa.JSON, nullable=False),
+    # Records that are not papers (notices, data sets, books): left out on purpose, not a fault.
+    sa.Column("left_out", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("left_out_reasons", sa.JSON, nullable=False, server_default="{}"),
     sa.Column("errors", sa.JSON, nullable=False),
     sa.Column("not_modified", sa.Boolean, nullable=False, server_default=sa.false()),
 )

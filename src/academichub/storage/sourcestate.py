@@ -108,7 +108,7 @@ class SourceStateRepo:
                 source_key=key, source=source, started_at=started, seconds=report.seconds,
                 fetched=report.fetched, new=report.new, updated=report.updated, unchanged=report.unchanged,
                 merged=report.merged, rejected=report.rejected, rejected_reasons=dict(report.rejected_reasons),
-                errors=report.errors, not_modified=report.not_modified))
+                left_out=report.left_out, left_out_reasons=dict(report.left_out_reasons), errors=report.errors, not_modified=report.not_modified))
 
     def runs(self, key: str | None = None, *, limit: int = 20) -> list[dict[str, Any]]:
         """Recent runs, newest first (of one stream when `key` is given)."""

@@ -40,6 +40,7 @@ from academichub.web.query_language import is_chinese, to_english
 from academichub.web.refusals import explained, match_kind, refusal, skip_reason
 from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
+from academichub.web.source_notes import error_kind, flag_text
 from academichub.web.text_language import lang_attribute
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -79,8 +80,9 @@ def status_labels(_: Callable[[str], str]) -> dict[str, str]:
             "never": _("Not run yet")}
 
 
-def _labels(_: Callable[[str], str]) -> dict[str, Any]:
-    """Names the interface gives to stored keys: the default radar, the local reader, announce types."""
+def _labels(_: Callable[[str], str], ngettext: Callable[[str, str, int], str]) -> dict[str, Any]:
+    """Names the interface gives to stored keys: the default radar, the local reader, announce
+    types, a stream's status, flags and error kind."""
     types = {"new": _("New submission"), "cross": _("Cross-list"), "replace": _("Replaced version"),
              "replace-cross": _("Replaced version (cross-list)")}
     return {
@@ -89,16 +91,18 @@ def _labels(_: Callable[[str], str]) -> dict[str, Any]:
         "user_label": lambda u: _("Local reader") if u.is_local else u.display_name,
         "announce_type": lambda kind: types.get(kind, kind),
         "with_value": with_value, "statuses": status_labels(_),
+        "flag_text": lambda flag: flag_text(flag, _, ngettext), "error_kind": lambda kind: error_kind(kind, _),
     }
 
 
 def _fragment_context(request: Request, ctx: Ctx) -> dict[str, Any]:
     """What a card needs to render: the language, the form token and where its forms return to."""
     _ = ctx.gettext
-    return {"_": _, "ngettext": ngettext_for(ctx.lang), "lang": ctx.lang,
+    ngettext = ngettext_for(ctx.lang)
+    return {"_": _, "ngettext": ngettext, "lang": ctx.lang,
             "csrf": csrf_token(ctx.app.secret, ctx.csrf_subject),
             "reason_text": lambda r: reason_text(r, _), "reason_html": lambda r: reason_html(r, _),
-            "path": request.url.path, "query": str(request.url.query), **_labels(_)}
+            "path": request.url.path, "query": str(request.url.query), **_labels(_, ngettext)}
 
 
 def _context(request: Request, ctx: Ctx, **values: Any) -> dict[str, Any]:
