@@ -447,6 +447,28 @@ def test_private_feed_urls_validate_and_can_be_revoked(site: TestClient) -> None
     assert site.get(urls["rss"].replace("http://testserver", "")).status_code == 404
 
 
+def test_a_private_feed_is_titled_as_the_pages_name_the_radar_in_its_owners_language(site: TestClient) -> None:
+    # A feed reader showed the default radar as "AcademicHub · default" (its stored key, which
+    # every page calls "My radar"), described in English whatever the owner's language.
+    sign_up(site, "ada")
+    radars = site.get("/api/v1/radars").json()
+    urls = site.post(f"/api/v1/radars/{radars[0]['id']}/feed-url").json()
+    site.post("/api/v1/radars", json={"name": "Optics"})
+    optics = [r for r in site.get("/api/v1/radars").json() if r["name"] == "Optics"][0]
+    optics_urls = site.post(f"/api/v1/radars/{optics['id']}/feed-url").json()
+    csrf = form_token(site, "/account")
+    site.post("/account/language", data={"csrf": csrf, "language": "zh"})
+    site.cookies.clear()  # a feed reader has no session, and sends no language of its own here
+    path = urls["atom"].replace("http://testserver", "")
+    chinese = feedparser.parse(site.get(path).content)
+    assert chinese.feed.title == "AcademicHub · 我的雷达" and chinese.feed.subtitle == "为雷达“我的雷达”排序的论文"
+    assert chinese.feed.language == "zh-CN"
+    english = feedparser.parse(site.get(path + "?lang=en").content)
+    assert english.feed.title == "AcademicHub · My radar" and english.feed.language == "en"
+    rss = feedparser.parse(site.get(optics_urls["rss"].replace("http://testserver", "")).content)
+    assert rss.feed.title == "AcademicHub · Optics" and rss.feed.description == "为雷达“Optics”排序的论文"
+
+
 def test_admin_page_is_for_admins_and_masks_secrets(site: TestClient, sample_home: Path,
                                                     capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/academichub/locale/zh/LC_MESSAGES/messages.po"
 METHODS = [("**/web/templates/**.html", "jinja2"), ("**.py", "python")]
 NEW: dict[str, str] = {
+    "Papers ranked for the radar “{name}”": "为雷达“{name}”排序的论文",
     "book record": "图书记录", "no identifier": "无标识符", "invalid JSON": "无效的 JSON",
     "record without a DOI": "没有 DOI 的记录", "entry without DOI or link": "没有 DOI 或链接的条目",
     "not a work": "不是作品记录", "notice: {kind}": "声明：{kind}", "malformed record: {kind}": "格式错误的记录：{kind}",

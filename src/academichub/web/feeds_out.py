@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, time
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -11,6 +12,7 @@ from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 
 from academichub.errors import NotFoundError
+from academichub.i18n import gettext_for, pick_language
 from academichub.keys import strip_control
 from academichub.present.links import paper_path
 from academichub.radar import periods
@@ -19,22 +21,29 @@ from academichub.web.deps import AppState, app_state
 
 router = APIRouter(include_in_schema=False)
 FEED_ITEMS = 30
+FEED_LANGUAGE = {"zh": "zh-CN", "en": "en"}  # the pages' lang attribute
 
 
-def radar_feed(state: AppState, token: str, base: str, kind: str) -> bytes:
-    """The radar's best papers of the recent announcement days, as RSS or Atom (nothing is marked seen)."""
+def radar_feed(state: AppState, token: str, base: str, kind: str, *, asked: tuple[str | None, ...] = ()) -> bytes:
+    """The radar's best papers of the recent announcement days, as RSS or Atom (nothing is marked
+    seen), titled in the first language of `asked` (?lang=, then the feed reader's Accept-Language)
+    after the owner's own setting, else the install's."""
     radar = state.accounts.feed_radar(token)
+    owner = state.accounts.reader(radar.user_id)
+    language = pick_language(asked[0] if asked else None, owner.language, *asked[1:], default=state.settings.language)
+    _ = gettext_for(language)
     period = state.feed.period(periods.DEFAULT)
     ranked = state.feed.ranked(radar, period, set(), FEED_ITEMS)
     works = stored_papers.by_work_id(state.store, [r.work_id for r in ranked])
     generator = FeedGenerator()
     generator.id(f"{base}/feeds/radar-{radar.id}")
-    name = strip_control(radar.name)  # a name stored before names were cleaned: XML refuses control characters
+    # The default radar is "My radar" on every page; its stored name "default" is a key, not a title.
+    name = _("My radar") if radar.is_default else strip_control(radar.name)  # XML refuses control characters
     generator.title(f"AcademicHub · {name}")
     generator.link(href=f"{base}/", rel="alternate")
     generator.link(href=f"{base}/feeds/{token}.{kind}", rel="self")
-    generator.description(f"Papers ranked for the radar “{name}”")
-    generator.language("en")
+    generator.description(_("Papers ranked for the radar “{name}”").format(name=name))
+    generator.language(FEED_LANGUAGE[language])
     newest: datetime | None = None
     for r in reversed(ranked):  # feedgen puts the last added first
         work = works.get(r.work_id)
@@ -74,7 +83,9 @@ async def feed(request: Request, token: str, kind: str) -> Response:
     if kind not in ("atom", "rss"):
         raise NotFoundError("feeds: use .atom or .rss")
     state = app_state(request)
-    body = await run_in_threadpool(radar_feed, state, token, str(request.base_url).rstrip("/"), kind)
+    asked = (request.query_params.get("lang"), request.headers.get("accept-language"))
+    body = await run_in_threadpool(partial(radar_feed, asked=asked), state, token, str(request.base_url).rstrip("/"),
+                                   kind)
     # Feed readers poll: while the papers are the same they get 304 and no body (53 KB each time).
     etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
     headers = {"Cache-Control": "private, max-age=300", "ETag": etag}
