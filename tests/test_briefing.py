@@ -486,6 +486,7 @@ def test_briefings_over_the_api_stream_and_export(sample_home: Path) -> None:
         assert listed[0]["id"] == number and listed[0]["papers"] == len(created.json()["papers"])
         md = client.get(f"/api/v1/briefings/{number}?format=md")
         assert md.headers["content-type"].startswith("text/markdown") and "## Themes" in md.text
+        assert " — My radar " in md.text.splitlines()[0]  # the default radar as the pages name it, not "default"
         html = client.get(f"/api/v1/briefings/{number}?format=html")
         assert "script-src" not in html.headers["content-security-policy"] and "<script" not in html.text
         assert client.get(f"/api/v1/briefings/{number}?format=pdf").status_code == 422

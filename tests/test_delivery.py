@@ -129,7 +129,8 @@ def test_an_email_digest_arrives_with_both_parts_and_a_working_unsubscribe(radar
         assert jobs.deliver_due(services) == []  # nothing new announced since
     [(sender, recipients, message)] = inbox.messages
     assert sender == "radar@lab.example" and recipients == ["reader@lab.example"]
-    assert message["Subject"] == "AcademicHub 每日雷达 · default · 2025-09-26"
+    # The default radar is named as every page names it (the subject said "· default ·", its key).
+    assert message["Subject"] == "AcademicHub 每日雷达 · 我的雷达 · 2025-09-26"
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()

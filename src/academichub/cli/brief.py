@@ -15,6 +15,7 @@ from academichub.briefing.service import BriefingService, Request
 from academichub.cli.app import app, counted, err, init_store, out, print_json, reader_of, settings_of
 from academichub.errors import InputError
 from academichub.limits import ROW_ID_MAX
+from academichub.present.names import radar_title
 from academichub.search import papers as stored_papers
 from academichub.settings import Settings
 from academichub.web.render import render_tex
@@ -55,7 +56,8 @@ def brief(
         result = compose.build(settings, store=store, background=False).briefing.build(Request(chosen, period, _language(lang, user.language, settings.language), llm))
     if result.note:
         err.print(f"[yellow]{escape(result.note)}[/yellow]")
-    text = {"md": lambda: to_markdown(result, chosen.name), "html": lambda: to_html(result, chosen.name, render=render_tex),
+    name = radar_title(chosen, result.lang)
+    text = {"md": lambda: to_markdown(result, name), "html": lambda: to_html(result, name, render=render_tex),
             "json": lambda: None}[fmt]()
     if fmt == "json":
         if output:

@@ -10,6 +10,7 @@ from academichub.i18n import gettext_for
 from academichub.model.accounts import Radar
 from academichub.present.feed import reason_text
 from academichub.present.links import paper_path
+from academichub.present.names import radar_title
 from academichub.radar import periods
 from academichub.radar.feed import FeedService
 
@@ -66,8 +67,8 @@ def build_digest(feed: FeedService, briefings: BriefingService | None, radar: Ra
                                 work.feed_date.isoformat(), ", ".join(names[:6]) + (" et al." if len(names) > 6 else ""),
                                 [reason_text(reason, _) for reason in r.reasons]))
     day = period.end.isoformat() if period.end else ""
-    digest = Digest((TITLES if cadence == "daily" else WEEKLY)[lang].format(radar=radar.name, day=day), radar.name,
-                    lang, period.to_json(), items, feed_url=f"{base_url}/?radar={radar.id}")
+    name = radar_title(radar, lang)
+    digest = Digest((TITLES if cadence == "daily" else WEEKLY)[lang].format(radar=name, day=day), name, lang, period.to_json(), items, feed_url=f"{base_url}/?radar={radar.id}")
     if briefings is not None and items:
         try:
             briefing = briefings.build(Request(radar, "day" if cadence == "daily" else "week", lang))

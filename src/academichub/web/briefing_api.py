@@ -15,6 +15,7 @@ from academichub.briefing.export import cite_html, to_html, to_markdown
 from academichub.briefing.model import Briefing, from_stored
 from academichub.briefing.service import Request
 from academichub.errors import AcademicHubError
+from academichub.present.names import radar_title
 from academichub.web.api import ERRORS, JsonWrite, Page
 from academichub.web.bounds import RowId
 from academichub.web.deps import Ctx
@@ -122,7 +123,8 @@ async def put_schedule(ctx: Ctx, radar_id: RowId, body: ScheduleUpdate) -> dict[
 def stored_briefing(ctx: Ctx, briefing_id: RowId) -> tuple[Briefing, str]:
     """One of the caller's briefings and its radar's name (another user's is not found)."""
     stored = ctx.app.briefing.kept_one(ctx.user.id, briefing_id)
-    return from_stored(stored), ctx.app.accounts.radar(stored.radar_id).name
+    briefing = from_stored(stored)
+    return briefing, radar_title(ctx.app.accounts.radar(stored.radar_id), briefing.lang)
 
 
 @router.get("/briefings/{briefing_id}", responses={200: {"content": {"text/markdown": {}, "text/html": {}}}})

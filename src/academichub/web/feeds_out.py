@@ -15,6 +15,7 @@ from academichub.errors import NotFoundError
 from academichub.i18n import gettext_for, pick_language
 from academichub.keys import strip_control
 from academichub.present.links import paper_path
+from academichub.present.names import radar_title
 from academichub.radar import periods
 from academichub.search import papers as stored_papers
 from academichub.web.deps import AppState, app_state
@@ -37,8 +38,7 @@ def radar_feed(state: AppState, token: str, base: str, kind: str, *, asked: tupl
     works = stored_papers.by_work_id(state.store, [r.work_id for r in ranked])
     generator = FeedGenerator()
     generator.id(f"{base}/feeds/radar-{radar.id}")
-    # The default radar is "My radar" on every page; its stored name "default" is a key, not a title.
-    name = _("My radar") if radar.is_default else strip_control(radar.name)  # XML refuses control characters
+    name = strip_control(radar_title(radar, language))  # a name stored before names were cleaned: XML refuses them
     generator.title(f"AcademicHub · {name}")
     generator.link(href=f"{base}/", rel="alternate")
     generator.link(href=f"{base}/feeds/{token}.{kind}", rel="self")
