@@ -124,6 +124,16 @@ def test_a_pubmed_or_openalex_work_is_found_by_its_pmid_or_openalex_id(store: St
         assert store.works.id_for_public(written) == by_openalex, written
     for nothing in ("pmid:", "pmid:38123457", "38123456", "pubmed.ncbi.nlm.nih.gov/x", "openalex:W"):
         assert store.works.id_for_public(nothing) is None, nothing
+    # Named by those ids in links, exports and feeds, not by the row ("w4341" in a recorded
+    # PubMed paper's URL, its RIS ID and its feed entry: another install's w4341 is another paper).
+    pubmed_work, openalex_work = store.works.get_many([by_pmid, by_openalex])
+    assert (pubmed_work.public_id, openalex_work.public_id) == ("pmid:38123456", "openalex:W4225000123")
+    for work in (pubmed_work, openalex_work):
+        assert store.works.id_for_public(work.public_id) == work.id
+    from academichub.briefing.export import paper_link
+
+    assert paper_link("pmid:38123456") == "https://pubmed.ncbi.nlm.nih.gov/38123456/"
+    assert paper_link("openalex:W4225000123") == "https://openalex.org/W4225000123"
 
 
 def test_crossref_preprint_relation_joins_the_arxiv_listing_item(store: Store) -> None:

@@ -88,11 +88,16 @@ def to_markdown(briefing: Briefing, radar_name: str = "") -> str:
 
 
 def paper_link(public_id: str) -> str:
-    """Where a paper id leads: its arXiv or DOI page."""
+    """Where a paper id leads: its arXiv, DOI, PubMed or OpenAlex page (a row id leads nowhere
+    outside its install and is shown as it is)."""
     if public_id.startswith("arxiv:"):
         return f"https://arxiv.org/abs/{public_id.removeprefix('arxiv:')}"
     if public_id.startswith("doi:"):
         return doi_url(public_id.removeprefix("doi:"))
+    if public_id.startswith("pmid:"):
+        return f"https://pubmed.ncbi.nlm.nih.gov/{public_id.removeprefix('pmid:')}/"
+    if public_id.startswith("openalex:"):
+        return f"https://openalex.org/{public_id.removeprefix('openalex:')}"
     return public_id
 
 

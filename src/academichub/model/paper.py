@@ -100,12 +100,19 @@ def source_label(sources: list[str] | tuple[str, ...], primary_category: str | N
     return " · ".join(dict.fromkeys(labels)) or "—"
 
 
-def work_public_id(arxiv_id: str | None, doi: str | None, work_id: int) -> str:
-    """The stable id shown in URLs and the API: arXiv id, else DOI, else the row id."""
+def work_public_id(arxiv_id: str | None, doi: str | None, work_id: int, pmid: str | None = None,
+                   openalex_id: str | None = None) -> str:
+    """The stable id shown in URLs and the API: arXiv id, else DOI, else PMID, else OpenAlex id,
+    else the row id (which names the work in this install only: a PubMed paper without a DOI was
+    "w4341" in its links, exports and feeds, where its PMID names it everywhere)."""
     if arxiv_id:
         return f"arxiv:{arxiv_id}"
     if doi:
         return f"doi:{doi}"
+    if pmid:
+        return f"pmid:{pmid}"
+    if openalex_id:
+        return f"openalex:{openalex_id}"
     return f"w{work_id}"
 
 

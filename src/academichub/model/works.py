@@ -23,7 +23,7 @@ class StoredWork:
     @property
     def public_id(self) -> str:
         """The id used in URLs and the API."""
-        return work_public_id(self.paper.arxiv_id, self.paper.doi, self.id)
+        return work_public_id(self.paper.arxiv_id, self.paper.doi, self.id, self.paper.pmid, self.paper.openalex_id)
 
     @property
     def label(self) -> str:

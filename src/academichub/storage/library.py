@@ -102,14 +102,15 @@ class LibraryRepo:
         """One imported source's items in the file's order, each with the public id of the stored
         work it matched (a page of them: a file may hold 100,000)."""
         query = (sa.select(library_items.c.title, library_items.c.year, library_items.c.match,
-                           library_items.c.work_id, works.c.arxiv_id, works.c.doi, library_items.c.abstract)
+                           library_items.c.work_id, works.c.arxiv_id, works.c.doi, works.c.pmid, works.c.openalex_id,
+                           library_items.c.abstract)
                  .select_from(library_items.outerjoin(works, works.c.id == library_items.c.work_id))
                  .where(library_items.c.user_id == user_id, library_items.c.source == source)
                  .order_by(library_items.c.id).limit(limit).offset(offset))
         with reading(self.engine) as conn:
             return [LibraryEntry(title, year, match if work_id else None,
-                                 work_public_id(arxiv_id, doi, work_id) if work_id else None, abstract)
-                    for title, year, match, work_id, arxiv_id, doi, abstract in conn.execute(query)]
+                                 work_public_id(arxiv_id, doi, work_id, pmid, openalex) if work_id else None, abstract)
+                    for title, year, match, work_id, arxiv_id, doi, pmid, openalex, abstract in conn.execute(query)]
 
     def delete_source(self, user_id: int, source: str) -> int:
         """Remove an imported source; returns how many items went."""
