@@ -15,6 +15,7 @@ from academichub.briefing.export import cite_html, to_html, to_markdown
 from academichub.briefing.model import Briefing, from_stored
 from academichub.briefing.service import Request
 from academichub.errors import AcademicHubError
+from academichub.model.accounts import Radar
 from academichub.present.names import radar_title
 from academichub.web.api import ERRORS, JsonWrite, Page
 from academichub.web.bounds import RowId
@@ -120,18 +121,18 @@ async def put_schedule(ctx: Ctx, radar_id: RowId, body: ScheduleUpdate) -> dict[
     return await run_in_threadpool(schedule_json, ctx, radar.id)
 
 
-def stored_briefing(ctx: Ctx, briefing_id: RowId) -> tuple[Briefing, str]:
-    """One of the caller's briefings and its radar's name (another user's is not found)."""
+def stored_briefing(ctx: Ctx, briefing_id: RowId) -> tuple[Briefing, Radar]:
+    """One of the caller's briefings and its radar (another user's is not found)."""
     stored = ctx.app.briefing.kept_one(ctx.user.id, briefing_id)
-    briefing = from_stored(stored)
-    return briefing, radar_title(ctx.app.accounts.radar(stored.radar_id), briefing.lang)
+    return from_stored(stored), ctx.app.accounts.radar(stored.radar_id)
 
 
 @router.get("/briefings/{briefing_id}", responses={200: {"content": {"text/markdown": {}, "text/html": {}}}})
 async def get_briefing(ctx: Ctx, briefing_id: RowId,
                        format: Annotated[str, Query(pattern="^(json|md|html)$")] = "json") -> Any:
     """A briefing as JSON, Markdown or a standalone HTML page."""
-    briefing, radar = await run_in_threadpool(stored_briefing, ctx, briefing_id)
+    briefing, chosen = await run_in_threadpool(stored_briefing, ctx, briefing_id)
+    radar = radar_title(chosen, briefing.lang)  # an export is written in the briefing's language
     if format == "md":
         return PlainTextResponse(to_markdown(briefing, radar), media_type="text/markdown; charset=utf-8")
     if format == "html":
