@@ -520,6 +520,43 @@ def test_a_paper_page_numbers_affiliations_once_and_says_when_there_is_no_abstra
         assert "The source gives no abstract" in bare and 'class="abstract full"' not in bare
 
 
+def test_a_paper_page_links_to_every_place_the_paper_can_be_read(tmp_path: Path) -> None:
+    # The page linked "arXiv page", PDF and DOI only: a bioRxiv preprint's own page was labelled
+    # the arXiv page, a PubMed paper without a DOI had no link at all (its abstract said "the
+    # publisher's page may have one"), and a journal feed's article page and OpenAlex were left out.
+    import html
+    import json
+
+    from academichub.sources import biorxiv, journal_rss, openalex, pubmed
+
+    data = Path(__file__).parent / "data"
+    settings = make_settings(tmp_path / "home")
+    with Store.open(settings) as store:
+        ingest(store, biorxiv.parse((data / "biorxiv/details_10.1101_641381.json").read_bytes()).items, source="biorxiv")
+        ingest(store, pubmed.parse((data / "pubmed/pubmed1.xml").read_bytes()), source="pubmed")
+        ingest(store, openalex.parse((data / "openalex/W2741809807.json").read_bytes()).items, source="openalex")
+        ingest(store, journal_rss.parse((data / "journal_rss/nature_current_2024-07-18.rdf.xml").read_bytes()),
+               source="journal")
+        no_doi = [w for w in store.works.get_many(store.works.ids()) if w.paper.pmid and not w.paper.doi]
+    assert no_doi, "the recorded PubMed file holds a paper without a DOI"
+
+    def links(client: TestClient, public_id: str) -> list[tuple[str, str]]:
+        page = client.get(f"/paper/{public_id}", headers={"Accept-Language": "en"}).text
+        block = page.split('<p class="links">')[1].split("</p>")[0]
+        return [(html.unescape(label), url) for url, label in re.findall(r'<a href="(http[^"]+)"[^>]*>([^<]+)</a>', block)]
+
+    with TestClient(create_app(settings)) as client:
+        assert links(client, "doi:10.1101/641381")[0] == ("bioRxiv page", "https://www.biorxiv.org/content/10.1101/641381v2")
+        assert links(client, no_doi[0].public_id) == [("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{no_doi[0].paper.pmid}/")]
+        assert ("OpenAlex", "https://openalex.org/W2741809807") in links(client, "doi:10.7717/peerj.4375")
+        assert ("PubMed", "https://pubmed.ncbi.nlm.nih.gov/29456894/") in links(client, "doi:10.7717/peerj.4375")
+        assert links(client, "doi:10.1038/s41586-024-07624-5") == [
+            ("DOI", "https://doi.org/10.1038/s41586-024-07624-5"),
+            ("Publisher's page", "https://www.nature.com/articles/s41586-024-07624-5")]
+        chinese = client.get("/paper/doi:10.1101/641381", headers={"Accept-Language": "zh-CN"}).text
+        assert ">bioRxiv 页面<" in chinese and "PMID" not in json.dumps(links(client, "doi:10.1101/641381"))
+
+
 def test_a_papers_own_text_says_its_language(client: TestClient) -> None:
     # On a Chinese page the English titles and abstracts had no lang of their own: a screen reader
     # read them in its Chinese voice (WCAG 3.1.2), and the fonts could not tell them apart.

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/academichub/locale/zh/LC_MESSAGES/messages.po"
 METHODS = [("**/web/templates/**.html", "jinja2"), ("**.py", "python")]
 NEW: dict[str, str] = {
+    "{server} page": "{server} 页面", "Preprint page": "预印本页面", "Publisher's page": "出版方页面",
     "Papers ranked for the radar “{name}”": "为雷达“{name}”排序的论文",
     "book record": "图书记录", "no identifier": "无标识符", "invalid JSON": "无效的 JSON",
     "record without a DOI": "没有 DOI 的记录", "entry without DOI or link": "没有 DOI 或链接的条目",

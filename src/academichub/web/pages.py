@@ -23,7 +23,7 @@ from academichub.library import importer
 from academichub.model.accounts import DEFAULT_RADAR
 from academichub.model.paper import Author
 from academichub.present.feed import reason_text
-from academichub.present.links import doi_url, paper_path
+from academichub.present.links import doi_url, outside_links, paper_path
 from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
@@ -254,11 +254,12 @@ async def remove_subscription(ctx: Ctx, subscription_id: RowId, csrf: Annotated[
 
 @router.get("/paper/{paper_id:path}", response_class=HTMLResponse)
 async def paper_page(request: Request, ctx: Ctx, paper_id: str) -> HTMLResponse:
-    """All metadata of one paper, with links to abs, PDF and DOI."""
+    """All metadata of one paper, with links to where it can be read (its preprint server, PDF,
+    DOI, PubMed, the publisher, OpenAlex)."""
     work, like_this = await run_in_threadpool(similar, ctx.app.store, ctx.app.embedder, paper_id, limit=SIMILAR_SHOWN)
     affiliations, marks = numbered_affiliations(work.paper.authors)
     return _render(request, ctx, "paper.html", work=work, paper=work.paper, similar=like_this,
-                   affiliations=affiliations, marks=marks)
+                   affiliations=affiliations, marks=marks, outside=outside_links(work.paper, ctx.gettext))
 
 
 def numbered_affiliations(authors: Sequence[Author]) -> tuple[list[str], list[list[int]]]:
