@@ -42,6 +42,22 @@ def test_the_sample_round_trips_through_the_importer(sample_store: Store, fmt: s
         assert [split_name(n)[0] for n in item.authors] == [split_name(a.name)[0] for a in work.paper.authors]
 
 
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csl-json"])
+def test_a_pubmed_paper_without_a_doi_is_exported_with_its_pmid_and_address(fmt: str) -> None:
+    # It left with no identifier and no URL at all: re-imported as a library, it matched nothing.
+    from academichub.sources import pubmed
+
+    data = Path(__file__).parent / "data/pubmed/pubmed1.xml"
+    papers = [p for p in pubmed.parse(data.read_bytes()) if isinstance(p, Paper) and not p.doi]
+    assert papers, "the recorded PubMed file holds a paper without a DOI"
+    work = StoredWork(1, papers[0], ["pubmed"], "", date(1990, 4, 1), None, None)  # type: ignore[arg-type]
+    text = export([work], fmt)
+    assert f"https://pubmed.ncbi.nlm.nih.gov/{papers[0].pmid}/" in text
+    (item,) = reimport(text, fmt)
+    if fmt != "ris":  # RIS has no field for a PMID that reference managers agree on
+        assert item.pmid == papers[0].pmid
+
+
 def test_keys_are_unique_and_braces_cannot_break_an_entry(sample_store: Store) -> None:
     work = sample_store.works.get(sample_store.works.id_for_public("arxiv:2508.06869"))
     twin = StoredWork(work.id, dataclasses.replace(work.paper, title="Broken } title { with @ and % signs"),

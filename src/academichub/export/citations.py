@@ -59,7 +59,9 @@ def _url(work: StoredWork) -> str | None:
         return f"https://arxiv.org/abs/{paper.arxiv_id}"
     if paper.doi:
         return f"https://doi.org/{paper.doi}"
-    return paper.url or paper.links.get("abs")
+    if paper.pmid:  # a PubMed paper without a DOI was exported without any address
+        return f"https://pubmed.ncbi.nlm.nih.gov/{paper.pmid}/"
+    return paper.url or paper.links.get("abs") or paper.links.get("publisher")
 
 
 def cite_key(work: StoredWork, taken: set[str]) -> str:
@@ -116,6 +118,8 @@ def to_bibtex(works: Iterable[StoredWork]) -> str:
             fields["journal"] = _tex_safe(paper.venue)
         if paper.doi:
             fields["doi"] = paper.doi
+        if paper.pmid:  # JabRef's and BibDesk's field, which `library import` reads back
+            fields["pmid"] = paper.pmid
         if paper.arxiv_id:
             fields.update(eprint=paper.arxiv_id, archiveprefix="arXiv", primaryclass=paper.primary_category or "")
         if url := _url(work):
@@ -176,7 +180,7 @@ def to_csl(works: Iterable[StoredWork]) -> str:
         item = {"id": work.public_id, "type": "article-journal" if paper.venue and paper.doi else "article",
                 "title": paper.title, "author": [_csl_name(a.name) for a in paper.authors],
                 "issued": {"date-parts": [_date_parts(work)]}, "abstract": paper.abstract or None,
-                "DOI": paper.doi, "URL": _url(work), "container-title": paper.venue}
+                "DOI": paper.doi, "PMID": paper.pmid, "URL": _url(work), "container-title": paper.venue}
         if paper.arxiv_id:
             item.update({"number": f"arXiv:{paper.arxiv_id}", "archive": "arXiv", "archive_location": paper.arxiv_id})
         items.append({k: v for k, v in item.items() if v})
