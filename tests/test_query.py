@@ -205,6 +205,16 @@ def test_a_search_range_that_ends_before_it_starts_is_refused(sample_store: Stor
     assert one_day.total > 0
 
 
+def test_a_search_narrowed_to_a_source_that_does_not_exist_is_refused(sample_store: Store) -> None:
+    # "Nature", "arxv" or "nonsense" typed in the source box answered "0 results".
+    for typo in ("nonsense", "arxv", "Nature"):
+        with pytest.raises(InputError, match=r"unknown source .*; use arxiv, biorxiv, medrxiv, crossref, journal") as refused:
+            search(sample_store, "galaxy", source=typo, mode="text")
+        assert refused.value.problem == "source"
+    assert search(sample_store, "galaxy", source=" ArXiv ", mode="text").total == \
+        search(sample_store, "galaxy", source="arxiv", mode="text").total > 10
+
+
 def test_hybrid_search_fuses_text_and_meaning(sample_store: Store) -> None:
     embedder = WordLlamaEmbedder()
     text = search(sample_store, "forgetting training data in language models", limit=20, mode="text")

@@ -118,6 +118,12 @@ def test_search_page_and_twin(client: TestClient) -> None:
     filtered = client.get("/api/v1/search", params={"q": "galaxy", "category": "astro-ph.GA",
                                                    "from": "2025-09-22", "to": "2025-09-26"}).json()
     assert filtered["items"] and all("2025-09-22" <= i["date"] <= "2025-09-26" for i in filtered["items"])
+    # The source is chosen from the sources there are (a text box took any word and found nothing).
+    narrowed = client.get("/search", params={"q": "galaxy", "source": "arxiv", "lang": "en"}).text
+    assert '<option value="arxiv" selected>arXiv</option>' in narrowed and '<option value="pubmed">PubMed</option>' in narrowed
+    refused = client.get("/search", params={"q": "galaxy", "source": "Nature", "lang": "zh"}).text
+    assert "没有这个来源：请选择 arXiv、bioRxiv、medRxiv、Crossref、期刊订阅源、OpenAlex 或 PubMed。" in refused
+    assert client.get("/api/v1/search", params={"q": "galaxy", "source": "Nature"}).status_code == 400
 
 
 def test_a_count_of_one_reads_in_the_singular(client: TestClient) -> None:

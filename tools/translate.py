@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/academichub/locale/zh/LC_MESSAGES/messages.po"
 METHODS = [("**/web/templates/**.html", "jinja2"), ("**.py", "python")]
 NEW: dict[str, str] = {
+    "Any source": "所有来源", "Journal feeds": "期刊订阅源",
+    "There is no such source: choose arXiv, bioRxiv, medRxiv, Crossref, journal feeds, OpenAlex or PubMed.":
+        "没有这个来源：请选择 arXiv、bioRxiv、medRxiv、Crossref、期刊订阅源、OpenAlex 或 PubMed。",
     "{server} page": "{server} 页面", "Preprint page": "预印本页面", "Publisher's page": "出版方页面",
     "Papers ranked for the radar “{name}”": "为雷达“{name}”排序的论文",
     "book record": "图书记录", "no identifier": "无标识符", "invalid JSON": "无效的 JSON",

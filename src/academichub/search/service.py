@@ -25,6 +25,7 @@ from academichub.search.query import (
     positive_text,
     to_tantivy,
 )
+from academichub.sources.registry import cli_names
 from academichub.storage.store import Store
 
 MAX_QUERY = 500
@@ -137,8 +138,10 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, date_f
         raise InputError(f"search: unknown mode {mode!r}; use {', '.join(MODES)}", problem="mode")
     if date_from and date_to and date_from > date_to:  # as the feed's period says: not "0 results"
         raise InputError(f"search: the range ends ({date_to}) before it starts ({date_from})", problem="range-order")
+    if source and source.strip().casefold() not in cli_names():  # a typo matched nothing: "0 results"
+        raise InputError(f"search: unknown source {source!r}; use {', '.join(cli_names())}", problem="source")
     node = parse(query)
-    filters = Filters(date_from, date_to, category or None, source or None, venue or None)
+    filters = Filters(date_from, date_to, category or None, source.strip().casefold() if source else None, venue or None)
     if embedder is None or mode == "text":
         found = store.search(to_tantivy(node), limit=limit, offset=offset, **filters.index_filters())
         return _result(store, query, found.total, offset, found.hits, "text")

@@ -112,7 +112,9 @@ async def get_paper(ctx: Ctx, paper_id: str) -> dict[str, Any]:
 @router.get("/search", response_model=schemas.SearchPublic)
 async def get_search(ctx: Ctx, q: str, limit: Annotated[int, Query(ge=1, le=100)] = 20,
                      offset: ListOffset = 0, category: str | None = None,
-                     source: str | None = None, venue: str | None = None,
+                     source: Annotated[str | None, Query(
+                         description="arxiv, biorxiv, medrxiv, crossref, journal, openalex or pubmed")] = None,
+                     venue: str | None = None,
                      mode: Annotated[str | None, Query(description="hybrid, text or semantic")] = None,
                      date_from: Annotated[date | None, Query(alias="from")] = None,
                      date_to: Annotated[date | None, Query(alias="to")] = None) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from academichub.radar.authors import author_decision
 from academichub.ranking.profile import has_words
 from academichub.ranking.reasons import Reason
 from academichub.search.service import search, similar
-from academichub.sources import journal_rss
+from academichub.sources import journal_rss, registry
 from academichub.web import api
 from academichub.web.bounds import ROW_ID_MAX, PageNumber, RowId
 from academichub.web.deps import LANG_COOKIE, RADAR_COOKIE, Ctx, context_of
@@ -270,6 +270,13 @@ def numbered_affiliations(authors: Sequence[Author]) -> tuple[list[str], list[li
     return list(numbers), marks
 
 
+def source_names(_: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(stored name, name a reader knows) of every source a search can be narrowed to."""
+    known = {"arxiv": "arXiv", "biorxiv": "bioRxiv", "medrxiv": "medRxiv", "crossref": "Crossref",
+             "journal": _("Journal feeds"), "openalex": "OpenAlex", "pubmed": "PubMed"}
+    return [(name, known.get(name, name)) for name in registry.cli_names()]
+
+
 def search_problem(error: InputError, _: Callable[[str], str]) -> tuple[str, str]:
     """Why a search could not run, in the reader's language, and the parser's own detail."""
     if error.problem == "query":
@@ -305,6 +312,7 @@ async def search_page(request: Request, ctx: Ctx, q: str = "", category: str = "
         except ValueError:  # a date the browser's picker did not make
             error = ctx.gettext("Dates are written YYYY-MM-DD.")
     return _render(request, ctx, "search.html", q=q, category=category, source=source, venue=venue,
+                   sources=source_names(ctx.gettext),
                    date_from=date_from, date_to=date_to, mode=mode, result=result, error=error, error_detail=detail,
                    page=max(1, page), translated=translated, chinese=is_chinese(q))
 

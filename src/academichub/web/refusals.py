@@ -17,6 +17,8 @@ def _texts(_: Callable[[str], str]) -> dict[str, str]:
         "period": _("There is no such period: choose one of the period links."),
         "too-long": _("The query is too long (500 characters at most)."),
         "mode": _("There is no such search mode: choose hybrid, full text or semantic."),
+        "source": _("There is no such source: choose arXiv, bioRxiv, medRxiv, Crossref, journal feeds, OpenAlex "
+                    "or PubMed."),
         # library files and ORCID iDs
         "format": _("The file's format cannot be told: give it the extension of its format "
                     "(.bib, .ris, .rdf or .json)."),
