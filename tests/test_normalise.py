@@ -177,3 +177,78 @@ def test_a_link_with_a_control_or_format_character_is_dropped() -> None:
     assert keys.safe_url("https://arxiv.org/abs/2508.06869") == "https://arxiv.org/abs/2508.06869"
     for url in ("https://a.org/x\x00y", "https://a.org/\u202egpj.exe", "https://a.org/\x7f", "javascript:alert(1)"):
         assert keys.safe_url(url) is None, url
+
+
+# -- inline markup: scripts and MathML (PubMed, Crossref's JATS, journal feeds) -------------------------
+
+def test_scripts_and_formulas_of_the_recorded_pubmed_abstracts_stay_legible() -> None:
+    # A formula laid out on several lines became one letter per word ("V . O 2 m a x"), an
+    # isotope's mass number was lost ("inhaled He/Xe MRI") or spaced off ("He 3 / Xe 129 MRI"),
+    # and a unit's superscript read as a subtraction ("km·h-1").
+    from pathlib import Path
+
+    from academichub.sources import pubmed
+
+    data = Path(__file__).parent / "data/pubmed"
+    (runners,) = pubmed.parse((data / "pubmed6.xml").read_bytes())
+    assert "maximal oxygen uptake ( V̇O2max ) 67.6 ± 4.1 ml·kg⁻¹·min⁻¹" in runners.abstract
+    assert "15.0 ± 1.1 km·h⁻¹" in runners.abstract and "V . O" not in runners.abstract
+    (lungs,) = pubmed.parse((data / "pubmed7.xml").read_bytes())
+    assert "inhaled ³He/¹²⁹Xe MRI ventilation" in lungs.abstract and "echo-time ¹H MRI" in lungs.abstract
+
+
+@pytest.mark.parametrize("fragment, text", [
+    ("CO<sub>2</sub> uptake", "CO₂ uptake"),
+    ("Ca<sup>2+</sup> waves at 10<sup>-3</sup> M", "Ca²⁺ waves at 10⁻³ M"),
+    ("<jats:p>flux of 5 m<jats:sup>−2</jats:sup> s<jats:sup>−1</jats:sup></jats:p>", "flux of 5 m⁻² s⁻¹"),
+    ("table<sup>a</sup> and x<sub>ij</sub>", "tablea and xij"),  # no such characters: the text as written
+    ('<mml:math><mml:mfrac><mml:mi>a</mml:mi><mml:mrow><mml:mi>b</mml:mi><mml:mo>+</mml:mo><mml:mn>1</mml:mn>'
+     '</mml:mrow></mml:mfrac><mml:mo>=</mml:mo><mml:msqrt><mml:mi>x</mml:mi></mml:msqrt></mml:math>', "a/(b+1) = √x"),
+    ('<math><semantics><msup><mi>e</mi><mn>2</mn></msup><annotation encoding="TeX">e^2</annotation></semantics></math>',
+     "e²"),
+])
+def test_html_keeps_scripts_and_reads_formulas(fragment: str, text: str) -> None:
+    assert keys.html_to_text(fragment) == text
+
+
+_tags = st.sampled_from(["b", "i", "sup", "sub", "span", "math", "mi", "mo", "mn", "msub", "msup", "mfrac",
+                         "mover", "mmultiscripts", "mprescripts", "none", "mtext", "semantics", "annotation"])
+_markup = st.recursive(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=6).map(
+    lambda t: t.replace("<", "").replace("&", "")),
+    lambda inner: st.builds(lambda tag, parts: f"<{tag}>{''.join(parts)}</{tag}>", _tags, st.lists(inner, max_size=3)),
+    max_leaves=12)
+
+
+@given(st.lists(_markup, max_size=4).map("".join))
+def test_any_inline_markup_reads_without_failing_and_plain_text_is_unchanged(fragment: str) -> None:
+    text = keys.html_to_text(fragment)
+    assert isinstance(text, str) and "<" not in text
+    plain = fragment
+    for tag in ("sup", "sub", "math", "mi", "mo", "mn", "msub", "msup", "mfrac", "mover", "mmultiscripts",
+                "mprescripts", "none", "mtext", "semantics", "annotation"):
+        if f"<{tag}>" in plain:
+            return
+    import lxml.html  # only text and plain tags: the text is lxml's own
+
+    if plain.strip():
+        assert text == lxml.html.fragment_fromstring(plain, create_parent="div").text_content()
+
+
+def test_a_word_written_with_scripts_is_found_however_it_is_typed(store) -> None:  # type: ignore[no-untyped-def]
+    # "CO2" found nothing in an abstract that says CO₂ (now that scripts are kept), and a keyword
+    # chip "CO2" did not match it; typed as "co₂" a query found no "CO2" either.
+    from academichub.ingest.pipeline import ingest
+    from academichub.model import Paper
+    from academichub.search.query import document, matches, parse
+    from academichub.search.service import search
+
+    ingest(store, [Paper(title="Rising CO₂ in a forest canopy", source="crossref", doi="10.1000/co2a",
+                         abstract="We measured CO₂ at 5 m⁻² s⁻¹ over a year.", published=date(2025, 9, 1)),
+                   Paper(title="Soil CO2 efflux after a fire", source="crossref", doi="10.1000/co2b",
+                         abstract="Plain ASCII text about CO2.", published=date(2025, 9, 1))], source="crossref")
+    for query in ("CO2", "co₂", 'abstract:"m-2 s-1"'):
+        found = search(store, query, mode="text")
+        assert {w.paper.doi for w, _ in found.hits} >= {"10.1000/co2a"}, query
+    assert search(store, "co₂", mode="text").total == 2
+    rising = document("Rising CO₂ in a forest canopy", "", frozenset(), ())
+    assert matches(parse("CO2"), rising) and matches(parse("co₂"), document("Soil CO2 efflux", "", frozenset(), ()))

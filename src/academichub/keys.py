@@ -21,6 +21,7 @@ import lxml.html
 from pylatexenc.latex2text import LatexNodes2Text
 
 from academichub.errors import InputError
+from academichub.inline_text import element_text
 from academichub.model import Author
 from academichub.taxonomy import ARXIV_ARCHIVES, ARXIV_CATEGORIES
 
@@ -132,6 +133,12 @@ def clean_categories(values: list[str] | tuple[str, ...]) -> list[str]:
 def strip_control(text: str) -> str:
     """Remove control characters and lone surrogates that no reader can display."""
     return _CONTROL.sub("", text.replace("\t", " "))
+
+
+def match_form(text: str) -> str:
+    """Text as search and keyword rules compare it: compatibility forms folded (CO₂ is CO2, h⁻¹ is
+    h-1, the ligature ﬁ is fi), so the scripts a stored title or abstract keeps never hide a word."""
+    return text if text.isascii() or unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def collapse_spaces(text: str) -> str:
@@ -356,7 +363,7 @@ def html_to_text(fragment: str | None) -> str:
         bad.drop_tree()
     for element in root.iter("br", "p", "div", "li", "tr"):  # a line break separates words ("a<br>b" was "ab")
         element.tail = " " + (element.tail or "")
-    return root.text_content()
+    return element_text(root)  # "h<sup>-1</sup>" is h⁻¹, not "h-1"; a MathML formula reads as one
 
 
 def safe_url(url: str | None) -> str | None:

@@ -16,7 +16,8 @@ from academichub.model.works import Candidate
 from academichub.radar.authors import AuthorRecord
 from academichub.radar.authors import match as author_match
 from academichub.ranking.reasons import WEIGHTS, Reason
-from academichub.search.query import Document, Node, matches, parse
+from academichub.search.query import Node, matches, parse
+from academichub.search.query import document as as_document
 
 
 def _category_matches(followed: str, categories: tuple[str, ...]) -> bool:
@@ -57,7 +58,7 @@ class RuleSet:
                 reasons += self._author(sub, work)
             elif sub.kind == "keyword":
                 query = self._queries.get(sub.id)
-                document = document or Document(work.title, work.abstract, work.author_keys, work.categories)
+                document = document or as_document(work.title, work.abstract, work.author_keys, work.categories)
                 if query is not None and matches(query, document):
                     reasons.append(Reason("keyword", sub.value))
             elif sub.kind == "category" and _category_matches(sub.value_key, work.categories):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from academichub.errors import InputError
-from academichub.keys import name_key
+from academichub.keys import match_form, name_key
 
 FIELDS = ("title", "abstract", "author", "cat")
 # arXiv's search prefixes and spelled-out names, as readers coming from arXiv type them.
@@ -163,7 +163,7 @@ class _Parser:
 
 def _term(text: str, field: str | None) -> Term:
     phrase = text.startswith('"') and text.endswith('"') and len(text) >= 2
-    value = text[1:-1].replace('\\"', '"') if phrase else text
+    value = match_form(text[1:-1].replace('\\"', '"') if phrase else text)  # "co₂" finds CO2
     if not value.strip():
         raise InputError("query: empty term", problem="query")
     return Term(value.strip(), field, phrase)
@@ -189,12 +189,17 @@ def _word(text: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class Document:
-    """What a query is matched against."""
+    """What a query is matched against (`document` makes one)."""
 
     title: str
     abstract: str
     author_keys: frozenset[str]
     categories: tuple[str, ...]
+
+
+def document(title: str, abstract: str, author_keys: frozenset[str], categories: tuple[str, ...]) -> Document:
+    """A paper as a query is matched against it: its text in match form (a keyword "CO2" matches "CO₂")."""
+    return Document(match_form(title), match_form(abstract), author_keys, categories)
 
 
 def _term_matches(term: Term, doc: Document) -> bool:

@@ -17,9 +17,9 @@ from academichub.errors import InputError
 from academichub.model.works import StoredWork
 from academichub.search.query import (
     All,
-    Document,
     Node,
     Not,
+    document,
     matches,
     parse,
     positive_text,
@@ -108,7 +108,7 @@ def _semantic(store: Store, embedder: Embedder, query: str, node: Node, filters:
     exclusions = _exclusions(node)
     if exclusions and hits:
         kept = {c.id for c in store.works.candidates(hits)
-                if all(matches(n, Document(c.title, c.abstract, c.author_keys, c.categories)) for n in exclusions)}
+                if all(matches(n, document(c.title, c.abstract, c.author_keys, c.categories)) for n in exclusions)}
         hits = [i for i in hits if i in kept]
     return hits
 

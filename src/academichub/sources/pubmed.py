@@ -15,6 +15,7 @@ from lxml import etree
 from pydantic import Field
 
 from academichub.errors import InputError, ParseError, ProtocolError
+from academichub.inline_text import element_text
 from academichub.keys import authors_from_text, calendar_day, clean_line, make_author
 from academichub.model import Author, Paper, Rejected, not_a_paper
 from academichub.sources.contract import (
@@ -85,7 +86,7 @@ def _abstract(article: etree._Element) -> str:
     parts = []
     for node in article.iterfind("Abstract/AbstractText"):
         label = node.get("Label")
-        text = clean_line(text_of(node))
+        text = clean_line(element_text(node))
         if text:
             parts.append(f"{label.capitalize()}: {text}" if label else text)
     return "\n\n".join(parts)
@@ -113,6 +114,11 @@ def _authors(article: etree._Element) -> list[Author]:
 _FINAL_STOP = re.compile(r"(?<=[a-z0-9)\]])\.$")
 
 
+def _marked_text(element: etree._Element | None) -> str:
+    """A title's or an abstract's text, its scripts and formulas kept legible."""
+    return "" if element is None else element_text(element)
+
+
 def _title(text: str) -> str:
     return _FINAL_STOP.sub("", clean_line(text))
 
@@ -135,7 +141,7 @@ def _article(entry: etree._Element) -> Paper | Rejected:
     if doi:
         links["doi"] = f"https://doi.org/{doi}"
     return Paper(
-        title=_title(text_of(article.find("ArticleTitle")) or text_of(article.find("VernacularTitle"))),
+        title=_title(_marked_text(article.find("ArticleTitle")) or _marked_text(article.find("VernacularTitle"))),
         source="pubmed", abstract=_abstract(article), authors=_authors(article), pmid=pmid, doi=doi,
         also=(("arxiv_id", ids["arxiv"]),) if ids.get("arxiv") else (),
         venue=clean_line(text_of(article.find("Journal/Title"))) or None,
@@ -175,8 +181,8 @@ def _jats(article: etree._Element) -> Paper | Rejected:
              for c in meta.iterfind("contrib-group/contrib") if c.get("contrib-type") == "author"]
     published = next((_ymd_lower(d) for d in meta.iterfind("pub-date")), None)
     return Paper(
-        title=clean_line(text_of(meta.find("title-group/article-title"))), source="pubmed",
-        abstract=clean_line(text_of(meta.find("abstract"))), authors=authors_from_text(", ".join(names)),
+        title=clean_line(_marked_text(meta.find("title-group/article-title"))), source="pubmed",
+        abstract=clean_line(_marked_text(meta.find("abstract"))), authors=authors_from_text(", ".join(names)),
         pmid=ids.get("pmid"), doi=ids.get("doi"),
         venue=clean_line(text_of(article.find("front/journal-meta/journal-title-group/journal-title"))) or None,
         published=published,

@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from academichub.errors import StorageError
+from academichub.keys import match_form
 from academichub.model import Paper
 from academichub.settings import Settings
 from academichub.storage.accounts import AccountRepo
@@ -53,7 +54,7 @@ Progress = Callable[[int], None]
 def index_doc(work_id: int, paper: Paper, sources: list[str]) -> IndexDoc:
     """What the search index keeps of a stored work."""
     return IndexDoc(
-        work_id=work_id, title=paper.title, abstract=paper.abstract,
+        work_id=work_id, title=match_form(paper.title), abstract=match_form(paper.abstract),  # "CO2" finds CO₂
         authors=", ".join(a.name for a in paper.authors), categories=paper.categories,
         day=filed_on(paper),  # the day storage files it under
         sources=list(sources), venue=paper.venue,
