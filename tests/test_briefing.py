@@ -246,8 +246,8 @@ def test_the_html_briefings_show_their_papers_tex_as_mathml_and_stay_safe() -> N
     and the briefing page's prose render them."""
     from academichub.briefing.export import to_html
     from academichub.briefing.model import Briefing, BriefPaper, Section
+    from academichub.present.render import render_tex
     from academichub.web.pages import TEMPLATES
-    from academichub.web.render import render_tex
 
     title = r"Dusty $z\sim2$ galaxies with \textbf{ALMA} <img src=x onerror=alert(1)>"
     finding = r"“Dusty” finds: the ratio is $\alpha=0.3$ at 14\,--\,22\,kpc <script>alert(2)</script> [1]."

@@ -249,6 +249,23 @@ def test_a_chinese_digest_is_punctuated_in_chinese() -> None:
                                                          unsubscribe_url="u").get_body(("plain",)).get_content()
 
 
+def test_a_digest_shows_a_titles_tex_as_text(sample_home: Path) -> None:
+    # Mail and chat messages showed arXiv's TeX as typed ("… at $z=0$", "$H_0$ constraints"),
+    # where the pages typeset it.
+    from academichub.delivery.digest import build_digest
+
+    settings = make_settings(sample_home)
+    with Store.open(settings) as store:
+        _user, radar = store.accounts.ensure_local_user()
+        follow(store, radar.id, "keyword", "Hubble tension")
+        services = compose.build(settings, store=store, background=False)
+        digest = build_digest(services.feed, None, store.accounts.get_radar(radar.id), cadence="daily", lang="en",
+                              papers=10, base_url="https://r.example")
+    (hubble,) = [i for i in digest.items if i.title.startswith("Probing redshift-dependent systematics")]
+    assert hubble.title.endswith("Hubble tension: Model-independent H₀ constraints from DESI R2")
+    assert "$" not in webhooks.markdown(digest) and "H₀" in webhooks.markdown(digest)
+
+
 def test_deliveries_are_checked_and_due_at_their_cadence() -> None:
     with pytest.raises(InputError, match="not an e-mail address"):
         check("email", "nobody", "daily", None)

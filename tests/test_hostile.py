@@ -678,7 +678,7 @@ def test_tex_cut_short_is_rendered_in_linear_time() -> None:
     import time
 
     from academichub.keys import MATH_SEGMENT
-    from academichub.web.render import render_tex
+    from academichub.present.render import render_tex
 
     assert [m.group(3) for m in MATH_SEGMENT.finditer(r"\( a \( b \) c")] == [" b "]
     assert [m.group(3) for m in MATH_SEGMENT.finditer("\\(x\ny\\)")] == ["x\ny"]  # a formula over two lines

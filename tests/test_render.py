@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from academichub.web.render import MATHML_ATTRIBUTES, MATHML_TAGS, render_paragraphs, render_tex
+from academichub.present.render import MATHML_ATTRIBUTES, MATHML_TAGS, render_paragraphs, render_tex
 from tests.conftest import DATA
 
 EMPHASIS = {"i", "b", "em", "sup", "sub"}
@@ -125,7 +125,7 @@ def test_text_accents_and_long_formulas() -> None:
 def test_formulas_past_the_cap_stay_source_text() -> None:
     # An abstract of 1,666 distinct formulas (what fits in 20,000 characters) took a third of a
     # second to render; past MAX_FORMULAS the rest is shown as its source, escaped.
-    from academichub.web.render import MAX_FORMULAS
+    from academichub.present.render import MAX_FORMULAS
 
     text = " ".join(f"$x_{{{i}}}<y$" for i in range(MAX_FORMULAS + 50))
     html = str(render_tex(text))

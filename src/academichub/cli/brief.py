@@ -16,9 +16,9 @@ from academichub.cli.app import app, counted, err, init_store, out, print_json, 
 from academichub.errors import InputError
 from academichub.limits import ROW_ID_MAX
 from academichub.present.names import radar_title
+from academichub.present.render import render_tex
 from academichub.search import papers as stored_papers
 from academichub.settings import Settings
-from academichub.web.render import render_tex
 
 FORMATS = ("md", "html", "json")
 

@@ -11,6 +11,7 @@ from academichub.model.accounts import Radar
 from academichub.present.feed import reason_text
 from academichub.present.links import paper_path
 from academichub.present.names import radar_title
+from academichub.present.render import plain_text
 from academichub.radar import periods
 from academichub.radar.feed import FeedService
 
@@ -63,7 +64,8 @@ def build_digest(feed: FeedService, briefings: BriefingService | None, radar: Ra
     for n, r in enumerate((r for r in ranked if r.work_id in works), start=1):
         work = works[r.work_id]
         names = [a.name for a in work.paper.authors]
-        items.append(DigestItem(n, work.paper.title, f"{base_url}{paper_path(work.public_id)}", work.label,
+        # Mail and chat show text, not MathML: the title's TeX as Unicode ("SO$_2$" is SO₂).
+        items.append(DigestItem(n, plain_text(work.paper.title), f"{base_url}{paper_path(work.public_id)}", work.label,
                                 work.feed_date.isoformat(), ", ".join(names[:6]) + (" et al." if len(names) > 6 else ""),
                                 [reason_text(reason, _) for reason in r.reasons]))
     day = period.end.isoformat() if period.end else ""

@@ -17,11 +17,11 @@ from academichub.briefing.service import Request
 from academichub.errors import AcademicHubError
 from academichub.model.accounts import Radar
 from academichub.present.names import radar_title
+from academichub.present.render import render_tex
 from academichub.web.api import ERRORS, JsonWrite, Page
 from academichub.web.bounds import RowId
 from academichub.web.deps import Ctx
 from academichub.web.refusals import refusal
-from academichub.web.render import render_tex
 
 router = APIRouter(prefix="/api/v1", tags=["briefings"], responses=ERRORS)
 EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"

@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from academichub.briefing.export import cite_html, headings
 from academichub.briefing.fields import field_name
 from academichub.present.links import paper_path
+from academichub.present.render import render_tex
 from academichub.web.bounds import PageNumber, RowId
 from academichub.web.briefing_api import request_of, schedule_json, stored_briefing, summary
 from academichub.web.deps import Ctx
 from academichub.web.pages import TEMPLATES, _check_csrf, _render
-from academichub.web.render import render_tex
 
 TEMPLATES.env.filters["cite"] = lambda text: cite_html(text, render=render_tex)  # quoted findings keep their math
 TEMPLATES.env.globals["field_name"] = field_name

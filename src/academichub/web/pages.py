@@ -24,6 +24,7 @@ from academichub.model.accounts import DEFAULT_RADAR
 from academichub.model.paper import Author
 from academichub.present.feed import reason_text
 from academichub.present.links import doi_url, outside_links, paper_path
+from academichub.present.render import render_paragraphs, render_tex
 from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
@@ -38,7 +39,6 @@ from academichub.web.moments import moment
 from academichub.web.pagecache import page_variant
 from academichub.web.query_language import is_chinese, to_english
 from academichub.web.refusals import explained, match_kind, refusal, skip_reason
-from academichub.web.render import render_paragraphs, render_tex
 from academichub.web.security import csrf_ok, csrf_token
 from academichub.web.source_notes import error_kind, flag_text
 from academichub.web.text_language import lang_attribute

@@ -16,8 +16,8 @@ import nh3
 from latex2mathml.converter import convert
 from markupsafe import Markup, escape
 
-from academichub.keys import MATH_SEGMENT
-from academichub.web.tex_text import ASTRONOMY, render_pieces
+from academichub.keys import MATH_SEGMENT, html_to_text
+from academichub.present.tex_text import ASTRONOMY, render_pieces
 
 MAX_MATH = 400
 BOXED_MATH = 30  # TeX characters past which a formula may be wider than a 320-pixel screen
@@ -99,3 +99,12 @@ def render_paragraphs(text: str | None) -> Markup:
     """An abstract as HTML paragraphs, each rendered by `render_tex` (kept whole, not once more per paragraph)."""
     paragraphs = [p for p in (text or "").split("\n\n") if p.strip()]
     return Markup("".join(f"<p>{render_tex.__wrapped__(p)}</p>" for p in paragraphs))
+
+
+@lru_cache(maxsize=RENDERED)
+def plain_text(text: str | None) -> str:
+    """A title or abstract as plain Unicode text, its TeX typeset as far as text can show it (an
+    e-mail's or a chat message's line: "SO$_2$ ice at $z \\sim 2.5$" is "SO₂ ice at z ∼ 2.5")."""
+    if not text or ("$" not in text and "\\" not in text and "-" * 2 not in text):
+        return text or ""
+    return " ".join(html_to_text(str(render_tex(text))).split())
