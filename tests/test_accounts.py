@@ -451,6 +451,7 @@ def test_a_private_feed_is_titled_as_the_pages_name_the_radar_in_its_owners_lang
     # A feed reader showed the default radar as "AcademicHub · default" (its stored key, which
     # every page calls "My radar"), described in English whatever the owner's language.
     sign_up(site, "ada")
+    site.post("/api/v1/subscriptions", json={"kind": "keyword", "value": "Hubble tension"})
     radars = site.get("/api/v1/radars").json()
     urls = site.post(f"/api/v1/radars/{radars[0]['id']}/feed-url").json()
     site.post("/api/v1/radars", json={"name": "Optics"})
@@ -467,6 +468,10 @@ def test_a_private_feed_is_titled_as_the_pages_name_the_radar_in_its_owners_lang
     assert english.feed.title == "AcademicHub · My radar" and english.feed.language == "en"
     rss = feedparser.parse(site.get(optics_urls["rss"].replace("http://testserver", "")).content)
     assert rss.feed.title == "AcademicHub · Optics" and rss.feed.description == "为雷达“Optics”排序的论文"
+    # Entries read as text in a feed reader: TeX typeset as Unicode, not "$H_0$" as typed.
+    titles = [e.title for e in chinese.entries]
+    assert any("Model-independent H₀ constraints" in t for t in titles), titles
+    assert not any("$" in e.title or "$" in e.summary for e in chinese.entries)
 
 
 def test_admin_page_is_for_admins_and_masks_secrets(site: TestClient, sample_home: Path,

@@ -16,6 +16,7 @@ from academichub.i18n import gettext_for, pick_language
 from academichub.keys import strip_control
 from academichub.present.links import paper_path
 from academichub.present.names import radar_title
+from academichub.present.render import plain_text
 from academichub.radar import periods
 from academichub.search import papers as stored_papers
 from academichub.web.deps import AppState, app_state
@@ -53,9 +54,11 @@ def radar_feed(state: AppState, token: str, base: str, kind: str, *, asked: tupl
         link = paper.links.get("abs") or f"{base}{paper_path(work.public_id)}"
         entry = generator.add_entry()
         entry.id(f"{base}{paper_path(work.public_id)}")
-        entry.title(paper.title)
+        # Feed readers show text: TeX typeset as Unicode (H₀, not "$H_0$"), paragraphs kept.
+        entry.title(plain_text(paper.title))
         entry.link(href=link)
-        entry.description(paper.abstract or paper.title)  # feedgen escapes text; it is never markup here
+        abstract = "\n\n".join(plain_text(p) for p in (paper.abstract or "").split("\n\n") if p.strip())
+        entry.description(abstract or plain_text(paper.title))  # feedgen escapes text; it is never markup here
         for author in paper.authors[:20]:
             entry.author(name=author.name)
         for category in paper.categories[:5]:
