@@ -563,6 +563,14 @@ def test_a_paper_page_links_to_every_place_the_paper_can_be_read(tmp_path: Path)
         assert ">bioRxiv 页面<" in chinese and "PMID" not in json.dumps(links(client, "doi:10.1101/641381"))
 
 
+def test_a_paper_pages_title_shows_its_tex_as_text(client: TestClient) -> None:
+    # The browser's tab and a bookmark read "… Model-independent $H_0$ constraints …", where the
+    # page's heading typesets it (a <title> holds text only, no MathML).
+    page = client.get("/paper/arxiv:2509.20898", headers={"Accept-Language": "en"}).text
+    title = re.search(r"<title>(.*?)</title>", page, re.DOTALL).group(1)
+    assert "Model-independent H₀ constraints from DESI R2 · AcademicHub" in title and "$" not in title
+
+
 def test_a_papers_own_text_says_its_language(client: TestClient) -> None:
     # On a Chinese page the English titles and abstracts had no lang of their own: a screen reader
     # read them in its Chinese voice (WCAG 3.1.2), and the fonts could not tell them apart.

@@ -24,7 +24,7 @@ from academichub.model.accounts import DEFAULT_RADAR
 from academichub.model.paper import Author
 from academichub.present.feed import reason_text
 from academichub.present.links import doi_url, outside_links, paper_path
-from academichub.present.render import render_paragraphs, render_tex
+from academichub.present.render import plain_text, render_paragraphs, render_tex
 from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
@@ -46,6 +46,7 @@ from academichub.web.text_language import lang_attribute
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["tex"] = render_tex
 TEMPLATES.env.filters["paragraphs"] = render_paragraphs
+TEMPLATES.env.filters["plain"] = plain_text  # where markup cannot go: a page's <title>, an attribute
 TEMPLATES.env.filters["paper_path"] = paper_path
 TEMPLATES.env.filters["moment"] = moment
 TEMPLATES.env.filters["lang_attribute"] = lang_attribute
