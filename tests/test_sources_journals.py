@@ -294,3 +294,37 @@ def test_pubmed_titles_lose_medlines_closing_full_stop_only() -> None:
 
     assert _title("Trade in the U.S.") == "Trade in the U.S." and _title("Why?") == "Why?"
     assert _title("Proton MRI of (13)C (Cetti).") == "Proton MRI of (13)C (Cetti)"
+
+
+APS_ENTRY = """<?xml version="1.0" encoding="UTF-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+         xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:prism="http://prismstandard.org/namespaces/basic/2.0/">
+  <channel rdf:about="http://feeds.aps.org/rss/recent/prl.xml"><title>Physical Review Letters</title></channel>
+  <item rdf:about="http://link.aps.org/doi/10.1103/b8y9-yvz9">
+    <title>Bose-Einstein Condensates of Microwave-Shielded Polar Molecules in Bi&lt;sub&gt;2&lt;/sub&gt;Se&lt;sub&gt;3&lt;/sub&gt;</title>
+    <link>http://link.aps.org/doi/10.1103/b8y9-yvz9</link>
+    <description>&lt;p&gt;Author(s): Wei-Jian Jin, Fulin Deng, Su Yi, and Tao Shi&lt;/p&gt;&lt;p&gt;We investigate the ground-state
+      phases of ultracold gases composed of bosonic microwave-shielded polar molecules at 10&lt;sup&gt;-3&lt;/sup&gt; K.
+      &lt;/p&gt;[Phys. Rev. Lett. 134, 233401] Published Wed Jun 11, 2025</description>
+    <dc:creator>Wei-Jian Jin, Fulin Deng, Su Yi, and Tao Shi</dc:creator>
+    <prism:doi>10.1103/b8y9-yvz9</prism:doi>
+    <dc:date>2025-06-11T10:00:00+00:00</dc:date>
+  </item>
+</rdf:RDF>"""
+
+
+def test_an_aps_summary_is_its_abstract_without_the_author_line_and_the_citation() -> None:
+    # APS's Physical Review feeds (presets prl, prx) open each summary with "Author(s): …" and
+    # close it with "[Phys. Rev. Lett. 134, 233401] Published Wed Jun 11, 2025" (the frame public
+    # tools that read these feeds strip): the card's abstract began and ended with them.
+    (paper,) = journal_rss.parse(APS_ENTRY.encode())
+    abstract = " ".join(paper.abstract.split())
+    assert abstract.startswith("We investigate the ground-state phases")
+    assert abstract.endswith("polar molecules at 10⁻³ K.") and "Published" not in abstract
+    assert [a.name for a in paper.authors] == ["Wei-Jian Jin", "Fulin Deng", "Su Yi", "Tao Shi"]
+    assert paper.title.endswith("Polar Molecules in Bi₂Se₃") and paper.doi == "10.1103/b8y9-yvz9"
+    # An abstract that only mentions such words keeps them.
+    kept = APS_ENTRY.replace("&lt;p&gt;Author(s): Wei-Jian Jin, Fulin Deng, Su Yi, and Tao Shi&lt;/p&gt;", "")
+    kept = kept.replace("Published Wed Jun 11, 2025", "published in 2025")
+    (plain,) = journal_rss.parse(kept.encode())
+    assert plain.abstract.startswith("We investigate") and plain.abstract.endswith("published in 2025")

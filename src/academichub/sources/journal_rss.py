@@ -38,6 +38,9 @@ COMPONENT = "journal-rss"
 # Nature's feeds open the summary with "Nature, Published online: …; doi:…", not an abstract.
 _PUBLISHED_PREAMBLE = re.compile(r"^\s*<p>[^<]*Published online:.*?</p>", re.DOTALL | re.IGNORECASE)
 _DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")
+# APS (Physical Review) summaries: "Author(s): …" first, "[Phys. Rev. … ] Published Mon Dec 07, 2026" last.
+_APS_AUTHORS = re.compile(r"\s*Author\(s\):\s*")
+_APS_TRAILER = re.compile(r"\s*\[[^\[\]]{3,120}\]\s*Published\s+\w{3},?\s+\w{3}\s+\d{1,2},\s+\d{4}\s*$")
 
 
 class JournalsSettings(SourceSettings):
@@ -108,7 +111,19 @@ def _abstract(entry: dict[str, Any], title: str) -> str:
     content = entry.get("content") or []
     raw = content[0].get("value", "") if content else entry.get("summary", "")
     text = html_to_text(_PUBLISHED_PREAMBLE.sub("", raw or "")).strip()
+    text = _without_aps_frame(text, html_to_text(entry.get("author") or ""))
     return "" if text == title else text  # some feeds repeat the title as the "summary"
+
+
+def _without_aps_frame(text: str, authors: str) -> str:
+    """The abstract of an APS feed's summary, which opens with "Author(s): A, B, and C" (the
+    entry's own author line) and closes with "[Phys. Rev. Lett. 133, 123456] Published Mon Dec 07,
+    2026": both were shown as the first and last words of the abstract."""
+    if match := _APS_AUTHORS.match(text):
+        rest = text[match.end():]
+        authors = " ".join(authors.split())
+        text = rest[len(authors):] if authors and " ".join(rest.split()).startswith(authors) else rest
+    return _APS_TRAILER.sub("", text).strip()
 
 
 def entry_paper(entry: dict[str, Any], venue: str | None) -> Paper | Rejected:
