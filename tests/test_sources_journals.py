@@ -328,3 +328,34 @@ def test_an_aps_summary_is_its_abstract_without_the_author_line_and_the_citation
     kept = kept.replace("Published Wed Jun 11, 2025", "published in 2025")
     (plain,) = journal_rss.parse(kept.encode())
     assert plain.abstract.startswith("We investigate") and plain.abstract.endswith("published in 2025")
+
+
+SCIENCE_TOC = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Science: Table of Contents</title>
+<item><title>Grazing can reduce wildfire risk amid climate change</title>
+  <link>https://www.science.org/doi/abs/10.1126/science.adu7471?af=R</link>
+  <description>Science, Volume 387, Issue 6730, Page 140-143, January 2025. &lt;br/&gt;</description>
+  <pubDate>Thu, 09 Jan 2025 07:00:00 GMT</pubDate></item>
+<item><title>A single gene orchestrates androgen variation in ruffs</title>
+  <link>https://www.science.org/doi/abs/10.1126/science.adp5936?af=R</link>
+  <description>Science, Volume 387, Issue 6732, Page 406-412, January 2025. &lt;br/&gt;Male ruffs come in three
+  forms, and one gene sets them apart.</description>
+  <pubDate>Thu, 23 Jan 2025 07:00:00 GMT</pubDate></item>
+<item><title>Retraction</title>
+  <link>https://www.science.org/doi/abs/10.1126/science.adv1263?af=R</link>
+  <description>Science, Volume 387, Issue 6730, Page 147-147, January 2025. &lt;br/&gt;</description>
+  <pubDate>Thu, 09 Jan 2025 07:00:00 GMT</pubDate></item>
+</channel></rss>"""
+
+
+def test_a_table_of_contents_citation_is_no_abstract_and_a_bare_notice_title_is_a_notice() -> None:
+    # Science's (and PNAS's, NEJM's, ACS's) feeds describe an article by its issue's citation,
+    # which a card showed as the abstract; a notice there is titled "Retraction" alone, and it
+    # was stored as a paper.
+    grazing, ruffs, retraction = journal_rss.parse(SCIENCE_TOC.encode())
+    assert isinstance(grazing, Paper) and grazing.abstract == "" and grazing.doi == "10.1126/science.adu7471"
+    assert isinstance(ruffs, Paper) and " ".join(ruffs.abstract.split()) == \
+        "Male ruffs come in three forms, and one gene sets them apart."
+    assert isinstance(retraction, Rejected) and retraction.not_a_paper and retraction.reason == "notice (retraction)"
+    for paper_title in ("Correction for attenuation in surveys", "Retractions in science: a study"):
+        assert notice_title(paper_title) is None

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import feedparser
 from pydantic import Field
@@ -38,6 +39,10 @@ COMPONENT = "journal-rss"
 # Nature's feeds open the summary with "Nature, Published online: …; doi:…", not an abstract.
 _PUBLISHED_PREAMBLE = re.compile(r"^\s*<p>[^<]*Published online:.*?</p>", re.DOTALL | re.IGNORECASE)
 _DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")
+# Atypon's tables of contents (Science, PNAS, NEJM, ACS) open the description with the issue's
+# citation, "Science, Volume 387, Issue 6730, Page 149-151, January 2025." (often all there is).
+_CITATION_PREAMBLE = re.compile(r"^[^,.]{2,120}, Volume \w+, Issue \w+(?:, Pages? [\w–-]+)?, "
+                                r"(?:[A-Z][a-z]+ \d{4}|Ahead of Print)\.\s*")
 # APS (Physical Review) summaries: "Author(s): …" first, "[Phys. Rev. … ] Published Mon Dec 07, 2026" last.
 _APS_AUTHORS = re.compile(r"\s*Author\(s\):\s*")
 _APS_TRAILER = re.compile(r"\s*\[[^\[\]]{3,120}\]\s*Published\s+\w{3},?\s+\w{3}\s+\d{1,2},\s+\d{4}\s*$")
@@ -93,6 +98,9 @@ def feed_url(name_or_url: str) -> str:
 
 def _doi(entry: dict[str, Any]) -> str | None:
     for candidate in (entry.get("prism_doi"), entry.get("dc_identifier"), entry.get("id"), entry.get("link")):
+        if isinstance(candidate, str) and candidate.startswith(("http://", "https://")):
+            # A link's query is not part of the DOI it holds: Science's ".../doi/abs/10.1126/science.adu7471?af=R".
+            candidate = unquote(urlsplit(candidate).path)
         doi = normalise_doi(candidate) or (normalise_doi(m.group(0)) if candidate and
                                            (m := _DOI_IN_TEXT.search(candidate)) else None)
         if doi:
@@ -111,6 +119,7 @@ def _abstract(entry: dict[str, Any], title: str) -> str:
     content = entry.get("content") or []
     raw = content[0].get("value", "") if content else entry.get("summary", "")
     text = html_to_text(_PUBLISHED_PREAMBLE.sub("", raw or "")).strip()
+    text = _CITATION_PREAMBLE.sub("", text)
     text = _without_aps_frame(text, html_to_text(entry.get("author") or ""))
     return "" if text == title else text  # some feeds repeat the title as the "summary"
 

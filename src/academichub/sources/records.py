@@ -17,11 +17,12 @@ from academichub.model import Paper, Rejected
 MALFORMED = (TypeError, AttributeError, ValueError, KeyError, IndexError, OverflowError)  # 2**31 as a year overflows
 # How journals title a notice about another article when their feed says nothing else of it:
 # Nature's "Author Correction: …", Springer's "Correction to: …", "Retraction Note: …", PNAS's
-# "Correction for Smith et al., …", "Editorial Expression of Concern: …".
+# "Correction for Smith et al., …", "Editorial Expression of Concern: …"; Science's table of
+# contents titles one with that word alone ("Retraction", "Erratum").
 _NOTICE_TITLE = re.compile(
     r"^\W*(?:(?:author|publisher)(?:['’]s)?\s+)?(?:correction|erratum|corrigendum|addendum|retraction(?:\s+note)?|"
     r"notice\s+of\s+retraction|retracted(?:\s+article)?|(?:editorial\s+)?expression\s+of\s+concern)"
-    r"(?:\s+to\s*:|\s*:|\s+for\s+\S+(?:\s+\S+){0,2}\s+et\s+al\.)", re.IGNORECASE)
+    r"(?:\s+to\s*:|\s*:|\s+for\s+\S+(?:\s+\S+){0,2}\s+et\s+al\.|\W*$)", re.IGNORECASE)
 
 
 def notice_title(title: str) -> str | None:
