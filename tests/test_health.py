@@ -167,3 +167,12 @@ def test_notices_are_left_out_not_rejected_and_every_flag_is_in_the_readers_lang
         assert english_words not in notes, english_words
     assert "Last run: 4 records left out, as they are not papers (notice: author correction)." in english
     assert "Last run: 2 records could not be used (no title)." in english
+
+
+def test_a_run_recorded_without_its_reasons_is_still_said(settings) -> None:  # type: ignore[no-untyped-def]
+    # A run whose counts came without reasons (an older record, another writer) must not fail the page.
+    with Store.open(settings) as store:
+        run(store, journal_rss.stream("nature").key, "journal", datetime.now(UTC), fetched=5, new=3, rejected=2)
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/sources?lang=en")
+    assert page.status_code == 200 and "Last run: 2 records could not be used (—)." in page.text

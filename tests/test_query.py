@@ -213,6 +213,8 @@ def test_a_search_narrowed_to_a_source_that_does_not_exist_is_refused(sample_sto
         assert refused.value.problem == "source"
     assert search(sample_store, "galaxy", source=" ArXiv ", mode="text").total == \
         search(sample_store, "galaxy", source="arxiv", mode="text").total > 10
+    assert search(sample_store, "galaxy", source="  ", mode="text").total == \
+        search(sample_store, "galaxy", mode="text").total  # a blank source is no source
 
 
 def test_hybrid_search_fuses_text_and_meaning(sample_store: Store) -> None:

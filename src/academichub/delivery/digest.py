@@ -70,7 +70,8 @@ def build_digest(feed: FeedService, briefings: BriefingService | None, radar: Ra
                                 [reason_text(reason, _) for reason in r.reasons]))
     day = period.end.isoformat() if period.end else ""
     name = radar_title(radar, lang)
-    digest = Digest((TITLES if cadence == "daily" else WEEKLY)[lang].format(radar=name, day=day), name, lang, period.to_json(), items, feed_url=f"{base_url}/?radar={radar.id}")
+    digest = Digest((TITLES if cadence == "daily" else WEEKLY)[lang].format(radar=name, day=day), name, lang,
+                    period.to_json(), items, feed_url=f"{base_url}/?radar={radar.id}")
     if briefings is not None and items:
         try:
             briefing = briefings.build(Request(radar, "day" if cadence == "daily" else "week", lang))

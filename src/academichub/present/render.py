@@ -105,6 +105,6 @@ def render_paragraphs(text: str | None) -> Markup:
 def plain_text(text: str | None) -> str:
     """A title or abstract as plain Unicode text, its TeX typeset as far as text can show it (an
     e-mail's or a chat message's line: "SO$_2$ ice at $z \\sim 2.5$" is "SO₂ ice at z ∼ 2.5")."""
-    if not text or ("$" not in text and "\\" not in text and "-" * 2 not in text):
+    if not text or ("$" not in text and "\\" not in text and "--" not in text):
         return text or ""
     return " ".join(html_to_text(str(render_tex(text))).split())

@@ -138,10 +138,11 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, date_f
         raise InputError(f"search: unknown mode {mode!r}; use {', '.join(MODES)}", problem="mode")
     if date_from and date_to and date_from > date_to:  # as the feed's period says: not "0 results"
         raise InputError(f"search: the range ends ({date_to}) before it starts ({date_from})", problem="range-order")
-    if source and source.strip().casefold() not in cli_names():  # a typo matched nothing: "0 results"
+    wanted_source = (source or "").strip().casefold() or None
+    if wanted_source and wanted_source not in cli_names():  # a typo matched nothing: "0 results"
         raise InputError(f"search: unknown source {source!r}; use {', '.join(cli_names())}", problem="source")
     node = parse(query)
-    filters = Filters(date_from, date_to, category or None, source.strip().casefold() if source else None, venue or None)
+    filters = Filters(date_from, date_to, category or None, wanted_source, venue or None)
     if embedder is None or mode == "text":
         found = store.search(to_tantivy(node), limit=limit, offset=offset, **filters.index_filters())
         return _result(store, query, found.total, offset, found.hits, "text")

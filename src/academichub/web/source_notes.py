@@ -31,8 +31,8 @@ def run_reason(why: str, _: Gettext) -> str:
 
 def _reasons(reasons: dict[str, int], _: Gettext) -> str:
     """The reasons of a run, each with its count when there are several ("notice: erratum ×3")."""
-    if len(reasons) == 1:
-        return run_reason(next(iter(reasons)), _)
+    if len(reasons) <= 1:  # a run recorded without its reasons says so by a dash
+        return run_reason(next(iter(reasons)), _) if reasons else "—"
     return _(", ").join(f"{run_reason(why, _)} ×{n}" for why, n in reasons.items())
 
 
