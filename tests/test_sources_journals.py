@@ -359,3 +359,16 @@ def test_a_table_of_contents_citation_is_no_abstract_and_a_bare_notice_title_is_
     assert isinstance(retraction, Rejected) and retraction.not_a_paper and retraction.reason == "notice (retraction)"
     for paper_title in ("Correction for attenuation in surveys", "Retractions in science: a study"):
         assert notice_title(paper_title) is None
+
+
+def test_a_structured_crossref_abstract_keeps_its_section_titles() -> None:
+    # The recorded Global Ecology and Biogeography abstract is in sections (Aim, Location, Time
+    # Period, Major Taxa Studied, Methods, Results, Main Conclusions): their titles were dropped,
+    # leaving "Global, with a North American focus." and "1923–2014." as paragraphs of their own.
+    page = crossref.parse((DATA / "crossref/works_query_ecology_query.author.json").read_bytes())
+    (paper,) = [p for p in page.items if isinstance(p, Paper) and p.doi == "10.1111/geb.13950"]
+    paragraphs = paper.abstract.split("\n\n")
+    assert paragraphs[0].startswith("Aim: Despite unprecedented environmental change")
+    assert "Location: Global, with a North American focus." in paragraphs
+    assert "Time Period: 1923–2014." in paragraphs and "Major Taxa Studied: Mammals, Birds." in paragraphs
+    assert "maximum spatial extent of 95\u2009km²." in paper.abstract and not paper.abstract.startswith("ABSTRACT")

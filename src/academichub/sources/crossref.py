@@ -43,6 +43,10 @@ PREPRINT_RELATIONS = ("has-preprint", "is-preprint-of")
 # erratum, a retraction. Only a new version or edition of a work is a work to read.
 UPDATES_THAT_ARE_WORKS = {"new_version", "new_edition"}
 _JATS_TITLE = re.compile(r"<jats:title>.*?</jats:title>", re.DOTALL | re.IGNORECASE)
+# A structured abstract's sections ("Aim", "Location", "Methods" …): the title runs into its first
+# paragraph as PubMed's labels do ("Location: Global, with a North American focus.").
+_JATS_SECTION = re.compile(r"<jats:sec\b[^>]*>\s*<jats:title>(.*?)</jats:title>\s*<jats:p\b[^>]*>",
+                           re.DOTALL | re.IGNORECASE)
 _PARAGRAPH_END = re.compile(r"</(?:jats:)?p>", re.IGNORECASE)
 
 
@@ -65,12 +69,21 @@ class CrossrefPage:
 
 
 def jats_to_text(abstract: str | None) -> str:
-    """A JATS abstract as plain text: the "Abstract" heading dropped, paragraphs kept."""
+    """A JATS abstract as plain text: the "Abstract" heading dropped, paragraphs kept, each section's
+    title before its text (they were dropped: "Global, with a North American focus." and
+    "1923–2014." stood as paragraphs of their own, without the "Location" and "Time Period" they answer)."""
     if not abstract:
         return ""
-    text = _JATS_TITLE.sub("", abstract)
+    text = _JATS_SECTION.sub(lambda m: f"<jats:p>{_label(m.group(1))}: ", abstract)
+    text = _JATS_TITLE.sub("", text)
     text = _PARAGRAPH_END.sub("\n\n", text)
     return "\n\n".join(p.strip() for p in html_to_text(text).split("\n\n") if p.strip())
+
+
+def _label(title: str) -> str:
+    """A section title as a run-in label ("AIM" is "Aim", as PubMed's labels are written)."""
+    text = " ".join(html_to_text(title).split()).rstrip(":.")
+    return text.capitalize() if text.isupper() else text
 
 
 def date_parts(value: dict[str, Any] | None) -> date | None:
