@@ -372,3 +372,16 @@ def test_a_structured_crossref_abstract_keeps_its_section_titles() -> None:
     assert "Location: Global, with a North American focus." in paragraphs
     assert "Time Period: 1923–2014." in paragraphs and "Major Taxa Studied: Mammals, Birds." in paragraphs
     assert "maximum spatial extent of 95\u2009km²." in paper.abstract and not paper.abstract.startswith("ABSTRACT")
+
+
+def test_a_pmc_abstract_keeps_its_paragraphs_and_section_titles() -> None:
+    # A PMC article's abstract was one line with its section titles run into the words
+    # ("BackgroundCells die.MethodsWe looked …").
+    article = (b'<pmc-articleset><article article-type="research-article"><front><journal-meta><journal-title-group>'
+               b'<journal-title>J</journal-title></journal-title-group></journal-meta><article-meta>'
+               b'<article-id pub-id-type="pmid">123</article-id><title-group><article-title>A study</article-title>'
+               b'</title-group><abstract><sec><title>Background</title><p>Cells die.</p></sec><sec><title>Methods'
+               b'</title><p>We looked at 10<sup>6</sup> cells:<list><list-item><p>twice</p></list-item></list></p>'
+               b'<p>Again.</p></sec></abstract></article-meta></front></article></pmc-articleset>')
+    (paper,) = pubmed.parse(article)
+    assert paper.abstract == "Background: Cells die.\n\nMethods: We looked at 10⁶ cells: twice\n\nAgain."

@@ -49,6 +49,8 @@ def element_text(element: etree._Element) -> str:
         return _scripted(inner, _SUPER)
     if name == "sub":
         return _scripted(inner, _SUB)
+    if name in ("list-item", "td", "th"):  # JATS's and HTML's blocks inside a paragraph: words apart
+        return f" {inner} "
     return inner
 
 

@@ -119,6 +119,26 @@ def _marked_text(element: etree._Element | None) -> str:
     return "" if element is None else element_text(element)
 
 
+def _jats_abstract(abstract: etree._Element | None) -> str:
+    """A PMC (JATS) abstract: its paragraphs, each section's title run into its first one
+    ("Background: …"), where the whole was one line and titles ran into the text
+    ("BackgroundCells die.MethodsWe looked")."""
+    if abstract is None:
+        return ""
+    paragraphs: list[str] = []
+    label = ""
+    for node in abstract.iter():
+        name = local_name(node) if isinstance(node.tag, str) else ""
+        if name == "title" and local_name(node.getparent()) == "sec":
+            label = clean_line(element_text(node)).rstrip(":.")
+        elif name == "p" and not node.xpath("ancestor::*[local-name()='p']"):  # a list's <p> is its paragraph's
+            text = clean_line(element_text(node))
+            if text:
+                paragraphs.append(f"{label}: {text}" if label else text)
+                label = ""
+    return "\n\n".join(paragraphs) or clean_line(element_text(abstract))
+
+
 def _title(text: str) -> str:
     return _FINAL_STOP.sub("", clean_line(text))
 
@@ -182,7 +202,7 @@ def _jats(article: etree._Element) -> Paper | Rejected:
     published = next((_ymd_lower(d) for d in meta.iterfind("pub-date")), None)
     return Paper(
         title=clean_line(_marked_text(meta.find("title-group/article-title"))), source="pubmed",
-        abstract=clean_line(_marked_text(meta.find("abstract"))), authors=authors_from_text(", ".join(names)),
+        abstract=_jats_abstract(meta.find("abstract")), authors=authors_from_text(", ".join(names)),
         pmid=ids.get("pmid"), doi=ids.get("doi"),
         venue=clean_line(text_of(article.find("front/journal-meta/journal-title-group/journal-title"))) or None,
         published=published,
