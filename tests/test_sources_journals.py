@@ -385,3 +385,14 @@ def test_a_pmc_abstract_keeps_its_paragraphs_and_section_titles() -> None:
                b'<p>Again.</p></sec></abstract></article-meta></front></article></pmc-articleset>')
     (paper,) = pubmed.parse(article)
     assert paper.abstract == "Background: Cells die.\n\nMethods: We looked at 10⁶ cells: twice\n\nAgain."
+
+
+def test_a_pretty_printed_crossref_abstract_keeps_its_paragraphs_only() -> None:
+    # Wiley's JATS is laid out on indented lines: its line breaks read as paragraph breaks
+    # ("We present\n\ntaxadb\n\nR\n\npackage …"), and a removed citation marker left
+    # "(Bjørnstad & Grenfell )".
+    page = crossref.parse((DATA / "crossref/works_query_ecology_query.author.json").read_bytes())
+    abstracts = " ".join(p.abstract for p in page.items if isinstance(p, Paper))
+    assert "We present taxadb R package which creates a local database" in abstracts
+    assert "(Bjørnstad & Grenfell). Stochastic phenomena" in abstracts
+    assert "\n\ntaxadb\n\n" not in abstracts and " )" not in abstracts

@@ -48,6 +48,9 @@ _JATS_TITLE = re.compile(r"<jats:title>.*?</jats:title>", re.DOTALL | re.IGNOREC
 _JATS_SECTION = re.compile(r"<jats:sec\b[^>]*>\s*<jats:title>(.*?)</jats:title>\s*<jats:p\b[^>]*>",
                            re.DOTALL | re.IGNORECASE)
 _PARAGRAPH_END = re.compile(r"</(?:jats:)?p>", re.IGNORECASE)
+_LAYOUT = re.compile(r"[ \t\r\n]+")  # the record's layout; a no-break or thin space is the text's own
+_TIGHT_CLOSE = re.compile(r" ([)\]])")
+_TIGHT_OPEN = re.compile(r"([(\[]) ")
 
 
 class CrossrefSettings(SourceSettings):
@@ -76,8 +79,12 @@ def jats_to_text(abstract: str | None) -> str:
         return ""
     text = _JATS_SECTION.sub(lambda m: f"<jats:p>{_label(m.group(1))}: ", abstract)
     text = _JATS_TITLE.sub("", text)
-    text = _PARAGRAPH_END.sub("\n\n", text)
-    return "\n\n".join(p.strip() for p in html_to_text(text).split("\n\n") if p.strip())
+    text = _PARAGRAPH_END.sub("\u2029", text)  # a paragraph separator no layout whitespace holds
+    # Inside a paragraph, the record's own line breaks and indentation are layout (Wiley's JATS is
+    # pretty-printed): kept, they read as paragraph breaks downstream ("We present\n\ntaxadb\n\nR").
+    paragraphs = (_LAYOUT.sub(" ", p).strip(" ") for p in html_to_text(text).split("\u2029"))
+    # A citation marker (an empty <jats:ext-link/>) leaves its spaces: "(Bjørnstad & Grenfell )".
+    return "\n\n".join(_TIGHT_OPEN.sub(r"\1", _TIGHT_CLOSE.sub(r"\1", p)) for p in paragraphs if p)
 
 
 def _label(title: str) -> str:
