@@ -93,3 +93,20 @@ def test_single_category_feed_title_gives_the_category() -> None:
 def test_bad_listings_fail_with_a_named_parse_error(data: bytes, message: str) -> None:
     with pytest.raises(ParseError, match=f"arxiv-listing: .*{message}"):
         arxiv_listing.parse(data)
+
+
+def test_a_feedparser_summary_is_html_and_reads_as_the_listing_xml_does() -> None:
+    # feedparser gives a description as HTML: the cached listing's "S&amp;P500" and "Q\&amp;A"
+    # were stored and shown as written.
+    from academichub.ingest.sanitise import sanitise_paper
+    from academichub.sources.formats import read_items
+
+    cached = {p.arxiv_id: sanitise_paper(p) for p in read_items(DATA / "arxiv_listing/rss_cache_2025-04-04.json.gz")[1]
+              if isinstance(p, Paper)}
+    abstracts = " ".join(p.abstract for p in cached.values())
+    assert "stock price fluctuation pattern in S&P500." in abstracts and "&amp;" not in abstracts
+    assert "multi-turn Q\\&A interactions" in abstracts  # arXiv's own TeX escape, typeset on the page
+    listed = {p.arxiv_id: sanitise_paper(p) for p in read_items(DATA / "arxiv_listing/rss_2025-04-04.xml")[1]
+              if isinstance(p, Paper)}
+    assert len(set(cached) & set(listed)) == 88
+    assert all(cached[i].abstract == listed[i].abstract for i in set(cached) & set(listed))

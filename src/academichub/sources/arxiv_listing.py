@@ -55,6 +55,9 @@ class _Item:
     day: date | None
     announce_type: str | None
     license: str | None
+    # feedparser gives a description as HTML (its "summary"): "S&P500" is "S&amp;P500" there, and
+    # the listing's own XML gives it as text.
+    html: bool = False
 
 
 def _to_paper(item: _Item, feed_category: str | None) -> Paper | Rejected:
@@ -65,7 +68,7 @@ def _to_paper(item: _Item, feed_category: str | None) -> Paper | Rejected:
         except ValueError:
             return Rejected("no arXiv identifier in item", ref=item.guid or item.title[:80])
     kind = (item.announce_type or kind or "new").lower()
-    if "<" in abstract:  # pre-2024 feeds carried HTML in the description
+    if "<" in abstract or (item.html and "&" in abstract):  # pre-2024 feeds carried HTML in the description
         abstract = html_to_text(abstract)
     categories = item.categories or ([feed_category] if feed_category else [])
     replaced = kind.startswith("replace")
@@ -172,6 +175,7 @@ def _listing_from_feedparser(parsed: dict[str, Any]) -> Listing:
             day=parse_date(entry.get("published")) or day,
             announce_type=entry.get("arxiv_announce_type"),
             license=entry.get("rights"),
+            html=True,
         )
         items.append(_to_paper(item, feed_category))
     return Listing(title=title, day=day, items=items)
