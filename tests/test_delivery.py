@@ -265,6 +265,18 @@ def test_a_digest_shows_a_titles_tex_as_text(sample_home: Path) -> None:
     assert hubble.title.endswith("Hubble tension: Model-independent H₀ constraints from DESI R2")
     assert "$" not in webhooks.markdown(digest) and "H₀" in webhooks.markdown(digest)
 
+    # A reason quoting that title reads the same ("Similar to a paper you liked «… H₀ …»").
+    from academichub.radar import feedback
+
+    with Store.open(settings) as store:
+        user, radar = store.accounts.ensure_local_user()
+        feedback.give(store, user.id, "arxiv:2509.20898", "like")
+        services = compose.build(settings, store=store, background=False)
+        liked = build_digest(services.feed, None, store.accounts.get_radar(radar.id), cadence="daily", lang="en",
+                             papers=10, base_url="https://r.example")
+    reasons = [r for item in liked.items for r in item.reasons if r.startswith("Similar to a paper you liked")]
+    assert reasons and all("Model-independent H₀ constraints" in r and "$" not in r for r in reasons)
+
 
 def test_deliveries_are_checked_and_due_at_their_cadence() -> None:
     with pytest.raises(InputError, match="not an e-mail address"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from academichub.briefing.service import BriefingService, Request
 from academichub.errors import AcademicHubError
@@ -14,6 +14,7 @@ from academichub.present.names import radar_title
 from academichub.present.render import plain_text
 from academichub.radar import periods
 from academichub.radar.feed import FeedService
+from academichub.ranking.reasons import Reason
 
 TITLES = {"zh": "AcademicHub 每日雷达 · {radar} · {day}", "en": "AcademicHub daily radar · {radar} · {day}"}
 WEEKLY = {"zh": "AcademicHub 每周雷达 · {radar} · {day}", "en": "AcademicHub weekly radar · {radar} · {day}"}
@@ -52,6 +53,11 @@ class Digest:
         return self.period.get("to")
 
 
+def _as_text(reason: Reason) -> Reason:
+    """A reason as mail and chat show it: a paper's title in it typeset as text ("similar to «… H₀ …»")."""
+    return replace(reason, value=plain_text(reason.value)) if reason.kind == "similar_to" else reason
+
+
 def build_digest(feed: FeedService, briefings: BriefingService | None, radar: Radar, *, cadence: str, lang: str,
                  papers: int, base_url: str) -> Digest:
     """The digest of a radar: the period's best papers (nothing is marked seen) and, if asked, the briefing."""
@@ -67,7 +73,7 @@ def build_digest(feed: FeedService, briefings: BriefingService | None, radar: Ra
         # Mail and chat show text, not MathML: the title's TeX as Unicode ("SO$_2$" is SO₂).
         items.append(DigestItem(n, plain_text(work.paper.title), f"{base_url}{paper_path(work.public_id)}", work.label,
                                 work.feed_date.isoformat(), ", ".join(names[:6]) + (" et al." if len(names) > 6 else ""),
-                                [reason_text(reason, _) for reason in r.reasons]))
+                                [reason_text(_as_text(reason), _) for reason in r.reasons]))
     day = period.end.isoformat() if period.end else ""
     name = radar_title(radar, lang)
     digest = Digest((TITLES if cadence == "daily" else WEEKLY)[lang].format(radar=name, day=day), name, lang,
