@@ -293,7 +293,7 @@ def test_pubmed_titles_lose_medlines_closing_full_stop_only() -> None:
     from academichub.sources.pubmed import _title
 
     assert _title("Trade in the U.S.") == "Trade in the U.S." and _title("Why?") == "Why?"
-    assert _title("Proton MRI of (13)C (Cetti).") == "Proton MRI of (13)C (Cetti)"
+    assert _title("Proton MRI of (13)C (Cetti).") == "Proton MRI of ¹³C (Cetti)"
 
 
 APS_ENTRY = """<?xml version="1.0" encoding="UTF-8"?>
@@ -396,3 +396,19 @@ def test_a_pretty_printed_crossref_abstract_keeps_its_paragraphs_only() -> None:
     assert "We present taxadb R package which creates a local database" in abstracts
     assert "(Bjørnstad & Grenfell). Stochastic phenomena" in abstracts
     assert "\n\ntaxadb\n\n" not in abstracts and " )" not in abstracts
+
+
+def test_medlines_parenthesised_scripts_are_written_as_scripts() -> None:
+    # MEDLINE writes "(13)C", "(1)H", "CO(2)", "Ca(2+)" in ASCII: the recorded abstract read
+    # "The sensitivity of (13)C NMR imaging … the (1)H nuclei", and its title's key ("13 c") did not
+    # meet the same title from a source that writes ¹³C or $^{13}$C.
+    from academichub.inline_text import medline_scripts
+    from academichub.keys import title_key
+
+    mri = [p for p in pubmed.parse((DATA / "pubmed/pubmed2.xml").read_bytes()) if p.title.startswith("Proton MRI")][0]
+    assert mri.title == "Proton MRI of ¹³C distribution by J and chemical shift editing"
+    assert mri.abstract.startswith("The sensitivity of ¹³C NMR imaging can be considerably favored by detecting the ¹H")
+    assert title_key(mri.title) == title_key("Proton MRI of $^{13}$C distribution by J and chemical shift editing")
+    assert medline_scripts("CO(2), H(2)O, Ca(2+), SO(4)(2-) and Na(+)/K(+)-ATPase") == "CO₂, H₂O, Ca²⁺, SO₄²⁻ and Na⁺/K⁺-ATPase"
+    for kept in ("dimethyl sulfoxide (Me(2)SO)", "figure (3)A", "type (2) diabetes", "groups (A) and (B)", "Fe(II)"):
+        assert medline_scripts(kept) == kept

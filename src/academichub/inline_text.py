@@ -102,3 +102,34 @@ def _math(element: etree._Element) -> str:
     if name == "mtable":
         return "; ".join(parts)
     return "".join(parts)
+
+
+# MEDLINE writes scripts in parentheses, in ASCII: an isotope's mass number before its element
+# ("(13)C NMR", "(1)H"), a count after one ("CO(2)", "H(2)O", "Me(2)SO") and a charge ("Ca(2+)").
+_ELEMENTS = frozenset(["H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S", "Cl", "Ar", "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As", "Se", "Br", "Kr", "Rb", "Sr", "Y", "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Sb", "Te", "I", "Xe", "Cs", "Ba", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl", "Pb", "Bi", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu", "Am", "Cm", "Bk", "Cf", "Es", "Fm", "Md", "No", "Lr", "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds", "Rg", "Cn", "Nh", "Fl", "Mc", "Lv", "Ts", "Og"])
+_ISOTOPE = re.compile(r"(?<![\w)])\((\d{1,3})\)([A-Z][a-z]?)(?![a-z])")
+_AFTER_ELEMENT = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]?(?:\(\d{1,2}\))?(?:\(\d{0,2}[+-]\))?){1,8})")
+_SCRIPT = re.compile(r"([A-Z][a-z]?)(?:\((\d{1,2})\))?(?:\((\d{0,2}[+-])\))?")
+
+
+def _formula(match: re.Match[str]) -> str:
+    """A run of element symbols with MEDLINE's parenthesised counts and charges, written with scripts
+    (only when every symbol of the run is an element: "Me(2)SO" has a methyl, and is left as it is)."""
+    run = match.group(1)
+    symbols = re.findall(r"[A-Z][a-z]?", run)
+    if "(" not in run or not all(s in _ELEMENTS for s in symbols):
+        return run
+
+    def scripted(part: re.Match[str]) -> str:
+        symbol, count, charge = part.groups()
+        return symbol + "".join(_SUB[ch] for ch in count or "") + "".join(_SUPER[ch] for ch in charge or "")
+    return _SCRIPT.sub(scripted, run)
+
+
+def medline_scripts(text: str) -> str:
+    """MEDLINE's ASCII scripts as Unicode: "(13)C" is ¹³C, "CO(2)" CO₂, "Ca(2+)" Ca²⁺."""
+    if "(" not in text:
+        return text
+    text = _ISOTOPE.sub(lambda m: (_scripted(m.group(1), _SUPER) + m.group(2)) if m.group(2) in _ELEMENTS
+                        else m.group(0), text)
+    return _AFTER_ELEMENT.sub(_formula, text)

@@ -15,7 +15,7 @@ from lxml import etree
 from pydantic import Field
 
 from academichub.errors import InputError, ParseError, ProtocolError
-from academichub.inline_text import element_text
+from academichub.inline_text import element_text, medline_scripts
 from academichub.keys import authors_from_text, calendar_day, clean_line, make_author
 from academichub.model import Author, Paper, Rejected, not_a_paper
 from academichub.sources.contract import (
@@ -86,7 +86,7 @@ def _abstract(article: etree._Element) -> str:
     parts = []
     for node in article.iterfind("Abstract/AbstractText"):
         label = node.get("Label")
-        text = clean_line(element_text(node))
+        text = medline_scripts(clean_line(element_text(node)))
         if text:
             parts.append(f"{label.capitalize()}: {text}" if label else text)
     return "\n\n".join(parts)
@@ -140,7 +140,7 @@ def _jats_abstract(abstract: etree._Element | None) -> str:
 
 
 def _title(text: str) -> str:
-    return _FINAL_STOP.sub("", clean_line(text))
+    return _FINAL_STOP.sub("", medline_scripts(clean_line(text)))
 
 
 def _article(entry: etree._Element) -> Paper | Rejected:
@@ -183,7 +183,7 @@ def _docsum(entry: etree._Element) -> Paper | Rejected:
     if pubdate and pubdate[0].isdigit():
         published = calendar_day(pubdate[0], _month(pubdate[1]) if len(pubdate) > 1 else 1, 1)
     return Paper(
-        title=clean_line(text_of(items.get("Title"))), source="pubmed", pmid=pmid, doi=ids.get("doi") or None,
+        title=_title(text_of(items.get("Title"))), source="pubmed", pmid=pmid, doi=ids.get("doi") or None,
         authors=[a for a in (make_author(n) for n in names) if a],
         venue=clean_line(text_of(items.get("FullJournalName")) or text_of(items.get("Source"))) or None,
         published=published, links={"pubmed": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"},
