@@ -202,8 +202,8 @@ def test_scripts_and_formulas_of_the_recorded_pubmed_abstracts_stay_legible() ->
     ("Ca<sup>2+</sup> waves at 10<sup>-3</sup> M", "Ca²⁺ waves at 10⁻³ M"),
     ("<jats:p>flux of 5 m<jats:sup>−2</jats:sup> s<jats:sup>−1</jats:sup></jats:p>", "flux of 5 m⁻² s⁻¹"),
     ("table<sup>a</sup> and x<sub>ij</sub>", "tablea and xij"),  # no such characters: the text as written
-    ('<mml:math><mml:mfrac><mml:mi>a</mml:mi><mml:mrow><mml:mi>b</mml:mi><mml:mo>+</mml:mo><mml:mn>1</mml:mn>'
-     '</mml:mrow></mml:mfrac><mml:mo>=</mml:mo><mml:msqrt><mml:mi>x</mml:mi></mml:msqrt></mml:math>', "a/(b+1) = √x"),
+    (('<mml:math><mml:mfrac><mml:mi>a</mml:mi><mml:mrow><mml:mi>b</mml:mi><mml:mo>+</mml:mo><mml:mn>1</mml:mn>'
+      '</mml:mrow></mml:mfrac><mml:mo>=</mml:mo><mml:msqrt><mml:mi>x</mml:mi></mml:msqrt></mml:math>'), "a/(b+1) = √x"),
     ('<math><semantics><msup><mi>e</mi><mn>2</mn></msup><annotation encoding="TeX">e^2</annotation></semantics></math>',
      "e²"),
 ])

@@ -405,7 +405,7 @@ def test_medlines_parenthesised_scripts_are_written_as_scripts() -> None:
     from academichub.inline_text import medline_scripts
     from academichub.keys import title_key
 
-    mri = [p for p in pubmed.parse((DATA / "pubmed/pubmed2.xml").read_bytes()) if p.title.startswith("Proton MRI")][0]
+    mri = next(p for p in pubmed.parse((DATA / "pubmed/pubmed2.xml").read_bytes()) if p.title.startswith("Proton MRI"))
     assert mri.title == "Proton MRI of ¹³C distribution by J and chemical shift editing"
     assert mri.abstract.startswith("The sensitivity of ¹³C NMR imaging can be considerably favored by detecting the ¹H")
     assert title_key(mri.title) == title_key("Proton MRI of $^{13}$C distribution by J and chemical shift editing")
