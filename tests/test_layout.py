@@ -356,15 +356,17 @@ def test_a_wide_tables_headings_keep_their_words_on_a_phone(browser, first_run: 
 def test_a_papers_links_never_break_inside_their_labels(browser, first_run: str, lang: str) -> None:  # type: ignore[no-untyped-def]
     # On a 320-pixel phone the paper page's "CSL-JSON" broke at its hyphen onto two lines; every
     # width from a folding phone's 280 px to 480 px is tried, so a label at a line's end is met.
+    # So do the feed's and the briefing's export links.
     tab = _tab(browser, first_run, lang, "fold")
-    _visit(tab, first_run, "PAPER")
     broken = []
-    for width in range(280, 481, 4):
-        tab.set_viewport_size({"width": width, "height": 653})
-        lines = tab.evaluate("""[...document.querySelectorAll('p.links a')].map(a => [a.textContent.trim(),
-            new Set([...a.getClientRects()].map(r => Math.round(r.top))).size])""")
-        assert len(lines) >= 5
-        broken += [(width, label) for label, n in lines if n > 1]
+    for path in ("PAPER", "/", "/briefings/1"):
+        _visit(tab, first_run, path)
+        for width in range(280, 481, 4):
+            tab.set_viewport_size({"width": width, "height": 653})
+            lines = tab.evaluate("""[...document.querySelectorAll('p.links a, .export-links a, p.meta a')].map(a =>
+                [a.textContent.trim(), new Set([...a.getClientRects()].map(r => Math.round(r.top))).size])""")
+            assert len(lines) >= 3, path
+            broken += [(path, width, label) for label, n in lines if n > 1]
     assert not broken, broken
     tab.context.close()
 
