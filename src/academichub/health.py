@@ -65,14 +65,14 @@ def _flags(stream: Stream, state: SourceState, runs: list[dict[str, Any]], setti
            now: datetime) -> list[dict[str, Any]]:
     flags: list[dict[str, Any]] = []
     last = runs[0] if runs else None
-    if last and last["rejected"]:
-        reasons = ", ".join(f"{n} {r}" for r, n in last["rejected_reasons"].items())
-        flags.append({"kind": "rejected", "count": last["rejected"], "reasons": last["rejected_reasons"],
-                      "message": f"last run rejected {last['rejected']} records ({reasons})"})
-    if last and last["left_out"]:  # notices and the like: said, not flagged as a fault
-        reasons = ", ".join(f"{n} {r}" for r, n in last["left_out_reasons"].items())
-        flags.append({"kind": "left-out", "count": last["left_out"], "reasons": last["left_out_reasons"],
-                      "message": f"last run left out {last['left_out']} records that are not papers ({reasons})"})
+    # Records that could not be used, and those left out as not papers (notices: said, not a fault).
+    for kind, counted, said in (("rejected", "rejected", "rejected {n} records"),
+                                ("left-out", "left_out", "left out {n} records that are not papers")):
+        if last and last[counted]:
+            reasons = last[f"{counted}_reasons"]
+            flags.append({"kind": kind, "count": last[counted], "reasons": reasons,
+                          "message": f"last run {said.format(n=last[counted])} "
+                                     f"({', '.join(f'{n} {r}' for r, n in reasons.items())})"})
     successes = [r for r in runs if not r["errors"]]
     if stream.source == "arxiv" and stream.params.get("method") == "listing":
         if successes and successes[0]["new"] == 0:

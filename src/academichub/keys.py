@@ -79,6 +79,16 @@ def doi_url(doi: str) -> str:
     return "https://doi.org/" + quote(doi, safe=":/")
 
 
+def pubmed_url(pmid: str) -> str:
+    """PubMed's page of a PMID."""
+    return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+
+
+def openalex_url(openalex_id: str) -> str:
+    """OpenAlex's page of a work id ("W2741809807")."""
+    return f"https://openalex.org/{openalex_id}"
+
+
 def normalise_doi(text: str | None) -> str | None:
     """Return the first DOI in `text`, lower-cased and stripped of URL prefixes, or None."""
     if not text:

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from academichub.briefing.fields import field_name
 from academichub.briefing.model import CITATION, Briefing
 from academichub.i18n import gettext_for
+from academichub.keys import openalex_url, pubmed_url
 from academichub.present.links import doi_url
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
@@ -95,9 +96,9 @@ def paper_link(public_id: str) -> str:
     if public_id.startswith("doi:"):
         return doi_url(public_id.removeprefix("doi:"))
     if public_id.startswith("pmid:"):
-        return f"https://pubmed.ncbi.nlm.nih.gov/{public_id.removeprefix('pmid:')}/"
+        return pubmed_url(public_id.removeprefix("pmid:"))
     if public_id.startswith("openalex:"):
-        return f"https://openalex.org/{public_id.removeprefix('openalex:')}"
+        return openalex_url(public_id.removeprefix("openalex:"))
     return public_id
 
 

@@ -16,7 +16,7 @@ import rispy
 from bibtexparser.model import Entry, Field
 
 from academichub.errors import InputError
-from academichub.keys import NAME_SUFFIXES, name_key
+from academichub.keys import NAME_SUFFIXES, name_key, pubmed_url
 from academichub.model.works import StoredWork
 
 FORMATS = {"bibtex": ("application/x-bibtex", "bib"), "ris": ("application/x-research-info-systems", "ris"),
@@ -60,7 +60,7 @@ def _url(work: StoredWork) -> str | None:
     if paper.doi:
         return f"https://doi.org/{paper.doi}"
     if paper.pmid:  # a PubMed paper without a DOI was exported without any address
-        return f"https://pubmed.ncbi.nlm.nih.gov/{paper.pmid}/"
+        return pubmed_url(paper.pmid)
     return paper.url or paper.links.get("abs") or paper.links.get("publisher")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
-from academichub.keys import doi_url
+from academichub.keys import doi_url, openalex_url, pubmed_url
 from academichub.model import Paper
 
 __all__ = ["doi_url", "outside_links", "paper_path"]
@@ -39,12 +39,12 @@ def outside_links(paper: Paper, _: Callable[[str], str]) -> list[tuple[str, str]
         found.append(("PDF", pdf))
     if paper.doi:
         found.append(("DOI", doi_url(paper.doi)))
-    if pubmed := links.get("pubmed") or (f"https://pubmed.ncbi.nlm.nih.gov/{paper.pmid}/" if paper.pmid else None):
+    if pubmed := links.get("pubmed") or (pubmed_url(paper.pmid) if paper.pmid else None):
         found.append(("PubMed", pubmed))
     # A journal feed's article link is the paper's url when it has no DOI; OpenAlex calls it the landing page.
     if publisher := links.get("publisher") or links.get("landing") or paper.url:
         found.append((_("Publisher's page"), publisher))
-    if openalex := links.get("openalex") or (f"https://openalex.org/{paper.openalex_id}" if paper.openalex_id else None):
+    if openalex := links.get("openalex") or (openalex_url(paper.openalex_id) if paper.openalex_id else None):
         found.append(("OpenAlex", openalex))
     once: dict[str, str] = {}
     for label, url in found:

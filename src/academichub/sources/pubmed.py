@@ -16,7 +16,7 @@ from pydantic import Field
 
 from academichub.errors import InputError, ParseError, ProtocolError
 from academichub.inline_text import element_text, medline_scripts
-from academichub.keys import authors_from_text, calendar_day, clean_line, make_author
+from academichub.keys import authors_from_text, calendar_day, clean_line, make_author, pubmed_url
 from academichub.model import Author, Paper, Rejected, not_a_paper
 from academichub.sources.contract import (
     CliOption,
@@ -157,7 +157,7 @@ def _article(entry: etree._Element) -> Paper | Rejected:
     electronic = next((d for d in article.iterfind("ArticleDate") if d.get("DateType") == "Electronic"), None)
     entered = next((d for d in entry.iterfind("PubmedData/History/PubMedPubDate") if d.get("PubStatus") == "pubmed"),
                    None)
-    links = {"pubmed": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"}
+    links = {"pubmed": pubmed_url(pmid)}
     if doi:
         links["doi"] = f"https://doi.org/{doi}"
     return Paper(
@@ -186,7 +186,7 @@ def _docsum(entry: etree._Element) -> Paper | Rejected:
         title=_title(text_of(items.get("Title"))), source="pubmed", pmid=pmid, doi=ids.get("doi") or None,
         authors=[a for a in (make_author(n) for n in names) if a],
         venue=clean_line(text_of(items.get("FullJournalName")) or text_of(items.get("Source"))) or None,
-        published=published, links={"pubmed": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"},
+        published=published, links={"pubmed": pubmed_url(pmid)},
     )
 
 

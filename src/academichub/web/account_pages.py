@@ -37,8 +37,9 @@ def _language(request: Request, state: AppState) -> str:
 
 def _said(request: Request, state: AppState, error: AcademicHubError | None = None, *, problem: str = "") -> str:
     """Why a sign-in or sign-up form was refused, in its reader's language (it was English on
-    every page: "the name 'alice' is taken")."""
-    return refusal(error, gettext_for(_language(request, state)), problem, n=state.settings.auth.min_password)
+    every page: "the name 'alice' is taken"); the service's own words where the table has none."""
+    said = refusal(error, gettext_for(_language(request, state)), problem, n=state.settings.auth.min_password)
+    return said or (str(error).removeprefix("accounts: ") if error else "")
 
 
 def _public(request: Request, state: AppState, template: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -89,7 +90,7 @@ async def login(request: Request, state: State, name: Annotated[str, Form(max_le
     except AcademicHubError as exc:
         status = 429 if isinstance(exc, TooManyAttemptsError) else 401
         response = _public(request, state, "login.html", status, next=next, name=name,
-                           error=_said(request, state, exc) or str(exc).removeprefix("accounts: "))
+                           error=_said(request, state, exc))
         if isinstance(exc, TooManyAttemptsError):
             response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return response
@@ -121,7 +122,7 @@ async def signup(request: Request, state: State, name: Annotated[str, Form(max_l
                                                  state.settings.auth)
     except AcademicHubError as exc:
         return _public(request, state, "signup.html", 400, name=name,
-                       error=_said(request, state, exc) or str(exc).removeprefix("accounts: "))
+                       error=_said(request, state, exc))
     return _signed_in(request, state, session, "/")
 
 

@@ -20,10 +20,10 @@ from academichub.errors import AcademicHubError, InputError, SourceError
 from academichub.health import stream_health
 from academichub.i18n import LANGUAGES, gettext_for, ngettext_for, pick_language
 from academichub.library import importer
-from academichub.model.accounts import DEFAULT_RADAR
 from academichub.model.paper import Author
 from academichub.present.feed import reason_text
 from academichub.present.links import doi_url, outside_links, paper_path
+from academichub.present.names import radar_title
 from academichub.present.render import plain_text, render_paragraphs, render_tex
 from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
@@ -81,14 +81,13 @@ def status_labels(_: Callable[[str], str]) -> dict[str, str]:
             "never": _("Not run yet")}
 
 
-def _labels(_: Callable[[str], str], ngettext: Callable[[str, str, int], str]) -> dict[str, Any]:
+def _labels(_: Callable[[str], str], ngettext: Callable[[str, str, int], str], lang: str) -> dict[str, Any]:
     """Names the interface gives to stored keys: the default radar, the local reader, announce
     types, a stream's status, flags and error kind."""
     types = {"new": _("New submission"), "cross": _("Cross-list"), "replace": _("Replaced version"),
              "replace-cross": _("Replaced version (cross-list)")}
     return {
-        "radar_label": lambda r: _("My radar") if (getattr(r, "name", r) or DEFAULT_RADAR) == DEFAULT_RADAR
-        else getattr(r, "name", r),
+        "radar_label": lambda radar: radar_title(radar, lang),
         "user_label": lambda u: _("Local reader") if u.is_local else u.display_name,
         "announce_type": lambda kind: types.get(kind, kind),
         "with_value": with_value, "statuses": status_labels(_),
@@ -103,7 +102,7 @@ def _fragment_context(request: Request, ctx: Ctx) -> dict[str, Any]:
     return {"_": _, "ngettext": ngettext, "lang": ctx.lang,
             "csrf": csrf_token(ctx.app.secret, ctx.csrf_subject),
             "reason_text": lambda r: reason_text(r, _), "reason_html": lambda r: reason_html(r, _),
-            "path": request.url.path, "query": str(request.url.query), **_labels(_, ngettext)}
+            "path": request.url.path, "query": str(request.url.query), **_labels(_, ngettext, ctx.lang)}
 
 
 def _context(request: Request, ctx: Ctx, **values: Any) -> dict[str, Any]:
