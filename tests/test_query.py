@@ -217,6 +217,27 @@ def test_a_search_narrowed_to_a_source_that_does_not_exist_is_refused(sample_sto
         search(sample_store, "galaxy", mode="text").total  # a blank source is no source
 
 
+def test_a_paper_named_by_its_identifier_is_found(sample_store: Store) -> None:
+    # Pasting an arXiv id, its link or its DOI into the box answered "0 results": no words matched.
+    work = search(sample_store, "galaxy", limit=1, mode="text").hits[0][0]
+    arxiv_id = work.public_id.removeprefix("arxiv:")
+    embedder = WordLlamaEmbedder()
+    for written in (arxiv_id, f"{arxiv_id}v3", f"arXiv:{arxiv_id}", f"https://arxiv.org/abs/{arxiv_id}v1",
+                    f"arxiv.org/pdf/{arxiv_id}.pdf", f"https://doi.org/10.48550/arXiv.{arxiv_id}", f" {arxiv_id} "):
+        for mode in ("text", "hybrid", "semantic"):
+            found = search(sample_store, written, mode=mode, embedder=embedder)
+            assert [w.id for w, _ in found.hits] == [work.id] and found.total == 1, (written, mode)
+            assert found.mode == "id"
+    # The filters of a topic search do not hide the one paper an identifier names.
+    assert search(sample_store, arxiv_id, category="q-bio", mode="text").total == 1
+    assert search(sample_store, arxiv_id, offset=20, mode="text").hits == []  # a second page is empty
+    # An identifier no stored paper has is searched as words; a wrong option is still refused.
+    assert search(sample_store, "2912.99999", mode="text").total == 0
+    with pytest.raises(InputError, match="unknown mode"):
+        search(sample_store, arxiv_id, mode="nonsense")
+    assert search(sample_store, f"{arxiv_id} galaxy", mode="text").mode == "text"  # words with it: a search
+
+
 def test_hybrid_search_fuses_text_and_meaning(sample_store: Store) -> None:
     embedder = WordLlamaEmbedder()
     text = search(sample_store, "forgetting training data in language models", limit=20, mode="text")

@@ -61,7 +61,7 @@ class SearchPublic(BaseModel):
     query: str
     total: int
     offset: int
-    mode: str
+    mode: str = Field(description="hybrid, text or semantic; id when the query named one paper by its identifier")
     items: list[SearchItemPublic]
 
 
