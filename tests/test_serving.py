@@ -9,11 +9,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
+from itertools import permutations
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from academichub.model.accounts import Radar
 from academichub.radar import feedback
@@ -1104,6 +1107,11 @@ def test_the_terms_a_reason_names_are_written_so_in_the_paper(sample_store: Stor
                       for term in r.value.split(", ")]
     assert sum(" " in term for term, _ in named) >= 3, named  # bigrams were named: the check checked something
     assert all(together for _, together in named), [term for term, together in named if not together]
+    # No term is inside another of its reason ("manually annotated, annotated"), and three at most.
+    for page in [feed.next(fresh_radar, period="all") for _ in range(5)]:
+        for reason in (r for card in page.cards for r in card.reasons if r.kind == "similar"):
+            terms = [set(t.split()) for t in reason.value.split(", ")]
+            assert 1 <= len(terms) <= 3 and not any(a <= b for a, b in permutations(terms, 2)), reason.value
 
 
 def test_a_similar_reason_keeps_the_terms_its_paper_writes() -> None:
@@ -1113,3 +1121,21 @@ def test_a_similar_reason_keeps_the_terms_its_paper_writes() -> None:
                       "It fails to capture temporal cues of video.") == [Reason("similar", "video, temporal cues")]
     assert as_written([Reason("similar", "fails capture")], "It fails to capture it.") == []
     assert as_written([Reason("author", "A. Author")], "x") == [Reason("author", "A. Author")]
+    # A phrase takes the place of the words it holds; the reason still names three terms when it can.
+    assert as_written([Reason("similar", "annotated, video, manually annotated, traces, reasoning traces, graph")],
+                      "Manually annotated video with reasoning traces on a graph.") == \
+        [Reason("similar", "manually annotated, video, reasoning traces")]
+    assert as_written([Reason("similar", "process reward, reward, model")], "A process reward model.") == \
+        [Reason("similar", "process reward, model")]
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", "a b", "b c", "a c", "a b c", "d", "d a"]), max_size=12))
+def test_distinct_terms_never_name_a_term_inside_another(terms: list[str]) -> None:
+    from academichub.ranking.reasons import distinct_terms
+
+    chosen = distinct_terms(terms)
+    assert len(chosen) <= 3 and len(set(chosen)) == len(chosen) and set(chosen) <= set(terms)
+    assert not any(set(a.split()) <= set(b.split()) for a, b in permutations(chosen, 2))
+    # Every term given is shown or inside a shown one, until three are shown.
+    if len(chosen) < 3:
+        assert all(any(set(t.split()) <= set(c.split()) for c in chosen) for t in terms)

@@ -19,7 +19,7 @@ from scipy.special import erf
 
 from academichub.ranking.learned import DENSE_WEIGHT
 from academichub.ranking.matrix import Snapshot
-from academichub.ranking.reasons import Reason, RuleMatches
+from academichub.ranking.reasons import SHOWN_TERMS, Reason, RuleMatches, distinct_terms
 from academichub.ranking.scoring import ReaderScores
 from academichub.settings import RankingSettings
 
@@ -28,7 +28,7 @@ MMR_DEPTH = 5  # MMR picks a batch from this many batches' worth of the best can
 SAME_PAPER = 0.995  # dense cosine of a paper and itself (another record of the same text)
 SIMILAR_SHOWN = 0.4  # dense cosine from which "similar to your saved paper «…»" is given as a reason
 TERMS_SHOWN = 0.02  # sparse overlap from which shared terms are given as a reason
-TOP_TERMS = 3
+TERMS_CONSIDERED = 3 * SHOWN_TERMS  # a reason's candidate terms: some are inside others, some not written as such
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,10 @@ def _explain(snapshot: Snapshot, explainer: Explainer, row: int, day: int, reaso
         columns = np.asarray(snapshot.sparse.indices[start:end])
         contributions = np.asarray(snapshot.sparse.data[start:end]) * explainer.term_weights[columns]
         if contributions.sum() >= TERMS_SHOWN * max(1e-9, float(np.abs(explainer.term_weights).max())):
-            order = np.argsort(-contributions)[:TOP_TERMS]
+            order = np.argsort(-contributions)[:TERMS_CONSIDERED]
             terms = [snapshot.vocabulary.terms[columns[i]] for i in order if contributions[i] > 0]
-            if terms:
-                reasons.append(Reason("similar", ", ".join(terms)))
+            if terms:  # as_written leaves those the paper writes as they read, then SHOWN_TERMS of them
+                reasons.append(Reason("similar", ", ".join(distinct_terms(terms, TERMS_CONSIDERED))))
     if not reasons:
         reasons.append(Reason("recent", date.fromordinal(int(day)).isoformat()))
     return reasons

@@ -14,6 +14,7 @@ from academichub.tfidf import words, written_together
 
 # Weights order the feed: a followed author outranks a keyword, which outranks a category.
 WEIGHTS = {"author": 4.0, "keyword": 2.0, "venue": 1.5, "category": 1.0, "author?": 1.0}
+SHOWN_TERMS = 3  # shared terms a "similar" reason names
 
 
 @dataclass(frozen=True)
@@ -105,12 +106,29 @@ def as_written(reasons: list[Reason], text: str) -> list[Reason]:
     kept = []
     for reason in reasons:
         if reason.kind == "similar":
-            terms = [t for t in reason.value.split(", ") if written_together(t, text_words)]
+            terms = distinct_terms([t for t in reason.value.split(", ") if written_together(t, text_words)])
             if not terms:
                 continue
             reason = Reason(reason.kind, ", ".join(terms), reason.detail)
         kept.append(reason)
     return kept
+
+
+def distinct_terms(terms: list[str], limit: int = SHOWN_TERMS) -> list[str]:
+    """The first `limit` terms, best first, none inside another: a phrase takes the place of the
+    words it holds ("manually annotated, annotated" and "reward, process reward" were shown)."""
+    chosen: list[tuple[str, set[str]]] = []
+    for term in terms:
+        held = set(term.split())
+        if any(held <= other for _, other in chosen):
+            continue
+        inside = [i for i, (_, other) in enumerate(chosen) if other <= held]
+        if inside:
+            chosen[inside[0]] = (term, held)
+            chosen = [c for i, c in enumerate(chosen) if i not in inside[1:]]
+        else:
+            chosen.append((term, held))
+    return [term for term, _ in chosen[:limit]]
 
 
 def _ascending(ids: np.ndarray) -> bool:
