@@ -119,6 +119,24 @@ def test_themes_hold_together_and_are_named_by_phrases_of_their_papers(sample_st
         assert len(set(singular)) == len(singular), theme.phrases
 
 
+def test_how_a_result_is_reported_is_no_key_phrase() -> None:
+    import numpy as np
+
+    from academichub.briefing.themes import _within, key_phrases
+
+    # Of a small selection, "conclude" and "high" recurred in one theme only and were its key phrases.
+    texts = ["We conclude that little red dots host a high black hole mass.",
+             "Little red dots: we conclude a high density of dust.",
+             "Little red dots at high redshift, we conclude, are compact.",
+             "Video reasoning with reward models.", "Reward models for video reasoning.", "Video reasoning agents."]
+    phrases = key_phrases(texts, np.array([0, 0, 0, 1, 1, 1]))
+    assert "little red dots" in phrases[0] and not {"conclude", "high"} & set(phrases[0]), phrases
+    # … and the whole phrase, not its parts ("little red, red dots"); "reward" stays beside "reward models".
+    assert not {"little red", "red dots"} & set(phrases[0]) and "video reasoning" in phrases[1], phrases
+    # A word inside another word is another phrase: "ice" is no part of "device".
+    assert _within("red dots", "little red dots") and not _within("ice", "device") and not _within("red", "bored")
+
+
 def test_a_paper_far_from_every_theme_is_set_apart() -> None:
     import numpy as np
 

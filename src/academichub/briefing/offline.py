@@ -16,7 +16,7 @@ from academichub.briefing.findings import key_finding
 from academichub.briefing.model import BriefPaper, Section, Trend, citations
 from academichub.i18n import gettext_for, ngettext_for
 
-VERSION = "13"  # bump when the offline text changes: stored briefings of older text are not reused
+VERSION = "14"  # bump when the offline text changes: stored briefings of older text are not reused
 PAPERS_PER_THEME = 4  # findings quoted per theme; the rest are cited in one closing sentence
 READ_FIRST = 5
 

@@ -14,7 +14,9 @@ from academichub.keys import MATH_SEGMENT
 # Words every abstract uses: they name no theme.
 GENERIC = frozenset(["paper", "papers", "propose", "proposed", "proposes", "approach", "approaches", "method", "methods", "results", "result", "show", "shows", "shown", "novel", "new", "present", "presents", "work", "study", "studies", "using", "use", "used", "based", "framework", "model", "models", "demonstrate", "task", "tasks", "performance", "existing", "extensive", "experiments", "experimental", "state", "art", "sota", "achieve", "achieves", "achieving", "significantly", "significant", "different", "various", "improve", "improves", "improved", "improvement", "provide", "provides", "introduce", "introduces", "introduced", "problem", "problems", "address", "challenge", "challenges", "effective", "efficient", "paradigm", "key", "large", "recent", "recently", "however", "including", "furthermore", "moreover", "analysis", "approach", "data", "set", "sets", "benchmark", "benchmarks", "evaluate", "evaluation", "well", "also", "first", "two", "one", "three", "can", "may", "across", "via", "within", "without", "towards", "toward",
                       # how results are reported ("findings indicate" was a theme's name on the sample)
-                      "finding", "findings", "indicate", "indicates", "suggest", "suggests", "reveal", "reveals"])
+                      "finding", "findings", "indicate", "indicates", "suggest", "suggests", "reveal", "reveals",
+                      # … and concluded, and how much ("conclude" and "high" were a theme's key phrases)
+                      "conclude", "concludes", "concluded", "conclusion", "conclusions", "high", "higher", "low", "lower"])
 
 
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
@@ -68,6 +70,10 @@ def text_vectors(texts: list[str]) -> np.ndarray:
     return matrix.toarray().astype(np.float32)
 
 
+CANDIDATE_PHRASES = 60  # a theme's best phrases looked at for its key phrases
+WHOLE_PHRASE = 0.8  # a longer phrase replaces a part of it written this often as the part alone
+
+
 def key_phrases(texts: list[str], labels: np.ndarray, *, per_theme: int = 4) -> dict[int, list[str]]:
     """Each cluster's most distinctive phrases: term frequency in the cluster × rarity across clusters."""
     from sklearn.feature_extraction.text import CountVectorizer
@@ -92,16 +98,28 @@ def key_phrases(texts: list[str], labels: np.ndarray, *, per_theme: int = 4) -> 
         recurring = present[row] >= min(2, size)
         tf = per_cluster[row] / max(per_cluster[row].sum(), 1)
         score = tf * idf * (1 + 0.5 * (lengths > 1)) * recurring
-        picked: list[str] = []
-        for index in np.argsort(-score):
-            if score[index] <= 0 or len(picked) >= per_theme:
+        picked: list[tuple[str, float]] = []
+        for index in np.argsort(-score)[:CANDIDATE_PHRASES]:
+            if score[index] <= 0:
                 break
-            name = str(names[index])
-            if any(name in p or p in name or _singular(name) == _singular(p) for p in picked):
+            name, count = str(names[index]), float(per_cluster[row, index])
+            # The whole phrase where its papers nearly always write it so: "little red dots", not
+            # "little red" and "red dots" (each a part of it, each as frequent).
+            inside = [i for i, (p, n) in enumerate(picked) if _within(p, name) and count >= WHOLE_PHRASE * n]
+            if inside:
+                picked = [(name, count) if i == inside[0] else item
+                          for i, item in enumerate(picked) if i not in inside[1:]]
+                continue
+            if any(_within(name, p) or _within(p, name) or _singular(name) == _singular(p) for p, _ in picked):
                 continue  # "galaxies" after "galaxy" says nothing new
-            picked.append(name)
-        phrases[k] = picked
+            picked.append((name, count))
+        phrases[k] = [p for p, _ in picked[:per_theme]]
     return phrases
+
+
+def _within(part: str, phrase: str) -> bool:
+    """Whether a phrase holds another as whole words ("ice" is not in "device")."""
+    return f" {part} " in f" {phrase} "
 
 
 def _singular(phrase: str) -> str:
