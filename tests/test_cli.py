@@ -159,6 +159,24 @@ def test_a_settings_file_that_is_not_toml_is_named_in_one_line(capsys: pytest.Ca
     assert err.startswith(f"academichub: settings: {tmp_path / 'settings.toml'} is not valid TOML: ")
 
 
+def test_the_feed_table_speaks_the_readers_language(capsys: pytest.CaptureFixture[str], sample_home: Path) -> None:
+    from academichub.compose import Accounts, Store
+    from tests.conftest import make_settings
+
+    home = ["--home", str(sample_home)]
+    assert run(capsys, *home, "follow", "author", "Jianxiang He")[0] == 0
+    with Store.open(make_settings(sample_home)) as store:  # the account page's setting: English
+        accounts = Accounts(store)
+        accounts.set_language(accounts.local_reader()[0].id, "en")
+    _, out, _ = run(capsys, *home, "feed")
+    flat = " ".join(out.split())
+    # The reasons were the install's Chinese ("作者: Jianxiang He") under English headings.
+    assert "Author: Jianxiang He" in flat or "Author: Jianxiang" in flat, out
+    assert "作者" not in out and "Batch 1" in out and "Why shown" in flat
+    _, out, _ = run(capsys, *home, "feed", "--lang", "zh")  # named for the run: Chinese, headings too
+    assert "作者" in out and "第 1 批" in out and "推荐理由" in out and "Why" not in out
+
+
 def test_settings_file_in_the_home(capsys: pytest.CaptureFixture[str], sample_home: Path) -> None:
     (sample_home / "settings.toml").write_text("[feed]\nbatch_size = 3\n")
     code, out, _ = run(capsys, "--home", str(sample_home), "feed", "--json", "--lang", "en")

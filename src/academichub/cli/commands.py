@@ -186,16 +186,18 @@ def feed(
     next_batch: Annotated[bool, typer.Option("--next", help="换一批: show the next batch of unseen papers.")] = False,
     period: Annotated[str | None, typer.Option(help="recent, latest, week, month, all or FROM..TO.")] = None,
     seen: Annotated[bool, typer.Option("--seen", help="Show seen papers again.")] = False,
-    lang: Annotated[str | None, typer.Option(help="Language of the reasons: zh or en.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Language of the table and its reasons: zh or en (default: your "
+                                                  "language setting, else the install's).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the feed contract as JSON.")] = False,
 ) -> None:
     """Print the current batch of your feed (or, with --next, the next one)."""
     settings = settings_of(ctx)
     if lang is not None and lang not in ("zh", "en"):
         raise InputError(f"feed: --lang must be zh or en, got {lang!r}")
-    _ = gettext_for(pick_language(lang, default=settings.language))
     with init_store(settings) as store:
-        _user, radar = reader_of(ctx, store)
+        user, radar = reader_of(ctx, store)
+        # As `brief` and the pages choose: the reasons were Chinese for a reader whose setting is English.
+        _ = gettext_for(pick_language(lang, user.language, default=settings.language))
         services = compose.build(settings, store=store, background=False)
         feed = services.feed
         page = feed.next(radar, period=period) if next_batch else feed.current(radar, period=period, show_seen=seen)
@@ -204,9 +206,10 @@ def feed(
     if as_json:
         print_json(data)
         return
-    table = Table(title=f"batch {data['batch']} · {data['period']['from']} – {data['period']['to']}", show_lines=False)
-    for column in ("#", "source", "date", "title", "why"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=f"{_('Batch {n}').format(n=data['batch'])} · {data['period']['from']} – {data['period']['to']}",
+                  show_lines=False)
+    for column in ("#", _("Source"), _("Date"), _("Title"), _("Why shown")):  # in the language of the reasons
+        table.add_column(escape(column), overflow="fold")
     for item in data["items"]:
         table.add_row(f"{item['n']:02d}.", *(escape(v) for v in (
             item["source_label"], item["date"], item["title"], "; ".join(item["reasons"]))))
