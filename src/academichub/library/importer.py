@@ -61,16 +61,31 @@ class ImportReport:
                 "unmatched_examples": self.unmatched_examples}
 
 
+def _first_family(entry: LibraryItem) -> str:
+    """The first author's family name key, as stored works keep it ("" without authors)."""
+    return family_key(name_key(entry.authors[0]))[:FAMILY_KEY_LENGTH] if entry.authors else ""
+
+
+def _same_work(entry: LibraryItem, other: LibraryItem) -> bool:
+    """Whether two entries of one title are one work: no identifier, year or first author tells
+    them apart (a series' volumes, "Works" of two authors, two papers named "Nanowire Photonics")."""
+    return all(a is None or b is None or a == b for a, b in (
+        (entry.doi, other.doi), (entry.arxiv_id, other.arxiv_id), (entry.pmid, other.pmid), (entry.year, other.year),
+        (_first_family(entry) or None, _first_family(other) or None)))
+
+
 def _dedupe(items: list[LibraryItem], report: ImportReport) -> list[LibraryItem]:
     seen: set[tuple[str, str]] = set()
+    titled: dict[str, list[LibraryItem]] = {}
     kept = []
     for entry in items:
-        keys = {("doi", entry.doi), ("arxiv", entry.arxiv_id), ("title", title_key(entry.title))} - \
-               {("doi", None), ("arxiv", None)}
-        if keys & seen:
+        keys = {("doi", entry.doi), ("arxiv", entry.arxiv_id)} - {("doi", None), ("arxiv", None)}
+        title = title_key(entry.title)
+        if keys & seen or any(_same_work(entry, other) for other in titled.get(title, ())):
             report.skipped["duplicate"] += 1
             continue
         seen |= keys
+        titled.setdefault(title, []).append(entry)
         kept.append(entry)
     return kept
 
@@ -103,7 +118,7 @@ def _match_titles(store: Store, items: list[LibraryItem], todo: list[int]) -> di
     matches = {}
     for index in todo:
         entry = items[index]
-        family = family_key(name_key(entry.authors[0]))[:FAMILY_KEY_LENGTH] if entry.authors else ""
+        family = _first_family(entry)
         for candidate in by_key.get(title_key(entry.title), []):
             if len(entry.title.split()) >= 4 and (not family or not candidate.first_author_key
                                                   or family == candidate.first_author_key):
