@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/academichub/locale/zh/LC_MESSAGES/messages.po"
 METHODS = [("**/web/templates/**.html", "jinja2"), ("**.py", "python")]
 NEW: dict[str, str] = {
-    "Date": "日期", "Title": "标题", "Why shown": "推荐理由",
+    "My radar": "我的雷达", "Date": "日期", "Title": "标题", "Why shown": "推荐理由",
     ". ": "。", "An arXiv id, a DOI or a PMID, or its link, finds its paper.": "输入 arXiv 编号、DOI 或 PMID（或其链接）可直接找到该论文。",
     "Any source": "所有来源", "Journal feeds": "期刊订阅源",
     "There is no such source: choose arXiv, bioRxiv, medRxiv, Crossref, journal feeds, OpenAlex or PubMed.":

@@ -9,4 +9,7 @@ from academichub.model.accounts import Radar
 
 def radar_title(radar: Radar, language: str) -> str:
     """The radar's name as a reader of `language` sees it."""
-    return gettext_for(language)("My radar") if radar.is_default else radar.name
+    if not radar.is_default:
+        return radar.name
+    _ = gettext_for(language)  # as `_`, so that the catalogue's extraction finds the string
+    return _("My radar")

@@ -215,7 +215,7 @@ class FeatureMatrix:
                 return None
             path = candidates[0]
             meta = json.loads((path / "meta.json").read_text())
-            load = lambda name: np.load(path / f"{name}.npy", mmap_mode="r")
+            load = lambda name: np.load(path / f"{name}.npy", mmap_mode="r")  # noqa: E731
             ids = load("ids")
             sparse = sp.csr_matrix((load("data"), load("indices"), load("indptr")),
                                    shape=(len(ids), len(vocab.terms)), copy=False)
