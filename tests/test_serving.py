@@ -1127,6 +1127,9 @@ def test_a_similar_reason_keeps_the_terms_its_paper_writes() -> None:
         [Reason("similar", "manually annotated, video, reasoning traces")]
     assert as_written([Reason("similar", "process reward, reward, model")], "A process reward model.") == \
         [Reason("similar", "process reward, model")]
+    # A phrase not written so gives way to the word it holds, which stays.
+    assert as_written([Reason("similar", "process reward, reward, model")], "A process of reward for a model.") == \
+        [Reason("similar", "reward, model")]
 
 
 @given(st.lists(st.sampled_from(["a", "b", "c", "a b", "b c", "a c", "a b c", "d", "d a"]), max_size=12))

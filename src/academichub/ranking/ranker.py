@@ -19,7 +19,7 @@ from scipy.special import erf
 
 from academichub.ranking.learned import DENSE_WEIGHT
 from academichub.ranking.matrix import Snapshot
-from academichub.ranking.reasons import SHOWN_TERMS, Reason, RuleMatches, distinct_terms
+from academichub.ranking.reasons import SHOWN_TERMS, Reason, RuleMatches
 from academichub.ranking.scoring import ReaderScores
 from academichub.settings import RankingSettings
 
@@ -98,8 +98,8 @@ def _explain(snapshot: Snapshot, explainer: Explainer, row: int, day: int, reaso
         if contributions.sum() >= TERMS_SHOWN * max(1e-9, float(np.abs(explainer.term_weights).max())):
             order = np.argsort(-contributions)[:TERMS_CONSIDERED]
             terms = [snapshot.vocabulary.terms[columns[i]] for i in order if contributions[i] > 0]
-            if terms:  # as_written leaves those the paper writes as they read, then SHOWN_TERMS of them
-                reasons.append(Reason("similar", ", ".join(distinct_terms(terms, TERMS_CONSIDERED))))
+            if terms:  # as_written leaves those the paper writes as they read, then SHOWN_TERMS of them, none
+                reasons.append(Reason("similar", ", ".join(terms)))  # inside another (not before: a part may stay)
     if not reasons:
         reasons.append(Reason("recent", date.fromordinal(int(day)).isoformat()))
     return reasons
