@@ -77,6 +77,31 @@ def test_chips_add_remove_and_next_batch_through_forms(client: TestClient) -> No
     assert after and not after & before
 
 
+def test_a_keyword_that_matches_no_paper_is_said_so_under_the_chip_box(client: TestClient) -> None:
+    # "量子纠错" over English papers, or a misspelt keyword, was followed without a word: no card, no error.
+    token = csrf_of(client.get("/").text)
+    added = client.post("/subscriptions", data={"kind": "keyword", "value": "量子纠错", "csrf": token,
+                                                "next": "/?period=week&unmatched=1"})
+    chip_id = re.search(r"unmatched=(\d+)", added.headers["location"]).group(1)
+    assert added.status_code == 303 and added.headers["location"] == f"/?period=week&unmatched={chip_id}"
+    html = client.get(added.headers["location"]).text
+    note = re.search(r'<p class="chip-note" role="status">([^<]*)</p>', html).group(1)
+    assert "量子纠错" in note and "英文" in note and 'aria-current="true">本周<' in html  # the week still shown
+    assert "chip-note" not in client.get("/?period=week").text  # said once, not on every page
+    typo = client.post("/subscriptions", data={"kind": "keyword", "value": "galaxxxy", "csrf": token,
+                                               "next": f"/?unmatched={chip_id}&lang=en"})
+    html = client.get(typo.headers["location"]).text
+    assert "No stored paper matches “galaxxxy” yet" in html and "量子纠错" not in re.search(
+        r'class="chip-note"[^>]*>([^<]*)', html).group(1) and "in English" not in html
+    # A keyword with papers, and any other chip, goes back to the page it came from.
+    for kind, value in (("keyword", "galaxy"), ("category", "cs.CL")):
+        again = client.post("/subscriptions", data={"kind": kind, "value": value, "csrf": token,
+                                                    "next": f"/?unmatched={chip_id}"})
+        assert again.headers["location"] == "/"
+    # Someone else's chip, or one that is gone, says nothing.
+    assert "chip-note" not in client.get("/?unmatched=999999").text
+
+
 def test_forms_without_the_token_are_refused(client: TestClient) -> None:
     assert client.post("/feed/next", data={}).status_code == 403
     assert client.post("/subscriptions", data={"kind": "author", "value": "X", "csrf": "0" * 64}).status_code == 403

@@ -51,6 +51,19 @@ def _keyword_ids(store: Store, value: str, start: date | None, end: date | None,
     return {work_id for work_id, _ in hits.hits}
 
 
+def keyword_has_papers(store: Store, value: str) -> bool | None:
+    """Whether any stored work may match a keyword (None when the index cannot say): a keyword in
+    Chinese over English papers, or misspelt, matched nothing and the feed said nothing of it."""
+    node = keyword_query(value)
+    query = narrowing(node) if node is not None else None
+    if query is None:
+        return None
+    try:
+        return store.index.search(query, limit=1).total > 0
+    except ValueError:  # a query tantivy refuses: the feed checks the window itself
+        return None
+
+
 def every_match(store: Store, kind: str, value_key: str, among: np.ndarray | None = None) -> np.ndarray:
     """Ids (ascending) of every stored work (or of those `among`) a category or venue subscription
     matches, of any date."""

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -28,6 +28,7 @@ from academichub.present.render import plain_text, render_paragraphs, render_tex
 from academichub.radar import feedback, periods
 from academichub.radar import subscriptions as subs
 from academichub.radar.authors import author_decision
+from academichub.radar.rulematch import keyword_has_papers
 from academichub.ranking.profile import has_words
 from academichub.ranking.reasons import Reason
 from academichub.search.service import search, similar
@@ -172,18 +173,21 @@ def _feed_values(ctx: Ctx, feed: Any, chips: list[Any], *, seen: bool, page: int
 @router.get("/", response_class=HTMLResponse)
 async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen: bool = False,
                     page: PageNumber = 1, date_from: Annotated[str, Query(alias="from")] = "",
-                    date_to: Annotated[str, Query(alias="to")] = "") -> HTMLResponse:
-    """The first screen: chips, 换一批 and the numbered cards."""
+                    date_to: Annotated[str, Query(alias="to")] = "", unmatched: RowId | None = None) -> HTMLResponse:
+    """The first screen: chips, 换一批 and the numbered cards (`unmatched`: a keyword chip just
+    followed that matches no stored paper, said under the chip box)."""
     if date_from or date_to:
         period = f"{date_from}..{date_to}"
     # A page opened without a period shows the default one: a period picked in one window is
     # that window's (its links carry it), not what every new window opens on.
     period = period or periods.DEFAULT
 
-    if seen:
-        feed = await ctx.app.batches.seen(ctx.radar, period=period, page=max(1, page))
+    note = await run_in_threadpool(_unmatched_note, ctx, unmatched) if unmatched is not None else ""
+    if seen or note:  # rendered for this request: a recorded page holds no note
+        feed = await (ctx.app.batches.seen(ctx.radar, period=period, page=max(1, page)) if seen
+                      else run_in_threadpool(ctx.app.feed.current, ctx.radar, period=period))
         chips = await run_in_threadpool(ctx.app.accounts.chips, ctx.radar.id)
-        return _render(request, ctx, "feed.html", **_feed_values(ctx, feed, chips, seen=seen, page=page))
+        return _render(request, ctx, "feed.html", **_feed_values(ctx, feed, chips, seen=seen, page=page), chip_note=note)
 
     def whole_page(feed: Any) -> str:
         # The chips are read here too: the page key holds the radar's subscription version.
@@ -195,6 +199,19 @@ async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen:
     # the variant names everything else the page prints.
     html = await ctx.app.pages.get(ctx.radar, period, page_variant(request, ctx, page), whole_page)
     return remember_choices(request, ctx, HTMLResponse(html))
+
+
+def _unmatched_note(ctx: Ctx, subscription_id: int) -> str:
+    """What the page says of a keyword chip of this radar that matches no stored paper ("" otherwise)."""
+    sub = next((c for c in ctx.app.accounts.chips(ctx.radar.id) if c.id == subscription_id), None)
+    if sub is None or sub.kind != "keyword" or keyword_has_papers(ctx.app.store, sub.value) is not False:
+        return ""
+    _ = ctx.gettext
+    note = _("No stored paper matches “{value}” yet: its papers will be shown as they arrive.").format(value=sub.value)
+    if is_chinese(sub.value):
+        note += ("" if note.endswith("。") else " ") + _("The papers here are in English: follow the English terms "
+                                                         "of your topic too.")
+    return note
 
 
 @router.post("/feed/next")
@@ -231,7 +248,7 @@ async def add_subscription(request: Request, ctx: Ctx, kind: Annotated[str, Form
     """Add a chip; a value that cannot be followed comes back under the input, kept, with suggestions."""
     _check_csrf(ctx, csrf)
     try:
-        await run_in_threadpool(subs.follow, ctx.app.store, ctx.radar.id, kind, value)
+        sub = await run_in_threadpool(subs.follow, ctx.app.store, ctx.radar.id, kind, value)
     except InputError as error:
         def build() -> tuple[Any, list[Any]]:
             return ctx.app.feed.current(ctx.radar), ctx.app.accounts.chips(ctx.radar.id)
@@ -240,7 +257,12 @@ async def add_subscription(request: Request, ctx: Ctx, kind: Annotated[str, Form
         return _render(request, ctx, "feed.html", 422, **_feed_values(ctx, feed, chips, seen=False, page=1),
                        chip_error=problem, chip_kind=kind if kind in subs.KINDS else "author", chip_value=value,
                        suggestions=error.suggestions if error.problem != "kind" else ())
-    return RedirectResponse(_local_path(next), status_code=303)
+    path, _, query = _local_path(next).partition("?")
+    params = [(k, v) for k, v in parse_qsl(query) if k != "unmatched"]  # an earlier chip's note is done
+    if sub.kind == "keyword" and await run_in_threadpool(keyword_has_papers, ctx.app.store, sub.value) is False:
+        # The page says so under the chip box (it would otherwise stay silent: no card, no error).
+        params.append(("unmatched", str(sub.id)))
+    return RedirectResponse(path + (f"?{urlencode(params)}" if params else ""), status_code=303)
 
 
 @router.post("/subscriptions/{subscription_id}/delete")
