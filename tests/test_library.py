@@ -135,6 +135,17 @@ def test_entries_of_one_title_are_one_work_only_when_nothing_tells_them_apart(st
     assert (report.imported, report.skipped["duplicate"]) == (4, 2), report
 
 
+def test_titles_exported_with_escaped_braces_and_phantoms_read_as_written() -> None:
+    # Better BibTeX writes braces Zotero kept as text as "\{\{\vphantom{\}\}}{{GaAs}}\vphantom\{\}…":
+    # the titles were stored as "GaAs}}/{{AlGaAs}} Heterostructure…" and "…in {{GaAs}} Nanowires…".
+    titles = {i.title for i in items("researcher_library_1436-2.bib.gz")}
+    assert "GaAs/AlGaAs Heterostructure Nanowires Studied by Cathodoluminescence" in titles
+    assert "Crystal-Phase Quantum Wires: One-Dimensional Heterostructures with Atomically Flat Interfaces" in titles
+    assert not [t for t in titles if "{{" in t or "}}" in t or "vphantom" in t]
+    from academichub.library.items import clean_tex
+    assert clean_tex(r"Sets $\{0,1\}^n$ of {{GaN}}") == r"Sets $\{0,1\}^n$ of GaN"  # escaped braces kept elsewhere
+
+
 def test_ris_and_orcid_carry_identifiers() -> None:
     ris = items("zotero_export.ris")
     assert [i.arxiv_id for i in ris] == ["2508.06869", "2503.13139", None]

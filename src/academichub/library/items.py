@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from academichub.keys import clean_abstract, clean_line, latex_to_text, normalise_doi, parse_arxiv_id
+from academichub.keys import clean_abstract, clean_line, latex_to_text, normalise_doi, parse_arxiv_id, strip_control
 
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
 # Zotero's rich text in titles, exported as it is by CSL-JSON, Better BibTeX, RIS and Zotero RDF:
@@ -45,16 +45,25 @@ class Skipped:
     reason: str
 
 
+# Better BibTeX's export of a title whose protective braces Zotero had kept as text: the braces
+# escaped and balanced by phantoms, "\{\{\vphantom{\}\}}{{GaAs}}\vphantom\{\}\vphantom\{\}/…", which
+# read as "GaAs}}/{{AlGaAs}} Heterostructure…" (55 titles of the two recorded researchers' libraries).
+_PHANTOM = re.compile(r"\\vphantom\s*(?:\\[{}]\\[{}]|\{(?:\\[{}]|[^{}])*\})")
+_ESCAPED_BRACE = re.compile(r"\\[{}]")
+
+
 def clean_tex(value: str | None) -> str:
     """A BibTeX-style value as plain text: braces, accents and macros resolved."""
     if not value:
         return ""
+    if "\\vphantom" in value:
+        value = _ESCAPED_BRACE.sub("", _PHANTOM.sub("", value))
     return clean_line(latex_to_text(value)).strip("{} ")
 
 
 def year_of(value: object) -> int | None:
-    """The first plausible year in a value."""
-    match = _YEAR.search(str(value or ""))
+    """The first plausible year in a value (read as cleaned, as every text field is: "1\x00985" is 1985)."""
+    match = _YEAR.search(strip_control(str(value or "")))
     return int(match.group(1)) if match else None
 
 
