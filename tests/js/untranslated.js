@@ -5,7 +5,7 @@
   const allowed = new Set(["AcademicHub", "arXiv", "BibTeX", "RIS", "CSL", "JSON", "CSL-JSON", "EN", "English",
     "ORCID", "iD", "Zotero", "RDF", "Better", "API", "RSS", "Atom", "OpenAlex", "Crossref", "PubMed", "bioRxiv",
     "medRxiv", "DOI", "LLM", "OpenAI", "URL", "Markdown", "HTML", "SMTP", "Webhook", "Feishu", "DingTalk", "Slack",
-    "CC", "PDF", "UTC", "OAI-PMH", "OAI", "PMH"]);
+    "CC", "PDF", "UTC", "OAI-PMH", "OAI", "PMH", "PMID"]);
   const found = new Set();
   const note = (word, where) => { if (!allowed.has(word)) found.add(`${word} ← ${where.slice(0, 70)}`); };
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
