@@ -177,6 +177,22 @@ def test_the_feed_table_speaks_the_readers_language(capsys: pytest.CaptureFixtur
     assert "作者" in out and "第 1 批" in out and "推荐理由" in out and "Why" not in out
 
 
+def test_what_a_command_prints_is_never_read_as_markup(capsys: pytest.CaptureFixture[str], sample_home: Path) -> None:
+    # A followed keyword "[/]…" stopped `follow` with Rich's MarkupError traceback (the chip was
+    # added), and "[bold red]shout" was printed as "shout".
+    home = ["--home", str(sample_home)]
+    code, _, err = run(capsys, *home, "follow", "keyword", "c [/] d")
+    assert code == 0 and "Following keyword 'c [/] d'" in err
+    code, _, err = run(capsys, *home, "follow", "keyword", "[bold red]shout")
+    assert code == 0 and "Following keyword '[bold red]shout'" in err
+    code, out, _ = run(capsys, *home, "following")
+    assert "[bold red]shout" in out and "c [/] d" in out
+    code, out, _ = run(capsys, *home, "search", "unlearning", "--limit", "1", "--mode", "text")
+    assert re.search(r" 1\. \[arXiv \([A-Z.-]+\)\] 2025-", out) and "\\[" not in out  # labels as written, unescaped
+    code, _, err = run(capsys, *home, "unfollow", "keyword", "[bold red]shout")
+    assert code == 0 and "No longer following keyword '[bold red]shout'" in err
+
+
 def test_settings_file_in_the_home(capsys: pytest.CaptureFixture[str], sample_home: Path) -> None:
     (sample_home / "settings.toml").write_text("[feed]\nbatch_size = 3\n")
     code, out, _ = run(capsys, "--home", str(sample_home), "feed", "--json", "--lang", "en")

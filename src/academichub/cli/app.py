@@ -23,8 +23,10 @@ from academichub.worker import embedding_job, jobs
 
 app = typer.Typer(help="AcademicHub: a self-hosted research radar.", add_completion=False,
                   no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None)
-out = Console()
-err = Console(stderr=True)
+# Plain text, never Rich markup: what a command prints holds readers' and sources' words, and
+# "[/]" in a followed keyword stopped `follow` with a traceback ("[bold red]x" printed "x").
+out = Console(markup=False)
+err = Console(stderr=True, markup=False)
 
 HomeOption = Annotated[Path | None, typer.Option("--home", help="Data directory (default: per-user; env ACADEMICHUB_HOME).")]
 

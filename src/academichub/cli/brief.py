@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from academichub import compose
@@ -55,7 +54,7 @@ def brief(
         chosen = compose.Accounts(store).find_radar(user.id, radar)
         result = compose.build(settings, store=store, background=False).briefing.build(Request(chosen, period, _language(lang, user.language, settings.language), llm))
     if result.note:
-        err.print(f"[yellow]{escape(result.note)}[/yellow]")
+        err.print(result.note, style="yellow")
     name = radar_title(chosen, result.lang)
     text = {"md": lambda: to_markdown(result, name), "html": lambda: to_html(result, name, render=render_tex),
             "json": lambda: None}[fmt]()

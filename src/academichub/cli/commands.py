@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from academichub import compose
@@ -177,7 +176,7 @@ def following(ctx: typer.Context,
         print_json([{"id": s.id, "kind": s.kind, "value": s.value} for s in rows])
         return
     for s in rows:
-        out.print(escape(f"{s.kind:9} {s.value}"))
+        out.print(f"{s.kind:9} {s.value}")
 
 
 @app.command()
@@ -209,10 +208,10 @@ def feed(
     table = Table(title=f"{_('Batch {n}').format(n=data['batch'])} · {data['period']['from']} – {data['period']['to']}",
                   show_lines=False)
     for column in ("#", _("Source"), _("Date"), _("Title"), _("Why shown")):  # in the language of the reasons
-        table.add_column(escape(column), overflow="fold")
+        table.add_column(column, overflow="fold")
     for item in data["items"]:
-        table.add_row(f"{item['n']:02d}.", *(escape(v) for v in (
-            item["source_label"], item["date"], item["title"], "; ".join(item["reasons"]))))
+        table.add_row(f"{item['n']:02d}.", item["source_label"], item["date"], item["title"],
+                      "; ".join(item["reasons"]))
     out.print(table)
 
 
@@ -244,7 +243,7 @@ def search_command(
         return
     out.print(f"{result.total} results")
     for i, (work, _score) in enumerate(result.hits, start=1):
-        out.print(escape(f"{i:2d}. [{work.label}] {work.feed_date} {work.paper.title}  ({work.public_id})"))
+        out.print(f"{i:2d}. [{work.label}] {work.feed_date} {work.paper.title}  ({work.public_id})")
 
 
 @app.command()
@@ -262,9 +261,9 @@ def similar(ctx: typer.Context, paper: Annotated[str, typer.Argument(help="A pap
                                                          "source_label": w.label, "date": w.feed_date.isoformat()}
                                                         for w in found]})
         return
-    out.print(escape(f"Like «{work.paper.title}»:"))
+    out.print(f"Like «{work.paper.title}»:")
     for i, w in enumerate(found, start=1):
-        out.print(escape(f"{i:2d}. [{w.label}] {w.feed_date} {w.paper.title}  ({w.public_id})"))
+        out.print(f"{i:2d}. [{w.label}] {w.feed_date} {w.paper.title}  ({w.public_id})")
 
 
 @app.command()

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from academichub.cli.app import (
     app,
@@ -38,16 +38,16 @@ def _print_report(report: RunReport, as_json: bool) -> None:
     if as_json:
         print_json(report.to_json())
         return
-    out.print(f"[bold]{report.source}[/]: fetched {report.fetched}, new {report.new}, updated "
-              f"{report.updated}, unchanged {report.unchanged}, merged {report.merged}, rejected "
-              f"{report.rejected}" + (f", left out {report.left_out}" if report.left_out else "")
-              + f" in {report.seconds:.1f}s")
+    out.print(Text.assemble((report.source, "bold"), f": fetched {report.fetched}, new {report.new}, updated "
+                            f"{report.updated}, unchanged {report.unchanged}, merged {report.merged}, rejected "
+                            f"{report.rejected}" + (f", left out {report.left_out}" if report.left_out else "")
+                            + f" in {report.seconds:.1f}s"))
     for reason, count in report.rejected_reasons.most_common():
-        out.print(escape(f"  rejected {count}: {reason}"))
+        out.print(f"  rejected {count}: {reason}")
     for reason, count in report.left_out_reasons.most_common():
-        out.print(escape(f"  left out {count} (not a paper): {reason}"))
+        out.print(f"  left out {count} (not a paper): {reason}")
     for error in report.errors:
-        err.print(escape(f"  error ({error['kind']}): {error['message']}"))
+        err.print(f"  error ({error['kind']}): {error['message']}")
 
 
 EXIT_NOTHING_NEW = 10  # for cron: 0 = new papers arrived, 10 = ran fine but nothing new, 1 = a source failed
@@ -106,8 +106,8 @@ def ingest(
         unreadable = report.rejected > report.fetched * MOSTLY_REJECTED
         if unreadable:
             said = "named" if named else "detected"
-            err.print(escape(f"ingest: {report.rejected} of {report.fetched} records of {file} were rejected: "
-                             f"is it {fmt}, the format {said}?"), soft_wrap=True)
+            err.print(f"ingest: {report.rejected} of {report.fetched} records of {file} were rejected: "
+                      f"is it {fmt}, the format {said}?", soft_wrap=True)
         raise typer.Exit(1 if report.errors or unreadable else 0)
     _print_runs(runs, as_json)
     reports = [r for _, r in runs]
@@ -145,8 +145,8 @@ def _queue_file(settings: Settings, file: Path | None, fmt: str | None, as_json:
     if as_json:
         print_json({"queued": message.message_id, "file": str(file.resolve()), "format": fmt})
     else:
-        out.print(escape(f"Queued ingest of {file} ({fmt}) as job {message.message_id}; "
-                         "a worker runs it (`academichub worker`, the admin page shows the queue)."))
+        out.print(f"Queued ingest of {file} ({fmt}) as job {message.message_id}; "
+                  "a worker runs it (`academichub worker`, the admin page shows the queue).")
 
 
 def _print_runs(runs: list, as_json: bool) -> None:  # type: ignore[type-arg]
@@ -157,7 +157,7 @@ def _print_runs(runs: list, as_json: bool) -> None:  # type: ignore[type-arg]
     if not runs:
         err.print("No source is enabled; see `academichub sources` and the sources.* settings.")
     for stream, report in runs:
-        out.print(escape(f"[{stream.label}]"), end=" ")
+        out.print(f"[{stream.label}]", end=" ")
         _print_report(report, False)
 
 
@@ -171,7 +171,7 @@ def sources(ctx: typer.Context,
         if as_json:
             print_json(rows)
         for row in [] if as_json else rows:
-            out.print(escape(f"{row['name']:28} {row['title']}  {row['url']}"))
+            out.print(f"{row['name']:28} {row['title']}  {row['url']}")
         return
     with open_store(settings_of(ctx)) as store:
         report = stream_health(store, settings_of(ctx))
@@ -185,6 +185,6 @@ def sources(ctx: typer.Context,
         last = h.last_run or {}
         notes = "; ".join([f["message"] for f in h.flags] + ([f"{h.last_error_kind}: {h.last_error}"]
                                                               if h.last_error else []))
-        table.add_row(escape(h.label), h.status, str(h.last_run_at or "—")[:16], str(last.get("new", "—")),
-                      str(h.last_success_at or "—")[:16], escape(notes))
+        table.add_row(h.label, h.status, str(h.last_run_at or "—")[:16], str(last.get("new", "—")),
+                      str(h.last_success_at or "—")[:16], notes)
     out.print(table)

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from academichub.cli.app import (
@@ -63,9 +62,9 @@ def library_import(
         return
     matched = ", ".join(f"{n} by {how}" for how, n in report.matched.most_common()) or "none"
     skipped = ", ".join(f"{n} ({why})" for why, n in report.skipped.most_common()) or "none"
-    out.print(escape(f"{report.source} ({report.format}): {counted(report.imported, 'item')} imported in {report.seconds:.1f}s; "
-                     f"matched to stored papers: {matched}; unmatched (embedded from their own text): "
-                     f"{report.unmatched}; skipped: {skipped}"))
+    out.print(f"{report.source} ({report.format}): {counted(report.imported, 'item')} imported in {report.seconds:.1f}s; "
+              f"matched to stored papers: {matched}; unmatched (embedded from their own text): "
+              f"{report.unmatched}; skipped: {skipped}")
 
 
 @library_app.command("orcid")
@@ -76,8 +75,8 @@ def library_orcid(ctx: typer.Context, orcid: Annotated[str, typer.Argument(help=
     with init_store(settings) as store:
         user, _radar = reader_of(ctx, store)
         report = importer.import_orcid(store, make_embedder(settings.embedding), user.id, orcid, settings)
-    print_json(report.to_json()) if as_json else out.print(escape(
-        f"ORCID {orcid}: {counted(report.imported, 'work')}, {sum(report.matched.values())} matched to stored papers"))
+    print_json(report.to_json()) if as_json else out.print(
+        f"ORCID {orcid}: {counted(report.imported, 'work')}, {sum(report.matched.values())} matched to stored papers")
 
 
 @library_app.command("list")
@@ -98,13 +97,13 @@ def library_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
         for e in entries:
             year = f" ({e.year})" if e.year else ""
             found = f"{e.paper_id}, by {e.match}" if e.paper_id else "not matched"
-            out.print(escape(f"{e.title}{year} — {found}"))
+            out.print(f"{e.title}{year} — {found}")
         return
     if as_json:
         print_json([{**r, "imported_at": str(r["imported_at"])} for r in rows])
         return
     for row in rows:
-        out.print(escape(f"{row['source']}: {counted(row['items'], 'item')}, {row['matched']} matched"))
+        out.print(f"{row['source']}: {counted(row['items'], 'item')}, {row['matched']} matched")
 
 
 @library_app.command("remove")
@@ -156,13 +155,13 @@ def rank(
         return
     for ranking in result["rankings"]:
         if "error" in ranking:
-            err.print(f"rank: {escape(ranking['error'])}")
+            err.print(f"rank: {ranking['error']}")
             continue
-        table = Table(title=escape(ranking["library"]))
+        table = Table(title=ranking["library"])
         for column in ("#", "id", "score", "why"):
             table.add_column(column, overflow="fold")
         for n, row in enumerate(ranking["items"], start=1):
-            table.add_row(str(n), row["id"], f"{row['score']:.3f}", escape("; ".join(row["reasons"])))
+            table.add_row(str(n), row["id"], f"{row['score']:.3f}", "; ".join(row["reasons"]))
         out.print(table)
 
 
