@@ -183,6 +183,8 @@ def test_what_a_command_prints_is_never_read_as_markup(capsys: pytest.CaptureFix
     home = ["--home", str(sample_home)]
     code, _, err = run(capsys, *home, "follow", "keyword", "c [/] d")
     assert code == 0 and "Following keyword 'c [/] d'" in err
+    assert "No stored paper matches it yet" in err  # said as the page says it
+    assert "No stored paper matches" not in run(capsys, *home, "follow", "keyword", "galaxy")[2]
     code, _, err = run(capsys, *home, "follow", "keyword", "[bold red]shout")
     assert code == 0 and "Following keyword '[bold red]shout'" in err
     code, out, _ = run(capsys, *home, "following")

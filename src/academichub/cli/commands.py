@@ -30,6 +30,7 @@ from academichub.i18n import gettext_for, pick_language
 from academichub.memory import tune_allocator
 from academichub.present.feed import page_json
 from academichub.radar import subscriptions as subs
+from academichub.radar.rulematch import keyword_has_papers
 from academichub.search import papers as stored_papers
 from academichub.settings import Settings
 
@@ -153,7 +154,10 @@ def follow(ctx: typer.Context, kind: KindArgument, value: ValueArgument) -> None
     with init_store(settings_of(ctx)) as store:
         _user, radar = reader_of(ctx, store)
         sub = subs.follow(store, radar.id, kind, value)
+        unmatched = sub.kind == "keyword" and keyword_has_papers(store, sub.value) is False
     err.print(f"Following {sub.kind} {sub.value!r}")
+    if unmatched:  # as the page says under its chip box (a misspelt keyword, or one in another language)
+        err.print("No stored paper matches it yet: its papers will be shown as they arrive.")
 
 
 @app.command()
