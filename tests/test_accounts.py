@@ -416,6 +416,7 @@ def test_private_feed_urls_validate_and_can_be_revoked(site: TestClient) -> None
     site.post("/api/v1/subscriptions", json={"kind": "keyword", "value": "video"})
     urls = site.post(f"/api/v1/radars/{radar['id']}/feed-url").json()
     expected = [i["title"] for i in site.get("/api/v1/feed").json()["items"]]
+    papers = {i["title"]: i["authors"] for i in site.get("/api/v1/feed").json()["items"]}
     site.cookies.clear()  # a feed reader has no session
     for kind, url in urls.items():
         response = site.get(url.replace("http://testserver", ""))
@@ -426,6 +427,10 @@ def test_private_feed_urls_validate_and_can_be_revoked(site: TestClient) -> None
         titles = [e.title for e in parsed.entries]
         assert len(titles) == 30 and set(expected) <= set(titles)
         assert all(e.link.startswith("http") for e in parsed.entries)
+        # Every entry names its authors in order: RSS items had none (its <author> is an e-mail
+        # address, so feedgen wrote nothing); they are in dc:creator.
+        named = [e for e in parsed.entries if e.title in papers]
+        assert named and all([a["name"] for a in e.authors] == papers[e.title][:20] for e in named), kind
         # Polled again, it is the same bytes (its build date was the time of the request) and a
         # reader that names its ETag gets 304 without a body; a stale ETag gets the feed. (The
         # reader's model retrains in the background meanwhile and may reorder the papers once:

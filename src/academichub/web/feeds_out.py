@@ -45,6 +45,8 @@ def radar_feed(state: AppState, token: str, base: str, kind: str, *, asked: tupl
     generator.link(href=f"{base}/feeds/{token}.{kind}", rel="self")
     generator.description(_("Papers ranked for the radar “{name}”").format(name=name))
     generator.language(FEED_LANGUAGE[language])
+    if kind == "rss":  # RSS 2.0's <author> is an e-mail address, so feedgen wrote none: names go in dc:creator
+        generator.load_extension("dc", atom=False)
     newest: datetime | None = None
     for r in reversed(ranked):  # feedgen puts the last added first
         work = works.get(r.work_id)
@@ -61,6 +63,8 @@ def radar_feed(state: AppState, token: str, base: str, kind: str, *, asked: tupl
         entry.description(abstract or plain_text(paper.title))  # feedgen escapes text; it is never markup here
         for author in paper.authors[:20]:
             entry.author(name=author.name)
+        if kind == "rss" and paper.authors:
+            entry.dc.dc_creator([author.name for author in paper.authors[:20]])
         for category in paper.categories[:5]:
             entry.category(term=category)
         entry.published(datetime.combine(work.feed_date, time(0), tzinfo=UTC))
