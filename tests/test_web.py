@@ -98,8 +98,10 @@ def test_a_keyword_that_matches_no_paper_is_said_so_under_the_chip_box(client: T
         again = client.post("/subscriptions", data={"kind": kind, "value": value, "csrf": token,
                                                     "next": f"/?unmatched={chip_id}"})
         assert again.headers["location"] == "/"
-    # Someone else's chip, or one that is gone, says nothing.
-    assert "chip-note" not in client.get("/?unmatched=999999").text
+    # Someone else's chip, one that is gone, or a mangled value says nothing, and the page is shown.
+    for value in ("999999", "abc", "-1", "99999999999999999999", "٣"):
+        page = client.get("/", params={"unmatched": value})
+        assert page.status_code == 200 and "chip-note" not in page.text, value
 
 
 def test_forms_without_the_token_are_refused(client: TestClient) -> None:

@@ -173,7 +173,7 @@ def _feed_values(ctx: Ctx, feed: Any, chips: list[Any], *, seen: bool, page: int
 @router.get("/", response_class=HTMLResponse)
 async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen: bool = False,
                     page: PageNumber = 1, date_from: Annotated[str, Query(alias="from")] = "",
-                    date_to: Annotated[str, Query(alias="to")] = "", unmatched: RowId | None = None) -> HTMLResponse:
+                    date_to: Annotated[str, Query(alias="to")] = "", unmatched: str = "") -> HTMLResponse:
     """The first screen: chips, 换一批 and the numbered cards (`unmatched`: a keyword chip just
     followed that matches no stored paper, said under the chip box)."""
     if date_from or date_to:
@@ -182,7 +182,9 @@ async def feed_page(request: Request, ctx: Ctx, period: str | None = None, seen:
     # that window's (its links carry it), not what every new window opens on.
     period = period or periods.DEFAULT
 
-    note = await run_in_threadpool(_unmatched_note, ctx, unmatched) if unmatched is not None else ""
+    # A note only: a value that names no chip (mangled, or another radar's) shows the page without it.
+    chip = int(unmatched) if unmatched.isascii() and unmatched.isdigit() and 0 < int(unmatched) <= ROW_ID_MAX else None
+    note = await run_in_threadpool(_unmatched_note, ctx, chip) if chip is not None else ""
     if seen or note:  # rendered for this request: a recorded page holds no note
         feed = await (ctx.app.batches.seen(ctx.radar, period=period, page=max(1, page)) if seen
                       else run_in_threadpool(ctx.app.feed.current, ctx.radar, period=period))
