@@ -195,6 +195,15 @@ def test_what_a_command_prints_is_never_read_as_markup(capsys: pytest.CaptureFix
     assert code == 0 and "No longer following keyword '[bold red]shout'" in err
 
 
+def test_an_empty_export_says_why_it_is_empty(capsys: pytest.CaptureFixture[str], sample_home: Path) -> None:
+    # `export --saved` with nothing saved printed an empty line and nothing else.
+    code, out, err = run(capsys, "--home", str(sample_home), "export", "--saved", "--format", "csl-json")
+    assert code == 0 and json.loads(out) == [] and "your saved list is empty" in err
+    assert run(capsys, "--home", str(sample_home), "feedback", "save", "arxiv:2508.06869")[0] == 0
+    code, out, err = run(capsys, "--home", str(sample_home), "export", "--saved", "--format", "csl-json")
+    assert code == 0 and len(json.loads(out)) == 1 and err == ""
+
+
 def test_settings_file_in_the_home(capsys: pytest.CaptureFixture[str], sample_home: Path) -> None:
     (sample_home / "settings.toml").write_text("[feed]\nbatch_size = 3\n")
     code, out, _ = run(capsys, "--home", str(sample_home), "feed", "--json", "--lang", "en")

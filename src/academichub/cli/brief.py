@@ -154,4 +154,6 @@ def export_command(
         output.write_text(text, encoding="utf-8")
         err.print(f"Wrote {counted(len(works), 'paper')} as {fmt} to {output}")
     else:
+        if not works:  # an empty file is still what was asked for; say why it is empty
+            err.print("export: your saved list is empty" if saved else "export: your feed has no papers in its period")
         print(text)
