@@ -472,6 +472,7 @@ def test_brief_command_writes_every_format(capsys: pytest.CaptureFixture[str], s
     assert code != 0 and "ACADEMICHUB_LLM_BASE_URL" in err
     code, _, err = run(capsys, *home, "brief-daily", "on", "--lang", "en")
     assert code == 0 and "every announcement day" in err
+    assert "Radar 'My radar'" in err  # as the pages name the default radar (it said 'default', its stored key)
     assert "no daily briefing any more" in run(capsys, *home, "brief-daily", "off")[2]
     assert "had no daily briefing" in run(capsys, *home, "brief-daily", "off")[2]
     kept = json.loads(run(capsys, *home, "briefings", "--json")[1])[0]["id"]

@@ -113,11 +113,11 @@ def brief_daily(
         briefing = _kept(settings, store)
         if switch == "on":
             briefing.set_schedule(chosen.id, lang=_language(lang, user.language, settings.language), llm=llm)
-            err.print(f"Radar '{chosen.name}' gets a briefing after every announcement day (academichub up)")
+            err.print(f"Radar '{radar_title(chosen, 'en')}' gets a briefing after every announcement day (academichub up)")
         elif briefing.clear_schedule(chosen.id):
-            err.print(f"Radar '{chosen.name}' gets no daily briefing any more")
+            err.print(f"Radar '{radar_title(chosen, 'en')}' gets no daily briefing any more")
         else:
-            err.print(f"Radar '{chosen.name}' had no daily briefing")
+            err.print(f"Radar '{radar_title(chosen, 'en')}' had no daily briefing")
 
 
 @app.command("export")

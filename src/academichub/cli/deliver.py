@@ -9,6 +9,7 @@ import typer
 from academichub import compose
 from academichub.cli.app import app, counted, err, init_store, out, print_json, reader_of, settings_of
 from academichub.limits import ROW_ID_MAX
+from academichub.present.names import radar_title
 from academichub.worker import jobs
 
 deliver_app = typer.Typer(help="E-mail digests and Feishu/DingTalk/WeCom/Slack webhooks of your radars.",
@@ -34,7 +35,7 @@ def deliver_add(
         chosen = compose.Accounts(store).find_radar(user.id, radar)
         delivery = compose.Deliveries(store, settings.delivery).add(chosen, channel, target, secret=secret,
                                                                     cadence=cadence, lang=lang)
-    err.print(f"Delivery {delivery.id}: radar '{chosen.name}' → {channel} {target} ({cadence})")
+    err.print(f"Delivery {delivery.id}: radar '{radar_title(chosen, 'en')}' → {channel} {target} ({cadence})")
 
 
 @deliver_app.command("list")
