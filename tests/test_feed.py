@@ -55,6 +55,25 @@ def test_followed_author_comes_first_with_the_reason(feed: FeedService, sample_s
     assert page_json(feed.current(fresh_radar), en)["items"][0]["reasons"][0] == "Author: Jianxiang He"
 
 
+def test_an_author_typed_family_name_first_is_the_same_chip(feed: FeedService, sample_store: Store,
+                                                              fresh_radar: Radar) -> None:
+    # "He, Jianxiang", as a reference manager lists him, was a second chip beside "Jianxiang He",
+    # shown as typed on the page and in every reason.
+    first = follow(sample_store, fresh_radar.id, "author", "He, Jianxiang")
+    assert (first.value, first.value_key) == ("Jianxiang He", "jianxiang he")
+    assert follow(sample_store, fresh_radar.id, "author", "Jianxiang He").id == first.id
+    top = page_json(feed.current(fresh_radar), en)["items"][:3]
+    assert {item["id"] for item in top} == HIS_PAPERS and top[0]["reasons"][0] == "Author: Jianxiang He"
+    assert follow(sample_store, fresh_radar.id, "author", "King, Jr., Martin").value == "Martin King Jr."
+    assert follow(sample_store, fresh_radar.id, "author", "King, Jr.").value == "King Jr."
+    unfollow(sample_store, fresh_radar.id, "author", "He, Jianxiang")  # unfollowed as it was typed
+    assert [s.value for s in sample_store.accounts.subscriptions(fresh_radar.id)] == ["Martin King Jr.", "King Jr."]
+    # A chip followed so before names were turned round kept the typed order as its key: still unfollowed as typed.
+    sample_store.accounts.add_subscription(fresh_radar.id, "author", "Guo, Weiyu", "guo weiyu", limit=200)
+    unfollow(sample_store, fresh_radar.id, "author", "Guo, Weiyu")
+    assert "Guo, Weiyu" not in [s.value for s in sample_store.accounts.subscriptions(fresh_radar.id)]
+
+
 def test_next_batches_never_repeat_a_work(feed: FeedService, sample_store: Store, fresh_radar: Radar) -> None:
     follow(sample_store, fresh_radar.id, "keyword", "language model")
     shown = [c.work.id for c in feed.current(fresh_radar).cards]

@@ -305,6 +305,21 @@ def _author(name: str, affiliations: tuple[str, ...], orcid: str | None) -> Auth
     return Author(name=name, key=key, orcid=orcid, affiliations=tuple(a for a in affiliations if a))
 
 
+def given_first(name: str) -> str:
+    """ "Family, Given" (BibTeX, RIS, a name typed as a reference manager lists it) as "Given
+    Family"; with two commas, a suffix keeps its place at the end whether it is written BibTeX's
+    way ("King, Jr., Martin") or RIS's ("King, Martin, Jr."); "King, Jr." stays as it is."""
+    family, *rest = [part.strip() for part in name.split(",")]
+    suffix = []
+    if len(rest) >= 2 and name_key(rest[-1]) in NAME_SUFFIXES:
+        suffix = [rest.pop()]
+    elif len(rest) >= 2 and name_key(rest[0]) in NAME_SUFFIXES:
+        suffix = [rest.pop(0)]
+    elif len(rest) == 1 and name_key(rest[0]) in NAME_SUFFIXES:
+        return f"{family} {rest[0]}"
+    return " ".join(part for part in [*rest, family, *suffix] if part)
+
+
 def split_author_list(text: str) -> list[str]:
     """Split "A, B, and C" into names, ignoring commas inside parentheses."""
     names: list[str] = []

@@ -15,7 +15,7 @@ from lxml import etree
 
 from academichub import safejson
 from academichub.errors import InputError, ParseError
-from academichub.keys import NAME_SUFFIXES, name_key, parse_date
+from academichub.keys import given_first, name_key, parse_date
 from academichub.library.bibtex_values import evaluate, macros_of
 from academichub.library.items import LibraryItem, Skipped, WrongType, arxiv_of, clean_tex, item, year_of
 from academichub.sources.records import MALFORMED
@@ -36,23 +36,11 @@ _STANDARD_START = re.compile(r"^TY  - ", re.MULTILINE)
 _LOOSE_TAG = re.compile(r"^[ \t]*([A-Z][A-Z0-9])(?:[ \t]+-[ \t]?|-(?:[ \t]+|$))", re.MULTILINE)
 
 
-def _given_first(name: str) -> str:
-    """ "Family, Given" (BibTeX, RIS) as "Given Family"; with two commas, a suffix keeps its place at
-    the end whether it is written BibTeX's way ("King, Jr., Martin") or RIS's ("King, Martin, Jr.")."""
-    family, *rest = [part.strip() for part in name.split(",")]
-    suffix = []
-    if len(rest) >= 2 and name_key(rest[-1]) in NAME_SUFFIXES:
-        suffix = [rest.pop()]
-    elif len(rest) >= 2 and name_key(rest[0]) in NAME_SUFFIXES:
-        suffix = [rest.pop(0)]
-    return " ".join(part for part in [*rest, family, *suffix] if part)
-
-
 def _bibtex_authors(value: str) -> list[str]:
     """The names of a BibTeX author field, split as BibTeX splits them: on "and" in any case, never
     inside braces ("{Research and Development Group}" is one name), with "and others" (et al.) left out."""
     names = (clean_tex(name) for name in split_multiple_persons_names(value))
-    return [n for n in (_given_first(name) for name in names if name.lower() != "others") if n]
+    return [n for n in (given_first(name) for name in names if name.lower() != "others") if n]
 
 
 # Fields where an export may name a preprint's arXiv id in passing ("arXiv preprint arXiv:…").
@@ -122,7 +110,7 @@ def read_ris(text: str) -> Entries:
         urls = " ".join(record.get("urls") or [])
         entries.append(item(
             record.get("id") or f"ris-{number}", record.get("title") or record.get("primary_title") or "",
-            authors=[_given_first(a) for a in record.get("authors") or record.get("first_authors") or []],
+            authors=[given_first(a) for a in record.get("authors") or record.get("first_authors") or []],
             year=year_of(record.get("year") or record.get("publication_year") or record.get("date")),
             doi=record.get("doi"), abstract=record.get("abstract") or "",
             arxiv_id=arxiv_of(urls, *(_mentioning_arxiv(record.get(name)) for name in _RIS_MENTIONS)),

@@ -6,7 +6,7 @@ import difflib
 import re
 
 from academichub.errors import InputError
-from academichub.keys import arxiv_spelling, clean_line, name_key, venue_key
+from academichub.keys import arxiv_spelling, clean_line, given_first, name_key, venue_key
 from academichub.model.accounts import Subscription
 from academichub.search.query import parse
 from academichub.storage.store import Store
@@ -36,6 +36,9 @@ def normalise(kind: str, value: str, *, as_query: bool = True) -> tuple[str, str
     if len(value) > MAX_VALUE:
         raise InputError(f"radar: a {kind} is at most {MAX_VALUE} characters", problem="too-long")
     if kind == "author":
+        # "He, Jianxiang", as a reference manager lists him, is the chip "Jianxiang He" (it was a
+        # second chip for the same person, shown as typed).
+        value = given_first(value) if "," in value else value
         key = name_key(value)
         if not key:
             raise InputError(f"radar: {value!r} has no letters to match an author by", problem="author-letters")
@@ -98,9 +101,11 @@ def follow(store: Store, radar_id: int, kind: str, value: str) -> Subscription:
 def unfollow(store: Store, radar_id: int, kind: str, value: str) -> Subscription:
     """Remove the subscription that matches kind and value."""
     _, key = normalise(kind, value, as_query=False)
+    # An author followed as "Family, Given" before such names were turned round kept that order.
+    keys = {key, name_key(clean_line(value))} if kind == "author" else {key}
     for sub in store.accounts.subscriptions(radar_id):
         # A venue followed before its key was folded further kept its name case folded as its key.
         stored = venue_key(sub.value_key) if sub.kind == "venue" else sub.value_key
-        if sub.kind == kind and stored == key:
+        if sub.kind == kind and stored in keys:
             return store.accounts.remove_subscription(radar_id, sub.id)
     raise InputError(f"radar: not following {kind} {value!r}")
