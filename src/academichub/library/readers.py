@@ -15,7 +15,7 @@ from lxml import etree
 
 from academichub import safejson
 from academichub.errors import InputError, ParseError
-from academichub.keys import given_first, name_key, parse_date
+from academichub.keys import given_first, parse_date
 from academichub.library.bibtex_values import evaluate, macros_of
 from academichub.library.items import LibraryItem, Skipped, WrongType, arxiv_of, clean_tex, item, year_of
 from academichub.sources.records import MALFORMED
