@@ -191,6 +191,8 @@ def test_what_a_command_prints_is_never_read_as_markup(capsys: pytest.CaptureFix
     assert "[bold red]shout" in out and "c [/] d" in out
     code, out, _ = run(capsys, *home, "search", "unlearning", "--limit", "1", "--mode", "text")
     assert re.search(r" 1\. \[arXiv \([A-Z.-]+\)\] 2025-", out) and "\\[" not in out  # labels as written, unescaped
+    code, out, _ = run(capsys, *home, "search", "arXiv:2508.06869v1")  # a paper named by its id: one result
+    assert out.startswith("1 result\n") and "(arxiv:2508.06869)" in out
     code, _, err = run(capsys, *home, "unfollow", "keyword", "[bold red]shout")
     assert code == 0 and "No longer following keyword '[bold red]shout'" in err
 

@@ -245,7 +245,7 @@ def search_command(
     if as_json:
         print_json(result.to_json())
         return
-    out.print(f"{result.total} results")
+    out.print(counted(result.total, "result"))
     for i, (work, _score) in enumerate(result.hits, start=1):
         out.print(f"{i:2d}. [{work.label}] {work.feed_date} {work.paper.title}  ({work.public_id})")
 
