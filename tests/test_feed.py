@@ -74,6 +74,22 @@ def test_an_author_typed_family_name_first_is_the_same_chip(feed: FeedService, s
     assert "Guo, Weiyu" not in [s.value for s in sample_store.accounts.subscriptions(fresh_radar.id)]
 
 
+@pytest.mark.parametrize("typed, names", [
+    ("Jianxiang He, Weiyu Guo", ["Jianxiang He", "Weiyu Guo"]),
+    ("Jianxiang He, W. Guo, Hui Xiong", ["Jianxiang He", "W. Guo", "Hui Xiong"]),
+    ("He, Jianxiang, Guo, Weiyu", ["Jianxiang He", "Weiyu Guo"]),
+])
+def test_several_authors_typed_as_one_are_refused_with_each_name(store: Store, typed: str, names: list[str]) -> None:
+    # "Jianxiang He, Weiyu Guo" was one chip that matched no paper (and turned round it reads
+    # "Weiyu Guo Jianxiang He"): each name is offered to follow on its own.
+    _, radar = store.accounts.ensure_local_user()
+    with pytest.raises(InputError, match="names several authors") as refused:
+        follow(store, radar.id, "author", typed)
+    assert refused.value.problem == "author-list" and list(refused.value.suggestions) == names
+    for one in ("He, Jianxiang", "van der Waals, Johannes Diderik", "King, Martin, Jr.", "He, J."):
+        assert " " in follow(store, radar.id, "author", one).value  # one name, family first: followed
+
+
 def test_next_batches_never_repeat_a_work(feed: FeedService, sample_store: Store, fresh_radar: Radar) -> None:
     follow(sample_store, fresh_radar.id, "keyword", "language model")
     shown = [c.work.id for c in feed.current(fresh_radar).cards]

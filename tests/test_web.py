@@ -104,6 +104,16 @@ def test_a_keyword_that_matches_no_paper_is_said_so_under_the_chip_box(client: T
         assert page.status_code == 200 and "chip-note" not in page.text, value
 
 
+def test_two_authors_typed_in_one_box_are_offered_one_by_one(client: TestClient) -> None:
+    token = csrf_of(client.get("/").text)
+    refused = client.post("/subscriptions", data={"kind": "author", "value": "Jianxiang He, Weiyu Guo", "csrf": token})
+    assert refused.status_code == 422 and "包含多位作者：请逐一关注" in refused.text
+    offered = re.findall(r'<input type="hidden" name="value" value="([^"]+)">', refused.text)
+    assert offered == ["Jianxiang He", "Weiyu Guo"]
+    client.post("/subscriptions", data={"kind": "author", "value": offered[0], "csrf": token})
+    assert [c["value"] for c in client.get("/api/v1/subscriptions").json()] == ["Jianxiang He"]
+
+
 def test_forms_without_the_token_are_refused(client: TestClient) -> None:
     assert client.post("/feed/next", data={}).status_code == 403
     assert client.post("/subscriptions", data={"kind": "author", "value": "X", "csrf": "0" * 64}).status_code == 403

@@ -20,6 +20,7 @@ NEW: dict[str, str] = {
         "目前没有已收录的论文匹配“{value}”：有匹配的论文到达后会显示出来。",
     "The papers here are in English: follow the English terms of your topic too.":
         "这里的论文是英文的：请同时关注你的主题的英文术语。",
+    "“{value}” names several authors: follow them one at a time.": "“{value}”包含多位作者：请逐一关注。",
     "My radar": "我的雷达", "Date": "日期", "Title": "标题", "Why shown": "推荐理由",
     ". ": "。", "An arXiv id, a DOI or a PMID, or its link, finds its paper.": "输入 arXiv 编号、DOI 或 PMID（或其链接）可直接找到该论文。",
     "Any source": "所有来源", "Journal feeds": "期刊订阅源",

@@ -6,7 +6,7 @@ import difflib
 import re
 
 from academichub.errors import InputError
-from academichub.keys import arxiv_spelling, clean_line, given_first, name_key, venue_key
+from academichub.keys import NAME_SUFFIXES, arxiv_spelling, clean_line, given_first, name_key, venue_key
 from academichub.model.accounts import Subscription
 from academichub.search.query import parse
 from academichub.storage.store import Store
@@ -20,6 +20,25 @@ MAX_VALUE = 200
 MAX_SUBSCRIPTIONS = 200
 SUGGESTIONS = 3
 _WORD = re.compile(r"[^\s()\"]+")  # a keyword's plain words, without the brackets and quotes that broke it
+
+
+# Words a family name may begin with: "van der Waals, Johannes" is one name written family first.
+_PARTICLES = frozenset({"van", "von", "de", "der", "den", "di", "da", "du", "del", "della", "dos", "das", "le", "la",
+                        "ter", "ten", "bin", "ben", "al", "el", "st", "st."})
+
+
+def several_names(value: str) -> list[str]:
+    """The names of a comma-separated list of people ("Jianxiang He, Weiyu Guo"), or [value] when it
+    is one name written family name first ("He, Jianxiang", "van der Waals, J. D.", "King, Jr., Martin")."""
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if len(parts) < 2 or any(name_key(p) in NAME_SUFFIXES for p in parts) and len(parts) <= 3:
+        return [value]
+    first, second = parts[0].split(), parts[1].split()
+    if len(parts) == 2 and (len(first) < 2 or len(second) < 2 or first[0].lower() in _PARTICLES):
+        return [value]
+    if len(parts) % 2 == 0 and all(" " not in p for p in parts):  # "He, Jianxiang, Guo, Weiyu": family, given, …
+        return [f"{parts[i + 1]} {parts[i]}" for i in range(0, len(parts), 2)]
+    return parts
 
 
 def normalise(kind: str, value: str, *, as_query: bool = True) -> tuple[str, str]:
@@ -36,6 +55,9 @@ def normalise(kind: str, value: str, *, as_query: bool = True) -> tuple[str, str
     if len(value) > MAX_VALUE:
         raise InputError(f"radar: a {kind} is at most {MAX_VALUE} characters", problem="too-long")
     if kind == "author":
+        if "," in value and len(names := several_names(value)) > 1:  # one chip for two people matched no one
+            raise InputError(f"radar: {value!r} names several authors; follow one at a time", problem="author-list",
+                             suggestions=tuple(names))
         # "He, Jianxiang", as a reference manager lists him, is the chip "Jianxiang He" (it was a
         # second chip for the same person, shown as typed).
         value = given_first(value) if "," in value else value

@@ -235,6 +235,7 @@ def chip_problem(error: InputError, value: str, _: Callable[[str], str]) -> str:
         "empty": _("Type an author, a keyword or a category to follow."),
         "too-long": _("That is too long to follow (200 characters at most)."),
         "author-letters": _("“{value}” has no letters to find an author by."),
+        "author-list": _("“{value}” names several authors: follow them one at a time."),
         "kind": _("Choose author, keyword, category or venue."),
         "too-many": _("This radar follows {limit} already: remove some, or make another radar on the account page."),
     }
