@@ -54,14 +54,8 @@ def _keyword_ids(store: Store, value: str, start: date | None, end: date | None,
 def keyword_has_papers(store: Store, value: str) -> bool | None:
     """Whether any stored work may match a keyword (None when the index cannot say): a keyword in
     Chinese over English papers, or misspelt, matched nothing and the feed said nothing of it."""
-    node = keyword_query(value)
-    query = narrowing(node) if node is not None else None
-    if query is None:
-        return None
-    try:
-        return store.index.search(query, limit=1).total > 0
-    except ValueError:  # a query tantivy refuses: the feed checks the window itself
-        return None
+    found = _keyword_ids(store, value, None, None, 1)  # the feed's own narrowing, over every date
+    return None if found is None else bool(found)
 
 
 def every_match(store: Store, kind: str, value_key: str, among: np.ndarray | None = None) -> np.ndarray:

@@ -31,7 +31,7 @@ def several_names(value: str) -> list[str]:
     """The names of a comma-separated list of people ("Jianxiang He, Weiyu Guo"), or [value] when it
     is one name written family name first ("He, Jianxiang", "van der Waals, J. D.", "King, Jr., Martin")."""
     parts = [p.strip() for p in value.split(",") if p.strip()]
-    if len(parts) < 2 or any(name_key(p) in NAME_SUFFIXES for p in parts) and len(parts) <= 3:
+    if len(parts) < 2 or (len(parts) <= 3 and any(name_key(p) in NAME_SUFFIXES for p in parts)):
         return [value]
     first, second = parts[0].split(), parts[1].split()
     if len(parts) == 2 and (len(first) < 2 or len(second) < 2 or first[0].lower() in _PARTICLES):

@@ -114,8 +114,8 @@ def as_written(reasons: list[Reason], text: str) -> list[Reason]:
     return kept
 
 
-def distinct_terms(terms: list[str], limit: int = SHOWN_TERMS) -> list[str]:
-    """The first `limit` terms, best first, none inside another: a phrase takes the place of the
+def distinct_terms(terms: list[str]) -> list[str]:
+    """The first SHOWN_TERMS terms, best first, none inside another: a phrase takes the place of the
     words it holds ("manually annotated, annotated" and "reward, process reward" were shown)."""
     chosen: list[tuple[str, set[str]]] = []
     for term in terms:
@@ -128,7 +128,7 @@ def distinct_terms(terms: list[str], limit: int = SHOWN_TERMS) -> list[str]:
             chosen = [c for i, c in enumerate(chosen) if i not in inside[1:]]
         else:
             chosen.append((term, held))
-    return [term for term, _ in chosen[:limit]]
+    return [term for term, _ in chosen[:SHOWN_TERMS]]
 
 
 def _ascending(ids: np.ndarray) -> bool:
